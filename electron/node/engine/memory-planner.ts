@@ -1,0 +1,122 @@
+// Says, before any work, whether a context of N tokens fits on a provider at each KV dtype, and why not.
+// Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
+// activations + logits, against the memory the provider reports free, less a headroom for the runtime.
+
+export const KV_DTYPES = ['fp32', 'fp16', 'int8', 'int4'] as const;
+export type KvDtype = (typeof KV_DTYPES)[number];
+
+// Bits per cached element; int4 packs two elements per byte along head_dim (GQA kv_cache_bit_width 4).
+export const KV_DTYPE_BITS: Record<KvDtype, number> = { fp32: 32, fp16: 16, int8: 8, int4: 4 };
+
+export interface ModelDims {
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  vocabSize: number;
+  weightBytes: number;
+}
+
+export interface PlanOptions {
+  // Bytes the provider reports free (VRAM for GPU providers, RAM for CPU).
+  availableBytes: number;
+  context: number;
+  // Tokens per prefill step; bounds the activation memory.
+  prefillChunk: number;
+  // Fraction of availableBytes kept back for the runtime's own arena, fragmentation and the OS.
+  headroomFraction?: number;
+  // Bytes per activation element (fp32 activations on CPU, fp16 on GPU providers).
+  activationBytes?: number;
+  // Logits kept for every position of a chunk (inspect --all) instead of the last one only.
+  allLogits?: boolean;
+}
+
+export const DEFAULT_HEADROOM_FRACTION = 0.1;
+
+export interface MemoryBreakdown {
+  weights: number;
+  kv: number;
+  kvScales: number;
+  activations: number;
+  logits: number;
+  total: number;
+}
+
+export interface FitReport {
+  kvDtype: KvDtype;
+  context: number;
+  fits: boolean;
+  kvBytesPerToken: number;
+  bytes: MemoryBreakdown;
+  budget: number;
+  // Largest context that fits at this dtype with the same chunk (0 when even the weights do not fit).
+  maxContext: number;
+  reason: string;
+}
+
+export function kvBytesPerToken(model: Pick<ModelDims, 'layers' | 'kvHeads' | 'headDim'>, dtype: KvDtype): number {
+  const rowBytes = Math.ceil((model.headDim * KV_DTYPE_BITS[dtype]) / 8);
+  return 2 * model.layers * model.kvHeads * rowBytes;
+}
+
+// int8/int4 caches carry static per-channel fp32 scales for K and V in every layer; independent of N.
+export function kvScaleBytes(model: Pick<ModelDims, 'layers' | 'kvHeads' | 'headDim'>, dtype: KvDtype): number {
+  return dtype === 'int8' || dtype === 'int4' ? 2 * model.layers * model.kvHeads * model.headDim * 4 : 0;
+}
+
+// Live activations of one layer during a prefill chunk of S tokens: the residual stream, its normed copy,
+// packed QKV, the attention output, and the MLP's gate and up projections plus their product. Attention
+// itself runs tiled (flash) so its scratch is per-tile, covered by the headroom.
+export function activationBytes(model: ModelDims, chunk: number, elementBytes: number): number {
+  const qkv = (model.heads + 2 * model.kvHeads) * model.headDim;
+  const perToken = 3 * model.hiddenSize + qkv + 3 * model.intermediateSize;
+  return chunk * perToken * elementBytes;
+}
+
+function breakdown(model: ModelDims, dtype: KvDtype, context: number, options: PlanOptions): MemoryBreakdown {
+  const chunk = Math.min(options.prefillChunk, context);
+  const weights = model.weightBytes;
+  const kv = context * kvBytesPerToken(model, dtype);
+  const kvScales = kvScaleBytes(model, dtype);
+  const activations = activationBytes(model, chunk, options.activationBytes ?? 4);
+  const logits = (options.allLogits ? chunk : 1) * model.vocabSize * 4;
+  return { weights, kv, kvScales, activations, logits, total: weights + kv + kvScales + activations + logits };
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+export function planFit(model: ModelDims, dtype: KvDtype, options: PlanOptions): FitReport {
+  const budget = Math.floor(options.availableBytes * (1 - (options.headroomFraction ?? DEFAULT_HEADROOM_FRACTION)));
+  const bytes = breakdown(model, dtype, options.context, options);
+  const perToken = kvBytesPerToken(model, dtype);
+  const fixed = bytes.total - bytes.kv;
+  const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / perToken);
+  const fits = bytes.total <= budget;
+  let reason: string;
+  if (fits) {
+    reason = `${options.context} tokens at ${dtype} need ${formatBytes(bytes.total)} of ${formatBytes(budget)}`;
+  } else if (bytes.weights > budget) {
+    reason = `weights alone need ${formatBytes(bytes.weights)} but only ${formatBytes(budget)} is usable`;
+  } else {
+    reason =
+      `${options.context} tokens at ${dtype} need ${formatBytes(bytes.total)} ` +
+      `(weights ${formatBytes(bytes.weights)} + KV ${formatBytes(bytes.kv)} + activations ${formatBytes(bytes.activations + bytes.logits)}) ` +
+      `but only ${formatBytes(budget)} is usable; at most ${maxContext} tokens fit`;
+  }
+  return { kvDtype: dtype, context: options.context, fits, kvBytesPerToken: perToken, bytes, budget, maxContext, reason };
+}
+
+export function planAll(model: ModelDims, options: PlanOptions, dtypes: readonly KvDtype[] = KV_DTYPES): FitReport[] {
+  return dtypes.map((dtype) => planFit(model, dtype, options));
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { kvBytesPerToken, planAll, planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+
+const GiB = 1024 ** 3;
+const KiB = 1024;
+
+// Llama-3.1-8B (UltraLong-8B) dimensions.
+const llama8b: ModelDims = {
+  layers: 32,
+  heads: 32,
+  kvHeads: 8,
+  headDim: 128,
+  hiddenSize: 4096,
+  intermediateSize: 14336,
+  vocabSize: 128256,
+  weightBytes: 16 * 1e9,
+};
+
+describe('memory planner', () => {
+  it('matches DESIGN §3 KV arithmetic for Llama-3.1-8B', () => {
+    expect(kvBytesPerToken(llama8b, 'fp16')).toBe(128 * KiB);
+    expect(kvBytesPerToken(llama8b, 'int8')).toBe(64 * KiB);
+    expect(kvBytesPerToken(llama8b, 'int4')).toBe(32 * KiB);
+    expect(kvBytesPerToken(llama8b, 'fp32')).toBe(256 * KiB);
+    const report = planFit(llama8b, 'fp16', { availableBytes: 1e15, context: 2 ** 20, prefillChunk: 2048 });
+    expect(report.bytes.kv).toBe(128 * GiB);
+    expect(planFit(llama8b, 'int4', { availableBytes: 1e15, context: 2 ** 20, prefillChunk: 2048 }).bytes.kv).toBe(32 * GiB);
+  });
+
+  it('says why 1M tokens do not fit on an 80 GB GPU at fp16 but do at int4', () => {
+    const options = { availableBytes: 80 * GiB, context: 2 ** 20, prefillChunk: 2048, activationBytes: 2 };
+    const [fp32, fp16, int8, int4] = planAll({ ...llama8b, weightBytes: 4.5e9 }, options);
+    expect(fp32.fits).toBe(false);
+    expect(fp16.fits).toBe(false);
+    expect(fp16.reason).toMatch(/KV 128\.0 GiB/);
+    expect(fp16.reason).toMatch(/at most \d+ tokens fit/);
+    expect(int8.fits).toBe(true);
+    expect(int4.fits).toBe(true);
+    expect(int4.maxContext).toBeGreaterThan(2 ** 20);
+    // maxContext is consistent with the planner itself.
+    const atMax = planFit({ ...llama8b, weightBytes: 4.5e9 }, 'fp16', { ...options, context: fp16.maxContext });
+    expect(atMax.fits).toBe(true);
+    expect(planFit({ ...llama8b, weightBytes: 4.5e9 }, 'fp16', { ...options, context: fp16.maxContext + 1 }).fits).toBe(false);
+  });
+
+  it('refuses when the weights alone exceed the budget', () => {
+    const report = planFit(llama8b, 'int4', { availableBytes: 8 * GiB, context: 1024, prefillChunk: 512 });
+    expect(report.fits).toBe(false);
+    expect(report.maxContext).toBe(0);
+    expect(report.reason).toMatch(/weights alone/);
+  });
+
+  it('counts quantization scales, chunk activations and logits', () => {
+    const base = { availableBytes: 1e12, context: 4096, prefillChunk: 512 };
+    const int8 = planFit(llama8b, 'int8', base);
+    expect(int8.bytes.kvScales).toBe(2 * 32 * 8 * 128 * 4);
+    expect(planFit(llama8b, 'fp16', base).bytes.kvScales).toBe(0);
+    const bigger = planFit(llama8b, 'int8', { ...base, prefillChunk: 1024 });
+    expect(bigger.bytes.activations).toBe(2 * int8.bytes.activations);
+    expect(int8.bytes.logits).toBe(128256 * 4);
+    expect(planFit(llama8b, 'int8', { ...base, allLogits: true }).bytes.logits).toBe(512 * 128256 * 4);
+    const b = int8.bytes;
+    expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits);
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { applyRepetitionPenalty, argmax, Sampler, seededRandom, StopMatcher } from '../../../electron/node/engine/sampler.ts';
+
+const logits = new Float32Array([1, 3, 2.5, -1, 0]);
+
+function histogram(sampler: Sampler, n: number, input = logits): number[] {
+  const counts = new Array(input.length).fill(0);
+  for (let i = 0; i < n; i++) counts[sampler.next(input)]++;
+  return counts;
+}
+
+describe('sampler', () => {
+  it('greedy picks the argmax, also at temperature 0', () => {
+    expect(argmax(logits)).toBe(1);
+    expect(new Sampler({ greedy: true }).next(logits)).toBe(1);
+    expect(new Sampler({ temperature: 0 }).next(logits)).toBe(1);
+  });
+
+  it('is reproducible with a seed', () => {
+    const a = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
+    const b = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
+    expect(a).toEqual(b);
+    const r = seededRandom(1);
+    const values = Array.from({ length: 1000 }, r);
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThan(1);
+  });
+
+  it('samples in proportion to softmax(logits / T)', () => {
+    const counts = histogram(new Sampler({ seed: 3, temperature: 2 }), 20000);
+    const w = Array.from(logits, (x) => Math.exp(x / 2));
+    const z = w.reduce((a, b) => a + b, 0);
+    counts.forEach((c, i) => expect(c / 20000).toBeCloseTo(w[i] / z, 1));
+  });
+
+  it('top-k keeps only the k best', () => {
+    const counts = histogram(new Sampler({ seed: 1, topK: 2 }), 2000);
+    expect(counts[0] + counts[3] + counts[4]).toBe(0);
+    expect(counts[1]).toBeGreaterThan(counts[2]);
+    expect(counts[2]).toBeGreaterThan(0);
+  });
+
+  it('top-p keeps the smallest set reaching p', () => {
+    // softmax of [1,3,2.5,-1,0]: token 1 ≈ 0.53, token 2 ≈ 0.32 → p = 0.5 keeps token 1 only, p = 0.8 keeps 1 and 2.
+    expect(histogram(new Sampler({ seed: 1, topP: 0.5 }), 500)[1]).toBe(500);
+    const counts = histogram(new Sampler({ seed: 1, topP: 0.8 }), 2000);
+    expect(counts[1] + counts[2]).toBe(2000);
+    expect(counts[2]).toBeGreaterThan(0);
+  });
+
+  it('repetition penalty pushes seen tokens down in both signs', () => {
+    const x = new Float32Array([2, -2, 1]);
+    applyRepetitionPenalty(x, [0, 1, 1], 2);
+    expect(Array.from(x)).toEqual([1, -4, 1]);
+    expect(new Sampler({ greedy: true, repetitionPenalty: 2 }).next(new Float32Array([2, 1.5]), [0])).toBe(1);
+  });
+});
+
+describe('stop strings', () => {
+  it('stops at a stop string split across pushes and never emits part of it', () => {
+    const m = new StopMatcher(['<|eot|>', '\n\nUser:']);
+    let out = '';
+    for (const piece of ['Hello', ' world', '<|e', 'ot', '|>', 'ignored']) out += m.push(piece);
+    expect(out).toBe('Hello world');
+    expect(m.stopped).toBe(true);
+    expect(m.flush()).toBe('');
+  });
+
+  it('releases held text that turned out not to be a stop', () => {
+    const m = new StopMatcher(['STOP']);
+    expect(m.push('abc ST')).toBe('abc ');
+    expect(m.push('AR')).toBe('STAR');
+    expect(m.push('S')).toBe('');
+    expect(m.flush()).toBe('S');
+    expect(m.stopped).toBe(false);
+  });
+
+  it('passes everything through without stops', () => {
+    const m = new StopMatcher();
+    expect(m.push('a') + m.push('b')).toBe('ab');
+  });
+});
