@@ -1,0 +1,112 @@
+import { mkdtemp, readdir, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  checkSnapshot,
+  enforceSnapshotBudget,
+  makeHeader,
+  readCacheBody,
+  readSnapshotHeader,
+  readSnapshotTokens,
+  snapshotPath,
+  touchSnapshot,
+  writeCacheBody,
+  writeSnapshot,
+  type KvLayout,
+} from '../../../electron/node/engine/kv-snapshot.ts';
+
+const layout: KvLayout = { layers: 3, kvHeads: 2, headDim: 8, kvDtype: 'fp32' };
+const identity = { modelHash: 'm1', ropeHash: 'r1' };
+const capacity = 16;
+const rowBytes = 8 * 4;
+
+function randomCache(seed: number): Uint8Array[] {
+  return Array.from({ length: layout.layers * 2 }, (_, i) => {
+    const bytes = new Uint8Array(layout.kvHeads * capacity * rowBytes);
+    for (let j = 0; j < bytes.length; j++) bytes[j] = (j * 31 + i * 7 + seed) & 255;
+    return bytes;
+  });
+}
+
+async function saved(dir: string, tokens: number[], cache = randomCache(1)) {
+  const header = makeHeader(layout, identity, tokens);
+  const path = snapshotPath(join(dir, 'doc1'), header);
+  await writeSnapshot(path, header, tokens, (file, _tmp, offset) =>
+    writeCacheBody(file, offset, header, capacity, (l, k) => cache[l * 2 + k]),
+  );
+  return { path, header, cache };
+}
+
+describe('kv snapshots', () => {
+  it('round-trips the prefix rows of every head, and only those', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const tokens = [5, 9, 2, 7, 1];
+    const { path, cache } = await saved(dir, tokens);
+    const header = await readSnapshotHeader(path);
+    expect(header.tokenCount).toBe(5);
+    expect(header.dataOffset % 4096).toBe(0);
+    expect(Array.from(await readSnapshotTokens(path, header))).toEqual(tokens);
+    const restored = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes));
+    await readCacheBody(path, header, capacity, (l, k) => restored[l * 2 + k]);
+    for (let t = 0; t < 6; t++) {
+      for (let h = 0; h < layout.kvHeads; h++) {
+        const start = h * capacity * rowBytes;
+        expect(restored[t].subarray(start, start + 5 * rowBytes)).toEqual(cache[t].subarray(start, start + 5 * rowBytes));
+        // Rows past the prefix are not written.
+        expect(restored[t][start + 5 * rowBytes]).toBe(0);
+      }
+    }
+  });
+
+  it('refuses snapshots for another model, rope table or dtype', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const { path } = await saved(dir, [1, 2, 3]);
+    const header = await readSnapshotHeader(path);
+    expect(() => checkSnapshot(header, { ...layout, ...identity })).not.toThrow();
+    expect(() => checkSnapshot(header, { ...layout, ...identity, ropeHash: 'r2' })).toThrow(/ropeHash/);
+    expect(() => checkSnapshot(header, { ...layout, ...identity, modelHash: 'x' })).toThrow(expect.objectContaining({ code: 'SNAPSHOT_MISMATCH' }));
+    expect(() => checkSnapshot(header, { ...layout, ...identity, kvDtype: 'fp16' })).toThrow(/kvDtype/);
+    await expect(readCacheBody(path, header, 2, () => new Uint8Array(0))).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+  });
+
+  it('rejects truncated, foreign and missing files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const { path, header } = await saved(dir, [1, 2, 3]);
+    await truncate(path, header.dataOffset + 10);
+    await expect(readSnapshotHeader(path)).rejects.toMatchObject({ code: 'CORRUPT' });
+    await writeFile(join(dir, 'x.qkv'), 'hello world, not a snapshot');
+    await expect(readSnapshotHeader(join(dir, 'x.qkv'))).rejects.toMatchObject({ code: 'CORRUPT' });
+    await expect(readSnapshotHeader(join(dir, 'none.qkv'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('leaves nothing behind when writing fails midway', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const header = makeHeader(layout, identity, [1]);
+    const path = snapshotPath(join(dir, 'doc'), header);
+    await expect(writeSnapshot(path, header, [1], async () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
+    expect(await readdir(join(dir, 'doc'))).toEqual([]);
+    // A body of the wrong size is refused too.
+    await expect(writeSnapshot(path, header, [1], async () => {})).rejects.toThrow(/expected/);
+    expect(await readdir(join(dir, 'doc'))).toEqual([]);
+  });
+
+  it('evicts least recently used snapshots down to the budget, sparing the one in use', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const paths: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const header = makeHeader(layout, { modelHash: `m${i}`, ropeHash: 'r' }, [i]);
+      const path = snapshotPath(join(root, `doc${i}`), header);
+      await writeSnapshot(path, header, [i], (file, _tmp, offset) =>
+        writeCacheBody(file, offset, header, capacity, () => new Uint8Array(layout.kvHeads * capacity * rowBytes)),
+      );
+      await utimes(path, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
+      paths.push(path);
+    }
+    const size = (await stat(paths[0])).size;
+    await touchSnapshot(paths[0]); // now the most recent
+    const deleted = await enforceSnapshotBudget(root, 2 * size, new Set([paths[1]]));
+    expect(deleted).toEqual([paths[2]]);
+    expect(await enforceSnapshotBudget(root, 0, new Set([paths[1]]))).toEqual([paths[0]]);
+  });
+});
