@@ -68,12 +68,15 @@ const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => 
 
 export const calls = {
   'app.info': call(empty, AppInfo),
-  'app.openExternal': call(z.object({ url: z.string().max(2048) }).strict(), z.object({ opened: z.boolean() })),
   'settings.get': call(empty, Settings),
   'settings.update': call(Settings.partial().strict(), Settings),
   'models.catalog': call(empty, z.array(CatalogEntry)),
   'models.installed': call(empty, z.array(InstalledModel)),
   'library.list': call(empty, z.array(DocumentSummary)),
+  'library.import': call(
+    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
+    DocumentSummary,
+  ),
   'library.delete': call(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ deleted: z.boolean() })),
 } as const;
 

@@ -1,0 +1,49 @@
+import { Settings } from '../common/contract.ts';
+import { migrate, type Db } from './db.ts';
+
+export const DEFAULT_SETTINGS: Settings = {
+  theme: 'system',
+  modelId: null,
+  provider: 'auto',
+  contextTokens: 131_072,
+  kvDtype: 'fp16',
+};
+
+// Settings live as one JSON row: they are read whole and written whole, and a value that no longer parses
+// (an older version's enum) falls back to its default instead of breaking start-up.
+export class SettingsStore {
+  #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+    migrate(db, 'settings', ['CREATE TABLE settings (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)']);
+  }
+
+  get(): Settings {
+    const row = this.#db.prepare('SELECT json FROM settings WHERE id = 1').get() as { json: string } | undefined;
+    const stored: Record<string, unknown> = row ? safeJson(row.json) : {};
+    const merged: Record<string, unknown> = { ...DEFAULT_SETTINGS };
+    for (const key of Object.keys(DEFAULT_SETTINGS) as (keyof Settings)[]) {
+      const field = Settings.shape[key].safeParse(stored[key]);
+      if (field.success) merged[key] = field.data;
+    }
+    return Settings.parse(merged);
+  }
+
+  update(patch: Partial<Settings>): Settings {
+    const next = Settings.parse({ ...this.get(), ...patch });
+    this.#db
+      .prepare('INSERT INTO settings (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json')
+      .run(JSON.stringify(next));
+    return next;
+  }
+}
+
+function safeJson(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text);
+    return value && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,118 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
+import { decodeWire, encodeWire } from '../common/wire.ts';
+import type { EventBus } from '../node/events.ts';
+import type { Router } from '../node/router.ts';
+import { mimeType, resolveAsset } from '../node/static-assets.ts';
+
+export const RPC_PATH = '/rpc';
+// Documents are sent whole over the socket; the cap matches the largest file the importers accept (+ base64).
+const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
+
+export interface BrowserServerOptions {
+  port: number;
+  staticDir: string;
+  router: Router;
+  bus: EventBus;
+}
+
+export interface BrowserServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY',
+};
+
+// Serves the UI and its services on loopback only. Every WebSocket must present the per-run token (given to
+// the user in the URL fragment, so it never reaches logs or Referer headers) and come from this very origin,
+// so neither another local user's process without the token nor a web page in the user's browser can drive it.
+export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
+  const token = randomBytes(24).toString('base64url');
+  const http = createServer((req, res) => void serveStatic(options.staticDir, req, res));
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  let origin = '';
+
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname !== RPC_PATH || req.headers.origin !== origin || !sameToken(url.searchParams.get('token'), token)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
+  return {
+    url: `${origin}/#token=${token}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}
+
+function attach(ws: WebSocket, { router, bus }: BrowserServerOptions): void {
+  const unsubscribe = bus.subscribe((name, payload) => ws.send(encodeWire({ t: 'event', name, payload })));
+  ws.on('close', unsubscribe);
+  ws.on('message', async (data, isBinary) => {
+    if (isBinary) return ws.close(1003, 'text frames only');
+    let message;
+    try {
+      message = decodeWire(data.toString());
+    } catch {
+      return ws.close(1007, 'malformed message');
+    }
+    if (message.t !== 'call' || !Number.isSafeInteger(message.id)) return ws.close(1008, 'unexpected message');
+    const outcome = await router(message.name, message.payload);
+    if (ws.readyState === ws.OPEN) ws.send(encodeWire({ t: 'result', id: message.id, outcome }));
+  });
+}
+
+function sameToken(given: string | null, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405).end();
+    return;
+  }
+  const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  const file = resolveAsset(root, pathname);
+  if (!file) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    return;
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, { 'Content-Type': mimeType(file), 'Cache-Control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
+}

@@ -1,0 +1,121 @@
+import { useRef, useState, type DragEvent } from 'react';
+import { Icon } from '../components/icons.tsx';
+import { formatTokens } from '../components/format.ts';
+import { useApp } from '../store/context.tsx';
+import { visibleDocuments } from '../store/library-slice.ts';
+
+export const ACCEPTED_EXTENSIONS = ['.pdf', '.epub', '.docx', '.txt', '.md', '.markdown', '.html', '.htm', '.srt', '.vtt'];
+
+export function LibraryView() {
+  const documents = useApp((s) => s.documents);
+  const filter = useApp((s) => s.filter);
+  const setFilter = useApp((s) => s.setFilter);
+  const imports = useApp((s) => s.imports);
+  const importFiles = useApp((s) => s.importFiles);
+  const deleteDocument = useApp((s) => s.deleteDocument);
+  const shown = visibleDocuments(documents, filter);
+  return (
+    <section className="view" aria-labelledby="library-title">
+      <header className="view-head">
+        <div>
+          <h1 id="library-title">Library</h1>
+          <p className="subtle">Every document goes into the model whole — no chunks, no retrieval, nothing left out.</p>
+        </div>
+        {documents.length > 0 ? (
+          <label className="search">
+            <Icon name="search" size={16} />
+            <input type="search" placeholder="Filter by title" aria-label="Filter documents by title" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          </label>
+        ) : null}
+      </header>
+      <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, bytes: () => f.arrayBuffer() })))} />
+      {imports.length > 0 ? (
+        <ul className="imports" aria-label="Imports">
+          {imports.map((job) => (
+            <li key={job.name} className={`import ${job.state}`}>
+              <span className="import-name">{job.name}</span>
+              <span className="import-state">{job.state === 'failed' ? job.error : job.state === 'reading' ? 'Reading…' : 'Extracting text…'}</span>
+              {job.state !== 'failed' ? <span className="bar indeterminate" role="progressbar" aria-label={`Importing ${job.name}`} /> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {documents.length > 0 ? (
+        <table className="doc-table">
+          <thead>
+            <tr>
+              <th scope="col">Title</th>
+              <th scope="col">Format</th>
+              <th scope="col" className="num">Pages</th>
+              <th scope="col" className="num">Characters</th>
+              <th scope="col" className="num">Tokens</th>
+              <th scope="col">Added</th>
+              <th scope="col"><span className="sr-only">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((doc) => (
+              <tr key={doc.id}>
+                <td className="doc-title"><Icon name="doc" size={16} /> {doc.title}</td>
+                <td><span className="badge">{doc.format.toUpperCase()}</span></td>
+                <td className="num">{doc.pages || '—'}</td>
+                <td className="num">{doc.chars.toLocaleString()}</td>
+                <td className="num">{doc.tokens === null ? '—' : formatTokens(doc.tokens)}</td>
+                <td>{new Date(doc.importedAt).toLocaleDateString()}</td>
+                <td className="actions">
+                  <button type="button" className="icon-button" aria-label={`Delete ${doc.title}`} onClick={() => void deleteDocument(doc.id)}>
+                    <Icon name="trash" size={16} />
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
+    </section>
+  );
+}
+
+function DropZone({ compact, onFiles }: { compact: boolean; onFiles: (files: File[]) => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [over, setOver] = useState(false);
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setOver(false);
+    const files = [...event.dataTransfer.files];
+    if (files.length > 0) onFiles(files);
+  };
+  return (
+    <div
+      className={`dropzone${compact ? ' compact' : ''}${over ? ' over' : ''}`}
+      data-testid="dropzone"
+      onDragOver={(e) => {
+        e.preventDefault();
+        setOver(true);
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={onDrop}
+    >
+      <div className="dropzone-icon"><Icon name="upload" size={compact ? 20 : 32} /></div>
+      <div className="dropzone-text">
+        <strong>Drop books, papers and transcripts here</strong>
+        {compact ? null : <span className="subtle">PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT — read on this computer, never uploaded.</span>}
+      </div>
+      <button type="button" className="button" onClick={() => input.current?.click()}>Choose files…</button>
+      <input
+        ref={input}
+        type="file"
+        multiple
+        hidden
+        accept={ACCEPTED_EXTENSIONS.join(',')}
+        aria-label="Choose files to import"
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length > 0) onFiles(files);
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import { createRoot } from 'react-dom/client';
+import type { QuireBridge } from '../../electron/common/bridge.ts';
+import { App } from './App.tsx';
+import { createClient, type Transport } from './api/client.ts';
+import { ipcTransport } from './api/ipc-transport.ts';
+import { takeToken, wsTransport } from './api/ws-transport.ts';
+import { createAppStore } from './store/app-store.ts';
+import { StoreProvider } from './store/context.tsx';
+import './styles.css';
+
+// Desktop: the preload's bridge. Browser mode: the server's WebSocket, authorised by the per-run token.
+function pickTransport(): Transport {
+  const bridge = (window as unknown as { quire?: QuireBridge }).quire;
+  if (bridge) return ipcTransport(bridge);
+  const token = takeToken(window.location, window.sessionStorage, window.history) ?? '';
+  return wsTransport(`ws://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
+}
+
+const store = createAppStore(createClient(pickTransport()));
+void store.getState().init();
+createRoot(document.getElementById('root')!).render(
+  <StoreProvider store={store}>
+    <App />
+  </StoreProvider>,
+);

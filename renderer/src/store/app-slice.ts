@@ -1,0 +1,47 @@
+import type { AppInfo } from '../../../electron/common/contract.ts';
+import type { SliceCreator } from './app-store.ts';
+
+export type View = 'library' | 'chat' | 'models' | 'settings';
+
+export interface Notice {
+  id: number;
+  kind: 'error' | 'info';
+  text: string;
+}
+
+export interface AppSlice {
+  info: AppInfo | null;
+  ready: boolean;
+  view: View;
+  notices: Notice[];
+  setView(view: View): void;
+  notify(kind: Notice['kind'], text: string): void;
+  dismiss(id: number): void;
+  init(): Promise<void>;
+}
+
+let noticeId = 0;
+
+export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
+  info: null,
+  ready: false,
+  view: 'library',
+  notices: [],
+  setView: (view) => set({ view }),
+  notify: (kind, text) => set({ notices: [...get().notices, { id: ++noticeId, kind, text }] }),
+  dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
+  async init() {
+    try {
+      const info = await api.call('app.info', {});
+      set({ info });
+      await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary()]);
+      api.on('library.changed', () => void get().refreshLibrary());
+      api.on('settings.changed', (settings) => set({ settings }));
+      // With no model installed the first thing a user needs is the catalog, not an empty library.
+      set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
+    } catch (error) {
+      set({ ready: true });
+      get().notify('error', (error as Error).message);
+    }
+  },
+});

@@ -1,0 +1,21 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ApiClient } from '../api/client.ts';
+import { createAppSlice, type AppSlice } from './app-slice.ts';
+import { createLibrarySlice, type LibrarySlice } from './library-slice.ts';
+import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
+import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
+
+export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice;
+export type AppStore = StoreApi<AppState>;
+export type SliceCreator<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState'], api: ApiClient) => T;
+
+// One store assembled from slices; every action talks to the backend only through the injected client, so
+// component tests pass a fake client and the browser tests the real one.
+export function createAppStore(api: ApiClient): AppStore {
+  return createStore<AppState>()((set, get) => ({
+    ...createAppSlice(set, get, api),
+    ...createLibrarySlice(set, get, api),
+    ...createModelsSlice(set, get, api),
+    ...createSettingsSlice(set, get, api),
+  }));
+}

@@ -1,0 +1,59 @@
+import type { DocumentSummary } from '../../../electron/common/contract.ts';
+import type { SliceCreator } from './app-store.ts';
+
+export interface ImportJob {
+  name: string;
+  state: 'reading' | 'importing' | 'failed';
+  error?: string;
+}
+
+export interface LibrarySlice {
+  documents: DocumentSummary[];
+  filter: string;
+  imports: ImportJob[];
+  setFilter(filter: string): void;
+  refreshLibrary(): Promise<void>;
+  importFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
+  deleteDocument(id: string): Promise<void>;
+}
+
+export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) => {
+  const updateJob = (name: string, patch: Partial<ImportJob> | null) =>
+    set({
+      imports: patch
+        ? get().imports.map((job) => (job.name === name ? { ...job, ...patch } : job))
+        : get().imports.filter((job) => job.name !== name),
+    });
+  return {
+    documents: [],
+    filter: '',
+    imports: [],
+    setFilter: (filter) => set({ filter }),
+    async refreshLibrary() {
+      set({ documents: await api.call('library.list', {}) });
+    },
+    async importFiles(files) {
+      set({ imports: [...get().imports.filter((j) => !files.some((f) => f.name === j.name)), ...files.map((f) => ({ name: f.name, state: 'reading' as const }))] });
+      for (const file of files) {
+        try {
+          const bytes = new Uint8Array(await file.bytes());
+          updateJob(file.name, { state: 'importing' });
+          await api.call('library.import', { name: file.name, bytes });
+          updateJob(file.name, null);
+        } catch (error) {
+          updateJob(file.name, { state: 'failed', error: (error as Error).message });
+        }
+      }
+      await get().refreshLibrary();
+    },
+    async deleteDocument(id) {
+      await api.call('library.delete', { id });
+      await get().refreshLibrary();
+    },
+  };
+};
+
+export function visibleDocuments(documents: DocumentSummary[], filter: string): DocumentSummary[] {
+  const needle = filter.trim().toLocaleLowerCase();
+  return needle ? documents.filter((d) => d.title.toLocaleLowerCase().includes(needle)) : documents;
+}
