@@ -1,0 +1,89 @@
+import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { QuireError } from '../electron/common/errors.ts';
+import { readJsonFile, parseLlamaConfig } from './hf-config.ts';
+import { buildLlamaGraph, ioDtype, kvBytesPerToken, OPSETS, type KvDtype, type Precision } from './llama-graph.ts';
+import { DEMO_CONFIG_KEY, DEMO_LABEL, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ModelManifest } from './manifest.ts';
+import { ExternalData } from './onnx-writer.ts';
+import { ropeFrequencies, ropeHash } from './rope.ts';
+import { Checkpoint } from './safetensors.ts';
+
+export const MODEL_FILE = 'model.onnx';
+export const DATA_FILE = 'model.onnx.data';
+// Everything a tokenizer and chat template may live in, across transformers versions.
+export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'chat_template.jinja', 'chat_template.json'];
+
+export interface ConvertProgress {
+  tensor: string;
+  doneBytes: number; // source bytes read so far
+  totalBytes: number;
+}
+
+export interface ConvertOptions {
+  precision?: Precision;
+  kv?: KvDtype;
+  context?: number;
+  onProgress?: (p: ConvertProgress) => void;
+}
+
+// Converts a Hugging Face LlamaForCausalLM folder into a Quire model folder (model.onnx, model.onnx.data,
+// quire.json, tokenizer files). Reads each tensor in row chunks, so memory stays near one layer's int4 scales
+// plus the chunk size whatever the checkpoint size.
+export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions = {}): Promise<ModelManifest> {
+  const precision = options.precision ?? 'fp16';
+  const raw = readJsonFile(join(hfDir, 'config.json'));
+  const cfg = parseLlamaConfig(raw);
+  const kv = options.kv ?? ioDtype(precision);
+  const context = options.context ?? cfg.maxPositionEmbeddings;
+  if (context < 1 || context > cfg.maxPositionEmbeddings) {
+    throw new QuireError('INVALID_INPUT', `--context ${context} must be between 1 and the model's max_position_embeddings ${cfg.maxPositionEmbeddings}`);
+  }
+  const checkpoint = new Checkpoint(hfDir);
+  mkdirSync(outDir, { recursive: true });
+  const data = new ExternalData(join(outDir, DATA_FILE), DATA_FILE);
+  const used = new Set<string>();
+  let doneBytes = 0;
+  const totalBytes = [...checkpoint.tensors.values()]
+    .filter((t) => t.name.startsWith('model.') || t.name === 'lm_head.weight')
+    .reduce((sum, t) => sum + t.byteLength, 0);
+  let graph;
+  try {
+    graph = buildLlamaGraph(cfg, { precision, kv }, { shape: (n) => checkpoint.info(n).shape, rows: (n) => checkpoint.rows(n) }, data, (name) => {
+      if (used.has(name)) return;
+      used.add(name);
+      doneBytes += checkpoint.info(name).byteLength;
+      options.onProgress?.({ tensor: name, doneBytes, totalBytes });
+    });
+  } finally {
+    data.close();
+    checkpoint.close();
+  }
+  const sourceChecksum = checkpoint.sourceChecksum();
+  const demo = typeof raw[DEMO_CONFIG_KEY] === 'string';
+  const model = graph.encode(OPSETS, { producer: 'quire', doc: demo ? DEMO_LABEL : `converted from ${hfDir}` });
+  writeFileSync(join(outDir, MODEL_FILE), model);
+
+  const tokenizer = TOKENIZER_FILES.filter((f) => existsSync(join(hfDir, f)));
+  for (const f of tokenizer) copyFileSync(join(hfDir, f), join(outDir, f));
+  const firstTensor = checkpoint.info('model.embed_tokens.weight');
+  const manifest: ModelManifest = {
+    format: MANIFEST_FORMAT,
+    version: MANIFEST_VERSION,
+    demo,
+    ...(demo ? { label: DEMO_LABEL } : {}),
+    name: basename(resolve(hfDir)),
+    config: cfg,
+    precision,
+    ioDtype: ioDtype(precision),
+    kvDtype: kv,
+    kvBytesPerToken: kvBytesPerToken(cfg, kv),
+    contextTokens: context,
+    rope: { ...cfg.rope, attention_factor: ropeFrequencies(cfg.rope).attentionFactor, hash: ropeHash(cfg.rope) },
+    files: { model: MODEL_FILE, data: DATA_FILE, tokenizer },
+    parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
+    bytes: { model: model.byteLength, data: statSync(join(outDir, DATA_FILE)).size },
+    source: { checksum: sourceChecksum, dtype: firstTensor.dtype },
+  };
+  writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

@@ -1,0 +1,214 @@
+// The Llama decoder as one ONNX graph (DESIGN §3). Graph I/O names are a contract with the engine:
+//
+// inputs
+//   input_ids                    int64  [batch, sequence]
+//   past_key_values.{i}.key      kv     [batch, kv_heads, past_sequence, head_dim]   (i = 0 … layers−1)
+//   past_key_values.{i}.value    kv     same
+//   seqlens_k                    int32  [batch]      = past + sequence − 1
+//   total_sequence_length        int32  []           = past + sequence
+//   cos_cache, sin_cache         io     [max_positions, head_dim/2]  RoPE tables with the attention factor
+//                                       folded in (rope.ts ropeTables), computed by the engine at load
+//   num_logits_to_keep           int64  [1]          logits for the last N positions: 1 while prefilling and
+//                                       decoding, the sequence length for all positions (scoring, tests)
+// outputs
+//   logits                       float32 [batch, num_logits_to_keep, vocab]
+//   present.{i}.key / .value     kv     [batch, kv_heads, total_or_capacity, head_dim]
+//
+// io is float32 for fp32 and int4 models, float16 for fp16 models; kv is float32 or float16 (quire.json says
+// which). Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1 (fp32/fp16) or MatMulNBits (int4)
+// consume it directly, so conversion never has to transpose a tensor and can stream it row by row.
+
+import type { LlamaConfig } from './hf-config.ts';
+import { float32ToHalf } from './float16.ts';
+import { INT4_BLOCK, quantizeInt4Rows } from './int4.ts';
+import { DT, type DataType, type ExternalData, GraphBuilder } from './onnx-writer.ts';
+import type { RowChunk } from './safetensors.ts';
+import { QuireError } from '../electron/common/errors.ts';
+
+export type Precision = 'fp32' | 'fp16' | 'int4';
+export type KvDtype = 'fp32' | 'fp16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
+export const KV_DTYPES: readonly KvDtype[] = ['fp32', 'fp16'];
+
+export const OPSETS = { '': 21, 'com.microsoft': 1 };
+const MS = { domain: 'com.microsoft' };
+// MatMulNBits accuracy_level 4 computes with int8-quantized activations: ORT's and genai's CPU default for int4.
+const INT4_ACCURACY_LEVEL = 4;
+
+export interface WeightSource {
+  shape(name: string): number[];
+  rows(name: string): Iterable<RowChunk>;
+}
+
+export interface GraphOptions {
+  precision: Precision;
+  kv: KvDtype;
+}
+
+export function ioDtype(precision: Precision): 'fp32' | 'fp16' {
+  return precision === 'fp16' ? 'fp16' : 'fp32';
+}
+
+export function kvBytesPerToken(cfg: LlamaConfig, kv: KvDtype): number {
+  return 2 * cfg.numLayers * cfg.numKvHeads * cfg.headDim * (kv === 'fp16' ? 2 : 4);
+}
+
+const DTYPE_OF = { fp32: DT.FLOAT, fp16: DT.FLOAT16 } as const;
+
+function bytesOf(data: Float32Array, type: DataType): Uint8Array {
+  if (type === DT.FLOAT) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const half = float32ToHalf(data);
+  return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+}
+
+// Emits the graph and streams every weight into `data`. `onTensor` reports each HF tensor once it is written.
+export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: WeightSource, data: ExternalData, onTensor: (name: string) => void = () => {}): GraphBuilder {
+  const g = new GraphBuilder();
+  const io = DTYPE_OF[ioDtype(opts.precision)];
+  const kvType = DTYPE_OF[opts.kv];
+  const { hiddenSize: H, numHeads: Hq, numKvHeads: Hkv, headDim: D, vocabSize: V, intermediateSize: I } = cfg;
+  if (opts.kv !== ioDtype(opts.precision)) {
+    // ORT's CPU GroupQueryAttention fails at run time when the cache dtype differs from the activations.
+    throw new QuireError('INVALID_INPUT', `--kv ${opts.kv} needs --precision ${opts.kv === 'fp16' ? 'fp16' : 'fp32 or int4'} (the cache keeps the activation dtype)`);
+  }
+  if (opts.precision === 'int4') {
+    for (const k of [H, I]) if (k % INT4_BLOCK !== 0) throw new QuireError('UNSUPPORTED_MODEL', `int4 needs hidden and intermediate sizes divisible by ${INT4_BLOCK}, got ${k}`);
+  }
+
+  const expectShape = (name: string, shape: number[]) => {
+    const got = weights.shape(name);
+    if (got.join(',') !== shape.join(',')) throw new QuireError('UNSUPPORTED_MODEL', `${name} has shape [${got.join(', ')}], config implies [${shape.join(', ')}]`);
+  };
+
+  // Rows of several HF tensors, concatenated (packed QKV), converted to `type`.
+  const rowsOf = (sources: string[]) => sources.reduce((sum, s) => sum + weights.shape(s)[0], 0);
+  const denseInitializer = (name: string, sources: string[], dims: number[], type: DataType) => {
+    data.add(g, name, type, dims, (function* () {
+      for (const s of sources) {
+        for (const chunk of weights.rows(s)) yield bytesOf(chunk.data, type);
+        onTensor(s);
+      }
+    })());
+  };
+
+  const int4Initializers = (name: string, sources: string[], k: number) => {
+    const n = rowsOf(sources);
+    const blocks = k / INT4_BLOCK;
+    // Scales are 1/8 of the fp32 weight: held until the packed weight is written, then appended.
+    const scales = new Float32Array(n * blocks);
+    let row = 0;
+    data.add(g, `${name}.qweight`, DT.UINT8, [n, blocks, INT4_BLOCK / 2], (function* () {
+      for (const s of sources) {
+        for (const chunk of weights.rows(s)) {
+          const packed = new Uint8Array((chunk.rows * k) / 2);
+          quantizeInt4Rows(chunk.data, chunk.rows, k, packed, scales.subarray(row * blocks, (row + chunk.rows) * blocks));
+          row += chunk.rows;
+          yield packed;
+        }
+        onTensor(s);
+      }
+    })());
+    data.add(g, `${name}.scales`, io, [n * blocks], [bytesOf(scales, io)]);
+    return n;
+  };
+
+  // x [T, k] · Wᵀ for W = rows of `sources` → [T, n].
+  const linear = (x: string, name: string, sources: string[], k: number): string => {
+    if (opts.precision === 'int4') {
+      const n = int4Initializers(name, sources, k);
+      return g.node('MatMulNBits', [x, `${name}.qweight`, `${name}.scales`], 1,
+        { K: k, N: n, bits: 4, block_size: INT4_BLOCK, accuracy_level: INT4_ACCURACY_LEVEL }, { ...MS, name })[0];
+    }
+    denseInitializer(`${name}.weight`, sources, [rowsOf(sources), k], io);
+    return g.node('Gemm', [x, `${name}.weight`], 1, { transB: 1 }, { name })[0];
+  };
+
+  const norm = (name: string, source: string) => {
+    expectShape(source, [H]);
+    denseInitializer(name, [source], [H], io);
+    return name;
+  };
+
+  // Graph inputs.
+  const ids = g.input('input_ids', DT.INT64, ['batch', 'sequence']);
+  const seqlens = g.input('seqlens_k', DT.INT32, ['batch']);
+  const total = g.input('total_sequence_length', DT.INT32, []);
+  const cos = g.input('cos_cache', io, ['max_positions', D / 2]);
+  const sin = g.input('sin_cache', io, ['max_positions', D / 2]);
+  // A plain input rather than an overridable initializer: ORT warns about those on every load.
+  const keep = g.input('num_logits_to_keep', DT.INT64, [1]);
+
+  const flatH = g.constant('shape_flat_hidden', DT.INT64, [2], [-1, H]);
+  const flatQ = g.constant('shape_flat_attn', DT.INT64, [2], [-1, Hq * D]);
+  const batch = g.node('Slice', [g.node('Shape', [ids], 1)[0], g.constant('zero', DT.INT64, [1], [0]), g.constant('one', DT.INT64, [1], [1])], 1)[0];
+  const shape3 = (name: string, width: number) => g.node('Concat', [batch, g.constant(name, DT.INT64, [2], [-1, width])], 1, { axis: 0 })[0];
+
+  // Embedding.
+  const embedName = 'model.embed_tokens.weight';
+  expectShape(embedName, [V, H]);
+  const tiedHead = cfg.tieWordEmbeddings && opts.precision !== 'int4';
+  // int4 keeps the table in fp16 (half of fp32, exact enough for a lookup) and casts the gathered rows.
+  const embedType = opts.precision === 'int4' ? DT.FLOAT16 : io;
+  denseInitializer(embedName, [embedName], [V, H], embedType);
+  let x = g.node('Gather', [embedName, ids], 1, { axis: 0 })[0];
+  if (embedType !== io) x = g.node('Cast', [x], 1, { to: io })[0];
+  let residual = g.node('Reshape', [x, flatH], 1)[0];
+
+  const qkvShape = shape3('shape_qkv', (Hq + 2 * Hkv) * D);
+  let hidden = '';
+  for (let l = 0; l < cfg.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    const inNorm = norm(`${p}.input_layernorm.weight`, `${p}.input_layernorm.weight`);
+    if (l === 0) {
+      hidden = g.node('SimplifiedLayerNormalization', [residual, inNorm], 1, { axis: -1, epsilon: { float: cfg.rmsNormEps } })[0];
+    } else {
+      const outs = g.node('SkipSimplifiedLayerNormalization', [hidden, residual, inNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
+      hidden = outs[0];
+      residual = outs[3];
+    }
+    const attn = `${p}.self_attn`;
+    expectShape(`${attn}.q_proj.weight`, [Hq * D, H]);
+    expectShape(`${attn}.k_proj.weight`, [Hkv * D, H]);
+    expectShape(`${attn}.v_proj.weight`, [Hkv * D, H]);
+    const qkv = linear(hidden, `${attn}.qkv_proj`, [`${attn}.q_proj.weight`, `${attn}.k_proj.weight`, `${attn}.v_proj.weight`], H);
+    const qkv3 = g.node('Reshape', [qkv, qkvShape], 1)[0];
+    const pastK = g.input(`past_key_values.${l}.key`, kvType, ['batch', Hkv, 'past_sequence', D]);
+    const pastV = g.input(`past_key_values.${l}.value`, kvType, ['batch', Hkv, 'past_sequence', D]);
+    const presentK = g.output(`present.${l}.key`, kvType, ['batch', Hkv, 'total_sequence', D]);
+    const presentV = g.output(`present.${l}.value`, kvType, ['batch', Hkv, 'total_sequence', D]);
+    const [attnOut] = g.node('GroupQueryAttention', [qkv3, '', '', pastK, pastV, seqlens, total, cos, sin], [`${attn}/output`, presentK, presentV],
+      { num_heads: Hq, kv_num_heads: Hkv, do_rotary: 1, rotary_interleaved: 0, scale: { float: 1 / Math.sqrt(D) } }, { ...MS, name: `${attn}/GroupQueryAttention` });
+    expectShape(`${attn}.o_proj.weight`, [H, Hq * D]);
+    const o = linear(g.node('Reshape', [attnOut, flatQ], 1)[0], `${attn}.o_proj`, [`${attn}.o_proj.weight`], Hq * D);
+
+    const postNorm = norm(`${p}.post_attention_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
+    const outs = g.node('SkipSimplifiedLayerNormalization', [o, residual, postNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
+    residual = outs[3];
+    const mlp = `${p}.mlp`;
+    expectShape(`${mlp}.gate_proj.weight`, [I, H]);
+    expectShape(`${mlp}.up_proj.weight`, [I, H]);
+    expectShape(`${mlp}.down_proj.weight`, [H, I]);
+    const gate = linear(outs[0], `${mlp}.gate_proj`, [`${mlp}.gate_proj.weight`], H);
+    const up = linear(outs[0], `${mlp}.up_proj`, [`${mlp}.up_proj.weight`], H);
+    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate], 1)[0]], 1)[0];
+    hidden = linear(g.node('Mul', [silu, up], 1)[0], `${mlp}.down_proj`, [`${mlp}.down_proj.weight`], I);
+  }
+
+  const finalNorm = norm('model.norm.weight', 'model.norm.weight');
+  const normed = g.node('SkipSimplifiedLayerNormalization', [hidden, residual, finalNorm], 1, { epsilon: { float: cfg.rmsNormEps } }, MS)[0];
+  // Slice the last num_logits_to_keep positions before the vocabulary projection.
+  const normed3 = g.node('Reshape', [normed, shape3('shape_hidden3', H)], 1)[0];
+  const kept = g.node('Slice', [normed3, g.node('Neg', [keep], 1)[0], g.constant('int64_max', DT.INT64, [1], [Number.MAX_SAFE_INTEGER]), g.constant('axis_seq', DT.INT64, [1], [1])], 1)[0];
+  const keptFlat = g.node('Reshape', [kept, flatH], 1)[0];
+  let logits: string;
+  if (tiedHead) {
+    logits = g.node('Gemm', [keptFlat, embedName], 1, { transB: 1 }, { name: 'lm_head' })[0];
+  } else {
+    const headSource = cfg.tieWordEmbeddings ? embedName : 'lm_head.weight';
+    expectShape(headSource, [V, H]);
+    logits = linear(keptFlat, 'lm_head', [headSource], H);
+  }
+  if (io !== DT.FLOAT) logits = g.node('Cast', [logits], 1, { to: DT.FLOAT })[0];
+  g.node('Reshape', [logits, shape3('shape_logits', V)], [g.output('logits', DT.FLOAT, ['batch', 'num_logits_to_keep', V])]);
+  return g;
+}

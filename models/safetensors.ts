@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { QuireError } from '../electron/common/errors.ts';
+import { bf16ToFloat32, halfToFloat32 } from './float16.ts';
+import { readJsonFile } from './hf-config.ts';
+
+// safetensors: u64 little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, raw data.
+// Tensors are read in row chunks straight from disk, so memory stays bounded by the chunk size, not the file.
+
+export type SafeDtype = 'F32' | 'F16' | 'BF16';
+const DTYPE_BYTES: Record<SafeDtype, number> = { F32: 4, F16: 2, BF16: 2 };
+
+// Headers of real checkpoints are a few hundred KiB; anything past this is a corrupt or hostile file.
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+
+export interface TensorInfo {
+  name: string;
+  dtype: SafeDtype;
+  shape: number[];
+  file: string;
+  start: number; // absolute byte offset in `file`
+  byteLength: number;
+}
+
+export function readSafetensorsHeader(path: string): { tensors: TensorInfo[]; metadata: Record<string, string> } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const lenBuf = Buffer.alloc(8);
+    if (size < 8 || readSync(fd, lenBuf, 0, 8, 0) !== 8) throw new QuireError('CORRUPT', `${path}: too short for a safetensors file`);
+    const headerLen = Number(lenBuf.readBigUInt64LE(0));
+    if (headerLen > MAX_HEADER_BYTES || 8 + headerLen > size) throw new QuireError('CORRUPT', `${path}: header length ${headerLen} is invalid`);
+    const headerBuf = Buffer.alloc(headerLen);
+    readSync(fd, headerBuf, 0, headerLen, 8);
+    let header: Record<string, unknown>;
+    try {
+      header = JSON.parse(headerBuf.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      throw new QuireError('CORRUPT', `${path}: header is not valid JSON`);
+    }
+    const dataStart = 8 + headerLen;
+    const tensors: TensorInfo[] = [];
+    for (const [name, entry] of Object.entries(header)) {
+      if (name === '__metadata__') continue;
+      const { dtype, shape, data_offsets: offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+      if (!(dtype in DTYPE_BYTES)) throw new QuireError('UNSUPPORTED_MODEL', `${name}: dtype ${dtype} is not supported (F32, F16, BF16)`);
+      const bytes = shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[dtype as SafeDtype];
+      if (!Array.isArray(offsets) || offsets[1] - offsets[0] !== bytes || dataStart + offsets[1] > size) {
+        throw new QuireError('CORRUPT', `${path}: tensor ${name} has offsets that do not match its shape or the file size`);
+      }
+      tensors.push({ name, dtype: dtype as SafeDtype, shape, file: path, start: dataStart + offsets[0], byteLength: bytes });
+    }
+    return { tensors, metadata: (header.__metadata__ ?? {}) as Record<string, string> };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RowChunk {
+  data: Float32Array; // rows·rowLength values, row-major
+  rowStart: number;
+  rows: number;
+}
+
+// A checkpoint folder: model.safetensors or a sharded model.safetensors.index.json. Reading a tensor also feeds
+// its raw bytes into a per-tensor sha256, the material for the source checksum.
+export class Checkpoint {
+  readonly dir: string;
+  readonly tensors = new Map<string, TensorInfo>();
+  private readonly digests = new Map<string, string>();
+  private readonly fds = new Map<string, number>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+    const index = join(dir, 'model.safetensors.index.json');
+    const single = join(dir, 'model.safetensors');
+    let files: string[];
+    if (existsSync(index)) {
+      const weightMap = (readJsonFile(index).weight_map ?? {}) as Record<string, string>;
+      files = [...new Set(Object.values(weightMap))].map((f) => join(dir, f));
+    } else if (existsSync(single)) {
+      files = [single];
+    } else {
+      throw new QuireError('NOT_FOUND', `${dir}: no model.safetensors or model.safetensors.index.json`);
+    }
+    for (const file of files) {
+      if (!existsSync(file)) throw new QuireError('NOT_FOUND', `${dirname(file)}: shard ${file} listed in the index is missing`);
+      for (const t of readSafetensorsHeader(file).tensors) this.tensors.set(t.name, t);
+    }
+  }
+
+  info(name: string): TensorInfo {
+    const t = this.tensors.get(name);
+    if (!t) throw new QuireError('MISSING_TENSOR', `checkpoint ${this.dir} has no tensor "${name}"`);
+    return t;
+  }
+
+  private fd(file: string): number {
+    let fd = this.fds.get(file);
+    if (fd === undefined) {
+      fd = openSync(file, 'r');
+      this.fds.set(file, fd);
+    }
+    return fd;
+  }
+
+  // Yields the tensor as float32 in chunks of whole rows (the last dimension), about `chunkBytes` of float32
+  // at a time; the yielded buffer is reused, so consume it before asking for the next chunk.
+  *rows(name: string, chunkBytes = 16 * 1024 * 1024): Generator<RowChunk> {
+    const t = this.info(name);
+    const rowLength = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+    const totalRows = t.shape.length <= 1 ? 1 : t.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const width = t.shape.length === 0 ? 1 : rowLength;
+    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (width * 4)));
+    const elemBytes = DTYPE_BYTES[t.dtype];
+    const raw = Buffer.allocUnsafeSlow(Math.min(rowsPerChunk, totalRows) * width * elemBytes);
+    const out = new Float32Array(Math.min(rowsPerChunk, totalRows) * width);
+    const hash = createHash('sha256');
+    const fd = this.fd(t.file);
+    for (let row = 0; row < totalRows; row += rowsPerChunk) {
+      const rows = Math.min(rowsPerChunk, totalRows - row);
+      const bytes = rows * width * elemBytes;
+      let got = 0;
+      while (got < bytes) {
+        const n = readSync(fd, raw, got, bytes - got, t.start + row * width * elemBytes + got);
+        if (n === 0) throw new QuireError('CORRUPT', `${t.file}: unexpected end of file in ${name}`);
+        got += n;
+      }
+      const view = raw.subarray(0, bytes);
+      hash.update(view);
+      const data = out.subarray(0, rows * width);
+      if (t.dtype === 'F32') data.set(new Float32Array(view.buffer, view.byteOffset, rows * width));
+      else if (t.dtype === 'F16') halfToFloat32(new Uint16Array(view.buffer, view.byteOffset, rows * width), data);
+      else bf16ToFloat32(new Uint16Array(view.buffer, view.byteOffset, rows * width), data);
+      yield { data, rowStart: row, rows };
+    }
+    this.digests.set(name, hash.digest('hex'));
+  }
+
+  // Whole tensor as float32: for the small ones (norm weights).
+  read(name: string): Float32Array {
+    const t = this.info(name);
+    const out = new Float32Array(t.shape.reduce((a, b) => a * b, 1));
+    let offset = 0;
+    for (const chunk of this.rows(name)) {
+      out.set(chunk.data, offset);
+      offset += chunk.data.length;
+    }
+    return out;
+  }
+
+  // sha256 over "name:sha256(raw bytes)" lines of every tensor read so far, in name order: independent of the
+  // order tensors were read and of how the checkpoint is sharded.
+  sourceChecksum(): string {
+    const lines = [...this.digests.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, d]) => `${n}:${d}\n`);
+    return createHash('sha256').update(lines.join('')).digest('hex');
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) closeSync(fd);
+    this.fds.clear();
+  }
+}
+
+export interface TensorToWrite {
+  name: string;
+  dtype: SafeDtype;
+  shape: number[];
+  // Raw little-endian bytes, produced in order; total must equal the shape's byte size.
+  chunks: () => Iterable<Uint8Array>;
+}
+
+// Writes one safetensors file, streaming each tensor's chunks (the generator for tiny and bench checkpoints).
+export function writeSafetensors(path: string, tensors: TensorToWrite[], metadata: Record<string, string> = { format: 'pt' }): void {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const bytes = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+    header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8); // keep the data 8-byte aligned, as the reference writer does
+  const headerBytes = Buffer.from(json, 'utf8');
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(headerBytes.length));
+  const fd = openSync(path, 'w');
+  try {
+    const write = (buf: Uint8Array) => {
+      let done = 0;
+      while (done < buf.byteLength) done += writeSync(fd, buf, done, buf.byteLength - done);
+    };
+    write(prefix);
+    write(headerBytes);
+    for (const t of tensors) {
+      const expected = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
+      let written = 0;
+      for (const chunk of t.chunks()) {
+        write(chunk);
+        written += chunk.byteLength;
+      }
+      if (written !== expected) throw new Error(`${t.name}: wrote ${written} bytes, shape wants ${expected}`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
