@@ -168,36 +168,37 @@ export function tensorsOffset(header: SnapshotHeader): number {
   return header.dataOffset + header.tokenCount * 4;
 }
 
-// The JS-path body: per layer, K then V, each head's first tokenCount rows of a [kvHeads, capacity, rowBytes]
+// The JS-path body: per layer, K then V, each head's first `tokens` rows of a [kvHeads, capacity, rowBytes]
 // cache. `cache(layer, kind)` returns that cache's bytes.
 export type CacheView = (layer: number, kind: 0 | 1) => Uint8Array;
 
-export async function writeCacheBody(file: FileHandle, offset: number, header: SnapshotHeader, capacity: number, cache: CacheView): Promise<void> {
-  const headBytes = header.tokenCount * header.rowBytes;
+export async function writeCacheBody(file: FileHandle, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+  const row = rowBytes(layout);
+  const headBytes = tokens * row;
   let position = offset;
-  for (let layer = 0; layer < header.layers; layer++) {
+  for (let layer = 0; layer < layout.layers; layer++) {
     for (const kind of [0, 1] as const) {
       const bytes = cache(layer, kind);
-      for (let h = 0; h < header.kvHeads; h++) {
-        const start = h * capacity * header.rowBytes;
-        await file.write(bytes, start, headBytes, position);
+      for (let h = 0; h < layout.kvHeads; h++) {
+        await file.write(bytes, h * capacity * row, headBytes, position);
         position += headBytes;
       }
     }
   }
 }
 
-export async function readCacheBody(path: string, header: SnapshotHeader, capacity: number, cache: CacheView): Promise<void> {
-  if (header.tokenCount > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${header.tokenCount} tokens, the context is ${capacity}`);
+export async function readCacheBody(path: string, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+  if (tokens > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${tokens} tokens, the context is ${capacity}`);
   const file = await open(path, 'r');
   try {
-    const headBytes = header.tokenCount * header.rowBytes;
-    let position = tensorsOffset(header);
-    for (let layer = 0; layer < header.layers; layer++) {
+    const row = rowBytes(layout);
+    const headBytes = tokens * row;
+    let position = offset;
+    for (let layer = 0; layer < layout.layers; layer++) {
       for (const kind of [0, 1] as const) {
         const bytes = cache(layer, kind);
-        for (let h = 0; h < header.kvHeads; h++) {
-          const { bytesRead } = await file.read(bytes, h * capacity * header.rowBytes, headBytes, position);
+        for (let h = 0; h < layout.kvHeads; h++) {
+          const { bytesRead } = await file.read(bytes, h * capacity * row, headBytes, position);
           if (bytesRead !== headBytes) throw new QuireError('CORRUPT', 'snapshot body is truncated');
           position += headBytes;
         }

@@ -10,6 +10,7 @@ import {
   readSnapshotHeader,
   readSnapshotTokens,
   snapshotPath,
+  tensorsOffset,
   touchSnapshot,
   writeCacheBody,
   writeSnapshot,
@@ -33,7 +34,7 @@ async function saved(dir: string, tokens: number[], cache = randomCache(1)) {
   const header = makeHeader(layout, identity, tokens);
   const path = snapshotPath(join(dir, 'doc1'), header);
   await writeSnapshot(path, header, tokens, (file, _tmp, offset) =>
-    writeCacheBody(file, offset, header, capacity, (l, k) => cache[l * 2 + k]),
+    writeCacheBody(file, offset, layout, tokens.length, capacity, (l, k) => cache[l * 2 + k]),
   );
   return { path, header, cache };
 }
@@ -48,7 +49,7 @@ describe('kv snapshots', () => {
     expect(header.dataOffset % 4096).toBe(0);
     expect(Array.from(await readSnapshotTokens(path, header))).toEqual(tokens);
     const restored = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes));
-    await readCacheBody(path, header, capacity, (l, k) => restored[l * 2 + k]);
+    await readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, capacity, (l, k) => restored[l * 2 + k]);
     for (let t = 0; t < 6; t++) {
       for (let h = 0; h < layout.kvHeads; h++) {
         const start = h * capacity * rowBytes;
@@ -67,7 +68,7 @@ describe('kv snapshots', () => {
     expect(() => checkSnapshot(header, { ...layout, ...identity, ropeHash: 'r2' })).toThrow(/ropeHash/);
     expect(() => checkSnapshot(header, { ...layout, ...identity, modelHash: 'x' })).toThrow(expect.objectContaining({ code: 'SNAPSHOT_MISMATCH' }));
     expect(() => checkSnapshot(header, { ...layout, ...identity, kvDtype: 'fp16' })).toThrow(/kvDtype/);
-    await expect(readCacheBody(path, header, 2, () => new Uint8Array(0))).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+    await expect(readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, 2, () => new Uint8Array(0))).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
   });
 
   it('rejects truncated, foreign and missing files', async () => {
@@ -98,7 +99,7 @@ describe('kv snapshots', () => {
       const header = makeHeader(layout, { modelHash: `m${i}`, ropeHash: 'r' }, [i]);
       const path = snapshotPath(join(root, `doc${i}`), header);
       await writeSnapshot(path, header, [i], (file, _tmp, offset) =>
-        writeCacheBody(file, offset, header, capacity, () => new Uint8Array(layout.kvHeads * capacity * rowBytes)),
+        writeCacheBody(file, offset, layout, 1, capacity, () => new Uint8Array(layout.kvHeads * capacity * rowBytes)),
       );
       await utimes(path, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
       paths.push(path);

@@ -1,0 +1,280 @@
+// A loaded model with one sequence of cached tokens: chunked prefill with progress and cancel, decode,
+// rewind, and KV snapshots. Prompt layout puts the documents first, so after an answer the cache rewinds to
+// the end of the documents and a follow-up prefills only its own tokens.
+import { existsSync } from 'node:fs';
+import { QuireError } from '../../common/errors.ts';
+import type { Backend, EnginePath } from './backend.ts';
+import {
+  checkSnapshot,
+  makeHeader,
+  readSnapshotHeader,
+  readSnapshotTokens,
+  tensorsOffset,
+  touchSnapshot,
+  writeSnapshot,
+} from './kv-snapshot.ts';
+import { openModelFolder, ropeInputs, type ModelFolder } from './model-folder.ts';
+import { loadNativeAddon } from './native-addon.ts';
+import { NativeBackend } from './native-backend.ts';
+import { OrtNodeBackend } from './ort-node-backend.ts';
+import { Sampler, type SamplingOptions } from './sampler.ts';
+
+export const DEFAULT_PREFILL_CHUNK = 512;
+
+export interface LoadOptions {
+  provider?: 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
+  providerOptions?: Record<string, string>;
+  // Positions the RoPE tables and the KV cache are sized for; defaults to the manifest's context.
+  context?: number;
+  path?: 'auto' | EnginePath;
+  intraOpThreads?: number;
+}
+
+export interface EngineReport {
+  path: EnginePath;
+  provider: string;
+  reason: string;
+  context: number;
+  kvDtype: string;
+  kvBytesPerToken: number;
+}
+
+export interface PrefillProgress {
+  done: number;
+  total: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface PrefillOptions {
+  chunk?: number;
+  onProgress?: (p: PrefillProgress) => void;
+  signal?: AbortSignal;
+  // Keep logits of every position (inspect --all) instead of the last one.
+  allLogits?: boolean;
+}
+
+export interface GenerateOptions {
+  maxNewTokens: number;
+  sampling?: SamplingOptions;
+  stopTokens?: readonly number[];
+  signal?: AbortSignal;
+  // Called with each new token; return true to stop (a stop string completed).
+  onToken?: (token: number) => boolean | void;
+}
+
+export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
+
+async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {
+  const rope = ropeInputs(model, options.context ?? model.manifest.contextTokens);
+  const provider = options.provider && options.provider !== 'auto' ? options.provider : 'cpu';
+  const wantPath = options.path ?? 'auto';
+  const threads = options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {};
+  if (wantPath !== 'onnxruntime-node') {
+    const native = loadNativeAddon();
+    if (native.ok) {
+      const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions: options.providerOptions ?? {}, ...threads });
+      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}` };
+    }
+    if (wantPath === 'native') throw new QuireError('UNSUPPORTED_MODEL', native.reason);
+    if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `${provider} needs the native addon: ${native.reason}`);
+    return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: `fallback: ${native.reason}` };
+  }
+  if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `the onnxruntime-node path runs on cpu only, not ${provider}`);
+  return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested' };
+}
+
+export class EngineSession {
+  readonly model: ModelFolder;
+  readonly backend: Backend;
+  readonly report: EngineReport;
+  // Tokens whose keys and values are in the cache, in order.
+  private cached: number[] = [];
+  private lastLogits: Float32Array | null = null;
+  // Tokens run through the model since load: how tests and benches see that a follow-up did not re-prefill.
+  prefilledTokens = 0;
+
+  private constructor(model: ModelFolder, backend: Backend, reason: string) {
+    this.model = model;
+    this.backend = backend;
+    this.report = {
+      path: backend.path,
+      provider: backend.provider,
+      reason,
+      context: backend.capacity,
+      kvDtype: model.layout.kvDtype,
+      kvBytesPerToken: model.manifest.kvBytesPerToken,
+    };
+  }
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<EngineSession> {
+    const model = openModelFolder(dir);
+    const { backend, reason } = await openBackend(model, options);
+    return new EngineSession(model, backend, reason);
+  }
+
+  get length(): number {
+    return this.cached.length;
+  }
+
+  get tokens(): readonly number[] {
+    return this.cached;
+  }
+
+  get vocabSize(): number {
+    return this.model.dims.vocabSize;
+  }
+
+  // Appends `tokens` after the cached ones in chunks; returns the logits of the last position ([V]) or, with
+  // allLogits, of every new position ([tokens.length · V]). A cancel lands between chunks (or inside one on
+  // the native path) and keeps every completed chunk, so prefill can resume.
+  async prefill(tokens: readonly number[], options: PrefillOptions = {}): Promise<Float32Array> {
+    if (tokens.length === 0) throw new QuireError('INVALID_INPUT', 'nothing to prefill');
+    if (this.length + tokens.length > this.backend.capacity) {
+      throw new QuireError('DOES_NOT_FIT', `${this.length + tokens.length} tokens exceed the ${this.backend.capacity}-token context`);
+    }
+    const chunk = Math.max(1, options.chunk ?? DEFAULT_PREFILL_CHUNK);
+    const V = this.vocabSize;
+    const all = options.allLogits ? new Float32Array(tokens.length * V) : null;
+    const started = performance.now();
+    let logits: Float32Array = new Float32Array(0);
+    for (let done = 0; done < tokens.length; ) {
+      if (options.signal?.aborted) throw new QuireError('CANCELLED', `prefill cancelled after ${done} of ${tokens.length} tokens`);
+      const piece = tokens.slice(done, done + chunk);
+      const onAbort = () => this.backend.cancel();
+      options.signal?.addEventListener('abort', onAbort);
+      let result;
+      try {
+        result = await this.backend.step(piece, this.length, all ? piece.length : 1);
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+      }
+      this.cached.push(...piece);
+      this.prefilledTokens += piece.length;
+      if (all) all.set(result.logits, done * V);
+      logits = result.logits.subarray(result.logits.length - V);
+      done += piece.length;
+      const seconds = (performance.now() - started) / 1000;
+      const tokensPerSecond = done / Math.max(seconds, 1e-9);
+      options.onProgress?.({ done, total: tokens.length, tokensPerSecond, etaSeconds: (tokens.length - done) / tokensPerSecond });
+    }
+    this.lastLogits = logits;
+    return all ?? logits;
+  }
+
+  // Cuts the cache back to its first `length` tokens. GQA only reads rows below the sequence length it is
+  // given, so nothing is cleared.
+  rewind(length: number): void {
+    if (length < 0 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot rewind to ${length} of ${this.length} tokens`);
+    if (length !== this.length) {
+      this.cached.length = length;
+      this.lastLogits = null;
+    }
+  }
+
+  commonPrefix(tokens: readonly number[]): number {
+    let n = 0;
+    while (n < tokens.length && n < this.length && tokens[n] === this.cached[n]) n++;
+    return n;
+  }
+
+  // Makes the cache hold exactly `tokens`, reusing the longest cached prefix, and returns the last logits.
+  async sync(tokens: readonly number[], options: PrefillOptions = {}): Promise<Float32Array> {
+    let keep = this.commonPrefix(tokens);
+    if (keep === tokens.length && keep === this.length && this.lastLogits) return this.lastLogits;
+    // The last token's logits are needed, so at least it is run again.
+    if (keep === tokens.length) keep--;
+    this.rewind(keep);
+    return this.prefill(tokens.slice(keep), options);
+  }
+
+  // Samples up to maxNewTokens after the cached tokens, feeding each back (except the last) through decode.
+  async generate(options: GenerateOptions): Promise<number[]> {
+    let logits = this.lastLogits;
+    if (!logits) {
+      if (this.length === 0) throw new QuireError('INVALID_INPUT', 'generate needs a prompt');
+      const last = this.cached[this.length - 1];
+      this.rewind(this.length - 1);
+      logits = await this.prefill([last]);
+    }
+    const sampler = new Sampler(options.sampling);
+    const stops = new Set(options.stopTokens ?? []);
+    const out: number[] = [];
+    while (out.length < options.maxNewTokens) {
+      if (options.signal?.aborted) throw new QuireError('CANCELLED', 'generation cancelled');
+      const token = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached : []);
+      if (stops.has(token)) break;
+      out.push(token);
+      // The last token is returned but not fed: the cache holds every token but the final one.
+      if (options.onToken?.(token) === true || out.length === options.maxNewTokens) {
+        this.lastLogits = null;
+        break;
+      }
+      if (this.length + 1 > this.backend.capacity) throw new QuireError('DOES_NOT_FIT', `context of ${this.backend.capacity} tokens is full`);
+      logits = (await this.backend.step([token], this.length, 1)).logits;
+      this.cached.push(token);
+      this.lastLogits = logits;
+    }
+    return out;
+  }
+
+  cancel(): void {
+    this.backend.cancel();
+  }
+
+  // Saves cache rows [0, length) (default: everything cached) with their tokens, atomically.
+  async saveSnapshot(path: string, length = this.length): Promise<void> {
+    if (length < 1 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot snapshot ${length} of ${this.length} tokens`);
+    const tokens = this.cached.slice(0, length);
+    const header = makeHeader(this.model.layout, { modelHash: this.model.modelHash, ropeHash: this.model.ropeHash }, tokens);
+    await writeSnapshot(path, header, tokens, (file, tmp, offset) => this.backend.saveKv(file, tmp, offset, length));
+  }
+
+  // Replaces the cache with a snapshot's tokens; refuses one made for other weights, tables or dtype.
+  async restoreSnapshot(path: string): Promise<number> {
+    const header = await readSnapshotHeader(path);
+    checkSnapshot(header, { ...this.model.layout, modelHash: this.model.modelHash, ropeHash: this.model.ropeHash });
+    if (header.tokenCount > this.backend.capacity) {
+      throw new QuireError('DOES_NOT_FIT', `snapshot holds ${header.tokenCount} tokens, the context is ${this.backend.capacity}`);
+    }
+    const tokens = await readSnapshotTokens(path, header);
+    this.cached = [];
+    this.lastLogits = null;
+    await this.backend.loadKv(path, tensorsOffset(header), header.tokenCount);
+    this.cached = Array.from(tokens);
+    await touchSnapshot(path);
+    return header.tokenCount;
+  }
+
+  // Gets the document prefix into the cache the cheapest way: already there, from its snapshot, or by
+  // prefilling it (then saving the snapshot). A snapshot that does not match is replaced.
+  async loadDocument(tokens: readonly number[], snapshot: string, options: PrefillOptions = {}): Promise<DocumentSource> {
+    if (this.commonPrefix(tokens) === tokens.length) {
+      this.rewind(tokens.length);
+      return 'cache';
+    }
+    if (existsSync(snapshot)) {
+      try {
+        const header = await readSnapshotHeader(snapshot);
+        if (header.tokenCount <= tokens.length && header.tokenHash) {
+          const restored = await this.restoreSnapshot(snapshot);
+          if (this.commonPrefix(tokens) === restored) {
+            if (restored < tokens.length) await this.prefill(tokens.slice(restored), options);
+            if (restored < tokens.length) await this.saveSnapshot(snapshot);
+            return 'snapshot';
+          }
+        }
+      } catch (error) {
+        if (error instanceof QuireError && error.code === 'CANCELLED') throw error;
+      }
+      this.rewind(0);
+    }
+    await this.sync(tokens, options);
+    await this.saveSnapshot(snapshot);
+    return 'prefill';
+  }
+
+  async release(): Promise<void> {
+    await this.backend.release();
+  }
+}

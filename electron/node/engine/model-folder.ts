@@ -1,0 +1,71 @@
+// What the engine needs from a converted model folder: paths, dimensions, identity hashes for snapshots, and
+// the RoPE tables for the context the user chose (YaRN parameters and context length are a load-time choice).
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { QuireError } from '../../common/errors.ts';
+import { float32ToHalf } from '../../../models/float16.ts';
+import { readManifest, type ModelManifest } from '../../../models/manifest.ts';
+import { ropeFrequencies, ropeTables } from '../../../models/rope.ts';
+import type { ModelDims } from './memory-planner.ts';
+import type { KvLayout } from './kv-snapshot.ts';
+
+export interface ModelFolder {
+  dir: string;
+  manifest: ModelManifest;
+  modelPath: string;
+  dims: ModelDims;
+  layout: KvLayout;
+  // Weights identity (source checksum, precision, KV dtype): a snapshot from other weights is refused.
+  modelHash: string;
+  ropeHash: string;
+}
+
+export function openModelFolder(dir: string): ModelFolder {
+  const manifest = readManifest(dir);
+  const c = manifest.config;
+  const dims: ModelDims = {
+    layers: c.numLayers,
+    heads: c.numHeads,
+    kvHeads: c.numKvHeads,
+    headDim: c.headDim,
+    hiddenSize: c.hiddenSize,
+    intermediateSize: c.intermediateSize,
+    vocabSize: c.vocabSize,
+    weightBytes: manifest.bytes.data,
+  };
+  const modelHash = createHash('sha256')
+    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.kvDtype, manifest.bytes]))
+    .digest('hex');
+  return {
+    dir,
+    manifest,
+    modelPath: join(dir, manifest.files.model),
+    dims,
+    layout: { layers: c.numLayers, kvHeads: c.numKvHeads, headDim: c.headDim, kvDtype: manifest.kvDtype },
+    modelHash,
+    ropeHash: manifest.rope.hash,
+  };
+}
+
+export interface RopeInputs {
+  cos: Float32Array | Uint16Array;
+  sin: Float32Array | Uint16Array;
+  dims: [number, number];
+  // ONNX element type of the tables (the graph's io dtype).
+  elementType: number;
+}
+
+const ONNX_FLOAT = 1;
+const ONNX_FLOAT16 = 10;
+
+export function ropeInputs(model: ModelFolder, context: number): RopeInputs {
+  if (!Number.isInteger(context) || context < 1) throw new QuireError('INVALID_INPUT', `context must be a positive integer, got ${context}`);
+  const max = model.manifest.config.maxPositionEmbeddings;
+  if (context > max) throw new QuireError('DOES_NOT_FIT', `context ${context} exceeds the model's ${max} positions`);
+  const tables = ropeTables(ropeFrequencies(model.manifest.config.rope), context);
+  const dims: [number, number] = [context, tables.halfDim];
+  if (model.manifest.ioDtype === 'fp16') {
+    return { cos: float32ToHalf(tables.cos), sin: float32ToHalf(tables.sin), dims, elementType: ONNX_FLOAT16 };
+  }
+  return { cos: tables.cos, sin: tables.sin, dims, elementType: ONNX_FLOAT };
+}

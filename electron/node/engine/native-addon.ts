@@ -1,0 +1,72 @@
+// Finds and initialises the native engine addon (native/), pointing it at the libonnxruntime that
+// onnxruntime-node ships so both share one ORT. Absent or broken, the engine falls back to onnxruntime-node
+// and says why.
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface NativeIoInfo {
+  name: string;
+  elementType: number;
+  shape: number[];
+}
+
+export interface NativeSession {
+  describe(): { inputs: NativeIoInfo[]; outputs: NativeIoInfo[] };
+  allocKv(entries: { past: string; present: string }[], shape: number[], elementType: number, memory?: string): void;
+  setInput(name: string, data: ArrayBufferView, shape: number[], elementType: number): void;
+  bindHostOutput(name: string): void;
+  run(): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
+  cancel(): boolean;
+  saveKv(path: string, offset: number, tokens: number): Promise<void>;
+  loadKv(path: string, offset: number, tokens: number): Promise<void>;
+  readKv(index: number): ArrayBuffer;
+  release(): void;
+}
+
+export interface NativeAddon {
+  init(libraryPath: string): string;
+  apiVersion: number;
+  Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
+}
+
+export interface NativeSessionOptions {
+  provider: string;
+  providerOptions?: Record<string, string>;
+  sessionConfig?: Record<string, string>;
+  intraOpThreads?: number;
+}
+
+export type NativeLoad = { ok: true; addon: NativeAddon; ortVersion: string } | { ok: false; reason: string };
+
+const require = createRequire(import.meta.url);
+const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build', 'Release', 'quire_ort.node');
+
+// onnxruntime-node keeps its runtime next to its binding: bin/napi-v6/<platform>/<arch>/.
+export function onnxruntimeLibrary(): string | null {
+  const root = dirname(require.resolve('onnxruntime-node/package.json'));
+  const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+  if (!existsSync(dir)) return null;
+  const pattern = process.platform === 'win32' ? /^onnxruntime\.dll$/ : process.platform === 'darwin' ? /^libonnxruntime\.\d.*dylib$/ : /^libonnxruntime\.so\.\d+$/;
+  const name = readdirSync(dir).find((f) => pattern.test(f));
+  return name ? join(dir, name) : null;
+}
+
+let cached: NativeLoad | undefined;
+
+export function loadNativeAddon(): NativeLoad {
+  if (cached) return cached;
+  if (process.env.QUIRE_ENGINE_PATH === 'onnxruntime-node') return (cached = { ok: false, reason: 'QUIRE_ENGINE_PATH=onnxruntime-node' });
+  if (!existsSync(ADDON_PATH)) return (cached = { ok: false, reason: 'native addon not built (npm run build:native)' });
+  const library = onnxruntimeLibrary();
+  if (!library) return (cached = { ok: false, reason: `no onnxruntime library for ${process.platform}-${process.arch}` });
+  try {
+    const addon = require(ADDON_PATH) as NativeAddon;
+    const ortVersion = addon.init(library);
+    cached = { ok: true, addon, ortVersion };
+  } catch (error) {
+    cached = { ok: false, reason: `native addon failed to load: ${(error as Error).message.split('\n')[0]}` };
+  }
+  return cached;
+}

@@ -1,0 +1,95 @@
+// The fallback path on stock onnxruntime-node, for where the native addon cannot build. The same cache tensor
+// is passed as `past_key_values.i.*` feed and `present.i.*` fetch, so GroupQueryAttention updates it in place
+// (equal pointers); the binding still copies every fetched output out again, which is what makes this path
+// slow at long context (DESIGN §3) — correct, not fast.
+import type { FileHandle } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { QuireError } from '../../common/errors.ts';
+import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
+import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
+import type { ModelFolder, RopeInputs } from './model-folder.ts';
+
+export interface OrtNodeOptions {
+  provider: 'cpu';
+  intraOpThreads?: number;
+}
+
+export class OrtNodeBackend implements Backend {
+  readonly path = 'onnxruntime-node' as const;
+  readonly provider: string;
+  readonly capacity: number;
+  private readonly session: ort.InferenceSession;
+  private readonly model: ModelFolder;
+  private readonly cache: ort.Tensor[];
+  private readonly rope: { cos: ort.Tensor; sin: ort.Tensor };
+  private cancelled = false;
+
+  private constructor(session: ort.InferenceSession, model: ModelFolder, rope: RopeInputs, provider: string) {
+    this.session = session;
+    this.model = model;
+    this.provider = provider;
+    this.capacity = rope.dims[0];
+    const { layers, kvHeads, headDim, kvDtype } = model.layout;
+    const shape = [1, kvHeads, this.capacity, headDim];
+    const elements = kvHeads * this.capacity * headDim;
+    this.cache = Array.from({ length: layers * 2 }, () =>
+      kvDtype === 'fp16' ? new ort.Tensor('float16', new Uint16Array(elements), shape) : new ort.Tensor('float32', new Float32Array(elements), shape),
+    );
+    const type = rope.elementType === 10 ? 'float16' : 'float32';
+    this.rope = { cos: new ort.Tensor(type, rope.cos, rope.dims), sin: new ort.Tensor(type, rope.sin, rope.dims) };
+  }
+
+  static async open(model: ModelFolder, rope: RopeInputs, options: OrtNodeOptions = { provider: 'cpu' }): Promise<OrtNodeBackend> {
+    const session = await ort.InferenceSession.create(model.modelPath, {
+      executionProviders: [options.provider],
+      graphOptimizationLevel: 'all',
+      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+    });
+    return new OrtNodeBackend(session, model, rope, options.provider);
+  }
+
+  // Per layer K then V; the snapshot body has the same order.
+  private cacheBytes = (layer: number, kind: 0 | 1): Uint8Array => {
+    const data = this.cache[layer * 2 + kind].data as Float32Array | Uint16Array;
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  };
+
+  async step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult> {
+    const { seqlensK, total } = stepLengths(past, ids.length);
+    if (total > this.capacity) throw new QuireError('DOES_NOT_FIT', `${total} tokens exceed the ${this.capacity}-token context`);
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length]),
+      seqlens_k: new ort.Tensor('int32', Int32Array.of(seqlensK), [1]),
+      total_sequence_length: new ort.Tensor('int32', Int32Array.of(total), []),
+      cos_cache: this.rope.cos,
+      sin_cache: this.rope.sin,
+      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]),
+    };
+    const fetches: Record<string, ort.Tensor | null> = { logits: null };
+    for (let l = 0; l < this.model.layout.layers; l++) {
+      feeds[KV_INPUT(l, 'key')] = fetches[KV_OUTPUT(l, 'key')] = this.cache[l * 2];
+      feeds[KV_INPUT(l, 'value')] = fetches[KV_OUTPUT(l, 'value')] = this.cache[l * 2 + 1];
+    }
+    // The binding's run cannot be interrupted; cancel() takes effect when it returns.
+    this.cancelled = false;
+    const out = await this.session.run(feeds, fetches);
+    if (this.cancelled) throw new QuireError('CANCELLED', 'cancelled');
+    return { logits: out.logits.data as Float32Array, keep };
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  async saveKv(file: FileHandle, _path: string, offset: number, tokens: number): Promise<void> {
+    await writeCacheBody(file, offset, this.model.layout, tokens, this.capacity, this.cacheBytes);
+  }
+
+  async loadKv(path: string, offset: number, tokens: number): Promise<void> {
+    await readCacheBody(path, offset, this.model.layout, tokens, this.capacity, this.cacheBytes);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

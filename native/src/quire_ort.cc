@@ -1,0 +1,532 @@
+// Quire's engine addon: what onnxruntime-node cannot do for a long-context decoder. The per-layer KV cache is
+// allocated once on the provider's memory and bound as both the past input and the present output, so
+// GroupQueryAttention updates it in place; only the outputs named by bindHostOutput (the last-token logits)
+// come back to host memory; runs happen on a libuv worker thread and can be cancelled through RunOptions
+// terminate; a KV prefix copies to and from a snapshot file without passing through JavaScript.
+//
+// libonnxruntime is loaded at runtime (init(path)) from the onnxruntime-node package, so the addon needs no
+// ORT library at build time and shares the one ORT instance with onnxruntime-node when both are loaded.
+#include <napi.h>
+#include <onnxruntime_cxx_api.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#ifdef _WIN32
+#include <windows.h>
+#include <io.h>
+#include <fcntl.h>
+#else
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+namespace {
+
+const OrtApiBase* g_base = nullptr;
+std::unique_ptr<Ort::Env> g_env;
+
+size_t ElementBytes(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32:
+      return 4;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64:
+      return 8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16:
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
+      return 2;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8:
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8:
+      return 1;
+    default:
+      throw std::runtime_error("unsupported tensor element type " + std::to_string(static_cast<int>(type)));
+  }
+}
+
+size_t ElementCount(const std::vector<int64_t>& shape) {
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(d);
+  return n;
+}
+
+std::vector<int64_t> ShapeArg(const Napi::Value& value) {
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<int64_t> shape(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) shape[i] = array.Get(i).As<Napi::Number>().Int64Value();
+  return shape;
+}
+
+// ORT reports a terminated run as a plain error; the JS side maps this prefix to CANCELLED.
+constexpr const char* kCancelled = "CANCELLED: run terminated";
+
+Napi::Value Init(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!g_base) {
+    std::string path = info[0].As<Napi::String>();
+#ifdef _WIN32
+    HMODULE handle = LoadLibraryA(path.c_str());
+    if (!handle) throw Napi::Error::New(env, "cannot load " + path);
+    auto get = reinterpret_cast<const OrtApiBase* (*)()>(GetProcAddress(handle, "OrtGetApiBase"));
+#else
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) throw Napi::Error::New(env, std::string("cannot load onnxruntime: ") + dlerror());
+    auto get = reinterpret_cast<const OrtApiBase* (*)()>(dlsym(handle, "OrtGetApiBase"));
+#endif
+    if (!get) throw Napi::Error::New(env, "OrtGetApiBase not found in " + path);
+    const OrtApi* api = get()->GetApi(ORT_API_VERSION);
+    if (!api) {
+      throw Napi::Error::New(env, std::string("onnxruntime ") + get()->GetVersionString() + " lacks C API version " +
+                                      std::to_string(ORT_API_VERSION));
+    }
+    Ort::InitApi(api);
+    g_env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "quire");
+    g_base = get();
+  }
+  return Napi::String::New(env, g_base->GetVersionString());
+}
+
+struct HostInput {
+  std::vector<uint8_t> bytes;
+  Ort::Value value{nullptr};
+};
+
+struct KvTensor {
+  std::string past;
+  std::string present;
+  Ort::Value value{nullptr};
+};
+
+class Session : public Napi::ObjectWrap<Session> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Session",
+                       {InstanceMethod("describe", &Session::Describe), InstanceMethod("allocKv", &Session::AllocKv),
+                        InstanceMethod("setInput", &Session::SetInput),
+                        InstanceMethod("bindHostOutput", &Session::BindHostOutput),
+                        InstanceMethod("run", &Session::Run), InstanceMethod("cancel", &Session::Cancel),
+                        InstanceMethod("saveKv", &Session::SaveKv), InstanceMethod("loadKv", &Session::LoadKv),
+                        InstanceMethod("readKv", &Session::ReadKv), InstanceMethod("release", &Session::Release)});
+  }
+
+  // new Session(modelPath, {provider, providerOptions, sessionConfig, intraOpThreads})
+  explicit Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
+    Napi::Env env = info.Env();
+    if (!g_env) throw Napi::Error::New(env, "call init(libonnxruntime path) first");
+    std::string path = info[0].As<Napi::String>();
+    Napi::Object options = info.Length() > 1 ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+    try {
+      Ort::SessionOptions so;
+      so.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+      if (options.Has("intraOpThreads")) so.SetIntraOpNumThreads(options.Get("intraOpThreads").As<Napi::Number>().Int32Value());
+      if (options.Has("sessionConfig")) {
+        Napi::Object config = options.Get("sessionConfig").As<Napi::Object>();
+        Napi::Array keys = config.GetPropertyNames();
+        for (uint32_t i = 0; i < keys.Length(); i++) {
+          std::string key = keys.Get(i).As<Napi::String>();
+          so.AddConfigEntry(key.c_str(), config.Get(key).ToString().Utf8Value().c_str());
+        }
+      }
+      provider_ = options.Has("provider") ? options.Get("provider").As<Napi::String>().Utf8Value() : "cpu";
+      std::map<std::string, std::string> providerOptions;
+      if (options.Has("providerOptions")) {
+        Napi::Object po = options.Get("providerOptions").As<Napi::Object>();
+        Napi::Array keys = po.GetPropertyNames();
+        for (uint32_t i = 0; i < keys.Length(); i++) {
+          std::string key = keys.Get(i).As<Napi::String>();
+          providerOptions[key] = po.Get(key).ToString().Utf8Value();
+        }
+      }
+      AppendProvider(so, providerOptions);
+#ifdef _WIN32
+      std::wstring wpath(path.begin(), path.end());
+      session_ = std::make_unique<Ort::Session>(*g_env, wpath.c_str(), so);
+#else
+      session_ = std::make_unique<Ort::Session>(*g_env, path.c_str(), so);
+#endif
+      binding_ = std::make_unique<Ort::IoBinding>(*session_);
+    } catch (const Ort::Exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+  }
+
+  std::mutex mutex_;  // guards running_ and busy_ between the JS thread and the worker
+  OrtRunOptions* running_ = nullptr;
+  bool busy_ = false;
+  std::unique_ptr<Ort::Session> session_;
+  std::unique_ptr<Ort::IoBinding> binding_;
+  std::map<std::string, HostInput> inputs_;
+  std::set<std::string> hostOutputs_;
+  std::vector<KvTensor> kv_;
+  std::vector<int64_t> kvShape_;  // [1, kvHeads, capacity, rowElements]
+  size_t kvRowBytes_ = 0;
+  bool kvOnHost_ = true;
+  std::unique_ptr<Ort::Allocator> deviceAllocator_;
+  std::string provider_;
+
+  void CheckIdle(Napi::Env env) {
+    if (!session_) throw Napi::Error::New(env, "session released");
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (busy_) throw Napi::Error::New(env, "session busy: one run or KV copy at a time");
+  }
+
+  void SetBusy(bool busy) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    busy_ = busy;
+  }
+
+ private:
+  void AppendProvider(Ort::SessionOptions& so, const std::map<std::string, std::string>& options) {
+    if (provider_ == "cpu") return;
+    if (provider_ == "cuda") {
+      OrtCUDAProviderOptionsV2* cuda = nullptr;
+      Ort::ThrowOnError(Ort::GetApi().CreateCUDAProviderOptions(&cuda));
+      std::vector<const char*> keys, values;
+      for (const auto& [k, v] : options) {
+        keys.push_back(k.c_str());
+        values.push_back(v.c_str());
+      }
+      OrtStatus* status = Ort::GetApi().UpdateCUDAProviderOptions(cuda, keys.data(), values.data(), keys.size());
+      if (!status) status = Ort::GetApi().SessionOptionsAppendExecutionProvider_CUDA_V2(so, cuda);
+      Ort::GetApi().ReleaseCUDAProviderOptions(cuda);
+      Ort::ThrowOnError(status);
+      return;
+    }
+    // Providers reached through the generic entry point take string options unchanged (WebGPU's
+    // kvCacheQuantizationBits and enableGraphCapture among them).
+    static const std::map<std::string, std::string> names = {{"webgpu", "WebGPU"}, {"dml", "DML"}, {"coreml", "CoreML"}};
+    auto name = names.find(provider_);
+    if (name == names.end()) throw Ort::Exception("unknown provider " + provider_, ORT_INVALID_ARGUMENT);
+    so.AppendExecutionProvider(name->second, std::unordered_map<std::string, std::string>(options.begin(), options.end()));
+  }
+
+  Napi::Value Describe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    auto list = [&](bool inputs) {
+      size_t n = inputs ? session_->GetInputCount() : session_->GetOutputCount();
+      Napi::Array array = Napi::Array::New(env, n);
+      Ort::AllocatorWithDefaultOptions allocator;
+      for (size_t i = 0; i < n; i++) {
+        auto name = inputs ? session_->GetInputNameAllocated(i, allocator) : session_->GetOutputNameAllocated(i, allocator);
+        Ort::TypeInfo type = inputs ? session_->GetInputTypeInfo(i) : session_->GetOutputTypeInfo(i);
+        auto tensor = type.GetTensorTypeAndShapeInfo();
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("name", name.get());
+        entry.Set("elementType", static_cast<int>(tensor.GetElementType()));
+        std::vector<int64_t> shape = tensor.GetShape();
+        Napi::Array dims = Napi::Array::New(env, shape.size());
+        for (size_t d = 0; d < shape.size(); d++) dims.Set(d, static_cast<double>(shape[d]));
+        entry.Set("shape", dims);
+        array.Set(i, entry);
+      }
+      return array;
+    };
+    out.Set("inputs", list(true));
+    out.Set("outputs", list(false));
+    return out;
+  }
+
+  // allocKv([{past, present}, ...], shape, elementType, memoryName): one tensor per entry, bound both ways.
+  Napi::Value AllocKv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    Napi::Array entries = info[0].As<Napi::Array>();
+    kvShape_ = ShapeArg(info[1]);
+    auto type = static_cast<ONNXTensorElementDataType>(info[2].As<Napi::Number>().Int32Value());
+    std::string memory = info.Length() > 3 ? info[3].As<Napi::String>().Utf8Value() : "Cpu";
+    try {
+      kvRowBytes_ = static_cast<size_t>(kvShape_.back()) * ElementBytes(type);
+      kvOnHost_ = memory == "Cpu";
+      kv_.clear();
+      OrtAllocator* allocator;
+      if (kvOnHost_) {
+        allocator = Ort::AllocatorWithDefaultOptions();
+      } else {
+        Ort::MemoryInfo info(memory.c_str(), OrtDeviceAllocator, 0, OrtMemTypeDefault);
+        deviceAllocator_ = std::make_unique<Ort::Allocator>(*session_, info);
+        allocator = *deviceAllocator_;
+      }
+      for (uint32_t i = 0; i < entries.Length(); i++) {
+        Napi::Object entry = entries.Get(i).As<Napi::Object>();
+        KvTensor kv;
+        kv.past = entry.Get("past").As<Napi::String>();
+        kv.present = entry.Get("present").As<Napi::String>();
+        kv.value = Ort::Value::CreateTensor(allocator, kvShape_.data(), kvShape_.size(), type);
+        // Host caches start zeroed so reads past the valid length are deterministic; device ones are only read
+        // below the sequence length GQA is given.
+        if (kvOnHost_) std::memset(kv.value.GetTensorMutableRawData(), 0, ElementCount(kvShape_) * ElementBytes(type));
+        binding_->BindInput(kv.past.c_str(), kv.value);
+        binding_->BindOutput(kv.present.c_str(), kv.value);
+        kv_.push_back(std::move(kv));
+      }
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+    return env.Undefined();
+  }
+
+  // setInput(name, typedArray, shape, elementType): copied into addon-owned host memory and bound; ORT
+  // moves it to the device when the provider needs it there.
+  Napi::Value SetInput(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    std::string name = info[0].As<Napi::String>();
+    Napi::TypedArray array = info[1].As<Napi::TypedArray>();
+    std::vector<int64_t> shape = ShapeArg(info[2]);
+    auto type = static_cast<ONNXTensorElementDataType>(info[3].As<Napi::Number>().Int32Value());
+    try {
+      size_t bytes = ElementCount(shape) * ElementBytes(type);
+      if (bytes != array.ByteLength()) throw std::runtime_error("input " + name + ": shape and data size disagree");
+      HostInput& input = inputs_[name];
+      input.bytes.resize(bytes);
+      std::memcpy(input.bytes.data(), static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset(), bytes);
+      Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+      input.value = Ort::Value::CreateTensor(cpu, input.bytes.data(), bytes, shape.data(), shape.size(), type);
+      binding_->BindInput(name.c_str(), input.value);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+    return env.Undefined();
+  }
+
+  Napi::Value BindHostOutput(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    std::string name = info[0].As<Napi::String>();
+    try {
+      Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+      binding_->BindOutput(name.c_str(), cpu);
+      hostOutputs_.insert(name);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+    return env.Undefined();
+  }
+
+  class RunWorker : public Napi::AsyncWorker {
+   public:
+    RunWorker(Session* session, Napi::Object self)
+        : Napi::AsyncWorker(self.Env(), "quire:run"),
+          session_(session),
+          self_(Napi::Persistent(self)),
+          deferred_(Napi::Promise::Deferred::New(self.Env())) {}
+    Napi::Promise Promise() { return deferred_.Promise(); }
+
+    void Execute() override {
+      Ort::RunOptions options;
+      {
+        std::lock_guard<std::mutex> lock(session_->mutex_);
+        session_->running_ = options;
+      }
+      try {
+        session_->session_->Run(options, *session_->binding_);
+        session_->binding_->SynchronizeOutputs();
+        std::vector<std::string> names = session_->binding_->GetOutputNames();
+        std::vector<Ort::Value> values = session_->binding_->GetOutputValues();
+        for (size_t i = 0; i < names.size(); i++) {
+          if (!session_->hostOutputs_.count(names[i])) continue;
+          auto shapeInfo = values[i].GetTensorTypeAndShapeInfo();
+          if (shapeInfo.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) throw std::runtime_error(names[i] + " is not float32");
+          Output out{names[i], shapeInfo.GetShape(), {}};
+          const float* data = values[i].GetTensorData<float>();
+          out.data.assign(data, data + shapeInfo.GetElementCount());
+          outputs_.push_back(std::move(out));
+        }
+      } catch (const Ort::Exception& e) {
+        bool terminated = std::string(e.what()).find("terminate") != std::string::npos;
+        SetError(terminated ? kCancelled : e.what());
+      } catch (const std::exception& e) {
+        SetError(e.what());
+      }
+      std::lock_guard<std::mutex> lock(session_->mutex_);
+      session_->running_ = nullptr;
+    }
+
+    void OnOK() override {
+      session_->SetBusy(false);
+      Napi::Env env = Env();
+      Napi::Object result = Napi::Object::New(env);
+      for (auto& out : outputs_) {
+        Napi::Float32Array data = Napi::Float32Array::New(env, out.data.size());
+        std::memcpy(data.Data(), out.data.data(), out.data.size() * sizeof(float));
+        Napi::Array dims = Napi::Array::New(env, out.shape.size());
+        for (size_t d = 0; d < out.shape.size(); d++) dims.Set(d, static_cast<double>(out.shape[d]));
+        Napi::Object entry = Napi::Object::New(env);
+        entry.Set("data", data);
+        entry.Set("dims", dims);
+        result.Set(out.name, entry);
+      }
+      deferred_.Resolve(result);
+    }
+
+    void OnError(const Napi::Error& error) override {
+      session_->SetBusy(false);
+      deferred_.Reject(error.Value());
+    }
+
+   private:
+    struct Output {
+      std::string name;
+      std::vector<int64_t> shape;
+      std::vector<float> data;
+    };
+    Session* session_;
+    Napi::ObjectReference self_;  // keeps the session alive while the worker uses it
+    Napi::Promise::Deferred deferred_;
+    std::vector<Output> outputs_;
+  };
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    CheckIdle(info.Env());
+    SetBusy(true);
+    auto* worker = new RunWorker(this, info.This().As<Napi::Object>());
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  // Safe from the JS thread while the worker runs: ORT polls the terminate flag between kernels.
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_) Ort::ThrowOnError(Ort::GetApi().RunOptionsSetTerminate(running_));
+    return Napi::Boolean::New(info.Env(), running_ != nullptr);
+  }
+
+  // Copies rows [0, tokens) of every head of every KV tensor to or from a file at `offset`, in the snapshot
+  // body layout: tensor by tensor (layer 0 K, layer 0 V, …), head by head.
+  class KvFileWorker : public Napi::AsyncWorker {
+   public:
+    KvFileWorker(Session* session, Napi::Object self, std::string path, int64_t offset, int64_t tokens, bool save)
+        : Napi::AsyncWorker(self.Env(), "quire:kv-file"),
+          session_(session),
+          self_(Napi::Persistent(self)),
+          deferred_(Napi::Promise::Deferred::New(self.Env())),
+          path_(std::move(path)),
+          offset_(offset),
+          tokens_(tokens),
+          save_(save) {}
+    Napi::Promise Promise() { return deferred_.Promise(); }
+
+    void Execute() override {
+#ifdef _WIN32
+      int fd = _open(path_.c_str(), (save_ ? _O_WRONLY : _O_RDONLY) | _O_BINARY);
+#else
+      int fd = open(path_.c_str(), save_ ? O_WRONLY : O_RDONLY);
+#endif
+      if (fd < 0) return SetError("cannot open " + path_);
+      const int64_t heads = session_->kvShape_[1], capacity = session_->kvShape_[2];
+      const size_t headBytes = static_cast<size_t>(tokens_) * session_->kvRowBytes_;
+      int64_t position = offset_;
+      for (auto& kv : session_->kv_) {
+        auto* base = static_cast<uint8_t*>(kv.value.GetTensorMutableRawData());
+        for (int64_t h = 0; h < heads; h++) {
+          uint8_t* rows = base + static_cast<size_t>(h * capacity) * session_->kvRowBytes_;
+          size_t done = 0;
+          while (done < headBytes) {
+#ifdef _WIN32
+            _lseeki64(fd, position + done, SEEK_SET);
+            long n = save_ ? _write(fd, rows + done, static_cast<unsigned>(headBytes - done))
+                           : _read(fd, rows + done, static_cast<unsigned>(headBytes - done));
+#else
+            ssize_t n = save_ ? pwrite(fd, rows + done, headBytes - done, position + done)
+                              : pread(fd, rows + done, headBytes - done, position + done);
+#endif
+            if (n <= 0) {
+#ifdef _WIN32
+              _close(fd);
+#else
+              close(fd);
+#endif
+              return SetError(save_ ? "short write to " + path_ : "short read from " + path_);
+            }
+            done += static_cast<size_t>(n);
+          }
+          position += headBytes;
+        }
+      }
+#ifdef _WIN32
+      _close(fd);
+#else
+      close(fd);
+#endif
+    }
+
+    void OnOK() override {
+      session_->SetBusy(false);
+      deferred_.Resolve(Env().Undefined());
+    }
+    void OnError(const Napi::Error& error) override {
+      session_->SetBusy(false);
+      deferred_.Reject(error.Value());
+    }
+
+   private:
+    Session* session_;
+    Napi::ObjectReference self_;
+    Napi::Promise::Deferred deferred_;
+    std::string path_;
+    int64_t offset_, tokens_;
+    bool save_;
+  };
+
+  Napi::Value KvFile(const Napi::CallbackInfo& info, bool save) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    if (kv_.empty()) throw Napi::Error::New(env, "no KV cache allocated");
+    // Device caches need a device-to-host copy the addon does not make yet.
+    if (!kvOnHost_) throw Napi::Error::New(env, "KV snapshots need a host-memory cache on this provider");
+    int64_t tokens = info[2].As<Napi::Number>().Int64Value();
+    if (tokens < 0 || tokens > kvShape_[2]) throw Napi::Error::New(env, "token count outside the cache");
+    SetBusy(true);
+    auto* worker = new KvFileWorker(this, info.This().As<Napi::Object>(), info[0].As<Napi::String>(),
+                                    info[1].As<Napi::Number>().Int64Value(), tokens, save);
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value SaveKv(const Napi::CallbackInfo& info) { return KvFile(info, true); }
+  Napi::Value LoadKv(const Napi::CallbackInfo& info) { return KvFile(info, false); }
+
+  // readKv(index): a copy of one host KV tensor, for tests and diagnostics.
+  Napi::Value ReadKv(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    uint32_t index = info[0].As<Napi::Number>().Uint32Value();
+    if (index >= kv_.size() || !kvOnHost_) throw Napi::Error::New(env, "no host KV tensor at that index");
+    size_t bytes = ElementCount(kvShape_) / static_cast<size_t>(kvShape_.back()) * kvRowBytes_;
+    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
+    std::memcpy(buffer.Data(), kv_[index].value.GetTensorRawData(), bytes);
+    return buffer;
+  }
+
+  Napi::Value Release(const Napi::CallbackInfo& info) {
+    CheckIdle(info.Env());
+    binding_.reset();
+    kv_.clear();
+    inputs_.clear();
+    deviceAllocator_.reset();
+    session_.reset();
+    return info.Env().Undefined();
+  }
+};
+
+Napi::Object Module(Napi::Env env, Napi::Object exports) {
+  exports.Set("init", Napi::Function::New(env, Init));
+  exports.Set("Session", Session::Define(env));
+  exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(quire_ort, Module)
