@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { DocumentModel } from '../../../electron/common/document.ts';
+import { extractQuotes, normalizeForMatch, verifyQuotes } from '../../../electron/common/quotes.ts';
+
+function book(): DocumentModel {
+  const pages = [
+    'CHAPTER ONE\nIt was a bright cold day in April, and the clocks\nwere striking thirteen.',
+    'The hallway smelt of boiled cabbage and old rag mats. At one end of it a coloured poster, too large for indoor display, had been tacked to the wall.',
+    'He thought of the telescreen — that “Big Brother” who was watching.',
+  ];
+  let text = '';
+  const anchors: DocumentModel['anchors'] = [];
+  pages.forEach((page, i) => {
+    if (i > 0) text += '\n\n';
+    anchors.push({ kind: 'page', label: String(i + 11), start: text.length, end: text.length + page.length });
+    text += page;
+  });
+  anchors.unshift({ kind: 'chapter', label: 'Chapter One', start: 0, end: text.length });
+  anchors.sort((a, b) => a.start - b.start);
+  return { format: 'pdf', title: 'Test', text, anchors, chars: text.length, warnings: [] };
+}
+
+describe('quote verification', () => {
+  const doc = book();
+
+  it('finds quotes across line breaks, with curly quotes and different case, and cites the page', () => {
+    const [check] = verifyQuotes(doc, 'The book opens: “It was a bright cold day in April, and the clocks were striking thirteen.”');
+    expect(check.verified).toBe(true);
+    expect(doc.text.slice(check.start!, check.end!)).toBe('It was a bright cold day in April, and the clocks\nwere striking thirteen.');
+    expect(check.anchor).toMatchObject({ kind: 'page', label: '11' });
+  });
+
+  it('maps offsets exactly on later pages and accepts an elided quote', () => {
+    const [check] = verifyQuotes(doc, '"The hallway smelt of boiled cabbage ... had been tacked to the wall."');
+    expect(check.verified).toBe(true);
+    expect(doc.text.slice(check.start!, check.end!)).toMatch(/^The hallway smelt.*tacked to the wall\.$/s);
+    expect(check.anchor?.label).toBe('12');
+  });
+
+  it('folds dashes and nested curly quotes', () => {
+    const [check] = verifyQuotes(doc, '> He thought of the telescreen - that "Big Brother" who was watching.');
+    expect(check.verified).toBe(true);
+    expect(check.anchor?.label).toBe('13');
+  });
+
+  it('marks an invented quote as unverified', () => {
+    const checks = verifyQuotes(doc, 'He said “the clocks were striking fourteen” and “It was a bright cold day in April”.');
+    expect(checks.map((c) => c.verified)).toEqual([false, true]);
+    expect(checks[0]).toMatchObject({ start: null, anchor: null });
+  });
+
+  it('ignores short scare quotes', () => {
+    expect(extractQuotes('the so-called "truth" and “a much longer real quote here”')).toEqual(['a much longer real quote here']);
+  });
+
+  it('keeps one normalized char per source position', () => {
+    const n = normalizeForMatch('  A\u00a0 “B”\n\n—c ');
+    expect(n.text).toBe('a "b" -c');
+    expect(n.offsets.length).toBe(n.text.length + 1);
+    expect([...n.offsets.slice(0, -1)].map((i) => '  A\u00a0 “B”\n\n—c '[i])).toEqual(['A', '\u00a0', '“', 'B', '”', '\n', '—', 'c']);
+  });
+});
