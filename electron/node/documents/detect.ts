@@ -1,0 +1,74 @@
+import { basename, extname } from 'node:path';
+import type { DocumentFormat } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import { MAX_FILE_BYTES } from './limits.ts';
+
+const EXTENSIONS: Record<string, DocumentFormat> = {
+  '.pdf': 'pdf',
+  '.epub': 'epub',
+  '.docx': 'docx',
+  '.txt': 'txt',
+  '.text': 'txt',
+  '.md': 'md',
+  '.markdown': 'md',
+  '.html': 'html',
+  '.htm': 'html',
+  '.xhtml': 'html',
+  '.srt': 'srt',
+  '.vtt': 'vtt',
+};
+
+const ascii = (head: Uint8Array, from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
+
+function startsWith(head: Uint8Array, magic: number[]): boolean {
+  return magic.every((b, i) => head[i] === b);
+}
+
+// The zip formats name themselves in their first entry: EPUB must start with an uncompressed `mimetype`,
+// and Word writes `[Content_Types].xml` or a `word/` part first.
+function zipFormat(head: Uint8Array, extension: string): DocumentFormat {
+  const nameLength = head[26] | (head[27] << 8);
+  const extraLength = head[28] | (head[29] << 8);
+  const first = ascii(head, 30, 30 + nameLength);
+  if (first === 'mimetype' && ascii(head, 30 + nameLength + extraLength, 50 + nameLength + extraLength) === 'application/epub+zip') return 'epub';
+  if (first === '[Content_Types].xml' || first.startsWith('word/')) return 'docx';
+  if (extension === '.epub' || extension === '.docx') return EXTENSIONS[extension];
+  throw new QuireError('UNSUPPORTED_FORMAT', 'a zip archive that is neither EPUB nor DOCX');
+}
+
+// Text formats with no telling extension are recognized by their first line.
+function sniffText(head: Uint8Array): DocumentFormat {
+  const text = new TextDecoder('utf-8').decode(head).replace(/^\uFEFF/, '').replace(/\0/g, '');
+  if (/^WEBVTT(?:[ \t\r\n]|$)/.test(text)) return 'vtt';
+  if (/^\s*\d+\s*\r?\n\s*[\d:]+[,.]\d+\s*-->/.test(text)) return 'srt';
+  if (/^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!doctype\s+html|<html|<head|<body)/i.test(text)) return 'html';
+  return 'txt';
+}
+
+// Magic bytes first (a PDF named .txt is still a PDF), then the extension, then a look at the text.
+export function detectFormat(name: string, head: Uint8Array): DocumentFormat {
+  const extension = extname(name).toLowerCase();
+  if (ascii(head, 0, 1024).includes('%PDF-')) return 'pdf';
+  if (startsWith(head, [0x50, 0x4b, 0x03, 0x04])) return zipFormat(head, extension);
+  if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
+    // Office wraps password-protected .docx files in this legacy container.
+    if (extension === '.docx') throw new QuireError('ENCRYPTED', 'the DOCX is password-protected');
+    throw new QuireError('UNSUPPORTED_FORMAT', 'legacy Office files (.doc) are not supported; save it as .docx');
+  }
+  if (extension === '.pdf') throw new QuireError('CORRUPT', 'not a PDF (no %PDF- header)');
+  if (extension === '.epub' || extension === '.docx') throw new QuireError('CORRUPT', `not a ${extension.slice(1).toUpperCase()} (not a zip archive)`);
+  return EXTENSIONS[extension] ?? sniffText(head);
+}
+
+export function checkSize(format: DocumentFormat, bytes: number): void {
+  const cap = MAX_FILE_BYTES[format];
+  if (bytes > cap) {
+    throw new QuireError('TOO_LARGE', `${(bytes / 2 ** 20).toFixed(1)} MB is over the ${cap / 2 ** 20} MB limit for ${format.toUpperCase()} files`);
+  }
+  if (bytes === 0) throw new QuireError('EMPTY', 'the file is empty');
+}
+
+export function titleFromName(name: string): string {
+  const base = basename(name);
+  return base.slice(0, base.length - extname(base).length) || base;
+}

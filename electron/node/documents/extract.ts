@@ -1,0 +1,124 @@
+import { open, stat } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import type { DocumentModel } from '../../common/document.ts';
+import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
+import { checkSize, detectFormat, titleFromName } from './detect.ts';
+import { extractDocx } from './docx.ts';
+import { extractEpub } from './epub.ts';
+import { extractHtml } from './html.ts';
+import { EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { extractPdf } from './pdf.ts';
+import { extractSubtitles } from './subtitles.ts';
+import { extractText } from './text.ts';
+
+export type ProgressCallback = (done: number, total: number) => void;
+
+export interface ExtractOptions {
+  // Units are pages for PDF and chapters for EPUB; other formats report once, when done.
+  onProgress?: ProgressCallback;
+  timeoutMs?: number;
+}
+
+async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallback): Promise<DocumentModel> {
+  const format = detectFormat(name, bytes.subarray(0, SNIFF_BYTES));
+  checkSize(format, bytes.length);
+  const title = titleFromName(name);
+  switch (format) {
+    case 'pdf':
+      return extractPdf(bytes, title, onProgress);
+    case 'epub':
+      return extractEpub(bytes, title, onProgress);
+    case 'docx':
+      return extractDocx(bytes, title);
+    case 'html':
+      return extractHtml(bytes, title);
+    case 'srt':
+    case 'vtt':
+      return extractSubtitles(bytes, title, format);
+    case 'txt':
+    case 'md':
+      return extractText(bytes, title, format === 'md');
+  }
+}
+
+// In-process extraction, for callers that already isolate it (the worker below, benchmarks, tests). A library
+// failing on hostile input surfaces as CORRUPT, or LIMIT_EXCEEDED when it ran out of stack or string length.
+export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress'> = {}): Promise<DocumentModel> {
+  try {
+    const model = await parse(name, bytes, options.onProgress);
+    options.onProgress?.(1, 1);
+    return model;
+  } catch (error) {
+    if (error instanceof QuireError) throw error;
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    if (error instanceof RangeError) throw new QuireError('LIMIT_EXCEEDED', `the document is too large or too deeply nested (${message})`);
+    throw new QuireError('CORRUPT', `unreadable document (${message})`);
+  }
+}
+
+export type WorkerInput = { path: string; name: string } | { bytes: Uint8Array; name: string };
+export type WorkerMessage =
+  | { type: 'progress'; done: number; total: number }
+  | { type: 'done'; model: DocumentModel }
+  | { type: 'error'; error: ErrorEnvelope };
+
+// Extraction in a worker thread with a heap cap, terminated when it overruns the time limit: a hostile file
+// costs at most that time and memory, and never the caller's process.
+export function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+  const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+      workerData: input,
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64, stackSizeMb: 8 },
+      // Library chatter must not reach the CLI's stdout (--json) or stderr (one line per refusal).
+      stdout: true,
+      stderr: true,
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    let settled = false;
+    const settle = (error: QuireError | undefined, model?: DocumentModel) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      if (error) reject(error);
+      else resolve(model!);
+    };
+    const timer = setTimeout(
+      () => settle(new QuireError('TIMEOUT', `parsing took longer than ${(timeoutMs / 1000).toFixed(timeoutMs < 1000 ? 3 : 0)} s`)),
+      timeoutMs,
+    );
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') options.onProgress?.(message.done, message.total);
+      else if (message.type === 'done') settle(undefined, message.model);
+      else settle(fromEnvelope(message.error));
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      settle(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new QuireError('LIMIT_EXCEEDED', `parsing needed more than ${WORKER_HEAP_MB} MB of memory`)
+          : new QuireError('INTERNAL', `the parser stopped: ${error.message.split('\n')[0]}`),
+      );
+    });
+    worker.on('exit', (code) => settle(new QuireError('INTERNAL', `the parser exited with code ${code}`)));
+  });
+}
+
+// Checks what can be checked without parsing (existence, size cap for the detected format) before starting
+// a worker for the rest.
+export async function extractFile(path: string, options: ExtractOptions = {}): Promise<DocumentModel> {
+  const info = await stat(path).catch(() => {
+    throw new QuireError('NOT_FOUND', `no such file: ${path}`);
+  });
+  if (!info.isFile()) throw new QuireError('INVALID_INPUT', `not a file: ${path}`);
+  const head = new Uint8Array(Math.min(SNIFF_BYTES, info.size));
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, head.length, 0);
+  } finally {
+    await handle.close();
+  }
+  checkSize(detectFormat(path, head), info.size);
+  return extractIsolated({ path, name: path }, options);
+}

@@ -1,0 +1,24 @@
+import type { DocumentModel } from '../../common/document.ts';
+import { findElement, parseHtml, renderMarkup } from './markup.ts';
+import { decodePlain } from './text.ts';
+import { TextBuilder } from './text-builder.ts';
+import { refuseEntityDeclarations, textContent } from './xml.ts';
+
+export const FLATTENED_WARNING = 'markup nested too deeply was flattened (its text is kept)';
+
+export function extractHtml(bytes: Uint8Array, fallbackTitle: string): DocumentModel {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 2048));
+  const charset = /<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)/i.exec(head)?.[1];
+  const { text, warnings } = decodePlain(bytes, charset);
+  const doctype = /<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i.exec(text.slice(0, 65536));
+  if (doctype) refuseEntityDeclarations(doctype[0], 'HTML');
+  const { root, flattened } = parseHtml(text);
+  if (flattened) warnings.push(FLATTENED_WARNING);
+  const builder = new TextBuilder();
+  const body = findElement(root, 'body') ?? root;
+  renderMarkup(builder, body);
+  const titleElement = findElement(root, 'title');
+  const model = builder.model('html', titleElement ? textContent(titleElement) : '', warnings);
+  if (!model.title) model.title = model.anchors.find((a) => a.kind === 'heading')?.label || fallbackTitle;
+  return model;
+}

@@ -1,0 +1,141 @@
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
+import type { DocumentModel } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import { MAX_PDF_PAGES } from './limits.ts';
+import { TextBuilder } from './text-builder.ts';
+
+const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
+const pdfjsData = (folder: string) => join(PDFJS_DIR, folder) + sep;
+
+interface Item {
+  str: string;
+  transform: number[];
+  height: number;
+  hasEOL: boolean;
+}
+
+interface Line {
+  text: string;
+  y: number;
+  size: number;
+}
+
+// Lines from pdf.js text items in content-stream order (the order the page was written in, which is the
+// reading order for almost every producer): a new line starts at an explicit end of line or where the
+// baseline moves by more than half the font size.
+function pageLines(items: Item[]): Line[] {
+  const lines: Line[] = [];
+  let current: Line | undefined;
+  for (const item of items) {
+    const y = item.transform[5];
+    const size = Math.hypot(item.transform[2], item.transform[3]) || item.height || 1;
+    if (current && Math.abs(y - current.y) > Math.max(size, current.size) * 0.5) {
+      lines.push(current);
+      current = undefined;
+    }
+    current ??= { text: '', y, size };
+    current.text += item.str;
+    if (item.hasEOL) {
+      lines.push(current);
+      current = undefined;
+    }
+  }
+  if (current) lines.push(current);
+  return lines.map((l) => ({ ...l, text: l.text.replace(/\s+/g, ' ').trim() }));
+}
+
+const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;
+
+// Lines rejoined into paragraphs: a blank line, a gap well beyond the line spacing, or a jump back up the page
+// (next column) ends a paragraph; a word hyphenated at a line end is joined when the next line goes on in
+// lower case.
+function pageParagraphs(lines: Line[]): string[] {
+  const paragraphs: string[] = [];
+  let current = '';
+  let previous: Line | undefined;
+  for (const line of lines) {
+    if (line.text === '') {
+      if (current) paragraphs.push(current);
+      current = '';
+      previous = undefined;
+      continue;
+    }
+    const gap = previous ? previous.y - line.y : 0;
+    if (previous && (gap < 0 || gap > Math.max(previous.size, line.size) * 1.8)) {
+      paragraphs.push(current);
+      current = '';
+    }
+    if (current === '') current = line.text;
+    else if (HYPHENATED.test(current) && /^\p{Ll}/u.test(line.text)) current = current.slice(0, -1) + line.text;
+    else current += ` ${line.text}`;
+    previous = line;
+  }
+  if (current) paragraphs.push(current);
+  return paragraphs;
+}
+
+function refusal(error: unknown): QuireError {
+  if (error instanceof QuireError) return error;
+  const { name, message } = error as { name?: string; message?: string };
+  if (name === 'PasswordException') return new QuireError('ENCRYPTED', 'the PDF is password-protected');
+  return new QuireError('CORRUPT', `not a readable PDF (${(message ?? String(error)).split('\n')[0]})`);
+}
+
+export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progress?: (done: number, total: number) => void): Promise<DocumentModel> {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const task = pdfjs.getDocument({
+    // pdf.js detaches the buffer it is given; the caller keeps its own.
+    data: new Uint8Array(bytes),
+    verbosity: pdfjs.VerbosityLevel.ERRORS,
+    enableXfa: false,
+    disableFontFace: true,
+    useSystemFonts: false,
+    useWorkerFetch: false,
+    stopAtErrors: false,
+    standardFontDataUrl: pdfjsData('standard_fonts'),
+    cMapUrl: pdfjsData('cmaps'),
+    wasmUrl: pdfjsData('wasm'),
+  });
+  try {
+    const pdf = await task.promise.catch((error: unknown) => {
+      throw refusal(error);
+    });
+    if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
+    const labels = await pdf.getPageLabels().catch(() => null);
+    const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
+    const warnings: string[] = [];
+    const builder = new TextBuilder();
+    let blank = 0;
+    let unreadable = 0;
+    for (let n = 1; n <= pdf.numPages; n++) {
+      const anchor = builder.open('page', labels?.[n - 1] || String(n), { keepEmpty: true });
+      let paragraphs: string[] = [];
+      try {
+        const page = await pdf.getPage(n);
+        const content = await page.getTextContent();
+        paragraphs = pageParagraphs(pageLines(content.items.filter((i): i is Item & typeof i => 'str' in i)));
+        page.cleanup();
+      } catch {
+        unreadable++;
+      }
+      for (const paragraph of paragraphs) {
+        builder.append(paragraph);
+        builder.separate('\n\n');
+      }
+      if (paragraphs.length === 0) blank++;
+      builder.close(anchor);
+      builder.separate('\n\n');
+      progress?.(n, pdf.numPages);
+    }
+    if (unreadable === pdf.numPages) throw new QuireError('CORRUPT', 'no page of the PDF could be read');
+    if (builder.chars === 0) throw new QuireError('SCANNED', 'the PDF has no text layer (scanned pages need OCR first)');
+    if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
+    if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
+    const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
+    const title = metadata?.get('dc:title') || (typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
+    return builder.model('pdf', title, warnings);
+  } finally {
+    await task.destroy();
+  }
+}

@@ -1,0 +1,221 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, rmSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { DocumentSummary } from '../../common/contract.ts';
+import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import { migrate, transaction, type Db } from '../db.ts';
+import { snapshotsDir } from '../paths.ts';
+import { extractFile, extractIsolated } from './extract.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE documents (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL UNIQUE,
+     name TEXT NOT NULL,
+     format TEXT NOT NULL,
+     title TEXT NOT NULL,
+     text TEXT NOT NULL,
+     chars INTEGER NOT NULL,
+     pages INTEGER NOT NULL,
+     bytes INTEGER NOT NULL,
+     warnings TEXT NOT NULL,
+     imported_at INTEGER NOT NULL
+   );
+   CREATE TABLE document_anchors (
+     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     kind TEXT NOT NULL,
+     label TEXT NOT NULL,
+     start_offset INTEGER NOT NULL,
+     end_offset INTEGER NOT NULL,
+     PRIMARY KEY (doc_id, seq)
+   ) WITHOUT ROWID;
+   CREATE TABLE doc_tokens (
+     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+     tokenizer_id TEXT NOT NULL,
+     count INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (doc_id, tokenizer_id)
+   );`,
+];
+
+// Anchors are written in batches between progress reports.
+const STORE_PROGRESS_EVERY = 10_000;
+// Document ids become snapshot folder names; anything else never reaches the file system.
+const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+  timeoutMs?: number;
+}
+
+export type ImportResult = DocumentSummary & { duplicate: boolean };
+
+interface SummaryRow {
+  id: string;
+  title: string;
+  format: string;
+  chars: number;
+  pages: number;
+  imported_at: number;
+  warnings: string;
+  tokens: number | null;
+}
+
+// The latest count recorded for the document, or the count of one tokenizer when asked for.
+const SUMMARY_SELECT = `SELECT d.id, d.title, d.format, d.chars, d.pages, d.imported_at, d.warnings,
+  (SELECT t.count FROM doc_tokens t WHERE t.doc_id = d.id AND (? IS NULL OR t.tokenizer_id = ?)
+   ORDER BY t.updated_at DESC LIMIT 1) AS tokens
+  FROM documents d`;
+
+function toSummary(row: SummaryRow): DocumentSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    format: row.format,
+    chars: row.chars,
+    tokens: row.tokens,
+    pages: row.pages,
+    importedAt: new Date(row.imported_at).toISOString(),
+    warnings: JSON.parse(row.warnings) as string[],
+  };
+}
+
+async function hashFile(path: string, onProgress?: (progress: ImportProgress) => void): Promise<string> {
+  const total = (await stat(path)).size;
+  const hash = createHash('sha256');
+  let done = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    done += chunk.length;
+    onProgress?.({ phase: 'hash', done, total });
+  }
+  return hash.digest('hex');
+}
+
+// Documents in the app database: the extracted text and anchors, keyed by a content hash so the same bytes
+// imported twice are one document. Each import is one transaction: a process killed mid-import leaves
+// nothing behind, and a refused file leaves the library as it was.
+export class DocumentStore {
+  #db: Db;
+  #root: string;
+
+  constructor(db: Db, root: string) {
+    this.#db = db;
+    this.#root = root;
+    migrate(db, 'documents', MIGRATIONS);
+  }
+
+  async importFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+    const hash = await hashFile(path, options.onProgress).catch((error: unknown) => {
+      throw (error as { code?: string }).code === 'ENOENT' ? new QuireError('NOT_FOUND', `no such file: ${path}`) : error;
+    });
+    const existing = this.#byHash(hash);
+    if (existing) return { ...existing, duplicate: true };
+    const model = await extractFile(path, this.#extractOptions(options));
+    return this.#store(hash, basename(path), (await stat(path)).size, model, options);
+  }
+
+  async importBytes(name: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<ImportResult> {
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    options.onProgress?.({ phase: 'hash', done: bytes.length, total: bytes.length });
+    const existing = this.#byHash(hash);
+    if (existing) return { ...existing, duplicate: true };
+    const model = await extractIsolated({ name, bytes }, this.#extractOptions(options));
+    return this.#store(hash, basename(name), bytes.length, model, options);
+  }
+
+  list(tokenizerId?: string): DocumentSummary[] {
+    const t = tokenizerId ?? null;
+    const rows = this.#db.prepare(`${SUMMARY_SELECT} ORDER BY d.imported_at DESC, d.rowid DESC`).all(t, t) as unknown as SummaryRow[];
+    return rows.map(toSummary);
+  }
+
+  summary(id: string, tokenizerId?: string): DocumentSummary | undefined {
+    const t = tokenizerId ?? null;
+    const row = this.#db.prepare(`${SUMMARY_SELECT} WHERE d.id = ?`).get(t, t, id) as SummaryRow | undefined;
+    return row && toSummary(row);
+  }
+
+  get(id: string): DocumentModel | undefined {
+    const row = this.#db.prepare('SELECT format, title, text, chars, warnings FROM documents WHERE id = ?').get(id) as
+      | { format: DocumentFormat; title: string; text: string; chars: number; warnings: string }
+      | undefined;
+    if (!row) return undefined;
+    const anchors = this.#db
+      .prepare('SELECT kind, label, start_offset AS start, end_offset AS end FROM document_anchors WHERE doc_id = ? ORDER BY seq')
+      .all(id) as unknown as Anchor[];
+    return { format: row.format, title: row.title, text: row.text, anchors, chars: row.chars, warnings: JSON.parse(row.warnings) as string[] };
+  }
+
+  // Removes the document, its anchors and token counts, then its KV snapshots (derived data: a crash between
+  // the two leaves an orphaned folder, never a document whose snapshots are gone).
+  delete(id: string): boolean {
+    const deleted = transaction(this.#db, () => this.#db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0);
+    if (SAFE_ID.test(id)) rmSync(join(snapshotsDir(this.#root), id), { recursive: true, force: true });
+    return deleted;
+  }
+
+  setTokenCount(docId: string, tokenizerId: string, count: number): void {
+    if (!Number.isInteger(count) || count < 0) throw new QuireError('INVALID_INPUT', `token count must be a non-negative integer, got ${count}`);
+    try {
+      this.#db
+        .prepare(
+          `INSERT INTO doc_tokens (doc_id, tokenizer_id, count, updated_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT(doc_id, tokenizer_id) DO UPDATE SET count = excluded.count, updated_at = excluded.updated_at`,
+        )
+        .run(docId, tokenizerId, count, Date.now());
+    } catch (error) {
+      if (/FOREIGN KEY/.test((error as Error).message)) throw new QuireError('NOT_FOUND', `no document with id ${docId}`);
+      throw error;
+    }
+  }
+
+  getTokenCount(docId: string, tokenizerId: string): number | undefined {
+    const row = this.#db.prepare('SELECT count FROM doc_tokens WHERE doc_id = ? AND tokenizer_id = ?').get(docId, tokenizerId) as
+      | { count: number }
+      | undefined;
+    return row?.count;
+  }
+
+  #extractOptions(options: ImportOptions) {
+    return {
+      timeoutMs: options.timeoutMs,
+      onProgress: (done: number, total: number) => options.onProgress?.({ phase: 'extract', done, total }),
+    };
+  }
+
+  #byHash(hash: string): DocumentSummary | undefined {
+    const row = this.#db.prepare('SELECT id FROM documents WHERE hash = ?').get(hash) as { id: string } | undefined;
+    return row && this.summary(row.id);
+  }
+
+  #store(hash: string, name: string, bytes: number, model: DocumentModel, options: ImportOptions): ImportResult {
+    const total = model.anchors.length;
+    const stored = transaction(this.#db, () => {
+      // Another import of the same bytes may have finished while this one was parsing.
+      const raced = this.#db.prepare('SELECT id FROM documents WHERE hash = ?').get(hash) as { id: string } | undefined;
+      if (raced) return { id: raced.id, duplicate: true };
+      const id = randomUUID();
+      this.#db
+        .prepare(
+          `INSERT INTO documents (id, hash, name, format, title, text, chars, pages, bytes, warnings, imported_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(id, hash, name, model.format, model.title, model.text, model.chars, model.anchors.filter((a) => a.kind === 'page').length, bytes, JSON.stringify(model.warnings), Date.now());
+      const insert = this.#db.prepare(
+        'INSERT INTO document_anchors (doc_id, seq, kind, label, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      options.onProgress?.({ phase: 'store', done: 0, total });
+      model.anchors.forEach((a, seq) => {
+        insert.run(id, seq, a.kind, a.label, a.start, a.end);
+        if ((seq + 1) % STORE_PROGRESS_EVERY === 0) options.onProgress?.({ phase: 'store', done: seq + 1, total });
+      });
+      options.onProgress?.({ phase: 'store', done: total, total });
+      return { id, duplicate: false };
+    });
+    return { ...this.summary(stored.id)!, duplicate: stored.duplicate };
+  }
+}

@@ -1,0 +1,106 @@
+import type { DocumentModel } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import { decodePlain } from './text.ts';
+import { TextBuilder } from './text-builder.ts';
+
+const TIMESTAMP = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})$/;
+
+function parseTimestamp(raw: string): number | undefined {
+  const m = TIMESTAMP.exec(raw.trim());
+  if (!m) return undefined;
+  const [hours, minutes, seconds] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3])];
+  if (minutes > 59 || seconds > 59) return undefined;
+  return ((hours * 60 + minutes) * 60 + seconds) * 1000 + Number(m[4].padEnd(3, '0'));
+}
+
+// Cue labels use the SRT form everywhere, so citations read the same for both formats.
+export function formatTimestamp(ms: number): string {
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const hours = Math.floor(ms / 3_600_000);
+  return `${pad(hours)}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)},${pad(ms % 1000, 3)}`;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', lrm: '', rlm: '' };
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, body: string) => {
+    if (body[0] === '#') {
+      const code = body[1] === 'x' || body[1] === 'X' ? parseInt(body.slice(2), 16) : Number(body.slice(1));
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '';
+    }
+    return ENTITIES[body.toLowerCase()] ?? whole;
+  });
+}
+
+// A cue's payload as lines of `Speaker: words` (WebVTT `<v Speaker>` spans) or plain words, with every other
+// tag (<i>, <c.class>, <00:01.000>, <font>) and ASS overrides ({\an8}) stripped.
+function cueLines(payload: string): string[] {
+  const segments: Array<{ speaker: string; text: string }> = [];
+  let speaker = '';
+  let text = '';
+  const flush = () => {
+    const words = decodeEntities(text).replace(/\s+/g, ' ').trim();
+    if (words) {
+      const last = segments[segments.length - 1];
+      if (last && last.speaker === speaker) last.text += ` ${words}`;
+      else segments.push({ speaker, text: words });
+    }
+    text = '';
+  };
+  const source = payload.replace(/\{\\[^}]*\}/g, '');
+  const tags = /<([^>]*)>/g;
+  let at = 0;
+  for (let m = tags.exec(source); m; m = tags.exec(source)) {
+    text += source.slice(at, m.index);
+    at = m.index + m[0].length;
+    const voice = /^v(?:\.[^\s>]*)?\s+([^>]*)$/.exec(m[1]);
+    if (voice) {
+      flush();
+      speaker = decodeEntities(voice[1]).trim();
+    } else if (m[1] === '/v') {
+      flush();
+      speaker = '';
+    }
+  }
+  text += source.slice(at);
+  flush();
+  return segments.map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text));
+}
+
+export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt' | 'vtt'): DocumentModel {
+  const { text, warnings } = decodePlain(bytes);
+  const blocks = text.split(/\n[ \t]*\n/);
+  const builder = new TextBuilder();
+  let cues = 0;
+  let malformed = 0;
+  for (const [index, block] of blocks.entries()) {
+    const lines = block.split('\n');
+    while (lines.length && lines[0].trim() === '') lines.shift();
+    if (lines.length === 0) continue;
+    if (index === 0 && /^WEBVTT(?:[ \t]|$)/.test(lines[0])) continue;
+    if (/^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(lines[0])) continue;
+    const timing = lines.slice(0, 2).findIndex((l) => l.includes('-->'));
+    if (timing < 0) {
+      malformed++;
+      continue;
+    }
+    const [from, to] = lines[timing].split('-->');
+    const start = parseTimestamp(from);
+    const end = parseTimestamp(to.trim().split(/\s+/)[0] ?? '');
+    if (start === undefined || end === undefined) {
+      malformed++;
+      continue;
+    }
+    const cue = builder.open('cue', formatTimestamp(start));
+    for (const line of cueLines(lines.slice(timing + 1).join('\n'))) {
+      builder.append(line);
+      builder.separate('\n');
+    }
+    builder.close(cue);
+    builder.separate('\n');
+    cues++;
+  }
+  if (cues === 0 && malformed > 0) throw new QuireError('CORRUPT', `no valid ${format.toUpperCase()} cues (${malformed} malformed blocks)`);
+  if (malformed > 0) warnings.push(`${malformed} malformed subtitle blocks were skipped`);
+  return builder.model(format, title, warnings);
+}

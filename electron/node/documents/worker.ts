@@ -1,0 +1,15 @@
+import { readFile } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { toEnvelope } from '../../common/errors.ts';
+import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts';
+
+// Entry of the extraction worker started by extractIsolated: one document per worker, then it exits.
+const input = workerData as WorkerInput;
+const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+try {
+  const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
+  const model = await extractBytes(input.name, bytes, { onProgress: (done, total) => post({ type: 'progress', done, total }) });
+  post({ type: 'done', model });
+} catch (error) {
+  post({ type: 'error', error: toEnvelope(error) });
+}
