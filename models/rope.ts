@@ -93,20 +93,22 @@ export interface RopeTables {
   sin: Float32Array;
 }
 
-// cos/sin for positions 0..positions−1 (the context the user chose); ~positions·d/2·8 bytes.
+// cos/sin of one position into `cos`/`sin` (d/2 values each).
+export function ropeRow(freqs: RopeFrequencies, position: number, cos: Float32Array, sin: Float32Array): void {
+  const m = f32(freqs.attentionFactor);
+  for (let i = 0; i < freqs.invFreq.length; i++) {
+    const angle = f32(position * freqs.invFreq[i]);
+    cos[i] = f32(Math.cos(angle)) * m;
+    sin[i] = f32(Math.sin(angle)) * m;
+  }
+}
+
+// cos/sin for positions 0..positions−1 (the context the user chose); positions·d/2·8 bytes.
 export function ropeTables(freqs: RopeFrequencies, positions: number): RopeTables {
   const half = freqs.invFreq.length;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
-  const m = f32(freqs.attentionFactor);
-  for (let t = 0; t < positions; t++) {
-    const row = t * half;
-    for (let i = 0; i < half; i++) {
-      const angle = f32(t * freqs.invFreq[i]);
-      cos[row + i] = f32(Math.cos(angle)) * m;
-      sin[row + i] = f32(Math.sin(angle)) * m;
-    }
-  }
+  for (let t = 0; t < positions; t++) ropeRow(freqs, t, cos.subarray(t * half, (t + 1) * half), sin.subarray(t * half, (t + 1) * half));
   return { positions, halfDim: half, cos, sin };
 }
 

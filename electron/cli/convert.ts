@@ -1,0 +1,48 @@
+import { QuireError } from '../common/errors.ts';
+import { intOption, parseCommandArgs } from './args.ts';
+import type { Command } from './command.ts';
+
+const USAGE = 'quire convert <hf-dir> <out-dir> [--precision fp32|fp16|int4] [--kv fp32|fp16|int8|int4] [--context N]';
+const KV_CHOICES = ['fp32', 'fp16', 'int8', 'int4'];
+
+function choice<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new QuireError('USAGE', `--${name} wants one of ${allowed.join('|')}, got "${value}"`);
+  return value as T;
+}
+
+export const convert: Command = {
+  summary: 'convert a Hugging Face Llama checkpoint into a Quire ONNX model folder',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseCommandArgs(argv, { precision: { type: 'string' }, kv: { type: 'string' }, context: { type: 'string' } }, USAGE);
+    if (positionals.length !== 2) throw new QuireError('USAGE', `expected <hf-dir> <out-dir> (usage: ${USAGE})`);
+    const { convertCheckpoint } = await import('../../models/convert.ts');
+    const { KV_DTYPES, PRECISIONS } = await import('../../models/llama-graph.ts');
+    const precision = choice(values.precision, 'precision', PRECISIONS);
+    const kvChoice = choice(values.kv, 'kv', KV_CHOICES);
+    if (kvChoice && !(KV_DTYPES as readonly string[]).includes(kvChoice)) {
+      throw new QuireError('INVALID_INPUT', `--kv ${kvChoice} is not available yet: a quantized cache needs calibrated scales (use ${KV_DTYPES.join(' or ')})`);
+    }
+    const started = Date.now();
+    let lastPercent = -1;
+    const manifest = await convertCheckpoint(positionals[0], positionals[1], {
+      precision,
+      kv: kvChoice as (typeof KV_DTYPES)[number] | undefined,
+      context: intOption(values.context, 'context', { min: 1 }),
+      onProgress: ({ tensor, doneBytes, totalBytes }) => {
+        const percent = Math.floor((100 * doneBytes) / totalBytes);
+        if (percent === lastPercent && !io.isTTY) return;
+        lastPercent = percent;
+        const mb = (n: number) => (n / 1e6).toFixed(0);
+        const line = `converting ${percent}% (${mb(doneBytes)}/${mb(totalBytes)} MB) ${tensor}`;
+        io.stderr(io.isTTY ? `\r${line.padEnd(100).slice(0, 100)}` : `${line}\n`);
+      },
+    });
+    if (io.isTTY) io.stderr('\n');
+    const seconds = (Date.now() - started) / 1000;
+    io.stderr(`converted ${manifest.name} (${manifest.precision}, kv ${manifest.kvDtype}) in ${seconds.toFixed(1)} s${manifest.demo ? ` — ${manifest.label}` : ''}\n`);
+    io.stdout(`${positionals[1]}\n`);
+    return 0;
+  },
+};
