@@ -387,6 +387,14 @@ class Session : public Napi::ObjectWrap<Session> {
 
   Napi::Value Run(const Napi::CallbackInfo& info) {
     CheckIdle(info.Env());
+    // A bound output keeps the tensor ORT allocated for it last time, and its shape changes with every chunk
+    // length: rebinding to the memory info lets ORT allocate this run's shape.
+    try {
+      Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+      for (const auto& name : hostOutputs_) binding_->BindOutput(name.c_str(), cpu);
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), e.what());
+    }
     SetBusy(true);
     auto* worker = new RunWorker(this, info.This().As<Napi::Object>());
     Napi::Promise promise = worker->Promise();

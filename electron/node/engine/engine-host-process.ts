@@ -1,0 +1,109 @@
+// The engine's side of the host protocol, run in its own process (child_process.fork in plain Node, an
+// Electron utilityProcess in the app) so prefill and decode never block a caller. One request runs at a time,
+// in arrival order; `cancel` is handled at once and aborts the running request.
+import { toEnvelope } from '../../common/errors.ts';
+import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
+import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
+import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-session.ts';
+import { generateText } from './generate-text.ts';
+import type { SamplingOptions } from './sampler.ts';
+import { enforceSnapshotBudget } from './kv-snapshot.ts';
+import type { EngineRequest, EngineReply } from './engine-protocol.ts';
+import { QuireError } from '../../common/errors.ts';
+
+export interface Port {
+  on(listener: (message: EngineRequest) => void): void;
+  send(message: EngineReply): void;
+}
+
+export function serveEngine(port: Port): void {
+  let session: EngineSession | null = null;
+  let tokenizer: Tokenizer | null = null;
+  let running: AbortController | null = null;
+  let queue = Promise.resolve();
+
+  const loaded = (): EngineSession => {
+    if (!session) throw new QuireError('INVALID_INPUT', 'no model loaded');
+    return session;
+  };
+
+  async function handle(request: Exclude<EngineRequest, { method: 'cancel' }>, signal: AbortSignal): Promise<unknown> {
+    const progress = (p: unknown) => port.send({ id: request.id, event: 'progress', data: p });
+    const prefillOptions = (chunk?: number): PrefillOptions => ({ signal, onProgress: progress, ...(chunk ? { chunk } : {}) });
+    switch (request.method) {
+      case 'load': {
+        await session?.release();
+        session = null;
+        session = await EngineSession.load(request.params.dir, request.params.options as LoadOptions);
+        tokenizer = await loadTokenizer(request.params.dir);
+        return session.report;
+      }
+      case 'encode':
+        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+        return Array.from(tokenizer.encode(request.params.text, { addBos: request.params.addBos ?? false, parseSpecial: request.params.parseSpecial ?? false }));
+      case 'sync':
+        return loaded().sync(request.params.tokens, prefillOptions(request.params.chunk));
+      case 'loadDocument': {
+        const source = await loaded().loadDocument(request.params.tokens, request.params.snapshot, prefillOptions(request.params.chunk));
+        if (request.params.budgetBytes !== undefined) {
+          await enforceSnapshotBudget(request.params.snapshotsRoot, request.params.budgetBytes, new Set([request.params.snapshot]));
+        }
+        return source;
+      }
+      case 'generate': {
+        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+        return generateText(loaded(), tokenizer, {
+          maxNewTokens: request.params.maxNewTokens,
+          sampling: request.params.sampling as SamplingOptions,
+          stop: request.params.stop ?? [],
+          signal,
+          onText: (text) => port.send({ id: request.id, event: 'text', data: text }),
+        });
+      }
+      case 'rewind':
+        loaded().rewind(request.params.length);
+        return loaded().length;
+      case 'saveSnapshot':
+        await loaded().saveSnapshot(request.params.path, request.params.length);
+        return null;
+      case 'restoreSnapshot':
+        return loaded().restoreSnapshot(request.params.path);
+      case 'state': {
+        const s = loaded();
+        return { length: s.length, prefilledTokens: s.prefilledTokens, report: s.report };
+      }
+      case 'unload':
+        await session?.release();
+        session = null;
+        tokenizer = null;
+        return null;
+    }
+  }
+
+  port.on((request) => {
+    if (request.method === 'cancel') {
+      running?.abort();
+      session?.cancel();
+      return;
+    }
+    queue = queue.then(async () => {
+      running = new AbortController();
+      try {
+        port.send({ id: request.id, ok: true, result: await handle(request, running.signal) });
+      } catch (error) {
+        port.send({ id: request.id, ok: false, error: toEnvelope(error) });
+      } finally {
+        running = null;
+      }
+    });
+  });
+}
+
+// Started by child_process.fork: talk over the IPC channel.
+if (process.send && process.argv[1] && import.meta.filename === process.argv[1]) {
+  serveEngine({
+    on: (listener) => process.on('message', (m) => listener(m as EngineRequest)),
+    send: (m) => process.send!(m),
+  });
+  process.on('disconnect', () => process.exit(0));
+}

@@ -1,0 +1,47 @@
+// Messages between an engine host process and its caller. Typed arrays and plain objects only: the channel
+// uses structured clone ('advanced' serialization), which also carries the logits as a Float32Array.
+import type { ErrorEnvelope } from '../../common/errors.ts';
+import type { LoadOptions, PrefillProgress, DocumentSource, EngineReport } from './engine-session.ts';
+import type { SamplingOptions } from './sampler.ts';
+
+type Call<M extends string, P> = { id: number; method: M; params: P };
+
+export type EngineRequest =
+  | Call<'load', { dir: string; options: LoadOptions }>
+  | Call<'encode', { text: string; addBos?: boolean; parseSpecial?: boolean }>
+  | Call<'sync', { tokens: number[]; chunk?: number }>
+  | Call<'loadDocument', { tokens: number[]; snapshot: string; chunk?: number; snapshotsRoot: string; budgetBytes?: number }>
+  | Call<'generate', { maxNewTokens: number; sampling?: SamplingOptions; stop?: string[] }>
+  | Call<'rewind', { length: number }>
+  | Call<'saveSnapshot', { path: string; length?: number }>
+  | Call<'restoreSnapshot', { path: string }>
+  | Call<'state', Record<string, never>>
+  | Call<'unload', Record<string, never>>
+  | { id: number; method: 'cancel' };
+
+export type EngineReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: ErrorEnvelope }
+  | { id: number; event: 'progress'; data: unknown }
+  | { id: number; event: 'text'; data: unknown };
+
+export interface EngineState {
+  length: number;
+  prefilledTokens: number;
+  report: EngineReport;
+}
+
+export interface EngineResults {
+  load: EngineReport;
+  encode: number[];
+  sync: Float32Array;
+  loadDocument: DocumentSource;
+  generate: { tokens: number[]; text: string };
+  rewind: number;
+  saveSnapshot: null;
+  restoreSnapshot: number;
+  state: EngineState;
+  unload: null;
+}
+
+export type { PrefillProgress };

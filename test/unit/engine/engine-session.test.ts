@@ -1,0 +1,140 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
+import { loadNativeAddon } from '../../../electron/node/engine/native-addon.ts';
+import type { EnginePath } from '../../../electron/node/engine/backend.ts';
+import { tinyModel } from './tiny-model.ts';
+
+const CONTEXT = 512;
+const native = loadNativeAddon();
+const PATHS: EnginePath[] = native.ok ? ['native', 'onnxruntime-node'] : ['onnxruntime-node'];
+
+function prompt(n: number, seed = 1): number[] {
+  return Array.from({ length: n }, (_, i) => (i * 37 + seed * 11) % 250);
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
+  return d;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await tinyModel({ originalContext: 128, factor: 4 });
+});
+
+describe.each(PATHS)('engine session on the %s path', (path) => {
+  let s: EngineSession;
+  beforeAll(async () => {
+    s = await EngineSession.load(dir, { path, context: CONTEXT });
+  });
+  afterAll(() => s.release());
+
+  it('reports the path in use', () => {
+    expect(s.report.path).toBe(path);
+    expect(s.report.context).toBe(CONTEXT);
+  });
+
+  it('chunked prefill equals whole prefill, at every position', async () => {
+    const ids = prompt(90);
+    s.rewind(0);
+    const whole = await s.prefill(ids, { allLogits: true });
+    s.rewind(0);
+    const chunked = await s.prefill(ids, { chunk: 13, allLogits: true });
+    expect(maxDiff(whole, chunked)).toBeLessThan(1e-4);
+    // The logits depend on the cache: dropping a prefix changes them.
+    s.rewind(0);
+    const shorter = await s.prefill(ids.slice(1));
+    expect(maxDiff(shorter, whole.subarray(whole.length - s.vocabSize))).toBeGreaterThan(1e-3);
+  });
+
+  it('decoding with the in-place cache equals recomputation', async () => {
+    const ids = prompt(30, 2);
+    s.rewind(0);
+    await s.prefill(ids);
+    const decodeLogits: Float32Array[] = [];
+    const generated: number[] = [];
+    // Greedy decode, keeping the logits each step produced.
+    let logits = await s.sync(ids);
+    for (let i = 0; i < 12; i++) {
+      const token = logits.indexOf(Math.max(...logits));
+      generated.push(token);
+      logits = await s.prefill([token]);
+      decodeLogits.push(logits);
+    }
+    s.rewind(0);
+    const all = await s.prefill([...ids, ...generated], { allLogits: true });
+    const V = s.vocabSize;
+    decodeLogits.forEach((step, i) => {
+      const row = all.subarray((ids.length + i) * V, (ids.length + i + 1) * V);
+      expect(maxDiff(step, row)).toBeLessThan(1e-4);
+    });
+    // generate() runs the same decode loop.
+    s.rewind(0);
+    await s.prefill(ids);
+    expect(await s.generate({ maxNewTokens: 12, sampling: { greedy: true } })).toEqual(generated);
+  });
+
+  it('rewinds and reuses the cached prefix', async () => {
+    const doc = prompt(120, 3);
+    s.rewind(0);
+    await s.sync(doc);
+    const before = s.prefilledTokens;
+    const first = await s.sync([...doc, 5, 6, 7]);
+    expect(s.prefilledTokens - before).toBe(3);
+    s.rewind(doc.length);
+    const second = await s.sync([...doc, 8, 9]);
+    expect(s.prefilledTokens - before).toBe(5);
+    expect(maxDiff(first, second)).toBeGreaterThan(0);
+  });
+
+  it('cancels between chunks and resumes where it stopped', async () => {
+    const ids = prompt(100, 4);
+    s.rewind(0);
+    const reference = await s.prefill(ids);
+    s.rewind(0);
+    const controller = new AbortController();
+    await expect(
+      s.prefill(ids, { chunk: 10, signal: controller.signal, onProgress: (p) => p.done >= 30 && controller.abort() }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(s.length).toBe(30);
+    const resumed = await s.sync(ids);
+    expect(maxDiff(resumed, reference)).toBeLessThan(1e-4);
+  });
+
+  it('saves and restores a snapshot, refusing ones that do not fit', async () => {
+    const doc = prompt(64, 5);
+    const file = join(mkdtempSync(join(tmpdir(), 'quire-snap-')), 'doc', 'a.qkv');
+    s.rewind(0);
+    await s.prefill(doc);
+    await s.saveSnapshot(file);
+    const expected = await s.prefill([1, 2, 3]);
+    s.rewind(0);
+    await s.prefill(prompt(50, 9)); // clobber the cache
+    expect(await s.restoreSnapshot(file)).toBe(doc.length);
+    expect(s.tokens).toEqual(doc);
+    const before = s.prefilledTokens;
+    expect(maxDiff(await s.prefill([1, 2, 3]), expected)).toBeLessThan(1e-5);
+    expect(s.prefilledTokens - before).toBe(3);
+  });
+});
+
+describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
+  it('give the same logits, and share snapshots', async () => {
+    const a = await EngineSession.load(dir, { path: 'native', context: CONTEXT });
+    const b = await EngineSession.load(dir, { path: 'onnxruntime-node', context: CONTEXT });
+    const ids = prompt(70, 6);
+    expect(maxDiff(await a.prefill(ids, { chunk: 16, allLogits: true }), await b.prefill(ids, { allLogits: true }))).toBeLessThan(1e-4);
+    const file = join(mkdtempSync(join(tmpdir(), 'quire-snap-')), 'x.qkv');
+    await a.saveSnapshot(file);
+    b.rewind(0);
+    await b.restoreSnapshot(file);
+    expect(maxDiff(await a.prefill([4, 5]), await b.prefill([4, 5]))).toBeLessThan(1e-4);
+    await a.release();
+    await b.release();
+  });
+});
