@@ -15,6 +15,10 @@ export const CSP_DIRECTIVES: Record<string, string[]> = {
   'object-src': ["'none'"],
 };
 
-export const CONTENT_SECURITY_POLICY = Object.entries(CSP_DIRECTIVES)
-  .map(([name, sources]) => `${name} ${sources.join(' ')}`)
-  .join('; ');
+const serialize = (entries: [string, string[]][]) => entries.map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; ');
+
+export const CONTENT_SECURITY_POLICY = serialize(Object.entries(CSP_DIRECTIVES));
+
+// Browsers ignore (and warn about) frame-ancestors in a <meta> policy; the response headers carry it.
+const HEADER_ONLY = new Set(['frame-ancestors']);
+export const CONTENT_SECURITY_POLICY_META = serialize(Object.entries(CSP_DIRECTIVES).filter(([name]) => !HEADER_ONLY.has(name)));

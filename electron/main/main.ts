@@ -35,7 +35,7 @@ function createWindow(): void {
     minHeight: 600,
     title: 'Quire',
     show: false,
-    webPreferences: secureWebPreferences(join(__dirname, 'preload.js')),
+    webPreferences: secureWebPreferences(join(__dirname, 'preload.cjs')),
   });
   window.once('ready-to-show', () => window.show());
   void window.loadURL(APP_ENTRY);

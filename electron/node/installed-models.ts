@@ -1,0 +1,43 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstalledModel } from '../common/contract.ts';
+import { readManifest } from '../../models/manifest.ts';
+
+// A model is installed when its folder under the models directory holds a readable quire.json; folders
+// that do not (a conversion still running, a broken copy) are skipped rather than failing the whole list.
+export function listInstalledModels(root: string): InstalledModel[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const models: InstalledModel[] = [];
+  for (const id of entries.sort()) {
+    const dir = join(root, id);
+    try {
+      const manifest = readManifest(dir);
+      models.push({
+        id,
+        name: manifest.name,
+        dir,
+        precision: manifest.precision,
+        contextTokens: manifest.contextTokens,
+        kvBytesPerToken: manifest.kvBytesPerToken,
+        bytes: folderBytes(dir),
+        demo: manifest.demo,
+      });
+    } catch {
+      continue;
+    }
+  }
+  return models;
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => {
+    const stat = statSync(join(dir, name));
+    return sum + (stat.isFile() ? stat.size : 0);
+  }, 0);
+}
+

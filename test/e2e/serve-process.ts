@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REPO = join(import.meta.dirname, '../..');
+export const NODE = process.execPath;
+
+export interface ServeProcess {
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+// Starts the real `quire serve` CLI on a random port with a fresh data folder and waits for its URL line.
+export async function startServe(env: Record<string, string> = {}): Promise<ServeProcess> {
+  const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'quire-e2e-'));
+  const child = spawn(NODE, ['bin/quire.mjs', 'serve', '--port', '0'], {
+    cwd: REPO,
+    env: { ...process.env, ...env, QUIRE_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /running at (\S+)/.exec(stdout);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`quire serve exited with ${code}: ${stderr}`)));
+  });
+  const parsed = new URL(url);
+  return {
+    url,
+    origin: parsed.origin,
+    token: /token=([^&]+)/.exec(parsed.hash)![1],
+    dataDir,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

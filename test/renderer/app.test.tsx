@@ -1,0 +1,99 @@
+// @vitest-environment jsdom
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CatalogEntry, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
+import { App } from '../../renderer/src/App.tsx';
+import { createClient } from '../../renderer/src/api/client.ts';
+import { createAppStore } from '../../renderer/src/store/app-store.ts';
+import { StoreProvider } from '../../renderer/src/store/context.tsx';
+import { fakeBackend } from './fake-backend.ts';
+
+beforeAll(() => {
+  window.matchMedia ??= ((query: string) => ({ matches: false, media: query, addEventListener() {}, removeEventListener() {} })) as never;
+});
+afterEach(cleanup);
+
+const catalogEntry: CatalogEntry = {
+  id: 'ultralong-1m',
+  name: 'UltraLong 8B 1M',
+  hfRepo: 'nvidia/Llama-3.1-Nemotron-8B-UltraLong-1M-Instruct',
+  licence: 'cc-by-nc-4.0',
+  licenceUrl: 'https://creativecommons.org/licenses/by-nc/4.0/',
+  parameters: '8B',
+  downloadBytes: 32_000_000_000,
+  nativeContext: 1_048_576,
+  description: 'Llama-3.1-8B extended to 1M tokens with YaRN.',
+};
+const model: InstalledModel = { id: 'tiny', name: 'Tiny demo', dir: '/m/tiny', precision: 'fp32', contextTokens: 4096, kvBytesPerToken: 2048, bytes: 1_000_000, demo: true };
+const doc = (id: string, title: string): DocumentSummary => ({ id, title, format: 'pdf', chars: 1200, tokens: 300, pages: 3, importedAt: new Date(0).toISOString(), warnings: [] });
+
+async function mount(backend: ReturnType<typeof fakeBackend>) {
+  const store = createAppStore(createClient(backend.transport));
+  render(
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>,
+  );
+  await act(() => store.getState().init());
+  return store;
+}
+
+describe('app shell', () => {
+  it('opens the model catalog when no model is installed', async () => {
+    await mount(fakeBackend({ catalog: [catalogEntry] }));
+    expect(screen.getByRole('heading', { level: 1, name: 'Models' })).toBeTruthy();
+    expect(screen.getByTestId('no-models')).toBeTruthy();
+    const card = within(screen.getByRole('list', { name: 'Model catalog' })).getByText('UltraLong 8B 1M').closest('li')!;
+    expect(within(card).getByText('1M context')).toBeTruthy();
+    expect(within(card).getByRole('link').getAttribute('rel')).toContain('noopener');
+  });
+
+  it('opens the library when a model is installed, and marks demo models', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick'), doc('b', 'Deposition of J. Smith')] });
+    await mount(backend);
+    expect(screen.getByRole('heading', { level: 1, name: 'Library' })).toBeTruthy();
+    expect(screen.getAllByRole('row')).toHaveLength(3);
+    fireEvent.change(screen.getByLabelText('Filter documents by title'), { target: { value: 'moby' } });
+    expect(screen.getAllByRole('row')).toHaveLength(2);
+    fireEvent.click(screen.getByRole('button', { name: /Models/ }));
+    expect(screen.getByText(/meaningless text/)).toBeTruthy();
+  });
+
+  it('imports dropped files through the client and deletes documents', async () => {
+    const backend = fakeBackend({ installed: [model] });
+    await mount(backend);
+    const file = new File([new TextEncoder().encode('Call me Ishmael.')], 'moby.txt', { type: 'text/plain' });
+    await act(async () => {
+      fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file] } });
+    });
+    await waitFor(() => expect(screen.getByText('moby')).toBeTruthy());
+    const imported = backend.state.log.find((c) => c.name === 'library.import')!.payload as { name: string; bytes: Uint8Array };
+    expect(imported.name).toBe('moby.txt');
+    expect(new TextDecoder().decode(imported.bytes)).toBe('Call me Ishmael.');
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Delete moby' })));
+    await waitFor(() => expect(screen.queryByText('moby')).toBeNull());
+    expect(backend.state.documents).toHaveLength(0);
+  });
+
+  it('persists settings through the client and applies the theme', async () => {
+    const backend = fakeBackend({ installed: [model] });
+    await mount(backend);
+    fireEvent.keyDown(window, { key: '4', ctrlKey: true });
+    expect(screen.getByRole('heading', { level: 1, name: 'Settings' })).toBeTruthy();
+    await act(async () => fireEvent.click(screen.getByRole('radio', { name: 'Dark' })));
+    expect(backend.state.settings.theme).toBe('dark');
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    await act(async () => fireEvent.click(screen.getByLabelText(/INT8/)));
+    expect(backend.state.settings.kvDtype).toBe('int8');
+    await act(async () => fireEvent.change(screen.getByLabelText('Context length'), { target: { value: '1048576' } }));
+    expect(backend.state.settings.contextTokens).toBe(1_048_576);
+  });
+
+  it('explains why the chat cannot start yet', async () => {
+    await mount(fakeBackend({ catalog: [catalogEntry] }));
+    fireEvent.keyDown(window, { key: '2', ctrlKey: true });
+    const question = screen.getByLabelText('Question') as HTMLTextAreaElement;
+    expect(question.disabled).toBe(true);
+    expect(question.placeholder).toBe('Install a model to start asking.');
+  });
+});
