@@ -4,7 +4,8 @@ import type { Command } from './command.ts';
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   serve: { summary: 'start the browser mode and print its URL', load: async () => (await import('./serve.ts')).serve },
   convert: { summary: 'convert a Hugging Face Llama checkpoint into a Quire model folder', load: async () => (await import('./convert.ts')).convert },
-  inspect: { summary: 'inspect RoPE tables or a converted model', load: async () => (await import('./inspect.ts')).inspect },
+  inspect: { summary: 'inspect RoPE tables, a converted model, or its logits', load: async () => (await import('./inspect.ts')).inspect },
+  generate: { summary: 'generate text from token ids or a raw prompt', load: async () => (await import('./generate.ts')).generate },
   extract: { summary: 'extract a document into text with page, chapter, heading and cue anchors', load: async () => (await import('./extract.ts')).extract },
   desktop: { summary: 'launch the desktop app (Electron)', load: async () => (await import('./desktop.ts')).desktop },
 };

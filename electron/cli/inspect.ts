@@ -1,6 +1,7 @@
 import { QuireError } from '../common/errors.ts';
 import { intOption, listOption, parseCommandArgs } from './args.ts';
 import type { CliIo, Command } from './command.ts';
+import { inspectLogits, LOGITS_USAGE } from './inspect-logits.ts';
 
 // `quire inspect <what> …`: one table of sub-subcommands, each with its own usage line.
 interface Inspector {
@@ -12,6 +13,7 @@ const ROPE_USAGE = 'quire inspect rope --config <config.json> [--context N] --po
 const MODEL_USAGE = 'quire inspect model <dir> --json';
 
 const INSPECTORS: Record<string, Inspector> = {
+  logits: { usage: LOGITS_USAGE, run: inspectLogits },
   rope: {
     usage: ROPE_USAGE,
     async run(argv, io) {
@@ -80,7 +82,7 @@ const INSPECTORS: Record<string, Inspector> = {
 };
 
 export const inspect: Command = {
-  summary: 'inspect RoPE tables or a converted model',
+  summary: 'inspect RoPE tables, a converted model, or its logits',
   usage: Object.values(INSPECTORS).map((i) => i.usage).join('\n       '),
   async run(argv, io) {
     const [what, ...rest] = argv;
