@@ -47,6 +47,46 @@ export function mergeSymbols(symbols: number[], merges: MergeTable): number[] {
   return out;
 }
 
+// Open-addressing hash of (left, right) token pairs to merge ranks: Map keys past 2^31 would be heap
+// numbers, which made building Llama-3's 280K merges the slowest part of loading.
+export class PairRanks {
+  #left: Int32Array;
+  #right: Int32Array;
+  #rank: Int32Array;
+  #mask: number;
+
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.#left = new Int32Array(size).fill(-1);
+    this.#right = new Int32Array(size);
+    this.#rank = new Int32Array(size);
+    this.#mask = size - 1;
+  }
+
+  #slot(left: number, right: number): number {
+    let h = Math.imul(left, 0x9e3779b1) ^ right;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    let i = (h ^ (h >>> 13)) & this.#mask;
+    while (this.#left[i] !== -1 && (this.#left[i] !== left || this.#right[i] !== right)) i = (i + 1) & this.#mask;
+    return i;
+  }
+
+  // Keeps the first (lowest) rank when a pair is listed twice.
+  add(left: number, right: number, rank: number): void {
+    const i = this.#slot(left, right);
+    if (this.#left[i] !== -1) return;
+    this.#left[i] = left;
+    this.#right[i] = right;
+    this.#rank[i] = rank;
+  }
+
+  get(left: number, right: number): number {
+    const i = this.#slot(left, right);
+    return this.#left[i] === -1 ? -1 : this.#rank[i];
+  }
+}
+
 function heapPush(heap: number[], value: number): void {
   let i = heap.length;
   heap.push(value);

@@ -18,8 +18,8 @@ export function compileSplitPattern(pattern: string): RegExp {
   }
 }
 
-// Yields the pieces of text: regex matches and the gaps between them (HF "Isolated" behaviour).
-export function* splitPieces(text: string, regex: RegExp): Generator<string> {
+// Visits the pieces of text: regex matches and the gaps between them (HF "Isolated" behaviour).
+export function forEachPiece(text: string, regex: RegExp, visit: (piece: string) => void): void {
   regex.lastIndex = 0;
   let prev = 0;
   for (let m = regex.exec(text); m !== null; m = regex.exec(text)) {
@@ -28,9 +28,9 @@ export function* splitPieces(text: string, regex: RegExp): Generator<string> {
       regex.lastIndex++;
       continue;
     }
-    if (m.index > prev) yield text.slice(prev, m.index);
-    yield piece;
+    if (m.index > prev) visit(text.slice(prev, m.index));
+    visit(piece);
     prev = m.index + piece.length;
   }
-  if (prev < text.length) yield text.slice(prev);
+  if (prev < text.length) visit(text.slice(prev));
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LLAMA31_CHAT_TEMPLATE } from '../llama31-chat-template.ts';
 import { BYTE_ORDER, BYTE_TO_CHAR, bytesToSymbols } from './byte-level.ts';
-import { LLAMA3_SPLIT_PATTERN, compileSplitPattern, splitPieces } from './pretokenizer.ts';
+import { LLAMA3_SPLIT_PATTERN, compileSplitPattern, forEachPiece } from './pretokenizer.ts';
 
 // A small but real Llama-3-format tokenizer for tiny test models: the 256 byte symbols, merges learned
 // from deterministic generated English, and the first eleven Llama-3 special tokens in Llama-3's order,
@@ -72,10 +72,10 @@ export function generateEnglish(words: number, seed = 1): string {
 export function learnMerges(text: string, count: number): [string, string][] {
   const encoder = new TextEncoder();
   const frequency = new Map<string, number>();
-  for (const piece of splitPieces(text, compileSplitPattern(LLAMA3_SPLIT_PATTERN))) {
+  forEachPiece(text, compileSplitPattern(LLAMA3_SPLIT_PATTERN), (piece) => {
     const symbols = bytesToSymbols(encoder.encode(piece));
     frequency.set(symbols, (frequency.get(symbols) ?? 0) + 1);
-  }
+  });
   const words = [...frequency].map(([symbols, n]) => ({ parts: [...symbols], n }));
   const merges: [string, string][] = [];
   while (merges.length < count) {

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuireError } from '../../electron/common/errors.ts';
 import { BYTE_TO_CHAR, symbolsToBytes } from './byte-level.ts';
-import { mergeSymbols, type MergeTable } from './bpe.ts';
-import { compileSplitPattern } from './pretokenizer.ts';
+import { PairRanks, mergeSymbols, type MergeTable } from './bpe.ts';
+import { compileSplitPattern, forEachPiece } from './pretokenizer.ts';
 
 // Llama-3-family tokenizer from a Hugging Face tokenizer.json: added tokens split out first, the Split
 // pre-tokenizer regex, byte-level symbols, BPE by merge rank (with ignore_merges: a pre-token that is
@@ -104,7 +104,7 @@ export class Tokenizer {
       if (id === undefined) throw new QuireError('UNSUPPORTED_MODEL', `tokenizer.json: byte ${b} has no token`);
       this.#byteId[b] = id;
     }
-    this.#merges = buildMergeTable(model.merges, this.#vocab, this.vocabSize);
+    this.#merges = buildMergeTable(model.merges, this.#vocab);
 
     const specials = new Map<string, number>();
     for (const token of added) specials.set(token.content, token.id);
@@ -209,24 +209,13 @@ export class Tokenizer {
   }
 
   #encodeOrdinary(text: string, out: OutputBuffer): void {
-    const split = this.#split;
     const cache = this.#cache;
-    split.lastIndex = 0;
-    let prev = 0;
-    for (let m = split.exec(text); m !== null; m = split.exec(text)) {
-      const piece = m[0];
-      if (piece.length === 0) {
-        split.lastIndex++;
-        continue;
-      }
-      if (m.index > prev) this.#encodePiece(text.slice(prev, m.index), out);
-      prev = m.index + piece.length;
+    forEachPiece(text, this.#split, (piece) => {
       const hit = cache.get(piece);
       if (hit === undefined) this.#encodePiece(piece, out);
       else if (typeof hit === 'number') out.push(hit);
       else out.pushAll(hit);
-    }
-    if (prev < text.length) this.#encodePiece(text.slice(prev), out);
+    });
   }
 
   #encodePiece(piece: string, out: OutputBuffer): void {
@@ -270,11 +259,11 @@ function splitPatternOf(preTokenizer: unknown): string {
   return pattern;
 }
 
-// Pair keys are left·vocabSize + right: exact in a double for any vocabulary below 2^26 tokens.
-function buildMergeTable(merges: (string | [string, string])[], vocab: Map<string, number>, vocabSize: number): MergeTable {
-  const ranks = new Map<number, number>();
+function buildMergeTable(merges: (string | [string, string])[], vocab: Map<string, number>): MergeTable {
+  const ranks = new PairRanks(merges.length);
   const results = new Int32Array(merges.length);
-  merges.forEach((merge, rank) => {
+  for (let rank = 0; rank < merges.length; rank++) {
+    const merge = merges[rank];
     const [left, right] = typeof merge === 'string' ? merge.split(' ') : merge;
     const a = vocab.get(left);
     const b = vocab.get(right);
@@ -282,14 +271,10 @@ function buildMergeTable(merges: (string | [string, string])[], vocab: Map<strin
     if (a === undefined || b === undefined || c === undefined) {
       throw new QuireError('UNSUPPORTED_MODEL', `tokenizer.json: merge ${rank} uses tokens missing from the vocabulary`);
     }
-    const key = a * vocabSize + b;
-    if (!ranks.has(key)) ranks.set(key, rank);
+    ranks.add(a, b, rank);
     results[rank] = c;
-  });
-  return {
-    rank: (left, right) => ranks.get(left * vocabSize + right) ?? -1,
-    result: (rank) => results[rank],
-  };
+  }
+  return { rank: (left, right) => ranks.get(left, right), result: (rank) => results[rank] };
 }
 
 function buildTokenBytes(
