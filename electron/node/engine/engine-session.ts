@@ -2,6 +2,7 @@
 // rewind, and KV snapshots. Prompt layout puts the documents first, so after an answer the cache rewinds to
 // the end of the documents and a follow-up prefills only its own tokens.
 import { existsSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { QuireError } from '../../common/errors.ts';
 import type { Backend, EnginePath } from './backend.ts';
 import {
@@ -18,6 +19,7 @@ import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
+import { planFit, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
 
@@ -28,6 +30,9 @@ export interface LoadOptions {
   context?: number;
   path?: 'auto' | EnginePath;
   intraOpThreads?: number;
+  prefillChunk?: number;
+  // Memory the provider has free; RAM (os.freemem) for cpu. GPU providers are planned only when given.
+  availableBytes?: number;
 }
 
 export interface EngineReport {
@@ -37,6 +42,7 @@ export interface EngineReport {
   context: number;
   kvDtype: string;
   kvBytesPerToken: number;
+  plan: FitReport | null;
 }
 
 export interface PrefillProgress {
@@ -65,23 +71,34 @@ export interface GenerateOptions {
 
 export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
 
-async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {
-  const rope = ropeInputs(model, options.context ?? model.manifest.contextTokens);
+// Refuses, before allocating anything, a context that does not fit the provider's memory.
+function checkFit(model: ModelFolder, context: number, provider: string, options: LoadOptions): FitReport | null {
+  const availableBytes = options.availableBytes ?? (provider === 'cpu' ? freemem() : undefined);
+  if (availableBytes === undefined) return null;
+  const plan = planFit(model.dims, model.layout.kvDtype, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK });
+  if (!plan.fits) throw new QuireError('DOES_NOT_FIT', plan.reason);
+  return plan;
+}
+
+async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string; plan: FitReport | null }> {
+  const context = options.context ?? model.manifest.contextTokens;
   const provider = options.provider && options.provider !== 'auto' ? options.provider : 'cpu';
+  const plan = checkFit(model, context, provider, options);
+  const rope = ropeInputs(model, context);
   const wantPath = options.path ?? 'auto';
   const threads = options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {};
   if (wantPath !== 'onnxruntime-node') {
     const native = loadNativeAddon();
     if (native.ok) {
       const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions: options.providerOptions ?? {}, ...threads });
-      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}` };
+      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}`, plan };
     }
     if (wantPath === 'native') throw new QuireError('UNSUPPORTED_MODEL', native.reason);
     if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `${provider} needs the native addon: ${native.reason}`);
-    return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: `fallback: ${native.reason}` };
+    return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: `fallback: ${native.reason}`, plan };
   }
   if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `the onnxruntime-node path runs on cpu only, not ${provider}`);
-  return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested' };
+  return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested', plan };
 }
 
 export class EngineSession {
@@ -94,7 +111,7 @@ export class EngineSession {
   // Tokens run through the model since load: how tests and benches see that a follow-up did not re-prefill.
   prefilledTokens = 0;
 
-  private constructor(model: ModelFolder, backend: Backend, reason: string) {
+  private constructor(model: ModelFolder, backend: Backend, reason: string, plan: FitReport | null) {
     this.model = model;
     this.backend = backend;
     this.report = {
@@ -104,13 +121,14 @@ export class EngineSession {
       context: backend.capacity,
       kvDtype: model.layout.kvDtype,
       kvBytesPerToken: model.manifest.kvBytesPerToken,
+      plan,
     };
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<EngineSession> {
     const model = openModelFolder(dir);
-    const { backend, reason } = await openBackend(model, options);
-    return new EngineSession(model, backend, reason);
+    const { backend, reason, plan } = await openBackend(model, options);
+    return new EngineSession(model, backend, reason, plan);
   }
 
   get length(): number {

@@ -34,9 +34,17 @@ describe.each(PATHS)('engine session on the %s path', (path) => {
   });
   afterAll(() => s.release());
 
-  it('reports the path in use', () => {
+  it('reports the path in use and the memory plan', () => {
     expect(s.report.path).toBe(path);
     expect(s.report.context).toBe(CONTEXT);
+    expect(s.report.plan).toMatchObject({ fits: true, kvDtype: 'fp32', kvBytesPerToken: s.report.kvBytesPerToken });
+  });
+
+  it('refuses a context that does not fit before allocating it', async () => {
+    await expect(EngineSession.load(dir, { path, context: CONTEXT, availableBytes: 1024 * 1024 })).rejects.toMatchObject({
+      code: 'DOES_NOT_FIT',
+      message: expect.stringMatching(/weights alone|at most/),
+    });
   });
 
   it('chunked prefill equals whole prefill, at every position', async () => {
