@@ -69,6 +69,8 @@ export function extractIsolated(input: WorkerInput, options: ExtractOptions = {}
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker.ts', import.meta.url), {
       workerData: input,
+      // A host started with `-e --input-type=module` (scripts, tests) would otherwise pass the flag on.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64, stackSizeMb: 8 },
       // Library chatter must not reach the CLI's stdout (--json) or stderr (one line per refusal).
       stdout: true,
