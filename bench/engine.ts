@@ -1,0 +1,194 @@
+// Engine throughput on CPU with a small-but-not-trivial generated model (4 layers, hidden 256, 4/2 heads of 64,
+// vocab 8192, fp32): prefill and decode tokens/s per context, KV bytes per token, time to first token of a
+// follow-up question from the live cache, from a snapshot (fresh process state) and with neither, the
+// onnxruntime-node fallback's decode for comparison, and achieved FLOP/s and bytes/s against the roofline
+// arithmetic of DESIGN §3. Prints a table and writes bench/out/engine.svg.
+//   node bench/engine.ts [--contexts 1024,2048,4096,8192,16384] [--decode 32] [--dir /tmp/quire-bench-engine]
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertCheckpoint } from '../models/convert.ts';
+import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
+import { EngineSession } from '../electron/node/engine/engine-session.ts';
+import { loadNativeAddon } from '../electron/node/engine/native-addon.ts';
+
+const { values } = parseArgs({
+  options: {
+    contexts: { type: 'string', default: '1024,2048,4096,8192,16384' },
+    decode: { type: 'string', default: '32' },
+    chunk: { type: 'string', default: '512' },
+    dir: { type: 'string', default: join(tmpdir(), 'quire-bench-engine') },
+  },
+});
+
+const SHAPE = { hiddenSize: 256, intermediateSize: 704, layers: 4, heads: 4, kvHeads: 2, vocabSize: 8192, originalContext: 4096, factor: 16 };
+const QUESTION = 24;
+const decodeSteps = Number(values.decode);
+const chunk = Number(values.chunk);
+const contexts = values.contexts.split(',').map(Number);
+
+const model = join(values.dir, 'model');
+if (!existsSync(join(model, 'quire.json'))) {
+  await writeTinyCheckpoint(join(values.dir, 'hf'), SHAPE);
+  await convertCheckpoint(join(values.dir, 'hf'), model, { precision: 'fp32' });
+}
+const native = loadNativeAddon();
+const doc = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919 + 1) % SHAPE.vocabSize);
+const question = Array.from({ length: QUESTION }, (_, i) => (i * 31 + 5) % SHAPE.vocabSize);
+const seconds = (start: number) => (performance.now() - start) / 1000;
+
+// Decode reads every weight and the whole valid KV once per token: its floor is memory bandwidth.
+function copyBandwidth(): number {
+  const a = Buffer.alloc(256 * 1024 * 1024, 1);
+  const b = Buffer.alloc(a.length);
+  const start = performance.now();
+  for (let i = 0; i < 4; i++) a.copy(b);
+  return (2 * 4 * a.length) / seconds(start);
+}
+
+interface Row {
+  context: number;
+  prefillTps: number;
+  decodeTps: number;
+  fallbackDecodeTps: number;
+  ttftCache: number;
+  ttftSnapshot: number;
+  ttftNone: number;
+  snapshotMB: number;
+  prefillGflops: number;
+  decodeGBs: number;
+}
+
+const probe = await EngineSession.load(model, { context: 16 });
+const { dims } = probe.model;
+const kvPerToken = probe.report.kvBytesPerToken;
+const weightBytes = dims.weightBytes;
+await probe.release();
+// DESIGN §3 prefill arithmetic, for this shape: 2·params FLOPs per token, plus causal attention QKᵀ and PV.
+const params = weightBytes / 4;
+const prefillFlops = (n: number) => 2 * params * n + 2 * dims.layers * dims.heads * dims.headDim * n * n;
+const bandwidth = copyBandwidth();
+
+const rows: Row[] = [];
+for (const n of contexts) {
+  const capacity = n + QUESTION + decodeSteps + 1;
+  const snapshot = join(values.dir, 'snapshots', `doc-${n}.qkv`);
+  rmSync(snapshot, { force: true });
+
+  // A follow-up with neither cache nor snapshot: the whole document and the question.
+  const a = await EngineSession.load(model, { context: capacity });
+  let start = performance.now();
+  await a.prefill(doc(n), { chunk });
+  const prefillSeconds = seconds(start);
+  await a.saveSnapshot(snapshot);
+  await a.prefill(question, { chunk });
+  const ttftNone = seconds(start);
+  start = performance.now();
+  await a.generate({ maxNewTokens: decodeSteps + 1, sampling: { greedy: true } });
+  const decodeTps = decodeSteps / seconds(start);
+  // From the live cache: rewind to the document, prefill the question.
+  a.rewind(n);
+  start = performance.now();
+  await a.sync([...doc(n), ...question], { chunk });
+  const ttftCache = seconds(start);
+  await a.release();
+
+  // From the snapshot, as after a restart: a fresh session restores instead of prefilling.
+  const b = await EngineSession.load(model, { context: capacity });
+  start = performance.now();
+  await b.loadDocument(doc(n), snapshot, { chunk });
+  await b.prefill(question, { chunk });
+  const ttftSnapshot = seconds(start);
+  await b.release();
+
+  let fallbackDecodeTps = Number.NaN;
+  if (native.ok) {
+    const c = await EngineSession.load(model, { context: capacity, path: 'onnxruntime-node' });
+    await c.restoreSnapshot(snapshot);
+    await c.prefill(question);
+    start = performance.now();
+    const steps = Math.min(8, decodeSteps);
+    await c.generate({ maxNewTokens: steps + 1, sampling: { greedy: true } });
+    fallbackDecodeTps = steps / seconds(start);
+    await c.release();
+  }
+
+  rows.push({
+    context: n,
+    prefillTps: n / prefillSeconds,
+    decodeTps,
+    fallbackDecodeTps,
+    ttftCache,
+    ttftSnapshot,
+    ttftNone,
+    snapshotMB: statSync(snapshot).size / 1e6,
+    prefillGflops: prefillFlops(n) / prefillSeconds / 1e9,
+    decodeGBs: ((weightBytes + n * kvPerToken) * decodeTps) / 1e9,
+  });
+  process.stderr.write(`context ${n} done\n`);
+}
+
+const header = ['context', 'prefill tok/s', 'decode tok/s', 'fallback decode tok/s', 'TTFT cache s', 'TTFT snapshot s', 'TTFT none s', 'snapshot MB', 'prefill GFLOP/s', 'decode GB/s'];
+const table = rows.map((r) => [
+  String(r.context),
+  r.prefillTps.toFixed(0),
+  r.decodeTps.toFixed(1),
+  Number.isNaN(r.fallbackDecodeTps) ? 'n/a' : r.fallbackDecodeTps.toFixed(1),
+  r.ttftCache.toFixed(3),
+  r.ttftSnapshot.toFixed(3),
+  r.ttftNone.toFixed(2),
+  r.snapshotMB.toFixed(1),
+  r.prefillGflops.toFixed(1),
+  r.decodeGBs.toFixed(2),
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
+const path = native.ok ? `native (onnxruntime ${native.ortVersion})` : `onnxruntime-node (${native.reason})`;
+console.log(`engine bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, path ${path}, cpu provider`);
+console.log(`model: ${dims.layers} layers, hidden ${dims.hiddenSize}, ${dims.heads}/${dims.kvHeads} heads × ${dims.headDim}, vocab ${dims.vocabSize}, ${(weightBytes / 1e6).toFixed(1)} MB fp32 weights; KV ${kvPerToken} B/token fp32`);
+console.log(`roofline: memcpy bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s ⇒ decode floor (weights + KV at the largest context) ${(bandwidth / (weightBytes + contexts.at(-1)! * kvPerToken)).toFixed(0)} tok/s`);
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const row of table) console.log(line(row));
+const best = Math.max(...rows.map((r) => r.prefillGflops));
+const eightB = (n: number) => 1.4e10 * n + 2.6e5 * n * n;
+console.log(
+  `Llama-3.1-8B at this CPU's best ${best.toFixed(1)} GFLOP/s (DESIGN §3: 1.4e10·N + 2.6e5·N² FLOPs): ` +
+    [16384, 131072, 1048576].map((n) => `${n / 1024}K prefill ≈ ${(eightB(n) / best / 1e9 / 3600).toFixed(1)} h`).join(', ') +
+    `; decode ≥ (16 GB + 128 KiB·N) / ${(bandwidth / 1e9).toFixed(0)} GB/s per token.`,
+);
+console.log('node-llama-cpp: not installed here (no GGUF comparison run).');
+
+// One SVG: tokens/s against context on log axes.
+const W = 640;
+const H = 360;
+const pad = 50;
+const series: [string, string, (r: Row) => number][] = [
+  ['prefill tok/s', '#1f77b4', (r) => r.prefillTps],
+  ['decode tok/s', '#d62728', (r) => r.decodeTps],
+  ['fallback decode tok/s', '#ff7f0e', (r) => r.fallbackDecodeTps],
+];
+const ys = rows.flatMap((r) => series.map(([, , f]) => f(r))).filter((v) => Number.isFinite(v) && v > 0);
+const [yMin, yMax] = [Math.log10(Math.min(...ys)) - 0.1, Math.log10(Math.max(...ys)) + 0.1];
+const [xMin, xMax] = [Math.log2(contexts[0]), Math.log2(contexts.at(-1)!) + 1e-9];
+const px = (n: number) => pad + ((Math.log2(n) - xMin) / Math.max(xMax - xMin, 1)) * (W - 2 * pad);
+const py = (v: number) => H - pad - ((Math.log10(v) - yMin) / (yMax - yMin)) * (H - 2 * pad);
+const lines = series.map(([name, color, f], i) => {
+  const points = rows.filter((r) => Number.isFinite(f(r))).map((r) => `${px(r.context).toFixed(1)},${py(f(r)).toFixed(1)}`);
+  return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(' ')}"/><text x="${W - 200}" y="${20 + 16 * i}" fill="${color}" font-size="12">${name}</text>`;
+});
+const ticks = rows.map((r) => `<text x="${px(r.context)}" y="${H - pad + 16}" font-size="11" text-anchor="middle">${r.context}</text>`);
+const yTicks = Array.from({ length: Math.floor(yMax) - Math.ceil(yMin) + 1 }, (_, i) => Math.ceil(yMin) + i).map(
+  (e) => `<text x="${pad - 6}" y="${py(10 ** e) + 4}" font-size="11" text-anchor="end">1e${e}</text>`,
+);
+const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="white"/>
+<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
+<text x="${W / 2}" y="${H - 10}" font-size="12" text-anchor="middle">context (tokens)</text>
+${ticks.join('\n')}
+${yTicks.join('\n')}
+${lines.join('\n')}
+</svg>\n`;
+mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'out', 'engine.svg'), svg);
+console.log('plot: bench/out/engine.svg');
