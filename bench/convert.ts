@@ -1,0 +1,50 @@
+// Conversion throughput and peak memory on generated checkpoints with the real Llama-3.1-8B layer shapes
+// (hidden 4096, intermediate 14336, 32/8 heads). Each conversion runs in a child process so its peak RSS is
+// its own; two checkpoint sizes show peak memory does not grow with the checkpoint.
+//   node bench/convert.ts [--layers 1,3] [--vocab 32000] [--precision fp16,int4] [--dir /tmp/quire-bench-convert]
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { convertCheckpoint } from '../models/convert.ts';
+import type { Precision } from '../models/llama-graph.ts';
+import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
+
+const { values } = parseArgs({
+  options: {
+    layers: { type: 'string', default: '1,3' },
+    vocab: { type: 'string', default: '32000' },
+    precision: { type: 'string', default: 'fp16,int4' },
+    dir: { type: 'string', default: join(tmpdir(), 'quire-bench-convert') },
+    child: { type: 'string' },
+  },
+});
+
+if (values.child) {
+  const [hf, out, precision] = values.child.split('|');
+  const started = performance.now();
+  await convertCheckpoint(hf, out, { precision: precision as Precision });
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(JSON.stringify({ seconds, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
+}
+
+const folderBytes = (dir: string) => readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+const rows: string[][] = [];
+for (const layers of values.layers.split(',').map(Number)) {
+  const hf = join(values.dir, `hf-${layers}`);
+  if (!existsSync(join(hf, 'config.json'))) {
+    await writeTinyCheckpoint(hf, { hiddenSize: 4096, intermediateSize: 14336, heads: 32, kvHeads: 8, layers, vocabSize: Number(values.vocab), originalContext: 8192, factor: 128, ropeTheta: 500000, shards: 2 });
+  }
+  const sourceGB = folderBytes(hf) / 1e9;
+  for (const precision of values.precision.split(',')) {
+    const out = join(values.dir, `out-${layers}-${precision}`);
+    const result = JSON.parse(execFileSync(process.execPath, [process.argv[1], '--child', `${hf}|${out}|${precision}`], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { seconds: number; maxRssMB: number };
+    rows.push([String(layers), sourceGB.toFixed(2), precision, (folderBytes(out) / 1e9).toFixed(2), result.seconds.toFixed(1), (sourceGB * 1000 / result.seconds).toFixed(0), result.maxRssMB.toFixed(0)]);
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+const header = ['layers', 'source GB', 'precision', 'output GB', 'seconds', 'MB/s (source)', 'peak RSS MB'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
