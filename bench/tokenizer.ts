@@ -3,7 +3,7 @@
 // (which the unit tests pin to the real Llama-3 vocabulary).
 // Run: node_modules/.bin/node bench/tokenizer.ts [approxChars]
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
-import llama3TokenizerJs from 'llama3-tokenizer-js';
+import { Llama3Tokenizer } from 'llama3-tokenizer-js';
 import { Tokenizer } from '../models/tokenizer/tokenizer.ts';
 import { LLAMA3_CONFIG, llama3TokenizerJson, variedText } from '../test/unit/models/tokenizer-llama3-fixture.ts';
 
@@ -33,7 +33,10 @@ const rows = [
     const tokenizer = new Tokenizer(json, LLAMA3_CONFIG);
     return (t) => tokenizer.encode(t);
   }),
-  run('llama3-tokenizer-js', () => (t) => llama3TokenizerJs.encode(t, { bos: false, eos: false })),
+  run('llama3-tokenizer-js', () => {
+    const llama3 = new Llama3Tokenizer();
+    return (t) => llama3.encode(t, { bos: false, eos: false });
+  }),
   run('@huggingface/tokenizers', () => {
     const hf = new HfTokenizer(json, LLAMA3_CONFIG);
     return (t) => hf.encode(t, { add_special_tokens: false }).ids;

@@ -56,8 +56,10 @@ export interface GenerationConfigJson {
   eos_token_id?: number | number[];
 }
 
-// Bounded so a hostile input of endless distinct words cannot grow memory without limit.
-const CACHE_LIMIT = 1 << 17;
+// Pre-token cache, per encode call: cached keys are slices that would keep a whole book's text alive
+// if the cache outlived the call. Bounded to stay far below Map's size limit on huge inputs.
+const CACHE_LIMIT = 1 << 20;
+type PieceCache = Map<string, number | number[]>;
 
 const utf8 = new TextEncoder();
 
@@ -74,7 +76,6 @@ export class Tokenizer {
   #specialSplit: RegExp | null;
   #byteId: Int32Array;
   #merges: MergeTable;
-  #cache = new Map<string, number | number[]>();
   #tokenBytes: Uint8Array;
   #tokenOffsets: Uint32Array;
   #isSpecial: Uint8Array;
@@ -151,18 +152,19 @@ export class Tokenizer {
       out.push(this.bosId);
     }
     const specials = options.parseSpecial === false ? null : this.#specialSplit;
+    const cache: PieceCache = new Map();
     if (specials === null) {
-      this.#encodeOrdinary(text, out);
+      this.#encodeOrdinary(text, out, cache);
       return out.result();
     }
     specials.lastIndex = 0;
     let prev = 0;
     for (let m = specials.exec(text); m !== null; m = specials.exec(text)) {
-      if (m.index > prev) this.#encodeOrdinary(text.slice(prev, m.index), out);
+      if (m.index > prev) this.#encodeOrdinary(text.slice(prev, m.index), out, cache);
       out.push(this.specialTokens.get(m[0]) as number);
       prev = m.index + m[0].length;
     }
-    if (prev < text.length) this.#encodeOrdinary(prev === 0 ? text : text.slice(prev), out);
+    if (prev < text.length) this.#encodeOrdinary(prev === 0 ? text : text.slice(prev), out, cache);
     return out.result();
   }
 
@@ -208,18 +210,16 @@ export class Tokenizer {
     return content === undefined ? null : (this.tokenId(content) ?? null);
   }
 
-  #encodeOrdinary(text: string, out: OutputBuffer): void {
-    const cache = this.#cache;
+  #encodeOrdinary(text: string, out: OutputBuffer, cache: PieceCache): void {
     forEachPiece(text, this.#split, (piece) => {
       const hit = cache.get(piece);
-      if (hit === undefined) this.#encodePiece(piece, out);
+      if (hit === undefined) this.#encodePiece(piece, out, cache);
       else if (typeof hit === 'number') out.push(hit);
       else out.pushAll(hit);
     });
   }
 
-  #encodePiece(piece: string, out: OutputBuffer): void {
-    const cache = this.#cache;
+  #encodePiece(piece: string, out: OutputBuffer, cache: PieceCache): void {
     const bytes = utf8.encode(piece);
     let ids: number | number[] | undefined;
     if (this.#ignoreMerges) {
