@@ -106,10 +106,6 @@ export class ZipArchive {
     }
   }
 
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
   has(name: string): boolean {
     const entry = this.entries.get(name);
     return entry !== undefined && !entry.symlink;
