@@ -14,7 +14,8 @@ import {
   touchSnapshot,
   writeSnapshot,
 } from './kv-snapshot.ts';
-import { openModelFolder, ropeInputs, type ModelFolder } from './model-folder.ts';
+import { openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import { autoCandidates, type Candidate, type Provider } from './provider-choice.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
@@ -24,7 +25,7 @@ import { planFit, type FitReport } from './memory-planner.ts';
 export const DEFAULT_PREFILL_CHUNK = 512;
 
 export interface LoadOptions {
-  provider?: 'auto' | 'cpu' | 'cuda' | 'webgpu' | 'dml' | 'coreml';
+  provider?: 'auto' | Provider;
   providerOptions?: Record<string, string>;
   // Positions the RoPE tables and the KV cache are sized for; defaults to the manifest's context.
   context?: number;
@@ -80,25 +81,42 @@ function checkFit(model: ModelFolder, context: number, provider: string, options
   return plan;
 }
 
-async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string; plan: FitReport | null }> {
-  const context = options.context ?? model.manifest.contextTokens;
-  const provider = options.provider && options.provider !== 'auto' ? options.provider : 'cpu';
-  const plan = checkFit(model, context, provider, options);
-  const rope = ropeInputs(model, context);
+async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {
   const wantPath = options.path ?? 'auto';
   const threads = options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {};
   if (wantPath !== 'onnxruntime-node') {
     const native = loadNativeAddon();
     if (native.ok) {
       const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions: options.providerOptions ?? {}, ...threads });
-      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}`, plan };
+      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}` };
     }
     if (wantPath === 'native') throw new QuireError('UNSUPPORTED_MODEL', native.reason);
     if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `${provider} needs the native addon: ${native.reason}`);
-    return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: `fallback: ${native.reason}`, plan };
+    return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: `fallback: ${native.reason}` };
   }
   if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `the onnxruntime-node path runs on cpu only, not ${provider}`);
-  return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested', plan };
+  return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested' };
+}
+
+async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string; plan: FitReport | null }> {
+  const context = options.context ?? model.manifest.contextTokens;
+  const candidates: Candidate[] =
+    options.provider && options.provider !== 'auto' ? [{ provider: options.provider, why: 'requested' }] : autoCandidates();
+  let rope: RopeInputs | undefined;
+  const skipped: string[] = [];
+  for (const [i, candidate] of candidates.entries()) {
+    const plan = checkFit(model, context, candidate.provider, options);
+    // Tables for a long context are large: built only once the plan says it fits.
+    rope ??= ropeInputs(model, context);
+    try {
+      const { backend, reason } = await openPath(model, rope, candidate.provider, options);
+      return { backend, plan, reason: [`${candidate.provider}: ${candidate.why}`, ...skipped, reason].join('; ') };
+    } catch (error) {
+      if (i === candidates.length - 1) throw error;
+      skipped.push(`${candidate.provider} failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new QuireError('INTERNAL', 'no execution provider candidates');
 }
 
 export class EngineSession {
