@@ -9,6 +9,23 @@ import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
 import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 
+// onnxruntime-common stores float16 tensor data as a Float16Array when the runtime has one (Node ≥ 24), and the
+// 1.30 binding then reads it as empty ("not enough space: expected N, got 0"). Its type table is built on the
+// first Tensor; building it while Float16Array is hidden keeps float16 data in Uint16Array, which the binding
+// reads. If something built the table earlier, fp16 models are refused on this path instead of failing.
+function initFloat16Storage(): boolean {
+  const global = globalThis as { Float16Array?: unknown };
+  const saved = global.Float16Array;
+  delete global.Float16Array;
+  try {
+    new ort.Tensor('float32', new Float32Array(1), [1]);
+  } finally {
+    if (saved !== undefined) global.Float16Array = saved;
+  }
+  return new ort.Tensor('float16', new Uint16Array(1), [1]).data instanceof Uint16Array;
+}
+const FLOAT16_OK = initFloat16Storage();
+
 export interface OrtNodeOptions {
   provider: 'cpu';
   intraOpThreads?: number;
@@ -40,6 +57,9 @@ export class OrtNodeBackend implements Backend {
   }
 
   static async open(model: ModelFolder, rope: RopeInputs, options: OrtNodeOptions = { provider: 'cpu' }): Promise<OrtNodeBackend> {
+    if (!FLOAT16_OK && (model.layout.kvDtype === 'fp16' || rope.elementType === 10)) {
+      throw new QuireError('UNSUPPORTED_MODEL', 'fp16 models need the native addon here: onnxruntime-node cannot pass float16 tensors on this Node');
+    }
     const session = await ort.InferenceSession.create(model.modelPath, {
       executionProviders: [options.provider],
       graphOptimizationLevel: 'all',

@@ -131,6 +131,24 @@ describe.each(PATHS)('engine session on the %s path', (path) => {
   });
 });
 
+describe.each(['fp16', 'int4'] as const)('%s models', (precision) => {
+  it('run on every path with chunked prefill equal to whole prefill', async () => {
+    const model = await tinyModel({ originalContext: 128, factor: 4 }, { precision });
+    const ids = prompt(60, 7);
+    const results: Float32Array[] = [];
+    for (const path of PATHS) {
+      const s = await EngineSession.load(model, { path, context: 128 });
+      expect(s.report.kvDtype).toBe(precision === 'fp16' ? 'fp16' : 'fp32');
+      const whole = await s.prefill(ids, { allLogits: true });
+      s.rewind(0);
+      expect(maxDiff(await s.prefill(ids, { chunk: 9, allLogits: true }), whole)).toBeLessThan(precision === 'fp16' ? 2e-2 : 1e-4);
+      results.push(whole);
+      await s.release();
+    }
+    if (results.length === 2) expect(maxDiff(results[0], results[1])).toBeLessThan(1e-3);
+  });
+});
+
 describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
   it('give the same logits, and share snapshots', async () => {
     const a = await EngineSession.load(dir, { path: 'native', context: CONTEXT });
