@@ -149,6 +149,24 @@ describe.each(['fp16', 'int4'] as const)('%s models', (precision) => {
   });
 });
 
+describe.runIf(native.ok)('native path', () => {
+  it('terminates a running step from the JS thread, keeping the cache as it was', async () => {
+    const model = await tinyModel({ originalContext: 4096, factor: 8 });
+    const s = await EngineSession.load(model, { path: 'native', context: 8192 });
+    await s.prefill(prompt(10));
+    const controller = new AbortController();
+    // One chunk: there is no boundary to stop at, so CANCELLED can only come from terminating the run.
+    const pending = s.prefill(prompt(8000), { chunk: 8000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(s.length).toBe(10);
+    // The session stays usable.
+    const after = await s.prefill([1, 2, 3]);
+    expect(after).toHaveLength(s.vocabSize);
+    await s.release();
+  });
+});
+
 describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
   it('give the same logits, and share snapshots', async () => {
     const a = await EngineSession.load(dir, { path: 'native', context: CONTEXT });
