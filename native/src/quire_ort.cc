@@ -114,7 +114,7 @@ class Session : public Napi::ObjectWrap<Session> {
                         InstanceMethod("bindHostOutput", &Session::BindHostOutput),
                         InstanceMethod("run", &Session::Run), InstanceMethod("cancel", &Session::Cancel),
                         InstanceMethod("saveKv", &Session::SaveKv), InstanceMethod("loadKv", &Session::LoadKv),
-                        InstanceMethod("readKv", &Session::ReadKv), InstanceMethod("release", &Session::Release)});
+                        InstanceMethod("release", &Session::Release)});
   }
 
   // new Session(modelPath, {provider, providerOptions, sessionConfig, intraOpThreads})
@@ -504,18 +504,6 @@ class Session : public Napi::ObjectWrap<Session> {
 
   Napi::Value SaveKv(const Napi::CallbackInfo& info) { return KvFile(info, true); }
   Napi::Value LoadKv(const Napi::CallbackInfo& info) { return KvFile(info, false); }
-
-  // readKv(index): a copy of one host KV tensor, for tests and diagnostics.
-  Napi::Value ReadKv(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    CheckIdle(env);
-    uint32_t index = info[0].As<Napi::Number>().Uint32Value();
-    if (index >= kv_.size() || !kvOnHost_) throw Napi::Error::New(env, "no host KV tensor at that index");
-    size_t bytes = ElementCount(kvShape_) / static_cast<size_t>(kvShape_.back()) * kvRowBytes_;
-    Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, bytes);
-    std::memcpy(buffer.Data(), kv_[index].value.GetTensorRawData(), bytes);
-    return buffer;
-  }
 
   Napi::Value Release(const Napi::CallbackInfo& info) {
     CheckIdle(info.Env());

@@ -282,32 +282,41 @@ export class EngineSession {
     return header.tokenCount;
   }
 
+  // How many leading document tokens a snapshot can restore: all of its tokens when they are a prefix of the
+  // document and it was made for this model, else 0 (a stale or foreign snapshot is simply replaced).
+  private async snapshotPrefix(path: string, tokens: readonly number[]): Promise<number> {
+    if (!existsSync(path)) return 0;
+    try {
+      const header = await readSnapshotHeader(path);
+      checkSnapshot(header, { ...this.model.layout, modelHash: this.model.modelHash, ropeHash: this.model.ropeHash });
+      if (header.tokenCount > tokens.length || header.tokenCount > this.backend.capacity) return 0;
+      const saved = await readSnapshotTokens(path, header);
+      return saved.every((t, i) => t === tokens[i]) ? saved.length : 0;
+    } catch {
+      return 0;
+    }
+  }
+
   // Gets the document prefix into the cache the cheapest way: already there, from its snapshot, or by
-  // prefilling it (then saving the snapshot). A snapshot that does not match is replaced.
+  // prefilling what is missing (then saving the snapshot for the next process).
   async loadDocument(tokens: readonly number[], snapshot: string, options: PrefillOptions = {}): Promise<DocumentSource> {
-    if (this.commonPrefix(tokens) === tokens.length) {
+    const live = this.commonPrefix(tokens);
+    if (live === tokens.length) {
       this.rewind(tokens.length);
       return 'cache';
     }
-    if (existsSync(snapshot)) {
-      try {
-        const header = await readSnapshotHeader(snapshot);
-        if (header.tokenCount <= tokens.length && header.tokenHash) {
-          const restored = await this.restoreSnapshot(snapshot);
-          if (this.commonPrefix(tokens) === restored) {
-            if (restored < tokens.length) await this.prefill(tokens.slice(restored), options);
-            if (restored < tokens.length) await this.saveSnapshot(snapshot);
-            return 'snapshot';
-          }
-        }
-      } catch (error) {
-        if (error instanceof QuireError && error.code === 'CANCELLED') throw error;
-      }
-      this.rewind(0);
+    let source: DocumentSource = 'prefill';
+    if ((await this.snapshotPrefix(snapshot, tokens)) > live) {
+      await this.restoreSnapshot(snapshot);
+      source = 'snapshot';
     }
-    await this.sync(tokens, options);
-    await this.saveSnapshot(snapshot);
-    return 'prefill';
+    const done = this.commonPrefix(tokens);
+    this.rewind(done);
+    if (done < tokens.length) {
+      await this.prefill(tokens.slice(done), options);
+      await this.saveSnapshot(snapshot);
+    }
+    return source;
   }
 
   async release(): Promise<void> {

@@ -21,7 +21,6 @@ export interface NativeSession {
   cancel(): boolean;
   saveKv(path: string, offset: number, tokens: number): Promise<void>;
   loadKv(path: string, offset: number, tokens: number): Promise<void>;
-  readKv(index: number): ArrayBuffer;
   release(): void;
 }
 

@@ -22,11 +22,18 @@ export class NativeBackend implements Backend {
     this.capacity = rope.dims[0];
     this.session = new addon.Session(model.modelPath, options);
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
+    const kvType = kvDtype === 'fp16' ? ONNX.FLOAT16 : ONNX.FLOAT;
+    // quire.json and the graph must agree, or the cache would be bound with the wrong element size.
+    const graphKv = this.session.describe().inputs.find((i) => i.name === KV_INPUT(0, 'key'));
+    if (graphKv?.elementType !== kvType) {
+      this.session.release();
+      throw new QuireError('UNSUPPORTED_MODEL', `the graph's KV cache is not the ${kvDtype} that quire.json declares`);
+    }
     const entries = [];
     for (let l = 0; l < layers; l++) {
       for (const kind of ['key', 'value'] as const) entries.push({ past: KV_INPUT(l, kind), present: KV_OUTPUT(l, kind) });
     }
-    this.session.allocKv(entries, [1, kvHeads, this.capacity, headDim], kvDtype === 'fp16' ? ONNX.FLOAT16 : ONNX.FLOAT, KV_MEMORY[options.provider] ?? 'Cpu');
+    this.session.allocKv(entries, [1, kvHeads, this.capacity, headDim], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
     this.session.setInput('cos_cache', rope.cos, rope.dims, rope.elementType);
     this.session.setInput('sin_cache', rope.sin, rope.dims, rope.elementType);
     this.session.bindHostOutput('logits');

@@ -182,3 +182,29 @@ describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
     await b.release();
   });
 });
+
+describe('documents', () => {
+  it('restore from a snapshot, extend a shorter one, and replace a foreign one', async () => {
+    const s = await EngineSession.load(dir, { context: CONTEXT });
+    const folder = mkdtempSync(join(tmpdir(), 'quire-doc-'));
+    const snapshot = join(folder, 'doc.qkv');
+    const doc = prompt(80, 8);
+    expect(await s.loadDocument(doc.slice(0, 50), snapshot)).toBe('prefill');
+    expect(await s.loadDocument(doc.slice(0, 50), snapshot)).toBe('cache');
+    s.rewind(0);
+    let before = s.prefilledTokens;
+    // The snapshot holds the first 50 tokens: only the other 30 are prefilled, and the snapshot grows.
+    expect(await s.loadDocument(doc, snapshot)).toBe('snapshot');
+    expect(s.prefilledTokens - before).toBe(30);
+    s.rewind(0);
+    before = s.prefilledTokens;
+    expect(await s.loadDocument(doc, snapshot)).toBe('snapshot');
+    expect(s.prefilledTokens - before).toBe(0);
+    // Another document under the same path: its tokens differ, so it is prefilled and the snapshot replaced.
+    const other = prompt(40, 9);
+    expect(await s.loadDocument(other, snapshot)).toBe('prefill');
+    s.rewind(0);
+    expect(await s.loadDocument(other, snapshot)).toBe('snapshot');
+    await s.release();
+  });
+});
