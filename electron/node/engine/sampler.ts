@@ -54,33 +54,94 @@ export class Sampler {
     const temperature = o.temperature ?? 1;
     if (o.greedy || temperature <= 0) return argmax(scores);
 
-    // Candidates sorted by score, cut by top-k before the softmax so it only touches k entries.
-    let order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-    if (o.topK && o.topK > 0 && o.topK < order.length) order = order.slice(0, o.topK);
-    const max = scores[order[0]];
-    const weights = order.map((token) => Math.exp((scores[token] - max) / temperature));
-    const total = weights.reduce((a, b) => a + b, 0);
-    let kept = order.length;
+    // Unnormalised softmax weights over the whole vocabulary: O(V), no sort (a 128K-entry sort per token
+    // would cost more than a GPU decode step).
+    const max = scores[argmax(scores)];
+    const weights = new Float64Array(scores.length);
+    let total = 0;
+    for (let i = 0; i < scores.length; i++) total += weights[i] = Math.exp((scores[i] - max) / temperature);
+    const topK = o.topK && o.topK > 0 && o.topK < scores.length ? o.topK : 0;
     const topP = o.topP ?? 1;
+    if (!topK && topP >= 1) return this.pick(weights, null, total);
+
+    // Candidates in descending weight: the k best, or the fewest heaviest that can hold the top-p mass.
+    const order = topK ? largest(weights, topK) : heaviest(weights, topP * total);
+    if (topK) total = order.reduce((sum, token) => sum + weights[token], 0);
+    let kept = order.length;
     if (topP < 1) {
       let cumulative = 0;
       for (let i = 0; i < order.length; i++) {
-        cumulative += weights[i] / total;
-        if (cumulative >= topP) {
+        cumulative += weights[order[i]];
+        if (cumulative >= topP * total) {
           kept = i + 1;
           break;
         }
       }
     }
-    let mass = 0;
-    for (let i = 0; i < kept; i++) mass += weights[i];
-    let r = this.random() * mass;
-    for (let i = 0; i < kept; i++) {
-      r -= weights[i];
-      if (r < 0) return order[i];
-    }
-    return order[kept - 1];
+    return this.pick(weights, order.slice(0, kept), null);
   }
+
+  // Draws one token in proportion to its weight, among `tokens` (or the whole vocabulary, of weight `total`).
+  private pick(weights: Float64Array, tokens: number[] | null, total: number | null): number {
+    const count = tokens ? tokens.length : weights.length;
+    const tokenAt = (i: number) => (tokens ? tokens[i] : i);
+    let mass = total ?? 0;
+    if (total === null) for (let i = 0; i < count; i++) mass += weights[tokenAt(i)];
+    let r = this.random() * mass;
+    for (let i = 0; i < count; i++) {
+      r -= weights[tokenAt(i)];
+      if (r < 0) return tokenAt(i);
+    }
+    // Rounding left r ≥ 0 after the last candidate: the last one it is.
+    return tokenAt(count - 1);
+  }
+}
+
+const byWeight = (weights: Float64Array) => (a: number, b: number) => weights[b] - weights[a] || a - b;
+
+// The k heaviest tokens, heaviest first (a bounded min-heap: O(V log k)).
+function largest(weights: Float64Array, k: number): number[] {
+  const heap: number[] = [];
+  const lighter = (a: number, b: number) => weights[a] < weights[b] || (weights[a] === weights[b] && a > b);
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && lighter(heap[l], heap[m])) m = l;
+      if (r < heap.length && lighter(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (let token = 0; token < weights.length; token++) {
+    if (heap.length < k) {
+      heap.push(token);
+      for (let i = heap.length - 1; i > 0 && lighter(heap[i], heap[(i - 1) >> 1]); i = (i - 1) >> 1) {
+        [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1], heap[i]];
+      }
+    } else if (lighter(heap[0], token)) {
+      heap[0] = token;
+      siftDown(0);
+    }
+  }
+  return heap.sort(byWeight(weights));
+}
+
+// Every token at or above a weight threshold low enough that they hold at least `mass`, heaviest first: a
+// superset of the top-p nucleus, found by lowering the threshold 16× at a time (weights are ≤ 1).
+function heaviest(weights: Float64Array, mass: number): number[] {
+  let threshold = 1;
+  for (;;) {
+    threshold /= 16;
+    let held = 0;
+    for (let i = 0; i < weights.length; i++) if (weights[i] >= threshold) held += weights[i];
+    if (held >= mass || threshold < Number.MIN_VALUE) break;
+  }
+  const out: number[] = [];
+  for (let i = 0; i < weights.length; i++) if (weights[i] >= threshold) out.push(i);
+  return out.sort(byWeight(weights));
 }
 
 // Watches streamed text for stop strings. Text that could still be the start of a stop string is held back,

@@ -48,6 +48,31 @@ describe('sampler', () => {
     expect(counts[2]).toBeGreaterThan(0);
   });
 
+  it('keeps exactly the top-k set and the top-p nucleus on a large vocabulary', () => {
+    const V = 50000;
+    const big = Float32Array.from({ length: V }, (_, i) => Math.sin(i * 12.9898) * 4);
+    const sorted = Array.from(big.keys()).sort((a, b) => big[b] - big[a]);
+    const top = new Set(sorted.slice(0, 30));
+    const k = new Sampler({ seed: 5, topK: 30 });
+    for (let i = 0; i < 300; i++) expect(top.has(k.next(big))).toBe(true);
+    // Reference nucleus from a full sort.
+    const w = sorted.map((t) => Math.exp(big[t] - big[sorted[0]]));
+    const z = w.reduce((a, b) => a + b, 0);
+    let cumulative = 0;
+    let size = 0;
+    while (cumulative < 0.3 * z) cumulative += w[size++];
+    const nucleus = new Set(sorted.slice(0, size));
+    const p = new Sampler({ seed: 5, topP: 0.3 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 3000; i++) {
+      const t = p.next(big);
+      expect(nucleus.has(t)).toBe(true);
+      seen.add(t);
+    }
+    // Its last (lightest) member is reachable too.
+    expect(seen.size).toBeGreaterThan(size / 2);
+  });
+
   it('repetition penalty pushes seen tokens down in both signs', () => {
     const x = new Float32Array([2, -2, 1]);
     applyRepetitionPenalty(x, [0, 1, 1], 2);
