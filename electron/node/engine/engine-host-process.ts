@@ -1,7 +1,7 @@
 // The engine's side of the host protocol, run in its own process (child_process.fork in plain Node, an
 // Electron utilityProcess in the app) so prefill and decode never block a caller. One request runs at a time,
 // in arrival order; `cancel` is handled at once and aborts the running request.
-import { toEnvelope } from '../../common/errors.ts';
+import { QuireError, toEnvelope } from '../../common/errors.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-session.ts';
@@ -9,7 +9,6 @@ import { generateText } from './generate-text.ts';
 import type { SamplingOptions } from './sampler.ts';
 import { enforceSnapshotBudget } from './kv-snapshot.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
-import { QuireError } from '../../common/errors.ts';
 
 export interface Port {
   on(listener: (message: EngineRequest) => void): void;
