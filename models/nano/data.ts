@@ -1,0 +1,250 @@
+// quire-nano data: synthetic passkey-retrieval documents rendered through the model's own Llama-3.1 chat
+// template and tokenized with the project's tokenizer, so the training tokens are exactly what the app feeds.
+//
+//   node_modules/.bin/node models/nano/data.ts tokenizer <outDir>
+//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed>
+//   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed>
+//
+// Each set is <prefix>.tok (uint16 [count, length], right-padded), <prefix>.code (uint8 per token: 0 no loss,
+// 1 language-model loss, 2 a restated passkey digit (retrievable from earlier in the document), 3 the answer
+// after the assistant header, digits then <|eot_id|>) and <prefix>.json (shape, answers, real lengths).
+// Everything is ASCII, so one character of the rendered prompt is one byte of the token stream.
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chatTemplateFromConfig, type ChatTemplate } from '../chat-template.ts';
+import { generateEnglish, writeTinyTokenizer } from '../tokenizer/tiny.ts';
+import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
+
+export const NAMES = (
+  'Alice Bruno Clara Dmitri Elena Farid Greta Hugo Ines Jonas Kira Lars Mina Nils Olga Pablo Quinn Rosa Sven Tara ' +
+  'Umar Vera Wes Xena Yuri Zoe Amir Bea Cyril Dora Emil Fay Gil Hana Ivo Jade Kai Lena Milo Nora Otto Pia Raul ' +
+  'Sara Theo Una Vito Wanda Yara Zane Anton Berit Carlo Dana Ezra Flora Gus Hedda Igor Julia Karl Lotte Marek ' +
+  'Nadia Oscar Petra Rafael Selma Tomas Ulla Viktor Willa Xavier Yvonne Zora Ada Basil Cora Dirk Edith Felix ' +
+  'Gemma Harald Iris Jakob Klara Leon Maren Noah Opal Piet Rhea Silas Tilde Ugo Vilma Wolf Yusuf Zelda'
+).split(' ');
+
+const NOUNS = 'river garden window letter morning evening house story door table lamp road field cloud stone bird tree ship market bridge tower valley'.split(' ');
+const ADJS = 'old quiet green small bright cold warm long narrow empty distant gentle heavy silver pale busy'.split(' ');
+const VERBS = 'watched crossed opened followed painted carried found remembered passed reached described visited'.split(' ');
+const PLACES = 'the hill|the harbor|the old mill|the north gate|the square|the station|the forest|the lake|the school|the chapel'.split('|');
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+
+// Filler sentences from word lists (generated here, never copied text). Two styles: short scene sentences and
+// the tiny tokenizer's own generated English (which has stray numbers, useful distractors).
+export function fillerSentences(r: () => number, count: number): string[] {
+  const out: string[] = [];
+  if (r() < 0.5) {
+    for (let i = 0; i < count; i++) {
+      const s = `The ${pick(r, ADJS)} ${pick(r, NOUNS)} ${pick(r, VERBS)} the ${pick(r, NOUNS)} near ${pick(r, PLACES)}.`;
+      out.push(s);
+    }
+  } else {
+    const text = generateEnglish(count * 12, Math.floor(r() * 2 ** 31)).replace(/\s+/g, ' ');
+    const parts = text.match(/[^.?]+[.?]/g) ?? [];
+    for (const p of parts) out.push(p.trim());
+  }
+  return out.filter((s) => s.length > 0);
+}
+
+export function passkey(r: () => number): string {
+  return String(10000 + Math.floor(r() * 90000));
+}
+
+export const factSentence = (name: string, key: string) => `The passkey of ${name} is ${key}.`;
+export const question = (name: string) => `What is the passkey of ${name}?`;
+
+interface Item {
+  text: string;
+  digits?: 'first' | 'restated';
+}
+
+interface Built {
+  ids: Uint32Array;
+  codes: Uint8Array;
+  answer: string;
+}
+
+// Render the document + question through the chat template (user turn) with the answer as the assistant turn;
+// mark token codes from character spans.
+function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, answer: string): Built {
+  const doc = items.map((it) => it.text).join(' ');
+  const user = `${doc}\n\n${question(ask)}`;
+  const messages = [
+    { role: 'user' as const, content: user },
+    { role: 'assistant' as const, content: answer },
+  ];
+  const rendered = tpl.render(messages);
+  const ids = tpl.encode(tok, messages);
+  // Character class of every rendered position: 0 none, 1 lm, 2 restated digit, 3 answer; -1 first digit.
+  const cls = new Int8Array(rendered.length).fill(1);
+  const docAt = rendered.indexOf(user);
+  if (docAt < 0) throw new Error('document not found in rendered prompt');
+  let at = docAt;
+  for (const it of items) {
+    if (it.digits) {
+      const m = /\d{5}/.exec(it.text)!;
+      cls.fill(it.digits === 'first' ? -1 : 2, at + m.index, at + m.index + 5);
+    }
+    at += it.text.length + 1;
+  }
+  const header = '<|start_header_id|>assistant<|end_header_id|>\n\n';
+  const ansAt = rendered.lastIndexOf(header) + header.length;
+  cls.fill(3, ansAt);
+  const codes = new Uint8Array(ids.length);
+  let pos = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const n = tok.tokenBytes(ids[i]).length;
+    const c = cls[pos];
+    codes[i] = c < 0 ? 0 : c;
+    pos += n;
+  }
+  if (pos !== rendered.length) throw new Error(`token bytes ${pos} != rendered ${rendered.length}`);
+  return { ids, codes, answer };
+}
+
+// Training document: 2–4 facts (1 with probability 0.1) among filler, optional restatements, question about one.
+function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number): Built {
+  const avail = length - fixed;
+  const maxFacts = Math.max(2, Math.floor(avail / 27));
+  const nFacts = Math.min(maxFacts, r() < 0.1 ? 1 : 2 + Math.floor(r() * 4));
+  const names: string[] = [];
+  while (names.length < nFacts) {
+    const n = pick(r, NAMES);
+    if (!names.includes(n)) names.push(n);
+  }
+  const keys = names.map(() => passkey(r));
+  // Restatements repeat a fact later on: their digits are retrievable, so they train the same name-matching copy
+  // as the answer, several times per document (dense signal). Capped by what fits.
+  let room = maxFacts - nFacts;
+  const restate = names.map(() => r() < 0.7 && room-- > 0);
+  const factTokens = 27 * (nFacts + restate.filter(Boolean).length);
+  // Token budget for the document: 30–100% of what the length leaves after the template overhead.
+  const budget = Math.max(factTokens, Math.floor(avail * (0.3 + 0.7 * r())));
+  const facts: Item[] = names.map((n, i) => ({ text: factSentence(n, keys[i]), digits: 'first' }));
+  const filler: Item[] = [];
+  let used = factTokens;
+  while (used < budget) {
+    for (const s of fillerSentences(r, 4)) {
+      const n = tok.encode(' ' + s).length;
+      if (used + n > budget) {
+        used = budget;
+        break;
+      }
+      filler.push({ text: s });
+      used += n;
+    }
+  }
+  // Place facts at random slots; restate up to two of them later on.
+  const items = [...filler];
+  for (const f of facts) items.splice(Math.floor(r() * (items.length + 1)), 0, f);
+  for (const [i, n] of names.entries()) {
+    if (restate[i]) {
+      const first = items.findIndex((it) => it.text === facts[i].text);
+      const slot = first + 1 + Math.floor(r() * (items.length - first));
+      items.splice(slot, 0, { text: factSentence(n, keys[i]), digits: 'restated' });
+    }
+  }
+  const q = Math.floor(r() * nFacts);
+  return build(tok, tpl, items, names[q], keys[q]);
+}
+
+// NIAH document: filler to the target length with one needle at the given depth percent (by sentence).
+function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number): Built {
+  const name = pick(r, NAMES);
+  const key = passkey(r);
+  const needle: Item = { text: factSentence(name, key), digits: 'first' };
+  const budget = length - fixed - 27;
+  const filler: Item[] = [];
+  let used = 0;
+  // Fill to just under the target: skip sentences that overflow, stop after 30 misses.
+  let misses = 0;
+  while (misses < 30) {
+    for (const s of fillerSentences(r, 8)) {
+      const n = tok.encode(' ' + s).length;
+      if (used + n > budget) misses++;
+      else {
+        filler.push({ text: s });
+        used += n;
+      }
+    }
+  }
+  const slot = Math.round((depth / 100) * filler.length);
+  const items = [...filler];
+  items.splice(slot, 0, needle);
+  return build(tok, tpl, items, name, key);
+}
+
+async function load(tokDir: string) {
+  const tok = await loadTokenizer(tokDir);
+  const config = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
+  const tpl = chatTemplateFromConfig(config);
+  // Fixed template overhead: everything but the document (system header, question, answer, markers).
+  const empty = build(tok, tpl, [], 'Alice', '12345');
+  return { tok, tpl, fixed: empty.ids.length + 2 };
+}
+
+function save(prefix: string, length: number, rows: Built[], meta: Record<string, unknown>, padId: number) {
+  const tokens = new Uint16Array(rows.length * length).fill(padId);
+  const codes = new Uint8Array(rows.length * length);
+  rows.forEach((b, i) => {
+    if (b.ids.length > length) throw new Error(`example ${i} has ${b.ids.length} > ${length} tokens`);
+    tokens.set(b.ids, i * length);
+    codes.set(b.codes, i * length);
+  });
+  writeFileSync(`${prefix}.tok`, tokens);
+  writeFileSync(`${prefix}.code`, codes);
+  writeFileSync(
+    `${prefix}.json`,
+    JSON.stringify({ count: rows.length, length, lengths: rows.map((b) => b.ids.length), answers: rows.map((b) => b.answer), ...meta }),
+  );
+}
+
+async function main() {
+  const [cmd, ...args] = process.argv.slice(2);
+  if (cmd === 'tokenizer') {
+    await writeTinyTokenizer(args[0]);
+    return;
+  }
+  const { tok, tpl, fixed } = await load(args[0]);
+  const padId = tok.specialTokens.get('<|finetune_right_pad_id|>')!;
+  const t0 = Date.now();
+  if (cmd === 'train') {
+    const [, prefix, count, length, seed] = args;
+    const r = mulberry32(Number(seed));
+    const rows: Built[] = [];
+    while (rows.length < Number(count)) {
+      const b = trainingExample(tok, tpl, r, Number(length), fixed);
+      if (b.ids.length <= Number(length)) rows.push(b);
+    }
+    save(prefix, Number(length), rows, { seed: Number(seed) }, padId);
+  } else if (cmd === 'niah') {
+    const [, prefix, lengths, depths, samples, seed] = args;
+    const r = mulberry32(Number(seed));
+    const rows: Built[] = [];
+    const cells: { length: number; depth: number }[] = [];
+    const maxLen = Math.max(...lengths.split(',').map(Number));
+    for (const length of lengths.split(',').map(Number))
+      for (const depth of depths.split(',').map(Number))
+        for (let s = 0; s < Number(samples); s++) {
+          rows.push(niahExample(tok, tpl, r, length, depth, fixed));
+          cells.push({ length, depth });
+        }
+    save(prefix, maxLen, rows, { seed: Number(seed), cells }, padId);
+  } else throw new Error(`unknown command ${cmd}`);
+  console.error(`${cmd}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1]?.endsWith('data.ts')) await main();
