@@ -27,6 +27,9 @@ export interface TinyCheckpointOptions {
   seed?: number;
   // Defaults to the vocabulary of the tiny tokenizer written alongside.
   vocabSize?: number;
+  // Token ids whose lm_head rows are zero: their logit is always 0 while some of the hundreds of random
+  // logits is positive, so greedy decoding never picks them (a model that never says end-of-turn).
+  mutedTokens?: number[];
 }
 
 // mulberry32: small, seedable, good enough for weights nobody reads.
@@ -61,6 +64,24 @@ function randomTensor(name: string, shape: number[], dtype: SafeDtype, seed: num
           const half = dtype === 'F16' ? float32ToHalf(part) : float32ToBf16(part);
           yield new Uint8Array(half.buffer);
         }
+      }
+    },
+  };
+}
+
+function withZeroRows(tensor: TensorToWrite, rows: Set<number>, rowLength: number): TensorToWrite {
+  if (rows.size === 0) return tensor;
+  const elementBytes = tensor.dtype === 'F32' ? 4 : 2;
+  return {
+    ...tensor,
+    chunks: function* () {
+      let element = 0;
+      for (const chunk of tensor.chunks()) {
+        const out = new Uint8Array(chunk);
+        for (let i = 0; i < out.length; i += elementBytes, element++) {
+          if (rows.has(Math.floor(element / rowLength))) out.fill(0, i, i + elementBytes);
+        }
+        yield out;
       }
     },
   };
@@ -141,7 +162,8 @@ export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptio
     );
   }
   tensors.push(normWeight('model.norm.weight'));
-  if (!config.tie_word_embeddings) tensors.push(matrix('lm_head.weight', V, H));
+  if (!config.tie_word_embeddings) tensors.push(withZeroRows(matrix('lm_head.weight', V, H), new Set(opts.mutedTokens ?? []), H));
+  else if (opts.mutedTokens?.length) throw new Error('mutedTokens needs an untied lm_head');
 
   const shards = opts.shards ?? 1;
   if (shards === 1) {

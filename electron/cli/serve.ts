@@ -23,7 +23,7 @@ export const serve: Command = {
     const services = createAppServices({ mode: 'browser', root: dataDir() });
     const server = await startBrowserServer({ port, staticDir: RENDERER_DIST, router: services.router, bus: services.bus }).catch(
       (error: NodeJS.ErrnoException) => {
-        services.close();
+        void services.close();
         throw new QuireError('USAGE', error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.message);
       },
     );
@@ -35,7 +35,7 @@ export const serve: Command = {
       process.once('SIGTERM', stop);
     });
     await server.close();
-    services.close();
+    await services.close();
     return 0;
   },
 };

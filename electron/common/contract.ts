@@ -1,4 +1,6 @@
+import './zod-csp.ts';
 import { z } from 'zod';
+import { AnchorSchema, DocumentModelSchema } from './document.ts';
 
 // The one contract for every renderer↔main message. The preload's allow-list, the main-process router, the
 // browser-mode WebSocket transport and the renderer's typed client are all derived from these objects, so a
@@ -14,6 +16,8 @@ export const Settings = z.object({
   provider: Provider,
   contextTokens: z.number().int().min(256).max(4_194_304),
   kvDtype: KvDtype,
+  // Longest answer, in tokens.
+  answerTokens: z.number().int().min(16).max(32_768),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -63,6 +67,83 @@ export const DocumentSummary = z.object({
 });
 export type DocumentSummary = z.infer<typeof DocumentSummary>;
 
+// A library row: the summary plus, when a model is installed, the KV precisions at which the whole document
+// (and room for an answer) fits this machine's memory.
+export const LibraryEntry = DocumentSummary.extend({ fitsAt: z.array(KvDtype).nullable() });
+export type LibraryEntry = z.infer<typeof LibraryEntry>;
+
+export const QuoteCheck = z.object({
+  quote: z.string(),
+  verified: z.boolean(),
+  start: z.number().int().nullable(),
+  end: z.number().int().nullable(),
+  anchor: AnchorSchema.nullable(),
+  documentId: z.string().nullable(),
+});
+export type QuoteCheck = z.infer<typeof QuoteCheck>;
+
+export const MessageStats = z.object({
+  promptTokens: z.number().int(),
+  prefilledTokens: z.number().int(),
+  generatedTokens: z.number().int(),
+  documentSource: z.enum(['cache', 'snapshot', 'prefill']).nullable(),
+  secondsToFirstToken: z.number(),
+  tokensPerSecond: z.number(),
+  stopped: z.boolean(),
+});
+export type MessageStats = z.infer<typeof MessageStats>;
+
+export const ChatMessage = z.object({
+  id: z.string(),
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  quotes: z.array(QuoteCheck),
+  stats: MessageStats.nullable(),
+  createdAt: z.string(),
+});
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+export const ConversationSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  documentIds: z.array(z.string()),
+  modelId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const Conversation = ConversationSummary.extend({ messages: z.array(ChatMessage) });
+export type Conversation = z.infer<typeof Conversation>;
+
+export const FitChoice = z.object({ kvDtype: KvDtype, fits: z.boolean(), reason: z.string(), maxTokens: z.number().int() });
+export const FitPlan = z.object({
+  modelId: z.string(),
+  documentTokens: z.number().int(),
+  context: z.number().int(),
+  fitsContext: z.boolean(),
+  choices: z.array(FitChoice),
+});
+export type FitPlan = z.infer<typeof FitPlan>;
+
+export const ChatPhase = z.enum(['loading', 'tokenizing', 'restoring', 'prefill', 'generating']);
+export const ChatProgress = z.object({
+  conversationId: z.string(),
+  phase: ChatPhase,
+  done: z.number(),
+  total: z.number(),
+  tokensPerSecond: z.number(),
+  etaSeconds: z.number(),
+});
+export type ChatProgress = z.infer<typeof ChatProgress>;
+
+export const EXPORT_FORMATS = ['md', 'html', 'pdf', 'docx', 'json'] as const;
+export const ExportFormat = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+export const ExportedFile = z.object({ fileName: z.string(), mime: z.string(), bytes: z.instanceof(Uint8Array) });
+export type ExportedFile = z.infer<typeof ExportedFile>;
+
+const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
@@ -72,17 +153,36 @@ export const calls = {
   'settings.update': call(Settings.partial().strict(), Settings),
   'models.catalog': call(empty, z.array(CatalogEntry)),
   'models.installed': call(empty, z.array(InstalledModel)),
-  'library.list': call(empty, z.array(DocumentSummary)),
+  'library.list': call(empty, z.array(LibraryEntry)),
   'library.import': call(
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
     DocumentSummary,
   ),
-  'library.delete': call(z.object({ id: z.string().min(1).max(64) }).strict(), z.object({ deleted: z.boolean() })),
+  'library.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
+  'library.get': call(z.object({ id }).strict(), z.intersection(DocumentModelSchema, z.object({ id: z.string() }))),
+  'export.conversation': call(
+    z.object({ conversationId: id, format: ExportFormat, messageId: id.optional() }).strict(),
+    ExportedFile,
+  ),
+  'chat.list': call(empty, z.array(ConversationSummary)),
+  'chat.get': call(z.object({ id }).strict(), Conversation),
+  'chat.create': call(z.object({ documentIds: z.array(id).min(1).max(32) }).strict(), Conversation),
+  'chat.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
+  // Answers the question (or, with replaceFrom, re-asks from that message: an edited question or a
+  // regenerated answer); resolves when the answer is complete or stopped. Tokens stream as chat.delta.
+  'chat.ask': call(
+    z.object({ conversationId: id, question: z.string().trim().min(1).max(20_000).optional(), replaceFrom: id.optional() }).strict(),
+    Conversation,
+  ),
+  'chat.stop': call(z.object({ conversationId: id }).strict(), z.object({ stopped: z.boolean() })),
+  'chat.fit': call(z.object({ documentIds: z.array(id).min(1).max(32) }).strict(), FitPlan),
 } as const;
 
 export const events = {
   'library.changed': z.object({}),
   'settings.changed': Settings,
+  'chat.progress': ChatProgress,
+  'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
 } as const;
 
 export type Calls = typeof calls;

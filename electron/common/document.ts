@@ -1,3 +1,4 @@
+import './zod-csp.ts';
 import { z } from 'zod';
 
 // One model for every format: the whole text plus anchors whose [start, end) character offsets map any quote

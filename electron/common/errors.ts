@@ -24,6 +24,7 @@ export const ERROR_CODES = [
   'DOWNLOAD_FAILED',
   'DOES_NOT_FIT',
   'CANCELLED',
+  'BUSY',
   'SNAPSHOT_MISMATCH',
 ] as const;
 

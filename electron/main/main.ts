@@ -89,4 +89,4 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => services?.close());
+app.on('will-quit', () => void services?.close());

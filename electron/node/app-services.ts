@@ -1,10 +1,17 @@
+import { freemem } from 'node:os';
 import { QuireError } from '../common/errors.ts';
-import type { AppInfo } from '../common/contract.ts';
+import type { AppInfo, InstalledModel } from '../common/contract.ts';
 import { loadCatalog } from '../../models/catalog.ts';
+import { ChatService } from './chat/chat-service.ts';
+import { ConversationStore } from './chat/conversations.ts';
+import { ModelRuntime } from './chat/model-runtime.ts';
 import { openDatabase } from './db.ts';
 import { DocumentStore } from './documents/store.ts';
 import { EventBus } from './events.ts';
+import { exportConversation } from './export/exporter.ts';
+import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels } from './installed-models.ts';
+import { ModelFit } from './model-fit.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SettingsStore } from './settings.ts';
@@ -13,15 +20,54 @@ import { PRODUCT_VERSION } from './version.ts';
 export interface AppServicesOptions {
   mode: AppInfo['mode'];
   root: string;
+  // Electron prints with its own Chromium; elsewhere the machine's Chromium/Chrome does.
+  printPdf?: PdfPrinter;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter() }: AppServicesOptions) {
   const db = openDatabase(databasePath(root));
   const settings = new SettingsStore(db);
   const documents = new DocumentStore(db, root);
   const bus = new EventBus();
+  const conversations = new ConversationStore(db);
+  const runtime = new ModelRuntime();
+  const currentModel = (): InstalledModel | undefined => {
+    const installed = listInstalledModels(modelsDir(root));
+    return installed.find((m) => m.id === settings.get().modelId) ?? installed[0];
+  };
+  const activeModel = (): InstalledModel => {
+    const chosen = currentModel();
+    if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
+    return chosen;
+  };
+  const libraryEntries = async () => {
+    const model = currentModel();
+    const entries = [];
+    for (const summary of documents.list()) {
+      if (!model) {
+        entries.push({ ...summary, fitsAt: null });
+        continue;
+      }
+      const tokens = await modelFit.tokenCount(summary.id, model);
+      const fitsAt = tokens === null ? null : modelFit.plan(tokens, model, freemem()).filter((r) => r.fits).map((r) => r.kvDtype);
+      entries.push({ ...summary, tokens, fitsAt });
+    }
+    return entries;
+  };
+  const modelFit = new ModelFit(documents);
+  const chat = new ChatService({
+    conversations,
+    documents,
+    runtime,
+    bus,
+    root,
+    settings: () => settings.get(),
+    activeModel,
+    availableMemory: freemem,
+    modelFit,
+  });
 
   const handlers: Handlers = {
     'app.info': () => ({ name: 'Quire', version: PRODUCT_VERSION, mode, platform: process.platform, dataDir: root }),
@@ -33,7 +79,7 @@ export function createAppServices({ mode, root }: AppServicesOptions) {
     },
     'models.catalog': () => loadCatalog(),
     'models.installed': () => listInstalledModels(modelsDir(root)),
-    'library.list': () => documents.list(),
+    'library.list': () => libraryEntries(),
     'library.import': async ({ name, bytes }) => {
       const imported = await documents.importBytes(name, bytes);
       bus.emit('library.changed', {});
@@ -45,12 +91,32 @@ export function createAppServices({ mode, root }: AppServicesOptions) {
       bus.emit('library.changed', {});
       return { deleted: true };
     },
+    'library.get': ({ id }) => {
+      const doc = documents.get(id);
+      if (!doc) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { ...doc, id };
+    },
+    'export.conversation': ({ conversationId, format, messageId }) => {
+      const conversation = chat.get(conversationId);
+      const summaries = conversation.documentIds.flatMap((id) => documents.summary(id) ?? []);
+      return exportConversation(conversation, summaries, format, printPdf, messageId);
+    },
+    'chat.list': () => conversations.list(),
+    'chat.get': ({ id }) => chat.get(id),
+    'chat.create': ({ documentIds }) => chat.create(documentIds),
+    'chat.delete': ({ id }) => ({ deleted: conversations.delete(id) }),
+    'chat.ask': (request) => chat.ask(request),
+    'chat.stop': ({ conversationId }) => ({ stopped: chat.stop(conversationId) }),
+    'chat.fit': ({ documentIds }) => chat.fit(documentIds),
   };
 
   return {
     router: createRouter(handlers),
     bus,
-    close: () => db.close(),
+    close: async () => {
+      await runtime.close();
+      db.close();
+    },
   };
 }
 

@@ -7,6 +7,7 @@ export const DEFAULT_SETTINGS: Settings = {
   provider: 'auto',
   contextTokens: 131_072,
   kvDtype: 'fp16',
+  answerTokens: 1024,
 };
 
 // Settings live as one JSON row: they are read whole and written whole, and a value that no longer parses

@@ -1,9 +1,10 @@
 import { useEffect } from 'react';
 import { Sidebar, NAV_SHORTCUTS } from './components/Sidebar.tsx';
-import { ChatView } from './features/ChatView.tsx';
+import { ChatView } from './features/chat/ChatView.tsx';
 import { LibraryView } from './features/LibraryView.tsx';
 import { ModelsView } from './features/ModelsView.tsx';
 import { SettingsView } from './features/SettingsView.tsx';
+import { DocumentViewer } from './features/viewer/DocumentViewer.tsx';
 import { useApp } from './store/context.tsx';
 
 export function App() {
@@ -34,6 +35,7 @@ export function App() {
         {ready && view === 'models' ? <ModelsView /> : null}
         {ready && view === 'settings' ? <SettingsView /> : null}
       </main>
+      <DocumentViewer />
       <Notices />
     </div>
   );

@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, DocumentSummary, InstalledModel, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, InstalledModel, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
@@ -12,15 +12,32 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     installed: initial.installed ?? [],
     catalog: initial.catalog ?? [],
     log: [] as { name: CallName; payload: unknown }[],
+    conversations: [] as Conversation[],
+    // What the fake model answers; the test decides.
+    answer: (question: string) => `You asked: ${question}`,
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
+  const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
+  const conversation = (id: string) => {
+    const found = state.conversations.find((c) => c.id === id);
+    if (!found) throw new Error(`no conversation ${id}`);
+    return found;
+  };
+  const message = (role: ChatMessage['role'], content: string): ChatMessage => ({
+    id: `m${Math.random().toString(36).slice(2, 10)}`,
+    role,
+    content,
+    quotes: [],
+    stats: role === 'assistant' ? { promptTokens: 10, prefilledTokens: 10, generatedTokens: 3, documentSource: 'prefill', secondsToFirstToken: 0.1, tokensPerSecond: 30, stopped: false } : null,
+    createdAt: new Date(0).toISOString(),
+  });
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,
     'settings.update': (patch: Partial<Settings>) => (state.settings = { ...state.settings, ...patch }),
     'models.catalog': () => state.catalog,
     'models.installed': () => state.installed,
-    'library.list': () => state.documents,
+    'library.list': () => state.documents.map((d) => ({ ...d, fitsAt: state.installed.length > 0 ? ['fp16', 'int8', 'int4'] : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       const doc: DocumentSummary = {
         id: `doc-${state.documents.length + 1}`,
@@ -39,6 +56,46 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.documents = state.documents.filter((d) => d.id !== id);
       return { deleted: true };
     },
+    'library.get': ({ id }: { id: string }) => {
+      const doc = state.documents.find((d) => d.id === id)!;
+      const text = `Text of ${doc.title}.`;
+      return { id, format: doc.format, title: doc.title, text, chars: text.length, anchors: [{ kind: 'page', label: '1', start: 0, end: text.length }], warnings: [] };
+    },
+    'chat.list': () => state.conversations.map(({ messages: _m, ...summary }) => summary),
+    'chat.get': ({ id }: { id: string }) => conversation(id),
+    'chat.create': ({ documentIds }: { documentIds: string[] }) => {
+      const created: Conversation = { id: `c${state.conversations.length + 1}`, title: '', documentIds, modelId: null, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), messages: [] };
+      state.conversations.unshift(created);
+      return created;
+    },
+    'chat.delete': ({ id }: { id: string }) => {
+      state.conversations = state.conversations.filter((c) => c.id !== id);
+      return { deleted: true };
+    },
+    'chat.ask': ({ conversationId, question, replaceFrom }: { conversationId: string; question?: string; replaceFrom?: string }) => {
+      const c = conversation(conversationId);
+      if (replaceFrom) c.messages = c.messages.slice(0, c.messages.findIndex((m) => m.id === replaceFrom));
+      const asked = question ?? c.messages.at(-1)!.content;
+      if (question) c.messages.push(message('user', question));
+      c.title ||= asked;
+      const answer = state.answer(asked);
+      for (const word of answer.split(/(?<= )/)) emit('chat.delta', { conversationId, text: word });
+      c.messages.push(message('assistant', answer));
+      return c;
+    },
+    'chat.stop': () => ({ stopped: false }),
+    'chat.fit': ({ documentIds }: { documentIds: string[] }) => ({
+      modelId: 'tiny',
+      documentTokens: documentIds.length * 300,
+      context: 4096,
+      fitsContext: true,
+      choices: [{ kvDtype: 'fp16', fits: true, reason: 'fits', maxTokens: 100_000 }],
+    }),
+    'export.conversation': ({ conversationId, format }: { conversationId: string; format: string }) => ({
+      fileName: `${conversationId}.${format}`,
+      mime: 'text/plain',
+      bytes: new TextEncoder().encode(JSON.stringify(conversation(conversationId))),
+    }),
   };
   const transport: Transport = {
     async call(name, payload): Promise<CallOutcome> {

@@ -1,4 +1,5 @@
 import { useRef, useState, type DragEvent } from 'react';
+import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -13,6 +14,8 @@ export function LibraryView() {
   const imports = useApp((s) => s.imports);
   const importFiles = useApp((s) => s.importFiles);
   const deleteDocument = useApp((s) => s.deleteDocument);
+  const newConversation = useApp((s) => s.newConversation);
+  const hasModel = useApp((s) => s.installed.length > 0);
   const shown = visibleDocuments(documents, filter);
   return (
     <section className="view" aria-labelledby="library-title">
@@ -49,6 +52,7 @@ export function LibraryView() {
               <th scope="col" className="num">Pages</th>
               <th scope="col" className="num">Characters</th>
               <th scope="col" className="num">Tokens</th>
+              <th scope="col">Fits in memory</th>
               <th scope="col">Added</th>
               <th scope="col"><span className="sr-only">Actions</span></th>
             </tr>
@@ -61,8 +65,12 @@ export function LibraryView() {
                 <td className="num">{doc.pages || '—'}</td>
                 <td className="num">{doc.chars.toLocaleString()}</td>
                 <td className="num">{doc.tokens === null ? '—' : formatTokens(doc.tokens)}</td>
+                <td><FitBadges fitsAt={doc.fitsAt} /></td>
                 <td>{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">
+                  <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model first'} onClick={() => newConversation([doc.id])}>
+                    Ask
+                  </button>
                   <button type="button" className="icon-button" aria-label={`Delete ${doc.title}`} onClick={() => void deleteDocument(doc.id)}>
                     <Icon name="trash" size={16} />
                   </button>
@@ -74,6 +82,22 @@ export function LibraryView() {
       ) : null}
       {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
     </section>
+  );
+}
+
+const KV_LABELS = [['fp16', 'FP16'], ['int8', 'INT8'], ['int4', 'INT4']] as const;
+
+// Which KV precisions hold the whole document on this machine ("—" until a model is installed).
+function FitBadges({ fitsAt }: { fitsAt: LibraryEntry['fitsAt'] }) {
+  if (fitsAt === null) return <span className="subtle">—</span>;
+  return (
+    <span className="fits-row">
+      {KV_LABELS.map(([dtype, label]) => (
+        <span key={dtype} className={`badge${fitsAt.includes(dtype) ? '' : ' no'}`} title={fitsAt.includes(dtype) ? `Fits with a ${label} KV cache` : `Does not fit with a ${label} KV cache`}>
+          {label} {fitsAt.includes(dtype) ? '✓' : '✗'}
+        </span>
+      ))}
+    </span>
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Settings } from '../../../electron/common/contract.ts';
+import { CONTEXT_CHOICES } from '../components/contexts.ts';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 
@@ -25,7 +26,8 @@ const PROVIDERS: { value: Settings['provider']; label: string }[] = [
   { value: 'cpu', label: 'CPU only' },
 ];
 
-const CONTEXTS = [32_768, 131_072, 262_144, 524_288, 1_048_576, 2_097_152, 4_194_304];
+
+const ANSWER_CHOICES = [256, 512, 1024, 2048, 4096, 8192];
 
 export function SettingsView() {
   const settings = useApp((s) => s.settings);
@@ -55,11 +57,20 @@ export function SettingsView() {
         <fieldset className="setting">
           <legend>Context length</legend>
           <select aria-label="Context length" value={settings.contextTokens} onChange={(e) => set({ contextTokens: Number(e.target.value) })}>
-            {CONTEXTS.map((n) => (
+            {CONTEXT_CHOICES.map((n) => (
               <option key={n} value={n}>{formatTokens(n)} tokens</option>
             ))}
           </select>
           <p className="hint">How much text one conversation may hold. Longer needs more memory for the KV cache.</p>
+        </fieldset>
+        <fieldset className="setting">
+          <legend>Longest answer</legend>
+          <select aria-label="Longest answer" value={settings.answerTokens} onChange={(e) => set({ answerTokens: Number(e.target.value) })}>
+            {ANSWER_CHOICES.map((n) => (
+              <option key={n} value={n}>{n.toLocaleString()} tokens</option>
+            ))}
+          </select>
+          <p className="hint">Answers stop at this length; room for it is kept in the context.</p>
         </fieldset>
         <fieldset className="setting">
           <legend>KV cache precision</legend>

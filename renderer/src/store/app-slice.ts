@@ -34,9 +34,11 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
     try {
       const info = await api.call('app.info', {});
       set({ info });
-      await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary()]);
+      await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
       api.on('library.changed', () => void get().refreshLibrary());
       api.on('settings.changed', (settings) => set({ settings }));
+      api.on('chat.progress', (progress) => get().onProgress(progress));
+      api.on('chat.delta', (delta) => get().onDelta(delta));
       // With no model installed the first thing a user needs is the catalog, not an empty library.
       set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { DocumentSummary } from '../../../electron/common/contract.ts';
+import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
@@ -8,7 +8,7 @@ export interface ImportJob {
 }
 
 export interface LibrarySlice {
-  documents: DocumentSummary[];
+  documents: LibraryEntry[];
   filter: string;
   imports: ImportJob[];
   setFilter(filter: string): void;
@@ -53,7 +53,7 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
   };
 };
 
-export function visibleDocuments(documents: DocumentSummary[], filter: string): DocumentSummary[] {
+export function visibleDocuments(documents: LibraryEntry[], filter: string): LibraryEntry[] {
   const needle = filter.trim().toLocaleLowerCase();
   return needle ? documents.filter((d) => d.title.toLocaleLowerCase().includes(needle)) : documents;
 }

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { ChatMessage as StoredMessage, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, Settings } from '../../common/contract.ts';
+import type { DocumentModel } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
+import type { DocumentStore } from '../documents/store.ts';
+import type { EventBus } from '../events.ts';
+import type { ModelFit } from '../model-fit.ts';
+import { snapshotsDir } from '../paths.ts';
+import type { ConversationStore } from './conversations.ts';
+import type { ModelRuntime } from './model-runtime.ts';
+import { conversationMessages, documentPrefix, type Turn } from './prompt.ts';
+
+// Llama-3.1 Instruct's own generation_config sampling.
+const REAL_MODEL_SAMPLING = { temperature: 0.6, topP: 0.9 };
+// Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
+const NORMALIZED_CACHE_DOCUMENTS = 4;
+// Document snapshots may use this much disk before the least recently used ones go.
+export const SNAPSHOT_BUDGET_BYTES = 64 * 1024 ** 3;
+
+export interface ChatServiceDeps {
+  conversations: ConversationStore;
+  documents: DocumentStore;
+  runtime: ModelRuntime;
+  bus: EventBus;
+  root: string;
+  settings: () => Settings;
+  activeModel: () => InstalledModel;
+  // Free memory the engine may use, for the fit plan (RAM on CPU, VRAM on a GPU provider).
+  availableMemory: () => number;
+  modelFit: ModelFit;
+}
+
+// Answers questions over whole documents. One engine serves the app, so one question runs at a time; the
+// document tokens are reused from the cache or a snapshot, and only the new question is prefilled.
+export class ChatService {
+  #deps: ChatServiceDeps;
+  #running: { conversationId: string; cancelled: boolean } | null = null;
+  #normalized = new Map<string, NormalizedText>();
+
+  constructor(deps: ChatServiceDeps) {
+    this.#deps = deps;
+  }
+
+  create(documentIds: string[]): Conversation {
+    this.#documents(documentIds);
+    return this.#deps.conversations.create(documentIds, this.#deps.settings().modelId);
+  }
+
+  get(id: string): Conversation {
+    const conversation = this.#deps.conversations.get(id);
+    if (!conversation) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
+    return conversation;
+  }
+
+  stop(conversationId: string): boolean {
+    if (this.#running?.conversationId !== conversationId) return false;
+    this.#running.cancelled = true;
+    this.#deps.runtime.cancel();
+    return true;
+  }
+
+  async fit(documentIds: string[]): Promise<FitPlan> {
+    const model = this.#deps.activeModel();
+    const loaded = await this.#deps.runtime.ensure(model, this.#deps.settings());
+    const documents = this.#documents(documentIds);
+    for (const doc of documents) await this.#deps.modelFit.tokenCount(doc.id, model);
+    const documentTokens = documentPrefix(loaded.encode, documents, !model.demo).length;
+    const choices = this.#deps.modelFit.plan(documentTokens, model, this.#deps.availableMemory()).map((r) => ({
+      kvDtype: r.kvDtype,
+      fits: r.fits,
+      reason: r.reason,
+      maxTokens: r.maxContext,
+    }));
+    const fitsContext = documentTokens + this.#answerBudget() <= loaded.report.context;
+    return { modelId: model.id, documentTokens, context: loaded.report.context, fitsContext, choices };
+  }
+
+  async ask(request: { conversationId: string; question?: string; replaceFrom?: string }): Promise<Conversation> {
+    if (this.#running) throw new QuireError('BUSY', 'another question is being answered; stop it or wait for it to finish');
+    const conversation = this.get(request.conversationId);
+    const { question, truncateAt, appendQuestion } = this.#plan(conversation, request);
+    const running = { conversationId: conversation.id, cancelled: false };
+    this.#running = running;
+    try {
+      if (appendQuestion) this.#deps.conversations.append(conversation.id, { role: 'user', content: question, quotes: [], stats: null }, truncateAt);
+      else if (truncateAt) this.#deps.conversations.append(conversation.id, { role: 'assistant', content: '', quotes: [], stats: null }, truncateAt);
+      const current = this.get(conversation.id);
+      // Regenerate left a placeholder answer to cut at; the history is everything before it.
+      const history = appendQuestion ? current.messages : current.messages.slice(0, -1);
+      const answer = await this.#answer(current, history, running);
+      const placeholder = appendQuestion ? undefined : current.messages.at(-1)!.id;
+      this.#deps.conversations.append(conversation.id, answer, placeholder);
+      return this.get(conversation.id);
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  #plan(conversation: Conversation, request: { question?: string; replaceFrom?: string }) {
+    if (!request.replaceFrom) {
+      if (!request.question) throw new QuireError('INVALID_INPUT', 'a question is needed');
+      return { question: request.question, truncateAt: undefined, appendQuestion: true };
+    }
+    const index = conversation.messages.findIndex((m) => m.id === request.replaceFrom);
+    if (index < 0) throw new QuireError('NOT_FOUND', `no message with id ${request.replaceFrom} in this conversation`);
+    const message = conversation.messages[index];
+    if (message.role === 'user') {
+      if (!request.question) throw new QuireError('INVALID_INPUT', 'an edited question is needed');
+      return { question: request.question, truncateAt: message.id, appendQuestion: true };
+    }
+    const asked = conversation.messages[index - 1];
+    if (!asked || asked.role !== 'user') throw new QuireError('INVALID_INPUT', 'that answer has no question to regenerate from');
+    return { question: asked.content, truncateAt: message.id, appendQuestion: false };
+  }
+
+  async #answer(conversation: Conversation, history: StoredMessage[], running: { cancelled: boolean }): Promise<Omit<StoredMessage, 'id' | 'createdAt'>> {
+    const { bus, runtime, root } = this.#deps;
+    const started = performance.now();
+    const progress = (phase: 'loading' | 'tokenizing' | 'restoring' | 'prefill' | 'generating', p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
+      bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
+    const model = this.#deps.activeModel();
+    const documents = this.#documents(conversation.documentIds);
+    progress('loading');
+    const loaded = await runtime.ensure(model, this.#deps.settings());
+    progress('tokenizing');
+    const withInstructions = !model.demo;
+    const turns: Turn[] = history.map((m) => ({ role: m.role, content: m.content }));
+    const prefix = documentPrefix(loaded.encode, documents, withInstructions);
+    const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, withInstructions), true));
+    const maxNewTokens = this.#answerBudget();
+    if (prompt.length + maxNewTokens > loaded.report.context) {
+      throw new QuireError(
+        'DOES_NOT_FIT',
+        `this conversation needs ${prompt.length + maxNewTokens} tokens but the context is ${loaded.report.context}; choose a longer context in Settings (a lower KV precision makes it fit in less memory) or fewer documents`,
+      );
+    }
+    const before = await runtime.host.call('state', {});
+    const snapshot = join(snapshotsDir(root), documents[0].id, `${model.id}-${hashTokens(prefix)}.qkv`);
+    let documentSource: MessageStats['documentSource'] = null;
+    let text = '';
+    let firstToken = 0;
+    let generatedTokens = 0;
+    let generationStarted = 0;
+    try {
+      if (commonPrefixLength(loaded.cachedTokens, prompt) >= prefix.length) {
+        documentSource = 'cache';
+      } else {
+        loaded.cachedTokens = [];
+        progress('restoring', { done: 0, total: prefix.length, tokensPerSecond: 0, etaSeconds: 0 });
+        documentSource = await runtime.host.call(
+          'loadDocument',
+          { tokens: prefix, snapshot, snapshotsRoot: snapshotsDir(root), budgetBytes: SNAPSHOT_BUDGET_BYTES },
+          { onProgress: (p) => progress('prefill', p) },
+        );
+      }
+      await runtime.host.call('sync', { tokens: prompt }, { onProgress: (p) => progress('prefill', p) });
+      loaded.cachedTokens = prompt;
+      progress('generating');
+      generationStarted = performance.now();
+      const result = await runtime.host.call(
+        'generate',
+        { maxNewTokens, sampling: model.demo ? { greedy: true } : REAL_MODEL_SAMPLING, stop: [] },
+        {
+          onText: (piece) => {
+            firstToken ||= performance.now();
+            text += piece;
+            bus.emit('chat.delta', { conversationId: conversation.id, text: piece });
+          },
+        },
+      );
+      generatedTokens = result.tokens.length;
+      text = result.text;
+      // The engine keeps every generated token but the last in its cache.
+      loaded.cachedTokens = [...prompt, ...result.tokens.slice(0, -1)];
+    } catch (error) {
+      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
+    }
+    const after = await runtime.host.call('state', {});
+    const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;
+    return {
+      role: 'assistant',
+      content: text,
+      quotes: this.#verify(documents, text),
+      stats: {
+        promptTokens: prompt.length,
+        prefilledTokens: after.prefilledTokens - before.prefilledTokens,
+        generatedTokens,
+        documentSource,
+        secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
+        tokensPerSecond: generationSeconds > 0 ? generatedTokens / generationSeconds : 0,
+        stopped: running.cancelled,
+      },
+    };
+  }
+
+  #answerBudget(): number {
+    return this.#deps.settings().answerTokens;
+  }
+
+  #documents(ids: string[]): (DocumentModel & { id: string })[] {
+    return ids.map((id) => {
+      const doc = this.#deps.documents.get(id);
+      if (!doc) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { ...doc, id };
+    });
+  }
+
+  #verify(documents: (DocumentModel & { id: string })[], answer: string): QuoteCheck[] {
+    const checks = new Map<string, QuoteCheck>();
+    for (const doc of documents) {
+      let normalized = this.#normalized.get(doc.id);
+      if (!normalized) {
+        normalized = normalizeForMatch(doc.text);
+        this.#normalized.set(doc.id, normalized);
+        if (this.#normalized.size > NORMALIZED_CACHE_DOCUMENTS) this.#normalized.delete(this.#normalized.keys().next().value!);
+      }
+      for (const check of verifyQuotes(doc, answer, normalized)) {
+        if (!checks.get(check.quote)?.verified) checks.set(check.quote, { ...check, documentId: check.verified ? doc.id : null });
+      }
+    }
+    return [...checks.values()];
+  }
+}
+
+function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+function hashTokens(tokens: readonly number[]): string {
+  return createHash('sha256').update(Uint32Array.from(tokens)).digest('hex').slice(0, 24);
+}

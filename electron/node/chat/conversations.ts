@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage, Conversation, ConversationSummary } from '../../common/contract.ts';
+import { migrate, transaction, type Db } from '../db.ts';
+
+const MIGRATIONS = [
+  `CREATE TABLE conversations (
+     id TEXT PRIMARY KEY,
+     title TEXT NOT NULL,
+     document_ids TEXT NOT NULL,
+     model_id TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE messages (
+     id TEXT PRIMARY KEY,
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+     content TEXT NOT NULL,
+     quotes TEXT NOT NULL DEFAULT '[]',
+     stats TEXT,
+     created_at INTEGER NOT NULL,
+     UNIQUE (conversation_id, seq)
+   );`,
+];
+
+// How much of the first question becomes the conversation's title.
+const TITLE_CHARS = 80;
+
+interface ConversationRow {
+  id: string;
+  title: string;
+  document_ids: string;
+  model_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  quotes: string;
+  stats: string | null;
+  created_at: number;
+}
+
+// Conversations and their messages. A message list is only ever cut at a point and appended to (edit,
+// regenerate), so `seq` stays dense and the order is the prompt order.
+export class ConversationStore {
+  #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+    migrate(db, 'conversations', MIGRATIONS);
+  }
+
+  create(documentIds: string[], modelId: string | null): Conversation {
+    const id = randomUUID();
+    const now = Date.now();
+    this.#db
+      .prepare('INSERT INTO conversations (id, title, document_ids, model_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, '', JSON.stringify(documentIds), modelId, now, now);
+    return this.get(id)!;
+  }
+
+  list(): ConversationSummary[] {
+    const rows = this.#db.prepare('SELECT * FROM conversations ORDER BY updated_at DESC').all() as unknown as ConversationRow[];
+    return rows.map(toConversation);
+  }
+
+  get(id: string): Conversation | undefined {
+    const row = this.#db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+    if (!row) return undefined;
+    const messages = this.#db
+      .prepare('SELECT id, role, content, quotes, stats, created_at FROM messages WHERE conversation_id = ? ORDER BY seq')
+      .all(id) as unknown as MessageRow[];
+    return { ...toConversation(row), messages: messages.map(toMessage) };
+  }
+
+  // Appends a message; with `truncateAt`, first drops the message with that id and everything after it.
+  append(conversationId: string, message: Omit<ChatMessage, 'id' | 'createdAt'>, truncateAt?: string): ChatMessage {
+    return transaction(this.#db, () => {
+      if (truncateAt) {
+        const cut = this.#db.prepare('SELECT seq FROM messages WHERE id = ? AND conversation_id = ?').get(truncateAt, conversationId) as { seq: number } | undefined;
+        if (cut) this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
+      }
+      const next = this.#db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?').get(conversationId) as { seq: number };
+      const id = randomUUID();
+      const now = Date.now();
+      this.#db
+        .prepare('INSERT INTO messages (id, conversation_id, seq, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(id, conversationId, next.seq, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
+      const title = message.role === 'user' && next.seq === 0 ? message.content.replace(/\s+/g, ' ').trim().slice(0, TITLE_CHARS) : null;
+      this.#db
+        .prepare('UPDATE conversations SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?')
+        .run(now, title, conversationId);
+      return { ...message, id, createdAt: new Date(now).toISOString() };
+    });
+  }
+
+  delete(id: string): boolean {
+    return this.#db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0;
+  }
+}
+
+function toConversation(row: ConversationRow): ConversationSummary {
+  return {
+    id: row.id,
+    title: row.title,
+    documentIds: JSON.parse(row.document_ids),
+    modelId: row.model_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+function toMessage(row: MessageRow): ChatMessage {
+  return {
+    id: row.id,
+    role: row.role,
+    content: row.content,
+    quotes: JSON.parse(row.quotes),
+    stats: row.stats ? JSON.parse(row.stats) : null,
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InstalledModel, Settings } from '../../common/contract.ts';
+import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate } from '../../../models/chat-template.ts';
+import { loadTokenizer, type Tokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
+import { EngineHost, type CallListeners } from '../engine/engine-host.ts';
+import type { EngineReport } from '../engine/engine-session.ts';
+
+export interface LoadedModel {
+  model: InstalledModel;
+  report: EngineReport;
+  tokenizer: Tokenizer;
+  template: ChatTemplate;
+  encode(messages: ChatMessage[], addGenerationPrompt?: boolean): Uint32Array;
+  // What the engine's KV cache is known to hold (a prefix of it may be all that is certain), so a follow-up
+  // can skip even the snapshot check when the conversation already sits in the cache.
+  cachedTokens: number[];
+}
+
+// One engine process for the app, (re)loaded when the chosen model, context or provider changes. The
+// tokenizer and chat template live here too, so prompts are tokenized by exactly the model's own rules.
+export class ModelRuntime {
+  #host: EngineHost | null = null;
+  #loaded: (LoadedModel & { key: string }) | null = null;
+  #loading: Promise<LoadedModel> | null = null;
+
+  get host(): EngineHost {
+    this.#host ??= new EngineHost();
+    return this.#host;
+  }
+
+  async ensure(model: InstalledModel, settings: Pick<Settings, 'contextTokens' | 'provider'>, listeners: CallListeners = {}): Promise<LoadedModel> {
+    const context = Math.min(settings.contextTokens, model.contextTokens);
+    const key = JSON.stringify([model.dir, context, settings.provider]);
+    if (this.#loaded?.key === key) return this.#loaded;
+    await this.#loading?.catch(() => undefined);
+    if (this.#loaded?.key === key) return this.#loaded;
+    this.#loading = (async () => {
+      const report = await this.host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
+      const tokenizer = await loadTokenizer(model.dir);
+      const config = JSON.parse(readFileSync(join(model.dir, 'tokenizer_config.json'), 'utf8')) as TokenizerConfigJson;
+      const template = chatTemplateFromConfig(config);
+      const loaded = {
+        key,
+        model,
+        report,
+        tokenizer,
+        template,
+        encode: (messages: ChatMessage[], addGenerationPrompt = false) => template.encode(tokenizer, messages, { addGenerationPrompt }),
+        cachedTokens: [],
+      };
+      this.#loaded = loaded;
+      return loaded;
+    })();
+    try {
+      return await this.#loading;
+    } finally {
+      this.#loading = null;
+    }
+  }
+
+  cancel(): void {
+    this.#host?.cancel();
+  }
+
+  async close(): Promise<void> {
+    await this.#host?.close();
+    this.#host = null;
+    this.#loaded = null;
+  }
+}

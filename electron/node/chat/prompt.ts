@@ -1,0 +1,51 @@
+import type { ChatMessage } from '../../../models/chat-template.ts';
+
+// Prompt layout: the documents come first, in the first user turn, and the conversation follows. Every
+// question of a conversation therefore starts with the same tokens — the documents — whose KV cache is
+// computed once, saved as a snapshot, and reused for each follow-up and after a restart.
+
+export const QUIRE_INSTRUCTIONS = [
+  'You are Quire, an analyst who answers questions about the documents the user provides.',
+  'Answer only from the documents. Support each point with a short verbatim quote in double quotes, copied exactly',
+  'from the document, and say where it is (page, chapter or time). If the documents do not answer the question, say so.',
+].join(' ');
+
+export interface PromptDocument {
+  title: string;
+  format: string;
+  text: string;
+}
+
+export interface Turn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export const QUESTION_LABEL = 'Question:';
+
+export function documentsBlock(documents: readonly PromptDocument[]): string {
+  return documents
+    .map((d, i) => `<document index="${i + 1}" title="${d.title.replace(/"/g, "'")}" format="${d.format}">\n${d.text}\n</document>`)
+    .join('\n\n');
+}
+
+// `turns` alternate user/assistant and end with the user's new question. Demo models trained on the bare
+// "documents + question" format get no instructions.
+export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], withInstructions: boolean): ChatMessage[] {
+  const [first, ...rest] = turns;
+  const messages: ChatMessage[] = withInstructions ? [{ role: 'system', content: QUIRE_INSTRUCTIONS }] : [];
+  messages.push({ role: 'user', content: `${documentsBlock(documents)}\n\n${QUESTION_LABEL} ${first.content}` });
+  for (const turn of rest) messages.push({ role: turn.role, content: turn.content });
+  return messages;
+}
+
+// The tokens every question shares: those of the conversation up to the question itself. Found as the
+// common prefix of two renders that differ only in the question, so it is exact for any tokenizer and
+// template (no guessing where BPE merges across the boundary).
+export function documentPrefix(encode: (messages: ChatMessage[]) => ArrayLike<number>, documents: readonly PromptDocument[], withInstructions: boolean): number[] {
+  const a = encode(conversationMessages(documents, [{ role: 'user', content: 'a' }], withInstructions));
+  const b = encode(conversationMessages(documents, [{ role: 'user', content: 'b' }], withInstructions));
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return Array.from({ length: n }, (_, i) => a[i]);
+}

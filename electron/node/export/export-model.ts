@@ -1,0 +1,71 @@
+import type { ChatMessage, Conversation, DocumentSummary, QuoteCheck } from '../../common/contract.ts';
+
+// What every export format renders: the questions, the answers, their citations and the documents' metadata,
+// gathered once so the five formats cannot disagree.
+export interface ExportCitation {
+  quote: string;
+  verified: boolean;
+  document: string | null;
+  location: string | null;
+}
+
+export interface ExportExchange {
+  question: string;
+  answer: string;
+  stopped: boolean;
+  citations: ExportCitation[];
+}
+
+export interface ExportModel {
+  title: string;
+  exportedAt: string;
+  model: string | null;
+  documents: Pick<DocumentSummary, 'id' | 'title' | 'format' | 'chars' | 'pages' | 'tokens'>[];
+  exchanges: ExportExchange[];
+}
+
+const LOCATION_NAMES = { page: 'page', chapter: 'chapter', heading: 'section', cue: 'at' } as const;
+
+export function citationLocation(check: QuoteCheck): string | null {
+  if (!check.anchor) return null;
+  return `${LOCATION_NAMES[check.anchor.kind]} ${check.anchor.label}`;
+}
+
+// One exchange per answered question; with `messageId`, only the answer with that id (and its question).
+export function buildExportModel(conversation: Conversation, documents: ExportModel['documents'], messageId?: string, now = new Date()): ExportModel {
+  const exchanges: ExportExchange[] = [];
+  let question: ChatMessage | null = null;
+  for (const message of conversation.messages) {
+    if (message.role === 'user') {
+      question = message;
+      continue;
+    }
+    if (!question || (messageId && message.id !== messageId)) continue;
+    exchanges.push({
+      question: question.content,
+      answer: message.content,
+      stopped: message.stats?.stopped ?? false,
+      citations: message.quotes.map((q) => ({
+        quote: q.quote,
+        verified: q.verified,
+        document: documents.find((d) => d.id === q.documentId)?.title ?? null,
+        location: citationLocation(q),
+      })),
+    });
+  }
+  return {
+    title: conversation.title || 'Conversation',
+    exportedAt: now.toISOString(),
+    model: conversation.modelId,
+    documents,
+    exchanges,
+  };
+}
+
+export function citationLine(c: ExportCitation): string {
+  return c.verified ? `“${c.quote}” — ${[c.document, c.location].filter(Boolean).join(', ')} (verified)` : `“${c.quote}” — not found in the documents (unverified)`;
+}
+
+export function safeFileName(title: string): string {
+  return (title.replace(/[^\p{L}\p{N} _.-]+/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 60) || 'quire-export').replace(/ /g, '-');
+}

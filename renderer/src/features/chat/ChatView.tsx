@@ -1,0 +1,38 @@
+import { useApp } from '../../store/context.tsx';
+import { Icon } from '../../components/icons.tsx';
+import { NewConversation } from './NewConversation.tsx';
+import { Thread } from './Thread.tsx';
+
+export function ChatView() {
+  const conversations = useApp((s) => s.conversations);
+  const current = useApp((s) => s.conversation);
+  const openConversation = useApp((s) => s.openConversation);
+  const newConversation = useApp((s) => s.newConversation);
+  const deleteConversation = useApp((s) => s.deleteConversation);
+  const busy = useApp((s) => s.streaming !== null);
+  return (
+    <div className="chat-layout">
+      <aside className="conversation-list" aria-label="Conversations">
+        <button type="button" className="button primary new-chat" onClick={() => newConversation()} disabled={busy}>
+          New conversation
+        </button>
+        <ul>
+          {conversations.map((c) => (
+            <li key={c.id} className={current?.id === c.id ? 'active' : ''}>
+              <button type="button" className="conversation-item" onClick={() => void openConversation(c.id)} disabled={busy}>
+                <span className="conversation-title">{c.title || 'New conversation'}</span>
+                <span className="conversation-meta">{new Date(c.updatedAt).toLocaleDateString()} · {c.documentIds.length} document{c.documentIds.length === 1 ? '' : 's'}</span>
+              </button>
+              <button type="button" className="icon-button" aria-label={`Delete conversation ${c.title || 'New conversation'}`} onClick={() => void deleteConversation(c.id)} disabled={busy}>
+                <Icon name="trash" size={14} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      </aside>
+      <section className="chat-pane" aria-label="Conversation">
+        {current ? <Thread /> : <NewConversation />}
+      </section>
+    </div>
+  );
+}

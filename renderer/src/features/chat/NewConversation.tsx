@@ -1,0 +1,94 @@
+import { Icon } from '../../components/icons.tsx';
+import { contextFor } from '../../components/contexts.ts';
+import { formatTokens } from '../../components/format.ts';
+import { useApp } from '../../store/context.tsx';
+import { Composer } from './Composer.tsx';
+
+export function NewConversation() {
+  const documents = useApp((s) => s.documents);
+  const selected = useApp((s) => s.draftDocumentIds);
+  const toggle = useApp((s) => s.toggleDraftDocument);
+  const fit = useApp((s) => s.fit);
+  const fitError = useApp((s) => s.fitError);
+  const models = useApp((s) => s.installed);
+  const setView = useApp((s) => s.setView);
+  const ask = useApp((s) => s.ask);
+  const updateSettings = useApp((s) => s.updateSettings);
+  const checkFit = useApp((s) => s.checkFit);
+  const demo = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo;
+  const blocker =
+    models.length === 0 ? 'Install a model to start asking.'
+    : documents.length === 0 ? 'Add a document to start asking.'
+    : selected.length === 0 ? 'Choose the documents to ask about.'
+    : fit && !fit.fitsContext ? 'These documents do not fit the context; see the choices above.'
+    : null;
+  return (
+    <div className="new-conversation">
+      <header className="view-head">
+        <div>
+          <h1 id="chat-title">New conversation</h1>
+          <p className="subtle">The whole text of every chosen document goes to the model — nothing is chunked or skipped.</p>
+        </div>
+      </header>
+      {models.length === 0 || documents.length === 0 ? (
+        <div className="chat-empty">
+          <div className="chat-empty-mark"><Icon name="spark" size={28} /></div>
+          <h2>Ask anything about your documents</h2>
+          <ol className="steps">
+            {[
+              { done: documents.length > 0, text: 'Add the documents you want to ask about', action: 'Open library', view: 'library' as const },
+              { done: models.length > 0, text: 'Install a long-context model', action: 'Open models', view: 'models' as const },
+            ].map((step) => (
+              <li key={step.text} className={step.done ? 'done' : ''}>
+                <span className="step-check" aria-hidden="true">{step.done ? '✓' : ''}</span>
+                <span>{step.text}</span>
+                {step.done ? null : <button type="button" className="link-button" onClick={() => setView(step.view)}>{step.action}</button>}
+              </li>
+            ))}
+          </ol>
+        </div>
+      ) : (
+        <>
+          <fieldset className="doc-picker">
+            <legend>Documents</legend>
+            {documents.map((doc) => (
+              <label key={doc.id} className={`doc-option${selected.includes(doc.id) ? ' on' : ''}`}>
+                <input type="checkbox" checked={selected.includes(doc.id)} onChange={() => toggle(doc.id)} />
+                <span className="doc-option-title">{doc.title}</span>
+                <span className="badge">{doc.format.toUpperCase()}</span>
+                <span className="subtle">{doc.tokens === null ? `${doc.chars.toLocaleString()} chars` : `${formatTokens(doc.tokens)} tokens`}</span>
+              </label>
+            ))}
+          </fieldset>
+          {fitError ? <p className="fit bad" role="alert">{fitError}</p> : null}
+          {fit ? (
+            <div className={`fit ${fit.fitsContext ? 'good' : 'bad'}`} data-testid="fit">
+              <strong>
+                {fit.fitsContext
+                  ? `${fit.documentTokens.toLocaleString()} tokens — fits the ${formatTokens(fit.context)} context.`
+                  : `${fit.documentTokens.toLocaleString()} tokens — more than the ${formatTokens(fit.context)} context.`}
+              </strong>
+              <ul className="fit-choices">
+                {fit.choices.map((c) => (
+                  <li key={c.kvDtype} className={c.fits ? 'fits' : 'no-fit'}>
+                    <span className="badge">{c.kvDtype.toUpperCase()} KV</span> {c.fits ? 'fits in memory' : c.reason}
+                  </li>
+                ))}
+              </ul>
+              {!fit.fitsContext ? (
+                <div className="fit-actions">
+                  <button type="button" className="button" onClick={() => void updateSettings({ contextTokens: contextFor(fit.documentTokens) }).then(checkFit)}>
+                    Use a {formatTokens(contextFor(fit.documentTokens))} context
+                  </button>
+                  <span className="subtle">or choose fewer documents.</span>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
+          {demo ? <p className="demo-note">The selected model is a tiny demonstration model: it answers questions about the synthetic documents it was trained on and writes meaningless text otherwise.</p> : null}
+        </>
+      )}
+      <Composer disabledReason={blocker} onAsk={(q) => void ask(q)} />
+    </div>
+  );
+}

@@ -1,0 +1,155 @@
+import { useEffect, useRef, useState } from 'react';
+import { EXPORT_FORMATS, type ChatMessage, type ExportFormat } from '../../../../electron/common/contract.ts';
+import { useApp } from '../../store/context.tsx';
+import { AnswerText } from './AnswerText.tsx';
+import { Composer } from './Composer.tsx';
+import { progressFraction, progressLabel } from './progress.ts';
+
+const EXPORT_LABELS: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', pdf: 'PDF', docx: 'Word', json: 'JSON' };
+const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
+
+export function Thread() {
+  const conversation = useApp((s) => s.conversation)!;
+  const documents = useApp((s) => s.documents);
+  const streaming = useApp((s) => (s.streaming?.conversationId === conversation.id ? s.streaming : null));
+  const ask = useApp((s) => s.ask);
+  const exportConversation = useApp((s) => s.exportConversation);
+  const openViewer = useApp((s) => s.openViewer);
+  const end = useRef<HTMLDivElement>(null);
+  const missing = conversation.documentIds.filter((id) => !documents.some((d) => d.id === id));
+  const ready = conversation.messages.some((m) => m.stats?.documentSource);
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [conversation.messages.length, streaming?.text]);
+  return (
+    <div className="thread">
+      <header className="thread-head">
+        <div>
+          <h1 id="chat-title">{conversation.title || 'New conversation'}</h1>
+          <div className="doc-chips">
+            {conversation.documentIds.map((id) => {
+              const doc = documents.find((d) => d.id === id);
+              return (
+                <button key={id} type="button" className="chip" onClick={() => doc && void openViewer(id)} disabled={!doc}>
+                  {doc?.title ?? 'deleted document'}
+                </button>
+              );
+            })}
+            {ready ? <span className="ready" data-testid="documents-ready">● Documents ready</span> : null}
+          </div>
+        </div>
+        <div className="export" role="group" aria-label="Export conversation">
+          <span className="subtle">Export</span>
+          {EXPORT_FORMATS.map((format) => (
+            <button key={format} type="button" className="button small" disabled={!conversation.messages.some((m) => m.role === 'assistant') || streaming !== null} onClick={() => void exportConversation(format)}>
+              {EXPORT_LABELS[format]}
+            </button>
+          ))}
+        </div>
+      </header>
+      <ol className="messages" aria-label="Messages">
+        {conversation.messages.map((message, i) => (
+          <MessageItem key={message.id} message={message} previous={conversation.messages[i - 1]} busy={streaming !== null} />
+        ))}
+        {streaming ? (
+          <>
+            {streaming.question && conversation.messages.at(-1)?.content !== streaming.question ? (
+              <li className="message user"><div className="bubble">{streaming.question}</div></li>
+            ) : null}
+            <li className="message assistant streaming" aria-live="polite">
+              {streaming.text ? <div className="answer-text"><p>{streaming.text}</p></div> : null}
+              <Progress />
+            </li>
+          </>
+        ) : null}
+      </ol>
+      <div ref={end} />
+      <Composer disabledReason={missing.length > 0 ? 'A document of this conversation was deleted.' : null} onAsk={(q) => void ask(q)} />
+    </div>
+  );
+}
+
+function Progress() {
+  const progress = useApp((s) => s.streaming?.progress ?? null);
+  const stop = useApp((s) => s.stop);
+  const fraction = progressFraction(progress);
+  return (
+    <div className="progress" data-testid="progress">
+      <div className="progress-row">
+        <span className="progress-label">{progressLabel(progress)}</span>
+        <button type="button" className="link-button" onClick={() => void stop()}>Cancel</button>
+      </div>
+      <div className={`bar${fraction === null ? ' indeterminate' : ''}`} role="progressbar" aria-label="Answer progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}>
+        {fraction === null ? null : <span className="bar-fill" style={{ width: `${fraction * 100}%` }} />}
+      </div>
+    </div>
+  );
+}
+
+function MessageItem({ message, previous, busy }: { message: ChatMessage; previous: ChatMessage | undefined; busy: boolean }) {
+  const regenerate = useApp((s) => s.regenerate);
+  const editQuestion = useApp((s) => s.editQuestion);
+  const exportConversation = useApp((s) => s.exportConversation);
+  const notify = useApp((s) => s.notify);
+  const [editing, setEditing] = useState<string | null>(null);
+  const copy = () =>
+    navigator.clipboard.writeText(message.content).then(
+      () => notify('info', 'Copied to the clipboard.'),
+      () => notify('error', 'The clipboard is not available here.'),
+    );
+  if (message.role === 'user') {
+    return (
+      <li className="message user">
+        {editing === null ? (
+          <>
+            <div className="bubble">{message.content}</div>
+            <div className="message-actions">
+              <button type="button" className="link-button" disabled={busy} onClick={() => setEditing(message.content)}>Edit</button>
+            </div>
+          </>
+        ) : (
+          <form
+            className="edit-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (editing.trim()) void editQuestion(message.id, editing.trim());
+              setEditing(null);
+            }}
+          >
+            <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
+            <button type="submit" className="button primary small">Ask again</button>
+            <button type="button" className="button small" onClick={() => setEditing(null)}>Cancel</button>
+          </form>
+        )}
+      </li>
+    );
+  }
+  const stats = message.stats;
+  const unverified = message.quotes.filter((q) => !q.verified).length;
+  return (
+    <li className="message assistant">
+      {message.content ? <AnswerText message={message} /> : <p className="subtle">{stats?.stopped ? 'Stopped before answering.' : 'No answer.'}</p>}
+      {stats?.stopped && message.content ? <p className="subtle">Stopped.</p> : null}
+      <div className="message-foot">
+        {stats ? (
+          <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
+            {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
+            {stats.prefilledTokens.toLocaleString()} tokens processed
+            {stats.secondsToFirstToken > 0 ? ` · first token ${stats.secondsToFirstToken.toFixed(1)} s` : ''}
+            {stats.tokensPerSecond > 0 ? ` · ${stats.tokensPerSecond.toFixed(1)} tokens/s` : ''}
+          </span>
+        ) : null}
+        {message.quotes.length > 0 ? (
+          <span className={`quote-summary${unverified ? ' warn' : ''}`}>
+            {message.quotes.length - unverified} of {message.quotes.length} quotes verified
+          </span>
+        ) : null}
+        <span className="message-actions">
+          <button type="button" className="link-button" onClick={() => void copy()}>Copy</button>
+          {previous?.role === 'user' ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
+          <button type="button" className="link-button" disabled={busy || !message.content} onClick={() => void exportConversation('md', message.id)}>Export answer</button>
+        </span>
+      </div>
+    </li>
+  );
+}

@@ -1,0 +1,31 @@
+import type { ChatProgress } from '../../../../electron/common/contract.ts';
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds <= 0) return '';
+  if (seconds < 60) return `${Math.ceil(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
+}
+
+export function progressLabel(progress: ChatProgress | null): string {
+  if (!progress) return 'Starting…';
+  switch (progress.phase) {
+    case 'loading':
+      return 'Loading the model…';
+    case 'tokenizing':
+      return 'Reading the documents…';
+    case 'restoring':
+      return 'Loading the documents into the model…';
+    case 'prefill': {
+      const eta = formatDuration(progress.etaSeconds);
+      return `Reading ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} tokens · ${Math.round(progress.tokensPerSecond).toLocaleString()} tokens/s${eta ? ` · ${eta} left` : ''}`;
+    }
+    case 'generating':
+      return 'Writing the answer…';
+  }
+}
+
+export function progressFraction(progress: ChatProgress | null): number | null {
+  if (!progress || progress.phase !== 'prefill' || progress.total <= 0) return null;
+  return Math.min(1, progress.done / progress.total);
+}

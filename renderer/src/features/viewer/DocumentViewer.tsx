@@ -1,0 +1,76 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useApp } from '../../store/context.tsx';
+import { documentSections, sectionIndexAt } from './sections.ts';
+
+const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', part: 'Part' } as const;
+
+export function DocumentViewer() {
+  const viewer = useApp((s) => s.viewer);
+  const close = useApp((s) => s.closeViewer);
+  const sections = useMemo(() => (viewer ? documentSections(viewer.document) : []), [viewer?.document]);
+  const [index, setIndex] = useState(0);
+  const mark = useRef<HTMLElement>(null);
+  const dialog = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (viewer) setIndex(viewer.highlight ? sectionIndexAt(sections, viewer.highlight.start) : 0);
+  }, [viewer, sections]);
+  useEffect(() => {
+    mark.current?.scrollIntoView?.({ block: 'center' });
+  }, [index, viewer]);
+  useEffect(() => {
+    if (!viewer) return;
+    dialog.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') close();
+      else if (e.key === 'ArrowRight' && e.altKey) setIndex((i) => Math.min(sections.length - 1, i + 1));
+      else if (e.key === 'ArrowLeft' && e.altKey) setIndex((i) => Math.max(0, i - 1));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [viewer, sections.length, close]);
+  if (!viewer) return null;
+  const { document: doc, highlight } = viewer;
+  const section = sections[index];
+  const text = doc.text.slice(section.start, section.end);
+  const hl = highlight && highlight.start < section.end && highlight.end > section.start
+    ? { start: Math.max(0, highlight.start - section.start), end: Math.min(text.length, highlight.end - section.start) }
+    : null;
+  return (
+    <div className="viewer-backdrop" onClick={close}>
+      <div className="viewer" role="dialog" aria-modal="true" aria-label={`Document: ${doc.title}`} tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
+        <header className="viewer-head">
+          <div>
+            <h2>{doc.title}</h2>
+            <span className="subtle">{doc.format.toUpperCase()} · {doc.chars.toLocaleString()} characters</span>
+          </div>
+          <button type="button" className="icon-button" aria-label="Close document" onClick={close}>×</button>
+        </header>
+        <nav className="viewer-nav" aria-label="Document position">
+          <button type="button" className="button small" disabled={index === 0} onClick={() => setIndex(index - 1)}>‹ Previous</button>
+          <label>
+            <span className="sr-only">Go to</span>
+            <select value={index} onChange={(e) => setIndex(Number(e.target.value))} aria-label="Go to">
+              {sections.map((s, i) => (
+                <option key={i} value={i}>{KIND_LABEL[s.kind]} {s.label}</option>
+              ))}
+            </select>
+          </label>
+          <span className="subtle">{index + 1} / {sections.length}</span>
+          <button type="button" className="button small" disabled={index === sections.length - 1} onClick={() => setIndex(index + 1)}>Next ›</button>
+        </nav>
+        <article className="viewer-text" data-testid="viewer-text">
+          <div className="viewer-label">{KIND_LABEL[section.kind]} {section.label}</div>
+          {hl ? (
+            <>
+              {text.slice(0, hl.start)}
+              <mark ref={mark}>{text.slice(hl.start, hl.end)}</mark>
+              {text.slice(hl.end)}
+            </>
+          ) : (
+            text
+          )}
+        </article>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+import type { Anchor, DocumentModel } from '../../../../electron/common/document.ts';
+
+export interface Section {
+  label: string;
+  kind: Anchor['kind'] | 'part';
+  start: number;
+  end: number;
+}
+
+// Characters per section when a document has no anchors to page by.
+export const PLAIN_SECTION_CHARS = 6000;
+const PAGING_KINDS = ['page', 'cue', 'chapter', 'heading'] as const;
+
+// The viewer shows one section at a time — a page, a subtitle cue, a chapter — so a 4-million-character book
+// never lands in the DOM at once. Text between or outside anchors is kept in the neighbouring section.
+export function documentSections(doc: Pick<DocumentModel, 'text' | 'anchors'>): Section[] {
+  const kind = PAGING_KINDS.find((k) => doc.anchors.some((a) => a.kind === k));
+  if (kind) {
+    const anchors = doc.anchors.filter((a) => a.kind === kind);
+    return anchors.map((a, i) => ({
+      label: a.label,
+      kind,
+      start: i === 0 ? 0 : a.start,
+      end: i === anchors.length - 1 ? doc.text.length : anchors[i + 1].start,
+    }));
+  }
+  const sections: Section[] = [];
+  for (let start = 0; start < doc.text.length || sections.length === 0; ) {
+    let end = Math.min(doc.text.length, start + PLAIN_SECTION_CHARS);
+    const paragraph = doc.text.lastIndexOf('\n\n', end);
+    if (end < doc.text.length && paragraph > start) end = paragraph + 2;
+    sections.push({ label: String(sections.length + 1), kind: 'part', start, end });
+    start = end;
+    if (start >= doc.text.length) break;
+  }
+  return sections;
+}
+
+export function sectionIndexAt(sections: Section[], offset: number): number {
+  const index = sections.findIndex((s) => offset >= s.start && offset < s.end);
+  return index < 0 ? 0 : index;
+}

@@ -1,0 +1,141 @@
+import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan } from '../../../electron/common/contract.ts';
+import type { SliceCreator } from './app-store.ts';
+
+export interface Streaming {
+  conversationId: string;
+  question: string;
+  text: string;
+  progress: ChatProgress | null;
+}
+
+export interface ChatSlice {
+  conversations: ConversationSummary[];
+  conversation: Conversation | null;
+  // Documents chosen for a new conversation, and whether they fit.
+  draftDocumentIds: string[];
+  fit: FitPlan | null;
+  fitError: string | null;
+  streaming: Streaming | null;
+  loadConversations(): Promise<void>;
+  openConversation(id: string): Promise<void>;
+  newConversation(documentIds?: string[]): void;
+  toggleDraftDocument(id: string): void;
+  checkFit(): Promise<void>;
+  ask(question: string): Promise<void>;
+  regenerate(messageId: string): Promise<void>;
+  editQuestion(messageId: string, question: string): Promise<void>;
+  stop(): Promise<void>;
+  deleteConversation(id: string): Promise<void>;
+  exportConversation(format: ExportFormat, messageId?: string): Promise<void>;
+  onProgress(progress: ChatProgress): void;
+  onDelta(delta: { conversationId: string; text: string }): void;
+}
+
+export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
+  // Every ask goes through here: the answer streams in through events, and the final conversation (with
+  // verified quotes and stats) replaces the stream when the call resolves.
+  const run = async (conversationId: string, question: string, request: { question?: string; replaceFrom?: string }) => {
+    set({ streaming: { conversationId, question, text: '', progress: null } });
+    try {
+      const conversation = await api.call('chat.ask', { conversationId, ...request });
+      set({ conversation });
+    } catch (error) {
+      get().notify('error', (error as Error).message);
+      set({ conversation: await api.call('chat.get', { id: conversationId }).catch(() => get().conversation) });
+    } finally {
+      set({ streaming: null });
+      await get().loadConversations();
+    }
+  };
+  return {
+    conversations: [],
+    conversation: null,
+    draftDocumentIds: [],
+    fit: null,
+    fitError: null,
+    streaming: null,
+    async loadConversations() {
+      set({ conversations: await api.call('chat.list', {}) });
+    },
+    async openConversation(id) {
+      set({ conversation: await api.call('chat.get', { id }), view: 'chat' });
+    },
+    newConversation(documentIds = []) {
+      set({ conversation: null, draftDocumentIds: documentIds, fit: null, fitError: null, view: 'chat' });
+      if (documentIds.length > 0) void get().checkFit();
+    },
+    toggleDraftDocument(id) {
+      const ids = get().draftDocumentIds;
+      set({ draftDocumentIds: ids.includes(id) ? ids.filter((d) => d !== id) : [...ids, id], fit: null, fitError: null });
+      void get().checkFit();
+    },
+    async checkFit() {
+      const ids = get().draftDocumentIds;
+      if (ids.length === 0 || get().installed.length === 0) return;
+      try {
+        const fit = await api.call('chat.fit', { documentIds: ids });
+        if (get().draftDocumentIds.join() === ids.join()) set({ fit, fitError: null });
+      } catch (error) {
+        set({ fitError: (error as Error).message });
+      }
+    },
+    async ask(question) {
+      let conversation = get().conversation;
+      if (!conversation) {
+        conversation = await api.call('chat.create', { documentIds: get().draftDocumentIds });
+        set({ conversation });
+      }
+      set({ conversation: { ...conversation } });
+      await run(conversation.id, question, { question });
+    },
+    async regenerate(messageId) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      const index = conversation.messages.findIndex((m) => m.id === messageId);
+      const question = conversation.messages[index - 1]?.content ?? '';
+      set({ conversation: { ...conversation, messages: conversation.messages.slice(0, index) } });
+      await run(conversation.id, question, { replaceFrom: messageId });
+    },
+    async editQuestion(messageId, question) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      const index = conversation.messages.findIndex((m) => m.id === messageId);
+      set({ conversation: { ...conversation, messages: conversation.messages.slice(0, index) } });
+      await run(conversation.id, question, { question, replaceFrom: messageId });
+    },
+    async stop() {
+      const streaming = get().streaming;
+      if (streaming) await api.call('chat.stop', { conversationId: streaming.conversationId });
+    },
+    async deleteConversation(id) {
+      await api.call('chat.delete', { id });
+      if (get().conversation?.id === id) set({ conversation: null });
+      await get().loadConversations();
+    },
+    async exportConversation(format, messageId) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      try {
+        const file = await api.call('export.conversation', { conversationId: conversation.id, format, ...(messageId ? { messageId } : {}) });
+        const url = URL.createObjectURL(new Blob([file.bytes], { type: file.mime }));
+        const link = document.createElement('a');
+        link.href = url;
+        link.download = file.fileName;
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
+    },
+    onProgress(progress) {
+      const streaming = get().streaming;
+      if (streaming?.conversationId === progress.conversationId) set({ streaming: { ...streaming, progress } });
+    },
+    onDelta({ conversationId, text }) {
+      const streaming = get().streaming;
+      if (streaming?.conversationId === conversationId) set({ streaming: { ...streaming, text: streaming.text + text } });
+    },
+  };
+};
