@@ -6,6 +6,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   convert: { summary: 'convert a Hugging Face Llama checkpoint into a Quire model folder', load: async () => (await import('./convert.ts')).convert },
   inspect: { summary: 'inspect RoPE tables, a converted model, or its logits', load: async () => (await import('./inspect.ts')).inspect },
   generate: { summary: 'generate text from token ids or a raw prompt', load: async () => (await import('./generate.ts')).generate },
+  ask: { summary: 'ask a question about a whole document, streaming the answer', load: async () => (await import('./ask.ts')).ask },
   extract: { summary: 'extract a document into text with page, chapter, heading and cue anchors', load: async () => (await import('./extract.ts')).extract },
   desktop: { summary: 'launch the desktop app (Electron)', load: async () => (await import('./desktop.ts')).desktop },
 };

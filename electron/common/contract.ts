@@ -24,7 +24,7 @@ export type Settings = z.infer<typeof Settings>;
 export const AppInfo = z.object({
   name: z.string(),
   version: z.string(),
-  mode: z.enum(['desktop', 'browser']),
+  mode: z.enum(['desktop', 'browser', 'cli']),
   platform: z.string(),
   dataDir: z.string(),
 });

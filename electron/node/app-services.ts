@@ -10,7 +10,7 @@ import { DocumentStore } from './documents/store.ts';
 import { EventBus } from './events.ts';
 import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
-import { listInstalledModels } from './installed-models.ts';
+import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
@@ -22,11 +22,13 @@ export interface AppServicesOptions {
   root: string;
   // Electron prints with its own Chromium; elsewhere the machine's Chromium/Chrome does.
   printPdf?: PdfPrinter;
+  // A converted model folder to use instead of the installed ones (quire ask --model).
+  modelDir?: string;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter() }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir }: AppServicesOptions) {
   const db = openDatabase(databasePath(root));
   const settings = new SettingsStore(db);
   const documents = new DocumentStore(db, root);
@@ -34,6 +36,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter() 
   const conversations = new ConversationStore(db);
   const runtime = new ModelRuntime();
   const currentModel = (): InstalledModel | undefined => {
+    if (modelDir) return modelAt(modelDir);
     const installed = listInstalledModels(modelsDir(root));
     return installed.find((m) => m.id === settings.get().modelId) ?? installed[0];
   };
@@ -113,6 +116,9 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter() 
   return {
     router: createRouter(handlers),
     bus,
+    // The CLI drives these directly (files by path, no renderer in between).
+    documents,
+    chat,
     close: async () => {
       await runtime.close();
       db.close();

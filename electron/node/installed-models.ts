@@ -1,5 +1,5 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { InstalledModel } from '../common/contract.ts';
 import { readManifest } from '../../models/manifest.ts';
 
@@ -14,24 +14,28 @@ export function listInstalledModels(root: string): InstalledModel[] {
   }
   const models: InstalledModel[] = [];
   for (const id of entries.sort()) {
-    const dir = join(root, id);
     try {
-      const manifest = readManifest(dir);
-      models.push({
-        id,
-        name: manifest.name,
-        dir,
-        precision: manifest.precision,
-        contextTokens: manifest.contextTokens,
-        kvBytesPerToken: manifest.kvBytesPerToken,
-        bytes: folderBytes(dir),
-        demo: manifest.demo,
-      });
+      models.push(modelAt(join(root, id)));
     } catch {
       continue;
     }
   }
   return models;
+}
+
+// A converted model folder anywhere (quire ask --model <dir>); its id is the folder's name.
+export function modelAt(dir: string): InstalledModel {
+  const manifest = readManifest(dir);
+  return {
+    id: basename(resolve(dir)),
+    name: manifest.name,
+    dir: resolve(dir),
+    precision: manifest.precision,
+    contextTokens: manifest.contextTokens,
+    kvBytesPerToken: manifest.kvBytesPerToken,
+    bytes: folderBytes(dir),
+    demo: manifest.demo,
+  };
 }
 
 function folderBytes(dir: string): number {

@@ -1,0 +1,24 @@
+import type { CliIo } from './command.ts';
+
+// Minimum time between progress lines when stderr is not a terminal (logs, CI), so they stay readable.
+const LOG_INTERVAL_MS = 2000;
+
+// One status line on stderr: rewritten in place on a terminal, throttled plain lines otherwise. `final`
+// ends the line (or clears it when the text is empty).
+export function progressLine(io: CliIo): (text: string, final?: boolean) => void {
+  let last = 0;
+  let shown = '';
+  return (text, final = false) => {
+    if (io.isTTY) {
+      const pad = ' '.repeat(Math.max(0, shown.length - text.length));
+      io.stderr(`\r${text}${pad}${final && text ? '\n' : final ? '\r' : ''}`);
+      shown = final ? '' : text;
+      return;
+    }
+    const now = Date.now();
+    if (text && (final || now - last >= LOG_INTERVAL_MS)) {
+      io.stderr(`${text}\n`);
+      last = now;
+    }
+  };
+}

@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../../e2e/serve-process.ts';
+import { installTinyModel } from '../../e2e/tiny-model.ts';
+
+let dataDir: string;
+let model: string;
+let document: string;
+
+const ask = (args: string[]) =>
+  spawnSync(process.execPath, ['bin/quire.mjs', 'ask', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, QUIRE_DATA_DIR: dataDir }, timeout: 120_000 });
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'quire-ask-'));
+  model = await installTinyModel(dataDir);
+  document = join(dataDir, 'minutes.txt');
+  writeFileSync(document, Array.from({ length: 200 }, (_, i) => `Item ${i + 1}: the committee noted the report and moved on.`).join('\n'));
+}, 120_000);
+
+describe('quire ask', () => {
+  it('prefills the whole document once, then a new process restores its snapshot', () => {
+    const first = ask([document, 'What did the committee note?', '--model', model]);
+    expect(first.status).toBe(0);
+    expect(first.stdout.trim().length).toBeGreaterThan(0);
+    expect(first.stderr).toMatch(/prefill [\d,]+\/[\d,]+ tokens \(\d+%\), [\d,]+ tokens\/s/);
+    const [, prefilled, prompt] = /document prefilled and its snapshot saved; ([\d,]+) of ([\d,]+) prompt tokens processed/.exec(first.stderr)!.map((n) => Number(n?.replace(/,/g, '')));
+    expect(prefilled).toBe(prompt);
+
+    const second = ask([document, 'And then?', '--model', model]);
+    expect(second.status).toBe(0);
+    expect(second.stderr).toMatch(/already in the library/);
+    const [, again, total] = /document restored from its snapshot; ([\d,]+) of ([\d,]+) prompt tokens processed/.exec(second.stderr)!.map((n) => Number(n?.replace(/,/g, '')));
+    expect(total).toBeGreaterThan(1000);
+    expect(again).toBeLessThan(30);
+  });
+
+  it('refuses a missing document or model in one line', () => {
+    const missing = ask([join(dataDir, 'nope.pdf'), 'Why?', '--model', model]);
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^quire: NOT_FOUND: /)]);
+    const noModel = ask([document, 'Why?', '--model', join(dataDir, 'no-model')]);
+    expect(noModel.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^quire: NOT_FOUND: no model folder/)]);
+    const usage = ask([document]);
+    expect(usage.status).toBe(2);
+  });
+});
