@@ -6,6 +6,9 @@ import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import { VitePlugin } from '@electron-forge/plugin-vite';
 import type { ForgeConfig } from '@electron-forge/shared-types';
 import { FuseV1Options, FuseVersion } from '@electron/fuses';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUNDLED_ENTRY_FILES } from './electron/node/entry-points.ts';
 
 // Playwright's _electron driver needs the inspector arguments, so a test build (QUIRE_E2E_BUILD=1) keeps
 // that single fuse on; every release build has it off.
@@ -22,7 +25,16 @@ export const fuses = {
   [FuseV1Options.GrantFileProtocolExtraPrivileges]: false,
 } as const;
 
+// The native engine addon sits beside main.cjs in the package (see useBundledEntryPoints); without it the
+// engine uses the onnxruntime-node path.
+const NATIVE_ADDON = 'native/build/Release/quire_ort.node';
+
 const config: ForgeConfig = {
+  hooks: {
+    packageAfterCopy: async (_config, buildPath) => {
+      if (existsSync(NATIVE_ADDON)) copyFileSync(NATIVE_ADDON, join(buildPath, '.vite', 'build', BUNDLED_ENTRY_FILES.nativeAddon));
+    },
+  },
   packagerConfig: {
     name: 'Quire',
     executableName: 'quire',
@@ -44,6 +56,9 @@ const config: ForgeConfig = {
       build: [
         { entry: 'electron/main/main.ts', config: 'electron/main/vite.config.ts', target: 'main' },
         { entry: 'electron/preload/preload.ts', config: 'electron/preload/vite.config.ts', target: 'preload' },
+        // Run in their own thread/process; main points at them with useBundledEntryPoints (same file names).
+        { entry: { 'engine-host': 'electron/node/engine/engine-host-process.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
+        { entry: { 'document-worker': 'electron/node/documents/worker.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'renderer/vite.config.ts' }],
     }),

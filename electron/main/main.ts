@@ -3,8 +3,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../common/contract.ts';
 import { createAppServices, type AppServices } from '../node/app-services.ts';
+import { useBundledEntryPoints } from '../node/entry-points.ts';
 import { dataDir } from '../node/paths.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
+import { utilityEngineProcess } from './engine-process.ts';
+import { printHtmlToPdf } from './print-pdf.ts';
 import {
   APP_ENTRY,
   APP_HOST,
@@ -57,7 +60,9 @@ app.on('web-contents-created', (_event, contents) => {
 
 app.whenReady().then(() => {
   const root = dataDir();
-  services = createAppServices({ mode: 'desktop', root });
+  // Worker and engine scripts are emitted beside main.cjs by the Vite build (forge.config.ts).
+  useBundledEntryPoints(__dirname);
+  services = createAppServices({ mode: 'desktop', root, engineProcess: utilityEngineProcess, printPdf: printHtmlToPdf });
 
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);

@@ -7,6 +7,7 @@ import { ConversationStore } from './chat/conversations.ts';
 import { ModelRuntime } from './chat/model-runtime.ts';
 import { openDatabase } from './db.ts';
 import { DocumentStore } from './documents/store.ts';
+import type { EngineProcess } from './engine/engine-host.ts';
 import { EventBus } from './events.ts';
 import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
@@ -24,17 +25,19 @@ export interface AppServicesOptions {
   printPdf?: PdfPrinter;
   // A converted model folder to use instead of the installed ones (quire ask --model).
   modelDir?: string;
+  // How the engine's process starts: a child process in plain Node, a utilityProcess in Electron.
+  engineProcess?: () => EngineProcess;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess }: AppServicesOptions) {
   const db = openDatabase(databasePath(root));
   const settings = new SettingsStore(db);
   const documents = new DocumentStore(db, root);
   const bus = new EventBus();
   const conversations = new ConversationStore(db);
-  const runtime = new ModelRuntime();
+  const runtime = new ModelRuntime(engineProcess);
   const currentModel = (): InstalledModel | undefined => {
     if (modelDir) return modelAt(modelDir);
     const installed = listInstalledModels(modelsDir(root));

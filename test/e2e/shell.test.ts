@@ -54,7 +54,8 @@ describe('quire serve in Chromium', () => {
 
   it('reaches chat and settings, and settings persist across a reload', async () => {
     await page.keyboard.press('Control+2');
-    await page.getByRole('heading', { level: 1, name: 'Chat' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
+    expect(await page.getByLabel('Question').getAttribute('placeholder')).toBe('Install a model to start asking.');
     await shot('chat');
     await page.getByRole('button', { name: /Settings/ }).click();
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();

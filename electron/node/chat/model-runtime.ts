@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate } from '../../../models/chat-template.ts';
 import { loadTokenizer, type Tokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
-import { EngineHost, type CallListeners } from '../engine/engine-host.ts';
+import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 
 export interface LoadedModel {
@@ -23,9 +23,14 @@ export class ModelRuntime {
   #host: EngineHost | null = null;
   #loaded: (LoadedModel & { key: string }) | null = null;
   #loading: Promise<LoadedModel> | null = null;
+  #spawn: () => EngineProcess;
+
+  constructor(spawn: () => EngineProcess = forkEngineProcess) {
+    this.#spawn = spawn;
+  }
 
   get host(): EngineHost {
-    this.#host ??= new EngineHost();
+    this.#host ??= new EngineHost(this.#spawn());
     return this.#host;
   }
 

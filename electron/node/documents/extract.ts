@@ -10,6 +10,7 @@ import { EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
 import { extractPdf } from './pdf.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
+import { entryPoints } from '../entry-points.ts';
 
 export type ProgressCallback = (done: number, total: number) => void;
 
@@ -67,7 +68,7 @@ export type WorkerMessage =
 export function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+    const worker = new Worker(entryPoints.documentWorker, {
       workerData: input,
       // A host started with `-e --input-type=module` (scripts, tests) would otherwise pass the flag on.
       execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),

@@ -98,8 +98,22 @@ export function serveEngine(port: Port): void {
   });
 }
 
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+
+// Started as an Electron utilityProcess (the desktop app): talk over its parent port.
+const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
+if (parentPort) {
+  serveEngine({
+    on: (listener) => parentPort.on('message', (event) => listener(event.data as EngineRequest)),
+    send: (m) => parentPort.postMessage(m),
+  });
+}
+
 // Started by child_process.fork: talk over the IPC channel.
-if (process.send && process.argv[1] && import.meta.filename === process.argv[1]) {
+if (!parentPort && process.send && process.argv[1] && import.meta.filename === process.argv[1]) {
   serveEngine({
     on: (listener) => process.on('message', (m) => listener(m as EngineRequest)),
     send: (m) => process.send!(m),

@@ -1,11 +1,38 @@
 // The caller's side: starts the engine in its own process and turns the protocol into promises. Progress and
 // streamed text arrive as callbacks while the promise is pending; cancel() aborts the running request.
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fork } from 'node:child_process';
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
+import { entryPoints } from '../entry-points.ts';
 import type { EngineReply, EngineRequest, EngineResults, PrefillProgress } from './engine-protocol.ts';
 
-const HOST_SCRIPT = fileURLToPath(new URL('./engine-host-process.ts', import.meta.url));
+// The engine's process as the host sees it: plain Node forks a child process; the desktop app starts an
+// Electron utilityProcess (electron/main/engine-process.ts), since its fuses forbid running as Node.
+export interface EngineProcess {
+  send(message: EngineRequest): void;
+  onMessage(listener: (message: EngineReply) => void): void;
+  onExit(listener: (reason: string) => void): void;
+  // Ends the process once it has finished what it was doing; resolves when it is gone.
+  stop(): Promise<void>;
+  kill(): void;
+}
+
+export function forkEngineProcess(env: NodeJS.ProcessEnv = process.env): EngineProcess {
+  const child = fork(entryPoints.engineHost, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  return {
+    send: (message) => void child.send(message),
+    onMessage: (listener) => void child.on('message', (message) => listener(message as EngineReply)),
+    onExit: (listener) => void child.on('exit', (code, signal) => listener(String(signal ?? code))),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+    kill: () => void child.kill('SIGKILL'),
+  };
+}
 
 type Method = keyof EngineResults;
 type ParamsOf<M extends Method> = Extract<EngineRequest, { method: M }> extends { params: infer P } ? P : never;
@@ -22,16 +49,16 @@ interface Pending {
 }
 
 export class EngineHost {
-  private readonly child: ChildProcess;
+  private readonly child: EngineProcess;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private exited: Error | null = null;
 
-  constructor(env: NodeJS.ProcessEnv = process.env) {
-    this.child = fork(HOST_SCRIPT, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (message) => this.receive(message as EngineReply));
-    this.child.on('exit', (code, signal) => {
-      this.exited = new QuireError('INTERNAL', `engine process exited (${signal ?? code})`);
+  constructor(child: EngineProcess = forkEngineProcess()) {
+    this.child = child;
+    this.child.onMessage((message) => this.receive(message));
+    this.child.onExit((reason) => {
+      this.exited = new QuireError('INTERNAL', `engine process exited (${reason})`);
       for (const p of this.pending.values()) p.reject(this.exited);
       this.pending.clear();
     });
@@ -64,13 +91,10 @@ export class EngineHost {
   }
 
   async close(): Promise<void> {
-    if (this.exited) return;
-    const done = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.disconnect();
-    await done;
+    if (!this.exited) await this.child.stop();
   }
 
   kill(): void {
-    this.child.kill('SIGKILL');
+    this.child.kill();
   }
 }

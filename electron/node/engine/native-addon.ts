@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { entryPoints } from '../entry-points.ts';
 
 export interface NativeIoInfo {
   name: string;
@@ -40,7 +40,6 @@ export interface NativeSessionOptions {
 export type NativeLoad = { ok: true; addon: NativeAddon; ortVersion: string } | { ok: false; reason: string };
 
 const require = createRequire(import.meta.url);
-const ADDON_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native', 'build', 'Release', 'quire_ort.node');
 
 // onnxruntime-node keeps its runtime next to its binding: bin/napi-v6/<platform>/<arch>/.
 export function onnxruntimeLibrary(): string | null {
@@ -57,11 +56,11 @@ let cached: NativeLoad | undefined;
 export function loadNativeAddon(): NativeLoad {
   if (cached) return cached;
   if (process.env.QUIRE_ENGINE_PATH === 'onnxruntime-node') return (cached = { ok: false, reason: 'QUIRE_ENGINE_PATH=onnxruntime-node' });
-  if (!existsSync(ADDON_PATH)) return (cached = { ok: false, reason: 'native addon not built (npm run build:native)' });
+  if (!existsSync(entryPoints.nativeAddon)) return (cached = { ok: false, reason: 'native addon not built (npm run build:native)' });
   const library = onnxruntimeLibrary();
   if (!library) return (cached = { ok: false, reason: `no onnxruntime library for ${process.platform}-${process.arch}` });
   try {
-    const addon = require(ADDON_PATH) as NativeAddon;
+    const addon = require(entryPoints.nativeAddon) as NativeAddon;
     const ortVersion = addon.init(library);
     cached = { ok: true, addon, ortVersion };
   } catch (error) {
