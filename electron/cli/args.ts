@@ -34,3 +34,9 @@ export function listOption(value: string | undefined, name: string): number[] | 
   }
   return numbers;
 }
+
+export function choiceOption<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new QuireError('USAGE', `--${name} wants one of ${allowed.join('|')}, got "${value}"`);
+  return value as T;
+}

@@ -7,6 +7,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   inspect: { summary: 'inspect RoPE tables, a converted model, or its logits', load: async () => (await import('./inspect.ts')).inspect },
   generate: { summary: 'generate text from token ids or a raw prompt', load: async () => (await import('./generate.ts')).generate },
   ask: { summary: 'ask a question about a whole document, streaming the answer', load: async () => (await import('./ask.ts')).ask },
+  eval: { summary: 'evaluate needle-in-a-haystack retrieval of a model, with a heatmap', load: async () => (await import('./eval.ts')).evaluate },
   extract: { summary: 'extract a document into text with page, chapter, heading and cue anchors', load: async () => (await import('./extract.ts')).extract },
   desktop: { summary: 'launch the desktop app (Electron)', load: async () => (await import('./desktop.ts')).desktop },
 };

@@ -1,15 +1,9 @@
 import { QuireError } from '../common/errors.ts';
-import { intOption, parseCommandArgs } from './args.ts';
+import { choiceOption, intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 
 const USAGE = 'quire convert <hf-dir> <out-dir> [--precision fp32|fp16|int4] [--kv fp32|fp16|int8|int4] [--context N]';
 const KV_CHOICES = ['fp32', 'fp16', 'int8', 'int4'];
-
-function choice<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new QuireError('USAGE', `--${name} wants one of ${allowed.join('|')}, got "${value}"`);
-  return value as T;
-}
 
 export const convert: Command = {
   summary: 'convert a Hugging Face Llama checkpoint into a Quire ONNX model folder',
@@ -19,8 +13,8 @@ export const convert: Command = {
     if (positionals.length !== 2) throw new QuireError('USAGE', `expected <hf-dir> <out-dir> (usage: ${USAGE})`);
     const { convertCheckpoint } = await import('../../models/convert.ts');
     const { KV_DTYPES, PRECISIONS } = await import('../../models/llama-graph.ts');
-    const precision = choice(values.precision, 'precision', PRECISIONS);
-    const kvChoice = choice(values.kv, 'kv', KV_CHOICES);
+    const precision = choiceOption(values.precision, 'precision', PRECISIONS);
+    const kvChoice = choiceOption(values.kv, 'kv', KV_CHOICES);
     if (kvChoice && !(KV_DTYPES as readonly string[]).includes(kvChoice)) {
       throw new QuireError('INVALID_INPUT', `--kv ${kvChoice} is not available yet: a quantized cache needs calibrated scales (use ${KV_DTYPES.join(' or ')})`);
     }

@@ -10,7 +10,7 @@ export const ENGINE_OPTIONS = {
   chunk: { type: 'string' },
 } as const;
 
-const PROVIDERS = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
+export const PROVIDERS = ['auto', 'cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const;
 
 // The context defaults to what the command needs, not the model's maximum: a 1M-token cache is 128 GiB.
 export async function openEngine(values: { model?: string; context?: string; provider?: string }, needed: number, usage: string): Promise<EngineSession> {
