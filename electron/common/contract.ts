@@ -143,6 +143,39 @@ export type ExportFormat = z.infer<typeof ExportFormat>;
 export const ExportedFile = z.object({ fileName: z.string(), mime: z.string(), bytes: z.instanceof(Uint8Array) });
 export type ExportedFile = z.infer<typeof ExportedFile>;
 
+export const InstallRequest = z
+  .object({
+    catalogId: z.string().min(1).max(64).optional(),
+    repo: z.string().min(3).max(200).optional(),
+    precision: z.enum(['fp32', 'fp16', 'int4']),
+  })
+  .strict()
+  .refine((r) => Boolean(r.catalogId) !== Boolean(r.repo), { message: 'give either catalogId or repo' });
+export type InstallRequest = z.infer<typeof InstallRequest>;
+
+export const InstallProgress = z.object({
+  id: z.string(),
+  phase: z.enum(['download', 'convert']),
+  done: z.number(),
+  total: z.number(),
+  bytesPerSecond: z.number(),
+  etaSeconds: z.number(),
+  detail: z.string(),
+});
+export type InstallProgress = z.infer<typeof InstallProgress>;
+
+export const EngineStatus = z.object({
+  loaded: z.boolean(),
+  modelId: z.string().nullable(),
+  path: z.string().nullable(),
+  provider: z.string().nullable(),
+  reason: z.string().nullable(),
+  context: z.number().int().nullable(),
+  availableBytes: z.number(),
+  totalBytes: z.number(),
+});
+export type EngineStatus = z.infer<typeof EngineStatus>;
+
 const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
@@ -153,6 +186,10 @@ export const calls = {
   'settings.update': call(Settings.partial().strict(), Settings),
   'models.catalog': call(empty, z.array(CatalogEntry)),
   'models.installed': call(empty, z.array(InstalledModel)),
+  'models.install': call(InstallRequest, InstalledModel),
+  'models.cancelInstall': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
+  'models.remove': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ removed: z.boolean() })),
+  'models.engine': call(empty, EngineStatus),
   'library.list': call(empty, z.array(LibraryEntry)),
   'library.import': call(
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
@@ -182,6 +219,8 @@ export const events = {
   'library.changed': z.object({}),
   'settings.changed': Settings,
   'chat.progress': ChatProgress,
+  'models.progress': InstallProgress,
+  'models.changed': z.object({}),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
 } as const;
 

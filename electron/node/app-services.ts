@@ -1,4 +1,4 @@
-import { freemem } from 'node:os';
+import { freemem, totalmem } from 'node:os';
 import { QuireError } from '../common/errors.ts';
 import type { AppInfo, InstalledModel } from '../common/contract.ts';
 import { loadCatalog } from '../../models/catalog.ts';
@@ -13,6 +13,7 @@ import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
+import { ModelInstaller } from './model-installer.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SettingsStore } from './settings.ts';
@@ -62,6 +63,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     }
     return entries;
   };
+  const installer = new ModelInstaller(root);
   const modelFit = new ModelFit(documents);
   const chat = new ChatService({
     conversations,
@@ -85,6 +87,31 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     },
     'models.catalog': () => loadCatalog(),
     'models.installed': () => listInstalledModels(modelsDir(root)),
+    'models.install': async (request) => {
+      const model = await installer.install(request, (progress) => bus.emit('models.progress', progress));
+      bus.emit('models.changed', {});
+      return model;
+    },
+    'models.cancelInstall': ({ id }) => ({ cancelled: installer.cancel(id) }),
+    'models.remove': async ({ id }) => {
+      if (runtime.loaded?.model.id === id) await runtime.close();
+      const removed = installer.remove(id);
+      if (removed) bus.emit('models.changed', {});
+      return { removed };
+    },
+    'models.engine': () => {
+      const loaded = runtime.loaded;
+      return {
+        loaded: loaded !== null,
+        modelId: loaded?.model.id ?? null,
+        path: loaded?.report.path ?? null,
+        provider: loaded?.report.provider ?? null,
+        reason: loaded?.report.reason ?? null,
+        context: loaded?.report.context ?? null,
+        availableBytes: freemem(),
+        totalBytes: totalmem(),
+      };
+    },
     'library.list': () => libraryEntries(),
     'library.import': async ({ name, bytes }) => {
       const imported = await documents.importBytes(name, bytes);

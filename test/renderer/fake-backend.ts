@@ -37,6 +37,15 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     'settings.update': (patch: Partial<Settings>) => (state.settings = { ...state.settings, ...patch }),
     'models.catalog': () => state.catalog,
     'models.installed': () => state.installed,
+    'models.install': () => {
+      throw new Error('the fake backend installs nothing');
+    },
+    'models.cancelInstall': () => ({ cancelled: false }),
+    'models.remove': ({ id }: { id: string }) => {
+      state.installed = state.installed.filter((m) => m.id !== id);
+      return { removed: true };
+    },
+    'models.engine': () => ({ loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9 }),
     'library.list': () => state.documents.map((d) => ({ ...d, fitsAt: state.installed.length > 0 ? ['fp16', 'int8', 'int4'] : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       const doc: DocumentSummary = {

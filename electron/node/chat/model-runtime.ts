@@ -64,6 +64,11 @@ export class ModelRuntime {
     }
   }
 
+  // The model the engine holds and what it reported on load (provider, path, and why), for the Models screen.
+  get loaded(): LoadedModel | null {
+    return this.#loaded;
+  }
+
   cancel(): void {
     this.#host?.cancel();
   }

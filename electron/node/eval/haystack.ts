@@ -93,14 +93,14 @@ function tokenAtBytes(kit: PromptKit, tokens: ArrayLike<number>, byteOffsets: nu
   return out;
 }
 
-// A prompt of at most `length` tokens (within one filler sentence of it) with the inserts at their depths.
+// A prompt of at most `length` tokens (short of it by less than a filler sentence) with the inserts at their depths.
 export function buildHaystackPrompt(kit: PromptKit, filler: Filler, length: number, inserts: readonly Insert[], question: string): HaystackPrompt {
   const encode = (messages: ChatMessage[]) => kit.template.encode(kit.tokenizer, messages, { addGenerationPrompt: true });
   const factTokens = inserts.reduce((n, ins) => n + kit.tokenizer.encode(' ' + ins.text).length, 0);
   const overhead = encode(haystackMessages('x', question)).length - 1;
   let budget = length - overhead - factTokens;
   for (;;) {
-    if (budget < 0) throw new QuireError('INVALID_INPUT', `length ${length} is too short: the question, facts and chat markup take ${overhead + factTokens} tokens`);
+    if (budget < 0) throw new QuireError('INVALID_INPUT', `a ${length}-token prompt is too short: the question, facts and chat markup take ${overhead + factTokens} tokens`);
     const { items, insertItems } = placeInserts(filler, filler.take(budget), inserts);
     const document = items.join(' ');
     const messages = haystackMessages(document, question);

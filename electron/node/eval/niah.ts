@@ -1,6 +1,7 @@
 // Needle-in-a-haystack evaluation as in the UltraLong paper's figure: for each length × depth cell, generated
-// haystacks of that many tokens with a fact at that depth, greedy answers through the model's chat template,
-// exact-match accuracy. One in-process engine session for the run; prompts are ordered so that consecutive
+// haystacks with a fact at that depth, greedy answers through the model's chat template, exact-match accuracy.
+// A cell's length is the whole sequence, prompt plus room for the answer (as quire-nano's data counts it), so
+// a model's full context is a valid length. One in-process engine session for the run; prompts are ordered so that consecutive
 // ones share their filler up to the needle, and sync() re-runs only what differs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,12 +82,11 @@ export async function runNiah(modelDir: string, options: NiahOptions): Promise<N
   const seed = options.seed ?? 0;
   const task = options.task ?? 'niah';
   const maxNewTokens = MAX_NEW_TOKENS[task];
-  const longest = Math.max(...lengths);
-  const needed = longest + maxNewTokens;
+  const needed = Math.max(...lengths);
   const positions = manifest.config.maxPositionEmbeddings;
-  if (needed > positions) throw new QuireError('DOES_NOT_FIT', `length ${longest} and ${maxNewTokens} answer tokens exceed the model's ${positions} positions`);
+  if (needed > positions) throw new QuireError('DOES_NOT_FIT', `length ${needed} exceeds the model's ${positions} positions`);
   const context = options.context ?? needed;
-  if (context < needed) throw new QuireError('DOES_NOT_FIT', `length ${longest} and ${maxNewTokens} answer tokens do not fit in a ${context}-token context`);
+  if (context < needed) throw new QuireError('DOES_NOT_FIT', `length ${needed} does not fit in a ${context}-token context`);
 
   const tokenizer = await loadTokenizer(modelDir);
   const config = JSON.parse(readFileSync(join(modelDir, 'tokenizer_config.json'), 'utf8')) as TokenizerConfigJson;
@@ -103,7 +103,7 @@ export async function runNiah(modelDir: string, options: NiahOptions): Promise<N
         // Deepest needle first: the next prompt shares everything before its (shallower) needle.
         for (const depth of [...depths].sort((a, b) => b - a)) {
           const sample = makeSample(task, mulberry32(seedOf(seed, s, length, depth * 1000)), depth);
-          const prompt = buildHaystackPrompt(kit, fillers.get(s)!, length, sample.inserts, sample.question);
+          const prompt = buildHaystackPrompt(kit, fillers.get(s)!, length - maxNewTokens, sample.inserts, sample.question);
           const started = performance.now();
           await session.sync(prompt.tokens, options.signal ? { signal: options.signal } : {});
           const { text } = await generateText(session, tokenizer, {

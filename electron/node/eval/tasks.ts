@@ -22,7 +22,7 @@ const DISTRACTOR_KEYS = 3;
 const VALUES = 4;
 const CHAIN = 4;
 // Room for a chatty model to restate the fact before giving the number ("The passkey of … is 12345."), per answer.
-const ANSWER_TOKENS = 24;
+const ANSWER_TOKENS = 16;
 export const MAX_NEW_TOKENS: Record<TaskName, number> = { niah: ANSWER_TOKENS, multikey: ANSWER_TOKENS, multivalue: ANSWER_TOKENS * VALUES, vt: ANSWER_TOKENS * 2 };
 
 const randomDepth = (r: () => number) => Math.round(r() * 100);

@@ -1,12 +1,25 @@
+import { useState } from 'react';
+import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
+import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
+import { formatDuration } from './chat/progress.ts';
+
+type Precision = InstallRequest['precision'];
+const PRECISIONS: { value: Precision; label: string }[] = [
+  { value: 'int4', label: 'INT4 weights · ~4.5 GB for 8B' },
+  { value: 'fp16', label: 'FP16 weights · ~16 GB for 8B' },
+  { value: 'fp32', label: 'FP32 weights · exact, largest' },
+];
 
 export function ModelsView() {
   const catalog = useApp((s) => s.catalog);
   const installed = useApp((s) => s.installed);
   const settings = useApp((s) => s.settings);
   const updateSettings = useApp((s) => s.updateSettings);
+  const removeModel = useApp((s) => s.removeModel);
+  const active = settings?.modelId ?? installed[0]?.id ?? null;
   return (
     <section className="view" aria-labelledby="models-title">
       <header className="view-head">
@@ -15,19 +28,20 @@ export function ModelsView() {
           <p className="subtle">Quire runs the model on this computer. Nothing you ask or import leaves it.</p>
         </div>
       </header>
+      <EngineCard />
       <h2 className="section-title">Installed</h2>
       {installed.length === 0 ? (
         <div className="empty-card" data-testid="no-models">
           <strong>No model installed yet.</strong>
-          <span className="subtle">Pick one from the catalog below. Models are converted once on this machine and then load in seconds.</span>
+          <span className="subtle">Pick one from the catalog below. Models are downloaded and converted once on this machine, then load in seconds.</span>
         </div>
       ) : (
-        <ul className="cards">
+        <ul className="cards" aria-label="Installed models">
           {installed.map((model) => (
-            <li key={model.id} className={`card${settings?.modelId === model.id ? ' selected' : ''}`}>
+            <li key={model.id} className={`card${active === model.id ? ' selected' : ''}`}>
               <div className="card-head">
                 <strong>{model.name}</strong>
-                {model.demo ? <span className="badge warn" title="Random weights: produces meaningless text">Demo · meaningless text</span> : null}
+                {model.demo ? <span className="badge warn" title="A tiny demonstration model">Demo · meaningless text on real documents</span> : null}
               </div>
               <dl className="facts">
                 <div><dt>Precision</dt><dd>{model.precision}</dd></div>
@@ -35,9 +49,12 @@ export function ModelsView() {
                 <div><dt>KV cache</dt><dd>{formatBytes(model.kvBytesPerToken)}/token</dd></div>
                 <div><dt>On disk</dt><dd>{formatBytes(model.bytes)}</dd></div>
               </dl>
-              <button type="button" className="button" disabled={settings?.modelId === model.id} onClick={() => void updateSettings({ modelId: model.id })}>
-                {settings?.modelId === model.id ? 'In use' : 'Use this model'}
-              </button>
+              <div className="card-actions">
+                <button type="button" className="button" disabled={active === model.id} onClick={() => void updateSettings({ modelId: model.id })}>
+                  {active === model.id ? 'In use' : 'Use this model'}
+                </button>
+                <button type="button" className="link-button danger-link" onClick={() => void removeModel(model.id)} aria-label={`Remove ${model.name}`}>Remove</button>
+              </div>
             </li>
           ))}
         </ul>
@@ -45,23 +62,122 @@ export function ModelsView() {
       <h2 className="section-title">Catalog</h2>
       <ul className="cards" aria-label="Model catalog">
         {catalog.map((entry) => (
-          <li key={entry.id} className="card">
-            <div className="card-head">
-              <strong>{entry.name}</strong>
-              <span className="badge">{formatTokens(entry.nativeContext)} context</span>
-            </div>
-            <p className="card-text">{entry.description}</p>
-            <dl className="facts">
-              <div><dt>Parameters</dt><dd>{entry.parameters}</dd></div>
-              <div><dt>Download</dt><dd>{formatBytes(entry.downloadBytes)}</dd></div>
-              <div><dt>Source</dt><dd className="mono">{entry.hfRepo}</dd></div>
-            </dl>
-            <a className="licence" href={entry.licenceUrl} target="_blank" rel="noopener noreferrer">
-              Licence: {entry.licence} <Icon name="external" size={13} />
-            </a>
-          </li>
+          <CatalogCard key={entry.id} entry={entry} installed={installed.some((m) => m.id === entry.id)} />
         ))}
       </ul>
+      <h2 className="section-title">From Hugging Face</h2>
+      <HubInstall />
     </section>
+  );
+}
+
+function EngineCard() {
+  const engine = useApp((s) => s.engine);
+  const provider = useApp((s) => s.settings?.provider ?? 'auto');
+  if (!engine) return null;
+  return (
+    <div className="engine-card" data-testid="engine-status">
+      <div>
+        <div className="foot-label">Compute</div>
+        <strong>{engine.loaded ? `${engine.provider?.toUpperCase()} · ${engine.path}` : provider === 'auto' ? 'Chosen automatically when the first question loads the model' : `${provider.toUpperCase()} (set in Settings)`}</strong>
+        {engine.reason ? <div className="subtle">{engine.reason}</div> : null}
+      </div>
+      <div>
+        <div className="foot-label">Memory</div>
+        <strong>{formatBytes(engine.availableBytes)} free of {formatBytes(engine.totalBytes)}</strong>
+        {engine.context ? <div className="subtle">Loaded with a {formatTokens(engine.context)}-token context</div> : null}
+      </div>
+    </div>
+  );
+}
+
+function InstallProgressBar({ id }: { id: string }) {
+  const job = useApp((s) => s.installs[id]);
+  const cancel = useApp((s) => s.cancelInstall);
+  if (!job) return null;
+  if (job.error) return <p className="install-error" role="alert">{job.error}</p>;
+  const p = job.progress;
+  const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
+  const label = !p
+    ? 'Starting…'
+    : `${p.phase === 'download' ? 'Downloading' : 'Converting'} ${formatBytes(p.done)} of ${formatBytes(p.total)} · ${formatBytes(p.bytesPerSecond)}/s${p.etaSeconds > 0 ? ` · ${formatDuration(p.etaSeconds)} left` : ''}`;
+  return (
+    <div className="progress" data-testid={`install-${id}`}>
+      <div className="progress-row">
+        <span className="progress-label">{label}</span>
+        <button type="button" className="link-button" onClick={() => void cancel(id)}>Cancel</button>
+      </div>
+      <div className={`bar${fraction === null ? ' indeterminate' : ''}`} role="progressbar" aria-label={`Installing ${id}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}>
+        {fraction === null ? null : <span className="bar-fill" style={{ width: `${fraction * 100}%` }} />}
+      </div>
+    </div>
+  );
+}
+
+function PrecisionSelect({ value, onChange, label }: { value: Precision; onChange: (p: Precision) => void; label: string }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value as Precision)}>
+      {PRECISIONS.map((p) => (
+        <option key={p.value} value={p.value}>{p.label}</option>
+      ))}
+    </select>
+  );
+}
+
+function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
+  const install = useApp((s) => s.installModel);
+  const running = useApp((s) => Boolean(s.installs[entry.id]) && !s.installs[entry.id].error);
+  const [precision, setPrecision] = useState<Precision>('int4');
+  return (
+    <li className="card">
+      <div className="card-head">
+        <strong>{entry.name}</strong>
+        <span className="badge">{formatTokens(entry.nativeContext)} context</span>
+      </div>
+      <p className="card-text">{entry.description}</p>
+      <dl className="facts">
+        <div><dt>Parameters</dt><dd>{entry.parameters}</dd></div>
+        <div><dt>Download</dt><dd>{formatBytes(entry.downloadBytes)}</dd></div>
+        <div><dt>Source</dt><dd className="mono">{entry.hfRepo}</dd></div>
+      </dl>
+      <a className="licence" href={entry.licenceUrl} target="_blank" rel="noopener noreferrer">
+        Licence: {entry.licence} <Icon name="external" size={13} />
+      </a>
+      {installed ? (
+        <span className="badge">Installed</span>
+      ) : (
+        <div className="card-actions">
+          <PrecisionSelect value={precision} onChange={setPrecision} label={`Precision for ${entry.name}`} />
+          <button type="button" className="button primary" disabled={running} onClick={() => void install(entry.id, { catalogId: entry.id, precision })}>
+            Download and convert
+          </button>
+        </div>
+      )}
+      <InstallProgressBar id={entry.id} />
+    </li>
+  );
+}
+
+function HubInstall() {
+  const install = useApp((s) => s.installModel);
+  const [repo, setRepo] = useState('');
+  const [precision, setPrecision] = useState<Precision>('int4');
+  const id = modelIdForRepo(repo);
+  return (
+    <form
+      className="hub-install card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (repo.trim()) void install(id, { repo: repo.trim(), precision });
+      }}
+    >
+      <p className="card-text">Any Llama-3.x checkpoint in Hugging Face format (safetensors) — it is downloaded with resume and checksums, then converted here.</p>
+      <div className="card-actions">
+        <input className="text-input" aria-label="Hugging Face repository" placeholder="owner/model-name" value={repo} onChange={(e) => setRepo(e.target.value)} />
+        <PrecisionSelect value={precision} onChange={setPrecision} label="Precision for the repository" />
+        <button type="submit" className="button primary" disabled={!/^[^/\s]+\/[^/\s]+$/.test(repo.trim())}>Install</button>
+      </div>
+      {id ? <InstallProgressBar id={id} /> : null}
+    </form>
   );
 }

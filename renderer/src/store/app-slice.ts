@@ -39,6 +39,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       api.on('settings.changed', (settings) => set({ settings }));
       api.on('chat.progress', (progress) => get().onProgress(progress));
       api.on('chat.delta', (delta) => get().onDelta(delta));
+      api.on('models.progress', (progress) => get().onInstallProgress(progress));
+      api.on('models.changed', () => void get().loadModels());
       // With no model installed the first thing a user needs is the catalog, not an empty library.
       set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
     } catch (error) {

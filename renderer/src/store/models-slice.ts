@@ -1,17 +1,60 @@
-import type { CatalogEntry, InstalledModel } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, EngineStatus, InstalledModel, InstallProgress, InstallRequest } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
+
+export interface InstallJob {
+  progress: InstallProgress | null;
+  error: string | null;
+}
 
 export interface ModelsSlice {
   catalog: CatalogEntry[];
   installed: InstalledModel[];
+  engine: EngineStatus | null;
+  installs: Record<string, InstallJob>;
   loadModels(): Promise<void>;
+  installModel(id: string, request: InstallRequest): Promise<void>;
+  cancelInstall(id: string): Promise<void>;
+  removeModel(id: string): Promise<void>;
+  onInstallProgress(progress: InstallProgress): void;
 }
 
-export const createModelsSlice: SliceCreator<ModelsSlice> = (set, _get, api) => ({
-  catalog: [],
-  installed: [],
-  async loadModels() {
-    const [catalog, installed] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {})]);
-    set({ catalog, installed });
-  },
-});
+export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
+  const setJob = (id: string, job: InstallJob | null) => {
+    const installs = { ...get().installs };
+    if (job) installs[id] = job;
+    else delete installs[id];
+    set({ installs });
+  };
+  return {
+    catalog: [],
+    installed: [],
+    engine: null,
+    installs: {},
+    async loadModels() {
+      const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
+      set({ catalog, installed, engine });
+    },
+    async installModel(id, request) {
+      setJob(id, { progress: null, error: null });
+      try {
+        await api.call('models.install', request);
+        setJob(id, null);
+        await get().loadModels();
+        await get().refreshLibrary();
+      } catch (error) {
+        setJob(id, { progress: null, error: (error as Error).message });
+      }
+    },
+    async cancelInstall(id) {
+      await api.call('models.cancelInstall', { id });
+    },
+    async removeModel(id) {
+      await api.call('models.remove', { id });
+      await get().loadModels();
+      await get().refreshLibrary();
+    },
+    onInstallProgress(progress) {
+      setJob(progress.id, { progress, error: null });
+    },
+  };
+};
