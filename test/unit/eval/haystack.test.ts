@@ -42,6 +42,14 @@ describe('buildHaystackPrompt', () => {
     expect(text.endsWith(`.\n\n${question('the river')}<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n`)).toBe(true);
     expect(kit.tokenizer.decode(p.tokens.slice(p.documentStart, p.documentEnd)).trim()).toMatch(/^[A-Z].*\.$/s);
     expect(text.split(needle)).toHaveLength(2);
+    // quire-nano trains on the same user turn followed by the answer as the assistant turn (data.ts): the prompt
+    // is exactly that sequence's prefix, so greedy decoding continues where training put the answer.
+    const document = kit.tokenizer.decode(p.tokens.slice(p.documentStart, p.documentEnd)).trim();
+    const trained = kit.template.encode(kit.tokenizer, [
+      { role: 'user', content: `${document}\n\n${question('the river')}` },
+      { role: 'assistant', content: '48213' },
+    ]);
+    expect(Array.from(trained.subarray(0, p.tokens.length))).toEqual(p.tokens);
   });
 
   it('keeps a sample`s filler across lengths and depths, so prompts share the text before the needle', () => {

@@ -85,4 +85,9 @@ describe('runNiah', () => {
     expect(a.cells.every((c) => c.seconds > 0)).toBe(true);
     expect(b.cells.map((c) => c.accuracy)).toEqual(a.cells.map((c) => c.accuracy));
   });
+
+  it('takes the model`s whole context as a length: the prompt leaves room for the answer', async () => {
+    const result = await runNiah(fp32, { lengths: [2048], depths: [50], task: 'multivalue' });
+    expect(result.cells).toMatchObject([{ length: 2048, depth: 50, samples: 1 }]);
+  });
 });
