@@ -4,6 +4,7 @@ import { float32ToBf16, float32ToHalf } from './float16.ts';
 import { DEMO_CONFIG_KEY, DEMO_LABEL } from './manifest.ts';
 import { writeSafetensors, type SafeDtype, type TensorToWrite } from './safetensors.ts';
 import { writeTinyTokenizer } from './tokenizer/tiny.ts';
+import { mulberry32 } from '../electron/common/random.ts';
 
 // Random-weight checkpoints in Hugging Face layout (config.json, safetensors, tokenizer) for tests, offline demos
 // and conversion benchmarks. Weights come from a seeded generator, streamed in row chunks so multi-GB
@@ -32,17 +33,6 @@ export interface TinyCheckpointOptions {
   mutedTokens?: number[];
 }
 
-// mulberry32: small, seedable, good enough for weights nobody reads.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Rows generated 1 MiB of float32 at a time.
 const CHUNK_VALUES = 256 * 1024;
@@ -54,7 +44,7 @@ function randomTensor(name: string, shape: number[], dtype: SafeDtype, seed: num
     dtype,
     shape,
     chunks: function* () {
-      const r = rng(seed);
+      const r = mulberry32(seed);
       const buf = new Float32Array(Math.min(CHUNK_VALUES, total));
       for (let done = 0; done < total; done += buf.length) {
         const part = buf.subarray(0, Math.min(buf.length, total - done));

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { LLAMA31_CHAT_TEMPLATE } from '../llama31-chat-template.ts';
 import { BYTE_ORDER, BYTE_TO_CHAR, bytesToSymbols } from './byte-level.ts';
 import { LLAMA3_SPLIT_PATTERN, compileSplitPattern, forEachPiece } from './pretokenizer.ts';
+import { mulberry32 } from '../../electron/common/random.ts';
 
 // A small but real Llama-3-format tokenizer for tiny test models: the 256 byte symbols, merges learned
 // from deterministic generated English, and the first eleven Llama-3 special tokens in Llama-3's order,
@@ -40,16 +41,6 @@ const WORDS = (
   "answer book document page river house morning letter evening garden window story don't it's I'm we'll"
 ).split(' ');
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateEnglish(words: number, seed = 1): string {
   const random = mulberry32(seed);

@@ -1,5 +1,6 @@
 // Token selection from last-position logits, and stop-string detection on streamed text. Pure: the same
 // seed, settings and logits always give the same tokens.
+import { mulberry32 } from '../../common/random.ts';
 
 export interface SamplingOptions {
   greedy?: boolean;
@@ -11,17 +12,6 @@ export interface SamplingOptions {
   seed?: number;
 }
 
-// mulberry32: tiny, fast, and seedable; sampling needs reproducibility, not cryptographic quality.
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function argmax(logits: ArrayLike<number>): number {
   let best = 0;
@@ -43,7 +33,7 @@ export class Sampler {
 
   constructor(options: SamplingOptions = {}) {
     this.options = options;
-    this.random = seededRandom(options.seed ?? Date.now());
+    this.random = mulberry32(options.seed ?? Date.now());
   }
 
   // `previous`: the tokens the repetition penalty looks at (prompt and generated so far).

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyRepetitionPenalty, argmax, Sampler, seededRandom, StopMatcher } from '../../../electron/node/engine/sampler.ts';
+import { mulberry32 } from '../../../electron/common/random.ts';
+import { applyRepetitionPenalty, argmax, Sampler, StopMatcher } from '../../../electron/node/engine/sampler.ts';
 
 const logits = new Float32Array([1, 3, 2.5, -1, 0]);
 
@@ -20,7 +21,7 @@ describe('sampler', () => {
     const a = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
     const b = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
     expect(a).toEqual(b);
-    const r = seededRandom(1);
+    const r = mulberry32(1);
     const values = Array.from({ length: 1000 }, r);
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...values)).toBeLessThan(1);
