@@ -1,6 +1,6 @@
 import './zod-csp.ts';
 import { z } from 'zod';
-import { AnchorSchema, DocumentModelSchema } from './document.ts';
+import { AnchorSchema, DocumentModelSchema, ImportProgressSchema } from './document.ts';
 
 // The one contract for every renderer↔main message. The preload's allow-list, the main-process router, the
 // browser-mode WebSocket transport and the renderer's typed client are all derived from these objects, so a
@@ -220,6 +220,7 @@ export const events = {
   'settings.changed': Settings,
   'chat.progress': ChatProgress,
   'models.progress': InstallProgress,
+  'library.progress': ImportProgressSchema.extend({ name: z.string() }),
   'models.changed': z.object({}),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
 } as const;

@@ -114,7 +114,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     },
     'library.list': () => libraryEntries(),
     'library.import': async ({ name, bytes }) => {
-      const imported = await documents.importBytes(name, bytes);
+      const imported = await documents.importBytes(name, bytes, { onProgress: (p) => bus.emit('library.progress', { name, ...p }) });
       bus.emit('library.changed', {});
       return imported;
     },

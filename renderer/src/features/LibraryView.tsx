@@ -3,7 +3,8 @@ import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
-import { visibleDocuments } from '../store/library-slice.ts';
+import { visibleDocuments, type ImportJob } from '../store/library-slice.ts';
+import { ProgressBar } from '../components/ProgressBar.tsx';
 
 export const ACCEPTED_EXTENSIONS = ['.pdf', '.epub', '.docx', '.txt', '.md', '.markdown', '.html', '.htm', '.srt', '.vtt'];
 
@@ -35,11 +36,7 @@ export function LibraryView() {
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
           {imports.map((job) => (
-            <li key={job.name} className={`import ${job.state}`}>
-              <span className="import-name">{job.name}</span>
-              <span className="import-state">{job.state === 'failed' ? job.error : job.state === 'reading' ? 'Reading…' : 'Extracting text…'}</span>
-              {job.state !== 'failed' ? <span className="bar indeterminate" role="progressbar" aria-label={`Importing ${job.name}`} /> : null}
-            </li>
+            <ImportRow key={job.name} job={job} />
           ))}
         </ul>
       ) : null}
@@ -82,6 +79,23 @@ export function LibraryView() {
       ) : null}
       {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
     </section>
+  );
+}
+
+const PHASES = { hash: 'Checking the file', extract: 'Extracting text', store: 'Saving' } as const;
+
+function ImportRow({ job }: { job: ImportJob }) {
+  const p = job.progress;
+  const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
+  const status = job.state === 'failed' ? job.error : job.state === 'reading' ? 'Reading…' : p ? `${PHASES[p.phase]}${p.phase === 'extract' && p.total ? ` · ${p.done} of ${p.total}` : ''}…` : 'Extracting text…';
+  return (
+    <li className={`import ${job.state}`}>
+      <span className="import-name">{job.name}</span>
+      <span className="import-state">{status}</span>
+      {job.state !== 'failed' ? (
+        <ProgressBar fraction={fraction} label={`Importing ${job.name}`} />
+      ) : null}
+    </li>
   );
 }
 

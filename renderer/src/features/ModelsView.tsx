@@ -5,6 +5,7 @@ import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 import { formatDuration } from './chat/progress.ts';
+import { ProgressBar } from '../components/ProgressBar.tsx';
 
 type Precision = InstallRequest['precision'];
 const PRECISIONS: { value: Precision; label: string }[] = [
@@ -107,9 +108,7 @@ function InstallProgressBar({ id }: { id: string }) {
         <span className="progress-label">{label}</span>
         <button type="button" className="link-button" onClick={() => void cancel(id)}>Cancel</button>
       </div>
-      <div className={`bar${fraction === null ? ' indeterminate' : ''}`} role="progressbar" aria-label={`Installing ${id}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}>
-        {fraction === null ? null : <span className="bar-fill" style={{ width: `${fraction * 100}%` }} />}
-      </div>
+      <ProgressBar fraction={fraction} label={`Installing ${id}`} />
     </div>
   );
 }

@@ -36,6 +36,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       set({ info });
       await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
       api.on('library.changed', () => void get().refreshLibrary());
+      api.on('library.progress', (progress) => get().onImportProgress(progress));
       api.on('settings.changed', (settings) => set({ settings }));
       api.on('chat.progress', (progress) => get().onProgress(progress));
       api.on('chat.delta', (delta) => get().onDelta(delta));

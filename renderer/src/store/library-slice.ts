@@ -1,10 +1,13 @@
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
+import type { ImportProgress } from '../../../electron/common/document.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
   name: string;
   state: 'reading' | 'importing' | 'failed';
   error?: string;
+  // The backend's progress: checking the file, extracting pages/chapters, storing.
+  progress?: ImportProgress;
 }
 
 export interface LibrarySlice {
@@ -15,6 +18,7 @@ export interface LibrarySlice {
   refreshLibrary(): Promise<void>;
   importFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
   deleteDocument(id: string): Promise<void>;
+  onImportProgress(progress: ImportProgress & { name: string }): void;
 }
 
 export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) => {
@@ -45,6 +49,9 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         }
       }
       await get().refreshLibrary();
+    },
+    onImportProgress({ name, ...progress }) {
+      if (get().imports.some((job) => job.name === name && job.state !== 'failed')) updateJob(name, { state: 'importing', progress });
     },
     async deleteDocument(id) {
       await api.call('library.delete', { id });

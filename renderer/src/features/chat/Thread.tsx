@@ -4,6 +4,7 @@ import { useApp } from '../../store/context.tsx';
 import { AnswerText } from './AnswerText.tsx';
 import { Composer } from './Composer.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
+import { ProgressBar } from '../../components/ProgressBar.tsx';
 
 const EXPORT_LABELS: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', pdf: 'PDF', docx: 'Word', json: 'JSON' };
 const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
@@ -79,9 +80,7 @@ function Progress() {
         <span className="progress-label">{progressLabel(progress)}</span>
         <button type="button" className="link-button" onClick={() => void stop()}>Cancel</button>
       </div>
-      <div className={`bar${fraction === null ? ' indeterminate' : ''}`} role="progressbar" aria-label="Answer progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={fraction === null ? undefined : Math.round(fraction * 100)}>
-        {fraction === null ? null : <span className="bar-fill" style={{ width: `${fraction * 100}%` }} />}
-      </div>
+      <ProgressBar fraction={fraction} label="Answer progress" />
     </div>
   );
 }
