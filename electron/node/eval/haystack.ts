@@ -2,9 +2,10 @@
 // single user turn of the model's own chat template — the layout quire-nano trains on (models/nano/data.ts:
 // sentences joined by spaces, a blank line, the question). Sized in the model's tokens to a target length.
 import type { ChatMessage, ChatTemplate } from '../../../models/chat-template.ts';
-import { fillerSentences, mulberry32 } from '../../../models/nano/data.ts';
+import { fillerSentences } from '../../../models/nano/data.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { QuireError } from '../../common/errors.ts';
+import { mulberry32 } from '../../common/random.ts';
 import type { Insert } from './tasks.ts';
 
 export interface PromptKit {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { factSentence, mulberry32, question } from '../../../models/nano/data.ts';
+import { factSentence, question } from '../../../models/nano/data.ts';
+import { mulberry32 } from '../../../electron/common/random.ts';
 import { makeSample, scoreAnswer, TASKS } from '../../../electron/node/eval/tasks.ts';
 
 describe('scoreAnswer', () => {
