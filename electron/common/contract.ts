@@ -176,6 +176,11 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+export const NiahCell = z.object({ length: z.number().int(), depth: z.number(), accuracy: z.number(), samples: z.number().int(), seconds: z.number() });
+export type NiahCell = z.infer<typeof NiahCell>;
+export const SelfCheckResult = z.object({ modelId: z.string(), cells: z.array(NiahCell), mean: z.number(), heatmapSvg: z.string() });
+export type SelfCheckResult = z.infer<typeof SelfCheckResult>;
+
 const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
@@ -190,6 +195,8 @@ export const calls = {
   'models.cancelInstall': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
   'models.remove': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ removed: z.boolean() })),
   'models.engine': call(empty, EngineStatus),
+  // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
+  'models.selfCheck': call(empty, SelfCheckResult),
   'library.list': call(empty, z.array(LibraryEntry)),
   'library.import': call(
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
@@ -222,6 +229,7 @@ export const events = {
   'models.progress': InstallProgress,
   'library.progress': ImportProgressSchema.extend({ name: z.string() }),
   'models.changed': z.object({}),
+  'models.selfCheckProgress': z.object({ cell: NiahCell, done: z.number().int(), total: z.number().int() }),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
 } as const;
 

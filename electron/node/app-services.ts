@@ -8,6 +8,7 @@ import { ModelRuntime } from './chat/model-runtime.ts';
 import { openDatabase } from './db.ts';
 import { DocumentStore } from './documents/store.ts';
 import type { EngineProcess } from './engine/engine-host.ts';
+import { heatmapSvg } from './eval/heatmap.ts';
 import { EventBus } from './events.ts';
 import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
@@ -18,6 +19,10 @@ import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SettingsStore } from './settings.ts';
 import { PRODUCT_VERSION } from './version.ts';
+
+// The self-check's grid: four lengths up to the chosen context, five depths (the paper's figure, shortened).
+const SELF_CHECK_FRACTIONS = [0.125, 0.25, 0.5, 1];
+const SELF_CHECK_DEPTHS = [0, 25, 50, 75, 100];
 
 export interface AppServicesOptions {
   mode: AppInfo['mode'];
@@ -98,6 +103,17 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       const removed = installer.remove(id);
       if (removed) bus.emit('models.changed', {});
       return { removed };
+    },
+    'models.selfCheck': async () => {
+      const model = activeModel();
+      const context = Math.min(settings.get().contextTokens, model.contextTokens);
+      const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
+      const total = lengths.length * SELF_CHECK_DEPTHS.length;
+      let done = 0;
+      const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context }, (cell) =>
+        bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
+      );
+      return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · needle in a haystack`) };
     },
     'models.engine': () => {
       const loaded = runtime.loaded;

@@ -166,6 +166,21 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
     await viewer.waitFor({ state: 'detached' });
   });
 
+  it('runs the self-check at the chosen context and shows its heatmap', async () => {
+    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByLabel('Context length').selectOption('4096');
+    await page.getByRole('button', { name: /Models/ }).click();
+    await page.getByRole('button', { name: 'Run self-check' }).click();
+    await page.getByTestId('self-check-progress').getByText(/of 20 cells/).waitFor({ timeout: 120_000 });
+    const result = page.getByTestId('self-check-result');
+    await result.waitFor({ timeout: 180_000 });
+    // A random-weight model finds nothing: the figure must say so rather than invent a score.
+    expect(await result.locator('strong').innerText()).toMatch(/^\d+% of needles found$/);
+    expect(await result.getByRole('img').getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    expect(await page.getByTestId('engine-status').innerText()).toMatch(/free of/);
+    await shot('models-self-check');
+  });
+
   it('keeps the conversation after a reload, and the page stayed clean', async () => {
     await page.reload();
     await page.getByRole('button', { name: /Chat/ }).click();

@@ -45,6 +45,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.installed = state.installed.filter((m) => m.id !== id);
       return { removed: true };
     },
+    'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
     'models.engine': () => ({ loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9 }),
     'library.list': () => state.documents.map((d) => ({ ...d, fitsAt: state.installed.length > 0 ? ['fp16', 'int8', 'int4'] : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {

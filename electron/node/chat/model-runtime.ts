@@ -4,7 +4,9 @@ import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate } from '../../../models/chat-template.ts';
 import { loadTokenizer, type Tokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
+import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
+import type { NiahResult } from '../eval/niah.ts';
 
 export interface LoadedModel {
   model: InstalledModel;
@@ -67,6 +69,14 @@ export class ModelRuntime {
   // The model the engine holds and what it reported on load (provider, path, and why), for the Models screen.
   get loaded(): LoadedModel | null {
     return this.#loaded;
+  }
+
+  // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
+  // never held twice) and loads again on the next question.
+  async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<NiahResult> {
+    await this.#loading?.catch(() => undefined);
+    this.#loaded = null;
+    return this.host.call('niah', { dir: model.dir, options }, { onCell });
   }
 
   cancel(): void {

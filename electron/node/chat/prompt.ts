@@ -29,12 +29,16 @@ export function documentsBlock(documents: readonly PromptDocument[]): string {
     .join('\n\n');
 }
 
-// `turns` alternate user/assistant and end with the user's new question. Demo models trained on the bare
-// "documents + question" format get no instructions.
+// `turns` alternate user/assistant and end with the user's new question. Instruct models get the
+// instructions, titled document blocks and a labelled question; demo models (quire-nano) were trained on the
+// bare user turn "document text, blank line, question" with no system prompt, and get exactly that.
 export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], withInstructions: boolean): ChatMessage[] {
   const [first, ...rest] = turns;
   const messages: ChatMessage[] = withInstructions ? [{ role: 'system', content: QUIRE_INSTRUCTIONS }] : [];
-  messages.push({ role: 'user', content: `${documentsBlock(documents)}\n\n${QUESTION_LABEL} ${first.content}` });
+  const opening = withInstructions
+    ? `${documentsBlock(documents)}\n\n${QUESTION_LABEL} ${first.content}`
+    : `${documents.map((d) => d.text).join('\n\n')}\n\n${first.content}`;
+  messages.push({ role: 'user', content: opening });
   for (const turn of rest) messages.push({ role: turn.role, content: turn.content });
   return messages;
 }

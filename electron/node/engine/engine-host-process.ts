@@ -6,6 +6,7 @@ import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-session.ts';
 import { generateText } from './generate-text.ts';
+import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
 import { enforceSnapshotBudget } from './kv-snapshot.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
@@ -76,6 +77,11 @@ export function serveEngine(port: Port): void {
         session = null;
         tokenizer = null;
         return null;
+      case 'niah':
+        await session?.release();
+        session = null;
+        tokenizer = null;
+        return runNiah(request.params.dir, { ...request.params.options, signal, onCell: (cell) => port.send({ id: request.id, event: 'cell', data: cell }) });
     }
   }
 

@@ -3,7 +3,7 @@
 import { fork } from 'node:child_process';
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
-import type { EngineReply, EngineRequest, EngineResults, PrefillProgress } from './engine-protocol.ts';
+import type { EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from './engine-protocol.ts';
 
 // The engine's process as the host sees it: plain Node forks a child process; the desktop app starts an
 // Electron utilityProcess (electron/main/engine-process.ts), since its fuses forbid running as Node.
@@ -40,6 +40,7 @@ type ParamsOf<M extends Method> = Extract<EngineRequest, { method: M }> extends 
 export interface CallListeners {
   onProgress?: (p: PrefillProgress) => void;
   onText?: (text: string) => void;
+  onCell?: (cell: NiahCell) => void;
 }
 
 interface Pending {
@@ -69,6 +70,7 @@ export class EngineHost {
     if (!pending) return;
     if ('event' in message) {
       if (message.event === 'progress') pending.listeners.onProgress?.(message.data as PrefillProgress);
+      else if (message.event === 'cell') pending.listeners.onCell?.(message.data as NiahCell);
       else pending.listeners.onText?.(message.data as string);
       return;
     }

@@ -3,6 +3,7 @@
 import type { ErrorEnvelope } from '../../common/errors.ts';
 import type { LoadOptions, PrefillProgress, DocumentSource, EngineReport } from './engine-session.ts';
 import type { SamplingOptions } from './sampler.ts';
+import type { NiahCell, NiahOptions, NiahResult } from '../eval/niah.ts';
 
 type Call<M extends string, P> = { id: number; method: M; params: P };
 
@@ -17,13 +18,15 @@ export type EngineRequest =
   | Call<'restoreSnapshot', { path: string }>
   | Call<'state', Record<string, never>>
   | Call<'unload', Record<string, never>>
+  | Call<'niah', { dir: string; options: NiahRunOptions }>
   | { id: number; method: 'cancel' };
 
 export type EngineReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: ErrorEnvelope }
   | { id: number; event: 'progress'; data: unknown }
-  | { id: number; event: 'text'; data: unknown };
+  | { id: number; event: 'text'; data: unknown }
+  | { id: number; event: 'cell'; data: unknown };
 
 export interface EngineState {
   length: number;
@@ -42,6 +45,11 @@ export interface EngineResults {
   restoreSnapshot: number;
   state: EngineState;
   unload: null;
+  niah: NiahResult;
 }
 
-export type { PrefillProgress };
+// A needle-in-a-haystack self-check run inside the engine's process (after it unloads the chat model, so the
+// weights are never held twice); cells arrive as 'cell' events.
+export type NiahRunOptions = Omit<NiahOptions, 'signal' | 'onCell'>;
+
+export type { NiahCell, PrefillProgress };

@@ -60,6 +60,7 @@ export function ModelsView() {
           ))}
         </ul>
       )}
+      {installed.length > 0 ? <SelfCheck /> : null}
       <h2 className="section-title">Catalog</h2>
       <ul className="cards" aria-label="Model catalog">
         {catalog.map((entry) => (
@@ -89,6 +90,42 @@ function EngineCard() {
         {engine.context ? <div className="subtle">Loaded with a {formatTokens(engine.context)}-token context</div> : null}
       </div>
     </div>
+  );
+}
+
+// A short needle-in-a-haystack run at the chosen context: can this model, on this machine, find a fact
+// anywhere in a document as long as the ones you will give it?
+function SelfCheck() {
+  const check = useApp((s) => s.selfCheck);
+  const run = useApp((s) => s.runSelfCheck);
+  const context = useApp((s) => s.settings?.contextTokens ?? 0);
+  const fraction = check.total > 0 ? check.done / check.total : null;
+  const heatmap = check.result ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(check.result.heatmapSvg)}` : null;
+  return (
+    <section className="card self-check" aria-labelledby="self-check-title">
+      <div className="card-head">
+        <div>
+          <h2 id="self-check-title" className="card-title">Self-check</h2>
+          <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens (or the model's limit) and asks for it back — the paper's needle-in-a-haystack test, shortened.</p>
+        </div>
+        <button type="button" className="button" disabled={check.running} onClick={() => void run()}>
+          {check.running ? 'Running…' : check.result ? 'Run again' : 'Run self-check'}
+        </button>
+      </div>
+      {check.running ? (
+        <div className="progress" data-testid="self-check-progress">
+          <span className="progress-label">{check.total ? `${check.done} of ${check.total} cells` : 'Loading the model…'}</span>
+          <ProgressBar fraction={fraction} label="Self-check progress" />
+        </div>
+      ) : null}
+      {check.error ? <p className="install-error" role="alert">{check.error}</p> : null}
+      {check.result && heatmap ? (
+        <div className="self-check-result" data-testid="self-check-result">
+          <strong>{Math.round(check.result.mean * 100)}% of needles found</strong>
+          <img src={heatmap} alt={`Needle-in-a-haystack heatmap: ${Math.round(check.result.mean * 100)}% found`} />
+        </div>
+      ) : null}
+    </section>
   );
 }
 

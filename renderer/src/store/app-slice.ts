@@ -42,6 +42,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       api.on('chat.delta', (delta) => get().onDelta(delta));
       api.on('models.progress', (progress) => get().onInstallProgress(progress));
       api.on('models.changed', () => void get().loadModels());
+      api.on('models.selfCheckProgress', (progress) => get().onSelfCheckProgress(progress));
       // With no model installed the first thing a user needs is the catalog, not an empty library.
       set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
     } catch (error) {

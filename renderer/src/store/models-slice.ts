@@ -1,4 +1,4 @@
-import type { CatalogEntry, EngineStatus, InstalledModel, InstallProgress, InstallRequest } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, EngineStatus, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -11,12 +11,17 @@ export interface ModelsSlice {
   installed: InstalledModel[];
   engine: EngineStatus | null;
   installs: Record<string, InstallJob>;
+  selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   loadModels(): Promise<void>;
   installModel(id: string, request: InstallRequest): Promise<void>;
   cancelInstall(id: string): Promise<void>;
   removeModel(id: string): Promise<void>;
   onInstallProgress(progress: InstallProgress): void;
+  runSelfCheck(): Promise<void>;
+  onSelfCheckProgress(progress: { cell: NiahCell; done: number; total: number }): void;
 }
+
+const IDLE_SELF_CHECK = { running: false, done: 0, total: 0, cells: [], result: null, error: null };
 
 export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
   const setJob = (id: string, job: InstallJob | null) => {
@@ -30,6 +35,7 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     installed: [],
     engine: null,
     installs: {},
+    selfCheck: IDLE_SELF_CHECK,
     async loadModels() {
       const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
       set({ catalog, installed, engine });
@@ -55,6 +61,20 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     },
     onInstallProgress(progress) {
       setJob(progress.id, { progress, error: null });
+    },
+    async runSelfCheck() {
+      set({ selfCheck: { ...IDLE_SELF_CHECK, running: true } });
+      try {
+        const result = await api.call('models.selfCheck', {});
+        set({ selfCheck: { ...get().selfCheck, running: false, result } });
+      } catch (error) {
+        set({ selfCheck: { ...get().selfCheck, running: false, error: (error as Error).message } });
+      }
+      set({ engine: await api.call('models.engine', {}) });
+    },
+    onSelfCheckProgress({ cell, done, total }) {
+      const current = get().selfCheck;
+      if (current.running) set({ selfCheck: { ...current, done, total, cells: [...current.cells, cell] } });
     },
   };
 };
