@@ -39,6 +39,8 @@ const config: ForgeConfig = {
     name: 'Quire',
     executableName: 'quire',
     asar: { unpack: '**/*.{node,so,so.*,dll,dylib}' },
+    // The offline default model (electron/node/default-model.ts).
+    extraResource: ['models/nano/quire-nano'],
     // The ORT C API headers package is 385 MB of build-time input; it never ships.
     ignore: [/^\/node_modules\/com\.github\.asus4\.onnxruntime/, /^\/test/, /^\/bench/, /^\/native\/build/],
   },

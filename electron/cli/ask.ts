@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
 import type { ChatProgress, MessageStats, QuoteCheck } from '../common/contract.ts';
 import { createAppServices } from '../node/app-services.ts';
+import { ensureDefaultModel } from '../node/default-model.ts';
 import { dataDir } from '../node/paths.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIo, Command } from './command.ts';
@@ -17,7 +18,9 @@ export const ask: Command = {
     const [file, question, ...extra] = positionals;
     if (!file || !question?.trim() || extra.length > 0) throw new QuireError('USAGE', `give one document and one question (usage: ${USAGE})`);
     if (values.model !== undefined && !existsSync(values.model)) throw new QuireError('NOT_FOUND', `no model folder at ${values.model}`);
-    const services = createAppServices({ mode: 'cli', root: dataDir(), ...(values.model ? { modelDir: values.model } : {}) });
+    const root = dataDir();
+    if (!values.model) await ensureDefaultModel(root);
+    const services = createAppServices({ mode: 'cli', root, ...(values.model ? { modelDir: values.model } : {}) });
     const status = progressLine(io);
     const stopOnSignal = () => services.chat.stop(conversationId);
     let conversationId = '';

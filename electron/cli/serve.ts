@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
 import { createAppServices } from '../node/app-services.ts';
+import { ensureDefaultModel } from '../node/default-model.ts';
 import { dataDir } from '../node/paths.ts';
 import { startBrowserServer } from '../server/browser-server.ts';
 import { intOption, parseCommandArgs } from './args.ts';
@@ -20,7 +21,9 @@ export const serve: Command = {
     if (!existsSync(new URL('index.html', `file://${RENDERER_DIST}`))) {
       throw new QuireError('NOT_FOUND', 'the UI is not built; run `npm run build:renderer` first');
     }
-    const services = createAppServices({ mode: 'browser', root: dataDir() });
+    const root = dataDir();
+    if (await ensureDefaultModel(root)) io.stderr('quire: installed quire-nano, the bundled demonstration model\n');
+    const services = createAppServices({ mode: 'browser', root });
     const server = await startBrowserServer({ port, staticDir: RENDERER_DIST, router: services.router, bus: services.bus }).catch(
       (error: NodeJS.ErrnoException) => {
         void services.close();

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../common/contract.ts';
 import { createAppServices, type AppServices } from '../node/app-services.ts';
+import { ensureDefaultModel } from '../node/default-model.ts';
 import { useBundledEntryPoints } from '../node/entry-points.ts';
 import { dataDir } from '../node/paths.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
@@ -58,10 +59,12 @@ app.on('web-contents-created', (_event, contents) => {
   });
 });
 
-app.whenReady().then(() => {
+app.whenReady().then(async () => {
   const root = dataDir();
-  // Worker and engine scripts are emitted beside main.cjs by the Vite build (forge.config.ts).
-  useBundledEntryPoints(__dirname);
+  // Worker and engine scripts are emitted beside main.cjs by the Vite build (forge.config.ts); quire-nano
+  // travels as an extra resource.
+  useBundledEntryPoints(__dirname, app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'models', 'nano'));
+  await ensureDefaultModel(root);
   services = createAppServices({ mode: 'desktop', root, engineProcess: utilityEngineProcess, printPdf: printHtmlToPdf });
 
   protocol.handle(APP_SCHEME, async (request) => {

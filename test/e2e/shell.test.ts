@@ -12,7 +12,8 @@ let page: Page;
 let problems: PageProblems;
 
 beforeAll(async () => {
-  server = await startServe();
+  // The machine state this suite is about: no model at all (not even the bundled demo).
+  server = await startServe({ QUIRE_DEFAULT_MODEL: 'none' });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   problems = await watchProblems(page);
