@@ -32,6 +32,7 @@ export function LibraryView() {
           </label>
         ) : null}
       </header>
+      <DemoModelNotice />
       <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, bytes: () => f.arrayBuffer() })))} />
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
@@ -79,6 +80,22 @@ export function LibraryView() {
       ) : null}
       {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
     </section>
+  );
+}
+
+// Said plainly wherever a demo model is the one in use: it is not a general model.
+function DemoModelNotice() {
+  const model = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0]);
+  const setView = useApp((s) => s.setView);
+  if (!model?.demo) return null;
+  return (
+    <div className="demo-note demo-banner" role="note">
+      <span>
+        <strong>{model.name}</strong> is a tiny demonstration model. It finds facts such as “The passkey of Ada is 12345.” in long synthetic
+        documents like those it was trained on, and writes meaningless text about real ones. Install a real model for your documents.
+      </span>
+      <button type="button" className="button small" onClick={() => setView('models')}>Open models</button>
+    </div>
   );
 }
 
