@@ -54,6 +54,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
     return chosen;
   };
+  const installer = new ModelInstaller(root);
+  const modelFit = new ModelFit(documents);
   const libraryEntries = async () => {
     const model = currentModel();
     const entries = [];
@@ -68,8 +70,6 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     }
     return entries;
   };
-  const installer = new ModelInstaller(root);
-  const modelFit = new ModelFit(documents);
   const chat = new ChatService({
     conversations,
     documents,
@@ -135,7 +135,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       return imported;
     },
     'library.delete': ({ id }) => {
-      if (!documents.get(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
       documents.delete(id);
       bus.emit('library.changed', {});
       return { deleted: true };
