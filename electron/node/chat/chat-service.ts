@@ -77,45 +77,45 @@ export class ChatService {
     return { modelId: model.id, documentTokens, context: loaded.report.context, fitsContext, choices };
   }
 
+  // The conversation in the database changes only once the answer exists (complete or stopped): a failure
+  // leaves it as it was, an edited question or regenerated answer replaces the old tail in one transaction.
   async ask(request: { conversationId: string; question?: string; replaceFrom?: string }): Promise<Conversation> {
     if (this.#running) throw new QuireError('BUSY', 'another question is being answered; stop it or wait for it to finish');
     const conversation = this.get(request.conversationId);
-    const { question, truncateAt, appendQuestion } = this.#plan(conversation, request);
+    const { history, question, cutAt } = this.#plan(conversation, request);
     const running = { conversationId: conversation.id, cancelled: false };
     this.#running = running;
     try {
-      if (appendQuestion) this.#deps.conversations.append(conversation.id, { role: 'user', content: question, quotes: [], stats: null }, truncateAt);
-      else if (truncateAt) this.#deps.conversations.append(conversation.id, { role: 'assistant', content: '', quotes: [], stats: null }, truncateAt);
-      const current = this.get(conversation.id);
-      // Regenerate left a placeholder answer to cut at; the history is everything before it.
-      const history = appendQuestion ? current.messages : current.messages.slice(0, -1);
-      const answer = await this.#answer(current, history, running);
-      const placeholder = appendQuestion ? undefined : current.messages.at(-1)!.id;
-      this.#deps.conversations.append(conversation.id, answer, placeholder);
+      const answer = await this.#answer(conversation, history, running);
+      const asked = question === null ? [] : [{ role: 'user' as const, content: question, quotes: [], stats: null }];
+      this.#deps.conversations.replaceTail(conversation.id, cutAt, [...asked, answer]);
       return this.get(conversation.id);
     } finally {
       this.#running = null;
     }
   }
 
+  // What the model sees (`history`, ending with the question), the new question to store (null when an
+  // answer is regenerated for the stored one), and the message from which the stored tail is replaced.
   #plan(conversation: Conversation, request: { question?: string; replaceFrom?: string }) {
+    const turn = (content: string): Turn => ({ role: 'user', content });
+    const past = (messages: StoredMessage[]): Turn[] => messages.map((m) => ({ role: m.role, content: m.content }));
     if (!request.replaceFrom) {
       if (!request.question) throw new QuireError('INVALID_INPUT', 'a question is needed');
-      return { question: request.question, truncateAt: undefined, appendQuestion: true };
+      return { history: [...past(conversation.messages), turn(request.question)], question: request.question, cutAt: null };
     }
     const index = conversation.messages.findIndex((m) => m.id === request.replaceFrom);
     if (index < 0) throw new QuireError('NOT_FOUND', `no message with id ${request.replaceFrom} in this conversation`);
     const message = conversation.messages[index];
     if (message.role === 'user') {
       if (!request.question) throw new QuireError('INVALID_INPUT', 'an edited question is needed');
-      return { question: request.question, truncateAt: message.id, appendQuestion: true };
+      return { history: [...past(conversation.messages.slice(0, index)), turn(request.question)], question: request.question, cutAt: message.id };
     }
-    const asked = conversation.messages[index - 1];
-    if (!asked || asked.role !== 'user') throw new QuireError('INVALID_INPUT', 'that answer has no question to regenerate from');
-    return { question: asked.content, truncateAt: message.id, appendQuestion: false };
+    if (conversation.messages[index - 1]?.role !== 'user') throw new QuireError('INVALID_INPUT', 'that answer has no question to regenerate from');
+    return { history: past(conversation.messages.slice(0, index)), question: null, cutAt: message.id };
   }
 
-  async #answer(conversation: Conversation, history: StoredMessage[], running: { cancelled: boolean }): Promise<Omit<StoredMessage, 'id' | 'createdAt'>> {
+  async #answer(conversation: Conversation, turns: Turn[], running: { cancelled: boolean }): Promise<Omit<StoredMessage, 'id' | 'createdAt'>> {
     const { bus, runtime, root } = this.#deps;
     const started = performance.now();
     const progress = (phase: 'loading' | 'tokenizing' | 'restoring' | 'prefill' | 'generating', p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
@@ -126,7 +126,6 @@ export class ChatService {
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
     const withInstructions = !model.demo;
-    const turns: Turn[] = history.map((m) => ({ role: m.role, content: m.content }));
     const prefix = documentPrefix(loaded.encode, documents, withInstructions);
     const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, withInstructions), true));
     const maxNewTokens = this.#answerBudget();
@@ -175,7 +174,11 @@ export class ChatService {
       // The engine keeps every generated token but the last in its cache.
       loaded.cachedTokens = [...prompt, ...result.tokens.slice(0, -1)];
     } catch (error) {
-      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
+      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) {
+        // Whatever the engine holds now is unknown: the next question checks its documents again.
+        loaded.cachedTokens = [];
+        throw error;
+      }
     }
     const after = await runtime.host.call('state', {});
     const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;

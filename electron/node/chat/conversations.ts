@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, Conversation, ConversationSummary } from '../../common/contract.ts';
+import { QuireError } from '../../common/errors.ts';
 import { migrate, transaction, type Db } from '../db.ts';
 
 const MIGRATIONS = [
@@ -78,24 +79,26 @@ export class ConversationStore {
     return { ...toConversation(row), messages: messages.map(toMessage) };
   }
 
-  // Appends a message; with `truncateAt`, first drops the message with that id and everything after it.
-  append(conversationId: string, message: Omit<ChatMessage, 'id' | 'createdAt'>, truncateAt?: string): ChatMessage {
+  // Drops the message `cutAt` and everything after it (when given), then appends `messages`, atomically.
+  replaceTail(conversationId: string, cutAt: string | null, messages: Omit<ChatMessage, 'id' | 'createdAt'>[]): ChatMessage[] {
     return transaction(this.#db, () => {
-      if (truncateAt) {
-        const cut = this.#db.prepare('SELECT seq FROM messages WHERE id = ? AND conversation_id = ?').get(truncateAt, conversationId) as { seq: number } | undefined;
-        if (cut) this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
+      if (cutAt) {
+        const cut = this.#db.prepare('SELECT seq FROM messages WHERE id = ? AND conversation_id = ?').get(cutAt, conversationId) as { seq: number } | undefined;
+        if (!cut) throw new QuireError('NOT_FOUND', `no message with id ${cutAt} in this conversation`);
+        this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
       }
-      const next = this.#db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?').get(conversationId) as { seq: number };
-      const id = randomUUID();
+      const { seq } = this.#db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?').get(conversationId) as { seq: number };
       const now = Date.now();
-      this.#db
-        .prepare('INSERT INTO messages (id, conversation_id, seq, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(id, conversationId, next.seq, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
-      const title = message.role === 'user' && next.seq === 0 ? message.content.replace(/\s+/g, ' ').trim().slice(0, TITLE_CHARS) : null;
-      this.#db
-        .prepare('UPDATE conversations SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?')
-        .run(now, title, conversationId);
-      return { ...message, id, createdAt: new Date(now).toISOString() };
+      const insert = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const stored = messages.map((message, i) => {
+        const id = randomUUID();
+        insert.run(id, conversationId, seq + i, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
+        return { ...message, id, createdAt: new Date(now).toISOString() };
+      });
+      const first = messages[0];
+      const title = first?.role === 'user' && seq === 0 ? first.content.replace(/\s+/g, ' ').trim().slice(0, TITLE_CHARS) : null;
+      this.#db.prepare('UPDATE conversations SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?').run(now, title, conversationId);
+      return stored;
     });
   }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createAppServices } from '../../../electron/node/app-services.ts';
 import { REPO } from '../../e2e/serve-process.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 
@@ -16,6 +17,10 @@ const ask = (args: string[]) =>
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'quire-ask-'));
   model = await installTinyModel(dataDir);
+  // Short answers keep the two processes quick (the tiny model never ends a turn on its own).
+  const services = createAppServices({ mode: 'cli', root: dataDir });
+  await services.router('settings.update', { answerTokens: 32 });
+  await services.close();
   document = join(dataDir, 'minutes.txt');
   writeFileSync(document, Array.from({ length: 200 }, (_, i) => `Item ${i + 1}: the committee noted the report and moved on.`).join('\n'));
 }, 120_000);
