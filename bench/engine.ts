@@ -12,6 +12,7 @@ import { convertCheckpoint } from '../models/convert.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 import { EngineSession } from '../electron/node/engine/engine-session.ts';
 import { loadNativeAddon } from '../electron/node/engine/native-addon.ts';
+import { copyBandwidth, eightBEstimate, logLogSvg, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,16 +37,6 @@ if (!existsSync(join(model, 'quire.json'))) {
 const native = loadNativeAddon();
 const doc = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919 + 1) % SHAPE.vocabSize);
 const question = Array.from({ length: QUESTION }, (_, i) => (i * 31 + 5) % SHAPE.vocabSize);
-const seconds = (start: number) => (performance.now() - start) / 1000;
-
-// Decode reads every weight and the whole valid KV once per token: its floor is memory bandwidth.
-function copyBandwidth(): number {
-  const a = Buffer.alloc(256 * 1024 * 1024, 1);
-  const b = Buffer.alloc(a.length);
-  const start = performance.now();
-  for (let i = 0; i < 4; i++) a.copy(b);
-  return (2 * 4 * a.length) / seconds(start);
-}
 
 interface Row {
   context: number;
@@ -65,9 +56,7 @@ const { dims } = probe.model;
 const kvPerToken = probe.report.kvBytesPerToken;
 const weightBytes = dims.weightBytes;
 await probe.release();
-// DESIGN §3 prefill arithmetic, for this shape: 2·params FLOPs per token, plus causal attention QKᵀ and PV.
 const params = weightBytes / 4;
-const prefillFlops = (n: number) => 2 * params * n + 2 * dims.layers * dims.heads * dims.headDim * n * n;
 const bandwidth = copyBandwidth();
 
 const rows: Row[] = [];
@@ -123,7 +112,7 @@ for (const n of contexts) {
     ttftSnapshot,
     ttftNone,
     snapshotMB: statSync(snapshot).size / 1e6,
-    prefillGflops: prefillFlops(n) / prefillSeconds / 1e9,
+    prefillGflops: prefillFlops(dims, params, n) / prefillSeconds / 1e9,
     decodeGBs: ((weightBytes + n * kvPerToken) * decodeTps) / 1e9,
   });
   process.stderr.write(`context ${n} done\n`);
@@ -142,53 +131,19 @@ const table = rows.map((r) => [
   r.prefillGflops.toFixed(1),
   r.decodeGBs.toFixed(2),
 ]);
-const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(' | ')} |`;
 const path = native.ok ? `native (onnxruntime ${native.ortVersion})` : `onnxruntime-node (${native.reason})`;
 console.log(`engine bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, path ${path}, cpu provider`);
 console.log(`model: ${dims.layers} layers, hidden ${dims.hiddenSize}, ${dims.heads}/${dims.kvHeads} heads × ${dims.headDim}, vocab ${dims.vocabSize}, ${(weightBytes / 1e6).toFixed(1)} MB fp32 weights; KV ${kvPerToken} B/token fp32`);
 console.log(`roofline: memcpy bandwidth ${(bandwidth / 1e9).toFixed(1)} GB/s ⇒ decode floor (weights + KV at the largest context) ${(bandwidth / (weightBytes + contexts.at(-1)! * kvPerToken)).toFixed(0)} tok/s`);
-console.log(line(header));
-console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-for (const row of table) console.log(line(row));
-const best = Math.max(...rows.map((r) => r.prefillGflops));
-const eightB = (n: number) => 1.4e10 * n + 2.6e5 * n * n;
-console.log(
-  `Llama-3.1-8B at this CPU's best ${best.toFixed(1)} GFLOP/s (DESIGN §3: 1.4e10·N + 2.6e5·N² FLOPs): ` +
-    [16384, 131072, 1048576].map((n) => `${n / 1024}K prefill ≈ ${(eightB(n) / best / 1e9 / 3600).toFixed(1)} h`).join(', ') +
-    `; decode ≥ (16 GB + 128 KiB·N) / ${(bandwidth / 1e9).toFixed(0)} GB/s per token.`,
-);
-console.log('node-llama-cpp: not installed here (no GGUF comparison run).');
+printTable(header, table);
+console.log(eightBEstimate(Math.max(...rows.map((r) => r.prefillGflops)), bandwidth));
+console.log('node-llama-cpp on the same weights as GGUF: bench/llamacpp.ts.');
 
-// One SVG: tokens/s against context on log axes.
-const W = 640;
-const H = 360;
-const pad = 50;
-const series: [string, string, (r: Row) => number][] = [
-  ['prefill tok/s', '#1f77b4', (r) => r.prefillTps],
-  ['decode tok/s', '#d62728', (r) => r.decodeTps],
-  ['fallback decode tok/s', '#ff7f0e', (r) => r.fallbackDecodeTps],
-];
-const ys = rows.flatMap((r) => series.map(([, , f]) => f(r))).filter((v) => Number.isFinite(v) && v > 0);
-const [yMin, yMax] = [Math.log10(Math.min(...ys)) - 0.1, Math.log10(Math.max(...ys)) + 0.1];
-const [xMin, xMax] = [Math.log2(contexts[0]), Math.log2(contexts.at(-1)!) + 1e-9];
-const px = (n: number) => pad + ((Math.log2(n) - xMin) / Math.max(xMax - xMin, 1)) * (W - 2 * pad);
-const py = (v: number) => H - pad - ((Math.log10(v) - yMin) / (yMax - yMin)) * (H - 2 * pad);
-const lines = series.map(([name, color, f], i) => {
-  const points = rows.filter((r) => Number.isFinite(f(r))).map((r) => `${px(r.context).toFixed(1)},${py(f(r)).toFixed(1)}`);
-  return `<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.join(' ')}"/><text x="${W - 200}" y="${20 + 16 * i}" fill="${color}" font-size="12">${name}</text>`;
-});
-const ticks = rows.map((r) => `<text x="${px(r.context)}" y="${H - pad + 16}" font-size="11" text-anchor="middle">${r.context}</text>`);
-const yTicks = Array.from({ length: Math.floor(yMax) - Math.ceil(yMin) + 1 }, (_, i) => Math.ceil(yMin) + i).map(
-  (e) => `<text x="${pad - 6}" y="${py(10 ** e) + 4}" font-size="11" text-anchor="end">1e${e}</text>`,
-);
-const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="white"/>
-<line x1="${pad}" y1="${H - pad}" x2="${W - pad}" y2="${H - pad}" stroke="black"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${H - pad}" stroke="black"/>
-<text x="${W / 2}" y="${H - 10}" font-size="12" text-anchor="middle">context (tokens)</text>
-${ticks.join('\n')}
-${yTicks.join('\n')}
-${lines.join('\n')}
-</svg>\n`;
+const svg = logLogSvg(contexts, [
+  { name: 'prefill tok/s', color: '#1f77b4', values: rows.map((r) => r.prefillTps) },
+  { name: 'decode tok/s', color: '#d62728', values: rows.map((r) => r.decodeTps) },
+  { name: 'fallback decode tok/s', color: '#ff7f0e', values: rows.map((r) => r.fallbackDecodeTps) },
+], 'context (tokens)');
 mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
 writeFileSync(join(import.meta.dirname, 'out', 'engine.svg'), svg);
 console.log('plot: bench/out/engine.svg');

@@ -240,7 +240,8 @@ export class Tokenizer {
   }
 }
 
-function splitPatternOf(preTokenizer: unknown): string {
+// The Split regex of a Llama-3-style pre-tokenizer (Split, then ByteLevel); refuses any other shape.
+export function splitPatternOf(preTokenizer: unknown): string {
   const steps = (preTokenizer as { type?: string; pretokenizers?: unknown[] } | null)?.pretokenizers;
   const [split, byteLevel] = (Array.isArray(steps) ? steps : []) as Record<string, unknown>[];
   const pattern = (split?.pattern as { Regex?: unknown } | undefined)?.Regex;

@@ -1,0 +1,75 @@
+// node-llama-cpp for the llama.cpp comparison bench and the GGUF cross-check, kept out of the project's
+// dependencies (about 725 MB with its prebuilt CPU, CUDA and Vulkan binaries): installed on demand into
+// bench/.peers (git-ignored) and imported from there. Only the few calls Quire uses are typed here.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { QuireError } from '../electron/common/errors.ts';
+
+export const NODE_LLAMA_CPP_VERSION = '3.22.1';
+export const PEERS_DIR = join(import.meta.dirname, '.peers');
+const PACKAGE_DIR = join(PEERS_DIR, 'node_modules', 'node-llama-cpp');
+
+export interface LlamaSequence {
+  readonly nextTokenIndex: number;
+  evaluateWithoutGeneratingNewTokens(tokens: number[]): Promise<void>;
+  evaluate(tokens: number[], options: { temperature: number }): AsyncGenerator<number, void, void>;
+  controlledEvaluate(
+    items: (number | [number, { generateNext: { logits: true } }])[],
+  ): Promise<({ next: { logits?: Map<number, number> } } | undefined)[]>;
+  eraseContextTokenRanges(ranges: { start: number; end: number }[]): Promise<void>;
+  clearHistory(): Promise<void>;
+}
+
+export interface LlamaContext {
+  readonly contextSize: number;
+  readonly flashAttention: boolean;
+  getSequence(): LlamaSequence;
+  dispose(): Promise<void>;
+}
+
+export type KvType = 'F32' | 'F16';
+
+export interface LlamaModel {
+  createContext(options: {
+    contextSize: number;
+    batchSize?: number;
+    threads?: number;
+    flashAttention?: boolean;
+    experimentalKvCacheKeyType?: KvType;
+    experimentalKvCacheValueType?: KvType;
+  }): Promise<LlamaContext>;
+  dispose(): Promise<void>;
+}
+
+export interface Llama {
+  readonly buildType: string;
+  readonly gpu: string | false;
+  loadModel(options: { modelPath: string; gpuLayers: number }): Promise<LlamaModel>;
+  dispose(): Promise<void>;
+}
+
+interface NodeLlamaCpp {
+  getLlama(options: { gpu: false; build: 'never'; logLevel: 'error' | 'warn' }): Promise<Llama>;
+}
+
+export function nodeLlamaCppInstalled(): boolean {
+  const manifest = join(PACKAGE_DIR, 'package.json');
+  return existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version === NODE_LLAMA_CPP_VERSION;
+}
+
+// Installs the pinned version into bench/.peers when it is missing (npm, from the registry).
+export function installNodeLlamaCpp(): void {
+  if (nodeLlamaCppInstalled()) return;
+  process.stderr.write(`installing node-llama-cpp@${NODE_LLAMA_CPP_VERSION} into ${PEERS_DIR}\n`);
+  execFileSync('npm', ['install', '--prefix', PEERS_DIR, '--no-audit', '--no-fund', `node-llama-cpp@${NODE_LLAMA_CPP_VERSION}`], { stdio: 'inherit' });
+}
+
+// llama.cpp on the CPU, with the prebuilt binaries only (never a source build).
+export async function loadLlamaCpp(): Promise<Llama> {
+  if (!nodeLlamaCppInstalled()) throw new QuireError('NOT_FOUND', `node-llama-cpp@${NODE_LLAMA_CPP_VERSION} is not installed in ${PEERS_DIR}`);
+  const entry = pathToFileURL(join(PACKAGE_DIR, 'dist', 'index.js')).href;
+  const { getLlama } = (await import(entry)) as NodeLlamaCpp;
+  return getLlama({ gpu: false, build: 'never', logLevel: 'error' });
+}
