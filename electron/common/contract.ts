@@ -203,6 +203,8 @@ export const calls = {
     DocumentSummary,
   ),
   'library.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
+  // The imported file itself, for the viewer's page images (PDFs only are kept).
+  'library.original': call(z.object({ id }).strict(), z.object({ bytes: z.instanceof(Uint8Array) })),
   'library.get': call(z.object({ id }).strict(), z.intersection(DocumentModelSchema, z.object({ id: z.string() }))),
   'export.conversation': call(
     z.object({ conversationId: id, format: ExportFormat, messageId: id.optional() }).strict(),

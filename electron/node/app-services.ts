@@ -15,6 +15,7 @@ import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
 import { ModelInstaller } from './model-installer.ts';
+import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SettingsStore } from './settings.ts';
@@ -41,6 +42,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   const db = openDatabase(databasePath(root));
   const settings = new SettingsStore(db);
   const documents = new DocumentStore(db, root);
+  const originals = new Originals(root);
   const bus = new EventBus();
   const conversations = new ConversationStore(db);
   const runtime = new ModelRuntime(engineProcess);
@@ -131,14 +133,20 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'library.list': () => libraryEntries(),
     'library.import': async ({ name, bytes }) => {
       const imported = await documents.importBytes(name, bytes, { onProgress: (p) => bus.emit('library.progress', { name, ...p }) });
+      originals.keep(imported.id, imported.format, bytes);
       bus.emit('library.changed', {});
       return imported;
     },
     'library.delete': ({ id }) => {
       if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
       documents.delete(id);
+      originals.remove(id);
       bus.emit('library.changed', {});
       return { deleted: true };
+    },
+    'library.original': ({ id }) => {
+      if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { bytes: originals.read(id) };
     },
     'library.get': ({ id }) => {
       const doc = documents.get(id);

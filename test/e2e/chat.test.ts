@@ -162,6 +162,18 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
     await viewer.getByRole('button', { name: 'Next ›' }).click();
     expect(await viewer.getByTestId('viewer-text').innerText()).toMatch(/Page 2[\s\S]*keeper retired in October/i);
     await shot('analyst-viewer');
+    // The same page as printed, drawn by pdf.js from the kept original.
+    await viewer.getByRole('radio', { name: 'Page' }).click();
+    await viewer.locator('canvas.pdf-page[aria-label="Page 2 as printed"]').waitFor();
+    await page.waitForFunction(() => {
+      const c = document.querySelector('canvas.pdf-page') as HTMLCanvasElement | null;
+      if (!c || c.width === 0) return false;
+      const pixels = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let ink = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i + 3] > 0 && pixels[i] < 128) ink++;
+      return ink > 500;
+    });
+    await shot('analyst-viewer-page');
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
   });

@@ -66,6 +66,9 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.documents = state.documents.filter((d) => d.id !== id);
       return { deleted: true };
     },
+    'library.original': () => {
+      throw new Error('the fake backend keeps no originals');
+    },
     'library.get': ({ id }: { id: string }) => {
       const doc = state.documents.find((d) => d.id === id)!;
       const text = `Text of ${doc.title}.`;

@@ -16,6 +16,7 @@ export function LibraryView() {
   const importFiles = useApp((s) => s.importFiles);
   const deleteDocument = useApp((s) => s.deleteDocument);
   const newConversation = useApp((s) => s.newConversation);
+  const openViewer = useApp((s) => s.openViewer);
   const hasModel = useApp((s) => s.installed.length > 0);
   const shown = visibleDocuments(documents, filter);
   return (
@@ -58,7 +59,10 @@ export function LibraryView() {
           <tbody>
             {shown.map((doc) => (
               <tr key={doc.id}>
-                <td className="doc-title"><Icon name="doc" size={16} /> {doc.title}</td>
+                <td className="doc-title">
+                  <Icon name="doc" size={16} />
+                  <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
+                </td>
                 <td><span className="badge">{doc.format.toUpperCase()}</span></td>
                 <td className="num">{doc.pages || '—'}</td>
                 <td className="num">{doc.chars.toLocaleString()}</td>

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../store/context.tsx';
+import { PdfPage } from './PdfPage.tsx';
 import { documentSections, sectionIndexAt } from './sections.ts';
 
 const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', part: 'Part' } as const;
@@ -9,11 +10,15 @@ export function DocumentViewer() {
   const close = useApp((s) => s.closeViewer);
   const sections = useMemo(() => (viewer ? documentSections(viewer.document) : []), [viewer?.document]);
   const [index, setIndex] = useState(0);
+  const [asPrinted, setAsPrinted] = useState(false);
+  const loadOriginal = useApp((s) => s.loadOriginal);
   const mark = useRef<HTMLElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
+  // A new document or a new quote moves to its section; fetching the original (page view) must not.
+  const highlight = viewer?.highlight ?? null;
   useEffect(() => {
-    if (viewer) setIndex(viewer.highlight ? sectionIndexAt(sections, viewer.highlight.start) : 0);
-  }, [viewer, sections]);
+    setIndex(highlight ? sectionIndexAt(sections, highlight.start) : 0);
+  }, [highlight, sections]);
   useEffect(() => {
     mark.current?.scrollIntoView?.({ block: 'center' });
   }, [index, viewer]);
@@ -29,7 +34,7 @@ export function DocumentViewer() {
     return () => window.removeEventListener('keydown', onKey);
   }, [viewer, sections.length, close]);
   if (!viewer) return null;
-  const { document: doc, highlight } = viewer;
+  const doc = viewer.document;
   const section = sections[index];
   const text = doc.text.slice(section.start, section.end);
   const hl = highlight && highlight.start < section.end && highlight.end > section.start
@@ -57,19 +62,31 @@ export function DocumentViewer() {
           </label>
           <span className="subtle">{index + 1} / {sections.length}</span>
           <button type="button" className="button small" disabled={index === sections.length - 1} onClick={() => setIndex(index + 1)}>Next ›</button>
+          {doc.format === 'pdf' && section.kind === 'page' ? (
+            <div className="segmented view-mode" role="radiogroup" aria-label="Show">
+              <button type="button" role="radio" aria-checked={!asPrinted} className={asPrinted ? '' : 'on'} onClick={() => setAsPrinted(false)}>Text</button>
+              <button type="button" role="radio" aria-checked={asPrinted} className={asPrinted ? 'on' : ''} onClick={() => (setAsPrinted(true), void loadOriginal())}>Page</button>
+            </div>
+          ) : null}
         </nav>
-        <article className="viewer-text" data-testid="viewer-text">
-          <div className="viewer-label">{KIND_LABEL[section.kind]} {section.label}</div>
-          {hl ? (
-            <>
-              {text.slice(0, hl.start)}
-              <mark ref={mark}>{text.slice(hl.start, hl.end)}</mark>
-              {text.slice(hl.end)}
-            </>
-          ) : (
-            text
-          )}
-        </article>
+        {asPrinted && section.kind === 'page' ? (
+          <div className="viewer-page">
+            {viewer.original ? <PdfPage bytes={viewer.original} pageNumber={index + 1} /> : <p className="subtle">Loading the page…</p>}
+          </div>
+        ) : (
+          <article className="viewer-text" data-testid="viewer-text">
+            <div className="viewer-label">{KIND_LABEL[section.kind]} {section.label}</div>
+            {hl ? (
+              <>
+                {text.slice(0, hl.start)}
+                <mark ref={mark}>{text.slice(hl.start, hl.end)}</mark>
+                {text.slice(hl.end)}
+              </>
+            ) : (
+              text
+            )}
+          </article>
+        )}
       </div>
     </div>
   );
