@@ -4,7 +4,7 @@
 // onnxruntime-node fallback's decode for comparison, and achieved FLOP/s and bytes/s against the roofline
 // arithmetic of DESIGN §3. Prints a table and writes bench/out/engine.svg.
 //   node bench/engine.ts [--contexts 1024,2048,4096,8192,16384] [--decode 32] [--dir /tmp/quire-bench-engine]
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { convertCheckpoint } from '../models/convert.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 import { EngineSession } from '../electron/node/engine/engine-session.ts';
 import { loadNativeAddon } from '../electron/node/engine/native-addon.ts';
+import { measureFollowUp } from './quire-follow-up.ts';
 import { copyBandwidth, eightBEstimate, logLogSvg, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
@@ -63,33 +64,9 @@ const rows: Row[] = [];
 for (const n of contexts) {
   const capacity = n + QUESTION + decodeSteps + 1;
   const snapshot = join(values.dir, 'snapshots', `doc-${n}.qkv`);
-  rmSync(snapshot, { force: true });
 
-  // A follow-up with neither cache nor snapshot: the whole document and the question.
-  const a = await EngineSession.load(model, { context: capacity });
-  let start = performance.now();
-  await a.prefill(doc(n), { chunk });
-  const prefillSeconds = seconds(start);
-  await a.saveSnapshot(snapshot);
-  await a.prefill(question, { chunk });
-  const ttftNone = seconds(start);
-  start = performance.now();
-  await a.generate({ maxNewTokens: decodeSteps + 1, sampling: { greedy: true } });
-  const decodeTps = decodeSteps / seconds(start);
-  // From the live cache: rewind to the document, prefill the question.
-  a.rewind(n);
-  start = performance.now();
-  await a.sync([...doc(n), ...question], { chunk });
-  const ttftCache = seconds(start);
-  await a.release();
-
-  // From the snapshot, as after a restart: a fresh session restores instead of prefilling.
-  const b = await EngineSession.load(model, { context: capacity });
-  start = performance.now();
-  await b.loadDocument(doc(n), snapshot, { chunk });
-  await b.prefill(question, { chunk });
-  const ttftSnapshot = seconds(start);
-  await b.release();
+  const { prefillSeconds, ttftNone, ttftCache, ttftSnapshot, decodeTps } = await measureFollowUp(model, { document: doc(n), question, decodeSteps, chunk, snapshot });
+  let start: number;
 
   let fallbackDecodeTps = Number.NaN;
   if (native.ok) {

@@ -5,7 +5,7 @@
 // bytes per token, and achieved FLOP/s against the roofline arithmetic of DESIGN §3. Installs node-llama-cpp
 // into bench/.peers when missing. Prints a table and writes bench/out/llamacpp.svg.
 //   node bench/llamacpp.ts [--contexts 1024,4096,16384] [--decode 32] [--threads N] [--llama-kv F32|F16] [--dir /tmp/quire-bench-llamacpp]
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { convertCheckpoint } from '../models/convert.ts';
 import { exportGguf } from '../models/gguf.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 import { installNodeLlamaCpp, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
+import { measureFollowUp } from './quire-follow-up.ts';
 import { copyBandwidth, eightBEstimate, logLogSvg, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
@@ -71,31 +72,9 @@ interface Side {
 }
 
 async function runQuire(n: number): Promise<Side> {
-  const capacity = n + QUESTION + decodeSteps + 1;
   const snapshot = join(values.dir, 'snapshots', `doc-${n}.qkv`);
-  rmSync(snapshot, { force: true });
-  const a = await EngineSession.load(model, { context: capacity, intraOpThreads: threads });
-  let start = performance.now();
-  await a.prefill(doc(n), { chunk });
-  const prefillSeconds = seconds(start);
-  await a.saveSnapshot(snapshot);
-  await a.prefill(question, { chunk });
-  start = performance.now();
-  await a.generate({ maxNewTokens: decodeSteps + 1, sampling: { greedy: true } });
-  const decodeTps = decodeSteps / seconds(start);
-  a.rewind(n);
-  start = performance.now();
-  await a.sync([...doc(n), ...question], { chunk });
-  const ttftLive = seconds(start);
-  await a.release();
-  // A fresh session, as after a restart: the document comes back from its snapshot.
-  const b = await EngineSession.load(model, { context: capacity, intraOpThreads: threads });
-  start = performance.now();
-  await b.loadDocument(doc(n), snapshot, { chunk });
-  await b.prefill(question, { chunk });
-  const ttftFollowUp = seconds(start);
-  await b.release();
-  return { prefillTps: n / prefillSeconds, decodeTps, ttftFollowUp, ttftLive };
+  const t = await measureFollowUp(model, { document: doc(n), question, decodeSteps, chunk, snapshot, threads });
+  return { prefillTps: n / t.prefillSeconds, decodeTps: t.decodeTps, ttftFollowUp: t.ttftSnapshot, ttftLive: t.ttftCache };
 }
 
 const llama = await loadLlamaCpp();

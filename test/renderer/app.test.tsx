@@ -1,17 +1,10 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { CatalogEntry, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
-import { App } from '../../renderer/src/App.tsx';
-import { createClient } from '../../renderer/src/api/client.ts';
-import { createAppStore } from '../../renderer/src/store/app-store.ts';
-import { StoreProvider } from '../../renderer/src/store/context.tsx';
 import { fakeBackend } from './fake-backend.ts';
+import { mountApp } from './mount.tsx';
 
-beforeAll(() => {
-  window.matchMedia ??= ((query: string) => ({ matches: false, media: query, addEventListener() {}, removeEventListener() {} })) as never;
-});
-afterEach(cleanup);
 
 const catalogEntry: CatalogEntry = {
   id: 'ultralong-1m',
@@ -27,20 +20,11 @@ const catalogEntry: CatalogEntry = {
 const model: InstalledModel = { id: 'tiny', name: 'Tiny demo', dir: '/m/tiny', precision: 'fp32', contextTokens: 4096, kvBytesPerToken: 2048, bytes: 1_000_000, demo: true };
 const doc = (id: string, title: string): DocumentSummary => ({ id, title, format: 'pdf', chars: 1200, tokens: 300, pages: 3, importedAt: new Date(0).toISOString(), warnings: [] });
 
-async function mount(backend: ReturnType<typeof fakeBackend>) {
-  const store = createAppStore(createClient(backend.transport));
-  render(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-  );
-  await act(() => store.getState().init());
-  return store;
-}
+
 
 describe('app shell', () => {
   it('opens the model catalog when no model is installed', async () => {
-    await mount(fakeBackend({ catalog: [catalogEntry] }));
+    await mountApp(fakeBackend({ catalog: [catalogEntry] }));
     expect(screen.getByRole('heading', { level: 1, name: 'Models' })).toBeTruthy();
     expect(screen.getByTestId('no-models')).toBeTruthy();
     const card = within(screen.getByRole('list', { name: 'Model catalog' })).getByText('UltraLong 8B 1M').closest('li')!;
@@ -50,7 +34,7 @@ describe('app shell', () => {
 
   it('opens the library when a model is installed, and marks demo models', async () => {
     const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick'), doc('b', 'Deposition of J. Smith')] });
-    await mount(backend);
+    await mountApp(backend);
     expect(screen.getByRole('heading', { level: 1, name: 'Library' })).toBeTruthy();
     expect(screen.getAllByRole('row')).toHaveLength(3);
     fireEvent.change(screen.getByLabelText('Filter documents by title'), { target: { value: 'moby' } });
@@ -61,7 +45,7 @@ describe('app shell', () => {
 
   it('imports dropped files through the client and deletes documents', async () => {
     const backend = fakeBackend({ installed: [model] });
-    await mount(backend);
+    await mountApp(backend);
     const file = new File([new TextEncoder().encode('Call me Ishmael.')], 'moby.txt', { type: 'text/plain' });
     await act(async () => {
       fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [file] } });
@@ -77,7 +61,7 @@ describe('app shell', () => {
 
   it('persists settings through the client and applies the theme', async () => {
     const backend = fakeBackend({ installed: [model] });
-    await mount(backend);
+    await mountApp(backend);
     fireEvent.keyDown(window, { key: '4', ctrlKey: true });
     expect(screen.getByRole('heading', { level: 1, name: 'Settings' })).toBeTruthy();
     await act(async () => fireEvent.click(screen.getByRole('radio', { name: 'Dark' })));
@@ -90,7 +74,7 @@ describe('app shell', () => {
   });
 
   it('explains why the chat cannot start yet', async () => {
-    await mount(fakeBackend({ catalog: [catalogEntry] }));
+    await mountApp(fakeBackend({ catalog: [catalogEntry] }));
     fireEvent.keyDown(window, { key: '2', ctrlKey: true });
     const question = screen.getByLabelText('Question') as HTMLTextAreaElement;
     expect(question.disabled).toBe(true);

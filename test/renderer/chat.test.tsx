@@ -1,36 +1,20 @@
 // @vitest-environment jsdom
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
-import { App } from '../../renderer/src/App.tsx';
-import { createClient } from '../../renderer/src/api/client.ts';
-import { createAppStore } from '../../renderer/src/store/app-store.ts';
-import { StoreProvider } from '../../renderer/src/store/context.tsx';
 import { fakeBackend } from './fake-backend.ts';
+import { mountApp } from './mount.tsx';
 
-beforeAll(() => {
-  window.matchMedia ??= ((query: string) => ({ matches: false, media: query, addEventListener() {}, removeEventListener() {} })) as never;
-});
-afterEach(cleanup);
 
 const model: InstalledModel = { id: 'm', name: 'Model', dir: '/m', precision: 'fp16', contextTokens: 131072, kvBytesPerToken: 131072, bytes: 1, demo: false };
 const report: DocumentSummary = { id: 'doc-1', title: 'Annual report', format: 'pdf', chars: 5000, tokens: 1200, pages: 12, importedAt: new Date(0).toISOString(), warnings: [] };
 
-async function mount(backend: ReturnType<typeof fakeBackend>) {
-  const store = createAppStore(createClient(backend.transport));
-  render(
-    <StoreProvider store={store}>
-      <App />
-    </StoreProvider>,
-  );
-  await act(() => store.getState().init());
-  return store;
-}
+
 
 describe('chat', () => {
   it('starts a conversation from the library, shows the fit, streams the answer and lists the conversation', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
-    await mount(backend);
+    await mountApp(backend);
     fireEvent.click(screen.getByRole('button', { name: 'Ask' }));
     await screen.findByTestId('fit');
     expect(screen.getByTestId('fit').textContent).toMatch(/300 tokens — fits the 4K context/);
@@ -63,7 +47,7 @@ describe('chat', () => {
       updatedAt: new Date(0).toISOString(),
       messages: [{ id: 'q1', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: new Date(0).toISOString() }, answer],
     });
-    const store = await mount(backend);
+    const store = await mountApp(backend);
     await act(() => store.getState().openConversation('c1'));
     expect(screen.getByText(/documents restored from their saved cache/)).toBeTruthy();
     expect(screen.getByText('1 of 2 quotes verified')).toBeTruthy();
@@ -77,7 +61,7 @@ describe('chat', () => {
 
   it('regenerates an answer and edits a question through the client', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
-    const store = await mount(backend);
+    const store = await mountApp(backend);
     act(() => store.getState().newConversation(['doc-1']));
     await act(() => store.getState().ask('First question?'));
     const firstAnswer = store.getState().conversation!.messages[1];
