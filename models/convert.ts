@@ -1,16 +1,20 @@
-import { copyFileSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
-import { readJsonFile, parseLlamaConfig } from './hf-config.ts';
-import { buildLlamaGraph, ioDtype, kvBytesPerToken, OPSETS, type KvDtype, type Precision } from './llama-graph.ts';
+import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts';
+import { calibrateKvScales, calibrationIds, KV_SCALE_HEADROOM, KV_SCALE_METHOD, type KvCalibration } from './kv-calibration.ts';
+import { buildLlamaGraph, ioDtype, isQuantizedKv, kvBytesPerToken, OPSETS, type GraphOptions, type KvDtype, type Precision } from './llama-graph.ts';
 import { DEMO_CONFIG_KEY, DEMO_LABEL, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ModelManifest } from './manifest.ts';
 import { ExternalData } from './onnx-writer.ts';
 import { ropeFrequencies, ropeHash } from './rope.ts';
 import { Checkpoint } from './safetensors.ts';
+import { loadTokenizer } from './tokenizer/tokenizer.ts';
 
 export const MODEL_FILE = 'model.onnx';
 export const DATA_FILE = 'model.onnx.data';
 // Everything a tokenizer and chat template may live in, across transformers versions.
+// Scratch folder inside the output for the float-cache model that calibrates an int8/int4 cache.
+const CALIBRATION_DIR = '.kv-calibration';
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'chat_template.jinja', 'chat_template.json'];
 
 export interface ConvertProgress {
@@ -38,30 +42,23 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   if (context < 1 || context > cfg.maxPositionEmbeddings) {
     throw new QuireError('INVALID_INPUT', `--context ${context} must be between 1 and the model's max_position_embeddings ${cfg.maxPositionEmbeddings}`);
   }
-  const checkpoint = new Checkpoint(hfDir);
   mkdirSync(outDir, { recursive: true });
-  const data = new ExternalData(join(outDir, DATA_FILE), DATA_FILE);
-  const used = new Set<string>();
-  let doneBytes = 0;
-  const totalBytes = [...checkpoint.tensors.values()]
-    .filter((t) => t.name.startsWith('model.') || t.name === 'lm_head.weight')
-    .reduce((sum, t) => sum + t.byteLength, 0);
-  let graph;
-  try {
-    graph = buildLlamaGraph(cfg, { precision, kv }, { shape: (n) => checkpoint.info(n).shape, rows: (n) => checkpoint.rows(n) }, data, (name) => {
-      if (used.has(name)) return;
-      used.add(name);
-      doneBytes += checkpoint.info(name).byteLength;
-      options.onProgress?.({ tensor: name, doneBytes, totalBytes });
-    });
-  } finally {
-    data.close();
-    checkpoint.close();
+  let calibration: KvCalibration | undefined;
+  if (isQuantizedKv(kv)) {
+    if (!existsSync(join(hfDir, 'tokenizer.json'))) throw new QuireError('INVALID_INPUT', `--kv ${kv} calibrates its scales on text: ${hfDir} has no tokenizer.json`);
+    const ids = calibrationIds(await loadTokenizer(hfDir), context);
+    const scratch = join(outDir, CALIBRATION_DIR);
+    try {
+      // fp16 weights calibrate through a float32 graph: the calibration reads present K/V as float32.
+      const calibrationPrecision = precision === 'fp16' ? 'fp32' : precision;
+      writeModel(hfDir, cfg, scratch, { precision: calibrationPrecision, kv: ioDtype(calibrationPrecision) }, false);
+      calibration = await calibrateKvScales(join(scratch, MODEL_FILE), cfg, ids, kv);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
-  const sourceChecksum = checkpoint.sourceChecksum();
   const demo = typeof raw[DEMO_CONFIG_KEY] === 'string';
-  const model = graph.encode(OPSETS, { producer: 'quire', doc: demo ? DEMO_LABEL : `converted from ${hfDir}` });
-  writeFileSync(join(outDir, MODEL_FILE), model);
+  const { checkpoint, used, modelBytes } = writeModel(hfDir, cfg, outDir, { precision, kv, kvScales: calibration?.scales }, demo, options.onProgress);
 
   const tokenizer = TOKENIZER_FILES.filter((f) => existsSync(join(hfDir, f)));
   for (const f of tokenizer) copyFileSync(join(hfDir, f), join(outDir, f));
@@ -77,13 +74,41 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     ioDtype: ioDtype(precision),
     kvDtype: kv,
     kvBytesPerToken: kvBytesPerToken(cfg, kv),
+    ...(calibration ? { kvScales: { method: KV_SCALE_METHOD, headroom: KV_SCALE_HEADROOM, calibrationTokens: calibration.tokens } } : {}),
     contextTokens: context,
     rope: { ...cfg.rope, attention_factor: ropeFrequencies(cfg.rope).attentionFactor, hash: ropeHash(cfg.rope) },
     files: { model: MODEL_FILE, data: DATA_FILE, tokenizer },
     parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
-    bytes: { model: model.byteLength, data: statSync(join(outDir, DATA_FILE)).size },
-    source: { checksum: sourceChecksum, dtype: firstTensor.dtype },
+    bytes: { model: modelBytes, data: statSync(join(outDir, DATA_FILE)).size },
+    source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype },
   };
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+// Streams the checkpoint into `outDir`'s model.onnx and model.onnx.data.
+function writeModel(hfDir: string, cfg: LlamaConfig, outDir: string, graphOptions: GraphOptions, demo: boolean, onProgress?: (p: ConvertProgress) => void) {
+  const checkpoint = new Checkpoint(hfDir);
+  mkdirSync(outDir, { recursive: true });
+  const data = new ExternalData(join(outDir, DATA_FILE), DATA_FILE);
+  const used = new Set<string>();
+  let doneBytes = 0;
+  const totalBytes = [...checkpoint.tensors.values()]
+    .filter((t) => t.name.startsWith('model.') || t.name === 'lm_head.weight')
+    .reduce((sum, t) => sum + t.byteLength, 0);
+  let graph;
+  try {
+    graph = buildLlamaGraph(cfg, graphOptions, { shape: (n) => checkpoint.info(n).shape, rows: (n) => checkpoint.rows(n) }, data, (name) => {
+      if (used.has(name)) return;
+      used.add(name);
+      doneBytes += checkpoint.info(name).byteLength;
+      onProgress?.({ tensor: name, doneBytes, totalBytes });
+    });
+  } finally {
+    data.close();
+    checkpoint.close();
+  }
+  const model = graph.encode(OPSETS, { producer: 'quire', doc: demo ? DEMO_LABEL : `converted from ${hfDir}` });
+  writeFileSync(join(outDir, MODEL_FILE), model);
+  return { checkpoint, used, modelBytes: model.byteLength };
 }

@@ -25,6 +25,8 @@ export interface ModelManifest {
   ioDtype: 'fp32' | 'fp16'; // dtype of cos_cache/sin_cache
   kvDtype: KvDtype;
   kvBytesPerToken: number;
+  // int8/int4 caches: how the static per-channel scales (graph initializers) were calibrated.
+  kvScales?: { method: string; headroom: number; calibrationTokens: number };
   contextTokens: number; // default context the engine builds RoPE tables for
   rope: RopeConfig & { attention_factor: number; hash: string };
   files: { model: string; data: string; tokenizer: string[] };

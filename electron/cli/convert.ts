@@ -3,7 +3,6 @@ import { choiceOption, intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 
 const USAGE = 'quire convert <hf-dir> <out-dir> [--precision fp32|fp16|int4] [--kv fp32|fp16|int8|int4] [--context N]';
-const KV_CHOICES = ['fp32', 'fp16', 'int8', 'int4'];
 
 export const convert: Command = {
   summary: 'convert a Hugging Face Llama checkpoint into a Quire ONNX model folder',
@@ -14,15 +13,12 @@ export const convert: Command = {
     const { convertCheckpoint } = await import('../../models/convert.ts');
     const { KV_DTYPES, PRECISIONS } = await import('../../models/llama-graph.ts');
     const precision = choiceOption(values.precision, 'precision', PRECISIONS);
-    const kvChoice = choiceOption(values.kv, 'kv', KV_CHOICES);
-    if (kvChoice && !(KV_DTYPES as readonly string[]).includes(kvChoice)) {
-      throw new QuireError('INVALID_INPUT', `--kv ${kvChoice} is not available yet: a quantized cache needs calibrated scales (use ${KV_DTYPES.join(' or ')})`);
-    }
+    const kv = choiceOption(values.kv, 'kv', KV_DTYPES);
     const started = Date.now();
     let lastPercent = -1;
     const manifest = await convertCheckpoint(positionals[0], positionals[1], {
       precision,
-      kv: kvChoice as (typeof KV_DTYPES)[number] | undefined,
+      kv,
       context: intOption(values.context, 'context', { min: 1 }),
       onProgress: ({ tensor, doneBytes, totalBytes }) => {
         const percent = Math.floor((100 * doneBytes) / totalBytes);

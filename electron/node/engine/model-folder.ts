@@ -47,6 +47,14 @@ export function openModelFolder(dir: string): ModelFolder {
   };
 }
 
+// How a cache tensor of `layout` is stored: ONNX element type and last dimension (int4 packs two per uint8).
+export const KV_STORAGE = {
+  fp32: { elementType: 1, ortType: 'float32', perRow: (headDim: number) => headDim },
+  fp16: { elementType: 10, ortType: 'float16', perRow: (headDim: number) => headDim },
+  int8: { elementType: 3, ortType: 'int8', perRow: (headDim: number) => headDim },
+  int4: { elementType: 2, ortType: 'uint8', perRow: (headDim: number) => headDim / 2 },
+} as const;
+
 export interface RopeInputs {
   cos: Float32Array | Uint16Array;
   sin: Float32Array | Uint16Array;

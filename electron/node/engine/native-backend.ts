@@ -4,9 +4,9 @@ import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
 import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
-import type { ModelFolder, RopeInputs } from './model-folder.ts';
+import { KV_STORAGE, type ModelFolder, type RopeInputs } from './model-folder.ts';
 
-const ONNX = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+const ONNX = { INT32: 6, INT64: 7 } as const;
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
@@ -22,7 +22,8 @@ export class NativeBackend implements Backend {
     this.capacity = rope.dims[0];
     this.session = new addon.Session(model.modelPath, options);
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
-    const kvType = kvDtype === 'fp16' ? ONNX.FLOAT16 : ONNX.FLOAT;
+    const storage = KV_STORAGE[kvDtype];
+    const kvType = storage.elementType;
     // quire.json and the graph must agree, or the cache would be bound with the wrong element size.
     const graphKv = this.session.describe().inputs.find((i) => i.name === KV_INPUT(0, 'key'));
     if (graphKv?.elementType !== kvType) {
@@ -33,7 +34,7 @@ export class NativeBackend implements Backend {
     for (let l = 0; l < layers; l++) {
       for (const kind of ['key', 'value'] as const) entries.push({ past: KV_INPUT(l, kind), present: KV_OUTPUT(l, kind) });
     }
-    this.session.allocKv(entries, [1, kvHeads, this.capacity, headDim], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
+    this.session.allocKv(entries, [1, kvHeads, this.capacity, storage.perRow(headDim)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
     this.session.setInput('cos_cache', rope.cos, rope.dims, rope.elementType);
     this.session.setInput('sin_cache', rope.sin, rope.dims, rope.elementType);
     this.session.bindHostOutput('logits');

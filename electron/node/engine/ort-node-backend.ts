@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { QuireError } from '../../common/errors.ts';
 import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
 import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
-import type { ModelFolder, RopeInputs } from './model-folder.ts';
+import { KV_STORAGE, type ModelFolder, type RopeInputs } from './model-folder.ts';
 
 // onnxruntime-common stores float16 tensor data as a Float16Array when the runtime has one (Node ≥ 24), and the
 // 1.30 binding then reads it as empty ("not enough space: expected N, got 0"). Its type table is built on the
@@ -47,11 +47,11 @@ export class OrtNodeBackend implements Backend {
     this.provider = provider;
     this.capacity = rope.dims[0];
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
-    const shape = [1, kvHeads, this.capacity, headDim];
-    const elements = kvHeads * this.capacity * headDim;
-    this.cache = Array.from({ length: layers * 2 }, () =>
-      kvDtype === 'fp16' ? new ort.Tensor('float16', new Uint16Array(elements), shape) : new ort.Tensor('float32', new Float32Array(elements), shape),
-    );
+    const storage = KV_STORAGE[kvDtype];
+    const shape = [1, kvHeads, this.capacity, storage.perRow(headDim)];
+    const elements = kvHeads * this.capacity * storage.perRow(headDim);
+    const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[storage.ortType];
+    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(storage.ortType, new data(elements), shape));
     const type = rope.elementType === 10 ? 'float16' : 'float32';
     this.rope = { cos: new ort.Tensor(type, rope.cos, rope.dims), sin: new ort.Tensor(type, rope.sin, rope.dims) };
   }
@@ -70,7 +70,7 @@ export class OrtNodeBackend implements Backend {
 
   // Per layer K then V; the snapshot body has the same order.
   private cacheBytes = (layer: number, kind: 0 | 1): Uint8Array => {
-    const data = this.cache[layer * 2 + kind].data as Float32Array | Uint16Array;
+    const data = this.cache[layer * 2 + kind].data as Float32Array | Uint16Array | Int8Array | Uint8Array;
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   };
 

@@ -52,6 +52,9 @@ describe('quire convert / inspect', () => {
     expect(summary.kv_bytes_per_token).toBe(2 * 2 * 2 * 16 * 2);
     expect((await cli('convert', hf, join(root, 'x'), '--precision', 'int3')).code).toBe(2);
     expect((await cli('convert', hf, join(root, 'x'), '--kv', 'fp16', '--precision', 'fp32')).stderr).toMatch(/^quire: INVALID_INPUT/);
+    // A quantized cache: scales calibrated during conversion, a quarter of the fp32 cache per token.
+    expect((await cli('convert', hf, join(root, 'q'), '--precision', 'fp32', '--kv', 'int8', '--context', '64')).code).toBe(0);
+    expect(JSON.parse((await cli('inspect', 'model', join(root, 'q'), '--json')).stdout)).toMatchObject({ kv_dtype: 'int8', kv_bytes_per_token: 2 * 2 * 2 * 16 });
     writeFileSync(join(hf, 'config.json'), JSON.stringify({ model_type: 'mistral', architectures: ['MistralForCausalLM'] }));
     expect((await cli('convert', hf, join(root, 'y'))).stderr).toMatch(/^quire: UNSUPPORTED_MODEL: only LlamaForCausalLM/);
   });
