@@ -48,6 +48,7 @@ export const InstalledModel = z.object({
   name: z.string(),
   dir: z.string(),
   precision: z.string(),
+  kvDtype: z.string(),
   contextTokens: z.number().int(),
   kvBytesPerToken: z.number(),
   bytes: z.number(),
@@ -148,6 +149,8 @@ export const InstallRequest = z
     catalogId: z.string().min(1).max(64).optional(),
     repo: z.string().min(3).max(200).optional(),
     precision: z.enum(['fp32', 'fp16', 'int4']),
+    // KV cache precision baked into the converted graph; the converter's default (the activations' dtype) when absent.
+    kv: KvDtype.optional(),
   })
   .strict()
   .refine((r) => Boolean(r.catalogId) !== Boolean(r.repo), { message: 'give either catalogId or repo' });

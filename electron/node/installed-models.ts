@@ -31,6 +31,7 @@ export function modelAt(dir: string): InstalledModel {
     name: manifest.name,
     dir: resolve(dir),
     precision: manifest.precision,
+    kvDtype: manifest.kvDtype,
     contextTokens: manifest.contextTokens,
     kvBytesPerToken: manifest.kvBytesPerToken,
     bytes: folderBytes(dir),

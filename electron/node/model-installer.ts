@@ -66,6 +66,7 @@ export class ModelInstaller {
       const started = performance.now();
       await convertCheckpoint(download, staging, {
         precision: request.precision,
+        ...(request.kv ? { kv: request.kv } : {}),
         onProgress: (p) => {
           if (controller.signal.aborted) throw new QuireError('CANCELLED', 'installation cancelled');
           const rate = p.doneBytes / Math.max(1e-3, (performance.now() - started) / 1000);

@@ -35,6 +35,10 @@ afterAll(async () => {
 
 describe('installing a model from the hub in the browser', () => {
   it('downloads with progress, converts, and lists the model as installed and in use', async () => {
+    // The KV precision chosen in Settings is the one the conversion bakes in.
+    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByLabel(/INT8/).check();
+    await page.getByRole('button', { name: /Models/ }).click();
     await page.getByLabel('Hugging Face repository').fill(REPO);
     await page.getByLabel('Precision for the repository').selectOption('fp32');
     await page.getByRole('button', { name: 'Install', exact: true }).click();
@@ -45,6 +49,7 @@ describe('installing a model from the hub in the browser', () => {
     await installed.getByText('Tiny-Llama').waitFor({ timeout: 60_000 });
     expect(await installed.getByRole('button', { name: 'In use' }).count()).toBe(1);
     expect(await installed.innerText()).toMatch(/fp32/);
+    expect(await installed.innerText()).toMatch(/INT8 · [\d.]+ [KM]?B\/token/);
     expect(await page.getByTestId('current-model').innerText()).toBe('Tiny-Llama');
     await page.screenshot({ path: join(ARTIFACTS, 'models-installed.png') });
   });

@@ -47,7 +47,7 @@ export function ModelsView() {
               <dl className="facts">
                 <div><dt>Precision</dt><dd>{model.precision}</dd></div>
                 <div><dt>Context</dt><dd>{formatTokens(model.contextTokens)}</dd></div>
-                <div><dt>KV cache</dt><dd>{formatBytes(model.kvBytesPerToken)}/token</dd></div>
+                <div><dt>KV cache</dt><dd>{model.kvDtype.toUpperCase()} · {formatBytes(model.kvBytesPerToken)}/token</dd></div>
                 <div><dt>On disk</dt><dd>{formatBytes(model.bytes)}</dd></div>
               </dl>
               <div className="card-actions">
@@ -162,6 +162,7 @@ function PrecisionSelect({ value, onChange, label }: { value: Precision; onChang
 
 function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
   const install = useApp((s) => s.installModel);
+  const kv = useApp((s) => s.settings?.kvDtype);
   const running = useApp((s) => Boolean(s.installs[entry.id]) && !s.installs[entry.id].error);
   const [precision, setPrecision] = useState<Precision>('int4');
   return (
@@ -184,7 +185,7 @@ function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boo
       ) : (
         <div className="card-actions">
           <PrecisionSelect value={precision} onChange={setPrecision} label={`Precision for ${entry.name}`} />
-          <button type="button" className="button primary" disabled={running} onClick={() => void install(entry.id, { catalogId: entry.id, precision })}>
+          <button type="button" className="button primary" disabled={running} onClick={() => void install(entry.id, { catalogId: entry.id, precision, ...(kv ? { kv } : {}) })}>
             Download and convert
           </button>
         </div>
@@ -196,6 +197,7 @@ function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boo
 
 function HubInstall() {
   const install = useApp((s) => s.installModel);
+  const kv = useApp((s) => s.settings?.kvDtype);
   const [repo, setRepo] = useState('');
   const [precision, setPrecision] = useState<Precision>('int4');
   const id = modelIdForRepo(repo);
@@ -204,7 +206,7 @@ function HubInstall() {
       className="hub-install card"
       onSubmit={(e) => {
         e.preventDefault();
-        if (repo.trim()) void install(id, { repo: repo.trim(), precision });
+        if (repo.trim()) void install(id, { repo: repo.trim(), precision, ...(kv ? { kv } : {}) });
       }}
     >
       <p className="card-text">Any Llama-3.x checkpoint in Hugging Face format (safetensors) — it is downloaded with resume and checksums, then converted here.</p>

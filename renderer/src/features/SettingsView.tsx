@@ -74,6 +74,7 @@ export function SettingsView() {
         </fieldset>
         <fieldset className="setting">
           <legend>KV cache precision</legend>
+          <p className="hint">Used when a model is downloaded and converted (it is part of the converted model); the library shows what fits at each.</p>
           {KV_CHOICES.map((k) => (
             <label key={k.value} className="radio">
               <input type="radio" name="kv" value={k.value} checked={settings.kvDtype === k.value} onChange={() => set({ kvDtype: k.value })} />
