@@ -16,13 +16,10 @@ import { chatTemplateFromConfig, type ChatTemplate } from '../chat-template.ts';
 import { generateEnglish, writeTinyTokenizer } from '../tokenizer/tiny.ts';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
 
-export const NAMES = (
-  'Alice Bruno Clara Dmitri Elena Farid Greta Hugo Ines Jonas Kira Lars Mina Nils Olga Pablo Quinn Rosa Sven Tara ' +
-  'Umar Vera Wes Xena Yuri Zoe Amir Bea Cyril Dora Emil Fay Gil Hana Ivo Jade Kai Lena Milo Nora Otto Pia Raul ' +
-  'Sara Theo Una Vito Wanda Yara Zane Anton Berit Carlo Dana Ezra Flora Gus Hedda Igor Julia Karl Lotte Marek ' +
-  'Nadia Oscar Petra Rafael Selma Tomas Ulla Viktor Willa Xavier Yvonne Zora Ada Basil Cora Dirk Edith Felix ' +
-  'Gemma Harald Iris Jakob Klara Leon Maren Noah Opal Piet Rhea Silas Tilde Ugo Vilma Wolf Yusuf Zelda'
-).split(' ');
+// Keys are nouns that are single tokens of the tiny tokenizer (" river", " garden", …), so retrieval is
+// associative recall on one key token. (A first run with multi-token personal names learned far too slowly on
+// two CPU cores: 6% exact match after 12 minutes; see README.)
+export const NAMES = 'river house story morning book garden document world life state year day man'.split(' ').map((w) => `the ${w}`);
 
 const NOUNS = 'river garden window letter morning evening house story door table lamp road field cloud stone bird tree ship market bridge tower valley'.split(' ');
 const ADJS = 'old quiet green small bright cold warm long narrow empty distant gentle heavy silver pale busy'.split(' ');
@@ -157,7 +154,11 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
       items.splice(slot, 0, { text: factSentence(n, keys[i]), digits: 'restated' });
     }
   }
-  const q = Math.floor(r() * nFacts);
+  // Ask about the most recent fact only rarely: otherwise "copy the last number" scores well and the model
+  // settles there without learning to match the key (seen in run 1: 85% at depth 100, ~0% elsewhere).
+  const lastKey = [...items].reverse().find((it) => it.digits)!.text;
+  const notLast = names.map((_, i) => i).filter((i) => !lastKey.startsWith(factSentence(names[i], '').slice(0, -1)));
+  const q = nFacts > 1 && notLast.length > 0 && r() < 0.9 ? pick(r, notLast) : Math.floor(r() * nFacts);
   return build(tok, tpl, items, names[q], keys[q]);
 }
 
@@ -192,7 +193,7 @@ async function load(tokDir: string) {
   const config = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
   const tpl = chatTemplateFromConfig(config);
   // Fixed template overhead: everything but the document (system header, question, answer, markers).
-  const empty = build(tok, tpl, [], 'Alice', '12345');
+  const empty = build(tok, tpl, [], 'the document', '12345');
   return { tok, tpl, fixed: empty.ids.length + 2 };
 }
 
