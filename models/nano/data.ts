@@ -248,4 +248,11 @@ async function main() {
   console.error(`${cmd}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-if (process.argv[1]?.endsWith('data.ts')) await main();
+// No top-level await: this module is also bundled into the desktop app's CommonJS main process (via the
+// NIAH self-check), where top-level await does not exist.
+if (process.argv[1]?.endsWith('data.ts')) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

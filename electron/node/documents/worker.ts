@@ -4,12 +4,15 @@ import { toEnvelope } from '../../common/errors.ts';
 import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts';
 
 // Entry of the extraction worker started by extractIsolated: one document per worker, then it exits.
-const input = workerData as WorkerInput;
-const post = (message: WorkerMessage) => parentPort!.postMessage(message);
-try {
-  const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
-  const model = await extractBytes(input.name, bytes, { onProgress: (done, total) => post({ type: 'progress', done, total }) });
-  post({ type: 'done', model });
-} catch (error) {
-  post({ type: 'error', error: toEnvelope(error) });
+// (An async function rather than top-level await: the desktop build bundles this file as CommonJS.)
+async function run(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
+  try {
+    const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
+    const model = await extractBytes(input.name, bytes, { onProgress: (done, total) => post({ type: 'progress', done, total }) });
+    post({ type: 'done', model });
+  } catch (error) {
+    post({ type: 'error', error: toEnvelope(error) });
+  }
 }
+
+void run(workerData as WorkerInput, (message) => parentPort!.postMessage(message));

@@ -61,13 +61,14 @@ describe('hostile PDFs', () => {
 
 describe('hostile zip containers', () => {
   it('stops a zip bomb while inflating (ratio), before it fills memory', async () => {
-    const bomb = makeDocx('', { documentXml: `<w:document xmlns:w="w"><w:body>${' '.repeat(30 * 2 ** 20)}</w:body></w:document>` });
-    expect(bomb.length).toBeLessThan(200_000);
+    // Big enough that inflating it would show far above the noise of garbage collection in RSS.
+    const bomb = makeDocx('', { documentXml: `<w:document xmlns:w="w"><w:body>${' '.repeat(160 * 2 ** 20)}</w:body></w:document>` });
+    expect(bomb.length).toBeLessThan(1_000_000);
     const before = process.memoryUsage().rss;
     const error = await refused(extractBytes('bomb.docx', bomb));
     expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
     expect(error.message).toMatch(/zip bomb/);
-    expect(process.memoryUsage().rss - before).toBeLessThan(25 * 2 ** 20);
+    expect(process.memoryUsage().rss - before).toBeLessThan(80 * 2 ** 20);
   });
 
   it('refuses entries whose inflated size differs from the declared one', async () => {
