@@ -14,6 +14,8 @@ import { conversationMessages, documentPrefix, type Turn } from './prompt.ts';
 
 // Llama-3.1 Instruct's own generation_config sampling.
 const REAL_MODEL_SAMPLING = { temperature: 0.6, topP: 0.9 };
+// Share of a model's context an answer may take at most.
+export const MAX_ANSWER_FRACTION = 1 / 8;
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
 // Document snapshots may use this much disk before the least recently used ones go.
@@ -73,7 +75,7 @@ export class ChatService {
       reason: r.reason,
       maxTokens: r.maxContext,
     }));
-    const fitsContext = documentTokens + this.#answerBudget() <= loaded.report.context;
+    const fitsContext = documentTokens + this.#answerBudget(model) <= loaded.report.context;
     return { modelId: model.id, documentTokens, context: loaded.report.context, fitsContext, choices };
   }
 
@@ -128,7 +130,7 @@ export class ChatService {
     const withInstructions = !model.demo;
     const prefix = documentPrefix(loaded.encode, documents, withInstructions);
     const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, withInstructions), true));
-    const maxNewTokens = this.#answerBudget();
+    const maxNewTokens = this.#answerBudget(model);
     if (prompt.length + maxNewTokens > loaded.report.context) {
       throw new QuireError(
         'DOES_NOT_FIT',
@@ -198,8 +200,10 @@ export class ChatService {
     };
   }
 
-  #answerBudget(): number {
-    return this.#deps.settings().answerTokens;
+  // The longest-answer setting, but never more than a fraction of the model's own context: a small model
+  // (quire-nano has 4K) keeps room for the documents, which are the point.
+  #answerBudget(model: InstalledModel): number {
+    return Math.min(this.#deps.settings().answerTokens, Math.floor(model.contextTokens * MAX_ANSWER_FRACTION));
   }
 
   #documents(ids: string[]): (DocumentModel & { id: string })[] {

@@ -55,11 +55,12 @@ describe('chat service over a real tiny model', () => {
 
   it('leaves the conversation untouched when a question cannot be answered', async () => {
     const before = await messages();
-    await call('settings.update', { answerTokens: 32_768 });
+    // The lease alone is longer than this context.
+    await call('settings.update', { contextTokens: 1024 });
     await expect(call('chat.ask', { conversationId, question: 'Too long an answer?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
     await expect(call('chat.ask', { conversationId, replaceFrom: before[2].id, question: 'Edited but failing?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
     expect(await messages()).toEqual(before);
-    await call('settings.update', { answerTokens: 16 });
+    await call('settings.update', { contextTokens: 8192 });
   });
 
   it('refuses a second question while one is running, and unknown messages', async () => {
