@@ -19,7 +19,8 @@ beforeAll(async () => {
   const checkpoint = mkdtempSync(join(tmpdir(), 'quire-hub-repo-'));
   await writeTinyCheckpoint(checkpoint, { hiddenSize: 128, layers: 2, originalContext: 1024, factor: 4 });
   hub = await startFakeHub(REPO, checkpoint);
-  server = await startServe({ HF_ENDPOINT: hub.endpoint });
+  // A machine with no model at all (not even the bundled demo), as a user who goes straight to the catalog.
+  server = await startServe({ HF_ENDPOINT: hub.endpoint, QUIRE_DEFAULT_MODEL: 'none' });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   problems = await watchProblems(page);
