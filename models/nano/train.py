@@ -58,6 +58,9 @@ def hf_config(rope_scaling):
         bos_token_id=501,
         eos_token_id=[502, 509, 510],
         transformers_version="4.46.0",
+        # Read by `quire convert` (models/manifest.ts DEMO_CONFIG_KEY): the app labels the model a demo and gives it
+        # the bare "document, blank line, question" prompt it was trained on.
+        quire_demo="demo: a tiny model for synthetic passkey documents; meaningless text about real ones",
     )
     return cfg
 
