@@ -12,10 +12,15 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, api) 
   async loadSettings() {
     set({ settings: await api.call('settings.get', {}) });
   },
+  // Applied at once (controls answer the click, not the round trip), then replaced by what was stored; a
+  // refused change puts the stored settings back.
   async updateSettings(patch) {
+    const current = get().settings;
+    if (current) set({ settings: { ...current, ...patch } });
     try {
       set({ settings: await api.call('settings.update', patch) });
     } catch (error) {
+      set({ settings: current });
       get().notify('error', (error as Error).message);
     }
   },
