@@ -108,15 +108,7 @@ export function buildTinyTokenizerJson(): object {
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: TINY_SPECIAL_TOKENS.map((content, i) => ({
-      id: FIRST_SPECIAL + i,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: TINY_SPECIAL_TOKENS.map((content, i) => specialToken(FIRST_SPECIAL + i, content)),
     normalizer: null,
     pre_tokenizer: {
       type: 'Sequence',
@@ -184,4 +176,9 @@ export async function writeTinyTokenizer(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'tokenizer.json'), JSON.stringify(buildTinyTokenizerJson(), null, 2));
   await writeFile(join(dir, 'tokenizer_config.json'), JSON.stringify(buildTinyTokenizerConfig(), null, 2));
+}
+
+// An added_tokens entry as Hugging Face writes special tokens: matched whole, never normalized or split.
+export function specialToken(id: number, content: string) {
+  return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
 }

@@ -2,19 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../electron/cli/main.ts';
-import type { CliIo } from '../../../electron/cli/command.ts';
+import { runCli } from '../run-cli.ts';
 import { runNiah, type NiahCell } from '../../../electron/node/eval/niah.ts';
 import { PNG_SIGNATURE } from '../../../electron/node/eval/png.ts';
 import { tinyModel } from '../engine/tiny-model.ts';
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+
 
 // A random-weight model scores ~0: these tests check the plumbing, not the accuracy.
 let fp32: string;
@@ -27,7 +20,7 @@ beforeAll(async () => {
 describe('quire eval niah', () => {
   it('--json prints exactly cells × {length, depth, accuracy, samples} and their mean; --plot writes the heatmap', async () => {
     const plot = join(mkdtempSync(join(tmpdir(), 'quire-niah-')), 'niah.png');
-    const { code, stdout, stderr } = await run(['eval', 'niah', '--model', fp16, '--lengths', '256,512', '--depths', '0,50,100', '--samples', '2', '--kv', 'fp16', '--json', '--plot', plot]);
+    const { code, stdout, stderr } = await runCli(['eval', 'niah', '--model', fp16, '--lengths', '256,512', '--depths', '0,50,100', '--samples', '2', '--kv', 'fp16', '--json', '--plot', plot]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout);
     expect(Object.keys(result)).toEqual(['cells', 'mean']);
@@ -48,7 +41,7 @@ describe('quire eval niah', () => {
 
   it('prints a depth × length table without --json, for every task', async () => {
     for (const task of ['multikey', 'multivalue', 'vt']) {
-      const { code, stdout, stderr } = await run(['eval', 'niah', '--model', fp32, '--lengths', '384', '--depths', '0,100', '--task', task]);
+      const { code, stdout, stderr } = await runCli(['eval', 'niah', '--model', fp32, '--lengths', '384', '--depths', '0,100', '--task', task]);
       expect(code, stderr).toBe(0);
       expect(stdout).toMatch(/^depth \\ length +384\n0% +\d+%\n100% +\d+%\nmean \d+\.\d%\n$/);
       expect(stderr).toContain(`${task} length 384 depth 0%`);
@@ -57,7 +50,7 @@ describe('quire eval niah', () => {
 
   it('refuses a --kv the model was not converted with, in one stderr line naming what it has', async () => {
     for (const [model, kv, has] of [[fp32, 'fp16', 'fp32'], [fp16, 'int8', 'fp16'], [fp16, 'int4', 'fp16']]) {
-      const { code, stdout, stderr } = await run(['eval', 'niah', '--model', model, '--lengths', '256', '--depths', '50', '--kv', kv]);
+      const { code, stdout, stderr } = await runCli(['eval', 'niah', '--model', model, '--lengths', '256', '--depths', '50', '--kv', kv]);
       expect(code).toBe(1);
       expect(stdout).toBe('');
       expect(stderr).toMatch(new RegExp(`^quire: UNSUPPORTED_MODEL: --kv ${kv}: this model's KV cache is ${has}, [^\\n]*\\n$`));
@@ -65,12 +58,12 @@ describe('quire eval niah', () => {
   });
 
   it('rejects bad arguments with usage errors and lengths beyond the model', async () => {
-    expect((await run(['eval', 'niah', '--model', fp32, '--depths', '0'])).code).toBe(2);
-    expect((await run(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '0', '--task', 'sorting'])).code).toBe(2);
-    expect((await run(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '0', '--kv', 'fp8'])).code).toBe(2);
-    expect((await run(['eval', 'summary'])).code).toBe(2);
-    expect(await run(['eval', 'niah', '--model', fp32, '--lengths', '4096', '--depths', '0'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/DOES_NOT_FIT.*2048 positions/) });
-    expect(await run(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '120'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/INVALID_INPUT/) });
+    expect((await runCli(['eval', 'niah', '--model', fp32, '--depths', '0'])).code).toBe(2);
+    expect((await runCli(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '0', '--task', 'sorting'])).code).toBe(2);
+    expect((await runCli(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '0', '--kv', 'fp8'])).code).toBe(2);
+    expect((await runCli(['eval', 'summary'])).code).toBe(2);
+    expect(await runCli(['eval', 'niah', '--model', fp32, '--lengths', '4096', '--depths', '0'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/DOES_NOT_FIT.*2048 positions/) });
+    expect(await runCli(['eval', 'niah', '--model', fp32, '--lengths', '256', '--depths', '120'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/INVALID_INPUT/) });
   });
 });
 

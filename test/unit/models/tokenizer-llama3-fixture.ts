@@ -1,6 +1,6 @@
 import llama3TokenizerJs from 'llama3-tokenizer-js';
 import { LLAMA3_SPLIT_PATTERN } from '../../../models/tokenizer/pretokenizer.ts';
-import { buildTinyTokenizerJson, generateEnglish } from '../../../models/tokenizer/tiny.ts';
+import { buildTinyTokenizerJson, generateEnglish, specialToken } from '../../../models/tokenizer/tiny.ts';
 import type { TokenizerJson } from '../../../models/tokenizer/tokenizer.ts';
 
 // The real Llama-3 vocabulary and merges (embedded in llama3-tokenizer-js) rebuilt as the tokenizer.json
@@ -11,15 +11,7 @@ export function llama3TokenizerJson(): TokenizerJson {
   const vocab: Record<string, number> = {};
   for (let id = 0; id < LLAMA3_REGULAR_TOKENS; id++) vocab[llama3TokenizerJs.vocabById[id]] = id;
   const merges = [...llama3TokenizerJs.merges.keys()].map((key) => key.split(' ') as [string, string]);
-  const added_tokens = llama3TokenizerJs.vocabById.slice(LLAMA3_REGULAR_TOKENS).map((content, i) => ({
-    id: LLAMA3_REGULAR_TOKENS + i,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  const added_tokens = llama3TokenizerJs.vocabById.slice(LLAMA3_REGULAR_TOKENS).map((content, i) => specialToken(LLAMA3_REGULAR_TOKENS + i, content));
   const tiny = buildTinyTokenizerJson() as Record<string, unknown>;
   return {
     ...tiny,
