@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { chatTemplateFromConfig, type ChatTemplate } from '../chat-template.ts';
 import { generateEnglish, writeTinyTokenizer } from '../tokenizer/tiny.ts';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/tokenizer.ts';
+import { mulberry32 } from '../../electron/common/random.ts';
 
 // Keys are nouns that are single tokens of the tiny tokenizer (" river", " garden", …), so retrieval is
 // associative recall on one key token. (A first run with multi-token personal names learned far too slowly on
@@ -26,16 +27,8 @@ const ADJS = 'old quiet green small bright cold warm long narrow empty distant g
 const VERBS = 'watched crossed opened followed painted carried found remembered passed reached described visited'.split(' ');
 const PLACES = 'the hill|the harbor|the old mill|the north gate|the square|the station|the forest|the lake|the school|the chapel'.split('|');
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's one seeded generator, re-exported for the NIAH builders that share this module's vocabulary.
+export { mulberry32 };
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
