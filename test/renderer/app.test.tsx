@@ -39,8 +39,9 @@ describe('app shell', () => {
     expect(screen.getAllByRole('row')).toHaveLength(3);
     fireEvent.change(screen.getByLabelText('Filter documents by title'), { target: { value: 'moby' } });
     expect(screen.getAllByRole('row')).toHaveLength(2);
+    expect(screen.getByRole('note').textContent).toMatch(/tiny demonstration model.*meaningless text about real ones/);
     fireEvent.click(screen.getByRole('button', { name: /Models/ }));
-    expect(screen.getByText(/meaningless text/)).toBeTruthy();
+    expect(screen.getByText('Demo model').getAttribute('title')).toMatch(/meaningless text/);
   });
 
   it('imports dropped files through the client and deletes documents', async () => {

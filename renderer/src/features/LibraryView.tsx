@@ -95,7 +95,7 @@ function DemoModelNotice() {
   return (
     <div className="demo-note demo-banner" role="note">
       <span>
-        <strong>{model.name}</strong> is a tiny demonstration model. It finds facts such as “The passkey of Ada is 12345.” in long synthetic
+        <strong>{model.name}</strong> is a tiny demonstration model. It finds facts such as “The passkey of the river is 12345.” in long synthetic
         documents like those it was trained on, and writes meaningless text about real ones. Install a real model for your documents.
       </span>
       <button type="button" className="button small" onClick={() => setView('models')}>Open models</button>

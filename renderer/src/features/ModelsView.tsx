@@ -42,7 +42,7 @@ export function ModelsView() {
             <li key={model.id} className={`card${active === model.id ? ' selected' : ''}`}>
               <div className="card-head">
                 <strong>{model.name}</strong>
-                {model.demo ? <span className="badge warn" title="A tiny demonstration model">Demo · meaningless text on real documents</span> : null}
+                {model.demo ? <span className="badge warn" title="A tiny demonstration model: it writes meaningless text about real documents">Demo model</span> : null}
               </div>
               <dl className="facts">
                 <div><dt>Precision</dt><dd>{model.precision}</dd></div>
@@ -98,7 +98,8 @@ function EngineCard() {
 function SelfCheck() {
   const check = useApp((s) => s.selfCheck);
   const run = useApp((s) => s.runSelfCheck);
-  const context = useApp((s) => s.settings?.contextTokens ?? 0);
+  // The engine caps the chosen context at the model's own.
+  const context = useApp((s) => Math.min(s.settings?.contextTokens ?? 0, (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.contextTokens ?? 0));
   const fraction = check.total > 0 ? check.done / check.total : null;
   const heatmap = check.result ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(check.result.heatmapSvg)}` : null;
   return (
@@ -106,7 +107,7 @@ function SelfCheck() {
       <div className="card-head">
         <div>
           <h2 id="self-check-title" className="card-title">Self-check</h2>
-          <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens (or the model's limit) and asks for it back — the paper's needle-in-a-haystack test, shortened.</p>
+          <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens and asks for it back — the paper's needle-in-a-haystack test, shortened.</p>
         </div>
         <button type="button" className="button" disabled={check.running} onClick={() => void run()}>
           {check.running ? 'Running…' : check.result ? 'Run again' : 'Run self-check'}
