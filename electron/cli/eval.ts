@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
 import { choiceOption, intOption, listOption, parseCommandArgs } from './args.ts';
-import type { CliIo, Command } from './command.ts';
+import { commandGroup, type CliIo, type Command, type Subcommand } from './command.ts';
 import { ENGINE_OPTIONS, PROVIDERS } from './engine-args.ts';
 
 // `quire eval <what> …`: evaluations of a converted model; NIAH (with RULER-style variants) for now.
@@ -76,17 +76,8 @@ function niahTable(cells: readonly { length: number; depth: number; accuracy: nu
   return [header, ...rows].join('\n');
 }
 
-const EVALUATIONS: Record<string, { usage: string; run(argv: string[], io: CliIo): Promise<number> }> = {
+const EVALUATIONS: Record<string, Subcommand> = {
   niah: { usage: NIAH_USAGE, run: niah },
 };
 
-export const evaluate: Command = {
-  summary: 'evaluate a model: needle-in-a-haystack retrieval (niah, multikey, multivalue, vt) with a heatmap',
-  usage: Object.values(EVALUATIONS).map((e) => e.usage).join('\n       '),
-  async run(argv, io) {
-    const [what, ...rest] = argv;
-    const evaluation = what ? EVALUATIONS[what] : undefined;
-    if (!evaluation) throw new QuireError('USAGE', `eval wants one of ${Object.keys(EVALUATIONS).join(', ')}, got "${what ?? ''}"`);
-    return evaluation.run(rest, io);
-  },
-};
+export const evaluate: Command = commandGroup('eval', 'evaluate a model: needle-in-a-haystack retrieval (niah, multikey, multivalue, vt) with a heatmap', EVALUATIONS);

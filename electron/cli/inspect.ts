@@ -1,18 +1,14 @@
 import { QuireError } from '../common/errors.ts';
 import { intOption, listOption, parseCommandArgs } from './args.ts';
-import type { CliIo, Command } from './command.ts';
+import { commandGroup, type CliIo, type Command, type Subcommand } from './command.ts';
 import { inspectLogits, LOGITS_USAGE } from './inspect-logits.ts';
 
 // `quire inspect <what> …`: one table of sub-subcommands, each with its own usage line.
-interface Inspector {
-  usage: string;
-  run(argv: string[], io: CliIo): Promise<number>;
-}
 
 const ROPE_USAGE = 'quire inspect rope --config <config.json> [--context N] --positions 0,1,… --json';
 const MODEL_USAGE = 'quire inspect model <dir> --json';
 
-const INSPECTORS: Record<string, Inspector> = {
+const INSPECTORS: Record<string, Subcommand> = {
   logits: { usage: LOGITS_USAGE, run: inspectLogits },
   rope: {
     usage: ROPE_USAGE,
@@ -81,13 +77,4 @@ const INSPECTORS: Record<string, Inspector> = {
   },
 };
 
-export const inspect: Command = {
-  summary: 'inspect RoPE tables, a converted model, or its logits',
-  usage: Object.values(INSPECTORS).map((i) => i.usage).join('\n       '),
-  async run(argv, io) {
-    const [what, ...rest] = argv;
-    const inspector = what ? INSPECTORS[what] : undefined;
-    if (!inspector) throw new QuireError('USAGE', `inspect wants one of ${Object.keys(INSPECTORS).join(', ')}, got "${what ?? ''}"`);
-    return inspector.run(rest, io);
-  },
-};
+export const inspect: Command = commandGroup('inspect', 'inspect RoPE tables, a converted model, or its logits', INSPECTORS);
