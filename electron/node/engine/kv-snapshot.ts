@@ -172,7 +172,15 @@ export function tensorsOffset(header: SnapshotHeader): number {
 // cache. `cache(layer, kind)` returns that cache's bytes.
 export type CacheView = (layer: number, kind: 0 | 1) => Uint8Array;
 
-export async function writeCacheBody(file: FileHandle, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+// Visits the body's spans in file order: the cache bytes, the offset in them, the length, the file position.
+async function forEachSpan(
+  offset: number,
+  layout: KvLayout,
+  tokens: number,
+  capacity: number,
+  cache: CacheView,
+  visit: (bytes: Uint8Array, at: number, length: number, position: number) => Promise<void>,
+): Promise<void> {
   const row = rowBytes(layout);
   const headBytes = tokens * row;
   let position = offset;
@@ -180,30 +188,27 @@ export async function writeCacheBody(file: FileHandle, offset: number, layout: K
     for (const kind of [0, 1] as const) {
       const bytes = cache(layer, kind);
       for (let h = 0; h < layout.kvHeads; h++) {
-        await file.write(bytes, h * capacity * row, headBytes, position);
+        await visit(bytes, h * capacity * row, headBytes, position);
         position += headBytes;
       }
     }
   }
 }
 
+export async function writeCacheBody(file: FileHandle, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+  await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
+    await file.write(bytes, at, length, position);
+  });
+}
+
 export async function readCacheBody(path: string, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
   if (tokens > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${tokens} tokens, the context is ${capacity}`);
   const file = await open(path, 'r');
   try {
-    const row = rowBytes(layout);
-    const headBytes = tokens * row;
-    let position = offset;
-    for (let layer = 0; layer < layout.layers; layer++) {
-      for (const kind of [0, 1] as const) {
-        const bytes = cache(layer, kind);
-        for (let h = 0; h < layout.kvHeads; h++) {
-          const { bytesRead } = await file.read(bytes, h * capacity * row, headBytes, position);
-          if (bytesRead !== headBytes) throw new QuireError('CORRUPT', 'snapshot body is truncated');
-          position += headBytes;
-        }
-      }
-    }
+    await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
+      const { bytesRead } = await file.read(bytes, at, length, position);
+      if (bytesRead !== length) throw new QuireError('CORRUPT', 'snapshot body is truncated');
+    });
   } finally {
     await file.close();
   }
