@@ -9,7 +9,7 @@ import type { EventBus } from '../events.ts';
 import type { ModelFit } from '../model-fit.ts';
 import { snapshotsDir } from '../paths.ts';
 import type { ConversationStore } from './conversations.ts';
-import type { ModelRuntime } from './model-runtime.ts';
+import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
 import { conversationMessages, documentPrefix, type Turn } from './prompt.ts';
 
 // Llama-3.1 Instruct's own generation_config sampling.
@@ -18,6 +18,8 @@ const REAL_MODEL_SAMPLING = { temperature: 0.6, topP: 0.9 };
 export const MAX_ANSWER_FRACTION = 1 / 8;
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
+// Document sets whose prompt prefix stays tokenized (a few conversations' worth).
+const CACHED_PREFIXES = 4;
 // Document snapshots may use this much disk before the least recently used ones go.
 export const SNAPSHOT_BUDGET_BYTES = 64 * 1024 ** 3;
 
@@ -40,6 +42,9 @@ export class ChatService {
   #deps: ChatServiceDeps;
   #running: { conversationId: string; cancelled: boolean } | null = null;
   #normalized = new Map<string, NormalizedText>();
+  // The documents' shared prompt prefix per model and document set: finding it tokenizes the documents twice,
+  // which for a book is worth doing once, not at every question.
+  #prefixes = new Map<string, number[]>();
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
@@ -68,7 +73,7 @@ export class ChatService {
     const loaded = await this.#deps.runtime.ensure(model, this.#deps.settings());
     const documents = this.#documents(documentIds);
     for (const doc of documents) await this.#deps.modelFit.tokenCount(doc.id, model);
-    const documentTokens = documentPrefix(loaded.encode, documents, !model.demo).length;
+    const documentTokens = this.#prefix(loaded, model, documents).length;
     const choices = this.#deps.modelFit.plan(documentTokens, model, this.#deps.availableMemory()).map((r) => ({
       kvDtype: r.kvDtype,
       fits: r.fits,
@@ -128,7 +133,7 @@ export class ChatService {
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
     const withInstructions = !model.demo;
-    const prefix = documentPrefix(loaded.encode, documents, withInstructions);
+    const prefix = this.#prefix(loaded, model, documents);
     const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, withInstructions), true));
     const maxNewTokens = this.#answerBudget(model);
     if (prompt.length + maxNewTokens > loaded.report.context) {
@@ -204,6 +209,17 @@ export class ChatService {
   // (quire-nano has 4K) keeps room for the documents, which are the point.
   #answerBudget(model: InstalledModel): number {
     return Math.min(this.#deps.settings().answerTokens, Math.floor(model.contextTokens * MAX_ANSWER_FRACTION));
+  }
+
+  #prefix(loaded: LoadedModel, model: InstalledModel, documents: (DocumentModel & { id: string })[]): number[] {
+    const key = JSON.stringify([model.dir, documents.map((d) => d.id)]);
+    let prefix = this.#prefixes.get(key);
+    if (!prefix) {
+      prefix = documentPrefix(loaded.encode, documents, !model.demo);
+      this.#prefixes.set(key, prefix);
+      if (this.#prefixes.size > CACHED_PREFIXES) this.#prefixes.delete(this.#prefixes.keys().next().value!);
+    }
+    return prefix;
   }
 
   #documents(ids: string[]): (DocumentModel & { id: string })[] {
