@@ -1,7 +1,6 @@
 // NIAH accuracy and wall time per cell, per KV cache dtype: the quality cost of KV quantization that peers'
 // users dispute, measured on quire-nano (models/nano/quire-nano, converted here to a temp folder once per
-// dtype the converter writes). Dtypes the converter refuses are tried through `quire convert` and reported
-// with its reason, not faked. Without quire-nano the same run goes on a random-weight model of a similar
+// KV dtype; int8/int4 with the converter's calibrated static scales). Without quire-nano the same run goes on a random-weight model of a similar
 // shape: its accuracy is ~0 by construction and only the timings mean anything. Prints a table per dtype and
 // writes bench/out/niah-<kv>.png.
 //   node bench/niah.ts [--hf models/nano/quire-nano] [--lengths 256,512,1024,2048,4096] [--depths 0,10,…,100]
@@ -10,7 +9,6 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { main as cli } from '../electron/cli/main.ts';
 import { renderHeatmapPng } from '../electron/node/eval/heatmap-png.ts';
 import { runNiah, type NiahCell } from '../electron/node/eval/niah.ts';
 import type { TaskName } from '../electron/node/eval/tasks.ts';
@@ -46,17 +44,9 @@ if (!existsSync(join(hf, 'config.json'))) {
   note = `${values.hf} not found: random-weight stand-in of quire-nano's shape (accuracy ~0 by construction; timings only)`;
 }
 
-// The converter ties the cache to the activation dtype: fp32 weights keep fp32 KV, fp16 weights fp16 KV.
-const CONVERTIBLE: { kv: KvDtype; precision: Precision }[] = [
-  { kv: 'fp32', precision: 'fp32' },
-  { kv: 'fp16', precision: 'fp16' },
-];
-
-async function refusal(kv: string): Promise<string> {
-  let stderr = '';
-  const code = await cli(['convert', hf, join(values.dir, `kv-${kv}`), '--kv', kv], { stdout: () => {}, stderr: (t) => void (stderr += t), isTTY: false });
-  return code === 0 ? '' : stderr.trim();
-}
+// fp32 weights throughout, so the rows differ only in the cache: fp32 (the reference), fp16, int8, int4.
+const PRECISION: Precision = 'fp32';
+const KV_DTYPES: KvDtype[] = ['fp32', 'fp16', 'int8', 'int4'];
 
 const table = (header: string[], rows: string[][]) => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -68,9 +58,9 @@ const table = (header: string[], rows: string[][]) => {
 console.log(`niah bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${task}, ${samples} samples per cell, lengths ${lengths.join(',')}, depths ${depths.join(',')}`);
 console.log(`model: ${hf}${note ? ` — ${note}` : ''}`);
 const summary: string[][] = [];
-for (const { kv, precision } of CONVERTIBLE) {
-  const dir = join(values.dir, `${kv}-${precision}`);
-  await convertCheckpoint(hf, dir, { precision, kv });
+for (const kv of KV_DTYPES) {
+  const dir = join(values.dir, `${kv}-${PRECISION}`);
+  await convertCheckpoint(hf, dir, { precision: PRECISION, kv });
   const started = performance.now();
   const result = await runNiah(dir, {
     lengths,
@@ -82,14 +72,13 @@ for (const { kv, precision } of CONVERTIBLE) {
   const total = (performance.now() - started) / 1000;
   writeFileSync(join(out, `niah-${kv}.png`), renderHeatmapPng(result.cells, `${task} KV ${kv}`));
   const at = (l: number, d: number) => result.cells.find((c) => c.length === l && c.depth === d)!;
-  console.log(`\nKV ${kv} (weights ${precision}): accuracy per depth × length, then seconds per cell (${samples} prompts each)`);
+  console.log(`\nKV ${kv} (weights ${PRECISION}): accuracy per depth × length, then seconds per cell (${samples} prompts each)`);
   console.log(table(['depth', ...lengths.map(String)], depths.map((d) => [`${d}%`, ...lengths.map((l) => at(l, d).accuracy.toFixed(2))])));
   console.log(table(['depth', ...lengths.map(String)], depths.map((d) => [`${d}%`, ...lengths.map((l) => at(l, d).seconds.toFixed(2))])));
   const byLength = (l: number, f: (c: NiahCell) => number) => depths.reduce((n, d) => n + f(at(l, d)), 0) / depths.length;
   for (const l of lengths) summary.push([kv, String(l), byLength(l, (c) => c.accuracy).toFixed(3), byLength(l, (c) => c.seconds).toFixed(2), '']);
   summary.push([kv, 'all', result.mean.toFixed(3), (total / result.cells.length).toFixed(2), `plot bench/out/niah-${kv}.png`]);
 }
-for (const kv of ['int8', 'int4']) summary.push([kv, '-', '-', '-', (await refusal(kv)) || 'converted (bench not updated to run it)']);
 // Prompts run deepest needle first and reuse the cached filler before the needle, so shallow cells cost more.
 console.log('\nsummary: mean accuracy over depths and mean wall seconds per cell (prefill of the uncached part plus greedy decode)');
 console.log(table(['kv', 'length', 'accuracy', 's/cell', 'note'], summary));

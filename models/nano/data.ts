@@ -2,7 +2,7 @@
 // template and tokenized with the project's tokenizer, so the training tokens are exactly what the app feeds.
 //
 //   node_modules/.bin/node models/nano/data.ts tokenizer <outDir>
-//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed>
+//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast>]
 //   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed>
 //
 // Each set is <prefix>.tok (uint16 [count, length], right-padded), <prefix>.code (uint8 per token: 0 no loss,
@@ -106,7 +106,7 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
 }
 
 // Training document: 2–4 facts (1 with probability 0.1) among filler, optional restatements, question about one.
-function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number): Built {
+function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number): Built {
   const avail = length - fixed;
   const maxFacts = Math.max(2, Math.floor(avail / 27));
   const nFacts = Math.min(maxFacts, r() < 0.1 ? 1 : 2 + Math.floor(r() * 4));
@@ -147,11 +147,12 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
       items.splice(slot, 0, { text: factSentence(n, keys[i]), digits: 'restated' });
     }
   }
-  // Ask about the most recent fact only rarely: otherwise "copy the last number" scores well and the model
-  // settles there without learning to match the key (seen in run 1: 85% at depth 100, ~0% elsewhere).
+  // Ask about the most recent fact only rarely while the key matching is learned (notLastShare 0.9): otherwise
+  // "copy the last number" scores well and the model settles there (seen in run 1: 85% at depth 100, ~0%
+  // elsewhere). Once it is learned, a lower share keeps the model from learning the opposite bias.
   const lastKey = [...items].reverse().find((it) => it.digits)!.text;
   const notLast = names.map((_, i) => i).filter((i) => !lastKey.startsWith(factSentence(names[i], '').slice(0, -1)));
-  const q = nFacts > 1 && notLast.length > 0 && r() < 0.9 ? pick(r, notLast) : Math.floor(r() * nFacts);
+  const q = nFacts > 1 && notLast.length > 0 && r() < notLastShare ? pick(r, notLast) : Math.floor(r() * nFacts);
   return build(tok, tpl, items, names[q], keys[q]);
 }
 
@@ -216,11 +217,11 @@ async function main() {
   const padId = tok.specialTokens.get('<|finetune_right_pad_id|>')!;
   const t0 = Date.now();
   if (cmd === 'train') {
-    const [, prefix, count, length, seed] = args;
+    const [, prefix, count, length, seed, notLast = '0.9'] = args;
     const r = mulberry32(Number(seed));
     const rows: Built[] = [];
     while (rows.length < Number(count)) {
-      const b = trainingExample(tok, tpl, r, Number(length), fixed);
+      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast));
       if (b.ids.length <= Number(length)) rows.push(b);
     }
     save(prefix, Number(length), rows, { seed: Number(seed) }, padId);

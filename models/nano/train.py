@@ -215,12 +215,15 @@ class Llama(nn.Module):
         self.rope_positions = positions or c["max_position_embeddings"]
         self.cos, self.sin = rope_cos_sin(self.inv_freq, self.attention_factor, self.rope_positions)
 
-    def forward(self, ids):
+    def forward(self, ids, positions=None):
+        """positions: training-only position ids (PoSE skips); inference always uses 0..T-1 like transformers."""
         B, T = ids.shape
-        if T > self.rope_positions:
-            self.cos, self.sin = rope_cos_sin(self.inv_freq, self.attention_factor, T)
-            self.rope_positions = T
-        cos, sin = self.cos[:T][None, None], self.sin[:T][None, None]
+        need = T if positions is None else int(positions[-1]) + 1
+        if need > self.rope_positions:
+            self.cos, self.sin = rope_cos_sin(self.inv_freq, self.attention_factor, need)
+            self.rope_positions = need
+        at = slice(0, T) if positions is None else positions
+        cos, sin = self.cos[at][None, None], self.sin[at][None, None]
         mask = torch.full((T, T), torch.finfo(torch.float32).min).triu(1)
         x = self.model.embed_tokens(ids)
         for layer in self.model.layers:
@@ -263,6 +266,37 @@ def load_safetensors(path):
 
 
 # ---------------------------------------------------------------------------------------------- data / loss
+def pose_positions(rng, T, target):
+    """PoSE (Zhu et al. 2023): position ids 0..s-1 then s+u..T-1+u, one random split s and skip u <= target - T, so
+    a T-token sequence shows the relative distances (and absolute positions) of a target-length one."""
+    pos = torch.arange(T)
+    if target > T:
+        s = int(rng.integers(1, T))
+        pos[s:] += int(rng.integers(0, target - T + 1))
+    return pos
+
+
+class Mixture:
+    """--data "prefix[:weight[:batch]],…": each step draws one set by weight and a batch of its own size."""
+
+    def __init__(self, spec, default_batch):
+        self.sets, self.weights, self.batches = [], [], []
+        for part in spec.split(","):
+            prefix, *rest = part.split(":")
+            self.sets.append(Dataset(prefix))
+            self.weights.append(float(rest[0]) if rest else 1.0)
+            self.batches.append(int(rest[1]) if len(rest) > 1 else default_batch)
+        self.weights = np.array(self.weights) / sum(self.weights)
+
+    def describe(self):
+        return " + ".join(f"{d.meta['count']} x {d.meta['length']} (w {w:.2f}, batch {b})" for d, w, b in zip(self.sets, self.weights, self.batches))
+
+    def sample(self, rng):
+        k = int(rng.choice(len(self.sets), p=self.weights))
+        d = self.sets[k]
+        return d.batch(rng.integers(0, d.meta["count"], self.batches[k]))
+
+
 class Dataset:
     def __init__(self, prefix):
         meta = json.load(open(prefix + ".json"))
@@ -319,7 +353,7 @@ def train(args):
     model = Llama(cfg)
     if args.init:
         model.load_state_dict(torch.load(args.init)["model"])
-    data = Dataset(args.data)
+    data = Mixture(args.data, args.batch)
     val = Dataset(args.val) if args.val else None
     params = [p for p in model.parameters()]
     decay = [p for p in params if p.dim() >= 2]
@@ -327,8 +361,9 @@ def train(args):
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=0.05), dict(params=nodecay, weight_decay=0.0)], lr=args.lr, betas=(0.9, 0.95))
     logf = open(args.log, "a") if args.log else None
     nparams = sum(p.numel() for p in params)
-    log(logf, f"== {args.cmd} seed={args.seed} data={args.data} ({data.meta['count']} x {data.meta['length']}) params={nparams} "
-        f"rope={json.dumps(rope)} lr={args.lr} batch={args.batch} minutes={args.minutes} lm_weight={args.lm_weight} threads={torch.get_num_threads()}")
+    log(logf, f"== {args.cmd} seed={args.seed} data={args.data} ({data.describe()}) params={nparams} init={args.init} "
+        f"rope={json.dumps(rope)} lr={args.lr} minutes={args.minutes} lm_weight={args.lm_weight} pose={args.pose}@{args.pose_prob} "
+        f"threads={torch.get_num_threads()}")
     t0 = time.time()
     budget = args.minutes * 60
     step, tokens = 0, 0
@@ -342,9 +377,9 @@ def train(args):
         lr = args.lr * warm * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, frac))))
         for g in opt.param_groups:
             g["lr"] = lr
-        idx = rng.integers(0, data.meta["count"], args.batch)
-        ids, codes = data.batch(idx)
-        logits = model(ids)
+        ids, codes = data.sample(rng)
+        pose = args.pose and rng.random() < args.pose_prob
+        logits = model(ids, pose_positions(rng, ids.shape[1], args.pose) if pose else None)
         loss, ans_loss, exact, rest_acc = losses(logits, ids, codes, args.lm_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -418,6 +453,8 @@ def main():
     ap.add_argument("--val-every", type=int, default=500)
     ap.add_argument("--val-batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--pose", type=int, default=0, help="PoSE: spread training positions over this many (0: off)")
+    ap.add_argument("--pose-prob", type=float, default=1.0, help="share of steps trained with PoSE positions")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.cmd == "export":
