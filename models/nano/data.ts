@@ -2,8 +2,11 @@
 // template and tokenized with the project's tokenizer, so the training tokens are exactly what the app feeds.
 //
 //   node_modules/.bin/node models/nano/data.ts tokenizer <outDir>
-//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast>]
-//   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed>
+//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]]
+//   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed> [<numbers>]
+//
+// <numbers> (training sets only, default 0): the share of filler sentences given an extra stray number of 3–5
+// digits, so a 2K-token training document holds as many passkey-like distractors as a 4K-token test one.
 //
 // Each set is <prefix>.tok (uint16 [count, length], right-padded), <prefix>.code (uint8 per token: 0 no loss,
 // 1 language-model loss, 2 a restated passkey digit (retrievable from earlier in the document), 3 the answer
@@ -47,6 +50,12 @@ export function fillerSentences(r: () => number, count: number): string[] {
     for (const p of parts) out.push(p.trim());
   }
   return out.filter((s) => s.length > 0);
+}
+
+// Training-only: denser distractors than the test haystack (see <numbers> above).
+function withStrayNumbers(r: () => number, sentences: string[], share: number): string[] {
+  if (share <= 0) return sentences;
+  return sentences.map((s) => (r() < share ? `${s.slice(0, -1)} ${Math.floor(10 ** (2 + Math.floor(r() * 3)) * (1 + 9 * r()))}${s.slice(-1)}` : s));
 }
 
 export function passkey(r: () => number): string {
@@ -106,7 +115,7 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
 }
 
 // Training document: 2–4 facts (1 with probability 0.1) among filler, optional restatements, question about one.
-function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number): Built {
+function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number, numbers: number): Built {
   const avail = length - fixed;
   const maxFacts = Math.max(2, Math.floor(avail / 27));
   const nFacts = Math.min(maxFacts, r() < 0.1 ? 1 : 2 + Math.floor(r() * 4));
@@ -127,7 +136,7 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
   const filler: Item[] = [];
   let used = factTokens;
   while (used < budget) {
-    for (const s of fillerSentences(r, 4)) {
+    for (const s of withStrayNumbers(r, fillerSentences(r, 4), numbers)) {
       const n = tok.encode(' ' + s).length;
       if (used + n > budget) {
         used = budget;
@@ -157,7 +166,7 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
 }
 
 // NIAH document: filler to the target length with one needle at the given depth percent (by sentence).
-function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number): Built {
+function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number, numbers: number): Built {
   const name = pick(r, NAMES);
   const key = passkey(r);
   const needle: Item = { text: factSentence(name, key), digits: 'first' };
@@ -167,7 +176,7 @@ function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length:
   // Fill to just under the target: skip sentences that overflow, stop after 30 misses.
   let misses = 0;
   while (misses < 30) {
-    for (const s of fillerSentences(r, 8)) {
+    for (const s of withStrayNumbers(r, fillerSentences(r, 8), numbers)) {
       const n = tok.encode(' ' + s).length;
       if (used + n > budget) misses++;
       else {
@@ -217,16 +226,16 @@ async function main() {
   const padId = tok.specialTokens.get('<|finetune_right_pad_id|>')!;
   const t0 = Date.now();
   if (cmd === 'train') {
-    const [, prefix, count, length, seed, notLast = '0.9'] = args;
+    const [, prefix, count, length, seed, notLast = '0.9', numbers = '0'] = args;
     const r = mulberry32(Number(seed));
     const rows: Built[] = [];
     while (rows.length < Number(count)) {
-      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast));
+      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast), Number(numbers));
       if (b.ids.length <= Number(length)) rows.push(b);
     }
     save(prefix, Number(length), rows, { seed: Number(seed) }, padId);
   } else if (cmd === 'niah') {
-    const [, prefix, lengths, depths, samples, seed] = args;
+    const [, prefix, lengths, depths, samples, seed, numbers = '0'] = args;
     const r = mulberry32(Number(seed));
     const rows: Built[] = [];
     const cells: { length: number; depth: number }[] = [];
@@ -234,7 +243,7 @@ async function main() {
     for (const length of lengths.split(',').map(Number))
       for (const depth of depths.split(',').map(Number))
         for (let s = 0; s < Number(samples); s++) {
-          rows.push(niahExample(tok, tpl, r, length, depth, fixed));
+          rows.push(niahExample(tok, tpl, r, length, depth, fixed, Number(numbers)));
           cells.push({ length, depth });
         }
     save(prefix, maxLen, rows, { seed: Number(seed), cells }, padId);

@@ -215,8 +215,9 @@ class Llama(nn.Module):
         self.rope_positions = positions or c["max_position_embeddings"]
         self.cos, self.sin = rope_cos_sin(self.inv_freq, self.attention_factor, self.rope_positions)
 
-    def forward(self, ids, positions=None):
-        """positions: training-only position ids (PoSE skips); inference always uses 0..T-1 like transformers."""
+    def forward(self, ids, positions=None, far_bias=0.0, near=64):
+        """Training-only arguments (inference is transformers' plain forward): positions, PoSE position ids;
+        far_bias, added to the attention logits of keys more than `near` tokens back (see dilution_bias)."""
         B, T = ids.shape
         need = T if positions is None else int(positions[-1]) + 1
         if need > self.rope_positions:
@@ -225,6 +226,8 @@ class Llama(nn.Module):
         at = slice(0, T) if positions is None else positions
         cos, sin = self.cos[at][None, None], self.sin[at][None, None]
         mask = torch.full((T, T), torch.finfo(torch.float32).min).triu(1)
+        if far_bias:
+            mask = mask + far_bias * torch.ones(T, T).tril(-near - 1)
         x = self.model.embed_tokens(ids)
         for layer in self.model.layers:
             x = layer(x, cos, sin, mask)
@@ -274,6 +277,13 @@ def pose_positions(rng, T, target):
         s = int(rng.integers(1, T))
         pos[s:] += int(rng.integers(0, target - T + 1))
     return pos
+
+
+def dilution_bias(rng, most):
+    """+ln k on the logits of distant keys weighs each of them k times in the softmax, as if the document were k
+    times longer: a 2K-token sequence then trains the margins that local copying (a needle just before the
+    question) needs among 4K+ tokens, which position skips alone do not (k uniform in [1, most])."""
+    return math.log(rng.uniform(1.0, most)) if most > 1 else 0.0
 
 
 class Mixture:
@@ -362,7 +372,7 @@ def train(args):
     logf = open(args.log, "a") if args.log else None
     nparams = sum(p.numel() for p in params)
     log(logf, f"== {args.cmd} seed={args.seed} data={args.data} ({data.describe()}) params={nparams} init={args.init} "
-        f"rope={json.dumps(rope)} lr={args.lr} minutes={args.minutes} lm_weight={args.lm_weight} pose={args.pose}@{args.pose_prob} "
+        f"rope={json.dumps(rope)} lr={args.lr} minutes={args.minutes} lm_weight={args.lm_weight} pose={args.pose}@{args.pose_prob} dilute={args.dilute} "
         f"threads={torch.get_num_threads()}")
     t0 = time.time()
     budget = args.minutes * 60
@@ -379,7 +389,7 @@ def train(args):
             g["lr"] = lr
         ids, codes = data.sample(rng)
         pose = args.pose and rng.random() < args.pose_prob
-        logits = model(ids, pose_positions(rng, ids.shape[1], args.pose) if pose else None)
+        logits = model(ids, pose_positions(rng, ids.shape[1], args.pose) if pose else None, dilution_bias(rng, args.dilute))
         loss, ans_loss, exact, rest_acc = losses(logits, ids, codes, args.lm_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -422,6 +432,7 @@ def export(args):
     save_safetensors(os.path.join(args.out, "model.safetensors"), {k: v for k, v in sd.items()})
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(hf_config(YARN), f, indent=2)
+        f.write("\n")
     with open(os.path.join(args.out, "generation_config.json"), "w") as f:
         json.dump(dict(bos_token_id=501, eos_token_id=[502, 509, 510], do_sample=False, transformers_version="4.46.0"), f, indent=2)
     for name in ("tokenizer.json", "tokenizer_config.json"):
@@ -454,6 +465,7 @@ def main():
     ap.add_argument("--val-batch", type=int, default=32)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pose", type=int, default=0, help="PoSE: spread training positions over this many (0: off)")
+    ap.add_argument("--dilute", type=float, default=0.0, help="weigh distant keys up to this many times (0: off)")
     ap.add_argument("--pose-prob", type=float, default=1.0, help="share of steps trained with PoSE positions")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
