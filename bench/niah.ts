@@ -44,9 +44,14 @@ if (!existsSync(join(hf, 'config.json'))) {
   note = `${values.hf} not found: random-weight stand-in of quire-nano's shape (accuracy ~0 by construction; timings only)`;
 }
 
-// fp32 weights throughout, so the rows differ only in the cache: fp32 (the reference), fp16, int8, int4.
-const PRECISION: Precision = 'fp32';
-const KV_DTYPES: KvDtype[] = ['fp32', 'fp16', 'int8', 'int4'];
+// fp32 weights with an fp32 (the reference), int8 or int4 cache; an fp16 cache comes only with fp16 weights
+// (the cache keeps the activation dtype), so that row also carries fp16 weights.
+const CACHES: { kv: KvDtype; precision: Precision }[] = [
+  { kv: 'fp32', precision: 'fp32' },
+  { kv: 'fp16', precision: 'fp16' },
+  { kv: 'int8', precision: 'fp32' },
+  { kv: 'int4', precision: 'fp32' },
+];
 
 const table = (header: string[], rows: string[][]) => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -58,9 +63,9 @@ const table = (header: string[], rows: string[][]) => {
 console.log(`niah bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}; ${task}, ${samples} samples per cell, lengths ${lengths.join(',')}, depths ${depths.join(',')}`);
 console.log(`model: ${hf}${note ? ` — ${note}` : ''}`);
 const summary: string[][] = [];
-for (const kv of KV_DTYPES) {
-  const dir = join(values.dir, `${kv}-${PRECISION}`);
-  await convertCheckpoint(hf, dir, { precision: PRECISION, kv });
+for (const { kv, precision } of CACHES) {
+  const dir = join(values.dir, `${kv}-${precision}`);
+  await convertCheckpoint(hf, dir, { precision, kv });
   const started = performance.now();
   const result = await runNiah(dir, {
     lengths,
@@ -72,7 +77,7 @@ for (const kv of KV_DTYPES) {
   const total = (performance.now() - started) / 1000;
   writeFileSync(join(out, `niah-${kv}.png`), renderHeatmapPng(result.cells, `${task} KV ${kv}`));
   const at = (l: number, d: number) => result.cells.find((c) => c.length === l && c.depth === d)!;
-  console.log(`\nKV ${kv} (weights ${PRECISION}): accuracy per depth × length, then seconds per cell (${samples} prompts each)`);
+  console.log(`\nKV ${kv} (weights ${precision}): accuracy per depth × length, then seconds per cell (${samples} prompts each)`);
   console.log(table(['depth', ...lengths.map(String)], depths.map((d) => [`${d}%`, ...lengths.map((l) => at(l, d).accuracy.toFixed(2))])));
   console.log(table(['depth', ...lengths.map(String)], depths.map((d) => [`${d}%`, ...lengths.map((l) => at(l, d).seconds.toFixed(2))])));
   const byLength = (l: number, f: (c: NiahCell) => number) => depths.reduce((n, d) => n + f(at(l, d)), 0) / depths.length;
