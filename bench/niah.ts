@@ -1,8 +1,8 @@
 // NIAH accuracy and wall time per cell, per KV cache dtype: the quality cost of KV quantization that peers'
 // users dispute, measured on quire-nano (models/nano/quire-nano, converted here to a temp folder once per
-// KV dtype; int8/int4 with the converter's calibrated static scales). Without quire-nano the same run goes on a random-weight model of a similar
-// shape: its accuracy is ~0 by construction and only the timings mean anything. Prints a table per dtype and
-// writes bench/out/niah-<kv>.png.
+// KV dtype; int8/int4 with the converter's calibrated static scales). Without quire-nano the same run goes on
+// a random-weight model of a similar shape: its accuracy is ~0 by construction and only the timings mean
+// anything. Prints a table per dtype and writes bench/out/niah-<kv>.png.
 //   node bench/niah.ts [--hf models/nano/quire-nano] [--lengths 256,512,1024,2048,4096] [--depths 0,10,…,100]
 //                      [--samples 5] [--task niah] [--dir /tmp/quire-bench-niah]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -35,6 +35,9 @@ ARCH = dict(
     rope_theta=10000.0,
 )
 ORIGINAL_CONTEXT = 256
+# Dilution weighting (train --dilute) leaves the last DILUTE_NEAR keys alone: the needle sentence, the question
+# and the answer's own digits stay at their true weight while everything further back is multiplied.
+DILUTE_NEAR = 64
 YARN = dict(rope_type="yarn", factor=16.0, original_max_position_embeddings=ORIGINAL_CONTEXT, beta_fast=4.0, beta_slow=1.0)
 
 
@@ -215,9 +218,9 @@ class Llama(nn.Module):
         self.rope_positions = positions or c["max_position_embeddings"]
         self.cos, self.sin = rope_cos_sin(self.inv_freq, self.attention_factor, self.rope_positions)
 
-    def forward(self, ids, positions=None, far_bias=0.0, near=64):
+    def forward(self, ids, positions=None, far_bias=0.0):
         """Training-only arguments (inference is transformers' plain forward): positions, PoSE position ids;
-        far_bias, added to the attention logits of keys more than `near` tokens back (see dilution_bias)."""
+        far_bias, added to the attention logits of keys more than DILUTE_NEAR tokens back (see dilution_bias)."""
         B, T = ids.shape
         need = T if positions is None else int(positions[-1]) + 1
         if need > self.rope_positions:
@@ -227,7 +230,7 @@ class Llama(nn.Module):
         cos, sin = self.cos[at][None, None], self.sin[at][None, None]
         mask = torch.full((T, T), torch.finfo(torch.float32).min).triu(1)
         if far_bias:
-            mask = mask + far_bias * torch.ones(T, T).tril(-near - 1)
+            mask = mask + far_bias * torch.ones(T, T).tril(-DILUTE_NEAR - 1)
         x = self.model.embed_tokens(ids)
         for layer in self.model.layers:
             x = layer(x, cos, sin, mask)
