@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
-import { decodeWire, encodeWire } from '../common/wire.ts';
+import { decodeWire, encodeWire, type WireMessage } from '../common/wire.ts';
 import type { EventBus } from '../node/events.ts';
 import type { Router } from '../node/router.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
@@ -45,6 +45,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   let origin = '';
 
   http.on('upgrade', (req, socket, head) => {
+    // Node hands the raw socket over without an error listener: a peer that resets it (ECONNRESET) would
+    // otherwise raise an unhandled 'error' and end the whole server. Errors here concern that peer only.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname !== RPC_PATH || req.headers.origin !== origin || !sameToken(url.searchParams.get('token'), token)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
@@ -73,20 +76,38 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 }
 
 function attach(ws: WebSocket, { router, bus }: BrowserServerOptions): void {
-  const unsubscribe = bus.subscribe((name, payload) => ws.send(encodeWire({ t: 'event', name, payload })));
+  // ws reports protocol violations (bad UTF-8, unmasked or oversize frames, reserved bits and opcodes) and
+  // socket resets as 'error' on this object; unheard, that event would end the process. It has already sent
+  // the close code the violation calls for, so dropping this one connection is all there is to do.
+  ws.on('error', () => ws.terminate());
+  const send = (text: string) => {
+    if (ws.readyState === ws.OPEN) ws.send(text);
+  };
+  const unsubscribe = bus.subscribe((name, payload) => send(encodeWire({ t: 'event', name, payload })));
   ws.on('close', unsubscribe);
-  ws.on('message', async (data, isBinary) => {
+  ws.on('message', (data, isBinary) => {
     if (isBinary) return ws.close(1003, 'text frames only');
-    let message;
+    let message: unknown;
     try {
       message = decodeWire(data.toString());
     } catch {
       return ws.close(1007, 'malformed message');
     }
-    if (message.t !== 'call' || !Number.isSafeInteger(message.id)) return ws.close(1008, 'unexpected message');
-    const outcome = await router(message.name, message.payload);
-    if (ws.readyState === ws.OPEN) ws.send(encodeWire({ t: 'result', id: message.id, outcome }));
+    // Any JSON value can arrive (`null`, a number, a call whose id is an object): check the shape first.
+    if (!isCall(message)) return ws.close(1008, 'unexpected message');
+    const { id } = message;
+    // The router answers every call with an outcome and never throws; the catch is for a failure in
+    // encoding the answer, which must cost this one call, not the server.
+    void router(message.name, message.payload)
+      .then((outcome) => send(encodeWire({ t: 'result', id, outcome })))
+      .catch(() => send(encodeWire({ t: 'result', id, outcome: { ok: false, error: { code: 'INTERNAL', message: 'the answer could not be sent' } } })));
   });
+}
+
+function isCall(message: unknown): message is Extract<WireMessage, { t: 'call' }> {
+  if (typeof message !== 'object' || message === null) return false;
+  const m = message as Record<string, unknown>;
+  return m.t === 'call' && Number.isSafeInteger(m.id) && typeof m.name === 'string';
 }
 
 function sameToken(given: string | null, expected: string): boolean {
