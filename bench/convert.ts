@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { convertCheckpoint } from '../models/convert.ts';
-import type { Precision } from '../models/llama-graph.ts';
+import type { Precision } from '../models/model-spec.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 
 const { values } = parseArgs({

@@ -13,7 +13,7 @@ import { renderHeatmapPng } from '../electron/node/eval/heatmap-png.ts';
 import { runNiah, type NiahCell } from '../electron/node/eval/niah.ts';
 import type { TaskName } from '../electron/node/eval/tasks.ts';
 import { convertCheckpoint } from '../models/convert.ts';
-import type { KvDtype, Precision } from '../models/llama-graph.ts';
+import type { KvDtype, Precision } from '../models/model-spec.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 
 const { values } = parseArgs({

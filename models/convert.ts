@@ -3,8 +3,22 @@ import { basename, join, resolve } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
 import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts';
 import { calibrateKvScales, calibrationIds, KV_SCALE_HEADROOM, KV_SCALE_METHOD, type KvCalibration } from './kv-calibration.ts';
-import { buildLlamaGraph, ioDtype, isQuantizedKv, kvBytesPerToken, OPSETS, type GraphOptions, type KvDtype, type Precision } from './llama-graph.ts';
-import { DEMO_CONFIG_KEY, DEMO_LABEL, MANIFEST_FILE, MANIFEST_FORMAT, MANIFEST_VERSION, type ModelManifest } from './manifest.ts';
+import { buildLlamaGraph, OPSETS, type GraphOptions } from './llama-graph.ts';
+import { DEMO_CONFIG_KEY } from './manifest.ts';
+import {
+  DEMO_LABEL,
+  generationDefaults,
+  isQuantizedKv,
+  kvBytesPerToken,
+  kvDims,
+  MANIFEST_FILE,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  ModelManifest,
+  resolveConversion,
+  type ConversionRequest,
+  type ConversionTarget,
+} from './model-spec.ts';
 import { ExternalData } from './onnx-writer.ts';
 import { ropeFrequencies, ropeHash } from './rope.ts';
 import { Checkpoint } from './safetensors.ts';
@@ -23,9 +37,9 @@ export interface ConvertProgress {
   totalBytes: number;
 }
 
-export interface ConvertOptions {
-  precision?: Precision;
-  kv?: KvDtype;
+export interface ConvertOptions extends ConversionRequest {
+  // The provider the model is converted for (decides the default activation dtype and what is valid).
+  target?: ConversionTarget;
   context?: number;
   onProgress?: (p: ConvertProgress) => void;
 }
@@ -34,10 +48,10 @@ export interface ConvertOptions {
 // quire.json, tokenizer files). Reads each tensor in row chunks, so memory stays near one layer's int4 scales
 // plus the chunk size whatever the checkpoint size.
 export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions = {}): Promise<ModelManifest> {
-  const precision = options.precision ?? 'fp16';
+  const conversion = resolveConversion(options, options.target);
+  const { precision, io, kv } = conversion;
   const raw = readJsonFile(join(hfDir, 'config.json'));
   const cfg = parseLlamaConfig(raw);
-  const kv = options.kv ?? ioDtype(precision);
   const context = options.context ?? cfg.maxPositionEmbeddings;
   if (context < 1 || context > cfg.maxPositionEmbeddings) {
     throw new QuireError('INVALID_INPUT', `--context ${context} must be between 1 and the model's max_position_embeddings ${cfg.maxPositionEmbeddings}`);
@@ -49,21 +63,22 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     const ids = calibrationIds(await loadTokenizer(hfDir), context);
     const scratch = join(outDir, CALIBRATION_DIR);
     try {
-      // fp16 weights calibrate through a float32 graph: the calibration reads present K/V as float32.
+      // Calibration reads present K/V as float32: fp16 weights calibrate through an fp32 graph.
       const calibrationPrecision = precision === 'fp16' ? 'fp32' : precision;
-      writeModel(hfDir, cfg, scratch, { precision: calibrationPrecision, kv: ioDtype(calibrationPrecision) }, false);
+      writeModel(hfDir, cfg, scratch, { precision: calibrationPrecision, io: 'fp32', kv: 'fp32' }, false);
       calibration = await calibrateKvScales(join(scratch, MODEL_FILE), cfg, ids, kv);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
   const demo = typeof raw[DEMO_CONFIG_KEY] === 'string';
-  const { checkpoint, used, modelBytes } = writeModel(hfDir, cfg, outDir, { precision, kv, kvScales: calibration?.scales }, demo, options.onProgress);
+  const { checkpoint, used, modelBytes } = writeModel(hfDir, cfg, outDir, { ...conversion, kvScales: calibration?.scales }, demo, options.onProgress);
 
   const tokenizer = TOKENIZER_FILES.filter((f) => existsSync(join(hfDir, f)));
   for (const f of tokenizer) copyFileSync(join(hfDir, f), join(outDir, f));
   const firstTensor = checkpoint.info('model.embed_tokens.weight');
-  const manifest: ModelManifest = {
+  const generationConfig = existsSync(join(hfDir, 'generation_config.json')) ? readJsonFile(join(hfDir, 'generation_config.json')) : null;
+  const manifest: ModelManifest = ModelManifest.parse({
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     demo,
@@ -71,17 +86,19 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     name: basename(resolve(hfDir)),
     config: cfg,
     precision,
-    ioDtype: ioDtype(precision),
+    ioDtype: io,
     kvDtype: kv,
-    kvBytesPerToken: kvBytesPerToken(cfg, kv),
+    kvBytesPerToken: kvBytesPerToken(kvDims(cfg), kv),
     ...(calibration ? { kvScales: { method: KV_SCALE_METHOD, headroom: KV_SCALE_HEADROOM, calibrationTokens: calibration.tokens } } : {}),
     contextTokens: context,
     rope: { ...cfg.rope, attention_factor: ropeFrequencies(cfg.rope).attentionFactor, hash: ropeHash(cfg.rope) },
+    promptStyle: demo ? 'bare' : 'instructions',
+    generation: generationDefaults(generationConfig),
     files: { model: MODEL_FILE, data: DATA_FILE, tokenizer },
     parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
     bytes: { model: modelBytes, data: statSync(join(outDir, DATA_FILE)).size },
     source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype },
-  };
+  } satisfies ModelManifest);
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

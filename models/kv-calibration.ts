@@ -3,7 +3,8 @@
 // reads every layer's present K and V, and sets each channel's scale from the largest magnitude it saw.
 import * as ort from 'onnxruntime-node';
 import type { LlamaConfig } from './hf-config.ts';
-import { KV_BITS, type KvScales, type QuantizedKv } from './llama-graph.ts';
+import type { KvScales } from './llama-graph.ts';
+import { GRAPH_IO, KV_STORAGE, type QuantizedKv } from './model-spec.ts';
 import { ropeFrequencies, ropeTables } from './rope.ts';
 import { generateEnglish } from './tokenizer/tiny.ts';
 import type { Tokenizer } from './tokenizer/tokenizer.ts';
@@ -26,7 +27,7 @@ export interface KvCalibration {
 
 // Largest symmetric quantized magnitude: 127 for int8, 7 for int4.
 function quantMax(kv: QuantizedKv): number {
-  return 2 ** (KV_BITS[kv] - 1) - 1;
+  return 2 ** (KV_STORAGE[kv].bits - 1) - 1;
 }
 
 export function calibrationIds(tokenizer: Tokenizer, context: number): Int32Array {
@@ -65,16 +66,16 @@ export async function calibrateKvScales(modelPath: string, cfg: LlamaConfig, ids
   const tables = ropeTables(ropeFrequencies(cfg.rope), n);
   const empty = () => new ort.Tensor('float32', new Float32Array(0), [1, Hkv, 0, D]);
   const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, n]),
-    seqlens_k: new ort.Tensor('int32', Int32Array.of(n - 1), [1]),
-    total_sequence_length: new ort.Tensor('int32', Int32Array.of(n), []),
-    cos_cache: new ort.Tensor('float32', tables.cos, [n, tables.halfDim]),
-    sin_cache: new ort.Tensor('float32', tables.sin, [n, tables.halfDim]),
-    num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
+    [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, n]),
+    [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(n - 1), [1]),
+    [GRAPH_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(n), []),
+    [GRAPH_IO.cosCache]: new ort.Tensor('float32', tables.cos, [n, tables.halfDim]),
+    [GRAPH_IO.sinCache]: new ort.Tensor('float32', tables.sin, [n, tables.halfDim]),
+    [GRAPH_IO.numLogitsToKeep]: new ort.Tensor('int64', BigInt64Array.of(1n), [1]),
   };
   for (let l = 0; l < numLayers; l++) {
-    feeds[`past_key_values.${l}.key`] = empty();
-    feeds[`past_key_values.${l}.value`] = empty();
+    feeds[GRAPH_IO.past(l, 'key')] = empty();
+    feeds[GRAPH_IO.past(l, 'value')] = empty();
   }
   const session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
   try {
@@ -82,8 +83,8 @@ export async function calibrateKvScales(modelPath: string, cfg: LlamaConfig, ids
     const scales: KvScales = [];
     for (let l = 0; l < numLayers; l++) {
       scales.push({
-        k: channelScales(out[`present.${l}.key`].data as Float32Array, Hkv, n, D, true, kv),
-        v: channelScales(out[`present.${l}.value`].data as Float32Array, Hkv, n, D, false, kv),
+        k: channelScales(out[GRAPH_IO.present(l, 'key')].data as Float32Array, Hkv, n, D, true, kv),
+        v: channelScales(out[GRAPH_IO.present(l, 'value')].data as Float32Array, Hkv, n, D, false, kv),
       });
     }
     return { scales, tokens: n };

@@ -14,30 +14,30 @@
 //   logits                       float32 [batch, num_logits_to_keep, vocab]
 //   present.{i}.key / .value     kv     [batch, kv_heads, total_or_capacity, head_dim]
 //
-// io is float32 for fp32 and int4 models, float16 for fp16 models; kv is float32 or float16 (the io dtype), int8,
-// or uint8 holding two int4 values per byte (last dim head_dim/2, element 2j in the low nibble of byte j, stored
-// as q+8); quire.json says which. Quantized caches use GroupQueryAttention's static per-channel scales, one
-// float32 per kv head and channel for K and for V of every layer, calibrated at conversion (kv-calibration.ts)
-// and stored as initializers `….k_scale` / `….v_scale` [kv_heads·head_dim]. Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1 (fp32/fp16) or MatMulNBits (int4)
-// consume it directly, so conversion never has to transpose a tensor and can stream it row by row.
+// Names, dtypes and storage come from model-spec.ts: io is the activation dtype (float32 or float16, its own axis,
+// so int4 weights run with either), kv is float32/float16 (the io dtype), int8, or uint8 holding two int4 values per
+// byte. Quantized caches use GroupQueryAttention's static per-channel scales, one float32 per kv head and channel
+// for K and for V of every layer, calibrated at conversion (kv-calibration.ts) and stored as initializers
+// `….k_scale` / `….v_scale` [kv_heads·head_dim]. Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1
+// (fp32/fp16) or MatMulNBits (int4) consume it directly, so conversion never has to transpose a tensor and can
+// stream it row by row.
 
 import type { LlamaConfig } from './hf-config.ts';
 import { float32ToHalf } from './float16.ts';
 import { INT4_BLOCK, quantizeInt4Rows } from './int4.ts';
-import { DT, DT_BYTES, type AttrValue, type DataType, type ExternalData, GraphBuilder } from './onnx-writer.ts';
+import {
+  GRAPH_IO,
+  IO_TYPE,
+  KV_STORAGE,
+  kvRowElements,
+  ONNX_TYPE as DT,
+  resolveConversion,
+  type Conversion,
+  type OnnxType as DataType,
+} from './model-spec.ts';
+import { type AttrValue, type ExternalData, GraphBuilder } from './onnx-writer.ts';
 import type { RowChunk } from './safetensors.ts';
 import { QuireError } from '../electron/common/errors.ts';
-
-export type Precision = 'fp32' | 'fp16' | 'int4';
-export type KvDtype = 'fp32' | 'fp16' | 'int8' | 'int4';
-export type QuantizedKv = Extract<KvDtype, 'int8' | 'int4'>;
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'int4'];
-export const KV_DTYPES: readonly KvDtype[] = ['fp32', 'fp16', 'int8', 'int4'];
-export const KV_BITS: Record<KvDtype, number> = { fp32: 32, fp16: 16, int8: 8, int4: 4 };
-
-export function isQuantizedKv(kv: KvDtype): kv is QuantizedKv {
-  return kv === 'int8' || kv === 'int4';
-}
 
 // Per layer, K and V scales [kv_heads·head_dim] (index head·head_dim + channel): dequantized = q · scale.
 export type KvScales = { k: Float32Array; v: Float32Array }[];
@@ -54,24 +54,10 @@ export interface WeightSource {
   rows(name: string): Iterable<RowChunk>;
 }
 
-export interface GraphOptions {
-  precision: Precision;
-  kv: KvDtype;
+export interface GraphOptions extends Conversion {
   // Required for int8/int4 caches.
   kvScales?: KvScales;
 }
-
-export function ioDtype(precision: Precision): 'fp32' | 'fp16' {
-  return precision === 'fp16' ? 'fp16' : 'fp32';
-}
-
-export function kvBytesPerToken(cfg: LlamaConfig, kv: KvDtype): number {
-  return (2 * cfg.numLayers * cfg.numKvHeads * cfg.headDim * KV_BITS[kv]) / 8;
-}
-
-const DTYPE_OF = { fp32: DT.FLOAT, fp16: DT.FLOAT16 } as const;
-// int4 values travel packed in uint8: GroupQueryAttention reads an int4 cache only as uint8.
-const KV_TYPE_OF = { ...DTYPE_OF, int8: DT.INT8, int4: DT.UINT8 } as const;
 
 function bytesOf(data: Float32Array, type: DataType): Uint8Array {
   if (type === DT.FLOAT) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -82,18 +68,16 @@ function bytesOf(data: Float32Array, type: DataType): Uint8Array {
 // Emits the graph and streams every weight into `data`. `onTensor` reports each HF tensor once it is written.
 export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: WeightSource, data: ExternalData, onTensor: (name: string) => void = () => {}): GraphBuilder {
   const g = new GraphBuilder();
-  const io = DTYPE_OF[ioDtype(opts.precision)];
-  const kvType = KV_TYPE_OF[opts.kv];
+  // The spec's rules, again here so a graph is never built from an invalid triple whoever calls.
+  resolveConversion(opts);
+  const io = IO_TYPE[opts.io];
+  const kvStorage = KV_STORAGE[opts.kv];
+  const kvType = kvStorage.elementType;
   const { hiddenSize: H, numHeads: Hq, numKvHeads: Hkv, headDim: D, vocabSize: V, intermediateSize: I } = cfg;
-  const kvLast = (D * KV_BITS[opts.kv]) / 8 / DT_BYTES[kvType];
-  const quantized = isQuantizedKv(opts.kv);
-  if (quantized) {
-    if (opts.kvScales?.length !== cfg.numLayers || opts.kvScales.some((s) => s.k.length !== Hkv * D || s.v.length !== Hkv * D)) {
-      throw new QuireError('INTERNAL', `--kv ${opts.kv} needs calibrated K and V scales [${Hkv * D}] for each of ${cfg.numLayers} layers`);
-    }
-  } else if (opts.kv !== ioDtype(opts.precision)) {
-    // ORT's CPU GroupQueryAttention fails at run time when the cache dtype differs from the activations.
-    throw new QuireError('INVALID_INPUT', `--kv ${opts.kv} needs --precision ${opts.kv === 'fp16' ? 'fp16' : 'fp32 or int4'} (the cache keeps the activation dtype)`);
+  const kvLast = kvRowElements(D, opts.kv);
+  const quantized = kvStorage.quantized;
+  if (quantized && (opts.kvScales?.length !== cfg.numLayers || opts.kvScales.some((s) => s.k.length !== Hkv * D || s.v.length !== Hkv * D))) {
+    throw new QuireError('INTERNAL', `--kv ${opts.kv} needs calibrated K and V scales [${Hkv * D}] for each of ${cfg.numLayers} layers`);
   }
   const kvScales = opts.kvScales ?? [];
   if (opts.precision === 'int4') {
@@ -155,13 +139,13 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
   };
 
   // Graph inputs.
-  const ids = g.input('input_ids', DT.INT64, ['batch', 'sequence']);
-  const seqlens = g.input('seqlens_k', DT.INT32, ['batch']);
-  const total = g.input('total_sequence_length', DT.INT32, []);
-  const cos = g.input('cos_cache', io, ['max_positions', D / 2]);
-  const sin = g.input('sin_cache', io, ['max_positions', D / 2]);
+  const ids = g.input(GRAPH_IO.inputIds, DT.INT64, ['batch', 'sequence']);
+  const seqlens = g.input(GRAPH_IO.seqlensK, DT.INT32, ['batch']);
+  const total = g.input(GRAPH_IO.totalSequenceLength, DT.INT32, []);
+  const cos = g.input(GRAPH_IO.cosCache, io, ['max_positions', D / 2]);
+  const sin = g.input(GRAPH_IO.sinCache, io, ['max_positions', D / 2]);
   // A plain input rather than an overridable initializer: ORT warns about those on every load.
-  const keep = g.input('num_logits_to_keep', DT.INT64, [1]);
+  const keep = g.input(GRAPH_IO.numLogitsToKeep, DT.INT64, [1]);
 
   const flatH = g.constant('shape_flat_hidden', DT.INT64, [2], [-1, H]);
   const flatQ = g.constant('shape_flat_attn', DT.INT64, [2], [-1, Hq * D]);
@@ -197,17 +181,17 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
     expectShape(`${attn}.v_proj.weight`, [Hkv * D, H]);
     const qkv = linear(hidden, `${attn}.qkv_proj`, [`${attn}.q_proj.weight`, `${attn}.k_proj.weight`, `${attn}.v_proj.weight`], H);
     const qkv3 = g.node('Reshape', [qkv, qkvShape], 1)[0];
-    const pastK = g.input(`past_key_values.${l}.key`, kvType, ['batch', Hkv, 'past_sequence', kvLast]);
-    const pastV = g.input(`past_key_values.${l}.value`, kvType, ['batch', Hkv, 'past_sequence', kvLast]);
-    const presentK = g.output(`present.${l}.key`, kvType, ['batch', Hkv, 'total_sequence', kvLast]);
-    const presentV = g.output(`present.${l}.value`, kvType, ['batch', Hkv, 'total_sequence', kvLast]);
+    const pastK = g.input(GRAPH_IO.past(l, 'key'), kvType, ['batch', Hkv, 'past_sequence', kvLast]);
+    const pastV = g.input(GRAPH_IO.past(l, 'value'), kvType, ['batch', Hkv, 'past_sequence', kvLast]);
+    const presentK = g.output(GRAPH_IO.present(l, 'key'), kvType, ['batch', Hkv, 'total_sequence', kvLast]);
+    const presentV = g.output(GRAPH_IO.present(l, 'value'), kvType, ['batch', Hkv, 'total_sequence', kvLast]);
     const gqaInputs = [qkv3, '', '', pastK, pastV, seqlens, total, cos, sin];
     const gqaAttrs: Record<string, AttrValue> = { num_heads: Hq, kv_num_heads: Hkv, do_rotary: 1, rotary_interleaved: 0, scale: { float: 1 / Math.sqrt(D) } };
     if (quantized) {
       const { k, v } = kvScales[l];
       // Inputs 9–11 (position_ids, attention_bias, head_sink) stay empty; 12 and 13 are k_scale, v_scale.
       gqaInputs.push('', '', '', g.constant(`${attn}.k_scale`, DT.FLOAT, [Hkv * D], Array.from(k)), g.constant(`${attn}.v_scale`, DT.FLOAT, [Hkv * D], Array.from(v)));
-      Object.assign(gqaAttrs, { k_quant_type: KV_QUANT_TYPE, v_quant_type: KV_QUANT_TYPE, kv_cache_bit_width: KV_BITS[opts.kv] });
+      Object.assign(gqaAttrs, { k_quant_type: KV_QUANT_TYPE, v_quant_type: KV_QUANT_TYPE, kv_cache_bit_width: kvStorage.bits });
     }
     const [attnOut] = g.node('GroupQueryAttention', gqaInputs, [`${attn}/output`, presentK, presentV], gqaAttrs, { ...MS, name: `${attn}/GroupQueryAttention` });
     expectShape(`${attn}.o_proj.weight`, [H, Hq * D]);
@@ -241,6 +225,6 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
     logits = linear(keptFlat, 'lm_head', [headSource], H);
   }
   if (io !== DT.FLOAT) logits = g.node('Cast', [logits], 1, { to: DT.FLOAT })[0];
-  g.node('Reshape', [logits, shape3('shape_logits', V)], [g.output('logits', DT.FLOAT, ['batch', 'num_logits_to_keep', V])]);
+  g.node('Reshape', [logits, shape3('shape_logits', V)], [g.output(GRAPH_IO.logits, DT.FLOAT, ['batch', 'num_logits_to_keep', V])]);
   return g;
 }

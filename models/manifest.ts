@@ -1,43 +1,26 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
-import type { LlamaConfig, RopeConfig } from './hf-config.ts';
-import { readJsonFile } from './hf-config.ts';
-import type { KvDtype, Precision } from './llama-graph.ts';
+import { MANIFEST_FILE, parseManifest, type ModelManifest } from './model-spec.ts';
 
-// quire.json: what the engine needs to load a converted model folder without reading the graph.
-export const MANIFEST_FILE = 'quire.json';
-export const MANIFEST_FORMAT = 'quire-model';
-export const MANIFEST_VERSION = 1;
-export const DEMO_LABEL = 'demo: produces meaningless text';
 // Set in a checkpoint's config.json by the tiny-checkpoint generator; the converter carries it into quire.json.
 export const DEMO_CONFIG_KEY = 'quire_demo';
 
-export interface ModelManifest {
-  format: typeof MANIFEST_FORMAT;
-  version: number;
-  // Random-weight test and demo models say so wherever they are listed.
-  demo: boolean;
-  label?: string;
-  name: string; // display name: the checkpoint folder's name
-
-  config: LlamaConfig;
-  precision: Precision;
-  ioDtype: 'fp32' | 'fp16'; // dtype of cos_cache/sin_cache
-  kvDtype: KvDtype;
-  kvBytesPerToken: number;
-  // int8/int4 caches: how the static per-channel scales (graph initializers) were calibrated.
-  kvScales?: { method: string; headroom: number; calibrationTokens: number };
-  contextTokens: number; // default context the engine builds RoPE tables for
-  rope: RopeConfig & { attention_factor: number; hash: string };
-  files: { model: string; data: string; tokenizer: string[] };
-  parameters: number;
-  bytes: { model: number; data: number };
-  source: { checksum: string; dtype: string };
-}
-
+// quire.json of a converted model folder, read through the spec's schema (model-spec.ts): missing is
+// NOT_FOUND, unparseable is MODEL_CORRUPT, anything else the schema decides.
 export function readManifest(dir: string): ModelManifest {
-  const raw = readJsonFile(join(dir, MANIFEST_FILE)) as unknown as ModelManifest;
-  if (raw.format !== MANIFEST_FORMAT) throw new QuireError('UNSUPPORTED_MODEL', `${dir}: ${MANIFEST_FILE} is not a Quire model manifest`);
-  if (raw.version !== MANIFEST_VERSION) throw new QuireError('UNSUPPORTED_MODEL', `${dir}: manifest version ${raw.version} is not supported (want ${MANIFEST_VERSION})`);
-  return raw;
+  const path = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new QuireError('NOT_FOUND', `${dir} has no ${MANIFEST_FILE}: not a converted Quire model`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new QuireError('MODEL_CORRUPT', `${dir}: ${MANIFEST_FILE} is not valid JSON; convert or install the model again`);
+  }
+  return parseManifest(raw, dir);
 }

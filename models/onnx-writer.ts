@@ -2,11 +2,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 
-// ONNX TensorProto.DataType values. onnx-proto's tables stop at ONNX 1.10, so newer values would pass as numbers.
-export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
-export type DataType = (typeof DT)[keyof typeof DT];
-
-export const DT_BYTES: Record<DataType, number> = { 1: 4, 2: 1, 3: 1, 6: 4, 7: 8, 10: 2 };
+// ONNX TensorProto.DataType values come from the model spec (onnx-proto's tables stop at ONNX 1.10).
+import { ONNX_TYPE as DT, ONNX_TYPE_BYTES as DT_BYTES, type OnnxType as DataType } from './model-spec.ts';
 
 // Windows maps files in 64 KiB granules; ORT mmaps external data, so every tensor starts on that boundary.
 export const EXTERNAL_ALIGNMENT = 64 * 1024;

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { float32ToBf16, float32ToHalf } from './float16.ts';
-import { DEMO_CONFIG_KEY, DEMO_LABEL } from './manifest.ts';
+import { DEMO_CONFIG_KEY } from './manifest.ts';
+import { DEMO_LABEL } from './model-spec.ts';
 import { writeSafetensors, type SafeDtype, type TensorToWrite } from './safetensors.ts';
 import { writeTinyTokenizer } from './tokenizer/tiny.ts';
 import { mulberry32 } from '../electron/common/random.ts';

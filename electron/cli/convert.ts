@@ -2,24 +2,28 @@ import { QuireError } from '../common/errors.ts';
 import { choiceOption, intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 
-const USAGE = 'quire convert <hf-dir> <out-dir> [--precision fp32|fp16|int4] [--kv fp32|fp16|int8|int4] [--context N]';
+const USAGE = 'quire convert <hf-dir> <out-dir> [--precision fp32|fp16|int4] [--kv fp32|fp16|int8|int4] [--io fp32|fp16] [--context N]';
 
 export const convert: Command = {
   summary: 'convert a Hugging Face Llama checkpoint into a Quire ONNX model folder',
   usage: USAGE,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { precision: { type: 'string' }, kv: { type: 'string' }, context: { type: 'string' } }, USAGE);
+    const { values, positionals } = parseCommandArgs(argv, { precision: { type: 'string' }, kv: { type: 'string' }, io: { type: 'string' }, context: { type: 'string' } }, USAGE);
     if (positionals.length !== 2) throw new QuireError('USAGE', `expected <hf-dir> <out-dir> (usage: ${USAGE})`);
     const { convertCheckpoint } = await import('../../models/convert.ts');
-    const { KV_DTYPES, PRECISIONS } = await import('../../models/llama-graph.ts');
-    const precision = choiceOption(values.precision, 'precision', PRECISIONS);
-    const kv = choiceOption(values.kv, 'kv', KV_DTYPES);
+    const { IO_DTYPES, KV_DTYPES, PRECISIONS, resolveConversion } = await import('../../models/model-spec.ts');
+    const context = intOption(values.context, 'context', { min: 1 });
+    // Decided whole before the checkpoint is read: an invalid combination is refused in a line, at once.
+    const conversion = resolveConversion({
+      precision: choiceOption(values.precision, 'precision', PRECISIONS),
+      kv: choiceOption(values.kv, 'kv', KV_DTYPES),
+      io: choiceOption(values.io, 'io', IO_DTYPES),
+    });
     const started = Date.now();
     let lastPercent = -1;
     const manifest = await convertCheckpoint(positionals[0], positionals[1], {
-      precision,
-      kv,
-      context: intOption(values.context, 'context', { min: 1 }),
+      ...conversion,
+      context,
       onProgress: ({ tensor, doneBytes, totalBytes }) => {
         const percent = Math.floor((100 * doneBytes) / totalBytes);
         if (percent === lastPercent && !io.isTTY) return;

@@ -28,12 +28,13 @@ async function niah(argv: string[], io: CliIo): Promise<number> {
   for (const required of ['model', 'lengths', 'depths'] as const) {
     if (values[required] === undefined) throw new QuireError('USAGE', `--${required} is required (usage: ${NIAH_USAGE})`);
   }
-  const { runNiah, KV_REQUESTS } = await import('../node/eval/niah.ts');
+  const { runNiah } = await import('../node/eval/niah.ts');
+  const { USER_KV_DTYPES } = await import('../../models/model-spec.ts');
   const { TASKS } = await import('../node/eval/tasks.ts');
   const lengths = listOption(values.lengths, 'lengths')!;
   const depths = listOption(values.depths, 'depths')!;
   const task = choiceOption(values.task, 'task', TASKS) ?? 'niah';
-  const kv = choiceOption(values.kv, 'kv', KV_REQUESTS);
+  const kv = choiceOption(values.kv, 'kv', USER_KV_DTYPES);
   const provider = choiceOption(values.provider, 'provider', PROVIDERS);
   const samples = intOption(values.samples, 'samples', { min: 1 });
   const seed = intOption(values.seed, 'seed');

@@ -1,14 +1,16 @@
 import './zod-csp.ts';
 import { z } from 'zod';
 import { AnchorSchema, DocumentModelSchema, ImportProgressSchema } from './document.ts';
+import { GenerationDefaults, IoDtype, KvDtype, Precision, PromptStyle, ProviderChoice, resolveConversion } from '../../models/model-spec.ts';
 
 // The one contract for every renderer↔main message. The preload's allow-list, the main-process router, the
 // browser-mode WebSocket transport and the renderer's typed client are all derived from these objects, so a
 // call that is not declared here cannot be made, and every payload is validated where it enters main.
 
 export const Theme = z.enum(['system', 'light', 'dark']);
-export const KvDtype = z.enum(['fp32', 'fp16', 'int8', 'int4']);
-export const Provider = z.enum(['auto', 'cpu', 'cuda', 'dml', 'webgpu', 'coreml']);
+// Model facts (dtypes, providers) are defined once, in the model spec.
+export { KvDtype };
+export const Provider = ProviderChoice;
 
 export const Settings = z.object({
   theme: Theme,
@@ -47,12 +49,15 @@ export const InstalledModel = z.object({
   id: z.string(),
   name: z.string(),
   dir: z.string(),
-  precision: z.string(),
-  kvDtype: z.string(),
+  precision: Precision,
+  ioDtype: IoDtype,
+  kvDtype: KvDtype,
   contextTokens: z.number().int(),
   kvBytesPerToken: z.number(),
   bytes: z.number(),
   demo: z.boolean(),
+  promptStyle: PromptStyle,
+  generation: GenerationDefaults,
 });
 export type InstalledModel = z.infer<typeof InstalledModel>;
 
@@ -148,12 +153,22 @@ export const InstallRequest = z
   .object({
     catalogId: z.string().min(1).max(64).optional(),
     repo: z.string().min(3).max(200).optional(),
-    precision: z.enum(['fp32', 'fp16', 'int4']),
-    // KV cache precision baked into the converted graph; the converter's default (the activations' dtype) when absent.
+    precision: Precision,
+    // KV cache and activation dtypes baked into the converted graph; the spec's defaults when absent.
     kv: KvDtype.optional(),
+    io: IoDtype.optional(),
   })
   .strict()
-  .refine((r) => Boolean(r.catalogId) !== Boolean(r.repo), { message: 'give either catalogId or repo' });
+  .refine((r) => Boolean(r.catalogId) !== Boolean(r.repo), { message: 'give either catalogId or repo' })
+  // An invalid combination is refused here, before anything is downloaded (the machine's own limits are checked
+  // again by the installer, which knows the provider).
+  .superRefine((r, ctx) => {
+    try {
+      resolveConversion(r);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
 export type InstallRequest = z.infer<typeof InstallRequest>;
 
 export const InstallProgress = z.object({
@@ -236,6 +251,14 @@ export const events = {
   'models.changed': z.object({}),
   'models.selfCheckProgress': z.object({ cell: NiahCell, done: z.number().int(), total: z.number().int() }),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
+  // The engine process died (it restarts after restartInMs and loads the model again), is back, or could not
+  // load the model again; models.engine says the same when asked.
+  'models.engineState': z.object({
+    state: z.enum(['exited', 'restarted', 'failed']),
+    reason: z.string().nullable(),
+    modelId: z.string().nullable(),
+    restartInMs: z.number().int().nonnegative(),
+  }),
 } as const;
 
 export type Calls = typeof calls;

@@ -26,6 +26,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   'BUSY',
   'SNAPSHOT_MISMATCH',
+  // quire.json or the weights of a converted model are damaged
+  'MODEL_CORRUPT',
+  // a GPU provider's canary logits differ from the cpu path's: its answers would be wrong
+  'PROVIDER_CHECK_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

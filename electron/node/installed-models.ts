@@ -2,6 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { InstalledModel } from '../common/contract.ts';
 import { readManifest } from '../../models/manifest.ts';
+import { generationOf, promptStyleOf } from '../../models/model-spec.ts';
 
 // A model is installed when its folder under the models directory holds a readable quire.json; folders
 // that do not (a conversion still running, a broken copy) are skipped rather than failing the whole list.
@@ -31,11 +32,14 @@ export function modelAt(dir: string): InstalledModel {
     name: manifest.name,
     dir: resolve(dir),
     precision: manifest.precision,
+    ioDtype: manifest.ioDtype,
     kvDtype: manifest.kvDtype,
     contextTokens: manifest.contextTokens,
     kvBytesPerToken: manifest.kvBytesPerToken,
     bytes: folderBytes(dir),
     demo: manifest.demo,
+    promptStyle: promptStyleOf(manifest),
+    generation: generationOf(manifest),
   };
 }
 

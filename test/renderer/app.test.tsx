@@ -17,7 +17,7 @@ const catalogEntry: CatalogEntry = {
   nativeContext: 1_048_576,
   description: 'Llama-3.1-8B extended to 1M tokens with YaRN.',
 };
-const model: InstalledModel = { id: 'tiny', name: 'Tiny demo', dir: '/m/tiny', precision: 'fp32', kvDtype: 'fp32', contextTokens: 4096, kvBytesPerToken: 2048, bytes: 1_000_000, demo: true };
+const model: InstalledModel = { id: 'tiny', name: 'Tiny demo', dir: '/m/tiny', precision: 'fp32', ioDtype: 'fp32', kvDtype: 'fp32', contextTokens: 4096, kvBytesPerToken: 2048, bytes: 1_000_000, demo: true, promptStyle: 'bare', generation: { greedy: true, temperature: 1, topP: 1 } };
 const doc = (id: string, title: string): DocumentSummary => ({ id, title, format: 'pdf', chars: 1200, tokens: 300, pages: 3, importedAt: new Date(0).toISOString(), warnings: [] });
 
 

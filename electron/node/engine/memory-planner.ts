@@ -2,11 +2,7 @@
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
 // activations + logits, against the memory the provider reports free, less a headroom for the runtime.
 
-export const KV_DTYPES = ['fp32', 'fp16', 'int8', 'int4'] as const;
-export type KvDtype = (typeof KV_DTYPES)[number];
-
-// Bits per cached element; int4 packs two elements per byte along head_dim (GQA kv_cache_bit_width 4).
-export const KV_DTYPE_BITS: Record<KvDtype, number> = { fp32: 32, fp16: 16, int8: 8, int4: 4 };
+import { IO_TYPE, KV_DTYPES, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype } from '../../../models/model-spec.ts';
 
 export interface ModelDims {
   layers: number;
@@ -17,6 +13,8 @@ export interface ModelDims {
   intermediateSize: number;
   vocabSize: number;
   weightBytes: number;
+  // The activations' dtype (quire.json's ioDtype): what a prefill chunk's live tensors are made of.
+  ioDtype: IoDtype;
 }
 
 export interface PlanOptions {
@@ -27,8 +25,6 @@ export interface PlanOptions {
   prefillChunk: number;
   // Fraction of availableBytes kept back for the runtime's own arena, fragmentation and the OS.
   headroomFraction?: number;
-  // Bytes per activation element (fp32 activations on CPU, fp16 on GPU providers).
-  activationBytes?: number;
   // Logits kept for every position of a chunk (inspect --all) instead of the last one only.
   allLogits?: boolean;
 }
@@ -56,16 +52,6 @@ export interface FitReport {
   reason: string;
 }
 
-export function kvBytesPerToken(model: Pick<ModelDims, 'layers' | 'kvHeads' | 'headDim'>, dtype: KvDtype): number {
-  const rowBytes = Math.ceil((model.headDim * KV_DTYPE_BITS[dtype]) / 8);
-  return 2 * model.layers * model.kvHeads * rowBytes;
-}
-
-// int8/int4 caches carry static per-channel fp32 scales for K and V in every layer; independent of N.
-export function kvScaleBytes(model: Pick<ModelDims, 'layers' | 'kvHeads' | 'headDim'>, dtype: KvDtype): number {
-  return dtype === 'int8' || dtype === 'int4' ? 2 * model.layers * model.kvHeads * model.headDim * 4 : 0;
-}
-
 // Live activations of one layer during a prefill chunk of S tokens: the residual stream, its normed copy,
 // packed QKV, the attention output, and the MLP's gate and up projections plus their product. Attention
 // itself runs tiled (flash) so its scratch is per-tile, covered by the headroom.
@@ -80,7 +66,7 @@ function breakdown(model: ModelDims, dtype: KvDtype, context: number, options: P
   const weights = model.weightBytes;
   const kv = context * kvBytesPerToken(model, dtype);
   const kvScales = kvScaleBytes(model, dtype);
-  const activations = activationBytes(model, chunk, options.activationBytes ?? 4);
+  const activations = activationBytes(model, chunk, ONNX_TYPE_BYTES[IO_TYPE[model.ioDtype]]);
   const logits = (options.allLogits ? chunk : 1) * model.vocabSize * 4;
   return { weights, kv, kvScales, activations, logits, total: weights + kv + kvScales + activations + logits };
 }

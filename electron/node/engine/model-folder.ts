@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import { float32ToHalf } from '../../../models/float16.ts';
-import { readManifest, type ModelManifest } from '../../../models/manifest.ts';
+import { readManifest } from '../../../models/manifest.ts';
+import { IO_TYPE, type ModelManifest } from '../../../models/model-spec.ts';
 import { ropeFrequencies, ropeTables } from '../../../models/rope.ts';
 import type { ModelDims } from './memory-planner.ts';
 import type { KvLayout } from './kv-snapshot.ts';
@@ -15,7 +16,7 @@ export interface ModelFolder {
   modelPath: string;
   dims: ModelDims;
   layout: KvLayout;
-  // Weights identity (source checksum, precision, KV dtype): a snapshot from other weights is refused.
+  // Weights identity (source checksum, precision, io and KV dtypes): a snapshot from other weights is refused.
   modelHash: string;
   ropeHash: string;
 }
@@ -32,9 +33,10 @@ export function openModelFolder(dir: string): ModelFolder {
     intermediateSize: c.intermediateSize,
     vocabSize: c.vocabSize,
     weightBytes: manifest.bytes.data,
+    ioDtype: manifest.ioDtype,
   };
   const modelHash = createHash('sha256')
-    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.kvDtype, manifest.bytes]))
+    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.ioDtype, manifest.kvDtype, manifest.bytes]))
     .digest('hex');
   return {
     dir,
@@ -47,14 +49,6 @@ export function openModelFolder(dir: string): ModelFolder {
   };
 }
 
-// How a cache tensor of `layout` is stored: ONNX element type and last dimension (int4 packs two per uint8).
-export const KV_STORAGE = {
-  fp32: { elementType: 1, ortType: 'float32', perRow: (headDim: number) => headDim },
-  fp16: { elementType: 10, ortType: 'float16', perRow: (headDim: number) => headDim },
-  int8: { elementType: 3, ortType: 'int8', perRow: (headDim: number) => headDim },
-  int4: { elementType: 2, ortType: 'uint8', perRow: (headDim: number) => headDim / 2 },
-} as const;
-
 export interface RopeInputs {
   cos: Float32Array | Uint16Array;
   sin: Float32Array | Uint16Array;
@@ -63,17 +57,13 @@ export interface RopeInputs {
   elementType: number;
 }
 
-const ONNX_FLOAT = 1;
-const ONNX_FLOAT16 = 10;
-
 export function ropeInputs(model: ModelFolder, context: number): RopeInputs {
   if (!Number.isInteger(context) || context < 1) throw new QuireError('INVALID_INPUT', `context must be a positive integer, got ${context}`);
   const max = model.manifest.config.maxPositionEmbeddings;
   if (context > max) throw new QuireError('DOES_NOT_FIT', `context ${context} exceeds the model's ${max} positions`);
   const tables = ropeTables(ropeFrequencies(model.manifest.config.rope), context);
   const dims: [number, number] = [context, tables.halfDim];
-  if (model.manifest.ioDtype === 'fp16') {
-    return { cos: float32ToHalf(tables.cos), sin: float32ToHalf(tables.sin), dims, elementType: ONNX_FLOAT16 };
-  }
-  return { cos: tables.cos, sin: tables.sin, dims, elementType: ONNX_FLOAT };
+  const elementType = IO_TYPE[model.manifest.ioDtype];
+  if (model.manifest.ioDtype === 'fp16') return { cos: float32ToHalf(tables.cos), sin: float32ToHalf(tables.sin), dims, elementType };
+  return { cos: tables.cos, sin: tables.sin, dims, elementType };
 }

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatTemplateFromConfig } from '../../../models/chat-template.ts';
-import { KV_DTYPES } from '../../../models/llama-graph.ts';
-import { readManifest, type ModelManifest } from '../../../models/manifest.ts';
+import { readManifest } from '../../../models/manifest.ts';
+import { KV_DTYPES, USER_KV_DTYPES, type KvDtype, type ModelManifest } from '../../../models/model-spec.ts';
 import { loadTokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
 import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';
@@ -16,8 +16,6 @@ import { generateText } from '../engine/generate-text.ts';
 import { buildHaystackPrompt, Filler, type PromptKit } from './haystack.ts';
 import { makeSample, MAX_NEW_TOKENS, scoreAnswer, type TaskName } from './tasks.ts';
 
-export const KV_REQUESTS = ['fp16', 'int8', 'int4'] as const;
-export type KvRequest = (typeof KV_REQUESTS)[number];
 
 export interface NiahCell {
   length: number;
@@ -40,7 +38,7 @@ export interface NiahOptions {
   seed?: number;
   task?: TaskName;
   // KV dtype the caller wants measured: refused unless it is the model's own.
-  kv?: KvRequest;
+  kv?: KvDtype;
   context?: number;
   provider?: LoadOptions['provider'];
   signal?: AbortSignal;
@@ -63,7 +61,7 @@ function checkOptions(options: NiahOptions): void {
 }
 
 // The KV dtype is baked into the converted graph: measuring another one means another conversion, not a flag.
-function checkKv(manifest: ModelManifest, kv: KvRequest): void {
+function checkKv(manifest: ModelManifest, kv: KvDtype): void {
   if (manifest.kvDtype !== kv) {
     throw new QuireError(
       'UNSUPPORTED_MODEL',

@@ -12,10 +12,13 @@ const RULES: { folder: string; forbid: RegExp[] }[] = [
   { folder: 'electron/cli', forbid: [/^electron$/, /\/main\//, /renderer\//] },
   { folder: 'electron/preload', forbid: [/^node:/, /\/node\//, /\/server\//, /\/main\//, /renderer\//] },
   { folder: 'models', forbid: [/^electron$/, /renderer\//, /electron\/main\//] },
+  // Imported by the contract and the renderer: pure like electron/common.
+  { folder: 'models/model-spec.ts', forbid: [/^node:/, /^electron$/, /\/node\//, /renderer\//, /^(react|zustand|ws|onnxruntime-node|onnx-proto)/, /^\.\/(?!model-spec)/] },
   { folder: 'renderer/src', forbid: [/^node:/, /^electron$/, /electron\/node\//, /electron\/main\//, /electron\/server\//, /^(ws|onnxruntime-node)$/] },
 ];
 
 function sources(dir: string): string[] {
+  if (statSync(dir).isFile()) return [dir];
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return name === 'node_modules' || name === 'build' ? [] : sources(path);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { kvBytesPerToken, planAll, planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+import { planAll, planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+import { kvBytesPerToken } from '../../../models/model-spec.ts';
 
 const GiB = 1024 ** 3;
 const KiB = 1024;
@@ -14,6 +15,7 @@ const llama8b: ModelDims = {
   intermediateSize: 14336,
   vocabSize: 128256,
   weightBytes: 16 * 1e9,
+  ioDtype: 'fp16',
 };
 
 describe('memory planner', () => {
@@ -28,7 +30,7 @@ describe('memory planner', () => {
   });
 
   it('says why 1M tokens do not fit on an 80 GB GPU at fp16 but do at int4', () => {
-    const options = { availableBytes: 80 * GiB, context: 2 ** 20, prefillChunk: 2048, activationBytes: 2 };
+    const options = { availableBytes: 80 * GiB, context: 2 ** 20, prefillChunk: 2048 };
     const [fp32, fp16, int8, int4] = planAll({ ...llama8b, weightBytes: 4.5e9 }, options);
     expect(fp32.fits).toBe(false);
     expect(fp16.fits).toBe(false);

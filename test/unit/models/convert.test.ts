@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { float32ToHalf } from '../../../models/float16.ts';
-import type { ModelManifest } from '../../../models/manifest.ts';
+import type { ModelManifest } from '../../../models/model-spec.ts';
 import { readManifest } from '../../../models/manifest.ts';
 import { ropeFrequencies, ropeTables } from '../../../models/rope.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
