@@ -45,7 +45,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   const originals = new Originals(root);
   const bus = new EventBus();
   const conversations = new ConversationStore(db);
-  const runtime = new ModelRuntime(engineProcess);
+  const runtime = new ModelRuntime(engineProcess, (state) => bus.emit('models.engineState', state));
   const currentModel = (): InstalledModel | undefined => {
     if (modelDir) return modelAt(modelDir);
     const installed = listInstalledModels(modelsDir(root));
@@ -124,7 +124,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         modelId: loaded?.model.id ?? null,
         path: loaded?.report.path ?? null,
         provider: loaded?.report.provider ?? null,
-        reason: loaded?.report.reason ?? null,
+        // With no model held after the engine died, why (and that it is restarting) rather than nothing.
+        reason: loaded?.report.reason ?? runtime.lastExit,
         context: loaded?.report.context ?? null,
         availableBytes: freemem(),
         totalBytes: totalmem(),

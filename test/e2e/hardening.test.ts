@@ -4,7 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { RpcClient } from './rpc-client.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
 let server: ServeProcess;
@@ -26,46 +26,6 @@ afterAll(async () => {
   bystander?.close();
   await server?.stop();
 });
-
-interface Outcome {
-  ok: boolean;
-  value?: unknown;
-  error?: { code: string; message: string };
-}
-
-class RpcClient {
-  #ws: WebSocket;
-  #next = 1;
-  #waiting = new Map<number, (outcome: Outcome) => void>();
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.t === 'result') this.#waiting.get(message.id)?.(message.outcome);
-    });
-  }
-  static open(s: ServeProcess, headers: Record<string, string> = {}): Promise<RpcClient> {
-    const ws = new WebSocket(`${s.origin.replace('http', 'ws')}/rpc?token=${s.token}`, { origin: s.origin, headers });
-    return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new RpcClient(ws)));
-      ws.once('error', reject);
-    });
-  }
-  call(name: string, payload: unknown = {}): Promise<Outcome> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no answer in 10 s`)), 10_000);
-      this.#waiting.set(id, (outcome) => {
-        clearTimeout(timer);
-        resolve(outcome);
-      });
-      this.#ws.send(JSON.stringify({ t: 'call', id, name, payload }));
-    });
-  }
-  close(): void {
-    this.#ws.close();
-  }
-}
 
 // The server is alive and serving: the process has not exited, the client connected before the attack still
 // gets answers, and so does a new one.

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { InstalledModel, Settings } from '../../common/contract.ts';
+import { QuireError } from '../../common/errors.ts';
 import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate } from '../../../models/chat-template.ts';
 import { loadTokenizer, type Tokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
+import { LiveCache } from '../engine/document-cache.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
 import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
@@ -14,36 +16,117 @@ export interface LoadedModel {
   tokenizer: Tokenizer;
   template: ChatTemplate;
   encode(messages: ChatMessage[], addGenerationPrompt?: boolean): Uint32Array;
-  // What the engine's KV cache is known to hold (a prefix of it may be all that is certain), so a follow-up
-  // can skip even the snapshot check when the conversation already sits in the cache.
-  cachedTokens: number[];
+  // What this engine's KV cache holds; changed only through its own methods.
+  readonly cache: LiveCache;
 }
+
+// A restart after the engine process died waits this long, doubled for each further death within
+// CRASH_WINDOW_MS and capped, so an engine that dies at once on load cannot spin the machine.
+export const RESTART_BACKOFF_MS = 500;
+const MAX_RESTART_BACKOFF_MS = 30_000;
+const CRASH_WINDOW_MS = 5 * 60_000;
+// After this many deaths within the window the model is no longer reloaded on its own, only on the next
+// question (still with the back-off): something is wrong with it and loading it again only burns memory.
+const MAX_AUTOMATIC_RELOADS = 4;
+
+// What the UI is told when the engine process dies and when it is back (models.engineState).
+export type EngineStateEvent =
+  | { state: 'exited'; reason: string; modelId: string | null; restartInMs: number }
+  | { state: 'restarted'; reason: null; modelId: string | null; restartInMs: 0 }
+  | { state: 'failed'; reason: string; modelId: string | null; restartInMs: 0 };
+
+type RuntimeSettings = Pick<Settings, 'contextTokens' | 'provider'>;
 
 // One engine process for the app, (re)loaded when the chosen model, context or provider changes. The
 // tokenizer and chat template live here too, so prompts are tokenized by exactly the model's own rules.
+// When the process dies (killed, out of memory, a crash in native code) it is replaced after a back-off and
+// the model it held is loaded again, so the app recovers without a restart; documents then come back from
+// their snapshots on the next question.
 export class ModelRuntime {
   #host: EngineHost | null = null;
   #loaded: (LoadedModel & { key: string }) | null = null;
   #loading: Promise<LoadedModel> | null = null;
   #spawn: () => EngineProcess;
+  #onState: (event: EngineStateEvent) => void;
+  // What was last asked of ensure(), to load it again after a death.
+  #wanted: { model: InstalledModel; settings: RuntimeSettings } | null = null;
+  #deaths: number[] = [];
+  #restartAt = 0;
+  #lastExit: string | null = null;
+  #reloadTimer: NodeJS.Timeout | null = null;
+  #closed = false;
 
-  constructor(spawn: () => EngineProcess = forkEngineProcess) {
+  constructor(spawn: () => EngineProcess = forkEngineProcess, onState: (event: EngineStateEvent) => void = () => undefined) {
     this.#spawn = spawn;
+    this.#onState = onState;
   }
 
+  // The live engine. After a death this is a new process (the dead one's calls have already failed); callers
+  // that need a model go through ensure(), which also waits out the back-off.
   get host(): EngineHost {
-    this.#host ??= new EngineHost(this.#spawn());
+    this.#host ??= this.#start();
     return this.#host;
   }
 
-  async ensure(model: InstalledModel, settings: Pick<Settings, 'contextTokens' | 'provider'>, listeners: CallListeners = {}): Promise<LoadedModel> {
+  // Why the engine holds no model when it died, for models.engine; null while it is healthy.
+  get lastExit(): string | null {
+    return this.#loaded ? null : this.#lastExit;
+  }
+
+  #start(): EngineHost {
+    this.#closed = false;
+    const child = this.#spawn();
+    const host = new EngineHost(child);
+    child.onExit((reason) => this.#exited(host, reason));
+    return host;
+  }
+
+  #exited(host: EngineHost, reason: string): void {
+    // A process we stopped ourselves (close(), a replaced host) is no death.
+    if (host !== this.#host) return;
+    this.#host = null;
+    this.#loaded = null;
+    const now = Date.now();
+    this.#deaths = this.#deaths.filter((t) => now - t < CRASH_WINDOW_MS);
+    this.#deaths.push(now);
+    const delay = Math.min(MAX_RESTART_BACKOFF_MS, RESTART_BACKOFF_MS * 2 ** (this.#deaths.length - 1));
+    this.#restartAt = now + delay;
+    this.#lastExit = `the engine process exited (${reason}); restarting`;
+    const wanted = this.#wanted;
+    this.#onState({ state: 'exited', reason: this.#lastExit, modelId: wanted?.model.id ?? null, restartInMs: delay });
+    if (!wanted || this.#deaths.length > MAX_AUTOMATIC_RELOADS) return;
+    if (this.#reloadTimer) clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = setTimeout(() => {
+      this.#reloadTimer = null;
+      if (this.#closed) return;
+      this.ensure(wanted.model, wanted.settings).then(
+        () => this.#onState({ state: 'restarted', reason: null, modelId: wanted.model.id, restartInMs: 0 }),
+        (error: Error) => {
+          this.#lastExit = `the engine could not load ${wanted.model.id} again: ${error.message.split('\n')[0]}`;
+          this.#onState({ state: 'failed', reason: this.#lastExit, modelId: wanted.model.id, restartInMs: 0 });
+        },
+      );
+    }, delay);
+    this.#reloadTimer.unref();
+  }
+
+  // Resolves once a new engine may start (immediately unless one died a moment ago).
+  async #backOff(): Promise<void> {
+    const wait = this.#restartAt - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  async ensure(model: InstalledModel, settings: RuntimeSettings, listeners: CallListeners = {}): Promise<LoadedModel> {
     const context = Math.min(settings.contextTokens, model.contextTokens);
     const key = JSON.stringify([model.dir, context, settings.provider]);
+    this.#wanted = { model, settings: { contextTokens: settings.contextTokens, provider: settings.provider } };
     if (this.#loaded?.key === key) return this.#loaded;
+    await this.#backOff();
     await this.#loading?.catch(() => undefined);
     if (this.#loaded?.key === key) return this.#loaded;
     this.#loading = (async () => {
-      const report = await this.host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
+      const host = this.host;
+      const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
       const tokenizer = await loadTokenizer(model.dir);
       const config = JSON.parse(readFileSync(join(model.dir, 'tokenizer_config.json'), 'utf8')) as TokenizerConfigJson;
       const template = chatTemplateFromConfig(config);
@@ -54,8 +137,11 @@ export class ModelRuntime {
         tokenizer,
         template,
         encode: (messages: ChatMessage[], addGenerationPrompt = false) => template.encode(tokenizer, messages, { addGenerationPrompt }),
-        cachedTokens: [],
+        cache: new LiveCache(),
       };
+      // The engine may have died while the tokenizer loaded: then it holds nothing, and saying otherwise
+      // would send the next question to an empty process.
+      if (host !== this.#host) throw new QuireError('INTERNAL', this.#lastExit ?? 'the engine process exited while loading the model');
       this.#loaded = loaded;
       return loaded;
     })();
@@ -74,6 +160,7 @@ export class ModelRuntime {
   // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
   // never held twice) and loads again on the next question.
   async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<NiahResult> {
+    await this.#backOff();
     await this.#loading?.catch(() => undefined);
     this.#loaded = null;
     return this.host.call('niah', { dir: model.dir, options }, { onCell });
@@ -84,8 +171,14 @@ export class ModelRuntime {
   }
 
   async close(): Promise<void> {
-    await this.#host?.close();
+    this.#closed = true;
+    if (this.#reloadTimer) clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = null;
+    this.#wanted = null;
+    const host = this.#host;
+    // Cleared first, so the exit that follows is not taken for a death.
     this.#host = null;
     this.#loaded = null;
+    await host?.close();
   }
 }

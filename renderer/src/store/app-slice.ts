@@ -43,6 +43,13 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       api.on('models.progress', (progress) => get().onInstallProgress(progress));
       api.on('models.changed', () => void get().loadModels());
       api.on('models.selfCheckProgress', (progress) => get().onSelfCheckProgress(progress));
+      // The engine died or came back: say so, and refresh what the Models screen shows about it.
+      api.on('models.engineState', (event) => {
+        if (event.state === 'exited') get().notify('error', `${event.reason}.`);
+        else if (event.state === 'restarted') get().notify('info', 'The engine was restarted and the model loaded again.');
+        else get().notify('error', event.reason ?? 'The engine could not be restarted.');
+        void get().loadModels();
+      });
       // With no model installed the first thing a user needs is the catalog, not an empty library.
       set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
     } catch (error) {
