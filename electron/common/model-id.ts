@@ -3,3 +3,12 @@
 export function modelIdForRepo(repo: string): string {
   return repo.trim().replace('/', '--').toLowerCase();
 }
+
+// A model's id is the name of its folder under models/, and clients send it back (models.remove,
+// models.cancelInstall): it must be one plain path segment, so that no id can name a folder elsewhere
+// (`../../x`, an absolute path, a Windows `..\`) or a hidden staging folder (`.x.partial`).
+const MODEL_ID = /^[a-z0-9][a-z0-9._-]{0,199}$/i;
+
+export function isModelId(id: string): boolean {
+  return MODEL_ID.test(id) && !id.includes('..');
+}

@@ -3,12 +3,12 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { InstalledModel, InstallProgress, InstallRequest } from '../common/contract.ts';
 import { QuireError } from '../common/errors.ts';
-import { modelIdForRepo } from '../common/model-id.ts';
+import { isModelId, modelIdForRepo } from '../common/model-id.ts';
 import { findCatalogModel } from '../../models/catalog.ts';
 import { convertCheckpoint } from '../../models/convert.ts';
 import { downloadRepo } from '../../models/download.ts';
 import { modelAt } from './installed-models.ts';
-import { modelsDir } from './paths.ts';
+import { childPath, modelsDir } from './paths.ts';
 
 // What a repository needs for conversion when it is not in the catalog.
 const DEFAULT_FILES = ['*.safetensors', '*.json'];
@@ -43,8 +43,8 @@ export class ModelInstaller {
     const entry = request.catalogId ? findCatalogModel(request.catalogId) : null;
     const repo = entry?.hfRepo ?? request.repo;
     if (!repo || !REPO_ID.test(repo)) throw new QuireError('INVALID_INPUT', 'give a catalog model or a Hugging Face repository like owner/name');
-    const id = modelIdFor(request);
-    const target = join(modelsDir(this.#root), id);
+    const id = checkedId(modelIdFor(request));
+    const target = childPath(modelsDir(this.#root), id);
     if (existsSync(join(target, 'quire.json'))) throw new QuireError('INVALID_INPUT', `${id} is already installed`);
     if (this.#running.has(id)) throw new QuireError('BUSY', `${id} is already being installed`);
     const controller = new AbortController();
@@ -83,9 +83,16 @@ export class ModelInstaller {
   }
 
   remove(id: string): boolean {
-    const dir = join(modelsDir(this.#root), id);
+    const dir = childPath(modelsDir(this.#root), checkedId(id));
+    // A models/ entry that is a link to elsewhere goes as a link (rmSync removes the link itself, never
+    // what it points at); existsSync follows it only to see whether it is a model.
     if (!existsSync(join(dir, 'quire.json'))) return false;
     rmSync(dir, { recursive: true, force: true });
     return true;
   }
+}
+
+function checkedId(id: string): string {
+  if (!isModelId(id)) throw new QuireError('INVALID_INPUT', `${JSON.stringify(id.slice(0, 64))} is not a model id (letters, digits, '.', '_' and '-')`);
+  return id;
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QuireError } from '../common/errors.ts';
+import { childPath } from './paths.ts';
 
 // Imported PDFs are kept as they came, so the document viewer can show a cited page as the page itself
 // (rendered by pdf.js in the UI); other formats are fully represented by their extracted text.
@@ -16,18 +17,18 @@ export class Originals {
   keep(id: string, format: string, bytes: Uint8Array): void {
     if (!KEPT_FORMATS.has(format)) return;
     mkdirSync(this.#dir, { recursive: true });
-    const target = join(this.#dir, id);
+    const target = childPath(this.#dir, id);
     writeFileSync(`${target}.tmp`, bytes);
     renameSync(`${target}.tmp`, target);
   }
 
   read(id: string): Uint8Array<ArrayBuffer> {
-    const path = join(this.#dir, id);
+    const path = childPath(this.#dir, id);
     if (!existsSync(path)) throw new QuireError('NOT_FOUND', 'the original file of this document is not kept');
     return new Uint8Array(readFileSync(path));
   }
 
   remove(id: string): void {
-    rmSync(join(this.#dir, id), { force: true });
+    rmSync(childPath(this.#dir, id), { force: true });
   }
 }

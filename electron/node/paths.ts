@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { QuireError } from '../common/errors.ts';
 
 // One data folder shared by the desktop app, `quire serve` and the CLI, so a document prefilled in one is
 // restored in the others. QUIRE_DATA_DIR overrides it (tests, portable installs).
@@ -21,4 +22,16 @@ export function snapshotsDir(root = dataDir()): string {
 
 export function databasePath(root = dataDir()): string {
   return join(root, 'quire.db');
+}
+
+// `parent/name` for a name that came from outside (a client, a file), checked to resolve strictly inside
+// `parent`: whatever validated the name before, no path built from input may leave its folder.
+export function childPath(parent: string, name: string): string {
+  const base = resolve(parent);
+  const child = resolve(base, name);
+  const rel = relative(base, child);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || name.includes('\0')) {
+    throw new QuireError('FORBIDDEN', `${JSON.stringify(name.slice(0, 64))} does not name an entry inside ${base}`);
+  }
+  return child;
 }
