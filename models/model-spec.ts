@@ -202,6 +202,14 @@ export function generationDefaults(config: Record<string, unknown> | null): Gene
 // documents, which are the point.
 export const MAX_ANSWER_FRACTION = 1 / 8;
 
+// Context lengths offered in Settings and by the fit check's advice (a model caps them at its own).
+export const CONTEXT_CHOICES = [4_096, 8_192, 16_384, 32_768, 131_072, 262_144, 524_288, 1_048_576, 2_097_152, 4_194_304];
+
+// The context the engine is loaded with: the one chosen in Settings, never more than the model was converted for.
+export function engineContext(model: { contextTokens: number }, settings: { contextTokens: number }): number {
+  return Math.min(settings.contextTokens, model.contextTokens);
+}
+
 // The one rule for how many tokens an answer may take: the longest-answer setting, capped by the context.
 export function answerRoom(contextTokens: number, answerTokens: number): number {
   return Math.max(1, Math.min(answerTokens, Math.floor(contextTokens * MAX_ANSWER_FRACTION)));

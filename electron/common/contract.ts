@@ -73,9 +73,12 @@ export const DocumentSummary = z.object({
 });
 export type DocumentSummary = z.infer<typeof DocumentSummary>;
 
-// A library row: the summary plus, when a model is installed, the KV precisions at which the whole document
-// (and room for an answer) fits this machine's memory.
-export const LibraryEntry = DocumentSummary.extend({ fitsAt: z.array(KvDtype).nullable() });
+// Whether a document (with the answer's room) fits the model in use: its real context and the memory of the
+// device where its cache lives.
+export const DocumentFit = z.object({ modelId: z.string(), modelName: z.string(), context: z.number().int(), fits: z.boolean(), reason: z.string() });
+export type DocumentFit = z.infer<typeof DocumentFit>;
+// A library row: the summary plus, when a model is installed, whether the document fits it.
+export const LibraryEntry = DocumentSummary.extend({ fit: DocumentFit.nullable() });
 export type LibraryEntry = z.infer<typeof LibraryEntry>;
 
 export const QuoteCheck = z.object({
@@ -93,6 +96,9 @@ export const MessageStats = z.object({
   prefilledTokens: z.number().int(),
   generatedTokens: z.number().int(),
   documentSource: z.enum(['cache', 'snapshot', 'prefill']).nullable(),
+  // What the user should know about how the answer was made (a damaged saved cache discarded); absent on
+  // answers stored before it existed.
+  warnings: z.array(z.string()).optional(),
   secondsToFirstToken: z.number(),
   tokensPerSecond: z.number(),
   stopped: z.boolean(),
@@ -122,13 +128,37 @@ export type ConversationSummary = z.infer<typeof ConversationSummary>;
 export const Conversation = ConversationSummary.extend({ messages: z.array(ChatMessage) });
 export type Conversation = z.infer<typeof Conversation>;
 
-export const FitChoice = z.object({ kvDtype: KvDtype, fits: z.boolean(), reason: z.string(), maxTokens: z.number().int() });
+// The model's own cache first (`installed`), then what a conversion with another cache would allow.
+export const FitChoice = z.object({ kvDtype: KvDtype, installed: z.boolean(), fits: z.boolean(), reason: z.string(), maxTokens: z.number().int() });
+// Advice is always something the user can do at once: each kind maps to one action in the UI.
+export const FitAdvice = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('context'), contextTokens: z.number().int(), label: z.string() }),
+  z.object({ kind: z.literal('answer'), answerTokens: z.number().int(), label: z.string() }),
+  z.object({ kind: z.literal('convert'), kvDtype: KvDtype, label: z.string() }),
+  z.object({ kind: z.literal('documents'), label: z.string() }),
+]);
+export type FitAdvice = z.infer<typeof FitAdvice>;
+export const PlanningMemory = z.object({
+  // Where the cache will live and what was read: "system memory (RAM)", "NVIDIA H200 (VRAM)".
+  device: z.string(),
+  availableBytes: z.number(),
+  source: z.string(),
+});
+export type PlanningMemory = z.infer<typeof PlanningMemory>;
 export const FitPlan = z.object({
   modelId: z.string(),
   documentTokens: z.number().int(),
+  answerRoom: z.number().int(),
+  // The context the engine will be loaded with, and the most the model allows.
   context: z.number().int(),
+  modelContext: z.number().int(),
   fitsContext: z.boolean(),
+  memory: PlanningMemory,
+  fitsMemory: z.boolean(),
+  fits: z.boolean(),
+  reason: z.string(),
   choices: z.array(FitChoice),
+  advice: z.array(FitAdvice),
 });
 export type FitPlan = z.infer<typeof FitPlan>;
 
@@ -191,6 +221,15 @@ export const EngineStatus = z.object({
   context: z.number().int().nullable(),
   availableBytes: z.number(),
   totalBytes: z.number(),
+  // The GPU the loaded engine runs on; device memory is null where the platform does not tell it.
+  adapter: z
+    .object({ name: z.string(), kind: z.string(), driver: z.string(), memoryBytes: z.number().nullable(), freeBytes: z.number().nullable() })
+    .nullable(),
+  // How the provider check passed on load, and a GPU passed over (failed check, missing feature).
+  check: z.string().nullable(),
+  warning: z.string().nullable(),
+  // QUIRE_PROVIDER (or `quire ask --provider`) overriding the Settings choice in this process.
+  providerOverride: Provider.nullable(),
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 

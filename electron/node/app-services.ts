@@ -1,6 +1,8 @@
 import { freemem, totalmem } from 'node:os';
 import { QuireError } from '../common/errors.ts';
 import type { AppInfo, InstalledModel } from '../common/contract.ts';
+import type { GpuAdapter } from './engine/gpu-adapter.ts';
+import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.ts';
 import { loadCatalog } from '../../models/catalog.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ConversationStore } from './chat/conversations.ts';
@@ -14,6 +16,7 @@ import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
+import { conversionTarget } from './planning-memory.ts';
 import { ModelInstaller } from './model-installer.ts';
 import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
@@ -34,13 +37,19 @@ export interface AppServicesOptions {
   modelDir?: string;
   // How the engine's process starts: a child process in plain Node, a utilityProcess in Electron.
   engineProcess?: () => EngineProcess;
+  // The execution provider for this process whatever Settings say (quire ask --provider); QUIRE_PROVIDER
+  // when not given.
+  provider?: ProviderChoice;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider }: AppServicesOptions) {
+  const providerOverride = provider ?? providerFromEnv() ?? null;
   const db = openDatabase(databasePath(root));
   const settings = new SettingsStore(db);
+  // What the engine runs with: Settings, with the provider overridden for this process where asked.
+  const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const documents = new DocumentStore(db, root);
   const originals = new Originals(root);
   const bus = new EventBus();
@@ -63,12 +72,11 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     const entries = [];
     for (const summary of documents.list()) {
       if (!model) {
-        entries.push({ ...summary, fitsAt: null });
+        entries.push({ ...summary, fit: null });
         continue;
       }
-      const tokens = await modelFit.tokenCount(summary.id, model);
-      const fitsAt = tokens === null ? null : modelFit.plan(tokens, model, freemem()).filter((r) => r.fits).map((r) => r.kvDtype);
-      entries.push({ ...summary, tokens, fitsAt });
+      const fit = await modelFit.documentFit(summary.id, model, engineSettings());
+      entries.push({ ...summary, tokens: documents.getTokenCount(summary.id, model.id) ?? summary.tokens, fit });
     }
     return entries;
   };
@@ -78,9 +86,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     runtime,
     bus,
     root,
-    settings: () => settings.get(),
+    settings: engineSettings,
     activeModel,
-    availableMemory: freemem,
     modelFit,
   });
 
@@ -95,7 +102,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'models.catalog': () => loadCatalog(),
     'models.installed': () => listInstalledModels(modelsDir(root)),
     'models.install': async (request) => {
-      const model = await installer.install(request, (progress) => bus.emit('models.progress', progress));
+      const model = await installer.install(request, (progress) => bus.emit('models.progress', progress), conversionTarget(engineSettings().provider));
       bus.emit('models.changed', {});
       return model;
     },
@@ -112,7 +119,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
       const total = lengths.length * SELF_CHECK_DEPTHS.length;
       let done = 0;
-      const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context }, (cell) =>
+      const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, (cell) =>
         bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
       );
       return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · needle in a haystack`) };
@@ -129,6 +136,10 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         context: loaded?.report.context ?? null,
         availableBytes: freemem(),
         totalBytes: totalmem(),
+        adapter: loaded?.report.adapter ? pickAdapter(loaded.report.adapter) : null,
+        check: loaded?.report.check ?? null,
+        warning: loaded?.report.warning ?? null,
+        providerOverride,
       };
     },
     'library.list': () => libraryEntries(),
@@ -182,3 +193,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
 }
 
 export type AppServices = ReturnType<typeof createAppServices>;
+
+function pickAdapter({ name, kind, driver, memoryBytes, freeBytes }: GpuAdapter) {
+  return { name, kind, driver, memoryBytes, freeBytes };
+}

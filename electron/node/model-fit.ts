@@ -1,44 +1,128 @@
-import type { InstalledModel, KvDtype as KvDtypeSchema } from '../common/contract.ts';
-import type { z } from 'zod';
-import { loadTokenizer, type Tokenizer } from '../../models/tokenizer/tokenizer.ts';
+// The fit check, before anything is loaded: whether the chosen documents and the answer's room fit the model's
+// real context, and whether that context's cache fits the memory of the device where it will live. Built from
+// quire.json (the spec), the model's tokenizer and template only: no session is created, so checking cannot
+// itself run out of memory. Every piece of advice is an action the user can take at once.
+import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../common/contract.ts';
+import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../models/model-spec.ts';
+import { loadModelText, type ModelText } from './chat/model-text.ts';
 import type { DocumentStore } from './documents/store.ts';
 import { DEFAULT_PREFILL_CHUNK } from './engine/engine-session.ts';
-import { planAll, type FitReport } from './engine/memory-planner.ts';
-import { openModelFolder, type ModelFolder } from './engine/model-folder.ts';
+import { formatBytes, planFit, type FitReport, type ModelDims } from './engine/memory-planner.ts';
+import { openModelFolder } from './engine/model-folder.ts';
+import { planningMemory } from './planning-memory.ts';
 
-type KvDtype = z.infer<typeof KvDtypeSchema>;
-// The precisions a user can pick for the KV cache (fp32 is only for exactness tests).
-export const USER_KV_DTYPES: KvDtype[] = ['fp16', 'int8', 'int4'];
-// Room left after a document for the question and the answer.
-export const ANSWER_ROOM_TOKENS = 2048;
+// Shorter answers than this are not worth advising: the question would get a clipped sentence.
+const MIN_ADVISED_ANSWER = 64;
 
-// Token counts under the chosen model's own tokenizer (cached per document and model in the database), and
-// whether each document fits the machine's memory at each KV precision — shown before anything is loaded.
+export interface FitRequest {
+  model: InstalledModel;
+  settings: Pick<Settings, 'contextTokens' | 'answerTokens' | 'provider'>;
+  documentTokens: number;
+}
+
 export class ModelFit {
   #documents: DocumentStore;
-  #cache: { dir: string; tokenizer: Promise<Tokenizer>; folder: ModelFolder } | null = null;
+  #memory: (provider: Settings['provider']) => PlanningMemory;
+  #dims = new Map<string, ModelDims>();
 
-  constructor(documents: DocumentStore) {
+  constructor(documents: DocumentStore, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
     this.#documents = documents;
+    this.#memory = memory;
   }
 
-  #model(model: InstalledModel) {
-    if (this.#cache?.dir !== model.dir) this.#cache = { dir: model.dir, tokenizer: loadTokenizer(model.dir), folder: openModelFolder(model.dir) };
-    return this.#cache;
+  text(model: InstalledModel): Promise<ModelText> {
+    return loadModelText(model.dir);
   }
 
+  // Token counts under the model's own tokenizer, cached per document and model in the database.
   async tokenCount(documentId: string, model: InstalledModel): Promise<number | null> {
     const known = this.#documents.getTokenCount(documentId, model.id);
     if (known !== undefined) return known;
     const doc = this.#documents.get(documentId);
     if (!doc) return null;
-    const count = (await this.#model(model).tokenizer).encode(doc.text, { parseSpecial: false }).length;
+    const count = (await this.text(model)).tokenizer.encode(doc.text, { parseSpecial: false }).length;
     this.#documents.setTokenCount(documentId, model.id, count);
     return count;
   }
 
-  plan(tokens: number, model: InstalledModel, availableBytes: number): FitReport[] {
-    const options = { context: tokens + ANSWER_ROOM_TOKENS, availableBytes, prefillChunk: DEFAULT_PREFILL_CHUNK };
-    return planAll(this.#model(model).folder.dims, options, USER_KV_DTYPES);
+  #dimsOf(model: InstalledModel): ModelDims {
+    let dims = this.#dims.get(model.dir);
+    if (!dims) this.#dims.set(model.dir, (dims = openModelFolder(model.dir).dims));
+    return dims;
   }
+
+  plan({ model, settings, documentTokens }: FitRequest): FitPlan {
+    const dims = this.#dimsOf(model);
+    const memory = this.#memory(settings.provider);
+    const context = engineContext(model, settings);
+    const room = answerRoom(context, settings.answerTokens);
+    const holds = (c: number) => documentTokens + answerRoom(c, settings.answerTokens) <= c;
+    const inMemory = (kv: KvDtype, c: number) => planFit(dims, kv, { availableBytes: memory.availableBytes, context: c, prefillChunk: DEFAULT_PREFILL_CHUNK });
+    const own = inMemory(model.kvDtype, context);
+    const fitsContext = holds(context);
+
+    // Contexts this model can be loaded with: the offered sizes up to its own, its own, and the least that holds
+    // these documents (rounded up to a whole K), ascending.
+    const least = Math.ceil((documentTokens + 1) / 1024) * 1024;
+    const contexts = [...new Set([...CONTEXT_CHOICES, least, model.contextTokens])].filter((c) => c <= model.contextTokens).sort((a, b) => a - b);
+    const advice: FitAdvice[] = [];
+    const largerContext = contexts.find((c) => c > context && holds(c) && inMemory(model.kvDtype, c).fits);
+    const smallerContext = contexts.find((c) => c < context && holds(c) && inMemory(model.kvDtype, c).fits);
+    if (!fitsContext) {
+      if (largerContext) advice.push({ kind: 'context', contextTokens: largerContext, label: `Use a ${tokens(largerContext)} context` });
+      const answer = Math.floor((context - documentTokens) / 16) * 16;
+      if (answer >= MIN_ADVISED_ANSWER) advice.push({ kind: 'answer', answerTokens: answer, label: `Lower the longest answer to ${answer} tokens` });
+    } else if (!own.fits && smallerContext) {
+      advice.push({ kind: 'context', contextTokens: smallerContext, label: `Use a ${tokens(smallerContext)} context (it fits the memory)` });
+    }
+    // Another cache dtype means converting the model again; offered when it would make the context fit memory.
+    const target = fitsContext ? context : (largerContext ?? contexts.find((c) => holds(c)));
+    const choices = [model.kvDtype, ...USER_KV_DTYPES.filter((kv) => kv !== model.kvDtype)].map((kv) => {
+      const report = inMemory(kv, target ?? context);
+      const installed = kv === model.kvDtype;
+      return { kvDtype: kv, installed, fits: report.fits, reason: installed ? report.reason : `converted again with a ${kv} cache: ${report.reason}`, maxTokens: report.maxContext };
+    });
+    if (target !== undefined && !inMemory(model.kvDtype, target).fits) {
+      const smaller = choices.find((c) => !c.installed && c.fits && KV_STORAGE[c.kvDtype].bits < KV_STORAGE[model.kvDtype].bits);
+      if (smaller) advice.push({ kind: 'convert', kvDtype: smaller.kvDtype, label: `Convert ${model.name} again with an ${smaller.kvDtype.toUpperCase()} cache` });
+    }
+    if (target === undefined || (advice.length === 0 && !(fitsContext && own.fits))) {
+      advice.push({ kind: 'documents', label: `Choose fewer or shorter documents: ${model.name} holds at most ${tokens(model.contextTokens)} tokens here` });
+    }
+    const fitsMemory = own.fits;
+    return {
+      modelId: model.id,
+      documentTokens,
+      answerRoom: room,
+      context,
+      modelContext: model.contextTokens,
+      fitsContext,
+      memory,
+      fitsMemory,
+      fits: fitsContext && fitsMemory,
+      reason: summary(documentTokens, room, context, memory, own, fitsContext),
+      choices,
+      advice,
+    };
+  }
+
+  // The library's column: the raw document (no prompt around it) against the model in use.
+  async documentFit(documentId: string, model: InstalledModel, settings: FitRequest['settings']): Promise<DocumentFit | null> {
+    const documentTokens = await this.tokenCount(documentId, model);
+    if (documentTokens === null) return null;
+    const plan = this.plan({ model, settings, documentTokens });
+    return { modelId: model.id, modelName: model.name, context: plan.context, fits: plan.fits, reason: plan.reason };
+  }
+}
+
+function tokens(n: number): string {
+  return n >= 1024 && n % 1024 === 0 ? `${n / 1024}K` : n.toLocaleString('en-US');
+}
+
+function summary(documentTokens: number, room: number, context: number, memory: PlanningMemory, own: FitReport, fitsContext: boolean): string {
+  if (!fitsContext) {
+    return `${documentTokens.toLocaleString('en-US')} tokens and ${room.toLocaleString('en-US')} for the answer need more than the ${tokens(context)} context`;
+  }
+  if (!own.fits) return `the ${tokens(context)} context does not fit ${memory.device}: ${own.reason}`;
+  return `fits the ${tokens(context)} context; its ${own.kvDtype} cache needs ${formatBytes(own.bytes.total)} of ${formatBytes(own.budget)} usable in ${memory.device}`;
 }

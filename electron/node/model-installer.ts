@@ -6,6 +6,7 @@ import { QuireError } from '../common/errors.ts';
 import { isModelId, modelIdForRepo } from '../common/model-id.ts';
 import { findCatalogModel } from '../../models/catalog.ts';
 import { convertCheckpoint } from '../../models/convert.ts';
+import { resolveConversion, type ConversionTarget } from '../../models/model-spec.ts';
 import { downloadRepo } from '../../models/download.ts';
 import { modelAt } from './installed-models.ts';
 import { childPath, modelsDir } from './paths.ts';
@@ -39,7 +40,9 @@ export class ModelInstaller {
     return controller !== undefined;
   }
 
-  async install(request: InstallRequest, onProgress: (p: InstallProgress) => void): Promise<InstalledModel> {
+  async install(request: InstallRequest, onProgress: (p: InstallProgress) => void, device: ConversionTarget = {}): Promise<InstalledModel> {
+    // Decided in full before a byte is downloaded: a combination this machine cannot convert or run is refused now.
+    const conversion = resolveConversion(request, device);
     const entry = request.catalogId ? findCatalogModel(request.catalogId) : null;
     const repo = entry?.hfRepo ?? request.repo;
     if (!repo || !REPO_ID.test(repo)) throw new QuireError('INVALID_INPUT', 'give a catalog model or a Hugging Face repository like owner/name');
@@ -65,8 +68,7 @@ export class ModelInstaller {
       });
       const started = performance.now();
       await convertCheckpoint(download, staging, {
-        precision: request.precision,
-        ...(request.kv ? { kv: request.kv } : {}),
+        ...conversion,
         onProgress: (p) => {
           if (controller.signal.aborted) throw new QuireError('CANCELLED', 'installation cancelled');
           const rate = p.doneBytes / Math.max(1e-3, (performance.now() - started) / 1000);

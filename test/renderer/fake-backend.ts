@@ -46,8 +46,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return { removed: true };
     },
     'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
-    'models.engine': () => ({ loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9 }),
-    'library.list': () => state.documents.map((d) => ({ ...d, fitsAt: state.installed.length > 0 ? ['fp16', 'int8', 'int4'] : null })),
+    'models.engine': () => ({ loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null }),
+    'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       const doc: DocumentSummary = {
         id: `doc-${state.documents.length + 1}`,
@@ -100,9 +100,16 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     'chat.fit': ({ documentIds }: { documentIds: string[] }) => ({
       modelId: 'tiny',
       documentTokens: documentIds.length * 300,
+      answerRoom: 512,
       context: 4096,
+      modelContext: 4096,
       fitsContext: true,
-      choices: [{ kvDtype: 'fp16', fits: true, reason: 'fits', maxTokens: 100_000 }],
+      memory: { device: 'system memory (RAM)', availableBytes: 8 * 1024 ** 3, source: 'free RAM' },
+      fitsMemory: true,
+      fits: true,
+      reason: 'fits the 4K context',
+      choices: [{ kvDtype: 'fp16', installed: true, fits: true, reason: 'fits', maxTokens: 100_000 }],
+      advice: [],
     }),
     'export.conversation': ({ conversationId, format }: { conversationId: string; format: string }) => ({
       fileName: `${conversationId}.${format}`,

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import type { ChatMessage as StoredMessage, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, Settings } from '../../common/contract.ts';
 import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
@@ -7,21 +5,17 @@ import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../comm
 import type { DocumentStore } from '../documents/store.ts';
 import type { EventBus } from '../events.ts';
 import type { ModelFit } from '../model-fit.ts';
-import { snapshotsDir } from '../paths.ts';
+import { DocumentCache } from '../engine/document-cache.ts';
 import type { ConversationStore } from './conversations.ts';
-import type { LoadedModel, ModelRuntime } from './model-runtime.ts';
+import type { ModelRuntime } from './model-runtime.ts';
+import type { ModelText } from './model-text.ts';
+import { answerRoom } from '../../../models/model-spec.ts';
 import { conversationMessages, documentPrefix, type Turn } from './prompt.ts';
 
-// Llama-3.1 Instruct's own generation_config sampling.
-const REAL_MODEL_SAMPLING = { temperature: 0.6, topP: 0.9 };
-// Share of a model's context an answer may take at most.
-export const MAX_ANSWER_FRACTION = 1 / 8;
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
 // Document sets whose prompt prefix stays tokenized (a few conversations' worth).
 const CACHED_PREFIXES = 4;
-// Document snapshots may use this much disk before the least recently used ones go.
-export const SNAPSHOT_BUDGET_BYTES = 64 * 1024 ** 3;
 
 export interface ChatServiceDeps {
   conversations: ConversationStore;
@@ -31,8 +25,6 @@ export interface ChatServiceDeps {
   root: string;
   settings: () => Settings;
   activeModel: () => InstalledModel;
-  // Free memory the engine may use, for the fit plan (RAM on CPU, VRAM on a GPU provider).
-  availableMemory: () => number;
   modelFit: ModelFit;
 }
 
@@ -46,8 +38,12 @@ export class ChatService {
   // which for a book is worth doing once, not at every question.
   #prefixes = new Map<string, number[]>();
 
+  // Where documents' snapshots live and how much disk they may take.
+  #caches: DocumentCache;
+
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
+    this.#caches = new DocumentCache(deps.root);
   }
 
   create(documentIds: string[]): Conversation {
@@ -68,20 +64,14 @@ export class ChatService {
     return true;
   }
 
+  // Loads nothing: the model's tokenizer and template count the prompt's document tokens, the spec and the
+  // planner do the rest (model-fit.ts).
   async fit(documentIds: string[]): Promise<FitPlan> {
     const model = this.#deps.activeModel();
-    const loaded = await this.#deps.runtime.ensure(model, this.#deps.settings());
     const documents = this.#documents(documentIds);
-    for (const doc of documents) await this.#deps.modelFit.tokenCount(doc.id, model);
-    const documentTokens = this.#prefix(loaded, model, documents).length;
-    const choices = this.#deps.modelFit.plan(documentTokens, model, this.#deps.availableMemory()).map((r) => ({
-      kvDtype: r.kvDtype,
-      fits: r.fits,
-      reason: r.reason,
-      maxTokens: r.maxContext,
-    }));
-    const fitsContext = documentTokens + this.#answerBudget(model) <= loaded.report.context;
-    return { modelId: model.id, documentTokens, context: loaded.report.context, fitsContext, choices };
+    const text = await this.#deps.modelFit.text(model);
+    const documentTokens = this.#prefix(text.encode, model, documents).length;
+    return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
   }
 
   // The conversation in the database changes only once the answer exists (complete or stopped): a failure
@@ -123,7 +113,7 @@ export class ChatService {
   }
 
   async #answer(conversation: Conversation, turns: Turn[], running: { cancelled: boolean }): Promise<Omit<StoredMessage, 'id' | 'createdAt'>> {
-    const { bus, runtime, root } = this.#deps;
+    const { bus, runtime } = this.#deps;
     const started = performance.now();
     const progress = (phase: 'loading' | 'tokenizing' | 'restoring' | 'prefill' | 'generating', p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
@@ -132,10 +122,9 @@ export class ChatService {
     progress('loading');
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
-    const withInstructions = !model.demo;
-    const prefix = this.#prefix(loaded, model, documents);
-    const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, withInstructions), true));
-    const maxNewTokens = this.#answerBudget(model);
+    const prefix = this.#prefix(loaded.encode, model, documents);
+    const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, model.promptStyle), true));
+    const maxNewTokens = answerRoom(loaded.report.context, this.#deps.settings().answerTokens);
     if (prompt.length + maxNewTokens > loaded.report.context) {
       throw new QuireError(
         'DOES_NOT_FIT',
@@ -143,31 +132,29 @@ export class ChatService {
       );
     }
     const before = await runtime.host.call('state', {});
-    const snapshot = join(snapshotsDir(root), documents[0].id, `${model.id}-${hashTokens(prefix)}.qkv`);
+    const target = this.#caches.target({ documentIds: documents.map((d) => d.id), modelId: model.id, prefix });
+    const warnings: string[] = [];
     let documentSource: MessageStats['documentSource'] = null;
     let text = '';
     let firstToken = 0;
     let generatedTokens = 0;
     let generationStarted = 0;
     try {
-      if (commonPrefixLength(loaded.cachedTokens, prompt) >= prefix.length) {
+      if (loaded.cache.holds(prefix, prompt)) {
         documentSource = 'cache';
       } else {
-        loaded.cachedTokens = [];
         progress('restoring', { done: 0, total: prefix.length, tokensPerSecond: 0, etaSeconds: 0 });
-        documentSource = await runtime.host.call(
-          'loadDocument',
-          { tokens: prefix, snapshot, snapshotsRoot: snapshotsDir(root), budgetBytes: SNAPSHOT_BUDGET_BYTES },
-          { onProgress: (p) => progress('prefill', p) },
-        );
+        documentSource = await loaded.cache.loadDocument(runtime.host, prefix, target, {
+          onProgress: (p) => progress('prefill', p),
+          onWarning: (message) => warnings.push(message),
+        });
       }
-      await runtime.host.call('sync', { tokens: prompt }, { onProgress: (p) => progress('prefill', p) });
-      loaded.cachedTokens = prompt;
+      await loaded.cache.sync(runtime.host, prompt, { onProgress: (p) => progress('prefill', p) });
       progress('generating');
       generationStarted = performance.now();
-      const result = await runtime.host.call(
-        'generate',
-        { maxNewTokens, sampling: model.demo ? { greedy: true } : REAL_MODEL_SAMPLING, stop: [] },
+      const result = await loaded.cache.generate(
+        runtime.host,
+        { maxNewTokens, sampling: model.generation.greedy ? { greedy: true } : { temperature: model.generation.temperature, topP: model.generation.topP }, stop: [] },
         {
           onText: (piece) => {
             firstToken ||= performance.now();
@@ -178,14 +165,8 @@ export class ChatService {
       );
       generatedTokens = result.tokens.length;
       text = result.text;
-      // The engine keeps every generated token but the last in its cache.
-      loaded.cachedTokens = [...prompt, ...result.tokens.slice(0, -1)];
     } catch (error) {
-      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) {
-        // Whatever the engine holds now is unknown: the next question checks its documents again.
-        loaded.cachedTokens = [];
-        throw error;
-      }
+      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
     }
     const after = await runtime.host.call('state', {});
     const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;
@@ -198,6 +179,7 @@ export class ChatService {
         prefilledTokens: after.prefilledTokens - before.prefilledTokens,
         generatedTokens,
         documentSource,
+        ...(warnings.length > 0 ? { warnings } : {}),
         secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
         tokensPerSecond: generationSeconds > 0 ? generatedTokens / generationSeconds : 0,
         stopped: running.cancelled,
@@ -205,17 +187,11 @@ export class ChatService {
     };
   }
 
-  // The longest-answer setting, but never more than a fraction of the model's own context: a small model
-  // (quire-nano has 4K) keeps room for the documents, which are the point.
-  #answerBudget(model: InstalledModel): number {
-    return Math.min(this.#deps.settings().answerTokens, Math.floor(model.contextTokens * MAX_ANSWER_FRACTION));
-  }
-
-  #prefix(loaded: LoadedModel, model: InstalledModel, documents: (DocumentModel & { id: string })[]): number[] {
+  #prefix(encode: ModelText['encode'], model: InstalledModel, documents: (DocumentModel & { id: string })[]): number[] {
     const key = JSON.stringify([model.dir, documents.map((d) => d.id)]);
     let prefix = this.#prefixes.get(key);
     if (!prefix) {
-      prefix = documentPrefix(loaded.encode, documents, !model.demo);
+      prefix = documentPrefix(encode, documents, model.promptStyle);
       this.#prefixes.set(key, prefix);
       if (this.#prefixes.size > CACHED_PREFIXES) this.#prefixes.delete(this.#prefixes.keys().next().value!);
     }
@@ -245,14 +221,4 @@ export class ChatService {
     }
     return [...checks.values()];
   }
-}
-
-function commonPrefixLength(a: readonly number[], b: readonly number[]): number {
-  let n = 0;
-  while (n < a.length && n < b.length && a[n] === b[n]) n++;
-  return n;
-}
-
-function hashTokens(tokens: readonly number[]): string {
-  return createHash('sha256').update(Uint32Array.from(tokens)).digest('hex').slice(0, 24);
 }

@@ -1,4 +1,5 @@
 import type { ChatMessage } from '../../../models/chat-template.ts';
+import type { PromptStyle } from '../../../models/model-spec.ts';
 
 // Prompt layout: the documents come first, in the first user turn, and the conversation follows. Every
 // question of a conversation therefore starts with the same tokens — the documents — whose KV cache is
@@ -29,10 +30,11 @@ export function documentsBlock(documents: readonly PromptDocument[]): string {
     .join('\n\n');
 }
 
-// `turns` alternate user/assistant and end with the user's new question. Instruct models get the
-// instructions, titled document blocks and a labelled question; demo models (quire-nano) were trained on the
-// bare user turn "document text, blank line, question" with no system prompt, and get exactly that.
-export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], withInstructions: boolean): ChatMessage[] {
+// `turns` alternate user/assistant and end with the user's new question. The `instructions` style (instruct
+// models) gets the instructions, titled document blocks and a labelled question; the `bare` style (quire-nano was
+// trained on "document text, blank line, question" with no system prompt) gets exactly that.
+export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], style: PromptStyle): ChatMessage[] {
+  const withInstructions = style === 'instructions';
   const [first, ...rest] = turns;
   const messages: ChatMessage[] = withInstructions ? [{ role: 'system', content: QUIRE_INSTRUCTIONS }] : [];
   const opening = withInstructions
@@ -46,9 +48,9 @@ export function conversationMessages(documents: readonly PromptDocument[], turns
 // The tokens every question shares: those of the conversation up to the question itself. Found as the
 // common prefix of two renders that differ only in the question, so it is exact for any tokenizer and
 // template (no guessing where BPE merges across the boundary).
-export function documentPrefix(encode: (messages: ChatMessage[]) => ArrayLike<number>, documents: readonly PromptDocument[], withInstructions: boolean): number[] {
-  const a = encode(conversationMessages(documents, [{ role: 'user', content: 'a' }], withInstructions));
-  const b = encode(conversationMessages(documents, [{ role: 'user', content: 'b' }], withInstructions));
+export function documentPrefix(encode: (messages: ChatMessage[]) => ArrayLike<number>, documents: readonly PromptDocument[], style: PromptStyle): number[] {
+  const a = encode(conversationMessages(documents, [{ role: 'user', content: 'a' }], style));
+  const b = encode(conversationMessages(documents, [{ role: 'user', content: 'b' }], style));
   let n = 0;
   while (n < a.length && n < b.length && a[n] === b[n]) n++;
   return Array.from({ length: n }, (_, i) => a[i]);

@@ -67,7 +67,7 @@ export function LibraryView() {
                 <td className="num">{doc.pages || '—'}</td>
                 <td className="num">{doc.chars.toLocaleString()}</td>
                 <td className="num">{doc.tokens === null ? '—' : formatTokens(doc.tokens)}</td>
-                <td><FitBadges fitsAt={doc.fitsAt} /></td>
+                <td><FitBadge fit={doc.fit} /></td>
                 <td>{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">
                   <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model first'} onClick={() => newConversation([doc.id])}>
@@ -120,18 +120,13 @@ function ImportRow({ job }: { job: ImportJob }) {
   );
 }
 
-const KV_LABELS = [['fp16', 'FP16'], ['int8', 'INT8'], ['int4', 'INT4']] as const;
-
-// Which KV precisions hold the whole document on this machine ("—" until a model is installed).
-function FitBadges({ fitsAt }: { fitsAt: LibraryEntry['fitsAt'] }) {
-  if (fitsAt === null) return <span className="subtle">—</span>;
+// Whether the whole document (and the answer's room) fits the model in use, at the context it really has
+// ("—" until a model is installed); the reason is one hover away.
+function FitBadge({ fit }: { fit: LibraryEntry['fit'] }) {
+  if (fit === null) return <span className="subtle">—</span>;
   return (
-    <span className="fits-row">
-      {KV_LABELS.map(([dtype, label]) => (
-        <span key={dtype} className={`badge${fitsAt.includes(dtype) ? '' : ' no'}`} title={fitsAt.includes(dtype) ? `Fits with a ${label} KV cache` : `Does not fit with a ${label} KV cache`}>
-          {label} {fitsAt.includes(dtype) ? '✓' : '✗'}
-        </span>
-      ))}
+    <span className={`badge fit-badge${fit.fits ? '' : ' no'}`} title={`${fit.modelName}: ${fit.reason}`}>
+      {fit.fits ? '✓' : '✗'} {formatTokens(fit.context)}
     </span>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
+import { conversionChoices } from '../../../models/model-spec.ts';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -151,10 +152,14 @@ function InstallProgressBar({ id }: { id: string }) {
   );
 }
 
+// Only the weight precisions that convert with the KV cache chosen in Settings are offered (the spec decides).
 function PrecisionSelect({ value, onChange, label }: { value: Precision; onChange: (p: Precision) => void; label: string }) {
+  const settings = useApp((s) => s.settings);
+  const valid = conversionChoices({ provider: settings?.provider });
+  const offered = PRECISIONS.filter((p) => valid.some((c) => c.precision === p.value && (!settings || c.kv === settings.kvDtype)));
   return (
     <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value as Precision)}>
-      {PRECISIONS.map((p) => (
+      {offered.map((p) => (
         <option key={p.value} value={p.value}>{p.label}</option>
       ))}
     </select>

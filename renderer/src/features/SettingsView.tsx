@@ -1,5 +1,5 @@
 import type { Settings } from '../../../electron/common/contract.ts';
-import { CONTEXT_CHOICES } from '../components/contexts.ts';
+import { CONTEXT_CHOICES } from '../../../models/model-spec.ts';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 

@@ -1,5 +1,5 @@
 import { Icon } from '../../components/icons.tsx';
-import { contextFor } from '../../components/contexts.ts';
+import type { FitAdvice } from '../../../../electron/common/contract.ts';
 import { formatTokens } from '../../components/format.ts';
 import { useApp } from '../../store/context.tsx';
 import { Composer } from './Composer.tsx';
@@ -13,14 +13,12 @@ export function NewConversation() {
   const models = useApp((s) => s.installed);
   const setView = useApp((s) => s.setView);
   const ask = useApp((s) => s.ask);
-  const updateSettings = useApp((s) => s.updateSettings);
-  const checkFit = useApp((s) => s.checkFit);
   const demo = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo;
   const blocker =
     models.length === 0 ? 'Install a model to start asking.'
     : documents.length === 0 ? 'Add a document to start asking.'
     : selected.length === 0 ? 'Choose the documents to ask about.'
-    : fit && !fit.fitsContext ? 'These documents do not fit the context; see the choices above.'
+    : fit && !fit.fits ? 'These documents do not fit; see the choices above.'
     : null;
   return (
     <div className="new-conversation">
@@ -62,25 +60,25 @@ export function NewConversation() {
           </fieldset>
           {fitError ? <p className="fit bad" role="alert">{fitError}</p> : null}
           {fit ? (
-            <div className={`fit ${fit.fitsContext ? 'good' : 'bad'}`} data-testid="fit">
+            <div className={`fit ${fit.fits ? 'good' : 'bad'}`} data-testid="fit">
               <strong>
-                {fit.fitsContext
+                {fit.fits
                   ? `${fit.documentTokens.toLocaleString()} tokens — fits the ${formatTokens(fit.context)} context.`
-                  : `${fit.documentTokens.toLocaleString()} tokens — more than the ${formatTokens(fit.context)} context.`}
+                  : `${fit.documentTokens.toLocaleString()} tokens — ${fit.reason}.`}
               </strong>
+              <p className="subtle fit-memory">
+                Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device} ({fit.memory.source})
+              </p>
               <ul className="fit-choices">
                 {fit.choices.map((c) => (
                   <li key={c.kvDtype} className={c.fits ? 'fits' : 'no-fit'}>
-                    <span className="badge">{c.kvDtype.toUpperCase()} KV</span> {c.fits ? 'fits in memory' : c.reason}
+                    <span className="badge">{c.kvDtype.toUpperCase()} KV{c.installed ? ' · this model' : ''}</span> {c.fits ? (c.installed ? 'fits in memory' : 'would fit after converting again') : c.reason}
                   </li>
                 ))}
               </ul>
-              {!fit.fitsContext ? (
+              {fit.advice.length > 0 ? (
                 <div className="fit-actions">
-                  <button type="button" className="button" onClick={() => void updateSettings({ contextTokens: contextFor(fit.documentTokens) }).then(checkFit)}>
-                    Use a {formatTokens(contextFor(fit.documentTokens))} context
-                  </button>
-                  <span className="subtle">or choose fewer documents.</span>
+                  {fit.advice.map((a) => <AdviceAction key={a.label} advice={a} />)}
                 </div>
               ) : null}
             </div>
@@ -91,4 +89,22 @@ export function NewConversation() {
       <Composer disabledReason={blocker} onAsk={(q) => void ask(q)} />
     </div>
   );
+}
+
+// Each piece of advice does what it says when clicked, and the fit is checked again at once.
+function AdviceAction({ advice }: { advice: FitAdvice }) {
+  const updateSettings = useApp((s) => s.updateSettings);
+  const checkFit = useApp((s) => s.checkFit);
+  const setView = useApp((s) => s.setView);
+  const apply = (patch: Parameters<typeof updateSettings>[0]) => void updateSettings(patch).then(checkFit);
+  switch (advice.kind) {
+    case 'context':
+      return <button type="button" className="button" onClick={() => apply({ contextTokens: advice.contextTokens })}>{advice.label}</button>;
+    case 'answer':
+      return <button type="button" className="button" onClick={() => apply({ answerTokens: advice.answerTokens })}>{advice.label}</button>;
+    case 'convert':
+      return <button type="button" className="button" onClick={() => void updateSettings({ kvDtype: advice.kvDtype }).then(() => setView('models'))}>{advice.label}</button>;
+    case 'documents':
+      return <span className="subtle">{advice.label}</span>;
+  }
 }

@@ -1,0 +1,32 @@
+// What a Settings provider choice means for planning, before anything is loaded: the device it resolves to,
+// the memory a fit plan is made against (where the cache will live), and what a conversion for it may use.
+import { freemem } from 'node:os';
+import type { PlanningMemory, Settings } from '../common/contract.ts';
+import type { ConversionTarget } from '../../models/model-spec.ts';
+import { adapterFor, autoCandidates, type Candidate } from './engine/provider-choice.ts';
+
+function resolve(choice: Settings['provider']): Candidate {
+  return choice === 'auto' ? autoCandidates()[0] : { provider: choice, why: 'chosen in Settings', adapter: adapterFor(choice) };
+}
+
+// A GPU provider plans with the adapter's free memory where the platform tells it (nvidia-smi), else its size;
+// CPU, unified-memory Macs and GPUs whose memory cannot be known plan with free RAM, and the plan says which.
+export function planningMemory(choice: Settings['provider']): PlanningMemory {
+  const ram = (source: string): PlanningMemory => ({ device: 'system memory (RAM)', availableBytes: freemem(), source });
+  if (choice === 'cpu') return ram('free RAM');
+  const candidate = resolve(choice);
+  if (candidate.provider === 'cpu') return ram('free RAM (auto runs on the cpu here)');
+  const adapter = candidate.adapter;
+  if (adapter?.freeBytes != null) return { device: `${adapter.name} (VRAM)`, availableBytes: adapter.freeBytes, source: `free device memory (${adapter.source})` };
+  if (adapter?.memoryBytes != null) {
+    return { device: `${adapter.name} (VRAM)`, availableBytes: adapter.memoryBytes, source: `device memory size (${adapter.source}; free memory unknown)` };
+  }
+  if (process.platform === 'darwin') return ram(`free RAM (${candidate.provider} shares it on this Mac)`);
+  return ram(`free RAM: ${candidate.provider} device memory is unknown here`);
+}
+
+// WebGPU adapters without shader-f16 run fp32 activations only; every other provider runs both.
+export function conversionTarget(choice: Settings['provider']): ConversionTarget {
+  const candidate = resolve(choice);
+  return { provider: candidate.provider, float16: candidate.provider !== 'webgpu' || candidate.adapter?.shaderF16 !== false };
+}
