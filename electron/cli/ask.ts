@@ -87,6 +87,7 @@ function reportAnswer(io: CliIo, stats: MessageStats | null, quotes: QuoteCheck[
       `quire: ${source}${stats.prefilledTokens.toLocaleString('en')} of ${stats.promptTokens.toLocaleString('en')} prompt tokens processed; ` +
         `first token after ${stats.secondsToFirstToken.toFixed(2)} s; ${stats.tokensPerSecond.toFixed(1)} tokens/s${stats.stopped ? '; stopped' : ''}\n`,
     );
+    for (const warning of stats.warnings ?? []) io.stderr(`quire: warning: ${warning}\n`);
   }
   for (const q of quotes) {
     const where = q.verified ? `verified (${q.anchor ? `${q.anchor.kind} ${q.anchor.label}` : 'found'})` : 'NOT FOUND in the document';

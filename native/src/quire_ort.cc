@@ -2,13 +2,15 @@
 // allocated once on the provider's memory and bound as both the past input and the present output, so
 // GroupQueryAttention updates it in place; only the outputs named by bindHostOutput (the last-token logits)
 // come back to host memory; runs happen on a libuv worker thread and can be cancelled through RunOptions
-// terminate; a KV prefix copies to and from a snapshot file without passing through JavaScript.
+// terminate; a KV prefix copies to and from a snapshot file without passing through JavaScript, checksummed
+// in blocks, through a host staging buffer when the cache lives on a device.
 //
 // libonnxruntime is loaded at runtime (init(path)) from the onnxruntime-node package, so the addon needs no
 // ORT library at build time and shares the one ORT instance with onnxruntime-node when both are loaded.
 #include <napi.h>
 #include <onnxruntime_cxx_api.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <map>
@@ -65,6 +67,85 @@ std::vector<int64_t> ShapeArg(const Napi::Value& value) {
   return shape;
 }
 
+// CRC-32 with the reflected IEEE polynomial, i.e. the function zlib.crc32 computes, so the JS engine path
+// (node:zlib) and this addon checksum snapshot blocks identically. Slicing by eight keeps it well above disk
+// speed without CPU-specific instructions.
+class Crc32 {
+ public:
+  Crc32() {
+    for (uint32_t i = 0; i < 256; i++) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      table_[0][i] = c;
+    }
+    for (int t = 1; t < 8; t++) {
+      for (uint32_t i = 0; i < 256; i++) table_[t][i] = (table_[t - 1][i] >> 8) ^ table_[0][table_[t - 1][i] & 0xFF];
+    }
+  }
+  uint32_t Update(uint32_t crc, const uint8_t* p, size_t n) const {
+    crc = ~crc;
+    while (n >= 8) {
+      uint32_t lo, hi;
+      std::memcpy(&lo, p, 4);
+      std::memcpy(&hi, p + 4, 4);
+      lo ^= crc;  // little-endian hosts only (x64, arm64)
+      crc = table_[7][lo & 0xFF] ^ table_[6][(lo >> 8) & 0xFF] ^ table_[5][(lo >> 16) & 0xFF] ^ table_[4][lo >> 24] ^
+            table_[3][hi & 0xFF] ^ table_[2][(hi >> 8) & 0xFF] ^ table_[1][(hi >> 16) & 0xFF] ^ table_[0][hi >> 24];
+      p += 8;
+      n -= 8;
+    }
+    while (n--) crc = table_[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+  }
+
+ private:
+  uint32_t table_[8][256];
+};
+
+const Crc32& Crc() {
+  static const Crc32 crc;
+  return crc;
+}
+
+// The snapshot body as a stream cut into fixed-size blocks, one CRC each, whatever the head and tensor
+// boundaries: the JS path cuts the same stream the same way.
+class BlockSums {
+ public:
+  explicit BlockSums(size_t blockBytes) : blockBytes_(blockBytes) {}
+  // Feeds bytes in stream order; returns the index of the first completed block whose CRC differs from
+  // `expected` (when given), or -1.
+  int64_t Feed(const uint8_t* p, size_t n, const std::vector<uint32_t>* expected) {
+    while (n > 0) {
+      size_t take = std::min(n, blockBytes_ - filled_);
+      crc_ = Crc().Update(crc_, p, take);
+      filled_ += take;
+      p += take;
+      n -= take;
+      if (filled_ == blockBytes_ && Close(expected) >= 0) return static_cast<int64_t>(sums_.size()) - 1;
+    }
+    return -1;
+  }
+  int64_t Finish(const std::vector<uint32_t>* expected) {
+    if (filled_ > 0 && Close(expected) >= 0) return static_cast<int64_t>(sums_.size()) - 1;
+    if (expected && expected->size() != sums_.size()) return static_cast<int64_t>(sums_.size());
+    return -1;
+  }
+  const std::vector<uint32_t>& Sums() const { return sums_; }
+
+ private:
+  int64_t Close(const std::vector<uint32_t>* expected) {
+    sums_.push_back(crc_);
+    crc_ = 0;
+    filled_ = 0;
+    size_t i = sums_.size() - 1;
+    return expected && (i >= expected->size() || (*expected)[i] != sums_[i]) ? static_cast<int64_t>(i) : -1;
+  }
+  size_t blockBytes_;
+  size_t filled_ = 0;
+  uint32_t crc_ = 0;
+  std::vector<uint32_t> sums_;
+};
+
 // ORT reports a terminated run as a plain error; the JS side maps this prefix to CANCELLED.
 constexpr const char* kCancelled = "CANCELLED: run terminated";
 
@@ -114,6 +195,7 @@ class Session : public Napi::ObjectWrap<Session> {
                         InstanceMethod("bindHostOutput", &Session::BindHostOutput),
                         InstanceMethod("run", &Session::Run), InstanceMethod("cancel", &Session::Cancel),
                         InstanceMethod("saveKv", &Session::SaveKv), InstanceMethod("loadKv", &Session::LoadKv),
+                        InstanceMethod("kvSnapshots", &Session::KvSnapshots),
                         InstanceMethod("release", &Session::Release)});
   }
 
@@ -168,7 +250,10 @@ class Session : public Napi::ObjectWrap<Session> {
   std::vector<KvTensor> kv_;
   std::vector<int64_t> kvShape_;  // [1, kvHeads, capacity, rowElements]
   size_t kvRowBytes_ = 0;
+  ONNXTensorElementDataType kvType_ = ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
   bool kvOnHost_ = true;
+  // Empty when the cache can be copied to and from host memory (snapshots possible), else why not.
+  std::string kvCopyProblem_;
   std::unique_ptr<Ort::Allocator> deviceAllocator_;
   std::string provider_;
 
@@ -245,7 +330,9 @@ class Session : public Napi::ObjectWrap<Session> {
     std::string memory = info.Length() > 3 ? info[3].As<Napi::String>().Utf8Value() : "Cpu";
     try {
       kvRowBytes_ = static_cast<size_t>(kvShape_.back()) * ElementBytes(type);
+      kvType_ = type;
       kvOnHost_ = memory == "Cpu";
+      kvCopyProblem_.clear();
       kv_.clear();
       OrtAllocator* allocator;
       if (kvOnHost_) {
@@ -268,10 +355,39 @@ class Session : public Napi::ObjectWrap<Session> {
         binding_->BindOutput(kv.present.c_str(), kv.value);
         kv_.push_back(std::move(kv));
       }
+      if (!kvOnHost_) kvCopyProblem_ = ProbeDeviceCopy();
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
     return env.Undefined();
+  }
+
+  // Whether ORT's environment can copy this provider's memory to the host (CopyTensors needs the provider's
+  // data transfer registered there): tried once on a one-element tensor so a snapshot is known impossible at
+  // load rather than after a whole prefill.
+  std::string ProbeDeviceCopy() {
+    try {
+      const int64_t one[] = {1};
+      Ort::Value device = Ort::Value::CreateTensor(*deviceAllocator_, one, 1, ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT);
+      float value = 0;
+      Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+      Ort::Value host = Ort::Value::CreateTensor<float>(cpu, &value, 1, one, 1);
+      Ort::Status status = g_env->CopyTensor(device, host, nullptr);
+      if (!status.IsOK()) return status.GetErrorMessage();
+      status = g_env->CopyTensor(host, device, nullptr);
+      return status.IsOK() ? "" : status.GetErrorMessage();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+  }
+
+  Napi::Value KvSnapshots(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("ok", kv_.empty() || kvCopyProblem_.empty());
+    out.Set("onDevice", !kvOnHost_);
+    if (!kvCopyProblem_.empty()) out.Set("reason", kvCopyProblem_);
+    return out;
   }
 
   // setInput(name, typedArray, shape, elementType): copied into addon-owned host memory and bound; ORT
@@ -410,10 +526,15 @@ class Session : public Napi::ObjectWrap<Session> {
   }
 
   // Copies rows [0, tokens) of every head of every KV tensor to or from a file at `offset`, in the snapshot
-  // body layout: tensor by tensor (layer 0 K, layer 0 V, …), head by head.
+  // body layout: tensor by tensor (layer 0 K, layer 0 V, …), head by head. The body is checksummed in blocks
+  // as it streams: a save returns the block CRCs, a load checks them and fails at the first bad block, so a
+  // corrupt snapshot is never taken for a cache. A device cache passes tensor by tensor through one host
+  // staging buffer (CopyTensors moves whole tensors; a WebGPU buffer cannot be addressed at an offset), so
+  // the host never holds more than one layer's K or V.
   class KvFileWorker : public Napi::AsyncWorker {
    public:
-    KvFileWorker(Session* session, Napi::Object self, std::string path, int64_t offset, int64_t tokens, bool save)
+    KvFileWorker(Session* session, Napi::Object self, std::string path, int64_t offset, int64_t tokens, size_t blockBytes,
+                 bool save, std::vector<uint32_t> expected)
         : Napi::AsyncWorker(self.Env(), "quire:kv-file"),
           session_(session),
           self_(Napi::Persistent(self)),
@@ -421,56 +542,37 @@ class Session : public Napi::ObjectWrap<Session> {
           path_(std::move(path)),
           offset_(offset),
           tokens_(tokens),
-          save_(save) {}
+          save_(save),
+          sums_(blockBytes),
+          expected_(std::move(expected)) {}
     Napi::Promise Promise() { return deferred_.Promise(); }
 
     void Execute() override {
 #ifdef _WIN32
-      int fd = _open(path_.c_str(), (save_ ? _O_WRONLY : _O_RDONLY) | _O_BINARY);
+      fd_ = _open(path_.c_str(), (save_ ? _O_WRONLY : _O_RDONLY) | _O_BINARY);
 #else
-      int fd = open(path_.c_str(), save_ ? O_WRONLY : O_RDONLY);
+      fd_ = open(path_.c_str(), save_ ? O_WRONLY : O_RDONLY);
 #endif
-      if (fd < 0) return SetError("cannot open " + path_);
-      const int64_t heads = session_->kvShape_[1], capacity = session_->kvShape_[2];
-      const size_t headBytes = static_cast<size_t>(tokens_) * session_->kvRowBytes_;
-      int64_t position = offset_;
-      for (auto& kv : session_->kv_) {
-        auto* base = static_cast<uint8_t*>(kv.value.GetTensorMutableRawData());
-        for (int64_t h = 0; h < heads; h++) {
-          uint8_t* rows = base + static_cast<size_t>(h * capacity) * session_->kvRowBytes_;
-          size_t done = 0;
-          while (done < headBytes) {
-#ifdef _WIN32
-            _lseeki64(fd, position + done, SEEK_SET);
-            long n = save_ ? _write(fd, rows + done, static_cast<unsigned>(headBytes - done))
-                           : _read(fd, rows + done, static_cast<unsigned>(headBytes - done));
-#else
-            ssize_t n = save_ ? pwrite(fd, rows + done, headBytes - done, position + done)
-                              : pread(fd, rows + done, headBytes - done, position + done);
-#endif
-            if (n <= 0) {
-#ifdef _WIN32
-              _close(fd);
-#else
-              close(fd);
-#endif
-              return SetError(save_ ? "short write to " + path_ : "short read from " + path_);
-            }
-            done += static_cast<size_t>(n);
-          }
-          position += headBytes;
-        }
+      if (fd_ < 0) return SetError("cannot open " + path_);
+      try {
+        Stream();
+      } catch (const std::exception& e) {
+        SetError(e.what());
       }
 #ifdef _WIN32
-      _close(fd);
+      _close(fd_);
 #else
-      close(fd);
+      close(fd_);
 #endif
     }
 
     void OnOK() override {
       session_->SetBusy(false);
-      deferred_.Resolve(Env().Undefined());
+      Napi::Env env = Env();
+      const auto& sums = sums_.Sums();
+      Napi::Uint32Array out = Napi::Uint32Array::New(env, sums.size());
+      if (!sums.empty()) std::memcpy(out.Data(), sums.data(), sums.size() * sizeof(uint32_t));
+      deferred_.Resolve(out);
     }
     void OnError(const Napi::Error& error) override {
       session_->SetBusy(false);
@@ -478,25 +580,95 @@ class Session : public Napi::ObjectWrap<Session> {
     }
 
    private:
+    void Stream() {
+      const int64_t heads = session_->kvShape_[1], capacity = session_->kvShape_[2];
+      const size_t rowBytes = session_->kvRowBytes_;
+      const size_t headBytes = static_cast<size_t>(tokens_) * rowBytes;
+      const size_t tensorBytes = static_cast<size_t>(heads * capacity) * rowBytes;
+      const std::vector<uint32_t>* expected = save_ ? nullptr : &expected_;
+      std::vector<uint8_t> staging;
+      Ort::Value host{nullptr};
+      if (!session_->kvOnHost_) {
+        // Zeroed once: rows past `tokens` go to the device on a load, and are never read there.
+        staging.assign(tensorBytes, 0);
+        Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+        host = Ort::Value::CreateTensor(cpu, staging.data(), tensorBytes, session_->kvShape_.data(), session_->kvShape_.size(),
+                                        session_->kvType_);
+      }
+      int64_t position = offset_;
+      for (auto& kv : session_->kv_) {
+        uint8_t* base = session_->kvOnHost_ ? static_cast<uint8_t*>(kv.value.GetTensorMutableRawData()) : staging.data();
+        if (save_ && !session_->kvOnHost_) Copy(kv.value, host);
+        for (int64_t h = 0; h < heads; h++) {
+          uint8_t* rows = base + static_cast<size_t>(h * capacity) * rowBytes;
+          if (save_) {
+            sums_.Feed(rows, headBytes, nullptr);
+            Transfer(rows, headBytes, position);
+          } else {
+            Transfer(rows, headBytes, position);
+            int64_t bad = sums_.Feed(rows, headBytes, expected);
+            if (bad >= 0) throw std::runtime_error("CORRUPT: snapshot block " + std::to_string(bad) + " fails its checksum");
+          }
+          position += static_cast<int64_t>(headBytes);
+        }
+        if (!save_ && !session_->kvOnHost_) Copy(host, kv.value);
+      }
+      int64_t bad = sums_.Finish(expected);
+      if (bad >= 0) throw std::runtime_error("CORRUPT: snapshot block " + std::to_string(bad) + " fails its checksum");
+    }
+
+    void Copy(const Ort::Value& from, Ort::Value& to) {
+      Ort::Status status = g_env->CopyTensor(from, to, nullptr);
+      if (!status.IsOK()) throw std::runtime_error("KV copy between device and host failed: " + status.GetErrorMessage());
+    }
+
+    void Transfer(uint8_t* bytes, size_t length, int64_t position) {
+      size_t done = 0;
+      while (done < length) {
+#ifdef _WIN32
+        _lseeki64(fd_, position + done, SEEK_SET);
+        long n = save_ ? _write(fd_, bytes + done, static_cast<unsigned>(std::min<size_t>(length - done, 1u << 30)))
+                       : _read(fd_, bytes + done, static_cast<unsigned>(std::min<size_t>(length - done, 1u << 30)));
+#else
+        ssize_t n = save_ ? pwrite(fd_, bytes + done, length - done, position + done)
+                          : pread(fd_, bytes + done, length - done, position + done);
+#endif
+        if (n <= 0) throw std::runtime_error(save_ ? "short write to " + path_ : "CORRUPT: snapshot body is truncated");
+        done += static_cast<size_t>(n);
+      }
+    }
+
     Session* session_;
     Napi::ObjectReference self_;
     Napi::Promise::Deferred deferred_;
     std::string path_;
     int64_t offset_, tokens_;
     bool save_;
+    int fd_ = -1;
+    BlockSums sums_;
+    std::vector<uint32_t> expected_;
   };
 
+  // saveKv(path, offset, tokens, blockBytes) → Uint32Array of block CRCs;
+  // loadKv(path, offset, tokens, blockBytes, expected Uint32Array) → undefined, or rejects "CORRUPT: …".
   Napi::Value KvFile(const Napi::CallbackInfo& info, bool save) {
     Napi::Env env = info.Env();
     CheckIdle(env);
     if (kv_.empty()) throw Napi::Error::New(env, "no KV cache allocated");
-    // Device caches need a device-to-host copy the addon does not make yet.
-    if (!kvOnHost_) throw Napi::Error::New(env, "KV snapshots need a host-memory cache on this provider");
+    if (!kvCopyProblem_.empty()) throw Napi::Error::New(env, "KV cache cannot be copied to the host on " + provider_ + ": " + kvCopyProblem_);
     int64_t tokens = info[2].As<Napi::Number>().Int64Value();
     if (tokens < 0 || tokens > kvShape_[2]) throw Napi::Error::New(env, "token count outside the cache");
+    int64_t blockBytes = info[3].As<Napi::Number>().Int64Value();
+    if (blockBytes <= 0) throw Napi::Error::New(env, "block size must be positive");
+    std::vector<uint32_t> expected;
+    if (!save) {
+      Napi::Uint32Array sums = info[4].As<Napi::Uint32Array>();
+      expected.assign(sums.Data(), sums.Data() + sums.ElementLength());
+    }
     SetBusy(true);
     auto* worker = new KvFileWorker(this, info.This().As<Napi::Object>(), info[0].As<Napi::String>(),
-                                    info[1].As<Napi::Number>().Int64Value(), tokens, save);
+                                    info[1].As<Napi::Number>().Int64Value(), tokens, static_cast<size_t>(blockBytes), save,
+                                    std::move(expected));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;

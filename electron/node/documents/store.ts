@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, rmSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import type { DocumentSummary } from '../../common/contract.ts';
 import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { migrate, transaction, type Db } from '../db.ts';
-import { snapshotsDir } from '../paths.ts';
+import { DocumentCache } from '../engine/document-cache.ts';
 import { extractFile, extractIsolated } from './extract.ts';
 
 const MIGRATIONS = [
@@ -43,8 +43,6 @@ const MIGRATIONS = [
 
 // Anchors are written in batches between progress reports.
 const STORE_PROGRESS_EVERY = 10_000;
-// Document ids become snapshot folder names; anything else never reaches the file system.
-const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
@@ -100,11 +98,11 @@ async function hashFile(path: string, onProgress?: (progress: ImportProgress) =>
 // nothing behind, and a refused file leaves the library as it was.
 export class DocumentStore {
   #db: Db;
-  #root: string;
+  #caches: DocumentCache;
 
   constructor(db: Db, root: string) {
     this.#db = db;
-    this.#root = root;
+    this.#caches = new DocumentCache(root);
     migrate(db, 'documents', MIGRATIONS);
   }
 
@@ -154,7 +152,7 @@ export class DocumentStore {
   // the two leaves an orphaned folder, never a document whose snapshots are gone).
   delete(id: string): boolean {
     const deleted = transaction(this.#db, () => this.#db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0);
-    if (SAFE_ID.test(id)) rmSync(join(snapshotsDir(this.#root), id), { recursive: true, force: true });
+    this.#caches.removeDocument(id);
     return deleted;
   }
 

@@ -11,22 +11,26 @@ export interface StepResult {
   keep: number;
 }
 
+// Whether this backend's cache can be written to and read from a snapshot; when not, why (a device whose
+// memory ORT cannot copy to the host), so a document is simply prefilled again instead of failing after it.
+export type SnapshotSupport = { ok: true } | { ok: false; reason: string };
+
 export interface Backend {
   readonly path: EnginePath;
   readonly provider: string;
   readonly capacity: number;
+  readonly snapshots: SnapshotSupport;
   // Runs `ids` at positions [past, past + ids.length): GQA reads rows [0, past) and writes the new ones.
   step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult>;
   // Stops a running step as soon as the runtime allows; the step then rejects with CANCELLED.
   cancel(): void;
-  // Cache rows [0, tokens) of every head to/from a snapshot body at `offset` (layer by layer, K then V).
-  saveKv(file: FileHandle, path: string, offset: number, tokens: number): Promise<void>;
-  loadKv(path: string, offset: number, tokens: number): Promise<void>;
+  // Cache rows [0, tokens) of every head to/from a snapshot body at `offset` (layer by layer, K then V). A save
+  // returns the CRC-32 of each `blockBytes` of what it wrote; a load checks those as the data streams in and
+  // rejects with CORRUPT at the first mismatch (the cache then holds a partial copy).
+  saveKv(file: FileHandle, path: string, offset: number, tokens: number, blockBytes: number): Promise<Uint32Array>;
+  loadKv(path: string, offset: number, tokens: number, blockBytes: number, sums: Uint32Array): Promise<void>;
   release(): Promise<void>;
 }
-
-export const KV_INPUT = (layer: number, kind: 'key' | 'value') => `past_key_values.${layer}.${kind}`;
-export const KV_OUTPUT = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
 
 // GQA's contract (DESIGN §3): seqlens_k = past + S − 1, total = past + S.
 export function stepLengths(past: number, length: number): { seqlensK: number; total: number } {

@@ -8,7 +8,7 @@ import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-s
 import { generateText } from './generate-text.ts';
 import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
-import { enforceSnapshotBudget } from './kv-snapshot.ts';
+import { enforceSnapshotBudget } from './document-cache.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
 
 export interface Port {
@@ -44,7 +44,8 @@ export function serveEngine(port: Port): void {
       case 'sync':
         return loaded().sync(request.params.tokens, prefillOptions(request.params.chunk));
       case 'loadDocument': {
-        const source = await loaded().loadDocument(request.params.tokens, request.params.snapshot, prefillOptions(request.params.chunk));
+        const onWarning = (message: string) => port.send({ id: request.id, event: 'warning', data: message });
+        const source = await loaded().loadDocument(request.params.tokens, request.params.snapshot, { ...prefillOptions(request.params.chunk), onWarning });
         if (request.params.budgetBytes !== undefined) {
           await enforceSnapshotBudget(request.params.snapshotsRoot, request.params.budgetBytes, new Set([request.params.snapshot]));
         }

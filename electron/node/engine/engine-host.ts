@@ -41,6 +41,7 @@ export interface CallListeners {
   onProgress?: (p: PrefillProgress) => void;
   onText?: (text: string) => void;
   onCell?: (cell: NiahCell) => void;
+  onWarning?: (message: string) => void;
 }
 
 interface Pending {
@@ -71,6 +72,7 @@ export class EngineHost {
     if ('event' in message) {
       if (message.event === 'progress') pending.listeners.onProgress?.(message.data as PrefillProgress);
       else if (message.event === 'cell') pending.listeners.onCell?.(message.data as NiahCell);
+      else if (message.event === 'warning') pending.listeners.onWarning?.(message.data as string);
       else pending.listeners.onText?.(message.data as string);
       return;
     }

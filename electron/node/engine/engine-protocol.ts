@@ -26,7 +26,8 @@ export type EngineReply =
   | { id: number; ok: false; error: ErrorEnvelope }
   | { id: number; event: 'progress'; data: unknown }
   | { id: number; event: 'text'; data: unknown }
-  | { id: number; event: 'cell'; data: unknown };
+  | { id: number; event: 'cell'; data: unknown }
+  | { id: number; event: 'warning'; data: unknown };
 
 export interface EngineState {
   length: number;

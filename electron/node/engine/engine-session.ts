@@ -2,18 +2,20 @@
 // rewind, and KV snapshots. Prompt layout puts the documents first, so after an answer the cache rewinds to
 // the end of the documents and a follow-up prefills only its own tokens.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { freemem } from 'node:os';
 import { QuireError } from '../../common/errors.ts';
-import type { Backend, EnginePath } from './backend.ts';
+import type { Backend, EnginePath, SnapshotSupport } from './backend.ts';
 import {
   checkSnapshot,
   makeHeader,
+  readBlockSums,
   readSnapshotHeader,
   readSnapshotTokens,
   tensorsOffset,
-  touchSnapshot,
   writeSnapshot,
 } from './kv-snapshot.ts';
+import { touchSnapshot } from './document-cache.ts';
 import { openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
 import { autoCandidates, type Candidate, type Provider } from './provider-choice.ts';
 import { loadNativeAddon } from './native-addon.ts';
@@ -43,6 +45,8 @@ export interface EngineReport {
   context: number;
   kvDtype: string;
   kvBytesPerToken: number;
+  // Whether documents' caches can be saved on this provider and path (and why not).
+  snapshots: SnapshotSupport;
   plan: FitReport | null;
 }
 
@@ -59,6 +63,11 @@ export interface PrefillOptions {
   signal?: AbortSignal;
   // Keep logits of every position (inspect --all) instead of the last one.
   allLogits?: boolean;
+}
+
+export interface LoadDocumentOptions extends PrefillOptions {
+  // Something the user should know although the document loaded (a damaged snapshot was discarded).
+  onWarning?: (message: string) => void;
 }
 
 export interface GenerateOptions {
@@ -140,6 +149,7 @@ export class EngineSession {
       kvDtype: model.layout.kvDtype,
       kvBytesPerToken: model.manifest.kvBytesPerToken,
       plan,
+      snapshots: backend.snapshots,
     };
   }
 
@@ -260,31 +270,38 @@ export class EngineSession {
 
   // Saves cache rows [0, length) (default: everything cached) with their tokens, atomically.
   async saveSnapshot(path: string, length = this.length): Promise<void> {
+    const support = this.backend.snapshots;
+    if (!support.ok) throw new QuireError('UNSUPPORTED_MODEL', `KV snapshots are not possible here: ${support.reason}`);
     if (length < 1 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot snapshot ${length} of ${this.length} tokens`);
     const tokens = this.cached.slice(0, length);
     const header = makeHeader(this.model.layout, { modelHash: this.model.modelHash, ropeHash: this.model.ropeHash }, tokens);
-    await writeSnapshot(path, header, tokens, (file, tmp, offset) => this.backend.saveKv(file, tmp, offset, length));
+    await writeSnapshot(path, header, tokens, (file, tmp, offset) => this.backend.saveKv(file, tmp, offset, length, header.blockBytes));
   }
 
-  // Replaces the cache with a snapshot's tokens; refuses one made for other weights, tables or dtype.
+  // Replaces the cache with a snapshot's tokens; refuses one made for other weights, tables or dtype, and one
+  // that fails a checksum (CORRUPT, the cache then empty).
   async restoreSnapshot(path: string): Promise<number> {
+    const support = this.backend.snapshots;
+    if (!support.ok) throw new QuireError('UNSUPPORTED_MODEL', `KV snapshots are not possible here: ${support.reason}`);
     const header = await readSnapshotHeader(path);
     checkSnapshot(header, { ...this.model.layout, modelHash: this.model.modelHash, ropeHash: this.model.ropeHash });
     if (header.tokenCount > this.backend.capacity) {
       throw new QuireError('DOES_NOT_FIT', `snapshot holds ${header.tokenCount} tokens, the context is ${this.backend.capacity}`);
     }
     const tokens = await readSnapshotTokens(path, header);
+    const sums = await readBlockSums(path, header);
     this.cached = [];
     this.lastLogits = null;
-    await this.backend.loadKv(path, tensorsOffset(header), header.tokenCount);
+    await this.backend.loadKv(path, tensorsOffset(header), header.tokenCount, header.blockBytes, sums);
     this.cached = Array.from(tokens);
     await touchSnapshot(path);
     return header.tokenCount;
   }
 
   // How many leading document tokens a snapshot can restore: all of its tokens when they are a prefix of the
-  // document and it was made for this model, else 0 (a stale or foreign snapshot is simply replaced).
-  private async snapshotPrefix(path: string, tokens: readonly number[]): Promise<number> {
+  // document and it was made for this model, else 0 (a stale or foreign snapshot is simply replaced). A
+  // damaged one (CORRUPT) is reported, so the caller can discard it and say so.
+  private async snapshotPrefix(path: string, tokens: readonly number[]): Promise<number | QuireError> {
     if (!existsSync(path)) return 0;
     try {
       const header = await readSnapshotHeader(path);
@@ -292,29 +309,46 @@ export class EngineSession {
       if (header.tokenCount > tokens.length || header.tokenCount > this.backend.capacity) return 0;
       const saved = await readSnapshotTokens(path, header);
       return saved.every((t, i) => t === tokens[i]) ? saved.length : 0;
-    } catch {
+    } catch (error) {
+      if (error instanceof QuireError && error.code === 'CORRUPT') return error;
       return 0;
     }
   }
 
   // Gets the document prefix into the cache the cheapest way: already there, from its snapshot, or by
-  // prefilling what is missing (then saving the snapshot for the next process).
-  async loadDocument(tokens: readonly number[], snapshot: string, options: PrefillOptions = {}): Promise<DocumentSource> {
+  // prefilling what is missing (then saving the snapshot for the next process). A damaged snapshot is never
+  // used: it is deleted, the document prefilled again, and `onWarning` told why.
+  async loadDocument(tokens: readonly number[], snapshot: string, options: LoadDocumentOptions = {}): Promise<DocumentSource> {
     const live = this.commonPrefix(tokens);
     if (live === tokens.length) {
       this.rewind(tokens.length);
       return 'cache';
     }
+    const snapshots = this.backend.snapshots.ok;
     let source: DocumentSource = 'prefill';
-    if ((await this.snapshotPrefix(snapshot, tokens)) > live) {
-      await this.restoreSnapshot(snapshot);
-      source = 'snapshot';
+    let damaged: QuireError | null = null;
+    const usable = snapshots ? await this.snapshotPrefix(snapshot, tokens) : 0;
+    if (usable instanceof QuireError) {
+      damaged = usable;
+    } else if (usable > live) {
+      try {
+        await this.restoreSnapshot(snapshot);
+        source = 'snapshot';
+      } catch (error) {
+        if (!(error instanceof QuireError && error.code === 'CORRUPT')) throw error;
+        damaged = error;
+      }
+    }
+    if (damaged) {
+      await rm(snapshot, { force: true });
+      options.onWarning?.(`this document's saved cache was damaged (${damaged.message}); it was discarded and the document processed again`);
     }
     const done = this.commonPrefix(tokens);
     this.rewind(done);
     if (done < tokens.length) {
       await this.prefill(tokens.slice(done), options);
-      await this.saveSnapshot(snapshot);
+      if (snapshots) await this.saveSnapshot(snapshot);
+      else if (!this.backend.snapshots.ok) options.onWarning?.(`this document's cache cannot be saved here (${this.backend.snapshots.reason}); it is processed again after a restart`);
     }
     return source;
   }

@@ -2,21 +2,29 @@
 // the app, restores instead of re-prefilling. Cached keys are already rotated, so a snapshot is only valid
 // for the same weights (model hash), the same RoPE tables (rope hash) and the same KV dtype.
 //
-// File: magic, version, header length, JSON header, zero padding to DATA_ALIGNMENT, then the prompt tokens
-// (int32) and, per layer, K then V as [kvHeads, tokenCount, rowBytes] — the prefix of each head's rows of
-// the in-memory [1, kvHeads, capacity, rowBytes] cache, so either engine path can copy head by head.
+// File: magic, version, header length, CRC-32 of the JSON header, JSON header, zero padding to
+// DATA_ALIGNMENT, then the prompt tokens (int32, covered by the header's tokenHash) and, per layer, K then V
+// as [kvHeads, tokenCount, rowBytes] — the prefix of each head's rows of the in-memory [1, kvHeads, capacity,
+// rowBytes] cache, so either engine path can copy head by head — and last a trailer of one CRC-32 (u32 LE) per
+// BLOCK_BYTES of that tensor data. Every region is checked on the way in, the tensors while they stream into
+// the cache, so a damaged snapshot is refused (CORRUPT) instead of answering from garbage.
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
-import { KV_DTYPE_BITS, KV_DTYPES, type KvDtype } from './memory-planner.ts';
+import { KV_DTYPES, kvRowBytes, type KvDtype } from '../../../models/model-spec.ts';
 
 export const SNAPSHOT_MAGIC = 'QUIREKV\0';
-export const SNAPSHOT_VERSION = 1;
+// 2: header CRC in the preamble, block checksums of the tensor data in a trailer.
+export const SNAPSHOT_VERSION = 2;
 export const SNAPSHOT_EXTENSION = '.qkv';
 // Page-aligned body so the native addon can read and write it with O_DIRECT-friendly offsets.
 export const DATA_ALIGNMENT = 4096;
-const PREAMBLE_BYTES = 16; // magic (8) + version (u32) + header length (u32)
+const PREAMBLE_BYTES = 24; // magic (8) + version (u32) + header length (u32) + header CRC (u32) + zero (u32)
+// Tensor data is checksummed in blocks of this size: small enough that a restore checks as it streams, large
+// enough that the trailer stays under a megabyte for a 256 GB cache.
+export const BLOCK_BYTES = 1 << 20;
 
 export interface KvLayout {
   layers: number;
@@ -32,25 +40,32 @@ export interface SnapshotHeader extends KvLayout {
   tokenHash: string;
   // Bytes per cached row of one head (headDim elements at kvDtype).
   rowBytes: number;
+  // Size of the checksummed blocks of the tensor data.
+  blockBytes: number;
   dataOffset: number;
 }
 
 export function rowBytes(layout: Pick<KvLayout, 'headDim' | 'kvDtype'>): number {
-  return Math.ceil((layout.headDim * KV_DTYPE_BITS[layout.kvDtype]) / 8);
+  return kvRowBytes(layout.headDim, layout.kvDtype);
 }
 
 export function tokenHash(tokens: ArrayLike<number>): string {
   return createHash('sha256').update(new Uint8Array(Int32Array.from(tokens).buffer)).digest('hex');
 }
 
-export function snapshotBodyBytes(header: Pick<SnapshotHeader, 'layers' | 'kvHeads' | 'tokenCount' | 'rowBytes'>): number {
-  return header.tokenCount * 4 + 2 * header.layers * header.kvHeads * header.tokenCount * header.rowBytes;
+type Sizes = Pick<SnapshotHeader, 'layers' | 'kvHeads' | 'tokenCount' | 'rowBytes' | 'blockBytes'>;
+
+export function tensorBytes(header: Omit<Sizes, 'blockBytes'>): number {
+  return 2 * header.layers * header.kvHeads * header.tokenCount * header.rowBytes;
 }
 
-// One file per (document, model, rope tables, dtype): a document can hold snapshots for several models.
-export function snapshotPath(documentDir: string, key: Pick<SnapshotHeader, 'modelHash' | 'ropeHash' | 'kvDtype'>): string {
-  const id = createHash('sha256').update(`${key.modelHash}\n${key.ropeHash}\n${key.kvDtype}`).digest('hex').slice(0, 24);
-  return join(documentDir, `${id}${SNAPSHOT_EXTENSION}`);
+export function blockCount(header: Sizes): number {
+  return Math.ceil(tensorBytes(header) / header.blockBytes);
+}
+
+// Everything after the header: tokens, tensor data and its block checksums.
+export function snapshotBodyBytes(header: Sizes): number {
+  return header.tokenCount * 4 + tensorBytes(header) + 4 * blockCount(header);
 }
 
 export function makeHeader(
@@ -58,7 +73,7 @@ export function makeHeader(
   identity: { modelHash: string; ropeHash: string },
   tokens: ArrayLike<number>,
 ): SnapshotHeader {
-  const base = { ...layout, ...identity, tokenCount: tokens.length, tokenHash: tokenHash(tokens), rowBytes: rowBytes(layout) };
+  const base = { ...layout, ...identity, tokenCount: tokens.length, tokenHash: tokenHash(tokens), rowBytes: rowBytes(layout), blockBytes: BLOCK_BYTES };
   const json = Buffer.byteLength(JSON.stringify({ ...base, dataOffset: 0 }));
   // dataOffset's own digits change the JSON length; reserve 16 digits.
   const dataOffset = Math.ceil((PREAMBLE_BYTES + json + 16) / DATA_ALIGNMENT) * DATA_ALIGNMENT;
@@ -71,6 +86,7 @@ function encodeHeader(header: SnapshotHeader): Buffer {
   out.write(SNAPSHOT_MAGIC, 0, 'latin1');
   out.writeUInt32LE(SNAPSHOT_VERSION, 8);
   out.writeUInt32LE(json.length, 12);
+  out.writeUInt32LE(crc32(json), 16);
   if (PREAMBLE_BYTES + json.length > header.dataOffset) throw new QuireError('INTERNAL', 'snapshot header overflows its data offset');
   json.copy(out, PREAMBLE_BYTES);
   return out;
@@ -78,12 +94,13 @@ function encodeHeader(header: SnapshotHeader): Buffer {
 
 // Writes `body` after the header into a temporary file, fsyncs it and renames it into place, so a crash or a
 // full disk never leaves a half snapshot under the real name. `writeBody` gets the temporary path and the
-// body offset; it may write through its own handle (the native addon) or the one it is given.
+// tensor data offset, may write through its own handle (the native addon) or the one it is given, and
+// returns the CRC-32 of each header.blockBytes of what it wrote, which go into the trailer.
 export async function writeSnapshot(
   path: string,
   header: SnapshotHeader,
   tokens: ArrayLike<number>,
-  writeBody: (file: FileHandle, tmpPath: string, tensorsOffset: number) => Promise<void>,
+  writeBody: (file: FileHandle, tmpPath: string, tensorsOffset: number) => Promise<Uint32Array>,
 ): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
@@ -92,7 +109,13 @@ export async function writeSnapshot(
     await file.write(encodeHeader(header), 0, header.dataOffset, 0);
     const tokenBytes = new Uint8Array(Int32Array.from(tokens).buffer);
     await file.write(tokenBytes, 0, tokenBytes.length, header.dataOffset);
-    await writeBody(file, tmp, header.dataOffset + tokenBytes.length);
+    const sums = await writeBody(file, tmp, header.dataOffset + tokenBytes.length);
+    const written = (await file.stat()).size;
+    if (written !== trailerOffset(header)) throw new QuireError('INTERNAL', `snapshot body is ${written} bytes, expected ${trailerOffset(header)}`);
+    if (sums.length !== blockCount(header)) throw new QuireError('INTERNAL', `snapshot body has ${sums.length} checksums, expected ${blockCount(header)}`);
+    const trailer = Buffer.alloc(4 * sums.length);
+    sums.forEach((sum, i) => trailer.writeUInt32LE(sum, 4 * i));
+    await file.write(trailer, 0, trailer.length, trailerOffset(header));
     const size = (await file.stat()).size;
     const expected = header.dataOffset + snapshotBodyBytes(header);
     if (size !== expected) throw new QuireError('INTERNAL', `snapshot body is ${size} bytes, expected ${expected}`);
@@ -126,13 +149,20 @@ export async function readSnapshotHeader(path: string): Promise<SnapshotHeader> 
     if (length > DATA_ALIGNMENT * 16 || PREAMBLE_BYTES + length > size) throw new QuireError('CORRUPT', 'snapshot header is truncated');
     const json = Buffer.alloc(length);
     await file.read(json, 0, length, PREAMBLE_BYTES);
+    if (crc32(json) !== preamble.readUInt32LE(16)) throw new QuireError('CORRUPT', 'snapshot header fails its checksum');
     let header: SnapshotHeader;
     try {
       header = JSON.parse(json.toString('utf8')) as SnapshotHeader;
     } catch {
       throw new QuireError('CORRUPT', 'snapshot header is not valid JSON');
     }
-    if (!KV_DTYPES.includes(header.kvDtype) || !Number.isInteger(header.tokenCount) || header.rowBytes !== rowBytes(header)) {
+    const positive = (n: unknown) => Number.isSafeInteger(n) && (n as number) > 0;
+    if (
+      !KV_DTYPES.includes(header.kvDtype) ||
+      !Number.isInteger(header.tokenCount) ||
+      ![header.layers, header.kvHeads, header.headDim, header.blockBytes, header.dataOffset].every(positive) ||
+      header.rowBytes !== rowBytes(header)
+    ) {
       throw new QuireError('CORRUPT', 'snapshot header has invalid fields');
     }
     if (size !== header.dataOffset + snapshotBodyBytes(header)) throw new QuireError('CORRUPT', `snapshot is ${size} bytes, header says ${header.dataOffset + snapshotBodyBytes(header)}`);
@@ -168,6 +198,63 @@ export function tensorsOffset(header: SnapshotHeader): number {
   return header.dataOffset + header.tokenCount * 4;
 }
 
+function trailerOffset(header: SnapshotHeader): number {
+  return tensorsOffset(header) + tensorBytes(header);
+}
+
+// The block checksums the tensor data must match, read before the data so each block is checked as it lands.
+export async function readBlockSums(path: string, header: SnapshotHeader): Promise<Uint32Array> {
+  const file = await open(path, 'r');
+  try {
+    const bytes = Buffer.alloc(4 * blockCount(header));
+    const { bytesRead } = await file.read(bytes, 0, bytes.length, trailerOffset(header));
+    if (bytesRead !== bytes.length) throw new QuireError('CORRUPT', 'snapshot checksums are truncated');
+    return Uint32Array.from({ length: blockCount(header) }, (_, i) => bytes.readUInt32LE(4 * i));
+  } finally {
+    await file.close();
+  }
+}
+
+// The tensor data as one stream cut into fixed-size blocks with a CRC-32 each, wherever head and tensor
+// boundaries fall; the native addon (BlockSums in quire_ort.cc) cuts and sums the same way.
+export class BlockSums {
+  readonly sums: number[] = [];
+  #crc = 0;
+  #filled = 0;
+  readonly #blockBytes: number;
+  readonly #expected: Uint32Array | null;
+
+  constructor(blockBytes: number, expected: Uint32Array | null = null) {
+    this.#blockBytes = blockBytes;
+    this.#expected = expected;
+  }
+
+  // Throws CORRUPT at the first completed block that differs from the expected sums.
+  feed(bytes: Uint8Array): void {
+    for (let at = 0; at < bytes.length; ) {
+      const take = Math.min(bytes.length - at, this.#blockBytes - this.#filled);
+      this.#crc = crc32(bytes.subarray(at, at + take), this.#crc);
+      this.#filled += take;
+      at += take;
+      if (this.#filled === this.#blockBytes) this.#close();
+    }
+  }
+
+  finish(): Uint32Array {
+    if (this.#filled > 0) this.#close();
+    if (this.#expected && this.#expected.length !== this.sums.length) throw new QuireError('CORRUPT', 'snapshot has the wrong number of checksums');
+    return Uint32Array.from(this.sums);
+  }
+
+  #close(): void {
+    const i = this.sums.length;
+    this.sums.push(this.#crc);
+    this.#crc = 0;
+    this.#filled = 0;
+    if (this.#expected && this.#expected[i] !== this.sums[i]) throw new QuireError('CORRUPT', `snapshot block ${i} fails its checksum`);
+  }
+}
+
 // The JS-path body: per layer, K then V, each head's first `tokens` rows of a [kvHeads, capacity, rowBytes]
 // cache. `cache(layer, kind)` returns that cache's bytes.
 export type CacheView = (layer: number, kind: 0 | 1) => Uint8Array;
@@ -195,74 +282,47 @@ async function forEachSpan(
   }
 }
 
-export async function writeCacheBody(file: FileHandle, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+// Returns the block checksums of what it wrote.
+export async function writeCacheBody(
+  file: FileHandle,
+  offset: number,
+  layout: KvLayout,
+  tokens: number,
+  capacity: number,
+  cache: CacheView,
+  blockBytes = BLOCK_BYTES,
+): Promise<Uint32Array> {
+  const sums = new BlockSums(blockBytes);
   await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
+    sums.feed(bytes.subarray(at, at + length));
     await file.write(bytes, at, length, position);
   });
+  return sums.finish();
 }
 
-export async function readCacheBody(path: string, offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView): Promise<void> {
+// Checks each block against `expected` as it lands and throws CORRUPT at the first bad one; the cache then
+// holds a partial copy, which the caller must treat as empty.
+export async function readCacheBody(
+  path: string,
+  offset: number,
+  layout: KvLayout,
+  tokens: number,
+  capacity: number,
+  cache: CacheView,
+  blockBytes: number,
+  expected: Uint32Array,
+): Promise<void> {
   if (tokens > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${tokens} tokens, the context is ${capacity}`);
+  const sums = new BlockSums(blockBytes, expected);
   const file = await open(path, 'r');
   try {
     await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
       const { bytesRead } = await file.read(bytes, at, length, position);
       if (bytesRead !== length) throw new QuireError('CORRUPT', 'snapshot body is truncated');
+      sums.feed(bytes.subarray(at, at + length));
     });
+    sums.finish();
   } finally {
     await file.close();
   }
-}
-
-// Marks a snapshot as just used, for the LRU.
-export async function touchSnapshot(path: string): Promise<void> {
-  const now = new Date();
-  await utimes(path, now, now);
-}
-
-export interface SnapshotFile {
-  path: string;
-  bytes: number;
-  usedAt: number;
-}
-
-export async function listSnapshots(root: string): Promise<SnapshotFile[]> {
-  const out: SnapshotFile[] = [];
-  let documents: string[];
-  try {
-    documents = await readdir(root);
-  } catch {
-    return out;
-  }
-  for (const document of documents) {
-    let names: string[];
-    try {
-      names = await readdir(join(root, document));
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      if (!name.endsWith(SNAPSHOT_EXTENSION)) continue;
-      const path = join(root, document, name);
-      const s = await stat(path).catch(() => null);
-      if (s) out.push({ path, bytes: s.size, usedAt: s.mtimeMs });
-    }
-  }
-  return out;
-}
-
-// Deletes least recently used snapshots under `root` (the snapshots folder) until they total at most
-// `budgetBytes`; `keep` (the snapshot in use) is never deleted. Returns the deleted paths.
-export async function enforceSnapshotBudget(root: string, budgetBytes: number, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
-  const files = (await listSnapshots(root)).sort((a, b) => a.usedAt - b.usedAt);
-  let total = files.reduce((sum, f) => sum + f.bytes, 0);
-  const deleted: string[] = [];
-  for (const file of files) {
-    if (total <= budgetBytes) break;
-    if (keep.has(file.path)) continue;
-    await rm(file.path, { force: true });
-    total -= file.bytes;
-    deleted.push(file.path);
-  }
-  return deleted;
 }

@@ -19,8 +19,11 @@ export interface NativeSession {
   bindHostOutput(name: string): void;
   run(): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
   cancel(): boolean;
-  saveKv(path: string, offset: number, tokens: number): Promise<void>;
-  loadKv(path: string, offset: number, tokens: number): Promise<void>;
+  // Block CRC-32s of the written data; a load rejects with a message starting "CORRUPT:" at a bad block.
+  saveKv(path: string, offset: number, tokens: number, blockBytes: number): Promise<Uint32Array>;
+  loadKv(path: string, offset: number, tokens: number, blockBytes: number, sums: Uint32Array): Promise<void>;
+  // Whether the cache can be copied to host memory (always, for a host cache), and if not, ORT's reason.
+  kvSnapshots(): { ok: boolean; onDevice: boolean; reason?: string };
   release(): void;
 }
 

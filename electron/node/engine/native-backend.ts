@@ -2,11 +2,10 @@
 // runs leave the JS thread and can be terminated mid-step.
 import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
-import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
+import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
-import { KV_STORAGE, type ModelFolder, type RopeInputs } from './model-folder.ts';
-
-const ONNX = { INT32: 6, INT64: 7 } as const;
+import type { ModelFolder, RopeInputs } from './model-folder.ts';
+import { GRAPH_IO, KV_STORAGE, kvRowElements, ONNX_TYPE } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
@@ -15,6 +14,7 @@ export class NativeBackend implements Backend {
   readonly path = 'native' as const;
   readonly provider: string;
   readonly capacity: number;
+  readonly snapshots: SnapshotSupport;
   private readonly session: NativeSession;
 
   constructor(addon: NativeAddon, model: ModelFolder, rope: RopeInputs, options: NativeSessionOptions) {
@@ -22,34 +22,35 @@ export class NativeBackend implements Backend {
     this.capacity = rope.dims[0];
     this.session = new addon.Session(model.modelPath, options);
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
-    const storage = KV_STORAGE[kvDtype];
-    const kvType = storage.elementType;
+    const kvType = KV_STORAGE[kvDtype].elementType;
     // quire.json and the graph must agree, or the cache would be bound with the wrong element size.
-    const graphKv = this.session.describe().inputs.find((i) => i.name === KV_INPUT(0, 'key'));
+    const graphKv = this.session.describe().inputs.find((i) => i.name === GRAPH_IO.past(0, 'key'));
     if (graphKv?.elementType !== kvType) {
       this.session.release();
       throw new QuireError('UNSUPPORTED_MODEL', `the graph's KV cache is not the ${kvDtype} that quire.json declares`);
     }
     const entries = [];
     for (let l = 0; l < layers; l++) {
-      for (const kind of ['key', 'value'] as const) entries.push({ past: KV_INPUT(l, kind), present: KV_OUTPUT(l, kind) });
+      for (const kind of ['key', 'value'] as const) entries.push({ past: GRAPH_IO.past(l, kind), present: GRAPH_IO.present(l, kind) });
     }
-    this.session.allocKv(entries, [1, kvHeads, this.capacity, storage.perRow(headDim)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
-    this.session.setInput('cos_cache', rope.cos, rope.dims, rope.elementType);
-    this.session.setInput('sin_cache', rope.sin, rope.dims, rope.elementType);
-    this.session.bindHostOutput('logits');
+    this.session.allocKv(entries, [1, kvHeads, this.capacity, kvRowElements(headDim, kvDtype)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
+    this.session.setInput(GRAPH_IO.cosCache, rope.cos, rope.dims, rope.elementType);
+    this.session.setInput(GRAPH_IO.sinCache, rope.sin, rope.dims, rope.elementType);
+    this.session.bindHostOutput(GRAPH_IO.logits);
+    const copy = this.session.kvSnapshots();
+    this.snapshots = copy.ok ? { ok: true } : { ok: false, reason: `${options.provider} memory cannot be copied to the host: ${copy.reason ?? 'unknown'}` };
   }
 
   async step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult> {
     const { seqlensK, total } = stepLengths(past, ids.length);
     if (total > this.capacity) throw new QuireError('DOES_NOT_FIT', `${total} tokens exceed the ${this.capacity}-token context`);
-    this.session.setInput('input_ids', BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length], ONNX.INT64);
-    this.session.setInput('seqlens_k', Int32Array.of(seqlensK), [1], ONNX.INT32);
-    this.session.setInput('total_sequence_length', Int32Array.of(total), [], ONNX.INT32);
-    this.session.setInput('num_logits_to_keep', BigInt64Array.of(BigInt(keep)), [1], ONNX.INT64);
+    this.session.setInput(GRAPH_IO.inputIds, BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length], ONNX_TYPE.INT64);
+    this.session.setInput(GRAPH_IO.seqlensK, Int32Array.of(seqlensK), [1], ONNX_TYPE.INT32);
+    this.session.setInput(GRAPH_IO.totalSequenceLength, Int32Array.of(total), [], ONNX_TYPE.INT32);
+    this.session.setInput(GRAPH_IO.numLogitsToKeep, BigInt64Array.of(BigInt(keep)), [1], ONNX_TYPE.INT64);
     try {
       const out = await this.session.run();
-      return { logits: out.logits.data, keep };
+      return { logits: out[GRAPH_IO.logits].data, keep };
     } catch (error) {
       const message = (error as Error).message;
       if (message.startsWith('CANCELLED')) throw new QuireError('CANCELLED', 'cancelled');
@@ -61,15 +62,22 @@ export class NativeBackend implements Backend {
     this.session.cancel();
   }
 
-  async saveKv(_file: FileHandle, path: string, offset: number, tokens: number): Promise<void> {
-    await this.session.saveKv(path, offset, tokens);
+  async saveKv(_file: FileHandle, path: string, offset: number, tokens: number, blockBytes: number): Promise<Uint32Array> {
+    return this.session.saveKv(path, offset, tokens, blockBytes).catch(nativeError);
   }
 
-  async loadKv(path: string, offset: number, tokens: number): Promise<void> {
-    await this.session.loadKv(path, offset, tokens);
+  async loadKv(path: string, offset: number, tokens: number, blockBytes: number, sums: Uint32Array): Promise<void> {
+    await this.session.loadKv(path, offset, tokens, blockBytes, sums).catch(nativeError);
   }
 
   async release(): Promise<void> {
     this.session.release();
   }
+}
+
+// The addon's snapshot errors carry their code as a prefix ("CORRUPT: snapshot block 3 fails its checksum").
+function nativeError(error: Error): never {
+  const message = error.message.split('\n')[0];
+  if (message.startsWith('CORRUPT: ')) throw new QuireError('CORRUPT', message.slice('CORRUPT: '.length));
+  throw new QuireError('INTERNAL', message);
 }

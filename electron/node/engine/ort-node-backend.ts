@@ -6,8 +6,9 @@ import type { FileHandle } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { QuireError } from '../../common/errors.ts';
 import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
-import { KV_INPUT, KV_OUTPUT, stepLengths, type Backend, type StepResult } from './backend.ts';
-import { KV_STORAGE, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
+import type { ModelFolder, RopeInputs } from './model-folder.ts';
+import { GRAPH_IO, IO_TYPE, KV_STORAGE, kvRowElements, ORT_TYPE_NAME } from '../../../models/model-spec.ts';
 
 // onnxruntime-common stores float16 tensor data as a Float16Array when the runtime has one (Node ≥ 24), and the
 // 1.30 binding then reads it as empty ("not enough space: expected N, got 0"). Its type table is built on the
@@ -35,6 +36,8 @@ export class OrtNodeBackend implements Backend {
   readonly path = 'onnxruntime-node' as const;
   readonly provider: string;
   readonly capacity: number;
+  // The cache is JS memory on this path.
+  readonly snapshots: SnapshotSupport = { ok: true };
   private readonly session: ort.InferenceSession;
   private readonly model: ModelFolder;
   private readonly cache: ort.Tensor[];
@@ -47,22 +50,25 @@ export class OrtNodeBackend implements Backend {
     this.provider = provider;
     this.capacity = rope.dims[0];
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
-    const storage = KV_STORAGE[kvDtype];
-    const shape = [1, kvHeads, this.capacity, storage.perRow(headDim)];
-    const elements = kvHeads * this.capacity * storage.perRow(headDim);
-    const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[storage.ortType];
-    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(storage.ortType, new data(elements), shape));
-    const type = rope.elementType === 10 ? 'float16' : 'float32';
+    const ortType = ORT_TYPE_NAME[KV_STORAGE[kvDtype].elementType] as 'float32' | 'float16' | 'int8' | 'uint8';
+    const shape = [1, kvHeads, this.capacity, kvRowElements(headDim, kvDtype)];
+    const elements = shape.reduce((a, b) => a * b, 1);
+    const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[ortType];
+    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, new data(elements), shape));
+    const type = rope.elementType === IO_TYPE.fp16 ? 'float16' : 'float32';
     this.rope = { cos: new ort.Tensor(type, rope.cos, rope.dims), sin: new ort.Tensor(type, rope.sin, rope.dims) };
   }
 
   static async open(model: ModelFolder, rope: RopeInputs, options: OrtNodeOptions = { provider: 'cpu' }): Promise<OrtNodeBackend> {
-    if (!FLOAT16_OK && (model.layout.kvDtype === 'fp16' || rope.elementType === 10)) {
+    if (!FLOAT16_OK && (model.layout.kvDtype === 'fp16' || rope.elementType === IO_TYPE.fp16)) {
       throw new QuireError('UNSUPPORTED_MODEL', 'fp16 models need the native addon here: onnxruntime-node cannot pass float16 tensors on this Node');
     }
     const session = await ort.InferenceSession.create(model.modelPath, {
       executionProviders: [options.provider],
       graphOptimizationLevel: 'all',
+      // onnxruntime-node has no log file to route to: its warnings (node placement) stay off the terminal,
+      // its errors still print.
+      logSeverityLevel: 3,
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
     });
     return new OrtNodeBackend(session, model, rope, options.provider);
@@ -78,35 +84,35 @@ export class OrtNodeBackend implements Backend {
     const { seqlensK, total } = stepLengths(past, ids.length);
     if (total > this.capacity) throw new QuireError('DOES_NOT_FIT', `${total} tokens exceed the ${this.capacity}-token context`);
     const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length]),
-      seqlens_k: new ort.Tensor('int32', Int32Array.of(seqlensK), [1]),
-      total_sequence_length: new ort.Tensor('int32', Int32Array.of(total), []),
-      cos_cache: this.rope.cos,
-      sin_cache: this.rope.sin,
-      num_logits_to_keep: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]),
+      [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length]),
+      [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(seqlensK), [1]),
+      [GRAPH_IO.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(total), []),
+      [GRAPH_IO.cosCache]: this.rope.cos,
+      [GRAPH_IO.sinCache]: this.rope.sin,
+      [GRAPH_IO.numLogitsToKeep]: new ort.Tensor('int64', BigInt64Array.of(BigInt(keep)), [1]),
     };
-    const fetches: Record<string, ort.Tensor | null> = { logits: null };
+    const fetches: Record<string, ort.Tensor | null> = { [GRAPH_IO.logits]: null };
     for (let l = 0; l < this.model.layout.layers; l++) {
-      feeds[KV_INPUT(l, 'key')] = fetches[KV_OUTPUT(l, 'key')] = this.cache[l * 2];
-      feeds[KV_INPUT(l, 'value')] = fetches[KV_OUTPUT(l, 'value')] = this.cache[l * 2 + 1];
+      feeds[GRAPH_IO.past(l, 'key')] = fetches[GRAPH_IO.present(l, 'key')] = this.cache[l * 2];
+      feeds[GRAPH_IO.past(l, 'value')] = fetches[GRAPH_IO.present(l, 'value')] = this.cache[l * 2 + 1];
     }
     // The binding's run cannot be interrupted; cancel() takes effect when it returns.
     this.cancelled = false;
     const out = await this.session.run(feeds, fetches);
     if (this.cancelled) throw new QuireError('CANCELLED', 'cancelled');
-    return { logits: out.logits.data as Float32Array, keep };
+    return { logits: out[GRAPH_IO.logits].data as Float32Array, keep };
   }
 
   cancel(): void {
     this.cancelled = true;
   }
 
-  async saveKv(file: FileHandle, _path: string, offset: number, tokens: number): Promise<void> {
-    await writeCacheBody(file, offset, this.model.layout, tokens, this.capacity, this.cacheBytes);
+  async saveKv(file: FileHandle, _path: string, offset: number, tokens: number, blockBytes: number): Promise<Uint32Array> {
+    return writeCacheBody(file, offset, this.model.layout, tokens, this.capacity, this.cacheBytes, blockBytes);
   }
 
-  async loadKv(path: string, offset: number, tokens: number): Promise<void> {
-    await readCacheBody(path, offset, this.model.layout, tokens, this.capacity, this.cacheBytes);
+  async loadKv(path: string, offset: number, tokens: number, blockBytes: number, sums: Uint32Array): Promise<void> {
+    await readCacheBody(path, offset, this.model.layout, tokens, this.capacity, this.cacheBytes, blockBytes, sums);
   }
 
   async release(): Promise<void> {

@@ -1,17 +1,18 @@
-import { mkdtemp, readdir, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { crc32 } from 'node:zlib';
+import { enforceSnapshotBudget, touchSnapshot } from '../../../electron/node/engine/document-cache.ts';
 import {
+  BlockSums,
   checkSnapshot,
-  enforceSnapshotBudget,
   makeHeader,
+  readBlockSums,
   readCacheBody,
   readSnapshotHeader,
   readSnapshotTokens,
-  snapshotPath,
   tensorsOffset,
-  touchSnapshot,
   writeCacheBody,
   writeSnapshot,
   type KvLayout,
@@ -32,9 +33,9 @@ function randomCache(seed: number): Uint8Array[] {
 
 async function saved(dir: string, tokens: number[], cache = randomCache(1)) {
   const header = makeHeader(layout, identity, tokens);
-  const path = snapshotPath(join(dir, 'doc1'), header);
+  const path = join(dir, 'doc1', 'a.qkv');
   await writeSnapshot(path, header, tokens, (file, _tmp, offset) =>
-    writeCacheBody(file, offset, layout, tokens.length, capacity, (l, k) => cache[l * 2 + k]),
+    writeCacheBody(file, offset, layout, tokens.length, capacity, (l, k) => cache[l * 2 + k], header.blockBytes),
   );
   return { path, header, cache };
 }
@@ -49,7 +50,8 @@ describe('kv snapshots', () => {
     expect(header.dataOffset % 4096).toBe(0);
     expect(Array.from(await readSnapshotTokens(path, header))).toEqual(tokens);
     const restored = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes));
-    await readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, capacity, (l, k) => restored[l * 2 + k]);
+    const sums = await readBlockSums(path, header);
+    await readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, capacity, (l, k) => restored[l * 2 + k], header.blockBytes, sums);
     for (let t = 0; t < 6; t++) {
       for (let h = 0; h < layout.kvHeads; h++) {
         const start = h * capacity * rowBytes;
@@ -68,7 +70,9 @@ describe('kv snapshots', () => {
     expect(() => checkSnapshot(header, { ...layout, ...identity, ropeHash: 'r2' })).toThrow(/ropeHash/);
     expect(() => checkSnapshot(header, { ...layout, ...identity, modelHash: 'x' })).toThrow(expect.objectContaining({ code: 'SNAPSHOT_MISMATCH' }));
     expect(() => checkSnapshot(header, { ...layout, ...identity, kvDtype: 'fp16' })).toThrow(/kvDtype/);
-    await expect(readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, 2, () => new Uint8Array(0))).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+    await expect(
+      readCacheBody(path, tensorsOffset(header), layout, header.tokenCount, 2, () => new Uint8Array(0), header.blockBytes, new Uint32Array(1)),
+    ).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
   });
 
   it('rejects truncated, foreign and missing files', async () => {
@@ -84,11 +88,14 @@ describe('kv snapshots', () => {
   it('leaves nothing behind when writing fails midway', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
     const header = makeHeader(layout, identity, [1]);
-    const path = snapshotPath(join(dir, 'doc'), header);
+    const path = join(dir, 'doc', 'a.qkv');
     await expect(writeSnapshot(path, header, [1], async () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
     expect(await readdir(join(dir, 'doc'))).toEqual([]);
-    // A body of the wrong size is refused too.
-    await expect(writeSnapshot(path, header, [1], async () => {})).rejects.toThrow(/expected/);
+    // A body of the wrong size, or without its checksums, is refused too.
+    await expect(writeSnapshot(path, header, [1], async () => new Uint32Array(1))).rejects.toThrow(/expected/);
+    const cache = randomCache(2);
+    const body = (file: FileHandle, offset: number) => writeCacheBody(file, offset, layout, 1, capacity, (l, k) => cache[l * 2 + k], header.blockBytes);
+    await expect(writeSnapshot(path, header, [1], async (file, _tmp, offset) => (await body(file, offset)).subarray(1))).rejects.toThrow(/checksums/);
     expect(await readdir(join(dir, 'doc'))).toEqual([]);
   });
 
@@ -97,9 +104,9 @@ describe('kv snapshots', () => {
     const paths: string[] = [];
     for (let i = 0; i < 3; i++) {
       const header = makeHeader(layout, { modelHash: `m${i}`, ropeHash: 'r' }, [i]);
-      const path = snapshotPath(join(root, `doc${i}`), header);
+      const path = join(root, `doc${i}`, 'a.qkv');
       await writeSnapshot(path, header, [i], (file, _tmp, offset) =>
-        writeCacheBody(file, offset, layout, 1, capacity, () => new Uint8Array(layout.kvHeads * capacity * rowBytes)),
+        writeCacheBody(file, offset, layout, 1, capacity, () => new Uint8Array(layout.kvHeads * capacity * rowBytes), header.blockBytes),
       );
       await utimes(path, new Date(1000 * (i + 1)), new Date(1000 * (i + 1)));
       paths.push(path);
@@ -109,5 +116,51 @@ describe('kv snapshots', () => {
     const deleted = await enforceSnapshotBudget(root, 2 * size, new Set([paths[1]]));
     expect(deleted).toEqual([paths[2]]);
     expect(await enforceSnapshotBudget(root, 0, new Set([paths[1]]))).toEqual([paths[0]]);
+  });
+
+  it('checksums the tensor data in fixed blocks across head and tensor boundaries', async () => {
+    const bytes = Uint8Array.from({ length: 2500 }, (_, i) => (i * 131) & 255);
+    const sums = new BlockSums(1000);
+    // Fed in pieces that straddle block boundaries, as head spans do.
+    for (const [a, b] of [[0, 7], [7, 1500], [1500, 2000], [2000, 2500]]) sums.feed(bytes.subarray(a, b));
+    const expected = [crc32(bytes.subarray(0, 1000)), crc32(bytes.subarray(1000, 2000)), crc32(bytes.subarray(2000))];
+    expect(Array.from(sums.finish())).toEqual(expected);
+    const check = new BlockSums(1000, Uint32Array.from(expected));
+    check.feed(bytes);
+    expect(() => check.finish()).not.toThrow();
+    const damaged = bytes.slice();
+    damaged[1500] ^= 1;
+    expect(() => new BlockSums(1000, Uint32Array.from(expected)).feed(damaged)).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringMatching(/block 1/) }));
+    // A missing block is as bad as a wrong one.
+    const short = new BlockSums(1000, Uint32Array.from(expected));
+    short.feed(bytes.subarray(0, 2000));
+    expect(() => short.finish()).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+  });
+
+  it('refuses a damaged header, tokens or tensor data, each with CORRUPT', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+    const tokens = [5, 9, 2, 7, 1];
+    const { path, header } = await saved(dir, tokens);
+    const pristine = await readFile(path);
+    const restore = async () => {
+      const h = await readSnapshotHeader(path);
+      await readSnapshotTokens(path, h);
+      const target = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes));
+      await readCacheBody(path, tensorsOffset(h), layout, h.tokenCount, capacity, (l, k) => target[l * 2 + k], h.blockBytes, await readBlockSums(path, h));
+    };
+    await expect(restore()).resolves.toBeUndefined();
+    const json = pristine.indexOf('"tokenCount"');
+    const regions: [string, number][] = [
+      ['header', json + 2],
+      ['tokens', header.dataOffset + 4],
+      ['tensor data', tensorsOffset(header) + 40],
+      ['checksums', pristine.length - 2],
+    ];
+    for (const [region, at] of regions) {
+      const damaged = Buffer.from(pristine);
+      damaged[at] ^= 0x10;
+      await writeFile(path, damaged);
+      await expect(restore(), region).rejects.toMatchObject({ code: 'CORRUPT' });
+    }
   });
 });
