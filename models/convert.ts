@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
 import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts';
@@ -56,11 +56,14 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   if (context < 1 || context > cfg.maxPositionEmbeddings) {
     throw new QuireError('INVALID_INPUT', `--context ${context} must be between 1 and the model's max_position_embeddings ${cfg.maxPositionEmbeddings}`);
   }
+  // Every question goes through the model's own tokenizer: a checkpoint without one, or with one that cannot
+  // be read, is refused before anything is written rather than failing at the first question.
+  if (!existsSync(join(hfDir, 'tokenizer.json'))) throw new QuireError('INVALID_INPUT', `${hfDir} has no tokenizer.json; Quire needs the model's own tokenizer`);
+  const textTokenizer = await loadTokenizer(hfDir, 'download the checkpoint again');
   mkdirSync(outDir, { recursive: true });
   let calibration: KvCalibration | undefined;
   if (isQuantizedKv(kv)) {
-    if (!existsSync(join(hfDir, 'tokenizer.json'))) throw new QuireError('INVALID_INPUT', `--kv ${kv} calibrates its scales on text: ${hfDir} has no tokenizer.json`);
-    const ids = calibrationIds(await loadTokenizer(hfDir), context);
+    const ids = calibrationIds(textTokenizer, context);
     const scratch = join(outDir, CALIBRATION_DIR);
     try {
       // Calibration reads present K/V as float32: fp16 weights calibrate through an fp32 graph.
@@ -75,7 +78,8 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   const { checkpoint, used, modelBytes } = writeModel(hfDir, cfg, outDir, { ...conversion, kvScales: calibration?.scales }, demo, options.onProgress);
 
   const tokenizer = TOKENIZER_FILES.filter((f) => existsSync(join(hfDir, f)));
-  for (const f of tokenizer) copyFileSync(join(hfDir, f), join(outDir, f));
+  // Written, not copied: a copy keeps the source's mode, and the data folder's files are the user's alone (umask).
+  for (const f of tokenizer) writeFileSync(join(outDir, f), readFileSync(join(hfDir, f)));
   const firstTensor = checkpoint.info('model.embed_tokens.weight');
   const generationConfig = existsSync(join(hfDir, 'generation_config.json')) ? readJsonFile(join(hfDir, 'generation_config.json')) : null;
   const manifest: ModelManifest = ModelManifest.parse({

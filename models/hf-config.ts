@@ -65,7 +65,10 @@ export function parseRopeConfig(raw: Json, headDim: number): RopeConfig {
   const partial = raw.partial_rotary_factor ?? scaling?.partial_rotary_factor ?? 1;
   if (partial !== 1) throw new QuireError('UNSUPPORTED_MODEL', `partial_rotary_factor ${String(partial)} is not supported (only full rotary)`);
   const base: RopeConfig = { rope_type: 'default', rope_theta: theta, head_dim: headDim, max_position_embeddings: maxPos };
-  if (!scaling) return base;
+  if (!scaling) {
+    checkRopeRanges(base, where);
+    return base;
+  }
   const type = String(scaling.rope_type ?? scaling.type ?? 'default');
   if (!(ROPE_TYPES as readonly string[]).includes(type)) {
     throw new QuireError('UNSUPPORTED_MODEL', `${where}: rope_type "${type}" is not supported (supported: ${ROPE_TYPES.join(', ')})`);
@@ -86,7 +89,39 @@ export function parseRopeConfig(raw: Json, headDim: number): RopeConfig {
     if (rope.original_max_position_embeddings === undefined) need(['factor']);
     else rope.factor = maxPos / rope.original_max_position_embeddings;
   }
+  checkRopeRanges(rope, where);
   return rope;
+}
+
+// Bounds no real model comes near; past them a config is damaged or hostile. A base of 0 makes the inverse
+// frequencies 0^-x = Infinity, a factor of 1e300 makes them 0, and either would convert "successfully" into
+// a model that answers garbage, so they are refused before anything is written.
+const ROPE_THETA_MAX = 1e12;
+const ROPE_FACTOR_MAX = 65_536;
+const ROPE_SMALL_MAX = 1e4;
+
+function inRange(value: number, key: string, where: string, low: number, high: number, lowOpen: boolean): void {
+  const ok = Number.isFinite(value) && (lowOpen ? value > low : value >= low) && value <= high;
+  if (!ok) throw new QuireError('INVALID_INPUT', `${where}: ${key} must be ${lowOpen ? 'above' : 'at least'} ${low} and at most ${high}, got ${value}`);
+}
+
+function checkRopeRanges(rope: RopeConfig, where: string): void {
+  inRange(rope.rope_theta, 'rope_theta', 'config.json', 1, ROPE_THETA_MAX, true);
+  if (rope.factor !== undefined) inRange(rope.factor, 'factor', where, 1, ROPE_FACTOR_MAX, false);
+  if (rope.low_freq_factor !== undefined) inRange(rope.low_freq_factor, 'low_freq_factor', where, 0, ROPE_SMALL_MAX, true);
+  if (rope.high_freq_factor !== undefined) inRange(rope.high_freq_factor, 'high_freq_factor', where, 0, ROPE_SMALL_MAX, true);
+  if (rope.rope_type === 'llama3' && rope.high_freq_factor! <= rope.low_freq_factor!) {
+    throw new QuireError('INVALID_INPUT', `${where}: high_freq_factor (${rope.high_freq_factor}) must be above low_freq_factor (${rope.low_freq_factor})`);
+  }
+  const original = rope.original_max_position_embeddings;
+  if (original !== undefined && (!Number.isInteger(original) || original < 1 || original > rope.max_position_embeddings)) {
+    throw new QuireError('INVALID_INPUT', `${where}: original_max_position_embeddings must be a whole number from 1 to max_position_embeddings (${rope.max_position_embeddings}), got ${original}`);
+  }
+  if (rope.attention_factor !== undefined) inRange(rope.attention_factor, 'attention_factor', where, 0, 100, true);
+  if (rope.beta_fast !== undefined) inRange(rope.beta_fast, 'beta_fast', where, 0, ROPE_SMALL_MAX, true);
+  if (rope.beta_slow !== undefined) inRange(rope.beta_slow, 'beta_slow', where, 0, ROPE_SMALL_MAX, true);
+  if (rope.mscale !== undefined) inRange(rope.mscale, 'mscale', where, 0, 100, false);
+  if (rope.mscale_all_dim !== undefined) inRange(rope.mscale_all_dim, 'mscale_all_dim', where, 0, 100, false);
 }
 
 // Reads a Hugging Face LlamaForCausalLM config.json and refuses anything the Llama graph cannot express.

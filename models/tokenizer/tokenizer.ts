@@ -324,20 +324,22 @@ class OutputBuffer {
 // A folder that exists but holds a missing, unparsable or shapeless tokenizer file is a damaged model
 // (MODEL_CORRUPT, one line, to be repaired by installing or converting it again); a tokenizer of another kind
 // is UNSUPPORTED_MODEL; a folder that is not there at all is NOT_FOUND.
-export async function loadTokenizer(dir: string): Promise<Tokenizer> {
-  const json = await readJson<TokenizerJson>(dir, 'tokenizer.json', true);
-  const config = (await readJson<TokenizerConfigJson>(dir, 'tokenizer_config.json', false)) ?? {};
-  const generation = (await readJson<GenerationConfigJson>(dir, 'generation_config.json', false)) ?? {};
+// `remedy` ends a MODEL_CORRUPT message with what the user can do about it (a source checkpoint is
+// downloaded again rather than converted again).
+export async function loadTokenizer(dir: string, remedy = 'install or convert the model again'): Promise<Tokenizer> {
+  const json = await readJson<TokenizerJson>(dir, 'tokenizer.json', true, remedy);
+  const config = (await readJson<TokenizerConfigJson>(dir, 'tokenizer_config.json', false, remedy)) ?? {};
+  const generation = (await readJson<GenerationConfigJson>(dir, 'generation_config.json', false, remedy)) ?? {};
   const model = (json as { model?: unknown } | null)?.model as Partial<TokenizerJson['model']> | undefined;
   const objectOf = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!objectOf(json) || !objectOf(model) || (model!.type === 'BPE' && (!objectOf(model!.vocab) || !Array.isArray(model!.merges)))) {
-    throw new QuireError('MODEL_CORRUPT', `${join(dir, 'tokenizer.json')} holds no tokenizer model (vocabulary and merges); install or convert the model again`);
+    throw new QuireError('MODEL_CORRUPT', `${join(dir, 'tokenizer.json')} holds no tokenizer model (vocabulary and merges); ${remedy}`);
   }
-  if (!objectOf(config)) throw new QuireError('MODEL_CORRUPT', `${join(dir, 'tokenizer_config.json')} is not a JSON object; install or convert the model again`);
+  if (!objectOf(config)) throw new QuireError('MODEL_CORRUPT', `${join(dir, 'tokenizer_config.json')} is not a JSON object; ${remedy}`);
   return new Tokenizer(json as TokenizerJson, config as TokenizerConfigJson, objectOf(generation) ? (generation as GenerationConfigJson) : {});
 }
 
-async function readJson<T>(dir: string, name: string, required: boolean): Promise<T | null> {
+async function readJson<T>(dir: string, name: string, required: boolean, remedy: string): Promise<T | null> {
   const path = join(dir, name);
   let text: string;
   try {
@@ -345,13 +347,13 @@ async function readJson<T>(dir: string, name: string, required: boolean): Promis
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && !required) return null;
-    if (code === 'ENOENT' && existsSync(dir)) throw new QuireError('MODEL_CORRUPT', `${dir} has no ${name}; install or convert the model again`);
+    if (code === 'ENOENT' && existsSync(dir)) throw new QuireError('MODEL_CORRUPT', `${dir} has no ${name}; ${remedy}`);
     throw new QuireError('NOT_FOUND', `cannot read ${path}`);
   }
   try {
     return JSON.parse(text) as T;
   } catch {
     // The parser's message quotes the file's bytes, which may be anything: the path says enough.
-    throw new QuireError('MODEL_CORRUPT', `${path} is not valid JSON; install or convert the model again`);
+    throw new QuireError('MODEL_CORRUPT', `${path} is not valid JSON; ${remedy}`);
   }
 }
