@@ -3,7 +3,7 @@ import { QuireError } from '../common/errors.ts';
 import type { ChatProgress, MessageStats, QuoteCheck } from '../common/contract.ts';
 import { createAppServices } from '../node/app-services.ts';
 import { ensureDefaultModel } from '../node/default-model.ts';
-import { dataDir } from '../node/paths.ts';
+import { claimDataDir, dataDir } from '../node/paths.ts';
 import { parseCommandArgs } from './args.ts';
 import type { CliIo, Command } from './command.ts';
 import { progressLine } from './progress-line.ts';
@@ -19,6 +19,7 @@ export const ask: Command = {
     if (!file || !question?.trim() || extra.length > 0) throw new QuireError('USAGE', `give one document and one question (usage: ${USAGE})`);
     if (values.model !== undefined && !existsSync(values.model)) throw new QuireError('NOT_FOUND', `no model folder at ${values.model}`);
     const root = dataDir();
+    claimDataDir(root);
     if (!values.model) await ensureDefaultModel(root);
     const services = createAppServices({ mode: 'cli', root, ...(values.model ? { modelDir: values.model } : {}) });
     const status = progressLine(io);

@@ -5,7 +5,7 @@ import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../common/contract.ts';
 import { createAppServices, type AppServices } from '../node/app-services.ts';
 import { ensureDefaultModel } from '../node/default-model.ts';
 import { useBundledEntryPoints } from '../node/entry-points.ts';
-import { dataDir } from '../node/paths.ts';
+import { claimDataDir, dataDir } from '../node/paths.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
 import { utilityEngineProcess } from './engine-process.ts';
 import { printHtmlToPdf } from './print-pdf.ts';
@@ -61,6 +61,7 @@ app.on('web-contents-created', (_event, contents) => {
 
 app.whenReady().then(async () => {
   const root = dataDir();
+  claimDataDir(root);
   // Worker and engine scripts are emitted beside main.cjs by the Vite build (forge.config.ts); quire-nano
   // travels as an extra resource.
   useBundledEntryPoints(__dirname, app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'models', 'nano'));

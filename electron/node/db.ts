@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -7,7 +7,13 @@ export type Db = DatabaseSync;
 // Opens (creating if needed) the app database in WAL mode: readers never block the writer, and a crash
 // mid-transaction rolls back on the next open instead of leaving half a row set behind.
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Created 0600 before SQLite opens it, whatever the umask: SQLite gives its WAL and shared-memory files
+    // the database file's own permissions, so all three stay the user's alone.
+    closeSync(openSync(path, 'a', 0o600));
+    if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
   const db = new DatabaseSync(path);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');

@@ -16,9 +16,10 @@ export class Originals {
 
   keep(id: string, format: string, bytes: Uint8Array): void {
     if (!KEPT_FORMATS.has(format)) return;
-    mkdirSync(this.#dir, { recursive: true });
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     const target = childPath(this.#dir, id);
-    writeFileSync(`${target}.tmp`, bytes);
+    // The user's own document: readable by the user alone, whatever the process umask.
+    writeFileSync(`${target}.tmp`, bytes, { mode: 0o600 });
     renameSync(`${target}.tmp`, target);
   }
 

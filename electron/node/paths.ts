@@ -1,3 +1,4 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { QuireError } from '../common/errors.ts';
@@ -34,4 +35,22 @@ export function childPath(parent: string, name: string): string {
     throw new QuireError('FORBIDDEN', `${JSON.stringify(name.slice(0, 64))} does not name an entry inside ${base}`);
   }
   return child;
+}
+
+// The data folder holds the user's documents, conversations and the KV caches of their text: only the user
+// may enter it. Called first by each process that owns it (serve, desktop, ask). It sets the process umask
+// to 077, so everything this process and the engine process it starts create (database and WAL, snapshots,
+// kept originals, converted models) is 0600/0700 without each writer having to remember; and it tightens a
+// folder an older version left 0755, when that folder is Quire's own (empty or holding quire.db) rather
+// than some shared folder QUIRE_DATA_DIR was pointed at.
+export function claimDataDir(root: string): void {
+  if (process.platform === 'win32') {
+    // NTFS folders under the profile are private by their ACLs already; modes mean nothing there.
+    mkdirSync(root, { recursive: true });
+    return;
+  }
+  process.umask(0o077);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  const ours = existsSync(databasePath(root)) || readdirSync(root).length === 0;
+  if (ours && (statSync(root).mode & 0o077) !== 0) chmodSync(root, 0o700);
 }

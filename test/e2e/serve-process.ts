@@ -16,9 +16,10 @@ export interface ServeProcess {
 }
 
 // Starts the real `quire serve` CLI on a random port with a fresh data folder and waits for its URL line.
-export async function startServe(env: Record<string, string> = {}): Promise<ServeProcess> {
+// `args` are passed after `serve --port 0` (e.g. --open).
+export async function startServe(env: Record<string, string> = {}, args: string[] = []): Promise<ServeProcess> {
   const dataDir = env.QUIRE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'quire-e2e-'));
-  const child = spawn(NODE, ['bin/quire.mjs', 'serve', '--port', '0'], {
+  const child = spawn(NODE, ['bin/quire.mjs', 'serve', '--port', '0', ...args], {
     cwd: REPO,
     env: { ...process.env, ...env, QUIRE_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
