@@ -1,5 +1,6 @@
+import { useEffect } from 'react';
 import type { Settings } from '../../../electron/common/contract.ts';
-import { CONTEXT_CHOICES } from '../../../models/model-spec.ts';
+import { CONTEXT_CHOICES, kvBytesPerToken, USER_KV_DTYPES } from '../../../models/model-spec.ts';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 
@@ -9,13 +10,19 @@ const THEMES: { value: Settings['theme']; label: string }[] = [
   { value: 'dark', label: 'Dark' },
 ];
 
-// Bytes per token for Llama-3.1-8B (32 layers × 8 KV heads × 128 dims × K and V); shown so the choice has a
-// concrete cost. The models screen shows the exact figure of the installed model.
-const KV_CHOICES: { value: Settings['kvDtype']; label: string; note: string }[] = [
-  { value: 'fp16', label: 'FP16', note: '128 KiB per token on an 8B model — exact' },
-  { value: 'int8', label: 'INT8', note: '64 KiB per token — twice the context in the same memory' },
-  { value: 'int4', label: 'INT4', note: '32 KiB per token — four times the context, some quality cost' },
-];
+// Bytes per token for Llama-3.1-8B (32 layers × 8 KV heads × 128 dims × K and V), from the spec; shown so the
+// choice has a concrete cost. The models screen shows the exact figure of the installed model.
+const LLAMA_8B = { layers: 32, kvHeads: 8, headDim: 128 };
+const KV_NOTES: Partial<Record<(typeof USER_KV_DTYPES)[number], string>> = {
+  fp16: 'on an 8B model — exact',
+  int8: 'twice the context in the same memory',
+  int4: 'four times the context, some quality cost',
+};
+const KV_CHOICES = USER_KV_DTYPES.map((value) => ({
+  value,
+  label: value.toUpperCase(),
+  note: `${kvBytesPerToken(LLAMA_8B, value) / 1024} KiB per token — ${KV_NOTES[value] ?? ''}`,
+}));
 
 const PROVIDERS: { value: Settings['provider']; label: string }[] = [
   { value: 'auto', label: 'Automatic' },
@@ -26,6 +33,66 @@ const PROVIDERS: { value: Settings['provider']; label: string }[] = [
   { value: 'cpu', label: 'CPU only' },
 ];
 
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+
+// What the engine runs on once a model is loaded: the provider, the GPU with its memory where the platform
+// tells it, the provider check, and a GPU passed over for this model.
+function ComputeStatus() {
+  const engine = useApp((s) => s.engine);
+  const refresh = useApp((s) => s.refreshEngine);
+  useEffect(() => void refresh().catch(() => undefined), [refresh]);
+  if (!engine) return null;
+  const adapter = engine.adapter;
+  const memory = !adapter
+    ? null
+    : adapter.memoryBytes === null
+      ? 'device memory unknown'
+      : adapter.freeBytes !== null
+        ? `${gib(adapter.freeBytes)} free of ${gib(adapter.memoryBytes)}`
+        : `${gib(adapter.memoryBytes)}${adapter.kind === 'integrated' ? ' shared with the system' : ''} (free memory unknown)`;
+  return (
+    <div className="compute-status" data-testid="compute-status">
+      {engine.providerOverride ? (
+        <p className="hint">
+          QUIRE_PROVIDER is <strong>{engine.providerOverride}</strong> for this run; it overrides the choice above.
+        </p>
+      ) : null}
+      <dl className="facts">
+        <div>
+          <dt>In use</dt>
+          <dd>{engine.loaded ? `${engine.provider?.toUpperCase()} · ${engine.path}` : 'chosen when the first question loads the model'}</dd>
+        </div>
+        {adapter ? (
+          <div>
+            <dt>GPU</dt>
+            <dd>
+              {adapter.name} <span className="subtle">({adapter.kind}, {adapter.driver})</span>
+            </dd>
+          </div>
+        ) : null}
+        {memory ? (
+          <div>
+            <dt>GPU memory</dt>
+            <dd>{memory}</dd>
+          </div>
+        ) : null}
+        {engine.check ? (
+          <div>
+            <dt>Provider check</dt>
+            <dd>{engine.check}</dd>
+          </div>
+        ) : null}
+      </dl>
+      {engine.warning ? (
+        <p className="compute-warning" role="status">
+          {engine.warning}
+        </p>
+      ) : null}
+      {engine.reason ? <p className="hint">Why: {engine.reason}</p> : null}
+    </div>
+  );
+}
 
 const ANSWER_CHOICES = [256, 512, 1024, 2048, 4096, 8192];
 
@@ -90,6 +157,7 @@ export function SettingsView() {
             ))}
           </select>
           <p className="hint">Automatic picks the fastest accelerator onnxruntime finds and says why.</p>
+          <ComputeStatus />
         </fieldset>
         {info ? (
           <fieldset className="setting">
