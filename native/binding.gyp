@@ -14,5 +14,16 @@
       "xcode_settings": { "GCC_ENABLE_CPP_EXCEPTIONS": "YES", "CLANG_CXX_LANGUAGE_STANDARD": "c++17" },
       "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1, "AdditionalOptions": ["/std:c++17"] } }
     }
+  ],
+  "conditions": [
+    ["OS=='linux'", {
+      "targets": [
+        {
+          "target_name": "quire_vk_layer",
+          "sources": ["src/vk_subgroup_guard.cc"],
+          "cflags_cc": ["-std=c++17", "-O2"]
+        }
+      ]
+    }]
   ]
 }

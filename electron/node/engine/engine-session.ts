@@ -22,6 +22,7 @@ import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
+import { webgpuSetup } from './webgpu-options.ts';
 import { planFit, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
@@ -96,8 +97,11 @@ async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider
   if (wantPath !== 'onnxruntime-node') {
     const native = loadNativeAddon();
     if (native.ok) {
-      const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions: options.providerOptions ?? {}, ...threads });
-      return { backend, reason: `native addon on onnxruntime ${native.ortVersion}` };
+      // WebGPU needs its environment in place before the session creates the device (webgpu-options.ts).
+      const webgpu = provider === 'webgpu' ? webgpuSetup(options.providerOptions) : null;
+      const providerOptions = webgpu?.providerOptions ?? options.providerOptions ?? {};
+      const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions, ...threads });
+      return { backend, reason: [`native addon on onnxruntime ${native.ortVersion}`, ...(webgpu ? [webgpu.note] : [])].join('; ') };
     }
     if (wantPath === 'native') throw new QuireError('UNSUPPORTED_MODEL', native.reason);
     if (provider !== 'cpu') throw new QuireError('UNSUPPORTED_MODEL', `${provider} needs the native addon: ${native.reason}`);
