@@ -351,10 +351,28 @@ export class EngineSession {
     this.rewind(done);
     if (done < tokens.length) {
       await this.prefill(tokens.slice(done), options);
-      if (snapshots) await this.saveSnapshot(snapshot);
+      if (snapshots) await this.saveSnapshotOrWarn(snapshot, options);
       else if (!this.backend.snapshots.ok) options.onWarning?.(`this document's cache cannot be saved here (${this.backend.snapshots.reason}); it is processed again after a restart`);
     }
     return source;
+  }
+
+  // The snapshot only saves time on a later question; failing to write it (a full disk, a quota, a file-size
+  // limit, a read-only folder) must not cost this one. writeSnapshot leaves no partial file behind and an older
+  // snapshot in place (still good for its prefix); the user is told why the document is processed again later.
+  private async saveSnapshotOrWarn(snapshot: string, options: LoadDocumentOptions): Promise<void> {
+    try {
+      await this.saveSnapshot(snapshot);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const message = (error as Error).message ?? String(error);
+      const reason = /ENOSPC|EDQUOT/.test(`${code} ${message}`)
+        ? `the disk is full (${/EDQUOT/.test(`${code} ${message}`) ? 'EDQUOT' : 'ENOSPC'})`
+        : /EFBIG/.test(`${code} ${message}`)
+          ? 'a file size limit was reached (EFBIG)'
+          : message.split('\n')[0];
+      options.onWarning?.(`this document's cache could not be saved: ${reason}; the answer is not affected, but the document is processed again after a restart`);
+    }
   }
 
   async release(): Promise<void> {
