@@ -62,20 +62,26 @@ export function NewConversation() {
           {fit ? (
             <div className={`fit ${fit.fits ? 'good' : 'bad'}`} data-testid="fit">
               <strong>
-                {fit.fits
-                  ? `${fit.documentTokens.toLocaleString()} tokens — fits the ${formatTokens(fit.context)} context.`
-                  : `${fit.documentTokens.toLocaleString()} tokens — ${fit.reason}.`}
+                {`${fit.documentTokens.toLocaleString()} tokens — `}
+                {!fit.fitsContext
+                  ? `more than the ${formatTokens(fit.context)} context with ${fit.answerRoom.toLocaleString()} tokens for the answer.`
+                  : fit.fitsMemory
+                    ? `fits the ${formatTokens(fit.context)} context.`
+                    : `fits the ${formatTokens(fit.context)} context, but its cache does not fit ${fit.memory.device}.`}
               </strong>
               <p className="subtle fit-memory">
                 Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device} ({fit.memory.source})
               </p>
+              {fit.fitsContext ? (
               <ul className="fit-choices">
-                {fit.choices.map((c) => (
+                {/* Other caches are worth a look only when the model's own does not fit the memory. */}
+                {fit.choices.filter((c) => c.installed || !fit.fitsMemory).map((c) => (
                   <li key={c.kvDtype} className={c.fits ? 'fits' : 'no-fit'}>
                     <span className="badge">{c.kvDtype.toUpperCase()} KV{c.installed ? ' · this model' : ''}</span> {c.fits ? (c.installed ? 'fits in memory' : 'would fit after converting again') : c.reason}
                   </li>
                 ))}
               </ul>
+              ) : null}
               {fit.advice.length > 0 ? (
                 <div className="fit-actions">
                   {fit.advice.map((a) => <AdviceAction key={a.label} advice={a} />)}
