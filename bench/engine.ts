@@ -2,7 +2,7 @@
 // vocab 8192, fp32): prefill and decode tokens/s per context, KV bytes per token, time to first token of a
 // follow-up question from the live cache, from a snapshot (fresh process state) and with neither, the
 // onnxruntime-node fallback's decode for comparison, and achieved FLOP/s and bytes/s against the roofline
-// arithmetic of DESIGN §3. Prints a table and writes bench/out/engine.svg.
+// arithmetic of docs/design.md §3. Prints a table and writes bench/out/engine.svg.
 //   node bench/engine.ts [--contexts 1024,2048,4096,8192,16384] [--decode 32] [--dir /tmp/quire-bench-engine]
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';

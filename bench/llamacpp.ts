@@ -2,7 +2,7 @@
 // converted to Quire's ONNX folder and exported to GGUF, both fp32 with an fp32 KV cache by default. Per context:
 // prefill and decode tokens/s, time to first token of a follow-up question (Quire from its document snapshot in
 // a fresh session, llama.cpp re-processing document and question, and llama.cpp reusing its live cache), KV
-// bytes per token, and achieved FLOP/s against the roofline arithmetic of DESIGN §3. Installs node-llama-cpp
+// bytes per token, and achieved FLOP/s against the roofline arithmetic of docs/design.md §3. Installs node-llama-cpp
 // into bench/.peers when missing. Prints a table and writes bench/out/llamacpp.svg.
 //   node bench/llamacpp.ts [--contexts 1024,4096,16384] [--decode 32] [--threads N] [--llama-kv F32|F16] [--dir /tmp/quire-bench-llamacpp]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -146,7 +146,7 @@ const table = rows.flatMap(({ n, quire, cpp }) => [
 console.log(`llama.cpp bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} (load ${loadavg()[0].toFixed(1)}), ${threads} threads each; Quire ${probe.report.reason}`);
 console.log(`llama.cpp: node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${llama.buildType} binaries, cpu), KV ${llamaKv}, flash attention ${flashAttention ? 'on' : 'off'}, batch ${chunk}`);
 console.log(`model: ${dims.layers} layers, hidden ${dims.hiddenSize}, ${dims.heads}/${dims.kvHeads} heads × ${dims.headDim}, vocab ${V}, ${(weightBytes / 1e6).toFixed(1)} MB fp32 weights (same values in ${gguf})`);
-console.log(`roofline (DESIGN §3): prefill FLOPs = 2·params·N + 2·layers·heads·headDim·N²; decode floor = memcpy ${(bandwidth / 1e9).toFixed(1)} GB/s / (weights + N·KV bytes)`);
+console.log(`roofline (docs/design.md §3): prefill FLOPs = 2·params·N + 2·layers·heads·headDim·N²; decode floor = memcpy ${(bandwidth / 1e9).toFixed(1)} GB/s / (weights + N·KV bytes)`);
 printTable(header, table);
 console.log(eightBEstimate(Math.max(...rows.map(({ n, quire, cpp }) => Math.max(Number(gflops(n, quire.prefillTps)), Number(gflops(n, cpp.prefillTps))))), bandwidth));
 

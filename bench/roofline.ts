@@ -1,4 +1,4 @@
-// Roofline arithmetic of DESIGN §3 and the table/plot output the engine benches share.
+// Roofline arithmetic of docs/design.md §3 and the table/plot output the engine benches share.
 
 export const seconds = (start: number) => (performance.now() - start) / 1000;
 
@@ -17,16 +17,16 @@ export interface ShapeForFlops {
   headDim: number;
 }
 
-// DESIGN §3 prefill arithmetic for a model shape: 2·params FLOPs per token, plus causal attention QKᵀ and PV.
+// docs/design.md §3 prefill arithmetic for a model shape: 2·params FLOPs per token, plus causal attention QKᵀ and PV.
 export function prefillFlops(shape: ShapeForFlops, params: number, n: number): number {
   return 2 * params * n + 2 * shape.layers * shape.heads * shape.headDim * n * n;
 }
 
-// What the best measured FLOP/s means for Llama-3.1-8B (DESIGN §3: 1.4e10·N + 2.6e5·N² FLOPs).
+// What the best measured FLOP/s means for Llama-3.1-8B (docs/design.md §3: 1.4e10·N + 2.6e5·N² FLOPs).
 export function eightBEstimate(bestGflops: number, bandwidth: number): string {
   const eightB = (n: number) => 1.4e10 * n + 2.6e5 * n * n;
   return (
-    `Llama-3.1-8B at this CPU's best ${bestGflops.toFixed(1)} GFLOP/s (DESIGN §3: 1.4e10·N + 2.6e5·N² FLOPs): ` +
+    `Llama-3.1-8B at this CPU's best ${bestGflops.toFixed(1)} GFLOP/s (docs/design.md §3: 1.4e10·N + 2.6e5·N² FLOPs): ` +
     [16384, 131072, 1048576].map((n) => `${n / 1024}K prefill ≈ ${(eightB(n) / bestGflops / 1e9 / 3600).toFixed(1)} h`).join(', ') +
     `; decode ≥ (16 GB + 128 KiB·N) / ${(bandwidth / 1e9).toFixed(0)} GB/s per token.`
   );

@@ -1,4 +1,4 @@
-// Static KV-cache scales for GroupQueryAttention's int8/int4 caches (DESIGN §3: ORT quantizes K and V with a
+// Static KV-cache scales for GroupQueryAttention's int8/int4 caches (docs/design.md §3: ORT quantizes K and V with a
 // fixed scale per kv head and channel). The converter runs the float-cache graph over a calibration text,
 // reads every layer's present K and V, and sets each channel's scale from the largest magnitude it saw.
 import * as ort from 'onnxruntime-node';

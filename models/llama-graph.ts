@@ -1,4 +1,4 @@
-// The Llama decoder as one ONNX graph (DESIGN §3). Graph I/O names are a contract with the engine:
+// The Llama decoder as one ONNX graph (docs/design.md §3). Graph I/O names are a contract with the engine:
 //
 // inputs
 //   input_ids                    int64  [batch, sequence]
@@ -18,7 +18,11 @@
 // so int4 weights run with either), kv is float32/float16 (the io dtype), int8, or uint8 holding two int4 values per
 // byte. Quantized caches use GroupQueryAttention's static per-channel scales, one float32 per kv head and channel
 // for K and for V of every layer, calibrated at conversion (kv-calibration.ts) and stored as initializers
-// `….k_scale` / `….v_scale` [kv_heads·head_dim]. Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1
+// `….k_scale` / `….v_scale` [kv_heads·head_dim]. A cache converted for WebGPU (kvQuant 'webgpu', model-spec.ts) is
+// instead a float cache of the io dtype whose last dimension is the symbolic `kv_row`, with no scales and no
+// quantization attributes: WebGPU quantizes it itself when the session sets kvCacheQuantizationBits (rows of
+// (1 + head_dim·bits/32) u32 words then), and any provider can run the same graph with a float cache of
+// head_dim rows, which is how the provider check's cpu reference runs it. Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1
 // (fp32/fp16) or MatMulNBits (int4) consume it directly, so conversion never has to transpose a tensor and can
 // stream it row by row.
 
@@ -29,7 +33,9 @@ import {
   GRAPH_IO,
   IO_TYPE,
   KV_STORAGE,
+  kvElementType,
   kvRowElements,
+  webgpuKvHeadDimProblem,
   ONNX_TYPE as DT,
   resolveConversion,
   type Conversion,
@@ -72,10 +78,16 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
   resolveConversion(opts);
   const io = IO_TYPE[opts.io];
   const kvStorage = KV_STORAGE[opts.kv];
-  const kvType = kvStorage.elementType;
+  const webgpuKv = opts.kvQuant === 'webgpu';
+  const kvType = kvElementType({ kv: opts.kv, io: opts.io, ...(webgpuKv ? { quant: 'webgpu' as const } : {}) });
   const { hiddenSize: H, numHeads: Hq, numKvHeads: Hkv, headDim: D, vocabSize: V, intermediateSize: I } = cfg;
-  const kvLast = kvRowElements(D, opts.kv);
-  const quantized = kvStorage.quantized;
+  const kvLast = webgpuKv ? 'kv_row' : kvRowElements(D, opts.kv);
+  // Static scales in the graph: a WebGPU-quantized cache has none (the provider keeps a scale in every row).
+  const quantized = kvStorage.quantized && !webgpuKv;
+  if (webgpuKv && kvStorage.quantized) {
+    const problem = webgpuKvHeadDimProblem(opts.kv as 'int8' | 'int4', D);
+    if (problem) throw new QuireError('UNSUPPORTED_MODEL', problem);
+  }
   if (quantized && (opts.kvScales?.length !== cfg.numLayers || opts.kvScales.some((s) => s.k.length !== Hkv * D || s.v.length !== Hkv * D))) {
     throw new QuireError('INTERNAL', `--kv ${opts.kv} needs calibrated K and V scales [${Hkv * D}] for each of ${cfg.numLayers} layers`);
   }

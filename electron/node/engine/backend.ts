@@ -32,7 +32,7 @@ export interface Backend {
   release(): Promise<void>;
 }
 
-// GQA's contract (DESIGN §3): seqlens_k = past + S − 1, total = past + S.
+// GQA's contract (docs/design.md §3): seqlens_k = past + S − 1, total = past + S.
 export function stepLengths(past: number, length: number): { seqlensK: number; total: number } {
   return { seqlensK: past + length - 1, total: past + length };
 }

@@ -1,7 +1,7 @@
 // The fallback path on stock onnxruntime-node, for where the native addon cannot build. The same cache tensor
 // is passed as `past_key_values.i.*` feed and `present.i.*` fetch, so GroupQueryAttention updates it in place
 // (equal pointers); the binding still copies every fetched output out again, which is what makes this path
-// slow at long context (DESIGN §3) — correct, not fast.
+// slow at long context (docs/design.md §3) — correct, not fast.
 import type { FileHandle } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { QuireError } from '../../common/errors.ts';

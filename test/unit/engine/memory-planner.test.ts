@@ -19,7 +19,7 @@ const llama8b: ModelDims = {
 };
 
 describe('memory planner', () => {
-  it('matches DESIGN §3 KV arithmetic for Llama-3.1-8B', () => {
+  it('matches docs/design.md §3 KV arithmetic for Llama-3.1-8B', () => {
     expect(kvBytesPerToken(llama8b, 'fp16')).toBe(128 * KiB);
     expect(kvBytesPerToken(llama8b, 'int8')).toBe(64 * KiB);
     expect(kvBytesPerToken(llama8b, 'int4')).toBe(32 * KiB);
