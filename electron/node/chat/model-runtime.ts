@@ -1,21 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
-import { chatTemplateFromConfig, type ChatMessage, type ChatTemplate } from '../../../models/chat-template.ts';
-import { loadTokenizer, type Tokenizer, type TokenizerConfigJson } from '../../../models/tokenizer/tokenizer.ts';
+import { engineContext } from '../../../models/model-spec.ts';
 import { LiveCache } from '../engine/document-cache.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
 import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { NiahResult } from '../eval/niah.ts';
+import { loadModelText, type ModelText } from './model-text.ts';
 
-export interface LoadedModel {
+export interface LoadedModel extends ModelText {
   model: InstalledModel;
   report: EngineReport;
-  tokenizer: Tokenizer;
-  template: ChatTemplate;
-  encode(messages: ChatMessage[], addGenerationPrompt?: boolean): Uint32Array;
   // What this engine's KV cache holds; changed only through its own methods.
   readonly cache: LiveCache;
 }
@@ -117,7 +112,7 @@ export class ModelRuntime {
   }
 
   async ensure(model: InstalledModel, settings: RuntimeSettings, listeners: CallListeners = {}): Promise<LoadedModel> {
-    const context = Math.min(settings.contextTokens, model.contextTokens);
+    const context = engineContext(model, settings);
     const key = JSON.stringify([model.dir, context, settings.provider]);
     this.#wanted = { model, settings: { contextTokens: settings.contextTokens, provider: settings.provider } };
     if (this.#loaded?.key === key) return this.#loaded;
@@ -127,18 +122,7 @@ export class ModelRuntime {
     this.#loading = (async () => {
       const host = this.host;
       const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
-      const tokenizer = await loadTokenizer(model.dir);
-      const config = JSON.parse(readFileSync(join(model.dir, 'tokenizer_config.json'), 'utf8')) as TokenizerConfigJson;
-      const template = chatTemplateFromConfig(config);
-      const loaded = {
-        key,
-        model,
-        report,
-        tokenizer,
-        template,
-        encode: (messages: ChatMessage[], addGenerationPrompt = false) => template.encode(tokenizer, messages, { addGenerationPrompt }),
-        cache: new LiveCache(),
-      };
+      const loaded = { key, model, report, ...(await loadModelText(model.dir)), cache: new LiveCache() };
       // The engine may have died while the tokenizer loaded: then it holds nothing, and saying otherwise
       // would send the next question to an empty process.
       if (host !== this.#host) throw new QuireError('INTERNAL', this.#lastExit ?? 'the engine process exited while loading the model');
