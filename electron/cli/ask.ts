@@ -1,27 +1,29 @@
 import { existsSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
-import type { ChatProgress, MessageStats, QuoteCheck } from '../common/contract.ts';
+import type { ChatProgress, EngineStatus, MessageStats, QuoteCheck } from '../common/contract.ts';
 import { createAppServices } from '../node/app-services.ts';
 import { ensureDefaultModel } from '../node/default-model.ts';
 import { claimDataDir, dataDir } from '../node/paths.ts';
 import { parseCommandArgs } from './args.ts';
+import { ENGINE_OPTIONS, providerOption } from './engine-args.ts';
 import type { CliIo, Command } from './command.ts';
 import { progressLine } from './progress-line.ts';
 
-const USAGE = 'quire ask <document> "<question>" [--model <dir>]';
+const USAGE = 'quire ask <document> "<question>" [--model <dir>] [--provider P]';
 
 export const ask: Command = {
   summary: 'ask a question about a whole document (prefilled once, then restored from its snapshot)',
   usage: USAGE,
   async run(argv, io) {
-    const { values, positionals } = parseCommandArgs(argv, { model: { type: 'string' } }, USAGE);
+    const { values, positionals } = parseCommandArgs(argv, { model: ENGINE_OPTIONS.model, provider: ENGINE_OPTIONS.provider }, USAGE);
+    const provider = providerOption(values.provider);
     const [file, question, ...extra] = positionals;
     if (!file || !question?.trim() || extra.length > 0) throw new QuireError('USAGE', `give one document and one question (usage: ${USAGE})`);
     if (values.model !== undefined && !existsSync(values.model)) throw new QuireError('NOT_FOUND', `no model folder at ${values.model}`);
     const root = dataDir();
     claimDataDir(root);
     if (!values.model) await ensureDefaultModel(root);
-    const services = createAppServices({ mode: 'cli', root, ...(values.model ? { modelDir: values.model } : {}) });
+    const services = createAppServices({ mode: 'cli', root, ...(values.model ? { modelDir: values.model } : {}), ...(provider ? { provider } : {}) });
     const status = progressLine(io);
     const stopOnSignal = () => services.chat.stop(conversationId);
     let conversationId = '';
@@ -47,6 +49,11 @@ export const ask: Command = {
       const answer = result.messages.at(-1)!;
       io.stdout('\n');
       reportAnswer(io, answer.stats, answer.quotes);
+      // A GPU passed over for this model (failed provider check, missing feature): the answer came from the
+      // fallback, and the user should know why their GPU was not used.
+      const engine = await services.router('models.engine', {});
+      const warning = engine.ok ? (engine.value as EngineStatus).warning : null;
+      if (warning) io.stderr(`quire: warning: ${warning}\n`);
       return answer.stats?.stopped ? 130 : 0;
     } finally {
       process.removeListener('SIGINT', stopOnSignal);

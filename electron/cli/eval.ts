@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
 import { choiceOption, intOption, listOption, parseCommandArgs } from './args.ts';
 import { commandGroup, type CliIo, type Command, type Subcommand } from './command.ts';
-import { ENGINE_OPTIONS, PROVIDERS } from './engine-args.ts';
+import { ENGINE_OPTIONS, providerOption } from './engine-args.ts';
 
 // `quire eval <what> …`: evaluations of a converted model; NIAH (with RULER-style variants) for now.
 const NIAH_USAGE =
@@ -35,7 +35,7 @@ async function niah(argv: string[], io: CliIo): Promise<number> {
   const depths = listOption(values.depths, 'depths')!;
   const task = choiceOption(values.task, 'task', TASKS) ?? 'niah';
   const kv = choiceOption(values.kv, 'kv', USER_KV_DTYPES);
-  const provider = choiceOption(values.provider, 'provider', PROVIDERS);
+  const provider = providerOption(values.provider);
   const samples = intOption(values.samples, 'samples', { min: 1 });
   const seed = intOption(values.seed, 'seed');
   const context = intOption(values.context, 'context', { min: 1 });

@@ -47,7 +47,7 @@ export const generate: Command = {
     const tokenizer = await loadTokenizer(values.model);
     const prompt = values.prompt !== undefined ? Array.from(tokenizer.encode(values.prompt, { addBos: true, parseSpecial: true })) : listOption(values.ids, 'ids')!;
     if (prompt.length === 0) throw new QuireError('INVALID_INPUT', 'the prompt is empty');
-    const session = await openEngine(values, prompt.length + maxNewTokens, USAGE);
+    const session = await openEngine(values, prompt.length + maxNewTokens, USAGE, io);
     try {
       tokenIds(prompt, session.vocabSize);
       if (!values.json) io.stderr(`quire: engine ${session.report.path} on ${session.report.provider} (${session.report.reason})\n`);

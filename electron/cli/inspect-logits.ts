@@ -11,7 +11,7 @@ export async function inspectLogits(argv: string[], io: CliIo): Promise<number> 
   const ids = listOption(values.ids, 'ids');
   if (!ids) throw new QuireError('USAGE', `--ids is required (usage: ${LOGITS_USAGE})`);
   const chunk = intOption(values.chunk, 'chunk', { min: 1 });
-  const session = await openEngine(values, ids.length, LOGITS_USAGE);
+  const session = await openEngine(values, ids.length, LOGITS_USAGE, io);
   try {
     tokenIds(ids, session.vocabSize);
     const logits = await session.prefill(ids, { allLogits: values.all === true, ...(chunk ? { chunk } : {}) });

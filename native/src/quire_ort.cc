@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +32,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 #endif
+
+// gpu_probe.cc: the GPUs the Vulkan loader sees (adapter name, type, memory, 16-bit float shaders).
+Napi::Value ProbeVulkan(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -149,6 +154,32 @@ class BlockSums {
 // ORT reports a terminated run as a plain error; the JS side maps this prefix to CANCELLED.
 constexpr const char* kCancelled = "CANCELLED: run terminated";
 
+// onnxruntime's own messages (warnings such as VerifyEachNodeIsAssignedToAnEp) go to a log file instead of
+// the user's terminal; a failure still reaches the user as the error a call throws.
+std::mutex g_logMutex;
+FILE* g_log = nullptr;
+
+void LogToFile(void*, OrtLoggingLevel severity, const char* category, const char*, const char* where, const char* message) {
+  static const char kLetters[] = "VIWEF";
+  std::lock_guard<std::mutex> lock(g_logMutex);
+  if (!g_log) return;
+  char stamp[32];
+  time_t now = time(nullptr);
+  struct tm parts;
+#ifdef _WIN32
+  gmtime_s(&parts, &now);
+#else
+  gmtime_r(&now, &parts);
+#endif
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  fprintf(g_log, "%s [%c:%s %s] %s\n", stamp, kLetters[severity < 0 || severity > 4 ? 2 : severity], category, where, message);
+  fflush(g_log);
+}
+
+// Releases every live session's tensors and ORT session (defined after Session).
+void DropAllSessions();
+
+// init(libonnxruntime path, {logPath}): without logPath onnxruntime logs to stderr as usual.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!g_base) {
@@ -169,8 +200,24 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
                                       std::to_string(ORT_API_VERSION));
     }
     Ort::InitApi(api);
-    g_env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "quire");
+    std::string logPath;
+    if (info.Length() > 1 && info[1].IsObject() && info[1].As<Napi::Object>().Has("logPath")) {
+      logPath = info[1].As<Napi::Object>().Get("logPath").ToString().Utf8Value();
+    }
+    if (!logPath.empty()) g_log = fopen(logPath.c_str(), "a");
+    if (g_log) {
+      g_env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "quire", LogToFile, nullptr);
+    } else {
+      g_env = std::make_unique<Ort::Env>(ORT_LOGGING_LEVEL_WARNING, "quire");
+    }
     g_base = get();
+    // At exit, sessions and then the environment are released while Node is still whole. Left to static
+    // destructors, a WebGPU device with buffers on it is torn down after Dawn's Vulkan driver (SwiftShader
+    // segfaults the process's exit that way).
+    napi_add_env_cleanup_hook(env, [](void*) {
+      DropAllSessions();
+      g_env.reset();
+    }, nullptr);
   }
   return Napi::String::New(env, g_base->GetVersionString());
 }
@@ -200,6 +247,14 @@ class Session : public Napi::ObjectWrap<Session> {
   }
 
   // new Session(modelPath, {provider, providerOptions, sessionConfig, intraOpThreads})
+  ~Session() { Live().erase(this); }
+
+  // Sessions not yet finalized, for DropAllSessions at exit.
+  static std::set<Session*>& Live() {
+    static std::set<Session*> live;
+    return live;
+  }
+
   explicit Session(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Session>(info) {
     Napi::Env env = info.Env();
     if (!g_env) throw Napi::Error::New(env, "call init(libonnxruntime path) first");
@@ -238,6 +293,7 @@ class Session : public Napi::ObjectWrap<Session> {
     } catch (const Ort::Exception& e) {
       throw Napi::Error::New(env, e.what());
     }
+    Live().insert(this);
   }
 
   std::mutex mutex_;  // guards running_ and busy_ between the JS thread and the worker
@@ -688,10 +744,21 @@ class Session : public Napi::ObjectWrap<Session> {
   }
 };
 
+void DropAllSessions() {
+  for (Session* s : Session::Live()) {
+    s->binding_.reset();
+    s->kv_.clear();
+    s->inputs_.clear();
+    s->deviceAllocator_.reset();
+    s->session_.reset();
+  }
+}
+
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
+  exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   return exports;
 }
 

@@ -17,7 +17,10 @@ import {
 } from './kv-snapshot.ts';
 import { touchSnapshot } from './document-cache.ts';
 import { openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
-import { autoCandidates, type Candidate, type Provider } from './provider-choice.ts';
+import { adapterFor, autoCandidates, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
+import type { GpuAdapter } from './gpu-adapter.ts';
+import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
+import { dataDir } from '../paths.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
@@ -28,7 +31,7 @@ import { planFit, type FitReport } from './memory-planner.ts';
 export const DEFAULT_PREFILL_CHUNK = 512;
 
 export interface LoadOptions {
-  provider?: 'auto' | Provider;
+  provider?: ProviderChoice;
   providerOptions?: Record<string, string>;
   // Positions the RoPE tables and the KV cache are sized for; defaults to the manifest's context.
   context?: number;
@@ -37,6 +40,15 @@ export interface LoadOptions {
   prefillChunk?: number;
   // Memory the provider has free; RAM (os.freemem) for cpu. GPU providers are planned only when given.
   availableBytes?: number;
+  // Where provider-check verdicts are kept (default <data>/provider-checks.json); null keeps none.
+  checkCache?: string | null;
+  // 'gpu' (default) checks every provider but cpu; 'off' trusts the provider; 'always' checks cpu too, which
+  // only tests of the check itself want.
+  providerCheck?: 'gpu' | 'off' | 'always';
+  // Tests: the candidates `auto` tries, and a model folder the check's cpu reference runs instead of the
+  // model itself (a perturbed copy stands in for a provider that computes wrong logits).
+  candidates?: Candidate[];
+  checkReference?: string;
 }
 
 export interface EngineReport {
@@ -49,6 +61,12 @@ export interface EngineReport {
   // Whether documents' caches can be saved on this provider and path (and why not).
   snapshots: SnapshotSupport;
   plan: FitReport | null;
+  // The GPU the provider runs on, where known (name, driver, memory).
+  adapter: GpuAdapter | null;
+  // The provider check on this load: how it passed, or null where none ran (cpu).
+  check: string | null;
+  // A GPU that `auto` passed over because it cannot run this model right: said to the user, not only logged.
+  warning: string | null;
 }
 
 export interface PrefillProgress {
@@ -111,22 +129,92 @@ async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider
   return { backend: await OrtNodeBackend.open(model, rope, { provider: 'cpu', ...threads }), reason: 'onnxruntime-node path requested' };
 }
 
-async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ backend: Backend; reason: string; plan: FitReport | null }> {
+// fp16 activations, weights or cache compile to WGSL that needs the shader-f16 feature.
+function needsF16(model: ModelFolder): boolean {
+  const m = model.manifest;
+  return m.ioDtype === 'fp16' || m.kvDtype === 'fp16' || m.precision === 'fp16';
+}
+
+// Refuses, before any session exists, a model the adapter is known not to be able to run.
+function checkFeatures(model: ModelFolder, candidate: Candidate): void {
+  if (candidate.provider === 'webgpu' && needsF16(model) && candidate.adapter?.shaderF16 === false) {
+    throw new QuireError('UNSUPPORTED_MODEL', noF16Advice(candidate.adapter.name));
+  }
+}
+
+interface Opened {
+  backend: Backend;
+  reason: string;
+  check: string | null;
+}
+
+// Opens the candidate's session behind the provider check (provider-check.ts). The cpu reference runs first
+// and is released before the provider's session opens, so the weights are never resident twice.
+async function openChecked(model: ModelFolder, rope: RopeInputs, candidate: Candidate, options: LoadOptions): Promise<Opened> {
+  const mode = options.providerCheck ?? 'gpu';
+  if (mode === 'off' || (mode === 'gpu' && candidate.provider === 'cpu')) return { ...(await openPath(model, rope, candidate.provider, options)), check: null };
+  const native = loadNativeAddon();
+  const tokens = Math.min(CANARY_TOKENS, rope.dims[0]);
+  const ids = canaryIds(model.dims.vocabSize, tokens);
+  const key: CheckKey = {
+    modelHash: model.modelHash,
+    provider: candidate.provider,
+    adapter: candidate.adapter ?? null,
+    ortVersion: native.ok ? native.ortVersion : 'onnxruntime-node',
+    build: engineBuild(),
+  };
+  const cachePath = options.checkCache === undefined ? defaultCheckCache(dataDir()) : options.checkCache;
+  const on = candidate.adapter ? ` on ${candidate.adapter.name}` : '';
+  const refuse = (detail: string, when: string) =>
+    new QuireError('PROVIDER_CHECK_FAILED', `${candidate.provider}${on} computes logits that differ from cpu for this model (${when}: ${detail}); its answers would be wrong, use --provider cpu`);
+  const cached = cachedVerdict(cachePath, key, tokens);
+  if (cached && !cached.ok) throw refuse(cached.detail, `checked ${cached.checkedAt.slice(0, 10)}`);
+  let reference: Float32Array[] = [];
+  if (!cached) {
+    const refModel = options.checkReference ? openModelFolder(options.checkReference) : model;
+    const ref = await openPath(refModel, ropeInputs(refModel, tokens), 'cpu', options);
+    try {
+      reference = await runCanary(ref.backend, ids);
+    } finally {
+      await ref.backend.release();
+    }
+  }
+  const opened = await openPath(model, rope, candidate.provider, options);
+  if (cached) return { ...opened, check: `passed (cached from ${cached.checkedAt.slice(0, 10)})` };
+  try {
+    const verdict = judge(await runCanary(opened.backend, ids), reference, model, tokens);
+    storeVerdict(cachePath, key, verdict);
+    if (!verdict.ok) throw refuse(verdict.detail, `${tokens}-token canary`);
+    return { ...opened, check: `passed on a ${tokens}-token canary (${verdict.detail})` };
+  } catch (error) {
+    await opened.backend.release();
+    throw error;
+  }
+}
+
+async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ opened: Opened; plan: FitReport | null; candidate: Candidate; warning: string | null }> {
   const context = options.context ?? model.manifest.contextTokens;
-  const candidates: Candidate[] =
-    options.provider && options.provider !== 'auto' ? [{ provider: options.provider, why: 'requested' }] : autoCandidates();
+  const explicit = options.provider && options.provider !== 'auto' ? options.provider : null;
+  const candidates: Candidate[] = explicit ? [{ provider: explicit, why: 'requested', adapter: adapterFor(explicit) }] : (options.candidates ?? autoCandidates());
   let rope: RopeInputs | undefined;
   const skipped: string[] = [];
+  const warnings: string[] = [];
   for (const [i, candidate] of candidates.entries()) {
     const plan = checkFit(model, context, candidate.provider, options);
-    // Tables for a long context are large: built only once the plan says it fits.
-    rope ??= ropeInputs(model, context);
     try {
-      const { backend, reason } = await openPath(model, rope, candidate.provider, options);
-      return { backend, plan, reason: [`${candidate.provider}: ${candidate.why}`, ...skipped, reason].join('; ') };
+      checkFeatures(model, candidate);
+      // Tables for a long context are large: built only once the plan says it fits.
+      rope ??= ropeInputs(model, context);
+      const opened = await openChecked(model, rope, candidate, options);
+      opened.reason = [`${candidate.provider}: ${candidate.why}`, ...skipped, opened.reason, ...(opened.check ? [`provider check ${opened.check}`] : [])].join('; ');
+      return { opened, plan, candidate, warning: warnings.length ? warnings.join('; ') : null };
     } catch (error) {
       if (i === candidates.length - 1) throw error;
-      skipped.push(`${candidate.provider} failed: ${(error as Error).message.split('\n')[0]}`);
+      const message = (error as Error).message.split('\n')[0];
+      skipped.push(`${candidate.provider} failed: ${message}`);
+      // A GPU that runs but would answer wrongly, or cannot run this model, is news; one that is absent is not.
+      const code = (error as { code?: string }).code;
+      if (code === 'PROVIDER_CHECK_FAILED' || code === 'UNSUPPORTED_MODEL') warnings.push(`${candidate.provider} not used: ${message}`);
     }
   }
   throw new QuireError('INTERNAL', 'no execution provider candidates');
@@ -142,25 +230,24 @@ export class EngineSession {
   // Tokens run through the model since load: how tests and benches see that a follow-up did not re-prefill.
   prefilledTokens = 0;
 
-  private constructor(model: ModelFolder, backend: Backend, reason: string, plan: FitReport | null) {
+  private constructor(model: ModelFolder, backend: Backend, report: Pick<EngineReport, 'reason' | 'plan' | 'adapter' | 'check' | 'warning'>) {
     this.model = model;
     this.backend = backend;
     this.report = {
       path: backend.path,
       provider: backend.provider,
-      reason,
       context: backend.capacity,
       kvDtype: model.layout.kvDtype,
       kvBytesPerToken: model.manifest.kvBytesPerToken,
-      plan,
       snapshots: backend.snapshots,
+      ...report,
     };
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<EngineSession> {
     const model = openModelFolder(dir);
-    const { backend, reason, plan } = await openBackend(model, options);
-    return new EngineSession(model, backend, reason, plan);
+    const { opened, plan, candidate, warning } = await openBackend(model, options);
+    return new EngineSession(model, opened.backend, { reason: opened.reason, plan, adapter: candidate.adapter ?? null, check: opened.check, warning });
   }
 
   get length(): number {

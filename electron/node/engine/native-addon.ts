@@ -1,10 +1,12 @@
 // Finds and initialises the native engine addon (native/), pointing it at the libonnxruntime that
 // onnxruntime-node ships so both share one ORT. Absent or broken, the engine falls back to onnxruntime-node
 // and says why.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { entryPoints } from '../entry-points.ts';
+import { dataDir } from '../paths.ts';
+import type { VulkanProbe } from './gpu-adapter.ts';
 
 export interface NativeIoInfo {
   name: string;
@@ -28,8 +30,11 @@ export interface NativeSession {
 }
 
 export interface NativeAddon {
-  init(libraryPath: string): string;
+  // logPath: where onnxruntime's own log lines go instead of stderr.
+  init(libraryPath: string, options?: { logPath?: string }): string;
   apiVersion: number;
+  // Absent from addons built before the GPU probe.
+  probeVulkan?(): VulkanProbe;
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
 
@@ -54,6 +59,26 @@ export function onnxruntimeLibrary(): string | null {
   return name ? join(dir, name) : null;
 }
 
+// onnxruntime's warnings (VerifyEachNodeIsAssignedToAnEp and the like) are for whoever debugs a provider,
+// not for the terminal of someone asking a question: they go to <data>/logs/onnxruntime.log.
+// QUIRE_ORT_LOG names another file, or `stderr` to keep them on the terminal.
+export function ortLogPath(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.QUIRE_ORT_LOG === 'stderr') return null;
+  return env.QUIRE_ORT_LOG || join(dataDir(env), 'logs', 'onnxruntime.log');
+}
+
+function ortLogOptions(): { logPath?: string } {
+  const path = ortLogPath();
+  if (!path) return {};
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    return { logPath: path };
+  } catch {
+    // An unwritable data folder keeps onnxruntime's default (stderr) rather than failing the engine.
+    return {};
+  }
+}
+
 let cached: NativeLoad | undefined;
 
 export function loadNativeAddon(): NativeLoad {
@@ -64,7 +89,7 @@ export function loadNativeAddon(): NativeLoad {
   if (!library) return (cached = { ok: false, reason: `no onnxruntime library for ${process.platform}-${process.arch}` });
   try {
     const addon = require(entryPoints.nativeAddon) as NativeAddon;
-    const ortVersion = addon.init(library);
+    const ortVersion = addon.init(library, ortLogOptions());
     cached = { ok: true, addon, ortVersion };
   } catch (error) {
     cached = { ok: false, reason: `native addon failed to load: ${(error as Error).message.split('\n')[0]}` };

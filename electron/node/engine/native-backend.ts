@@ -2,6 +2,7 @@
 // runs leave the JS thread and can be terminated mid-step.
 import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
+import { noF16Advice } from './provider-check.ts';
 import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
@@ -54,6 +55,8 @@ export class NativeBackend implements Backend {
     } catch (error) {
       const message = (error as Error).message;
       if (message.startsWith('CANCELLED')) throw new QuireError('CANCELLED', 'cancelled');
+      // Where the adapter's features could not be asked beforehand (no Vulkan probe), WebGPU says it only here.
+      if (/requires f16 but the device does not support it/.test(message)) throw new QuireError('UNSUPPORTED_MODEL', noF16Advice('this GPU'));
       throw new QuireError('INTERNAL', message.split('\n')[0]);
     }
   }

@@ -13,6 +13,8 @@ export interface ModelsSlice {
   installs: Record<string, InstallJob>;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   loadModels(): Promise<void>;
+  // What the engine runs on now (Settings → Compute shows it).
+  refreshEngine(): Promise<void>;
   installModel(id: string, request: InstallRequest): Promise<void>;
   cancelInstall(id: string): Promise<void>;
   removeModel(id: string): Promise<void>;
@@ -39,6 +41,9 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     async loadModels() {
       const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
       set({ catalog, installed, engine });
+    },
+    async refreshEngine() {
+      set({ engine: await api.call('models.engine', {}) });
     },
     async installModel(id, request) {
       setJob(id, { progress: null, error: null });
