@@ -20,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -117,16 +118,56 @@ const Crc32& Crc() {
 class BlockSums {
  public:
   explicit BlockSums(size_t blockBytes) : blockBytes_(blockBytes) {}
-  // Feeds bytes in stream order; returns the index of the first completed block whose CRC differs from
-  // `expected` (when given), or -1.
-  int64_t Feed(const uint8_t* p, size_t n, const std::vector<uint32_t>* expected) {
-    while (n > 0) {
-      size_t take = std::min(n, blockBytes_ - filled_);
-      crc_ = Crc().Update(crc_, p, take);
+  // Feeds a tensor's head spans in stream order and returns the index of the first completed block whose CRC
+  // differs from `expected` (when given), or -1. The whole blocks among the spans are independent, so they are
+  // summed on several threads: checksumming then keeps up with a fast disk.
+  int64_t FeedSpans(const std::vector<std::pair<const uint8_t*, size_t>>& spans, const std::vector<uint32_t>* expected) {
+    size_t total = 0;
+    for (const auto& span : spans) total += span.second;
+    // CRC of the stream bytes [from, from + n) of these spans, which may cross span boundaries.
+    auto visit = [&](size_t from, size_t n, uint32_t crc) {
+      for (const auto& [p, len] : spans) {
+        if (n == 0) break;
+        if (from >= len) {
+          from -= len;
+          continue;
+        }
+        size_t take = std::min(n, len - from);
+        crc = Crc().Update(crc, p + from, take);
+        n -= take;
+        from = 0;
+      }
+      return crc;
+    };
+    size_t at = 0;
+    // A block begun in an earlier tensor is finished first.
+    if (filled_ > 0) {
+      size_t take = std::min(total, blockBytes_ - filled_);
+      crc_ = visit(0, take, crc_);
       filled_ += take;
-      p += take;
-      n -= take;
+      at = take;
       if (filled_ == blockBytes_ && Close(expected) >= 0) return static_cast<int64_t>(sums_.size()) - 1;
+    }
+    size_t whole = (total - at) / blockBytes_;
+    std::vector<uint32_t> sums(whole);
+    size_t threads = std::min<size_t>({whole, 8, std::max(1u, std::thread::hardware_concurrency())});
+    auto work = [&](size_t first) {
+      for (size_t b = first; b < whole; b += threads) sums[b] = visit(at + b * blockBytes_, blockBytes_, 0);
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; t++) pool.emplace_back(work, t);
+    if (threads > 0) work(0);
+    for (auto& thread : pool) thread.join();
+    for (uint32_t sum : sums) {
+      crc_ = sum;
+      filled_ = blockBytes_;
+      if (Close(expected) >= 0) return static_cast<int64_t>(sums_.size()) - 1;
+    }
+    at += whole * blockBytes_;
+    // The tail starts a block the next tensor finishes.
+    if (at < total) {
+      crc_ = visit(at, total - at, 0);
+      filled_ = total - at;
     }
     return -1;
   }
@@ -625,6 +666,7 @@ class Session : public Napi::ObjectWrap<Session> {
     void OnOK() override {
       session_->SetBusy(false);
       Napi::Env env = Env();
+      if (!save_) return deferred_.Resolve(env.Undefined());
       const auto& sums = sums_.Sums();
       Napi::Uint32Array out = Napi::Uint32Array::New(env, sums.size());
       if (!sums.empty()) std::memcpy(out.Data(), sums.data(), sums.size() * sizeof(uint32_t));
@@ -655,18 +697,16 @@ class Session : public Napi::ObjectWrap<Session> {
       for (auto& kv : session_->kv_) {
         uint8_t* base = session_->kvOnHost_ ? static_cast<uint8_t*>(kv.value.GetTensorMutableRawData()) : staging.data();
         if (save_ && !session_->kvOnHost_) Copy(kv.value, host);
+        std::vector<std::pair<const uint8_t*, size_t>> spans;
         for (int64_t h = 0; h < heads; h++) {
           uint8_t* rows = base + static_cast<size_t>(h * capacity) * rowBytes;
-          if (save_) {
-            sums_.Feed(rows, headBytes, nullptr);
-            Transfer(rows, headBytes, position);
-          } else {
-            Transfer(rows, headBytes, position);
-            int64_t bad = sums_.Feed(rows, headBytes, expected);
-            if (bad >= 0) throw std::runtime_error("CORRUPT: snapshot block " + std::to_string(bad) + " fails its checksum");
-          }
+          Transfer(rows, headBytes, position);
+          spans.emplace_back(rows, headBytes);
           position += static_cast<int64_t>(headBytes);
         }
+        // Checked before a loaded tensor reaches the device, so a bad block fails this tensor's copy.
+        int64_t bad = sums_.FeedSpans(spans, expected);
+        if (bad >= 0) throw std::runtime_error("CORRUPT: snapshot block " + std::to_string(bad) + " fails its checksum");
         if (!save_ && !session_->kvOnHost_) Copy(host, kv.value);
       }
       int64_t bad = sums_.Finish(expected);
