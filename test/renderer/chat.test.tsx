@@ -59,6 +59,28 @@ describe('chat', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
+  it('shows why a document was processed again when its saved cache was damaged', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [report] });
+    const warning = "this document's saved cache was damaged (snapshot block 3 fails its checksum); it was discarded and the document processed again";
+    const stats = { promptTokens: 1300, prefilledTokens: 1300, generatedTokens: 20, documentSource: 'prefill' as const, secondsToFirstToken: 4, tokensPerSecond: 25, stopped: false, warnings: [warning] };
+    const at = new Date(0).toISOString();
+    backend.state.conversations.push({
+      id: 'c2',
+      title: 'Lamp',
+      documentIds: ['doc-1'],
+      modelId: 'm',
+      createdAt: at,
+      updatedAt: at,
+      messages: [
+        { id: 'q1', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: at },
+        { id: 'a1', role: 'assistant', content: 'In March.', quotes: [], stats, createdAt: at },
+      ],
+    });
+    const store = await mountApp(backend);
+    await act(() => store.getState().openConversation('c2'));
+    expect(screen.getByText(warning).getAttribute('role')).toBe('status');
+  });
+
   it('regenerates an answer and edits a question through the client', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     const store = await mountApp(backend);

@@ -129,6 +129,11 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
     <li className="message assistant">
       {message.content ? <AnswerText message={message} /> : <p className="subtle">{stats?.stopped ? 'Stopped before answering.' : 'No answer.'}</p>}
       {stats?.stopped && message.content ? <p className="subtle">Stopped.</p> : null}
+      {stats?.warnings?.map((warning) => (
+        <p key={warning} className="subtle warn" role="status">
+          {warning}
+        </p>
+      ))}
       <div className="message-foot">
         {stats ? (
           <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
