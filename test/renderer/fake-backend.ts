@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, InstalledModel, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
@@ -13,6 +13,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     catalog: initial.catalog ?? [],
     log: [] as { name: CallName; payload: unknown }[],
     conversations: [] as Conversation[],
+    // What models.engine reports; a test may set a loaded engine.
+    engine: { loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null } as EngineStatus,
     // What the fake model answers; the test decides.
     answer: (question: string) => `You asked: ${question}`,
   };
@@ -46,7 +48,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return { removed: true };
     },
     'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
-    'models.engine': () => ({ loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null }),
+    'models.engine': () => state.engine,
     'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       const doc: DocumentSummary = {

@@ -206,7 +206,7 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
       // Tables for a long context are large: built only once the plan says it fits.
       rope ??= ropeInputs(model, context);
       const opened = await openChecked(model, rope, candidate, options);
-      opened.reason = [`${candidate.provider}: ${candidate.why}`, ...skipped, opened.reason, ...(opened.check ? [`provider check ${opened.check}`] : [])].join('; ');
+      opened.reason = [`${candidate.provider}: ${candidate.why}`, ...skipped, opened.reason, ...(opened.check ? [`provider check ${opened.check.split(' (')[0]}`] : [])].join('; ');
       return { opened, plan, candidate, warning: warnings.length ? warnings.join('; ') : null };
     } catch (error) {
       if (i === candidates.length - 1) throw error;
