@@ -1,5 +1,9 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { useSwiftShaderIfPresent } from './test/gpu-env.ts';
+
+// WebGPU on SwiftShader where Debian's chromium is installed (test/gpu-env.ts); set before workers fork.
+useSwiftShaderIfPresent();
 
 export default defineConfig({
   plugins: [react()],
