@@ -76,3 +76,30 @@ describe('QUIRE_PROVIDER', () => {
     expect((error as QuireError).message).toBe('QUIRE_PROVIDER wants one of auto, cpu, cuda, webgpu, dml, coreml, got "vulkan"');
   });
 });
+
+describe('provider override in the app services (serve, desktop, ask)', () => {
+  it('takes QUIRE_PROVIDER over Settings, an explicit provider over both, and reports the override', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createAppServices } = await import('../../../electron/node/app-services.ts');
+    const root = mkdtempSync(join(tmpdir(), 'quire-override-'));
+    const saved = process.env.QUIRE_PROVIDER;
+    process.env.QUIRE_PROVIDER = 'webgpu';
+    try {
+      const viaEnv = createAppServices({ mode: 'browser', root });
+      expect((await viaEnv.router('models.engine', {})).value).toMatchObject({ loaded: false, providerOverride: 'webgpu' });
+      // Settings keep the user's own choice; only this process runs otherwise.
+      expect((await viaEnv.router('settings.get', {})).value).toMatchObject({ provider: 'auto' });
+      await viaEnv.close();
+      const explicit = createAppServices({ mode: 'cli', root, provider: 'cpu' });
+      expect((await explicit.router('models.engine', {})).value).toMatchObject({ providerOverride: 'cpu' });
+      await explicit.close();
+      process.env.QUIRE_PROVIDER = 'gpu';
+      expect(() => createAppServices({ mode: 'browser', root })).toThrow('QUIRE_PROVIDER wants one of');
+    } finally {
+      if (saved === undefined) delete process.env.QUIRE_PROVIDER;
+      else process.env.QUIRE_PROVIDER = saved;
+    }
+  });
+});
