@@ -9,6 +9,7 @@ import { FuseV1Options, FuseVersion } from '@electron/fuses';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUNDLED_ENTRY_FILES } from './electron/node/entry-points.ts';
+import { SUBGROUP_GUARD_FILE } from './electron/node/engine/webgpu-options.ts';
 
 // Playwright's _electron driver needs the inspector arguments, so a test build (QUIRE_E2E_BUILD=1) keeps
 // that single fuse on; every release build has it off.
@@ -28,11 +29,15 @@ export const fuses = {
 // The native engine addon sits beside main.cjs in the package (see useBundledEntryPoints); without it the
 // engine uses the onnxruntime-node path.
 const NATIVE_ADDON = 'native/build/Release/quire_ort.node';
+// The Vulkan layer that keeps WebGPU prefill exact on narrow-subgroup devices (webgpu-options.ts) is found beside
+// the addon; only Linux builds it.
+const VK_LAYER = `native/build/Release/${SUBGROUP_GUARD_FILE}`;
 
 const config: ForgeConfig = {
   hooks: {
     packageAfterCopy: async (_config, buildPath) => {
       if (existsSync(NATIVE_ADDON)) copyFileSync(NATIVE_ADDON, join(buildPath, '.vite', 'build', BUNDLED_ENTRY_FILES.nativeAddon));
+      if (existsSync(VK_LAYER)) copyFileSync(VK_LAYER, join(buildPath, '.vite', 'build', SUBGROUP_GUARD_FILE));
     },
   },
   packagerConfig: {

@@ -25,8 +25,10 @@ export interface WebGpuSetup {
   note: string;
 }
 
-export function subgroupGuardLibrary(): string {
-  return join(dirname(entryPoints.nativeAddon), SUBGROUP_GUARD_FILE);
+// Beside the native addon. In a packaged app that folder is inside app.asar, whose *.node files Forge unpacks
+// to app.asar.unpacked: the Vulkan loader opens the path itself, without Electron's asar redirection.
+export function subgroupGuardLibrary(addon: string = entryPoints.nativeAddon): string {
+  return join(dirname(addon), SUBGROUP_GUARD_FILE).replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 }
 
 export function subgroupGuardManifest(library: string): string {
