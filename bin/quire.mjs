@@ -1,10 +1,42 @@
 #!/usr/bin/env node
 // Quire's CLI entry. The sources are TypeScript run by Node's own type stripping, which needs Node >= 22.18
 // (npm scripts get Node 24 from the `node` devDependency; Electron ships Node 24 too).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`quire: NODE_VERSION: Node ${process.versions.node} is too old; run through npm (npx quire …) or install Node >= 22.18\n`);
   process.exit(1);
 }
+
+// onnxruntime reads /proc/self/cmdline when it starts (Linux) and matches it with a recursive std::regex whose
+// depth grows with its length: ~35 KB of arguments (`--ids` with 8,000 numbers) overflow the main thread's
+// stack and the process dies of SIGSEGV, whatever the engine path. A long command line is therefore handed,
+// on a pipe, to a child of this same script whose own command line is short; the parent only relays the exit.
+const LONG_COMMAND_LINE_BYTES = 8 * 1024;
+const ARGS_FD_ENV = 'QUIRE_ARGS_FD';
+const ARGS_FD = 3;
+
+let args = process.argv.slice(2);
+if (process.env[ARGS_FD_ENV] === String(ARGS_FD)) {
+  // Not inherited by the engine's own processes.
+  delete process.env[ARGS_FD_ENV];
+  args = JSON.parse(readFileSync(ARGS_FD, 'utf8'));
+} else if (process.platform === 'linux' && args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0) > LONG_COMMAND_LINE_BYTES) {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname], {
+    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    env: { ...process.env, [ARGS_FD_ENV]: String(ARGS_FD) },
+  });
+  child.stdio[ARGS_FD].end(JSON.stringify(args));
+  // Ctrl-C reaches the child too (same process group) and it decides what a stop means; a TERM sent to
+  // this parent alone is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const [code, signal] = await new Promise((resolve) => child.on('exit', (c, s) => resolve([c, s])));
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 1));
+}
+
 const { main } = await import('../electron/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(args);

@@ -286,7 +286,9 @@ export class EngineSession {
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
       }
-      this.cached.push(...piece);
+      // Not push(...piece): spreading a chunk passes every token as an argument on the stack, and a large
+      // --chunk would overflow it (RangeError) in proportion to the input.
+      for (const token of piece) this.cached.push(token);
       this.prefilledTokens += piece.length;
       if (all) all.set(result.logits, done * V);
       logits = result.logits.subarray(result.logits.length - V);
