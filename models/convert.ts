@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
@@ -75,11 +76,15 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     }
   }
   const demo = typeof raw[DEMO_CONFIG_KEY] === 'string';
-  const { checkpoint, used, modelBytes } = writeModel(hfDir, cfg, outDir, { ...conversion, kvScales: calibration?.scales }, demo, options.onProgress);
+  const { checkpoint, used, modelBytes, checksums } = writeModel(hfDir, cfg, outDir, { ...conversion, kvScales: calibration?.scales }, demo, options.onProgress);
 
   const tokenizer = TOKENIZER_FILES.filter((f) => existsSync(join(hfDir, f)));
   // Written, not copied: a copy keeps the source's mode, and the data folder's files are the user's alone (umask).
-  for (const f of tokenizer) writeFileSync(join(outDir, f), readFileSync(join(hfDir, f)));
+  for (const f of tokenizer) {
+    const bytes = readFileSync(join(hfDir, f));
+    writeFileSync(join(outDir, f), bytes);
+    checksums[f] = sha256(bytes);
+  }
   const firstTensor = checkpoint.info('model.embed_tokens.weight');
   const generationConfig = existsSync(join(hfDir, 'generation_config.json')) ? readJsonFile(join(hfDir, 'generation_config.json')) : null;
   const manifest: ModelManifest = ModelManifest.parse({
@@ -102,6 +107,7 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
     bytes: { model: modelBytes, data: statSync(join(outDir, DATA_FILE)).size },
     source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype },
+    checksums,
   } satisfies ModelManifest);
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -131,5 +137,10 @@ function writeModel(hfDir: string, cfg: LlamaConfig, outDir: string, graphOption
   }
   const model = graph.encode(OPSETS, { producer: 'quire', doc: demo ? DEMO_LABEL : `converted from ${hfDir}` });
   writeFileSync(join(outDir, MODEL_FILE), model);
-  return { checkpoint, used, modelBytes: model.byteLength };
+  const checksums: Record<string, string> = { [MODEL_FILE]: sha256(model), [DATA_FILE]: data.sha256() };
+  return { checkpoint, used, modelBytes: model.byteLength, checksums };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }

@@ -284,6 +284,9 @@ export const ModelManifest = z
     parameters: z.number().int().nonnegative(),
     bytes: z.object({ model: z.number().int().nonnegative(), data: z.number().int().nonnegative() }),
     source: z.object({ checksum: z.string(), dtype: z.string() }),
+    // SHA-256 of every file the conversion wrote (model, data, tokenizer files), so a damaged folder is found
+    // by a check (models/verify-model.ts) rather than by garbage answers. Absent: converted before checksums.
+    checksums: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });

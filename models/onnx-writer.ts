@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 
@@ -97,6 +98,9 @@ export class ExternalData {
   private fd: number;
   private offset = 0;
   bytesWritten = 0;
+  // SHA-256 of the file as written, alignment gaps (which read back as zeros) included: the conversion records
+  // it without reading gigabytes back.
+  private readonly hash = createHash('sha256');
 
   constructor(path: string, location: string) {
     this.fd = openSync(path, 'w');
@@ -105,8 +109,10 @@ export class ExternalData {
 
   add(builder: GraphBuilder, name: string, type: DataType, dims: number[], chunks: Iterable<Uint8Array>): void {
     const start = Math.ceil(this.offset / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
+    this.hash.update(new Uint8Array(start - this.offset));
     let position = start;
     for (const chunk of chunks) {
+      this.hash.update(chunk);
       let done = 0;
       while (done < chunk.byteLength) done += writeSync(this.fd, chunk, done, chunk.byteLength - done, position + done);
       position += chunk.byteLength;
@@ -131,5 +137,10 @@ export class ExternalData {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  // Hex SHA-256 of everything added so far; call once, after the last tensor.
+  sha256(): string {
+    return this.hash.digest('hex');
   }
 }

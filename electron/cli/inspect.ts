@@ -6,7 +6,7 @@ import { inspectLogits, LOGITS_USAGE } from './inspect-logits.ts';
 // `quire inspect <what> …`: one table of sub-subcommands, each with its own usage line.
 
 const ROPE_USAGE = 'quire inspect rope --config <config.json> [--context N] --positions 0,1,… --json';
-const MODEL_USAGE = 'quire inspect model <dir> --json';
+const MODEL_USAGE = 'quire inspect model <dir> [--verify] --json';
 
 const INSPECTORS: Record<string, Subcommand> = {
   logits: { usage: LOGITS_USAGE, run: inspectLogits },
@@ -45,7 +45,7 @@ const INSPECTORS: Record<string, Subcommand> = {
   model: {
     usage: MODEL_USAGE,
     async run(argv, io) {
-      const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, MODEL_USAGE);
+      const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' }, verify: { type: 'boolean' } }, MODEL_USAGE);
       if (positionals.length !== 1) throw new QuireError('USAGE', `expected one model folder (usage: ${MODEL_USAGE})`);
       const { readManifest } = await import('../../models/manifest.ts');
       const m = readManifest(positionals[0]);
@@ -69,6 +69,8 @@ const INSPECTORS: Record<string, Subcommand> = {
         bytes: m.bytes.model + m.bytes.data,
         kv_bytes_per_token: m.kvBytesPerToken,
         source_checksum: m.source.checksum,
+        // --verify: every file against the checksum recorded at conversion (a damaged one is MODEL_CORRUPT).
+        ...(values.verify ? { verified: await verifyFolder(positionals[0], io) } : {}),
       };
       if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
       else io.stdout(`${Object.entries(summary).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n')}\n`);
@@ -76,5 +78,12 @@ const INSPECTORS: Record<string, Subcommand> = {
     },
   },
 };
+
+async function verifyFolder(dir: string, io: CliIo): Promise<'ok' | 'unchecked'> {
+  const { verifyModel } = await import('../../models/verify-model.ts');
+  const result = await verifyModel(dir);
+  if (result.status === 'unchecked') io.stderr(`quire: warning: ${result.reason}\n`);
+  return result.status;
+}
 
 export const inspect: Command = commandGroup('inspect', 'inspect RoPE tables, a converted model, or its logits', INSPECTORS);

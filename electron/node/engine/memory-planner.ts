@@ -2,7 +2,7 @@
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
 // activations + logits, against the memory the provider reports free, less a headroom for the runtime.
 
-import { IO_TYPE, KV_DTYPES, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype } from '../../../models/model-spec.ts';
+import { IO_TYPE, KV_DTYPES, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
 
 export interface ModelDims {
   layers: number;
@@ -61,7 +61,7 @@ export function activationBytes(model: ModelDims, chunk: number, elementBytes: n
   return chunk * perToken * elementBytes;
 }
 
-function breakdown(model: ModelDims, dtype: KvDtype, context: number, options: PlanOptions): MemoryBreakdown {
+function breakdown(model: ModelDims, dtype: KvDtype | KvFormat, context: number, options: PlanOptions): MemoryBreakdown {
   const chunk = Math.min(options.prefillChunk, context);
   const weights = model.weightBytes;
   const kv = context * kvBytesPerToken(model, dtype);
@@ -82,10 +82,12 @@ export function formatBytes(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
-export function planFit(model: ModelDims, dtype: KvDtype, options: PlanOptions): FitReport {
+// `kv` is a dtype, or a model's whole cache format (a WebGPU-quantized row also holds its scale).
+export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanOptions): FitReport {
+  const dtype = typeof kv === 'string' ? kv : kv.kv;
   const budget = Math.floor(options.availableBytes * (1 - (options.headroomFraction ?? DEFAULT_HEADROOM_FRACTION)));
-  const bytes = breakdown(model, dtype, options.context, options);
-  const perToken = kvBytesPerToken(model, dtype);
+  const bytes = breakdown(model, kv, options.context, options);
+  const perToken = kvBytesPerToken(model, kv);
   const fixed = bytes.total - bytes.kv;
   const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / perToken);
   const fits = bytes.total <= budget;

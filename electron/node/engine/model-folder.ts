@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import { float32ToHalf } from '../../../models/float16.ts';
 import { readManifest } from '../../../models/manifest.ts';
-import { IO_TYPE, type ModelManifest } from '../../../models/model-spec.ts';
+import { IO_TYPE, KV_STORAGE, kvFormatOf, WEBGPU_KV_BITS_OPTION, type KvFormat, type ModelManifest, type Provider } from '../../../models/model-spec.ts';
 import { ropeFrequencies, ropeTables } from '../../../models/rope.ts';
 import type { ModelDims } from './memory-planner.ts';
 import type { KvLayout } from './kv-snapshot.ts';
@@ -16,6 +16,8 @@ export interface ModelFolder {
   modelPath: string;
   dims: ModelDims;
   layout: KvLayout;
+  // The cache as the graph stores it (dtype, io dtype, quantization), for the tensors the engine allocates.
+  kv: KvFormat;
   // Weights identity (source checksum, precision, io and KV dtypes): a snapshot from other weights is refused.
   modelHash: string;
   ropeHash: string;
@@ -36,17 +38,42 @@ export function openModelFolder(dir: string): ModelFolder {
     ioDtype: manifest.ioDtype,
   };
   const modelHash = createHash('sha256')
-    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.ioDtype, manifest.kvDtype, manifest.bytes]))
+    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.ioDtype, manifest.kvDtype, manifest.bytes, ...(manifest.kvQuant === 'webgpu' ? ['webgpu'] : [])]))
     .digest('hex');
   return {
     dir,
     manifest,
     modelPath: join(dir, manifest.files.model),
     dims,
-    layout: { layers: c.numLayers, kvHeads: c.numKvHeads, headDim: c.headDim, kvDtype: manifest.kvDtype },
+    layout: { layers: c.numLayers, kvHeads: c.numKvHeads, headDim: c.headDim, kvDtype: manifest.kvDtype, ...(manifest.kvQuant === 'webgpu' ? { kvQuant: 'webgpu' as const } : {}) },
+    kv: kvFormatOf(manifest),
     modelHash,
     ropeHash: manifest.rope.hash,
   };
+}
+
+// The same folder run with a float cache of the io dtype. A WebGPU-quantized graph declares its cache rows
+// symbolic and carries no scales, so any provider runs it so: the provider check's cpu reference does.
+export function floatCacheFolder(model: ModelFolder): ModelFolder {
+  if (model.kv.quant !== 'webgpu') return model;
+  const kvDtype = model.manifest.ioDtype;
+  const { kvQuant: _quant, providers: _providers, ...manifest } = model.manifest;
+  return { ...model, manifest: { ...manifest, kvDtype }, layout: { ...model.layout, kvDtype, kvQuant: undefined }, kv: { kv: kvDtype, io: kvDtype } };
+}
+
+// Session options a model's cache needs on a provider: WebGPU quantizes its own cache only when the session
+// says so (kvCacheQuantizationBits), and the same option on any other model would corrupt its float cache.
+export function kvProviderOptions(model: ModelFolder, provider: Provider, given: Record<string, string> = {}): Record<string, string> {
+  const asked = given[WEBGPU_KV_BITS_OPTION];
+  if (provider !== 'webgpu' || model.kv.quant !== 'webgpu') {
+    if (asked !== undefined && asked !== '0') {
+      throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION} is set by the model (quire convert --kv int8|int4 --provider webgpu), not by hand`);
+    }
+    return given;
+  }
+  const bits = String(KV_STORAGE[model.kv.kv].bits);
+  if (asked !== undefined && asked !== bits) throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION}=${asked} disagrees with this model's ${model.kv.kv} cache`);
+  return { ...given, [WEBGPU_KV_BITS_OPTION]: bits };
 }
 
 export interface RopeInputs {

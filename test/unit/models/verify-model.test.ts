@@ -1,0 +1,96 @@
+// Converted weights carry the SHA-256 of every file the conversion wrote; a damaged file is found by a check
+// (MODEL_CORRUPT, naming it and the repair) instead of by garbage answers.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convertCheckpoint } from '../../../models/convert.ts';
+import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
+import { verifyModel } from '../../../models/verify-model.ts';
+import { runCli } from '../run-cli.ts';
+
+let dir: string;
+const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+beforeAll(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'quire-verify-'));
+  await writeTinyCheckpoint(join(root, 'hf'), { originalContext: 128, factor: 4 });
+  dir = join(root, 'model');
+  await convertCheckpoint(join(root, 'hf'), dir, { precision: 'fp32' });
+}, 120_000);
+
+// Runs `damage` on a file, expects the check to fail, and puts the file back.
+async function expectCorrupt(file: string, damage: (bytes: Buffer) => Buffer, message: RegExp) {
+  const path = join(dir, file);
+  const pristine = readFileSync(path);
+  writeFileSync(path, damage(Buffer.from(pristine)));
+  try {
+    await expect(verifyModel(dir)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringMatching(message) });
+  } finally {
+    writeFileSync(path, pristine);
+  }
+}
+
+describe('converted weights checksums', () => {
+  it('are recorded at conversion for every file written, equal to the files on disk', async () => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'quire.json'), 'utf8'));
+    expect(Object.keys(manifest.checksums).sort()).toEqual(['model.onnx', 'model.onnx.data', ...manifest.files.tokenizer].sort());
+    // The data file's sum is taken while it streams out, alignment gaps included, and still matches the file.
+    for (const [file, sum] of Object.entries(manifest.checksums)) expect(sha256(join(dir, file)), file).toBe(sum);
+    const progress: number[] = [];
+    await expect(verifyModel(dir, { onProgress: (p) => progress.push(p.doneBytes) })).resolves.toMatchObject({ status: 'ok' });
+    expect(progress.at(-1)).toBeGreaterThan(manifest.bytes.data);
+  });
+
+  it('find 64 KB overwritten in the weights, a changed graph or tokenizer, and a missing file', async () => {
+    const data = readFileSync(join(dir, 'model.onnx.data'));
+    const at = Math.floor(data.length / 2);
+    await expectCorrupt('model.onnx.data', (b) => (randomBytes(64 * 1024).copy(b, at), b), /^model\.onnx\.data in .+ does not match the checksum recorded when it was converted; convert the model again/);
+    await expectCorrupt('model.onnx.data', (b) => b.fill(0, at, at + 64 * 1024), /model\.onnx\.data/);
+    await expectCorrupt('model.onnx', (b) => ((b[b.length - 1] ^= 1), b), /^model\.onnx in/);
+    await expectCorrupt('tokenizer.json', (b) => Buffer.concat([b, Buffer.from(' ')]), /^tokenizer\.json in/);
+    await expectCorrupt('model.onnx', () => Buffer.alloc(0), /model\.onnx in/);
+    const graph = readFileSync(join(dir, 'model.onnx'));
+    rmSync(join(dir, 'model.onnx'));
+    try {
+      await expect(verifyModel(dir)).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringMatching(/^model\.onnx is missing/) });
+    } finally {
+      writeFileSync(join(dir, 'model.onnx'), graph);
+    }
+    await expect(verifyModel(dir)).resolves.toMatchObject({ status: 'ok' });
+  });
+
+  it('say so when a model was converted before checksums existed', async () => {
+    const path = join(dir, 'quire.json');
+    const pristine = readFileSync(path, 'utf8');
+    const { checksums: _, ...old } = JSON.parse(pristine);
+    writeFileSync(path, JSON.stringify(old));
+    try {
+      await expect(verifyModel(dir)).resolves.toMatchObject({ status: 'unchecked', reason: expect.stringMatching(/convert it again/) });
+    } finally {
+      writeFileSync(path, pristine);
+    }
+  });
+
+  it('are checked by quire inspect model --verify, a damaged file failing in one line', async () => {
+    const ok = await runCli(['inspect', 'model', dir, '--verify', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ verified: 'ok' });
+    // Without --verify the output is as before.
+    expect(JSON.parse((await runCli(['inspect', 'model', dir, '--json'])).stdout)).not.toHaveProperty('verified');
+    const path = join(dir, 'model.onnx.data');
+    const pristine = readFileSync(path);
+    const damaged = Buffer.from(pristine);
+    damaged[100] ^= 0xff;
+    writeFileSync(path, damaged);
+    try {
+      const bad = await runCli(['inspect', 'model', dir, '--verify', '--json']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^quire: MODEL_CORRUPT: model\.onnx\.data in .+ convert the model again/)]);
+    } finally {
+      writeFileSync(path, pristine);
+    }
+  });
+});
