@@ -16,7 +16,8 @@ import {
   writeSnapshot,
 } from './kv-snapshot.ts';
 import { touchSnapshot } from './document-cache.ts';
-import { openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import { floatCacheFolder, openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import { checkKvProvider } from '../../../models/model-spec.ts';
 import { adapterFor, autoCandidates, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
@@ -104,13 +105,16 @@ export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
 function checkFit(model: ModelFolder, context: number, provider: string, options: LoadOptions): FitReport | null {
   const availableBytes = options.availableBytes ?? (provider === 'cpu' ? freemem() : undefined);
   if (availableBytes === undefined) return null;
-  const plan = planFit(model.dims, model.layout.kvDtype, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK });
+  const plan = planFit(model.dims, model.kv, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK });
   if (!plan.fits) throw new QuireError('DOES_NOT_FIT', plan.reason);
   return plan;
 }
 
 async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {
   const wantPath = options.path ?? 'auto';
+  // A cache the provider cannot read (static scales on WebGPU, WebGPU's own layout elsewhere) is refused here
+  // in one line, before a session exists, instead of failing inside the attention kernel mid-run.
+  checkKvProvider(model.manifest, provider);
   const threads = options.intraOpThreads ? { intraOpThreads: options.intraOpThreads } : {};
   if (wantPath !== 'onnxruntime-node') {
     const native = loadNativeAddon();
@@ -171,7 +175,8 @@ async function openChecked(model: ModelFolder, rope: RopeInputs, candidate: Cand
   if (cached && !cached.ok) throw refuse(cached.detail, `checked ${cached.checkedAt.slice(0, 10)}`);
   let reference: Float32Array[] = [];
   if (!cached) {
-    const refModel = options.checkReference ? openModelFolder(options.checkReference) : model;
+    // A WebGPU-quantized graph runs on cpu with a float cache (model-folder.ts floatCacheFolder).
+    const refModel = options.checkReference ? openModelFolder(options.checkReference) : floatCacheFolder(model);
     const ref = await openPath(refModel, ropeInputs(refModel, tokens), 'cpu', options);
     try {
       reference = await runCanary(ref.backend, ids);
@@ -202,6 +207,7 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
   for (const [i, candidate] of candidates.entries()) {
     const plan = checkFit(model, context, candidate.provider, options);
     try {
+      checkKvProvider(model.manifest, candidate.provider);
       checkFeatures(model, candidate);
       // Tables for a long context are large: built only once the plan says it fits.
       rope ??= ropeInputs(model, context);

@@ -31,6 +31,9 @@ export interface KvLayout {
   kvHeads: number;
   headDim: number;
   kvDtype: KvDtype;
+  // An int8/int4 cache in WebGPU's own quantization: each row holds a scale and the packed values
+  // (model-spec.ts KvQuant), so its rows are longer than kvDtype alone says.
+  kvQuant?: 'webgpu';
 }
 
 export interface SnapshotHeader extends KvLayout {
@@ -45,8 +48,9 @@ export interface SnapshotHeader extends KvLayout {
   dataOffset: number;
 }
 
-export function rowBytes(layout: Pick<KvLayout, 'headDim' | 'kvDtype'>): number {
-  return kvRowBytes(layout.headDim, layout.kvDtype);
+export function rowBytes(layout: Pick<KvLayout, 'headDim' | 'kvDtype' | 'kvQuant'>): number {
+  // A WebGPU row's bytes do not depend on the io dtype (only its element count does).
+  return kvRowBytes(layout.headDim, layout.kvQuant === 'webgpu' ? { kv: layout.kvDtype, io: 'fp32', quant: 'webgpu' } : layout.kvDtype);
 }
 
 export function tokenHash(tokens: ArrayLike<number>): string {

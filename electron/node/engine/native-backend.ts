@@ -5,8 +5,8 @@ import { QuireError } from '../../common/errors.ts';
 import { noF16Advice } from './provider-check.ts';
 import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
-import type { ModelFolder, RopeInputs } from './model-folder.ts';
-import { GRAPH_IO, KV_STORAGE, kvRowElements, ONNX_TYPE } from '../../../models/model-spec.ts';
+import { kvProviderOptions, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, type Provider } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
@@ -21,9 +21,10 @@ export class NativeBackend implements Backend {
   constructor(addon: NativeAddon, model: ModelFolder, rope: RopeInputs, options: NativeSessionOptions) {
     this.provider = options.provider;
     this.capacity = rope.dims[0];
-    this.session = new addon.Session(model.modelPath, options);
+    // A WebGPU-quantized cache needs its provider option (model-folder.ts kvProviderOptions).
+    this.session = new addon.Session(model.modelPath, { ...options, providerOptions: kvProviderOptions(model, options.provider as Provider, options.providerOptions) });
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
-    const kvType = KV_STORAGE[kvDtype].elementType;
+    const kvType = kvElementType(model.kv);
     // quire.json and the graph must agree, or the cache would be bound with the wrong element size.
     const graphKv = this.session.describe().inputs.find((i) => i.name === GRAPH_IO.past(0, 'key'));
     if (graphKv?.elementType !== kvType) {
@@ -34,7 +35,7 @@ export class NativeBackend implements Backend {
     for (let l = 0; l < layers; l++) {
       for (const kind of ['key', 'value'] as const) entries.push({ past: GRAPH_IO.past(l, kind), present: GRAPH_IO.present(l, kind) });
     }
-    this.session.allocKv(entries, [1, kvHeads, this.capacity, kvRowElements(headDim, kvDtype)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
+    this.session.allocKv(entries, [1, kvHeads, this.capacity, kvRowElements(headDim, model.kv)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
     this.session.setInput(GRAPH_IO.cosCache, rope.cos, rope.dims, rope.elementType);
     this.session.setInput(GRAPH_IO.sinCache, rope.sin, rope.dims, rope.elementType);
     this.session.bindHostOutput(GRAPH_IO.logits);
