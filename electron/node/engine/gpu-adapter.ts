@@ -92,22 +92,27 @@ export function parseNvidiaSmi(csv: string): NvidiaGpu[] {
     .map(([name, total, free, driver]) => ({ name, totalBytes: Number(total) * 2 ** 20, freeBytes: Number(free) * 2 ** 20, driver }));
 }
 
-let nvidiaCache: NvidiaGpu[] | undefined;
+let nvidiaCache: { at: number; gpus: NvidiaGpu[] } | undefined;
+// Free memory moves as other programs use the GPU; a plan made now should not read a figure from an hour ago,
+// while a burst of calls (one fit check per library row) should not start nvidia-smi each time.
+const NVIDIA_TTL_MS = 10_000;
 
 export function nvidiaGpus(): NvidiaGpu[] {
-  if (nvidiaCache) return nvidiaCache;
+  if (nvidiaCache && performance.now() - nvidiaCache.at < NVIDIA_TTL_MS) return nvidiaCache.gpus;
+  let gpus: NvidiaGpu[];
   try {
     const csv = execFileSync('nvidia-smi', ['--query-gpu=name,memory.total,memory.free,driver_version', '--format=csv,noheader,nounits'], {
       encoding: 'utf8',
       timeout: 5000,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
-    nvidiaCache = parseNvidiaSmi(csv);
+    gpus = parseNvidiaSmi(csv);
   } catch {
     // No NVIDIA driver, or nvidia-smi not on PATH: memory stays unknown.
-    nvidiaCache = [];
+    gpus = [];
   }
-  return nvidiaCache;
+  nvidiaCache = { at: performance.now(), gpus };
+  return gpus;
 }
 
 // The GPU CUDA's device 0 is: nvidia-smi lists devices in the same (PCI bus) order by default.
@@ -127,22 +132,26 @@ export function cudaAdapter(): GpuAdapter | null {
   };
 }
 
-let probeCache: AdapterProbe | undefined;
+let vulkanCache: VulkanProbe | undefined;
 
-// Once per process: the loader, drivers and GPUs do not change under a running app.
-export function webgpuAdapter(): AdapterProbe {
-  if (probeCache) return probeCache;
+function probeVulkan(): VulkanProbe {
   const native = loadNativeAddon();
-  if (!native.ok) return (probeCache = { adapter: null, all: [], reason: native.reason });
-  if (!native.addon.probeVulkan) return (probeCache = { adapter: null, all: [], reason: 'the native addon predates the GPU probe (npm run build:native)' });
-  let vulkan: VulkanProbe;
+  if (!native.ok) return { ok: false, reason: native.reason };
+  if (!native.addon.probeVulkan) return { ok: false, reason: 'the native addon predates the GPU probe (npm run build:native)' };
   try {
-    vulkan = native.addon.probeVulkan();
+    return native.addon.probeVulkan();
   } catch (error) {
-    vulkan = { ok: false, reason: `Vulkan probe failed: ${(error as Error).message.split('\n')[0]}` };
+    return { ok: false, reason: `Vulkan probe failed: ${(error as Error).message.split('\n')[0]}` };
   }
+}
+
+// The Vulkan probe runs once per process (the loader, drivers and GPUs do not change under a running app);
+// NVIDIA free memory is re-read (nvidiaGpus' short cache).
+export function webgpuAdapter(): AdapterProbe {
+  vulkanCache ??= probeVulkan();
+  const vulkan = vulkanCache;
   const nvidia = vulkan.ok && vulkan.devices.some((d) => d.vendorId === NVIDIA) ? nvidiaGpus() : [];
-  return (probeCache = adaptersFromVulkan(vulkan, nvidia));
+  return adaptersFromVulkan(vulkan, nvidia);
 }
 
 export function describeAdapter(a: GpuAdapter): string {

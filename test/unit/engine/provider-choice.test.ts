@@ -88,12 +88,12 @@ describe('provider override in the app services (serve, desktop, ask)', () => {
     process.env.QUIRE_PROVIDER = 'webgpu';
     try {
       const viaEnv = createAppServices({ mode: 'browser', root });
-      expect((await viaEnv.router('models.engine', {})).value).toMatchObject({ loaded: false, providerOverride: 'webgpu' });
+      expect(await viaEnv.router('models.engine', {})).toMatchObject({ ok: true, value: { loaded: false, providerOverride: 'webgpu' } });
       // Settings keep the user's own choice; only this process runs otherwise.
-      expect((await viaEnv.router('settings.get', {})).value).toMatchObject({ provider: 'auto' });
+      expect(await viaEnv.router('settings.get', {})).toMatchObject({ ok: true, value: { provider: 'auto' } });
       await viaEnv.close();
       const explicit = createAppServices({ mode: 'cli', root, provider: 'cpu' });
-      expect((await explicit.router('models.engine', {})).value).toMatchObject({ providerOverride: 'cpu' });
+      expect(await explicit.router('models.engine', {})).toMatchObject({ ok: true, value: { providerOverride: 'cpu' } });
       await explicit.close();
       process.env.QUIRE_PROVIDER = 'gpu';
       expect(() => createAppServices({ mode: 'browser', root })).toThrow('QUIRE_PROVIDER wants one of');
