@@ -33,8 +33,23 @@ export function commandGroup(name: string, summary: string, subcommands: Record<
   };
 }
 
+// File names, document titles and text, model output: none of it is ours, and an ESC/OSC sequence printed
+// raw can retitle or clear the terminal, rewrite what it shows or (OSC 52) set the clipboard. Control
+// characters other than newline, tab and carriage return (the progress line's own) are shown as \xNN;
+// bidirectional overrides too, which can make a name read as something else.
+const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    return code > 0xff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\x${code.toString(16).padStart(2, '0')}`;
+  });
+}
+
+// Every byte the CLI prints to the terminal goes through terminalSafe. JSON output is unaffected: JSON.stringify
+// already writes control characters as \u escapes.
 export const processIo: CliIo = {
-  stdout: (text) => void process.stdout.write(text),
-  stderr: (text) => void process.stderr.write(text),
+  stdout: (text) => void process.stdout.write(terminalSafe(text)),
+  stderr: (text) => void process.stderr.write(terminalSafe(text)),
   isTTY: Boolean(process.stderr.isTTY),
 };

@@ -9,7 +9,10 @@ export function progressLine(io: CliIo): (text: string, final?: boolean) => void
   let last = 0;
   let shown = '';
   let phase = '';
-  return (text, final = false) => {
+  return (line, final = false) => {
+    // A carriage return inside the text (a file name can hold one) would rewrite the line to say anything;
+    // only the line's own leading \r may move the cursor.
+    const text = line.replace(/\r/g, '\\r');
     if (io.isTTY) {
       const pad = ' '.repeat(Math.max(0, shown.length - text.length));
       io.stderr(`\r${text}${pad}${final && text ? '\n' : final ? '\r' : ''}`);
