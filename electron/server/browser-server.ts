@@ -40,16 +40,28 @@ const SECURITY_HEADERS: Record<string, string> = {
 // so neither another local user's process without the token nor a web page in the user's browser can drive it.
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = randomBytes(24).toString('base64url');
-  const http = createServer((req, res) => void serveStatic(options.staticDir, req, res));
+  const http = createServer((req, res) => {
+    if (!loopbackHost(req.headers.host, port)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain', Connection: 'close' }).end('misdirected request');
+      return;
+    }
+    void serveStatic(options.staticDir, req, res);
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   let origin = '';
+  let port = 0;
 
   http.on('upgrade', (req, socket, head) => {
     // Node hands the raw socket over without an error listener: a peer that resets it (ECONNRESET) would
     // otherwise raise an unhandled 'error' and end the whole server. Errors here concern that peer only.
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.pathname !== RPC_PATH || req.headers.origin !== origin || !sameToken(url.searchParams.get('token'), token)) {
+    if (
+      url.pathname !== RPC_PATH ||
+      !loopbackHost(req.headers.host, port) ||
+      req.headers.origin !== origin ||
+      !sameToken(url.searchParams.get('token'), token)
+    ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -60,7 +72,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     http.once('error', reject);
     http.listen(options.port, '127.0.0.1', () => resolve());
   });
-  const port = (http.address() as AddressInfo).port;
+  port = (http.address() as AddressInfo).port;
   origin = `http://127.0.0.1:${port}`;
   return {
     url: `${origin}/#token=${token}`,
@@ -108,6 +120,16 @@ function isCall(message: unknown): message is Extract<WireMessage, { t: 'call' }
   if (typeof message !== 'object' || message === null) return false;
   const m = message as Record<string, unknown>;
   return m.t === 'call' && Number.isSafeInteger(m.id) && typeof m.name === 'string';
+}
+
+// DNS rebinding defence: a page on a name the attacker controls, made to resolve to 127.0.0.1, reaches this
+// server with its own name in Host. Only the loopback names the server is reached by, on its own port, are
+// answered (the token and Origin checks still apply to the WebSocket).
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost']);
+
+function loopbackHost(host: string | undefined, port: number): boolean {
+  const match = /^([^:]+):(\d+)$/.exec(host ?? '');
+  return match !== null && LOOPBACK_NAMES.has(match[1].toLowerCase()) && Number(match[2]) === port;
 }
 
 function sameToken(given: string | null, expected: string): boolean {

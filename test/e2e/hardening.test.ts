@@ -168,3 +168,34 @@ describe('quire serve survives hostile sockets', () => {
     await expectServing();
   });
 });
+
+// DNS rebinding: a web page at evil.example whose name is made to resolve to 127.0.0.1 reaches this server
+// with `Host: evil.example:PORT`. Only the loopback names this server is reached by are answered.
+async function httpGet(host: string, path = '/'): Promise<string> {
+  const socket = await rawSocket();
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  const head = await responseHead(socket);
+  socket.destroy();
+  return head;
+}
+
+describe('the Host header', () => {
+  const port = () => new URL(server.origin).port;
+  it.each(['evil.example', '127.0.0.1.evil.example', 'localhost.evil.example', '10.0.0.5', ''])('refuses the page for Host %j', async (name) => {
+    // Node itself answers 400 to an empty Host; either way the page is not served.
+    expect(await httpGet(name ? `${name}:${port()}` : '')).toMatch(/^HTTP\/1\.1 (400|421)/);
+  });
+  it('refuses a page for the right name on another port', async () => {
+    expect(await httpGet('127.0.0.1:1')).toMatch(/^HTTP\/1\.1 421/);
+  });
+  it.each(['127.0.0.1', 'localhost', 'LOCALHOST'])('serves the page for Host %s:PORT', async (name) => {
+    expect(await httpGet(`${name}:${port()}`)).toMatch(/^HTTP\/1\.1 200/);
+  });
+  it('refuses a WebSocket upgrade with the right token and Origin but a foreign Host', async () => {
+    const { socket, head } = await upgrade(server.token, `evil.example:${port()}`);
+    expect(head).toMatch(/^HTTP\/1\.1 (403|421)/);
+    socket.destroy();
+    await expectServing();
+  });
+});
+
