@@ -14,6 +14,9 @@ export interface RenderOptions {
   variables?: Record<string, unknown>;
 }
 
+// Characters a template may add around the messages: Llama-3.1's adds about 200; a system prompt a few thousand.
+export const TEMPLATE_MARKUP_LIMIT = 1_000_000;
+
 // Private-use delimiters: trim-invariant and never produced by a template itself.
 const OPEN = '\ue000';
 const CLOSE = '\ue001';
@@ -53,11 +56,16 @@ export class ChatTemplate {
   // tokens: message text (a document, a question) that contains "<|eot_id|>" stays plain text and
   // cannot forge a turn boundary.
   encode(tokenizer: Tokenizer, messages: ChatMessage[], options: RenderOptions = {}): Uint32Array {
-    const expected = this.render(messages, options);
+    // The template's own markup first, with placeholders for the messages: a template that writes far more
+    // than any chat format needs is refused before the real (document-sized) render.
     const marked = this.render(
       messages.map((m, i) => ({ ...m, content: `${OPEN}${i}${CLOSE}` })),
       options,
     );
+    if (marked.length > TEMPLATE_MARKUP_LIMIT) {
+      throw new QuireError('LIMIT_EXCEEDED', `the chat template writes ${(marked.length / 1e6).toFixed(1)} MB of its own text for ${messages.length} messages (at most ${TEMPLATE_MARKUP_LIMIT / 1e6} MB)`);
+    }
+    const expected = this.render(messages, options);
     const pieces = marked.split(new RegExp(`${OPEN}(\\d+)${CLOSE}`));
     // Templates may trim message content (Llama-3.1 does); find which form reproduces the real render.
     const contentOf = [(s: string) => s, (s: string) => s.trim()].find(

@@ -16,6 +16,7 @@ import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
+import { TextService } from './chat/text-service.ts';
 import { conversionTarget } from './planning-memory.ts';
 import { ModelInstaller } from './model-installer.ts';
 import { Originals } from './originals.ts';
@@ -66,7 +67,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     return chosen;
   };
   const installer = new ModelInstaller(root);
-  const modelFit = new ModelFit(documents);
+  const text = new TextService();
+  const modelFit = new ModelFit(documents, text);
   const libraryEntries = async () => {
     const model = currentModel();
     const entries = [];
@@ -89,6 +91,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     settings: engineSettings,
     activeModel,
     modelFit,
+    text,
   });
 
   const handlers: Handlers = {
@@ -187,6 +190,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     chat,
     close: async () => {
       await runtime.close();
+      await text.close();
       db.close();
     },
   };

@@ -4,7 +4,7 @@
 // itself run out of memory. Every piece of advice is an action the user can take at once.
 import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../common/contract.ts';
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../models/model-spec.ts';
-import { loadModelText, type ModelText } from './chat/model-text.ts';
+import type { TextService } from './chat/text-service.ts';
 import type { DocumentStore } from './documents/store.ts';
 import { DEFAULT_PREFILL_CHUNK } from './engine/engine-session.ts';
 import { formatBytes, planFit, type FitReport, type ModelDims } from './engine/memory-planner.ts';
@@ -22,16 +22,14 @@ export interface FitRequest {
 
 export class ModelFit {
   #documents: DocumentStore;
+  #text: TextService;
   #memory: (provider: Settings['provider']) => PlanningMemory;
   #dims = new Map<string, ModelDims>();
 
-  constructor(documents: DocumentStore, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
+  constructor(documents: DocumentStore, text: TextService, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
     this.#documents = documents;
+    this.#text = text;
     this.#memory = memory;
-  }
-
-  text(model: InstalledModel): Promise<ModelText> {
-    return loadModelText(model.dir);
   }
 
   // Token counts under the model's own tokenizer, cached per document and model in the database.
@@ -40,7 +38,7 @@ export class ModelFit {
     if (known !== undefined) return known;
     const doc = this.#documents.get(documentId);
     if (!doc) return null;
-    const count = (await this.text(model)).tokenizer.encode(doc.text, { parseSpecial: false }).length;
+    const count = await this.#text.count(model.dir, documentId, doc.text);
     this.#documents.setTokenCount(documentId, model.id, count);
     return count;
   }

@@ -8,9 +8,9 @@ import type { ModelFit } from '../model-fit.ts';
 import { DocumentCache } from '../engine/document-cache.ts';
 import type { ConversationStore } from './conversations.ts';
 import type { ModelRuntime } from './model-runtime.ts';
-import type { ModelText } from './model-text.ts';
+import type { TextService } from './text-service.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
-import { conversationMessages, documentPrefix, type Turn } from './prompt.ts';
+import { conversationMessages, type Turn } from './prompt.ts';
 
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
@@ -26,6 +26,8 @@ export interface ChatServiceDeps {
   settings: () => Settings;
   activeModel: () => InstalledModel;
   modelFit: ModelFit;
+  // Tokenizing and template rendering, off the main thread.
+  text: TextService;
 }
 
 // Answers questions over whole documents. One engine serves the app, so one question runs at a time; the
@@ -36,7 +38,7 @@ export class ChatService {
   #normalized = new Map<string, NormalizedText>();
   // The documents' shared prompt prefix per model and document set: finding it tokenizes the documents twice,
   // which for a book is worth doing once, not at every question.
-  #prefixes = new Map<string, number[]>();
+  #prefixes = new Map<string, Promise<number[]>>();
 
   // Where documents' snapshots live and how much disk they may take.
   #caches: DocumentCache;
@@ -48,7 +50,15 @@ export class ChatService {
 
   create(documentIds: string[]): Conversation {
     this.#documents(documentIds);
-    return this.#deps.conversations.create(documentIds, this.#deps.settings().modelId);
+    // The model that will answer: Settings' choice, or the first installed one where Settings names none (the
+    // default), so that the conversation and its exports name it.
+    let modelId: string | null = null;
+    try {
+      modelId = this.#deps.activeModel().id;
+    } catch {
+      // no model installed yet
+    }
+    return this.#deps.conversations.create(documentIds, modelId);
   }
 
   get(id: string): Conversation {
@@ -69,8 +79,7 @@ export class ChatService {
   async fit(documentIds: string[]): Promise<FitPlan> {
     const model = this.#deps.activeModel();
     const documents = this.#documents(documentIds);
-    const text = await this.#deps.modelFit.text(model);
-    const documentTokens = this.#prefix(text.encode, model, documents).length;
+    const documentTokens = (await this.#prefix(model, documents)).length;
     return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
   }
 
@@ -122,8 +131,8 @@ export class ChatService {
     progress('loading');
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
-    const prefix = this.#prefix(loaded.encode, model, documents);
-    const prompt = Array.from(loaded.encode(conversationMessages(documents, turns, model.promptStyle), true));
+    const prefix = await this.#prefix(model, documents);
+    const prompt = Array.from(await this.#deps.text.encode(model.dir, conversationMessages(documents, turns, model.promptStyle), true));
     const maxNewTokens = answerRoom(loaded.report.context, this.#deps.settings().answerTokens);
     if (prompt.length + maxNewTokens > loaded.report.context) {
       throw new QuireError(
@@ -187,11 +196,13 @@ export class ChatService {
     };
   }
 
-  #prefix(encode: ModelText['encode'], model: InstalledModel, documents: (DocumentModel & { id: string })[]): number[] {
+  #prefix(model: InstalledModel, documents: (DocumentModel & { id: string })[]): Promise<number[]> {
     const key = JSON.stringify([model.dir, documents.map((d) => d.id)]);
     let prefix = this.#prefixes.get(key);
     if (!prefix) {
-      prefix = documentPrefix(encode, documents, model.promptStyle);
+      prefix = this.#deps.text.prefix(model.dir, documents.map(({ title, format, text }) => ({ title, format, text })), model.promptStyle);
+      // A failure (a damaged tokenizer, a runaway template) is not remembered: the next question tries again.
+      prefix.catch(() => this.#prefixes.delete(key));
       this.#prefixes.set(key, prefix);
       if (this.#prefixes.size > CACHED_PREFIXES) this.#prefixes.delete(this.#prefixes.keys().next().value!);
     }

@@ -6,9 +6,8 @@ import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess }
 import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { NiahResult } from '../eval/niah.ts';
-import { loadModelText, type ModelText } from './model-text.ts';
 
-export interface LoadedModel extends ModelText {
+export interface LoadedModel {
   model: InstalledModel;
   report: EngineReport;
   // What this engine's KV cache holds; changed only through its own methods.
@@ -122,7 +121,7 @@ export class ModelRuntime {
     this.#loading = (async () => {
       const host = this.host;
       const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
-      const loaded = { key, model, report, ...(await loadModelText(model.dir)), cache: new LiveCache() };
+      const loaded = { key, model, report, cache: new LiveCache() };
       // The engine may have died while the tokenizer loaded: then it holds nothing, and saying otherwise
       // would send the next question to an empty process.
       if (host !== this.#host) throw new QuireError('INTERNAL', this.#lastExit ?? 'the engine process exited while loading the model');

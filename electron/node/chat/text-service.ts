@@ -1,0 +1,155 @@
+// Tokenizing and chat-template rendering off the main thread. A whole book takes seconds to tokenize and a
+// hostile template can loop or allocate without end, so both run in a worker thread with a heap cap and a
+// time budget that grows with the text: the event loop keeps serving other clients, a runaway template costs
+// one refused request (TIMEOUT / LIMIT_EXCEEDED) and a fresh worker, and counts of the same document under the
+// same tokenizer are computed once however many callers ask at the same time.
+import { Worker } from 'node:worker_threads';
+import type { ChatMessage } from '../../../models/chat-template.ts';
+import type { PromptStyle } from '../../../models/model-spec.ts';
+import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
+import { entryPoints } from '../entry-points.ts';
+import type { PromptDocument } from './prompt.ts';
+
+export const TEXT_WORKER_HEAP_MB = 2048;
+// Time for any request, plus time per MB of text it carries (tokenizing runs at several MB/s).
+const BASE_TIMEOUT_MS = 15_000;
+const TIMEOUT_MS_PER_MB = 2_000;
+
+export type TextOp =
+  | { op: 'count'; text: string }
+  | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
+  | { op: 'prefix'; documents: PromptDocument[]; style: PromptStyle };
+export type TextRequest = TextOp & { id: number; dir: string };
+export type TextReply = { id: number; ok: true; count: number; tokens: Uint32Array | null } | { id: number; ok: false; error: ErrorEnvelope };
+
+interface Pending {
+  request: TextRequest;
+  resolve: (reply: Extract<TextReply, { ok: true }>) => void;
+  reject: (error: QuireError) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+function textBytes(op: TextOp): number {
+  if (op.op === 'count') return op.text.length;
+  if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
+  return op.documents.reduce((n, d) => n + d.text.length, 0);
+}
+
+export interface TextServiceOptions {
+  // The time budget of a request with no text (tests shorten it).
+  baseTimeoutMs?: number;
+}
+
+export class TextService {
+  #baseTimeoutMs: number;
+  #worker: Worker | null = null;
+  #next = 1;
+  // In the worker's order: it handles one request at a time, so the first is the one running.
+  #pending: Pending[] = [];
+  #counts = new Map<string, Promise<number>>();
+
+  constructor(options: TextServiceOptions = {}) {
+    this.#baseTimeoutMs = options.baseTimeoutMs ?? BASE_TIMEOUT_MS;
+  }
+
+  // Tokens of `text` under the model's tokenizer; `key` names the text (a document id) for sharing.
+  count(dir: string, key: string, text: string): Promise<number> {
+    const id = JSON.stringify([dir, key]);
+    let count = this.#counts.get(id);
+    if (!count) {
+      count = this.#request(dir, { op: 'count', text }).then((r) => r.count);
+      this.#counts.set(id, count);
+      // Only the answer is kept by the caller (the database); here just while callers wait for it.
+      void count.finally(() => this.#counts.delete(id)).catch(() => undefined);
+    }
+    return count;
+  }
+
+  async encode(dir: string, messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Uint32Array> {
+    return (await this.#request(dir, { op: 'encode', messages, addGenerationPrompt })).tokens!;
+  }
+
+  async prefix(dir: string, documents: PromptDocument[], style: PromptStyle): Promise<number[]> {
+    return Array.from((await this.#request(dir, { op: 'prefix', documents, style })).tokens!);
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = null;
+    for (const p of this.#pending.splice(0)) p.reject(new QuireError('CANCELLED', 'closing'));
+    await worker?.terminate();
+  }
+
+  #request(dir: string, op: TextOp): Promise<Extract<TextReply, { ok: true }>> {
+    return new Promise((resolve, reject) => {
+      const pending: Pending = { request: { ...op, id: this.#next++, dir }, resolve, reject, timer: null };
+      this.#pending.push(pending);
+      this.#send(pending);
+    });
+  }
+
+  #send(pending: Pending): void {
+    const worker = this.#ensureWorker();
+    // Held while it owes an answer (a CLI run must not end before it), let go when idle.
+    worker.ref();
+    worker.postMessage(pending.request);
+    if (this.#pending[0] === pending) this.#arm(pending);
+  }
+
+  // The budget runs from when the worker starts on a request, not from when it was queued.
+  #arm(pending: Pending): void {
+    const budget = this.#baseTimeoutMs + (textBytes(pending.request) / 1e6) * TIMEOUT_MS_PER_MB;
+    pending.timer = setTimeout(() => this.#fail(new QuireError('TIMEOUT', `tokenizing or the chat template took longer than ${Math.round(budget / 1000)} s`)), budget);
+  }
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(entryPoints.textWorker, {
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
+      resourceLimits: { maxOldGenerationSizeMb: TEXT_WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64 },
+      stdout: true,
+      stderr: true,
+    });
+    worker.stdout.resume();
+    worker.stderr.resume();
+    worker.on('message', (reply: TextReply) => {
+      const [first] = this.#pending;
+      if (!first || first.request.id !== reply.id) return;
+      this.#pending.shift();
+      if (first.timer) clearTimeout(first.timer);
+      if (reply.ok) first.resolve(reply);
+      else first.reject(fromEnvelope(reply.error));
+      if (this.#pending[0]) this.#arm(this.#pending[0]);
+      else worker.unref();
+    });
+    worker.on('error', (error: Error & { code?: string }) => {
+      this.#fail(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new QuireError('LIMIT_EXCEEDED', `tokenizing or the chat template needed more than ${TEXT_WORKER_HEAP_MB} MB of memory`)
+          : new QuireError('INTERNAL', `the tokenizer stopped: ${error.message.split('\n')[0]}`),
+      );
+    });
+    worker.on('exit', () => {
+      if (this.#worker === worker && this.#pending.length) this.#fail(new QuireError('INTERNAL', 'the tokenizer exited'));
+    });
+    this.#worker = worker;
+    return worker;
+  }
+
+  // The running request failed the worker: refuse it, start a fresh worker and send it the others again.
+  #fail(error: QuireError): void {
+    const worker = this.#worker;
+    this.#worker = null;
+    void worker?.terminate();
+    const [culprit, ...rest] = this.#pending;
+    this.#pending = [];
+    if (culprit) {
+      if (culprit.timer) clearTimeout(culprit.timer);
+      culprit.reject(error);
+    }
+    for (const p of rest) {
+      this.#pending.push(p);
+      this.#send(p);
+    }
+  }
+}
