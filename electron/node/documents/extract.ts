@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { DocumentModel } from '../../common/document.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
+import { checkDocumentPath } from './document-path.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
@@ -111,6 +112,7 @@ export function extractIsolated(input: WorkerInput, options: ExtractOptions = {}
 // Checks what can be checked without parsing (existence, size cap for the detected format) before starting
 // a worker for the rest.
 export async function extractFile(path: string, options: ExtractOptions = {}): Promise<DocumentModel> {
+  await checkDocumentPath(path);
   const info = await stat(path).catch(() => {
     throw new QuireError('NOT_FOUND', `no such file: ${path}`);
   });
