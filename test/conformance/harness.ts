@@ -28,8 +28,11 @@ export const PROMPT: readonly number[] = Array.from({ length: MAX_TOKENS }, (_, 
 export function conformanceProviders(): Provider[] {
   const asked = process.env.QUIRE_CONFORMANCE_PROVIDERS;
   if (asked) return asked.split(',').filter(Boolean) as Provider[];
-  const webgpu = Boolean(process.env.VK_ICD_FILENAMES && existsSync(process.env.VK_ICD_FILENAMES)) && loadNativeAddon().ok;
-  return webgpu ? ['cpu', 'webgpu'] : ['cpu'];
+  const icd = Boolean(process.env.VK_ICD_FILENAMES && existsSync(process.env.VK_ICD_FILENAMES));
+  const native = loadNativeAddon();
+  // CI (.ci/run) installs chromium and builds the addon: there WebGPU must be in the matrix, not quietly left out.
+  if (icd && !native.ok && process.env.CI) throw new Error(`conformance: a Vulkan ICD is configured but WebGPU cannot run: ${native.reason}`);
+  return icd && native.ok ? ['cpu', 'webgpu'] : ['cpu'];
 }
 
 export type WeightDtype = 'fp32' | 'int4';
