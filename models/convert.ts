@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
 import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts';
 import { calibrateKvScales, calibrationIds, KV_SCALE_HEADROOM, KV_SCALE_METHOD, type KvCalibration } from './kv-calibration.ts';
@@ -12,6 +12,9 @@ import {
   isQuantizedKv,
   kvBytesPerToken,
   kvDims,
+  kvFormatOf,
+  kvProviders,
+  webgpuKvHeadDimProblem,
   MANIFEST_FILE,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
@@ -26,6 +29,9 @@ import { Checkpoint } from './safetensors.ts';
 import { loadTokenizer } from './tokenizer/tokenizer.ts';
 
 export const MODEL_FILE = 'model.onnx';
+// Dot-folders beside a model folder: one being written, and one being replaced (orphans.ts removes them).
+export const STAGING_SUFFIX = '.partial';
+export const REPLACED_SUFFIX = '.old';
 export const DATA_FILE = 'model.onnx.data';
 // Everything a tokenizer and chat template may live in, across transformers versions.
 // Scratch folder inside the output for the float-cache model that calibrates an int8/int4 cache.
@@ -49,6 +55,29 @@ export interface ConvertOptions extends ConversionRequest {
 // quire.json, tokenizer files). Reads each tensor in row chunks, so memory stays near one layer's int4 scales
 // plus the chunk size whatever the checkpoint size.
 export async function convertCheckpoint(hfDir: string, outDir: string, options: ConvertOptions = {}): Promise<ModelManifest> {
+  // Written beside the target and swapped in whole: an interrupted conversion (or re-conversion) never leaves a
+  // folder whose quire.json describes other data; what a killed one leaves is a dot-folder cleaned at start.
+  const target = resolve(outDir);
+  const staging = join(dirname(target), `.${basename(target)}.${randomUUID().slice(0, 8)}${STAGING_SUFFIX}`);
+  try {
+    const manifest = await writeConverted(hfDir, staging, options);
+    replaceFolder(staging, target);
+    return manifest;
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+// Moves `from` to `to`, replacing a folder already there; the old one is renamed aside first and removed after.
+function replaceFolder(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  const old = existsSync(to) ? join(dirname(to), `.${basename(to)}.${randomUUID().slice(0, 8)}${REPLACED_SUFFIX}`) : null;
+  if (old) renameSync(to, old);
+  renameSync(from, to);
+  if (old) rmSync(old, { recursive: true, force: true });
+}
+
+async function writeConverted(hfDir: string, outDir: string, options: ConvertOptions): Promise<ModelManifest> {
   const conversion = resolveConversion(options, options.target);
   const { precision, io, kv } = conversion;
   const raw = readJsonFile(join(hfDir, 'config.json'));
@@ -61,9 +90,13 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
   // be read, is refused before anything is written rather than failing at the first question.
   if (!existsSync(join(hfDir, 'tokenizer.json'))) throw new QuireError('INVALID_INPUT', `${hfDir} has no tokenizer.json; Quire needs the model's own tokenizer`);
   const textTokenizer = await loadTokenizer(hfDir, 'download the checkpoint again');
+  // WebGPU quantizes its own cache (no calibration, no scales in the graph) and only over some head sizes.
+  const webgpuKv = conversion.kvQuant === 'webgpu';
+  const headDimProblem = webgpuKv && isQuantizedKv(kv) ? webgpuKvHeadDimProblem(kv, cfg.headDim) : null;
+  if (headDimProblem) throw new QuireError('UNSUPPORTED_MODEL', headDimProblem);
   mkdirSync(outDir, { recursive: true });
   let calibration: KvCalibration | undefined;
-  if (isQuantizedKv(kv)) {
+  if (isQuantizedKv(kv) && !webgpuKv) {
     const ids = calibrationIds(textTokenizer, context);
     const scratch = join(outDir, CALIBRATION_DIR);
     try {
@@ -97,7 +130,9 @@ export async function convertCheckpoint(hfDir: string, outDir: string, options: 
     precision,
     ioDtype: io,
     kvDtype: kv,
-    kvBytesPerToken: kvBytesPerToken(kvDims(cfg), kv),
+    kvBytesPerToken: kvBytesPerToken(kvDims(cfg), { kv, io, ...(webgpuKv ? { quant: 'webgpu' as const } : {}) }),
+    ...(isQuantizedKv(kv) ? { kvQuant: webgpuKv ? ('webgpu' as const) : ('static' as const) } : {}),
+    providers: kvProviders(kvFormatOf({ kvDtype: kv, ioDtype: io, ...(webgpuKv ? { kvQuant: 'webgpu' as const } : {}) })),
     ...(calibration ? { kvScales: { method: KV_SCALE_METHOD, headroom: KV_SCALE_HEADROOM, calibrationTokens: calibration.tokens } } : {}),
     contextTokens: context,
     rope: { ...cfg.rope, attention_factor: ropeFrequencies(cfg.rope).attentionFactor, hash: ropeHash(cfg.rope) },

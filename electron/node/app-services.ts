@@ -4,6 +4,7 @@ import type { AppInfo, InstalledModel } from '../common/contract.ts';
 import type { GpuAdapter } from './engine/gpu-adapter.ts';
 import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.ts';
 import { loadCatalog } from '../../models/catalog.ts';
+import { verifyModel } from '../../models/verify-model.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ConversationStore } from './chat/conversations.ts';
 import { ModelRuntime } from './chat/model-runtime.ts';
@@ -16,6 +17,8 @@ import { exportConversation } from './export/exporter.ts';
 import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
+import { cleanOrphans } from './orphans.ts';
+import { engineContext } from '../../models/model-spec.ts';
 import { TextService } from './chat/text-service.ts';
 import { conversionTarget } from './planning-memory.ts';
 import { ModelInstaller } from './model-installer.ts';
@@ -48,6 +51,7 @@ export interface AppServicesOptions {
 export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider }: AppServicesOptions) {
   const providerOverride = provider ?? providerFromEnv() ?? null;
   const db = openDatabase(databasePath(root));
+  cleanOrphans(root);
   const settings = new SettingsStore(db);
   // What the engine runs with: Settings, with the provider overridden for this process where asked.
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
@@ -98,6 +102,10 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'app.info': () => ({ name: 'Quire', version: PRODUCT_VERSION, mode, platform: process.platform, dataDir: root }),
     'settings.get': () => settings.get(),
     'settings.update': (patch) => {
+      // A model that is not installed is refused, not silently replaced by another at the next question.
+      if (patch.modelId && !listInstalledModels(modelsDir(root)).some((m) => m.id === patch.modelId)) {
+        throw new QuireError('NOT_FOUND', `no installed model with id ${patch.modelId}`);
+      }
       const next = settings.update(patch);
       bus.emit('settings.changed', next);
       return next;
@@ -113,12 +121,13 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'models.remove': async ({ id }) => {
       if (runtime.loaded?.model.id === id) await runtime.close();
       const removed = installer.remove(id);
+      if (removed && settings.get().modelId === id) bus.emit('settings.changed', settings.update({ modelId: null }));
       if (removed) bus.emit('models.changed', {});
       return { removed };
     },
     'models.selfCheck': async () => {
       const model = activeModel();
-      const context = Math.min(settings.get().contextTokens, model.contextTokens);
+      const context = engineContext(model, settings.get());
       const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
       const total = lengths.length * SELF_CHECK_DEPTHS.length;
       let done = 0;
@@ -126,6 +135,21 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
       );
       return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · needle in a haystack`) };
+    },
+    'models.verify': async ({ id }) => {
+      const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);
+      if (!model) throw new QuireError('NOT_FOUND', `no installed model ${id}`);
+      // A progress event per 64 MB read, not per chunk: a 16 GB model would otherwise send thousands.
+      let reported = 0;
+      const result = await verifyModel(model.dir, {
+        onProgress: ({ doneBytes, totalBytes }) => {
+          if (doneBytes - reported < 64e6 && doneBytes < totalBytes) return;
+          reported = doneBytes;
+          bus.emit('models.verifyProgress', { id, doneBytes, totalBytes });
+        },
+      });
+      if (result.status === 'unchecked') return { status: 'unchecked' as const, message: result.reason };
+      return { status: 'ok' as const, message: `all ${result.files.length} files match the checksums recorded when the model was converted` };
     },
     'models.engine': () => {
       const loaded = runtime.loaded;
