@@ -254,6 +254,12 @@ export const calls = {
   'models.engine': call(empty, EngineStatus),
   // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
   'models.selfCheck': call(empty, SelfCheckResult),
+  // Every file of an installed model against the SHA-256 its conversion recorded; a damaged one fails with
+  // MODEL_CORRUPT and the way to repair it. Progress streams as models.verifyProgress.
+  'models.verify': call(
+    z.object({ id: z.string().min(1).max(200) }).strict(),
+    z.object({ status: z.enum(['ok', 'unchecked']), message: z.string() }),
+  ),
   'library.list': call(empty, z.array(LibraryEntry)),
   'library.import': call(
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
@@ -289,6 +295,7 @@ export const events = {
   'library.progress': ImportProgressSchema.extend({ name: z.string() }),
   'models.changed': z.object({}),
   'models.selfCheckProgress': z.object({ cell: NiahCell, done: z.number().int(), total: z.number().int() }),
+  'models.verifyProgress': z.object({ id: z.string(), doneBytes: z.number(), totalBytes: z.number() }),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
   // The engine process died (it restarts after restartInMs and loads the model again), is back, or could not
   // load the model again; models.engine says the same when asked.

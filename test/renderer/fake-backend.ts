@@ -49,6 +49,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
     'models.engine': () => state.engine,
+    // A model whose id starts with "damaged" fails the check as a real damaged one does.
+    'models.verify': ({ id }: { id: string }) => {
+      emit('models.verifyProgress', { id, doneBytes: 50, totalBytes: 100 });
+      if (id.startsWith('damaged')) throw Object.assign(new Error(`model.onnx.data in /models/${id} does not match the checksum recorded when it was converted; convert the model again`), { code: 'MODEL_CORRUPT' });
+      return { status: 'ok', message: 'all 4 files match the checksums recorded when the model was converted' };
+    },
     'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       const doc: DocumentSummary = {
@@ -123,7 +129,16 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     async call(name, payload): Promise<CallOutcome> {
       const input = calls[name].input.parse(payload);
       state.log.push({ name, payload: input });
-      return { ok: true, value: calls[name].output.parse(handlers[name](input as never)) };
+      let value: unknown;
+      try {
+        value = await handlers[name](input as never);
+      } catch (error) {
+        // A refusal with a code travels as the real router sends it; anything else is a bug in the test.
+        const code = (error as { code?: string }).code;
+        if (!code) throw error;
+        return { ok: false, error: { code, message: (error as Error).message } };
+      }
+      return { ok: true, value: calls[name].output.parse(value) };
     },
     on(event, listener) {
       listeners.set(event, (listeners.get(event) ?? new Set()).add(listener));

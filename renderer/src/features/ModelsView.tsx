@@ -15,6 +15,29 @@ const PRECISIONS: { value: Precision; label: string }[] = [
   { value: 'fp32', label: 'FP32 weights · exact, largest' },
 ];
 
+// Reads the model's files back against the checksums recorded when it was converted.
+function VerifyButton({ id, name }: { id: string; name: string }) {
+  const verify = useApp((s) => s.verifyModel);
+  const running = useApp((s) => s.verifications[id]?.running ?? false);
+  return (
+    <button type="button" className="link-button" disabled={running} onClick={() => void verify(id)} aria-label={`Verify ${name}`}>
+      {running ? 'Verifying…' : 'Verify'}
+    </button>
+  );
+}
+
+function VerifyStatus({ id }: { id: string }) {
+  const v = useApp((s) => s.verifications[id]);
+  if (!v) return null;
+  if (v.running) return <ProgressBar fraction={v.totalBytes ? v.doneBytes / v.totalBytes : 0} label="Verification progress" />;
+  const text = v.status === 'ok' ? `Verified: ${v.message}.` : v.status === 'failed' ? `Damaged: ${v.message}.` : `Not verifiable: ${v.message}.`;
+  return (
+    <p className={`subtle${v.status === 'ok' ? '' : ' warn'}`} role="status">
+      {text}
+    </p>
+  );
+}
+
 export function ModelsView() {
   const catalog = useApp((s) => s.catalog);
   const installed = useApp((s) => s.installed);
@@ -55,8 +78,10 @@ export function ModelsView() {
                 <button type="button" className="button" disabled={active === model.id} onClick={() => void updateSettings({ modelId: model.id })}>
                   {active === model.id ? 'In use' : 'Use this model'}
                 </button>
+                <VerifyButton id={model.id} name={model.name} />
                 <button type="button" className="link-button danger-link" onClick={() => void removeModel(model.id)} aria-label={`Remove ${model.name}`}>Remove</button>
               </div>
+              <VerifyStatus id={model.id} />
             </li>
           ))}
         </ul>

@@ -43,6 +43,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       api.on('models.progress', (progress) => get().onInstallProgress(progress));
       api.on('models.changed', () => void get().loadModels());
       api.on('models.selfCheckProgress', (progress) => get().onSelfCheckProgress(progress));
+      api.on('models.verifyProgress', (progress) => get().onVerifyProgress(progress));
       // The engine died or came back: say so, and refresh what the Models screen shows about it.
       api.on('models.engineState', (event) => {
         if (event.state === 'exited') get().notify('error', `${event.reason}.`);

@@ -6,12 +6,23 @@ export interface InstallJob {
   error: string | null;
 }
 
+// "Verify" on an installed model: its files read back against the checksums of its conversion.
+export interface Verification {
+  running: boolean;
+  doneBytes: number;
+  totalBytes: number;
+  // The outcome: ok, unchecked (converted before checksums) or failed (damaged, with the repair).
+  status: 'ok' | 'unchecked' | 'failed' | null;
+  message: string | null;
+}
+
 export interface ModelsSlice {
   catalog: CatalogEntry[];
   installed: InstalledModel[];
   engine: EngineStatus | null;
   installs: Record<string, InstallJob>;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
+  verifications: Record<string, Verification>;
   loadModels(): Promise<void>;
   // What the engine runs on now (Settings → Compute shows it).
   refreshEngine(): Promise<void>;
@@ -21,6 +32,8 @@ export interface ModelsSlice {
   onInstallProgress(progress: InstallProgress): void;
   runSelfCheck(): Promise<void>;
   onSelfCheckProgress(progress: { cell: NiahCell; done: number; total: number }): void;
+  verifyModel(id: string): Promise<void>;
+  onVerifyProgress(progress: { id: string; doneBytes: number; totalBytes: number }): void;
 }
 
 const IDLE_SELF_CHECK = { running: false, done: 0, total: 0, cells: [], result: null, error: null };
@@ -38,6 +51,7 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     engine: null,
     installs: {},
     selfCheck: IDLE_SELF_CHECK,
+    verifications: {},
     async loadModels() {
       const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
       set({ catalog, installed, engine });
@@ -80,6 +94,20 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     onSelfCheckProgress({ cell, done, total }) {
       const current = get().selfCheck;
       if (current.running) set({ selfCheck: { ...current, done, total, cells: [...current.cells, cell] } });
+    },
+    async verifyModel(id) {
+      const put = (v: Partial<Verification>) => set({ verifications: { ...get().verifications, [id]: { ...get().verifications[id], ...v } as Verification } });
+      put({ running: true, doneBytes: 0, totalBytes: 0, status: null, message: null });
+      try {
+        const { status, message } = await api.call('models.verify', { id });
+        put({ running: false, status, message });
+      } catch (error) {
+        put({ running: false, status: 'failed', message: (error as Error).message });
+      }
+    },
+    onVerifyProgress({ id, doneBytes, totalBytes }) {
+      const current = get().verifications[id];
+      if (current?.running) set({ verifications: { ...get().verifications, [id]: { ...current, doneBytes, totalBytes } } });
     },
   };
 };

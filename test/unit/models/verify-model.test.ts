@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { verifyModel } from '../../../models/verify-model.ts';
+import { createAppServices } from '../../../electron/node/app-services.ts';
+import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { runCli } from '../run-cli.ts';
 
 let dir: string;
@@ -91,6 +93,28 @@ describe('converted weights checksums', () => {
       expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^quire: MODEL_CORRUPT: model\.onnx\.data in .+ convert the model again/)]);
     } finally {
       writeFileSync(path, pristine);
+    }
+  });
+});
+
+describe('models.verify', () => {
+  it('checks an installed model through the router, streaming progress, and refuses unknown ids', { timeout: 120_000 }, async () => {
+    const root = mkdtempSync(join(tmpdir(), 'quire-verify-app-'));
+    const installed = await installTinyModel(root, 'tiny-verify');
+    const services = createAppServices({ mode: 'cli', root });
+    try {
+      const progress: unknown[] = [];
+      services.bus.subscribe((name, payload) => name === 'models.verifyProgress' && progress.push(payload));
+      expect(await services.router('models.verify', { id: 'tiny-verify' })).toEqual({ ok: true, value: { status: 'ok', message: expect.stringMatching(/files match the checksums/) } });
+      expect(progress.at(-1)).toMatchObject({ id: 'tiny-verify', doneBytes: expect.any(Number) });
+      const data = join(installed, 'model.onnx.data');
+      const bytes = readFileSync(data);
+      bytes.fill(0xff, 4096, 4096 + 64 * 1024);
+      writeFileSync(data, bytes);
+      expect(await services.router('models.verify', { id: 'tiny-verify' })).toMatchObject({ ok: false, error: { code: 'MODEL_CORRUPT' } });
+      expect(await services.router('models.verify', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    } finally {
+      await services.close();
     }
   });
 });
