@@ -17,6 +17,7 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 #if defined(_WIN32)
 #define QUIRE_VK_EXPORT extern "C" __declspec(dllexport)
@@ -119,10 +120,17 @@ using PFN_vkCreateInstance = VkResult(VKAPI_PTR*)(const void*, const void*, VkIn
 using PFN_vkCreateDevice = VkResult(VKAPI_PTR*)(VkPhysicalDevice, const void*, const void*, VkDevice*);
 using PFN_vkGetPhysicalDeviceProperties2 = void(VKAPI_PTR*)(VkPhysicalDevice, void*);
 
+struct ExtensionProperties {
+  char extensionName[256];
+  uint32_t specVersion;
+};
+using PFN_vkEnumerateDeviceExtensionProperties = VkResult(VKAPI_PTR*)(VkPhysicalDevice, const char*, uint32_t*, ExtensionProperties*);
+
 struct InstanceData {
   PFN_vkGetInstanceProcAddr next = nullptr;
   PFN_vkGetPhysicalDeviceProperties2 properties2 = nullptr;
   PFN_vkGetPhysicalDeviceProperties2 properties2KHR = nullptr;
+  PFN_vkEnumerateDeviceExtensionProperties extensions = nullptr;
 };
 
 std::mutex mutex;
@@ -139,9 +147,23 @@ LayerCreateInfo* FindLink(const void* pNext, uint32_t sType) {
   return nullptr;
 }
 
+bool HasExtension(PFN_vkEnumerateDeviceExtensionProperties enumerate, VkPhysicalDevice device, const char* name) {
+  if (!enumerate) return false;
+  uint32_t count = 0;
+  if (enumerate(device, nullptr, &count, nullptr) != 0 || count == 0) return false;
+  std::vector<ExtensionProperties> list(count);
+  if (enumerate(device, nullptr, &count, list.data()) < 0) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    if (!std::strncmp(list[i].extensionName, name, sizeof(list[i].extensionName))) return true;
+  }
+  return false;
+}
+
 // The narrowest subgroup the device may run a compute shader with: the size-control minimum where the device
-// reports it (Vulkan 1.3 core), else its one subgroup size.
-uint32_t NarrowestSubgroup(PFN_vkGetPhysicalDeviceProperties2 next, VkPhysicalDevice device) {
+// reports it (Vulkan 1.3 core, or VK_EXT_subgroup_size_control, without which Dawn offers no subgroups
+// anyway), else its one subgroup size.
+uint32_t NarrowestSubgroup(PFN_vkGetPhysicalDeviceProperties2 next, PFN_vkEnumerateDeviceExtensionProperties extensions,
+                           VkPhysicalDevice device) {
   SubgroupSizeControlProperties sizeControl{kSubgroupSizeControlProperties, nullptr, 0, 0, 0, 0};
   SubgroupProperties subgroup{kSubgroupProperties, nullptr, 0, 0, 0, 0};
   Properties2 props{};
@@ -150,7 +172,7 @@ uint32_t NarrowestSubgroup(PFN_vkGetPhysicalDeviceProperties2 next, VkPhysicalDe
   next(device, &props);
   uint32_t apiVersion;
   std::memcpy(&apiVersion, props.properties, 4);
-  if (apiVersion >= ((1u << 22) | (3u << 12))) {
+  if (apiVersion >= ((1u << 22) | (3u << 12)) || HasExtension(extensions, device, "VK_EXT_subgroup_size_control")) {
     subgroup.pNext = &sizeControl;
     next(device, &props);
     if (sizeControl.minSubgroupSize > 0) return sizeControl.minSubgroupSize;
@@ -174,15 +196,17 @@ void HideShuffle(void* pNext) {
 
 void Properties2Common(VkPhysicalDevice device, void* props, bool khr) {
   PFN_vkGetPhysicalDeviceProperties2 next;
+  PFN_vkEnumerateDeviceExtensionProperties extensions;
   {
     std::lock_guard<std::mutex> lock(mutex);
     auto it = instances.find(DispatchKey(device));
     if (it == instances.end()) return;
     next = khr && it->second.properties2KHR ? it->second.properties2KHR : it->second.properties2;
+    extensions = it->second.extensions;
   }
   if (!next) return;
   next(device, props);
-  if (NarrowestSubgroup(next, device) < kNarrowestSafeSubgroup) HideShuffle(static_cast<BaseOut*>(props)->pNext);
+  if (NarrowestSubgroup(next, extensions, device) < kNarrowestSafeSubgroup) HideShuffle(static_cast<BaseOut*>(props)->pNext);
 }
 
 VkResult VKAPI_PTR CreateInstance(const void* createInfo, const void* allocator, VkInstance* instance) {
@@ -199,6 +223,7 @@ VkResult VKAPI_PTR CreateInstance(const void* createInfo, const void* allocator,
   data.next = nextGipa;
   data.properties2 = reinterpret_cast<PFN_vkGetPhysicalDeviceProperties2>(nextGipa(*instance, "vkGetPhysicalDeviceProperties2"));
   data.properties2KHR = reinterpret_cast<PFN_vkGetPhysicalDeviceProperties2>(nextGipa(*instance, "vkGetPhysicalDeviceProperties2KHR"));
+  data.extensions = reinterpret_cast<PFN_vkEnumerateDeviceExtensionProperties>(nextGipa(*instance, "vkEnumerateDeviceExtensionProperties"));
   std::lock_guard<std::mutex> lock(mutex);
   instances[DispatchKey(*instance)] = data;
   return 0;
