@@ -7,7 +7,7 @@ import { checkDocumentPath } from './document-path.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
-import { EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
 import { extractPdf } from './pdf.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
@@ -64,9 +64,28 @@ export type WorkerMessage =
   | { type: 'done'; model: DocumentModel }
   | { type: 'error'; error: ErrorEnvelope };
 
+let running = 0;
+const waiting: (() => void)[] = [];
+
+// Parsers running now (imports beyond EXTRACT_CONCURRENCY wait for one to finish).
+export function extractionsRunning(): number {
+  return running;
+}
+
 // Extraction in a worker thread with a heap cap, terminated when it overruns the time limit: a hostile file
-// costs at most that time and memory, and never the caller's process.
-export function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+// costs at most that time and memory, and never the caller's process. Workers are queued, not piled up.
+export async function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+  if (running >= EXTRACT_CONCURRENCY) await new Promise<void>((go) => waiting.push(go));
+  running++;
+  try {
+    return await extractInWorker(input, options);
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const worker = new Worker(entryPoints.documentWorker, {

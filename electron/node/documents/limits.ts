@@ -36,6 +36,9 @@ export const MAX_PDF_PAGES = 20_000;
 // Parsing runs in a worker: killed past this time (TIMEOUT) or this heap (LIMIT_EXCEEDED).
 export const EXTRACT_TIMEOUT_MS = 120_000;
 export const WORKER_HEAP_MB = 2048;
+// Parsers run at most this many at once; more imports wait their turn. Each may reach its heap cap plus the
+// buffers a hostile file inflates, so parallel imports of such files must not add up.
+export const EXTRACT_CONCURRENCY = 2;
 
 // Sniffing reads only this much of a file before its size cap is checked.
 export const SNIFF_BYTES = 8192;

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
-import { extractBytes, extractFile } from '../../../electron/node/documents/extract.ts';
-import { MAX_FILE_BYTES, MAX_XML_DEPTH, MAX_ZIP_ENTRIES } from '../../../electron/node/documents/limits.ts';
+import { extractBytes, extractFile, extractIsolated, extractionsRunning } from '../../../electron/node/documents/extract.ts';
+import { EXTRACT_CONCURRENCY, MAX_FILE_BYTES, MAX_XML_DEPTH, MAX_ZIP_ENTRIES } from '../../../electron/node/documents/limits.ts';
 import { docxParagraph, makeDocx, makeEpub, makePdf } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quire-hostile-'));
@@ -180,6 +180,17 @@ describe('huge files and the worker', () => {
     const doc = await extractFile(path, { onProgress: (done, total) => progress.push([done, total]) });
     expect(progress.slice(0, 5)).toEqual([[1, 5], [2, 5], [3, 5], [4, 5], [5, 5]]);
     expect(doc).toEqual(await extractBytes('progress.pdf', bytes));
+  });
+
+  it('queues parallel imports: no more parsers at once than the limit, and every one finishes', async () => {
+    const bytes = makePdf(Array.from({ length: 40 }, (_, i) => ({ paragraphs: [[`page ${i}`]] })));
+    let most = 0;
+    const timer = setInterval(() => (most = Math.max(most, extractionsRunning())), 2);
+    const docs = await Promise.all(Array.from({ length: 6 }, (_, i) => extractIsolated({ bytes, name: `book-${i}.pdf` })));
+    clearInterval(timer);
+    expect(docs.every((d) => d.anchors.length === 40)).toBe(true);
+    expect(most).toBe(EXTRACT_CONCURRENCY);
+    expect(extractionsRunning()).toBe(0);
   });
 
   it('turns missing files and folders into NOT_FOUND and INVALID_INPUT', async () => {
