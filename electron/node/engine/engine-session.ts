@@ -158,7 +158,9 @@ async function openChecked(model: ModelFolder, rope: RopeInputs, candidate: Cand
   const mode = options.providerCheck ?? 'gpu';
   if (mode === 'off' || (mode === 'gpu' && candidate.provider === 'cpu')) return { ...(await openPath(model, rope, candidate.provider, options)), check: null };
   const native = loadNativeAddon();
-  const tokens = Math.min(CANARY_TOKENS, rope.dims[0]);
+  // The whole canary even where the session's own context is shorter (a CLI run sized to its few ids): it is
+  // what reaches the >= 32-token paths.
+  const tokens = Math.min(CANARY_TOKENS, model.manifest.contextTokens);
   const ids = canaryIds(model.dims.vocabSize, tokens);
   const key: CheckKey = {
     modelHash: model.modelHash,
@@ -184,17 +186,22 @@ async function openChecked(model: ModelFolder, rope: RopeInputs, candidate: Cand
       await ref.backend.release();
     }
   }
-  const opened = await openPath(model, rope, candidate.provider, options);
-  if (cached) return { ...opened, check: `passed (cached from ${cached.checkedAt.slice(0, 10)})` };
+  if (cached) return { ...(await openPath(model, rope, candidate.provider, options)), check: `passed (cached from ${cached.checkedAt.slice(0, 10)})` };
+  // A context shorter than the canary gets a session of the canary's size for the check, then its own.
+  const own = rope.dims[0] >= tokens;
+  const checked = await openPath(model, own ? rope : ropeInputs(model, tokens), candidate.provider, options);
+  let verdict;
   try {
-    const verdict = judge(await runCanary(opened.backend, ids), reference, model, tokens);
+    verdict = judge(await runCanary(checked.backend, ids), reference, model, tokens);
     storeVerdict(cachePath, key, verdict);
     if (!verdict.ok) throw refuse(verdict.detail, `${tokens}-token canary`);
-    return { ...opened, check: `passed on a ${tokens}-token canary (${verdict.detail})` };
   } catch (error) {
-    await opened.backend.release();
+    await checked.backend.release();
     throw error;
   }
+  if (!own) await checked.backend.release();
+  const opened = own ? checked : await openPath(model, rope, candidate.provider, options);
+  return { ...opened, check: `passed on a ${tokens}-token canary (${verdict.detail})` };
 }
 
 async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ opened: Opened; plan: FitReport | null; candidate: Candidate; warning: string | null }> {

@@ -93,14 +93,14 @@ describe('provider check on load', () => {
     const cached = await EngineSession.load(model, options);
     expect(cached.report.check).toMatch(/^passed \(cached from 20\d\d-\d\d-\d\d\)$/);
     await cached.release();
-    // A context shorter than the canary runs a shorter one, and a pass of it does not vouch for 48 tokens.
+    // A context shorter than the canary still gets the whole canary (on a session of its own), then its own size.
     const short = join(mkdtempSync(join(tmpdir(), 'quire-check-')), 'provider-checks.json');
-    const small = await EngineSession.load(model, { ...options, checkCache: short, context: 20 });
-    expect(small.report.check).toMatch(/^passed on a 20-token canary/);
+    const small = await EngineSession.load(model, { ...options, checkCache: short, context: 5 });
+    expect(small.report.check).toMatch(/^passed on a 48-token canary/);
+    expect(small.report.context).toBe(5);
     await small.release();
-    const full = await EngineSession.load(model, { ...options, checkCache: short });
-    expect(full.report.check).toMatch(/^passed on a 48-token canary/);
-    await full.release();
+    const refused = await refusal(EngineSession.load(model, { ...options, checkCache: null, context: 5, checkReference: perturbed }));
+    expect(refused.message).toContain('(48-token canary: ');
   });
 
   it('under auto, falls back to cpu past a GPU that fails the check or lacks a feature, and says so', async () => {

@@ -65,6 +65,23 @@ describe('WebGPU provider on SwiftShader', () => {
     expect(readFileSync(join(dataDir, 'logs', 'onnxruntime.log'), 'utf8')).toMatch(/\[W:onnxruntime .*VerifyEachNodeIsAssignedToAnEp\]/);
   });
 
+  it('catches the real onnxruntime 1.30 defect (WebGPU prefill of >= 32 tokens on SwiftShader) when the subgroup guard is off', () => {
+    // The Vulkan layer of webgpu-options.ts routes around the defect; the loader's VK_LOADER_LAYERS_DISABLE
+    // takes it away again, so the canary meets the wrong logits a user would have met. A data folder of its
+    // own: a pass kept by another test would otherwise be trusted.
+    const own = mkdtempSync(join(tmpdir(), 'quire-webgpu-unguarded-'));
+    const run = quire(['inspect', 'logits', '--model', fp32, '--ids', '1,2,3', '--provider', 'webgpu', '--json'], {
+      QUIRE_DATA_DIR: own,
+      VK_LOADER_LAYERS_DISABLE: 'VK_LAYER_QUIRE_subgroup_guard',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const last = run.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^quire: PROVIDER_CHECK_FAILED: webgpu on SwiftShader Device \(Subzero\) computes logits that differ from cpu for this model \(48-token canary: prefill: cosine 0\.9\d+, max \|Δ\| 0\.\d+/);
+    const verdicts = Object.values(JSON.parse(readFileSync(join(own, 'provider-checks.json'), 'utf8')) as Record<string, { ok: boolean }>);
+    expect(verdicts).toEqual([expect.objectContaining({ ok: false, provider: 'webgpu' })]);
+  });
+
   it('never picks the software adapter under auto', () => {
     const run = quire(['generate', '--model', fp32, '--ids', '1,2,3', '--max-new-tokens', '2', '--greedy']);
     expect(run.status).toBe(0);
