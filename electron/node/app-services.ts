@@ -5,7 +5,6 @@ import type { GpuAdapter } from './engine/gpu-adapter.ts';
 import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.ts';
 import { loadCatalog } from '../../models/catalog.ts';
 import { verifyModel } from '../../models/verify-model.ts';
-import { verifyModel } from '../../models/verify-model.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { ConversationStore } from './chat/conversations.ts';
 import { ModelRuntime } from './chat/model-runtime.ts';
@@ -136,21 +135,6 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
       );
       return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · needle in a haystack`) };
-    },
-    'models.verify': async ({ id }) => {
-      const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);
-      if (!model) throw new QuireError('NOT_FOUND', `no installed model ${id}`);
-      // A progress event per 64 MB read, not per chunk: a 16 GB model would otherwise send thousands.
-      let reported = 0;
-      const result = await verifyModel(model.dir, {
-        onProgress: ({ doneBytes, totalBytes }) => {
-          if (doneBytes - reported < 64e6 && doneBytes < totalBytes) return;
-          reported = doneBytes;
-          bus.emit('models.verifyProgress', { id, doneBytes, totalBytes });
-        },
-      });
-      if (result.status === 'unchecked') return { status: 'unchecked' as const, message: result.reason };
-      return { status: 'ok' as const, message: `all ${result.files.length} files match the checksums recorded when the model was converted` };
     },
     'models.verify': async ({ id }) => {
       const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);
