@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'SNAPSHOT_MISMATCH',
   // quire.json or the weights of a converted model are damaged
   'MODEL_CORRUPT',
+  // the browser mode lost its connection to quire serve
+  'DISCONNECTED',
   // a GPU provider's canary logits differ from the cpu path's: its answers would be wrong
   'PROVIDER_CHECK_FAILED',
 ] as const;

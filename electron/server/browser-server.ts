@@ -10,6 +10,10 @@ import type { Router } from '../node/router.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
 
 export const RPC_PATH = '/rpc';
+// Tells a page whether its token still opens this server (204) or belongs to an earlier run (403), so a
+// page that lost its connection can say which; the token travels in a header, never in a URL.
+export const SESSION_PATH = '/session';
+export const TOKEN_HEADER = 'x-quire-token';
 // Documents are sent whole over the socket; the cap matches the largest file the importers accept (+ base64).
 const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
 
@@ -43,6 +47,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   const http = createServer((req, res) => {
     if (!loopbackHost(req.headers.host, port)) {
       res.writeHead(421, { 'Content-Type': 'text/plain', Connection: 'close' }).end('misdirected request');
+      return;
+    }
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === SESSION_PATH) {
+      const header = req.headers[TOKEN_HEADER];
+      res.writeHead(sameToken(typeof header === 'string' ? header : null, token) ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
       return;
     }
     void serveStatic(options.staticDir, req, res);

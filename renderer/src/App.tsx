@@ -12,6 +12,7 @@ export function App() {
   const view = useApp((s) => s.view);
   const theme = useApp((s) => s.settings?.theme ?? 'system');
   const setView = useApp((s) => s.setView);
+  const connection = useApp((s) => s.connection);
   useTheme(theme);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -25,8 +26,15 @@ export function App() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [setView]);
+  // Without a valid link the page knows nothing of the library: say so rather than show an empty one.
+  if (connection === 'needs-link' || connection === 'stale-link') return <NeedsLink stale={connection === 'stale-link'} />;
   return (
     <div className="shell">
+      {connection === 'lost' ? (
+        <div className="connection-lost" role="alert">
+          Quire has stopped. Reconnecting… (if you started it again, open the link it printed).
+        </div>
+      ) : null}
       <Sidebar />
       <main className="content" aria-busy={!ready}>
         {!ready ? <div className="loading" role="status">Opening Quire…</div> : null}
@@ -38,6 +46,22 @@ export function App() {
       <DocumentViewer />
       <Notices />
     </div>
+  );
+}
+
+function NeedsLink({ stale }: { stale: boolean }) {
+  return (
+    <main className="needs-link" aria-labelledby="needs-link-title">
+      <div className="needs-link-card">
+        <h1 id="needs-link-title">{stale ? 'This link is from an earlier run of Quire' : 'This page needs the link Quire printed'}</h1>
+        <p>
+          Quire&apos;s browser mode opens only through the private link printed by <code>quire serve</code> (or{' '}
+          <code>npm run serve</code>) each time it starts — it looks like <code>http://127.0.0.1:PORT/#token=…</code>.
+        </p>
+        <p>{stale ? 'Quire was restarted since this page was opened: open the link it printed this time.' : 'Open that link, or start Quire again to get a new one.'}</p>
+        <p className="subtle">Your documents and conversations are safe; this page just cannot reach them without the link.</p>
+      </div>
+    </main>
   );
 }
 

@@ -12,9 +12,13 @@ import './styles.css';
 function pickTransport(): Transport {
   const bridge = (window as unknown as { quire?: QuireBridge }).quire;
   if (bridge) return ipcTransport(bridge);
-  const token = takeToken(window.location, window.sessionStorage, window.history) ?? '';
-  return wsTransport(`ws://${window.location.host}/rpc?token=${encodeURIComponent(token)}`);
+  return wsTransport(window.location.host, takeToken(window.location, window.sessionStorage, window.history));
 }
+
+// A new link pasted into this tab only changes the fragment, which does not reload the page: start over with it.
+window.addEventListener('hashchange', () => {
+  if (/(?:^#|&)token=/.test(window.location.hash)) window.location.reload();
+});
 
 const store = createAppStore(createClient(pickTransport()));
 void store.getState().init();

@@ -1,8 +1,14 @@
 import type { CallOutcome, EventName } from '../../../electron/common/contract.ts';
 import { decodeWire, encodeWire } from '../../../electron/common/wire.ts';
-import type { Transport } from './client.ts';
+import type { ConnectionState, Transport } from './client.ts';
 
 const TOKEN_KEY = 'quire.token';
+// Same names as the server's (browser-server.ts), which the renderer may not import.
+const SESSION_PATH = '/session';
+const TOKEN_HEADER = 'X-Quire-Token';
+// Reconnection attempts start this soon after a loss and back off to the maximum.
+const RETRY_MS = 1_000;
+const MAX_RETRY_MS = 5_000;
 
 // The browser mode's token arrives in the URL fragment once; it is kept for this tab only and removed from
 // the address bar so it is not bookmarked or shared by accident.
@@ -15,38 +21,79 @@ export function takeToken(location: Location, storage: Storage, history: History
   return storage.getItem(TOKEN_KEY);
 }
 
-export function wsTransport(url: string): Transport {
+const failure = (code: string, message: string): CallOutcome => ({ ok: false, error: { code, message } });
+
+// A page without a token, or with one from an earlier run, says so instead of showing an empty app; a lost
+// connection fails the calls in flight at once (nothing spins forever) and is retried until the server is
+// back, or until it answers that this token is no longer valid.
+export function wsTransport(host: string, token: string | null): Transport {
   let nextId = 1;
   const pending = new Map<number, (outcome: CallOutcome) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const socket = new WebSocket(url);
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => resolve(), { once: true });
-    socket.addEventListener('error', () => reject(new Error('connection to Quire failed')), { once: true });
-  });
-  socket.addEventListener('message', (event) => {
-    const message = decodeWire(String(event.data));
-    if (message.t === 'result') pending.get(message.id)?.(message.outcome as CallOutcome);
-    else if (message.t === 'event') for (const listener of listeners.get(message.name) ?? []) listener(message.payload);
-  });
-  socket.addEventListener('close', () => {
-    for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'INTERNAL', message: 'connection to Quire closed' } });
-    pending.clear();
-  });
+  const watchers = new Set<(state: ConnectionState) => void>();
+  let state: ConnectionState = token ? 'connecting' : 'needs-link';
+  let socket: WebSocket | null = null;
+  let retry = RETRY_MS;
+  const waiters: (() => void)[] = [];
+
+  const setState = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    for (const watch of watchers) watch(state);
+    if (state !== 'connecting') for (const wake of waiters.splice(0)) wake();
+  };
+
+  // Whether the server is there and still takes this token.
+  const checkSession = async (): Promise<'valid' | 'stale' | 'down'> => {
+    try {
+      const response = await fetch(SESSION_PATH, { headers: { [TOKEN_HEADER]: token ?? '' }, cache: 'no-store' });
+      return response.status === 204 ? 'valid' : response.status === 403 ? 'stale' : 'down';
+    } catch {
+      return 'down';
+    }
+  };
+
+  const connect = () => {
+    const ws = new WebSocket(`ws://${host}/rpc?token=${encodeURIComponent(token ?? '')}`);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      retry = RETRY_MS;
+      setState('open');
+    });
+    ws.addEventListener('message', (event) => {
+      const message = decodeWire(String(event.data));
+      if (message.t === 'result') pending.get(message.id)?.(message.outcome as CallOutcome);
+      else if (message.t === 'event') for (const listener of listeners.get(message.name) ?? []) listener(message.payload);
+    });
+    ws.addEventListener('close', () => {
+      if (socket !== ws) return;
+      socket = null;
+      for (const resolve of pending.values()) resolve(failure('DISCONNECTED', 'the connection to Quire was lost'));
+      pending.clear();
+      void checkSession().then((session) => {
+        if (session === 'stale') return setState('stale-link');
+        setState('lost');
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, MAX_RETRY_MS);
+      });
+    });
+  };
+  if (token) connect();
+
   return {
     async call(name, payload) {
-      try {
-        await opened;
-      } catch (error) {
-        return { ok: false, error: { code: 'INTERNAL', message: (error as Error).message } };
-      }
+      if (state === 'connecting') await new Promise<void>((wake) => waiters.push(wake));
+      if (state === 'needs-link') return failure('FORBIDDEN', 'this page needs the link Quire printed when it started');
+      if (state === 'stale-link') return failure('FORBIDDEN', 'this link is from an earlier run of Quire; open the link it printed this time');
+      if (state !== 'open' || socket?.readyState !== WebSocket.OPEN) return failure('DISCONNECTED', 'Quire is not running; start it again and this page reconnects');
       const id = nextId++;
+      const ws = socket;
       return new Promise<CallOutcome>((resolve) => {
         pending.set(id, (outcome) => {
           pending.delete(id);
           resolve(outcome);
         });
-        socket.send(encodeWire({ t: 'call', id, name, payload }));
+        ws.send(encodeWire({ t: 'call', id, name, payload }));
       });
     },
     on(event: EventName, listener) {
@@ -54,6 +101,11 @@ export function wsTransport(url: string): Transport {
       set.add(listener);
       listeners.set(event, set);
       return () => set.delete(listener);
+    },
+    connection(watch) {
+      watchers.add(watch);
+      watch(state);
+      return () => watchers.delete(watch);
     },
   };
 }

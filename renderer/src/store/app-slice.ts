@@ -1,4 +1,5 @@
 import type { AppInfo } from '../../../electron/common/contract.ts';
+import type { ConnectionState } from '../api/client.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export type View = 'library' | 'chat' | 'models' | 'settings';
@@ -14,6 +15,8 @@ export interface AppSlice {
   ready: boolean;
   view: View;
   notices: Notice[];
+  // The browser mode's link to its server; always 'open' in the desktop app.
+  connection: ConnectionState;
   setView(view: View): void;
   notify(kind: Notice['kind'], text: string): void;
   dismiss(id: number): void;
@@ -27,10 +30,21 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   ready: false,
   view: 'library',
   notices: [],
+  connection: 'connecting',
   setView: (view) => set({ view }),
   notify: (kind, text) => set({ notices: [...get().notices, { id: ++noticeId, kind, text }] }),
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   async init() {
+    // Back after a loss: what changed meanwhile (an import finished, an answer completed) is loaded again.
+    api.connection((state) => {
+      const was = get().connection;
+      set({ connection: state });
+      if (state === 'open' && was === 'lost') void Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
+    });
+    if (get().connection === 'needs-link' || get().connection === 'stale-link') {
+      set({ ready: true });
+      return;
+    }
     try {
       const info = await api.call('app.info', {});
       set({ info });
