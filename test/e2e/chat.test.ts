@@ -62,7 +62,7 @@ async function saveDownload(download: Download): Promise<Buffer> {
 }
 
 describe('the analyst flow in Chromium with a tiny real model', () => {
-  it('imports a PDF and an SRT, with token counts and a memory fit per KV precision', async () => {
+  it('imports a PDF and an SRT, with token counts and whether each fits the model at its real context', async () => {
     await page.setInputFiles('input[type=file]', [
       { name: 'lighthouse.pdf', mimeType: 'application/pdf', buffer: pdfBytes() },
       { name: 'meeting.srt', mimeType: 'application/x-subrip', buffer: Buffer.from(SRT) },
@@ -74,7 +74,9 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
     for (const row of [pdfRow, srtRow]) {
       const cells = await row.getByRole('cell').allInnerTexts();
       expect(Number(cells[4].replace(/[^\d]/g, ''))).toBeGreaterThan(10);
-      expect(cells[5]).toMatch(/FP16 ✓/);
+      // The tiny model's own context (16K), with the verdict and its reason one hover away.
+      expect(cells[5]).toMatch(/^✓ 16K$/);
+      expect(await row.locator('.fit-badge').getAttribute('title')).toMatch(/^Tiny demo model: fits the 16K context/);
     }
     expect((await pdfRow.getByRole('cell').allInnerTexts())[2]).toBe('2');
     await shot('analyst-library');
