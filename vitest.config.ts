@@ -1,9 +1,15 @@
 import react from '@vitejs/plugin-react';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import { useSwiftShaderIfPresent } from './test/gpu-env.ts';
 
 // WebGPU on SwiftShader where Debian's chromium is installed (test/gpu-env.ts); set before workers fork.
 useSwiftShaderIfPresent();
+// Tests that do not choose a data folder (provider checks, engine logs, ask) write to a throwaway one, never to
+// the user's own.
+process.env.QUIRE_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'quire-test-data-'));
 
 export default defineConfig({
   plugins: [react()],
