@@ -41,3 +41,29 @@ describe.each(conformanceProviders())('prefill on %s, fp32 weights', (provider) 
     expect(worst).toBeLessThan(TOLERANCE.fp32);
   });
 });
+
+// Llama 3's head size: prompts of 32 and 100 tokens in one run, and one of 130 in 64-token
+// chunks, so every chunk after the first attends to a cache through the prefill kernel.
+const WIDE: [tokens: number, chunk: number][] = [[32, 32], [100, 100], [130, 64]];
+
+describe.each(conformanceProviders())('prefill on %s, fp32 weights, head_dim 128', (provider) => {
+  let s: EngineSession;
+  let reference: Float64Array[];
+  const figures: string[] = [];
+  beforeAll(async () => {
+    reference = await referenceLogits('llama-head', 130);
+    s = await openSession(await conformanceModel('fp32', 'llama-head'), provider);
+  });
+  afterAll(async () => {
+    report(`prefill head_dim 128 ${provider}`, figures);
+    await s?.release();
+  });
+
+  it.each(WIDE)('%i tokens in chunks of %i match the reference at every position', async (n, chunk) => {
+    s.rewind(0);
+    const got = await s.prefill(PROMPT.slice(0, n), { chunk, allLogits: true });
+    const worst = worstDiff(got, reference, 0);
+    figures.push(`${n} in chunks of ${chunk}: max |Δ| ${worst.toExponential(1)}`);
+    expect(worst).toBeLessThan(TOLERANCE.fp32);
+  });
+});
