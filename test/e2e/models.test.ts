@@ -64,6 +64,9 @@ describe('installing a model from the hub in the browser', () => {
 
   it('removes the model', async () => {
     await page.getByRole('button', { name: 'Remove Tiny-Llama' }).click();
+    // Asked once, in place, before anything is deleted.
+    const ask = page.getByRole('group', { name: 'Remove Tiny-Llama from this computer?' });
+    await ask.getByRole('button', { name: 'Remove' }).click();
     await page.getByTestId('no-models').waitFor();
     expect(problems.pageErrors).toEqual([]);
     expect(await problems.csp()).toEqual([]);

@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ERROR_NOTICE_MS } from '../../renderer/src/store/app-slice.ts';
 import type { CatalogEntry, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
@@ -55,9 +56,54 @@ describe('app shell', () => {
     const imported = backend.state.log.find((c) => c.name === 'library.import')!.payload as { name: string; bytes: Uint8Array };
     expect(imported.name).toBe('moby.txt');
     expect(new TextDecoder().decode(imported.bytes)).toBe('Call me Ishmael.');
-    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Delete moby' })));
+    // A stray click asks first; Cancel (or Escape) keeps the document.
+    fireEvent.click(screen.getByRole('button', { name: 'Delete moby' }));
+    const ask = screen.getByRole('group', { name: /Delete “moby” and its saved cache\?/ });
+    expect(document.activeElement?.textContent).toBe('Cancel');
+    fireEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
+    expect(backend.state.documents).toHaveLength(1);
+    fireEvent.click(screen.getByRole('button', { name: 'Delete moby' }));
+    fireEvent.keyDown(screen.getByRole('group', { name: /Delete “moby”/ }), { key: 'Escape' });
+    expect(screen.queryByRole('group', { name: /Delete “moby”/ })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Delete moby' }));
+    await act(async () => fireEvent.click(within(screen.getByRole('group', { name: /Delete “moby”/ })).getByRole('button', { name: 'Delete' })));
     await waitFor(() => expect(screen.queryByText('moby')).toBeNull());
     expect(backend.state.documents).toHaveLength(0);
+  });
+
+  it('keeps a conversation whose document was deleted readable but not continuable', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick')] });
+    const at = new Date(0).toISOString();
+    const stats = { promptTokens: 10, prefilledTokens: 10, generatedTokens: 3, documentSource: 'prefill' as const, secondsToFirstToken: 0.1, tokensPerSecond: 30, stopped: false };
+    backend.state.conversations.push({
+      id: 'c1', title: 'Whales', documentIds: ['a'], modelId: 'tiny', createdAt: at, updatedAt: at,
+      messages: [
+        { id: 'q1', role: 'user', content: 'Who is Ishmael?', quotes: [], stats: null, createdAt: at },
+        { id: 'a1', role: 'assistant', content: 'The narrator.', quotes: [], stats, createdAt: at },
+      ],
+    });
+    backend.state.documents = [];
+    const store = await mountApp(backend);
+    await act(() => store.getState().openConversation('c1'));
+    store.getState().setView('chat');
+    await waitFor(() => expect(screen.getByRole('status', { name: '' }).textContent).toMatch(/A document was deleted/));
+    expect(screen.queryByTestId('documents-ready')).toBeNull();
+    expect((screen.getByRole('button', { name: 'Regenerate' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByRole('button', { name: 'Edit' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByLabelText('Question').getAttribute('placeholder')).toBe('A document of this conversation was deleted.');
+  });
+
+  it('lets notices expire on their own', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const store = await mountApp(fakeBackend({ installed: [model] }));
+      act(() => store.getState().notify('error', 'Something went wrong.'));
+      expect(screen.getByRole('alert').textContent).toContain('Something went wrong.');
+      act(() => vi.advanceTimersByTime(ERROR_NOTICE_MS + 1));
+      expect(screen.queryByText('Something went wrong.')).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('persists settings through the client and applies the theme', async () => {

@@ -1,5 +1,6 @@
 import { useRef, useState, type DragEvent } from 'react';
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -73,9 +74,15 @@ export function LibraryView() {
                   <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model first'} onClick={() => newConversation([doc.id])}>
                     Ask
                   </button>
-                  <button type="button" className="icon-button" aria-label={`Delete ${doc.title}`} onClick={() => void deleteDocument(doc.id)}>
+                  <ConfirmButton
+                    className="icon-button"
+                    label={`Delete ${doc.title}`}
+                    question={`Delete “${doc.title}” and its saved cache?`}
+                    confirm="Delete"
+                    onConfirm={() => void deleteDocument(doc.id)}
+                  >
                     <Icon name="trash" size={16} />
-                  </button>
+                  </ConfirmButton>
                 </td>
               </tr>
             ))}

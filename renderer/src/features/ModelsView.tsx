@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { conversionChoices } from '../../../models/model-spec.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -79,7 +80,9 @@ export function ModelsView() {
                   {active === model.id ? 'In use' : 'Use this model'}
                 </button>
                 <VerifyButton id={model.id} name={model.name} />
-                <button type="button" className="link-button danger-link" onClick={() => void removeModel(model.id)} aria-label={`Remove ${model.name}`}>Remove</button>
+                <ConfirmButton className="link-button danger-link" label={`Remove ${model.name}`} question={`Remove ${model.name} from this computer?`} confirm="Remove" onConfirm={() => void removeModel(model.id)}>
+                  Remove
+                </ConfirmButton>
               </div>
               <VerifyStatus id={model.id} />
             </li>

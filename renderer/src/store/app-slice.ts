@@ -24,6 +24,8 @@ export interface AppSlice {
 }
 
 let noticeId = 0;
+export const INFO_NOTICE_MS = 6_000;
+export const ERROR_NOTICE_MS = 15_000;
 
 export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   info: null,
@@ -32,7 +34,12 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   notices: [],
   connection: 'connecting',
   setView: (view) => set({ view }),
-  notify: (kind, text) => set({ notices: [...get().notices, { id: ++noticeId, kind, text }] }),
+  notify: (kind, text) => {
+    const id = ++noticeId;
+    set({ notices: [...get().notices, { id, kind, text }] });
+    // Notices go on their own after a while (errors stay longer); the × dismisses them sooner.
+    setTimeout(() => get().dismiss(id), kind === 'error' ? ERROR_NOTICE_MS : INFO_NOTICE_MS);
+  },
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   async init() {
     // Back after a loss: what changed meanwhile (an import finished, an answer completed) is loaded again.

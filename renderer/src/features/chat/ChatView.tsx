@@ -1,4 +1,5 @@
 import { useApp } from '../../store/context.tsx';
+import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { NewConversation } from './NewConversation.tsx';
 import { Thread } from './Thread.tsx';
@@ -23,9 +24,16 @@ export function ChatView() {
                 <span className="conversation-title">{c.title || 'New conversation'}</span>
                 <span className="conversation-meta">{new Date(c.updatedAt).toLocaleDateString()} · {c.documentIds.length} document{c.documentIds.length === 1 ? '' : 's'}</span>
               </button>
-              <button type="button" className="icon-button" aria-label={`Delete conversation ${c.title || 'New conversation'}`} onClick={() => void deleteConversation(c.id)} disabled={busy}>
+              <ConfirmButton
+                className="icon-button"
+                label={`Delete conversation ${c.title || 'New conversation'}`}
+                question="Delete this conversation?"
+                confirm="Delete"
+                disabled={busy}
+                onConfirm={() => void deleteConversation(c.id)}
+              >
                 <Icon name="trash" size={14} />
-              </button>
+              </ConfirmButton>
             </li>
           ))}
         </ul>

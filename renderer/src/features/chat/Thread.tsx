@@ -36,7 +36,11 @@ export function Thread() {
                 </button>
               );
             })}
-            {ready ? <span className="ready" data-testid="documents-ready">● Documents ready</span> : null}
+            {missing.length > 0 ? (
+              <span className="missing" role="status">A document was deleted: this conversation can be read and exported, not continued.</span>
+            ) : ready ? (
+              <span className="ready" data-testid="documents-ready">● Documents ready</span>
+            ) : null}
           </div>
         </div>
         <div className="export" role="group" aria-label="Export conversation">
@@ -50,7 +54,7 @@ export function Thread() {
       </header>
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((message, i) => (
-          <MessageItem key={message.id} message={message} previous={conversation.messages[i - 1]} busy={streaming !== null} />
+          <MessageItem key={message.id} message={message} previous={conversation.messages[i - 1]} busy={streaming !== null || missing.length > 0} />
         ))}
         {streaming ? (
           <>
