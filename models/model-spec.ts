@@ -73,24 +73,99 @@ export function kvDims(config: { numLayers: number; numKvHeads: number; headDim:
   return { layers: config.numLayers, kvHeads: config.numKvHeads, headDim: config.headDim };
 }
 
-// Elements in the last dimension of a cache tensor [1, kvHeads, capacity, rowElements].
-export function kvRowElements(headDim: number, kv: KvDtype): number {
-  const s = KV_STORAGE[kv];
-  return (headDim * s.bits) / 8 / ONNX_TYPE_BYTES[s.elementType];
+// ---- Quantized caches per provider (docs/gpu-providers.md, "Quantized KV caches per provider") ---------------
+//
+// onnxruntime 1.30 quantizes a GroupQueryAttention cache in two ways that share no graph:
+//   static  the operator's own k_quant_type/v_quant_type PER_CHANNEL with calibrated scales (graph inputs 12/13),
+//           an int8 cache or int4 packed in uint8. Read by the CPU kernel (any io) and by CUDA's (fp16/bf16
+//           queries only: it registers no float32 GroupQueryAttention). WebGPU's kernel reads neither cache type.
+//   webgpu  the WebGPU provider's own quantization, switched on for a whole session by its provider option
+//           kvCacheQuantizationBits (8 or 4). The graph keeps a float cache of the io dtype and carries no scales;
+//           each cached row (one kv head, one token) holds a float32 scale then the packed values: int8 symmetric
+//           per row, int4 "TurboQuant" (a norm and 4-bit codes). The row is (1 + head_dim·bits/32) u32 words,
+//           expressed in io elements. No other provider reads that layout.
+// Absent from quire.json (manifests older than this field) a quantized cache is static.
+export const KvQuant = z.enum(['static', 'webgpu']);
+export type KvQuant = z.infer<typeof KvQuant>;
+export const WEBGPU_KV_BITS_OPTION = 'kvCacheQuantizationBits';
+
+// A cache as the graph stores it: its dtype, the activation dtype, and for int8/int4 how it is quantized.
+export interface KvFormat {
+  kv: KvDtype;
+  io: IoDtype;
+  quant?: KvQuant;
 }
 
-export function kvRowBytes(headDim: number, kv: KvDtype): number {
-  return Math.ceil((headDim * KV_STORAGE[kv].bits) / 8);
+export function kvFormatOf(m: { kvDtype: KvDtype; ioDtype: IoDtype; kvQuant?: KvQuant }): KvFormat {
+  return { kv: m.kvDtype, io: m.ioDtype, ...(m.kvQuant ? { quant: m.kvQuant } : {}) };
+}
+
+function dtypeOf(kv: KvDtype | KvFormat): KvDtype {
+  return typeof kv === 'string' ? kv : kv.kv;
+}
+
+function isWebgpuKv(kv: KvDtype | KvFormat): boolean {
+  return typeof kv !== 'string' && kv.quant === 'webgpu' && isQuantizedKv(kv.kv);
+}
+
+// ONNX element type of the cache tensors: a WebGPU-quantized cache travels as the io dtype.
+export function kvElementType(kv: KvDtype | KvFormat): OnnxType {
+  if (isWebgpuKv(kv)) return IO_TYPE[(kv as KvFormat).io];
+  return KV_STORAGE[dtypeOf(kv)].elementType;
+}
+
+// Bytes of one cached row (one kv head, one token).
+export function kvRowBytes(headDim: number, kv: KvDtype | KvFormat): number {
+  if (isWebgpuKv(kv)) return (1 + (headDim * KV_STORAGE[dtypeOf(kv)].bits) / 32) * 4;
+  return Math.ceil((headDim * KV_STORAGE[dtypeOf(kv)].bits) / 8);
+}
+
+// Elements in the last dimension of a cache tensor [1, kvHeads, capacity, rowElements].
+export function kvRowElements(headDim: number, kv: KvDtype | KvFormat): number {
+  return kvRowBytes(headDim, kv) / ONNX_TYPE_BYTES[kvElementType(kv)];
 }
 
 // K and V of every layer and kv head for one token.
-export function kvBytesPerToken(dims: KvDims, kv: KvDtype): number {
+export function kvBytesPerToken(dims: KvDims, kv: KvDtype | KvFormat): number {
   return 2 * dims.layers * dims.kvHeads * kvRowBytes(dims.headDim, kv);
 }
 
-// int8/int4 caches carry static per-channel float32 scales for K and V in every layer; independent of length.
-export function kvScaleBytes(dims: KvDims, kv: KvDtype): number {
-  return isQuantizedKv(kv) ? 2 * dims.layers * dims.kvHeads * dims.headDim * 4 : 0;
+// Static int8/int4 caches carry per-channel float32 scales for K and V in every layer; independent of length.
+// A WebGPU-quantized cache keeps its scales inside its rows (counted in kvRowBytes).
+export function kvScaleBytes(dims: KvDims, kv: KvDtype | KvFormat): number {
+  if (isWebgpuKv(kv)) return 0;
+  return isQuantizedKv(dtypeOf(kv)) ? 2 * dims.layers * dims.kvHeads * dims.headDim * 4 : 0;
+}
+
+// The providers a converted graph runs on, decided by its cache (weights and float caches run everywhere).
+export function kvProviders(f: KvFormat): Provider[] {
+  if (!isQuantizedKv(f.kv)) return [...PROVIDERS];
+  if (f.quant === 'webgpu') return ['webgpu'];
+  return f.io === 'fp16' ? ['cpu', 'cuda'] : ['cpu'];
+}
+
+// What the WebGPU kernels accept for their own quantization (onnxruntime 1.30 flash_attention.cc): int8 rows of
+// 4-byte words, int4 TurboQuant rotations over a power-of-two head.
+export function webgpuKvHeadDimProblem(kv: QuantizedKv, headDim: number): string | null {
+  if (kv === 'int8' && headDim % 4 !== 0) return `WebGPU's int8 cache needs head_dim divisible by 4, got ${headDim}`;
+  if (kv === 'int4' && (headDim < 8 || (headDim & (headDim - 1)) !== 0)) return `WebGPU's int4 cache needs a power-of-two head_dim of at least 8, got ${headDim}`;
+  return null;
+}
+
+// Refuses up front, in one line, a model whose cache the chosen provider cannot read, instead of the kernel's
+// own failure mid-run (raw_hash_map<>::at, or a shape error on past_key).
+export function checkKvProvider(m: { kvDtype: KvDtype; ioDtype: IoDtype; kvQuant?: KvQuant; providers?: Provider[] }, provider: Provider): void {
+  const f = kvFormatOf(m);
+  const runs = m.providers ?? kvProviders(f);
+  if (runs.includes(provider)) return;
+  const fix = (target: Provider) => `convert it again with --kv ${f.kv} --provider ${target}`;
+  if (f.quant === 'webgpu') {
+    throw new QuireError('UNSUPPORTED_MODEL', `this model's ${f.kv} KV cache uses WebGPU's own quantization and runs on webgpu only; for ${provider}, ${fix(provider)}`);
+  }
+  if (provider === 'webgpu') {
+    throw new QuireError('UNSUPPORTED_MODEL', `this model's ${f.kv} KV cache uses static per-channel scales, which onnxruntime 1.30's WebGPU attention cannot read; ${fix('webgpu')}`);
+  }
+  throw new QuireError('UNSUPPORTED_MODEL', `this model's ${f.kv} KV cache with ${f.io} activations does not run on ${provider} (it runs on ${runs.join(', ')})${provider === 'cuda' ? `; convert it again with --io fp16 --kv ${f.kv}` : ''}`);
 }
 
 // ---- Graph I/O names (the contract between the graph builder and both engine paths) -------------------------
@@ -114,12 +189,15 @@ export interface Conversion {
   precision: Precision;
   io: IoDtype;
   kv: KvDtype;
+  // Set only for an int8/int4 cache in WebGPU's own quantization; absent is static (KvQuant above).
+  kvQuant?: 'webgpu';
 }
 
 export interface ConversionRequest {
   precision?: Precision;
   io?: IoDtype;
   kv?: KvDtype;
+  kvQuant?: KvQuant;
 }
 
 export interface ConversionTarget {
@@ -141,6 +219,14 @@ function defaultIo(precision: Precision, kv: KvDtype | undefined, target: Conver
   return gpu && target.float16 !== false ? 'fp16' : 'fp32';
 }
 
+// What of a model needs WebGPU's shader-f16, if anything: 16-bit activations or weights, and int4 weights,
+// whose WebGPU kernels (onnxruntime 1.30) compute in f16 whatever the activations (docs/gpu-providers.md).
+export function webgpuF16Need(m: { precision: Precision; io: IoDtype; kv: KvDtype }): string | null {
+  if (m.io === 'fp16' || m.kv === 'fp16' || m.precision === 'fp16') return 'fp16 activations';
+  if (m.precision === 'int4') return 'int4 weights';
+  return null;
+}
+
 // Decides the whole (precision, io, kv) triple and refuses an invalid one before anything is downloaded or
 // written. Rules, each from the runtime: dense weights compute in their own dtype; a float cache has the
 // activation dtype (GroupQueryAttention fails at run time otherwise); a provider without 16-bit float shaders
@@ -155,7 +241,16 @@ export function resolveConversion(request: ConversionRequest, target: Conversion
   if (precision !== 'int4' && io !== precision) refuse(`${precision} weights compute in ${precision} (--io ${precision}; int4 weights run with either)`);
   if (!isQuantizedKv(kv) && kv !== io) refuse(`a ${kv} cache needs ${kv} activations (--io ${kv})`);
   if (io === 'fp16' && target.float16 === false) refuse(`the ${target.provider ?? 'chosen'} device has no 16-bit float shaders: use --io fp32`);
-  return { precision, io, kv };
+  if (target.provider === 'webgpu' && target.float16 === false && webgpuF16Need({ precision, io, kv })) {
+    refuse('int4 weights need 16-bit float shaders on WebGPU, which this device lacks: use --precision fp32');
+  }
+  // A quantized cache is quantized the way the target provider reads it: WebGPU reads only its own layout.
+  const kvQuant = isQuantizedKv(kv) ? (request.kvQuant ?? (target.provider === 'webgpu' ? 'webgpu' : 'static')) : undefined;
+  if (request.kvQuant && !isQuantizedKv(kv)) refuse(`a ${kv} cache is not quantized`);
+  if (kvQuant === 'static' && target.provider === 'webgpu') refuse("WebGPU's attention reads only its own quantized cache, not static scales");
+  if (kvQuant === 'static' && target.provider === 'cuda' && io !== 'fp16') refuse('CUDA runs an int8/int4 cache with fp16 activations only (--io fp16)');
+  if (kvQuant === 'webgpu' && target.provider !== undefined && target.provider !== 'webgpu' && target.provider !== 'auto') refuse(`a WebGPU-quantized cache runs on webgpu only, not ${target.provider}`);
+  return kvQuant === 'webgpu' ? { precision, io, kv, kvQuant } : { precision, io, kv };
 }
 
 // Every valid combination for a target, for the UI: an invalid choice is never offered.
@@ -274,6 +369,10 @@ export const ModelManifest = z
     kvBytesPerToken: positiveInt,
     // int8/int4 caches: how the static per-channel scales (graph initializers) were calibrated.
     kvScales: z.object({ method: z.string(), headroom: z.number(), calibrationTokens: z.number().int() }).optional(),
+    // int8/int4 caches: how they are quantized (absent: static), and the providers the graph runs on (absent:
+    // those kvProviders gives).
+    kvQuant: KvQuant.optional(),
+    providers: z.array(Provider).min(1).optional(),
     // Default context the engine builds RoPE tables for.
     contextTokens: positiveInt,
     rope: RopeManifest,
@@ -291,13 +390,14 @@ export const ModelManifest = z
   .superRefine((m, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (m.config.numHeads % m.config.numKvHeads !== 0) issue('numHeads must be a multiple of numKvHeads');
-    if (m.kvBytesPerToken !== kvBytesPerToken(kvDims(m.config), m.kvDtype)) {
+    if (m.kvBytesPerToken !== kvBytesPerToken(kvDims(m.config), kvFormatOf(m))) {
       issue(`kvBytesPerToken ${m.kvBytesPerToken} disagrees with a ${m.kvDtype} cache of this config`);
     }
     if (!isQuantizedKv(m.kvDtype) && m.kvDtype !== m.ioDtype) issue(`a ${m.kvDtype} cache with ${m.ioDtype} activations does not run`);
     if (m.precision !== 'int4' && m.ioDtype !== m.precision) issue(`${m.precision} weights with ${m.ioDtype} activations do not run`);
     if (m.contextTokens > m.config.maxPositionEmbeddings) issue(`contextTokens ${m.contextTokens} exceeds max_position_embeddings`);
-    if (isQuantizedKv(m.kvDtype) && !m.kvScales) issue(`a ${m.kvDtype} cache needs its calibrated scales`);
+    if (isQuantizedKv(m.kvDtype) && m.kvQuant !== 'webgpu' && !m.kvScales) issue(`a ${m.kvDtype} cache needs its calibrated scales`);
+    if (m.kvQuant && !isQuantizedKv(m.kvDtype)) issue(`a ${m.kvDtype} cache is not quantized`);
   });
 export type ModelManifest = z.infer<typeof ModelManifest>;
 

@@ -17,7 +17,7 @@ import {
 } from './kv-snapshot.ts';
 import { touchSnapshot } from './document-cache.ts';
 import { floatCacheFolder, openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
-import { checkKvProvider } from '../../../models/model-spec.ts';
+import { checkKvProvider, webgpuF16Need } from '../../../models/model-spec.ts';
 import { adapterFor, autoCandidates, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
@@ -134,15 +134,13 @@ async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider
 }
 
 // fp16 activations, weights or cache compile to WGSL that needs the shader-f16 feature.
-function needsF16(model: ModelFolder): boolean {
-  const m = model.manifest;
-  return m.ioDtype === 'fp16' || m.kvDtype === 'fp16' || m.precision === 'fp16';
-}
 
 // Refuses, before any session exists, a model the adapter is known not to be able to run.
 function checkFeatures(model: ModelFolder, candidate: Candidate): void {
-  if (candidate.provider === 'webgpu' && needsF16(model) && candidate.adapter?.shaderF16 === false) {
-    throw new QuireError('UNSUPPORTED_MODEL', noF16Advice(candidate.adapter.name));
+  const m = model.manifest;
+  const need = webgpuF16Need({ precision: m.precision, io: m.ioDtype, kv: m.kvDtype });
+  if (candidate.provider === 'webgpu' && need && candidate.adapter?.shaderF16 === false) {
+    throw new QuireError('UNSUPPORTED_MODEL', noF16Advice(candidate.adapter.name, need));
   }
 }
 

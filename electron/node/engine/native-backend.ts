@@ -6,7 +6,7 @@ import { noF16Advice } from './provider-check.ts';
 import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import { kvProviderOptions, type ModelFolder, type RopeInputs } from './model-folder.ts';
-import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, type Provider } from '../../../models/model-spec.ts';
+import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need, type Provider } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
@@ -17,12 +17,16 @@ export class NativeBackend implements Backend {
   readonly capacity: number;
   readonly snapshots: SnapshotSupport;
   private readonly session: NativeSession;
+  // What of this model needs 16-bit float shaders on WebGPU, for the advice when the device lacks them.
+  private readonly f16Need: string;
 
   constructor(addon: NativeAddon, model: ModelFolder, rope: RopeInputs, options: NativeSessionOptions) {
     this.provider = options.provider;
     this.capacity = rope.dims[0];
     // A WebGPU-quantized cache needs its provider option (model-folder.ts kvProviderOptions).
     this.session = new addon.Session(model.modelPath, { ...options, providerOptions: kvProviderOptions(model, options.provider as Provider, options.providerOptions) });
+    const m = model.manifest;
+    this.f16Need = webgpuF16Need({ precision: m.precision, io: m.ioDtype, kv: m.kvDtype }) ?? 'fp16 activations';
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
     const kvType = kvElementType(model.kv);
     // quire.json and the graph must agree, or the cache would be bound with the wrong element size.
@@ -57,7 +61,7 @@ export class NativeBackend implements Backend {
       const message = (error as Error).message;
       if (message.startsWith('CANCELLED')) throw new QuireError('CANCELLED', 'cancelled');
       // Where the adapter's features could not be asked beforehand (no Vulkan probe), WebGPU says it only here.
-      if (/requires f16 but the device does not support it/.test(message)) throw new QuireError('UNSUPPORTED_MODEL', noF16Advice('this GPU'));
+      if (/requires f16 but the device does not support it/.test(message)) throw new QuireError('UNSUPPORTED_MODEL', noF16Advice('this GPU', this.f16Need));
       throw new QuireError('INTERNAL', message.split('\n')[0]);
     }
   }

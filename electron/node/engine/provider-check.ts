@@ -17,9 +17,10 @@ export const CANARY_VERSION = 1;
 export const CANARY_PREFILL = 40;
 export const CANARY_TOKENS = 48;
 
-// The advice for a model whose fp16 activations an adapter cannot run (no WebGPU shader-f16).
-export function noF16Advice(adapter: string): string {
-  return `${adapter} has no 16-bit float shaders (WebGPU shader-f16), which this model's fp16 activations need: convert it with --io fp32, or use --provider cpu`;
+// The advice for a model an adapter without WebGPU shader-f16 cannot run; `need` is model-spec's webgpuF16Need.
+export function noF16Advice(adapter: string, need: string): string {
+  const fix = need === 'int4 weights' ? '--precision fp32' : '--io fp32';
+  return `${adapter} has no 16-bit float shaders (WebGPU shader-f16), which this model's ${need} need: convert it with ${fix}, or use --provider cpu`;
 }
 
 export interface Tolerance {

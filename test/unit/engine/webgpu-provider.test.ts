@@ -155,5 +155,6 @@ describe('quire ask --provider and QUIRE_PROVIDER', () => {
     const verdicts = Object.values(JSON.parse(readFileSync(join(askData, 'provider-checks.json'), 'utf8')) as Record<string, { ok: boolean; provider: string }>);
     expect(verdicts).toEqual([expect.objectContaining({ ok: true, provider: 'webgpu', adapter: 'SwiftShader Device (Subzero)' })]);
     expect(first.stderr + second.stderr).not.toMatch(/VerifyEachNodeIsAssignedToAnEp|onnxruntime/);
-  });
+    // Two whole asks on SwiftShader, each with its provider check: minutes on a loaded 2-core machine.
+  }, 400_000);
 });

@@ -51,7 +51,9 @@ describe('model spec', () => {
     }
     expect(() => resolveConversion({ precision: 'fp32', kv: 'fp16' })).toThrow(/INVALID_INPUT|fp16 cache needs fp16 activations/);
     expect(() => resolveConversion({ precision: 'int4', io: 'fp16' }, { provider: 'webgpu', float16: false })).toThrow(/no 16-bit float shaders/);
-    expect(conversionChoices({ provider: 'webgpu', float16: false }).every((c) => c.io === 'fp32')).toBe(true);
+    // WebGPU's int4 kernels compute in f16 whatever the activations: without shader-f16 only fp32 weights run.
+    expect(() => resolveConversion({ precision: 'int4', io: 'fp32', kv: 'fp32' }, { provider: 'webgpu', float16: false })).toThrow(/int4 weights need 16-bit float shaders/);
+    expect(conversionChoices({ provider: 'webgpu', float16: false }).every((c) => c.io === 'fp32' && c.precision === 'fp32')).toBe(true);
     // The contract refuses an invalid request before the installer (and its download) sees it.
     expect(InstallRequest.safeParse({ catalogId: 'ultralong-8b-1m', precision: 'int4', kv: 'fp16' }).success).toBe(true);
     const bad = InstallRequest.safeParse({ catalogId: 'ultralong-8b-1m', precision: 'fp32', kv: 'fp16' });
