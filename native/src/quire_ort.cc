@@ -337,8 +337,12 @@ class Session : public Napi::ObjectWrap<Session> {
     Live().insert(this);
   }
 
-  std::mutex mutex_;  // guards running_ and busy_ between the JS thread and the worker
+  std::mutex mutex_;  // guards running_, cancelPending_ and busy_ between the JS thread and the worker
   OrtRunOptions* running_ = nullptr;
+  // A cancel that arrived after run() was called but before the worker thread started its run: applied to the
+  // run's options as soon as they exist, so it is not lost.
+  bool cancelPending_ = false;
+  bool runQueued_ = false;
   bool busy_ = false;
   std::unique_ptr<Ort::Session> session_;
   std::unique_ptr<Ort::IoBinding> binding_;
@@ -539,6 +543,9 @@ class Session : public Napi::ObjectWrap<Session> {
       {
         std::lock_guard<std::mutex> lock(session_->mutex_);
         session_->running_ = options;
+        session_->runQueued_ = false;
+        if (session_->cancelPending_) Ort::ThrowOnError(Ort::GetApi().RunOptionsSetTerminate(options));
+        session_->cancelPending_ = false;
       }
       try {
         session_->session_->Run(options, *session_->binding_);
@@ -608,6 +615,11 @@ class Session : public Napi::ObjectWrap<Session> {
     } catch (const std::exception& e) {
       throw Napi::Error::New(info.Env(), e.what());
     }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      runQueued_ = true;
+      cancelPending_ = false;
+    }
     SetBusy(true);
     auto* worker = new RunWorker(this, info.This().As<Napi::Object>());
     Napi::Promise promise = worker->Promise();
@@ -619,7 +631,9 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value Cancel(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_) Ort::ThrowOnError(Ort::GetApi().RunOptionsSetTerminate(running_));
-    return Napi::Boolean::New(info.Env(), running_ != nullptr);
+    // A run queued but not started yet: it starts already terminated.
+    else if (runQueued_) cancelPending_ = true;
+    return Napi::Boolean::New(info.Env(), running_ != nullptr || runQueued_);
   }
 
   // Copies rows [0, tokens) of every head of every KV tensor to or from a file at `offset`, in the snapshot

@@ -114,6 +114,16 @@ describe.each(PATHS)('engine session on the %s path', (path) => {
     expect(maxDiff(resumed, reference)).toBeLessThan(1e-4);
   });
 
+  it('cancels a step asked for just now, before its run has started', async () => {
+    s.rewind(0);
+    // The native run is queued for a worker thread; a cancel in the same tick must not be lost on the way.
+    const step = s.backend.step(prompt(200, 6), 0, 1);
+    s.backend.cancel();
+    await expect(step).rejects.toMatchObject({ code: 'CANCELLED' });
+    // The next step runs normally.
+    expect((await s.backend.step(prompt(4, 6), 0, 1)).logits.length).toBeGreaterThan(0);
+  });
+
   it('saves and restores a snapshot, refusing ones that do not fit', async () => {
     const doc = prompt(64, 5);
     const file = join(mkdtempSync(join(tmpdir(), 'quire-snap-')), 'doc', 'a.qkv');
