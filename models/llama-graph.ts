@@ -22,9 +22,9 @@
 // instead a float cache of the io dtype whose last dimension is the symbolic `kv_row`, with no scales and no
 // quantization attributes: WebGPU quantizes it itself when the session sets kvCacheQuantizationBits (rows of
 // (1 + head_dim·bits/32) u32 words then), and any provider can run the same graph with a float cache of
-// head_dim rows, which is how the provider check's cpu reference runs it. Matrices keep Hugging Face's [out, in] layout: Gemm with transB=1
-// (fp32/fp16) or MatMulNBits (int4) consume it directly, so conversion never has to transpose a tensor and can
-// stream it row by row.
+// head_dim rows, which is how the provider check's cpu reference runs it. Matrices keep Hugging Face's [out, in]
+// layout: Gemm with transB=1 (fp32/fp16) or MatMulNBits (int4) consume it directly, so conversion never has to
+// transpose a tensor and can stream it row by row.
 
 import type { LlamaConfig } from './hf-config.ts';
 import { float32ToHalf } from './float16.ts';
