@@ -32,6 +32,11 @@ export interface TinyCheckpointOptions {
   // Token ids whose lm_head rows are zero: their logit is always 0 while some of the hundreds of random
   // logits is positive, so greedy decoding never picks them (a model that never says end-of-turn).
   mutedTokens?: number[];
+  // false: config.json carries no demo label, as in a real repository (the app then treats it as an instruct
+  // model: Llama-3.1 chat template, system prompt, sampling). Default true.
+  demo?: boolean;
+  // Writes generation_config.json as Llama-3.1 Instruct ships it (sampling at temperature 0.6, top_p 0.9).
+  generationConfig?: boolean;
 }
 
 
@@ -108,7 +113,7 @@ export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptio
   const config: Record<string, unknown> = {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
-    [DEMO_CONFIG_KEY]: DEMO_LABEL,
+    ...(opts.demo === false ? {} : { [DEMO_CONFIG_KEY]: DEMO_LABEL }),
     hidden_size: H,
     intermediate_size: I,
     num_hidden_layers: layers,
@@ -129,6 +134,10 @@ export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptio
     torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[dtype],
   };
   writeFileSync(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  if (opts.generationConfig) {
+    const generation = { bos_token_id: config.bos_token_id, do_sample: true, eos_token_id: config.eos_token_id, temperature: 0.6, top_p: 0.9, transformers_version: '4.45.0' };
+    writeFileSync(join(dir, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
+  }
 
   let next = seed * 1000;
   // Uniform with variance 1/fan_in, so activations keep their scale through the layers.
@@ -168,7 +177,9 @@ export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptio
       writeSafetensors(join(dir, file), part);
       for (const t of part) weightMap[t.name] = file;
     }
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2));
+    // As transformers writes it: the total tensor bytes, then which shard holds each tensor.
+    const totalSize = tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F32' ? 4 : 2), 0);
+    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
   }
   return config;
 }
