@@ -270,6 +270,19 @@ export function conversionChoices(target: ConversionTarget = {}): Conversion[] {
   return out;
 }
 
+// The caches offered for a device, in the order shown: the user's choices it runs, and fp32 first where the
+// device has no 16-bit floats (then no fp16 cache runs, and fp32 is the exact one).
+export function offeredKvDtypes(choices: readonly Conversion[]): KvDtype[] {
+  const runs = (kv: KvDtype) => choices.some((c) => c.kv === kv);
+  const offered = USER_KV_DTYPES.filter(runs);
+  return runs('fp16') || !runs('fp32') ? offered : ['fp32', ...offered];
+}
+
+// The cache an install uses: the one chosen in Settings where the device runs it, else the first offered.
+export function installKv(choices: readonly Conversion[], chosen: KvDtype): KvDtype | null {
+  return choices.some((c) => c.kv === chosen) ? chosen : (offeredKvDtypes(choices)[0] ?? null);
+}
+
 // ---- Prompt and generation ---------------------------------------------------------------------------------
 
 // `instructions`: Quire's system prompt, titled document blocks and a labelled question (instruct models).

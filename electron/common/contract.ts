@@ -201,6 +201,15 @@ export const InstallRequest = z
   });
 export type InstallRequest = z.infer<typeof InstallRequest>;
 
+// What this machine's provider can convert and run: the Models and Settings screens offer only these.
+export const ConversionChoices = z.object({
+  provider: z.string(),
+  // Whether the device runs 16-bit float activations (WebGPU adapters without shader-f16 do not).
+  float16: z.boolean(),
+  choices: z.array(z.object({ precision: Precision, io: IoDtype, kv: KvDtype })),
+});
+export type ConversionChoices = z.infer<typeof ConversionChoices>;
+
 export const InstallProgress = z.object({
   id: z.string(),
   phase: z.enum(['download', 'convert']),
@@ -252,6 +261,7 @@ export const calls = {
   'models.cancelInstall': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
   'models.remove': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ removed: z.boolean() })),
   'models.engine': call(empty, EngineStatus),
+  'models.choices': call(empty, ConversionChoices),
   // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
   'models.selfCheck': call(empty, SelfCheckResult),
   // Every file of an installed model against the SHA-256 its conversion recorded; a damaged one fails with

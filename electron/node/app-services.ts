@@ -18,7 +18,7 @@ import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
 import { cleanOrphans } from './orphans.ts';
-import { engineContext } from '../../models/model-spec.ts';
+import { conversionChoices, engineContext } from '../../models/model-spec.ts';
 import { TextService } from './chat/text-service.ts';
 import { conversionTarget } from './planning-memory.ts';
 import { ModelInstaller } from './model-installer.ts';
@@ -111,6 +111,10 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       return next;
     },
     'models.catalog': () => loadCatalog(),
+    'models.choices': () => {
+      const target = conversionTarget(settings.get().provider);
+      return { provider: target.provider ?? 'cpu', float16: target.float16 !== false, choices: conversionChoices(target).map(({ precision, io, kv }) => ({ precision, io, kv })) };
+    },
     'models.installed': () => listInstalledModels(modelsDir(root)),
     'models.install': async (request) => {
       const model = await installer.install(request, (progress) => bus.emit('models.progress', progress), conversionTarget(engineSettings().provider));

@@ -12,6 +12,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findCatalogModel } from '../../models/catalog.ts';
 import { generateEnglish } from '../../models/tokenizer/tiny.ts';
+import { installKv, resolveConversion, type Precision } from '../../models/model-spec.ts';
+import type { ConversionChoices } from '../../electron/common/contract.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import { makeEpub } from '../unit/documents/fixtures.ts';
 import { ARTIFACTS, launchChromium, watchProblems, type PageProblems } from './browser.ts';
@@ -171,16 +173,29 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
   });
 
   it('installs the catalog entry with the default settings: download, convert, in use', { timeout: 300_000 }, async () => {
+    // What the screen offers on this provider: the Settings cache and the default precision where the device
+    // runs them (the default GPU install of the model-spec issue: int4 weights, fp16 activations and cache), else
+    // the first it does — SwiftShader has no 16-bit floats, so there it is fp32 weights with an fp32 cache.
+    const choices = (await rpc.call('models.choices')).value as ConversionChoices;
+    const kv = installKv(choices.choices, DEFAULT_SETTINGS.kvDtype)!;
+    const precision = (['int4', 'fp16', 'fp32'] as Precision[]).find((p) => choices.choices.some((c) => c.precision === p && c.kv === kv))!;
+    const expected = resolveConversion({ precision, kv }, { provider: choices.provider as 'cpu', float16: choices.float16 });
+    if (provider === 'cpu') expect(expected).toEqual({ precision: UI_DEFAULT_PRECISION, io: 'fp16', kv: DEFAULT_SETTINGS.kvDtype });
+    else expect({ float16: choices.float16, precision, kv }).toEqual({ float16: false, precision: 'fp32', kv: 'fp32' });
     const card = page.getByRole('list', { name: 'Model catalog' }).getByRole('listitem').filter({ has: page.getByText(ENTRY.name, { exact: true }) });
-    expect(await card.getByRole('combobox').inputValue()).toBe(UI_DEFAULT_PRECISION);
+    expect(await card.getByRole('combobox').inputValue()).toBe(precision);
+    // Nothing the device cannot run is offered.
+    const offered = await card.getByRole('combobox').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+    expect(offered.every((p) => choices.choices.some((c) => c.precision === p && c.kv === kv))).toBe(true);
+    if (kv !== DEFAULT_SETTINGS.kvDtype) await card.getByText(`KV cache ${kv.toUpperCase()}: the one chosen in Settings does not run here`).waitFor();
     await card.getByRole('button', { name: 'Download and convert' }).click();
     await settled(page.getByTestId(`install-${CATALOG_ID}`).getByText(/Downloading [\d.]+ [KM]?B of [\d.]+ [KM]?B/), card.locator('.install-error'), 30_000);
     await shot('installing');
     const installed = page.getByRole('list', { name: 'Installed models' });
     await settled(installed.getByText(ENTRY.name, { exact: true }), card.locator('.install-error'));
     const facts = await installed.innerText();
-    expect(facts).toContain(UI_DEFAULT_PRECISION);
-    expect(facts).toMatch(new RegExp(`${DEFAULT_SETTINGS.kvDtype.toUpperCase()} · [\\d.]+ [KM]?B/token`));
+    expect(facts).toContain(precision);
+    expect(facts).toMatch(new RegExp(`${kv.toUpperCase()} · [\\d.]+ [KM]?B/token`));
     expect(await installed.getByRole('button', { name: 'In use' }).count()).toBe(1);
     await shot('installed');
 
@@ -192,9 +207,9 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
     const manifest = JSON.parse(readFileSync(join(dataDir, 'models', CATALOG_ID, 'quire.json'), 'utf8'));
     expect(manifest).toMatchObject({
       demo: false,
-      precision: UI_DEFAULT_PRECISION,
-      ioDtype: 'fp16',
-      kvDtype: DEFAULT_SETTINGS.kvDtype,
+      precision,
+      ioDtype: expected.io,
+      kvDtype: kv,
       promptStyle: 'instructions',
       generation: { greedy: false, temperature: 0.6, topP: 0.9 },
       source: { dtype },

@@ -1,5 +1,6 @@
 import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
+import { conversionChoices } from '../../models/model-spec.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
 
@@ -38,6 +39,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     'settings.get': () => state.settings,
     'settings.update': (patch: Partial<Settings>) => (state.settings = { ...state.settings, ...patch }),
     'models.catalog': () => state.catalog,
+    'models.choices': () => ({ provider: 'cpu', float16: true, choices: conversionChoices({ provider: 'cpu' }).map(({ precision, io, kv }) => ({ precision, io, kv })) }),
     'models.installed': () => state.installed,
     'models.install': () => {
       throw new Error('the fake backend installs nothing');

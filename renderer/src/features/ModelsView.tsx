@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
-import { conversionChoices } from '../../../models/model-spec.ts';
+import { installKv } from '../../../models/model-spec.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatBytes, formatTokens } from '../components/format.ts';
@@ -180,25 +180,49 @@ function InstallProgressBar({ id }: { id: string }) {
   );
 }
 
-// Only the weight precisions that convert with the KV cache chosen in Settings are offered (the spec decides).
-function PrecisionSelect({ value, onChange, label }: { value: Precision; onChange: (p: Precision) => void; label: string }) {
+// What an install converts to on this machine: the cache chosen in Settings where the device runs it (else the
+// first it does), and only the weight precisions that convert with that cache.
+function useInstallChoice() {
   const settings = useApp((s) => s.settings);
-  const valid = conversionChoices({ provider: settings?.provider });
-  const offered = PRECISIONS.filter((p) => valid.some((c) => c.precision === p.value && (!settings || c.kv === settings.kvDtype)));
+  const choices = useApp((s) => s.choices);
+  const valid = choices?.choices ?? [];
+  const kv = settings ? installKv(valid, settings.kvDtype) : null;
+  const precisions = PRECISIONS.filter((p) => valid.some((c) => c.precision === p.value && c.kv === kv));
+  return { kv, precisions, substituted: kv !== null && kv !== settings?.kvDtype, float16: choices?.float16 ?? true };
+}
+
+function PrecisionSelect({ value, onChange, label }: { value: Precision; onChange: (p: Precision) => void; label: string }) {
+  const { precisions } = useInstallChoice();
   return (
-    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value as Precision)}>
-      {offered.map((p) => (
+    <select aria-label={label} value={precisions.some((p) => p.value === value) ? value : precisions[0]?.value} onChange={(e) => onChange(e.target.value as Precision)}>
+      {precisions.map((p) => (
         <option key={p.value} value={p.value}>{p.label}</option>
       ))}
     </select>
   );
 }
 
+// The precision an install sends: the one picked, or the first offered when the picked one does not run here.
+function usePrecision(): [Precision, (p: Precision) => void, ReturnType<typeof useInstallChoice>] {
+  const choice = useInstallChoice();
+  const [picked, setPicked] = useState<Precision>('int4');
+  const precision = choice.precisions.some((p) => p.value === picked) ? picked : (choice.precisions[0]?.value ?? picked);
+  return [precision, setPicked, choice];
+}
+
+function KvNote({ kv, substituted, float16 }: { kv: string | null; substituted: boolean; float16: boolean }) {
+  if (!kv || !substituted) return null;
+  return (
+    <p className="subtle kv-note">
+      KV cache {kv.toUpperCase()}: the one chosen in Settings does not run here{float16 ? '' : ' (this GPU has no 16-bit float shaders)'}.
+    </p>
+  );
+}
+
 function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
   const install = useApp((s) => s.installModel);
-  const kv = useApp((s) => s.settings?.kvDtype);
   const running = useApp((s) => Boolean(s.installs[entry.id]) && !s.installs[entry.id].error);
-  const [precision, setPrecision] = useState<Precision>('int4');
+  const [precision, setPrecision, { kv, substituted, float16 }] = usePrecision();
   return (
     <li className="card">
       <div className="card-head">
@@ -219,11 +243,12 @@ function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boo
       ) : (
         <div className="card-actions">
           <PrecisionSelect value={precision} onChange={setPrecision} label={`Precision for ${entry.name}`} />
-          <button type="button" className="button primary" disabled={running} onClick={() => void install(entry.id, { catalogId: entry.id, precision, ...(kv ? { kv } : {}) })}>
+          <button type="button" className="button primary" disabled={running || !kv} onClick={() => void install(entry.id, { catalogId: entry.id, precision, ...(kv ? { kv } : {}) })}>
             Download and convert
           </button>
         </div>
       )}
+      {installed ? null : <KvNote kv={kv} substituted={substituted} float16={float16} />}
       <InstallProgressBar id={entry.id} />
     </li>
   );
@@ -231,9 +256,8 @@ function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boo
 
 function HubInstall() {
   const install = useApp((s) => s.installModel);
-  const kv = useApp((s) => s.settings?.kvDtype);
   const [repo, setRepo] = useState('');
-  const [precision, setPrecision] = useState<Precision>('int4');
+  const [precision, setPrecision, { kv }] = usePrecision();
   const id = modelIdForRepo(repo);
   return (
     <form

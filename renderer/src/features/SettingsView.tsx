@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { Settings } from '../../../electron/common/contract.ts';
-import { CONTEXT_CHOICES, kvBytesPerToken, USER_KV_DTYPES } from '../../../models/model-spec.ts';
+import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { formatTokens } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 
@@ -13,16 +13,16 @@ const THEMES: { value: Settings['theme']; label: string }[] = [
 // Bytes per token for Llama-3.1-8B (32 layers × 8 KV heads × 128 dims × K and V), from the spec; shown so the
 // choice has a concrete cost. The models screen shows the exact figure of the installed model.
 const LLAMA_8B = { layers: 32, kvHeads: 8, headDim: 128 };
-const KV_NOTES: Partial<Record<(typeof USER_KV_DTYPES)[number], string>> = {
+const KV_NOTES: Record<KvDtype, string> = {
+  fp32: 'on an 8B model — exact, for GPUs without 16-bit floats',
   fp16: 'on an 8B model — exact',
   int8: 'twice the context in the same memory',
   int4: 'four times the context, some quality cost',
 };
-const KV_CHOICES = USER_KV_DTYPES.map((value) => ({
-  value,
-  label: value.toUpperCase(),
-  note: `${kvBytesPerToken(LLAMA_8B, value) / 1024} KiB per token — ${KV_NOTES[value] ?? ''}`,
-}));
+// The caches this machine's provider runs (model-spec.ts offeredKvDtypes), before the choices are known the user's.
+function kvChoices(offered: readonly KvDtype[]) {
+  return offered.map((value) => ({ value, label: value.toUpperCase(), note: `${kvBytesPerToken(LLAMA_8B, value) / 1024} KiB per token — ${KV_NOTES[value]}` }));
+}
 
 const PROVIDERS: { value: Settings['provider']; label: string }[] = [
   { value: 'auto', label: 'Automatic' },
@@ -97,6 +97,7 @@ function ComputeStatus() {
 const ANSWER_CHOICES = [256, 512, 1024, 2048, 4096, 8192];
 
 export function SettingsView() {
+  const choices = useApp((s) => s.choices);
   const settings = useApp((s) => s.settings);
   const info = useApp((s) => s.info);
   const update = useApp((s) => s.updateSettings);
@@ -142,7 +143,7 @@ export function SettingsView() {
         <fieldset className="setting">
           <legend>KV cache precision</legend>
           <p className="hint">Used when a model is downloaded and converted (it is part of the converted model); the library shows what fits at each.</p>
-          {KV_CHOICES.map((k) => (
+          {kvChoices(choices ? offeredKvDtypes(choices.choices) : USER_KV_DTYPES).map((k) => (
             <label key={k.value} className="radio">
               <input type="radio" name="kv" value={k.value} checked={settings.kvDtype === k.value} onChange={() => set({ kvDtype: k.value })} />
               <span><strong>{k.label}</strong> <span className="hint">{k.note}</span></span>

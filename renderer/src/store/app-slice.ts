@@ -58,7 +58,11 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
       api.on('library.changed', () => void get().refreshLibrary());
       api.on('library.progress', (progress) => get().onImportProgress(progress));
-      api.on('settings.changed', (settings) => set({ settings }));
+      api.on('settings.changed', (settings) => {
+        const provider = get().settings?.provider;
+        set({ settings });
+        if (settings.provider !== provider) void get().loadChoices();
+      });
       api.on('chat.progress', (progress) => get().onProgress(progress));
       api.on('chat.delta', (delta) => get().onDelta(delta));
       api.on('models.progress', (progress) => get().onInstallProgress(progress));

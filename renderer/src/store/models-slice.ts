@@ -1,4 +1,4 @@
-import type { CatalogEntry, EngineStatus, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, ConversionChoices, EngineStatus, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -20,10 +20,13 @@ export interface ModelsSlice {
   catalog: CatalogEntry[];
   installed: InstalledModel[];
   engine: EngineStatus | null;
+  // What the chosen provider can convert and run (follows Settings → Compute).
+  choices: ConversionChoices | null;
   installs: Record<string, InstallJob>;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   verifications: Record<string, Verification>;
   loadModels(): Promise<void>;
+  loadChoices(): Promise<void>;
   // What the engine runs on now (Settings → Compute shows it).
   refreshEngine(): Promise<void>;
   installModel(id: string, request: InstallRequest): Promise<void>;
@@ -49,12 +52,21 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     catalog: [],
     installed: [],
     engine: null,
+    choices: null,
     installs: {},
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
     async loadModels() {
-      const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
-      set({ catalog, installed, engine });
+      const [catalog, installed, engine, choices] = await Promise.all([
+        api.call('models.catalog', {}),
+        api.call('models.installed', {}),
+        api.call('models.engine', {}),
+        api.call('models.choices', {}),
+      ]);
+      set({ catalog, installed, engine, choices });
+    },
+    async loadChoices() {
+      set({ choices: await api.call('models.choices', {}) });
     },
     async refreshEngine() {
       set({ engine: await api.call('models.engine', {}) });

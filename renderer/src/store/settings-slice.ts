@@ -19,6 +19,8 @@ export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, api) 
     if (current) set({ settings: { ...current, ...patch } });
     try {
       set({ settings: await api.call('settings.update', patch) });
+      // Another provider runs other conversions (a GPU without 16-bit floats, say).
+      if (patch.provider !== undefined) await get().loadChoices();
     } catch (error) {
       set({ settings: current });
       get().notify('error', (error as Error).message);

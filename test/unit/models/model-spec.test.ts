@@ -13,12 +13,14 @@ import { readManifest } from '../../../models/manifest.ts';
 import {
   conversionChoices,
   GRAPH_IO,
+  installKv,
   KV_DTYPES,
   KV_STORAGE,
   kvBytesPerToken,
   kvDims,
   kvRowElements,
   MANIFEST_FILE,
+  offeredKvDtypes,
   PRECISIONS,
   PROVIDER_CHOICES,
   resolveConversion,
@@ -54,6 +56,15 @@ describe('model spec', () => {
     // WebGPU's int4 kernels compute in f16 whatever the activations: without shader-f16 only fp32 weights run.
     expect(() => resolveConversion({ precision: 'int4', io: 'fp32', kv: 'fp32' }, { provider: 'webgpu', float16: false })).toThrow(/int4 weights need 16-bit float shaders/);
     expect(conversionChoices({ provider: 'webgpu', float16: false }).every((c) => c.io === 'fp32' && c.precision === 'fp32')).toBe(true);
+    // What the screens offer: on a device without 16-bit floats the exact cache is fp32, and Settings' fp16 default
+    // installs as that; elsewhere the user's choice stands.
+    const noF16 = conversionChoices({ provider: 'webgpu', float16: false });
+    expect(offeredKvDtypes(noF16)[0]).toBe('fp32');
+    expect(offeredKvDtypes(noF16)).not.toContain('fp16');
+    expect(installKv(noF16, 'fp16')).toBe('fp32');
+    const cpu = conversionChoices({ provider: 'cpu' });
+    expect(offeredKvDtypes(cpu)).toEqual(['fp16', 'int8', 'int4']);
+    expect(installKv(cpu, 'int8')).toBe('int8');
     // The contract refuses an invalid request before the installer (and its download) sees it.
     expect(InstallRequest.safeParse({ catalogId: 'ultralong-8b-1m', precision: 'int4', kv: 'fp16' }).success).toBe(true);
     const bad = InstallRequest.safeParse({ catalogId: 'ultralong-8b-1m', precision: 'fp32', kv: 'fp16' });
