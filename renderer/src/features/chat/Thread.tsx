@@ -142,7 +142,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         {stats ? (
           <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
             {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
-            {stats.prefilledTokens.toLocaleString()} tokens processed
+            {stats.prefilledTokens.toLocaleString()} {stats.prefilledTokens === 1 ? 'token' : 'tokens'} processed
             {stats.secondsToFirstToken > 0 ? ` · first token ${stats.secondsToFirstToken.toFixed(1)} s` : ''}
             {stats.tokensPerSecond > 0 ? ` · ${stats.tokensPerSecond.toFixed(1)} tokens/s` : ''}
           </span>
