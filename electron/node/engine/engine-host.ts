@@ -1,6 +1,6 @@
 // The caller's side: starts the engine in its own process and turns the protocol into promises. Progress and
 // streamed text arrive as callbacks while the promise is pending; cancel() aborts the running request.
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
 import type { EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from './engine-protocol.ts';
@@ -17,7 +17,11 @@ export interface EngineProcess {
 }
 
 export function forkEngineProcess(env: NodeJS.ProcessEnv = process.env): EngineProcess {
-  const child = fork(entryPoints.engineHost, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return engineProcessOf(fork(entryPoints.engineHost, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+}
+
+// Any child process running the engine host with an IPC channel (forked, or started under a wrapper).
+export function engineProcessOf(child: ChildProcess): EngineProcess {
   let exited = false;
   child.once('exit', () => (exited = true));
   return {

@@ -7,8 +7,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost, type EngineProcess } from '../../../electron/node/engine/engine-host.ts';
-import type { EngineReply } from '../../../electron/node/engine/engine-protocol.ts';
+import { EngineHost, engineProcessOf, type EngineProcess } from '../../../electron/node/engine/engine-host.ts';
 import { entryPoints } from '../../../electron/node/entry-points.ts';
 import { snapshotsDir } from '../../../electron/node/paths.ts';
 import { tinyModel } from './tiny-model.ts';
@@ -20,25 +19,13 @@ const doc = Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 250);
 // The engine's process as forkEngineProcess starts it, but under a file-size limit; the IPC channel passes
 // through `sh -c … exec`.
 function limitedEngineProcess(root: string): EngineProcess {
-  const child = spawn('sh', ['-c', `ulimit -f ${FILE_SIZE_LIMIT_BLOCKS} && exec "$0" "$1"`, process.execPath, entryPoints.engineHost], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    serialization: 'advanced',
-    env: { ...process.env, QUIRE_DATA_DIR: root },
-  });
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  return {
-    send: (message) => void child.send(message),
-    onMessage: (listener) => void child.on('message', (message) => listener(message as EngineReply)),
-    onExit: (listener) => void child.on('exit', (code, signal) => listener(String(signal ?? code))),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-    kill: () => void child.kill('SIGKILL'),
-  };
+  return engineProcessOf(
+    spawn('sh', ['-c', `ulimit -f ${FILE_SIZE_LIMIT_BLOCKS} && exec "$0" "$1"`, process.execPath, entryPoints.engineHost], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+      env: { ...process.env, QUIRE_DATA_DIR: root },
+    }),
+  );
 }
 
 let dir: string;

@@ -2,18 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../electron/cli/main.ts';
+import { runCli } from '../run-cli.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'quire-cli-models-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 describe('quire convert / inspect', () => {
   it('inspect rope prints UltraLong tables with the attention factor applied', async () => {

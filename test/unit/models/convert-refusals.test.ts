@@ -5,18 +5,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../../electron/cli/main.ts';
+import { runCli } from '../run-cli.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'quire-convert-refusals-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTTY: false });
-  return { code, stdout, stderr };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 let n = 0;
 // A fresh copy of the tiny checkpoint, damaged by `damage`, converted into a folder that must not appear.
