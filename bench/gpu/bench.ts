@@ -277,8 +277,9 @@ for (const provider of providers) {
   for (const n of contexts) {
     const row: ContextRow = { context: n, errors: [] };
     result.rows.push(row);
-    // A context is measured only if its prefill, predicted from the last one (between n and n²), fits the budget.
-    const predicted = last ? last.s * (n / last.n) ** 1.5 * 1.6 : 0;
+    // A context is measured only if its work, predicted from the last prefill (between n and n² as attention
+    // grows, plus the snapshot, question and decode), fits the budget.
+    const predicted = last ? last.s * (n / last.n) ** 1.3 * 1.3 + 5 : 0;
     if (elapsed() + predicted > budget) {
       row.skipped = `predicted ${predicted.toFixed(0)} s would pass the ${budget} s budget at ${elapsed().toFixed(0)} s`;
       log(`${provider} ${n}: skipped (${row.skipped})`);

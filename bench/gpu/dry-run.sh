@@ -4,7 +4,7 @@
 # with no node_modules, runs run.sh --dry there in a clean environment (env -i PATH=/usr/bin:/bin) on the packed
 # Node — conformance and bench on cpu and on WebGPU through SwiftShader (Debian's chromium package) with tiny
 # sizes, the PyTorch peer where torch is installed — and checks what would come back from $OUT.
-#   bash bench/gpu/dry-run.sh [--keep]          (a few minutes; --keep leaves the temporary folder)
+#   [PYTHON=…] bash bench/gpu/dry-run.sh [--keep]   (a few minutes; --keep leaves the temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 KEEP=0
@@ -25,7 +25,8 @@ echo "staged: $(du -sh "$T/repo" | cut -f1)"
 
 echo "== run.sh --dry in a clean environment"
 start=$(date +%s)
-env -i PATH=/usr/bin:/bin HOME="$T/home" OUT="$T/out" bash "$T/repo/bench/gpu/run.sh" --dry --work "$T/work" --budget 600 || fail "run.sh exited $?"
+# PYTHON=/path/to/python (one with torch and transformers) exercises the PyTorch peer on the CPU too.
+env -i PATH=/usr/bin:/bin HOME="$T/home" OUT="$T/out" ${PYTHON:+PYTHON="$PYTHON"} bash "$T/repo/bench/gpu/run.sh" --dry --work "$T/work" --budget 600 || fail "run.sh exited $?"
 echo "run.sh --dry took $(($(date +%s) - start)) s"
 
 echo "== checking \$OUT"

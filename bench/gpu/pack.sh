@@ -73,7 +73,7 @@ console.log([...found].map((d) => relative(process.cwd(), d)).sort().join("\n"))
 CUDA_LIBS=$(cd "$ORT_DIR" && ls libonnxruntime_providers_*.so 2>/dev/null | tr '\n' ' ' || true)
 # Every build product of native/ travels: the engine addon and what else binding.gyp builds (a Vulkan layer, say).
 ADDONS=$(ls native/build/Release/*.node native/build/Release/*.so native/build/Release/*.json 2>/dev/null || true)
-s=$(stamp $PACKAGES $ADDONS)
+s=$(stamp $PACKAGES $ADDONS bench/gpu/pack.sh)
 if fresh runtime.tar.xz "$s"; then echo "runtime.tar.xz: up to date"; else
   echo "runtime.tar.xz: $(echo "$PACKAGES" | wc -l) packages + $(echo $ADDONS | wc -w) native build products…"
   STAGE=$(mktemp -d)
@@ -86,6 +86,8 @@ if fresh runtime.tar.xz "$s"; then echo "runtime.tar.xz: up to date"; else
       tar -cf - -T -) | tar -xf - -C "$STAGE/$p"
   done
   mkdir -p "$STAGE/native/build/Release" && cp $ADDONS "$STAGE/native/build/Release/"
+  # This machine's libstdc++, used there only where the system's is older than the addon needs (run.sh checks).
+  mkdir -p "$STAGE/fallback-libs" && cp -L "$(gcc -print-file-name=libstdc++.so.6 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/libstdc++.so.6)" "$STAGE/fallback-libs/libstdc++.so.6"
   tar -cf - -C "$STAGE" . | xz -9 -T0 >"$KIT/runtime.tar.xz.tmp" && mv "$KIT/runtime.tar.xz.tmp" "$KIT/runtime.tar.xz" && echo "$s" >"$KIT/.runtime.tar.xz.stamp"
   rm -rf "$STAGE"
   trap - EXIT
@@ -93,7 +95,7 @@ fi
 
 # 3. The Vulkan loader and GL dispatch libraries from Debian (amd64), as the device README shows: the device has
 # the NVIDIA driver and its Vulkan ICD but no libvulkan.so.1. Downloaded once; kept in .kit/debs.
-DEBS="libvulkan1 libglvnd0 libegl1 libgl1 libglx0"
+DEBS="libvulkan1 libglvnd0 libegl1 libgl1 libglx0 libopengl0 libgles2"
 missing=""
 for d in $DEBS; do ls "$KIT/debs/${d}_"*_amd64.deb >/dev/null 2>&1 || missing="$missing $d"; done
 if [ -n "$missing" ]; then

@@ -29,13 +29,18 @@ while [ $# -gt 0 ]; do
 done
 OUT=${OUT:-$REPO/bench/out/gpu}
 mkdir -p "$OUT" "$WORK"
-exec > >(tee -a "$OUT/run.log") 2>&1
+# Everything below goes to the terminal and to $OUT/run.log; the pipe ends before the script does.
+main() {
 T0=$(date +%s)
 left() { echo $((BUDGET - ($(date +%s) - T0))); }
 stage() { echo; echo "== $* (at $(($(date +%s) - T0)) s, $(left) s left)"; }
 # A stage's limit: what it asks for, never past the whole budget less a reserve for what must follow.
 limit() { local want=$1 reserve=$2 l; l=$(($(left) - reserve)); [ "$l" -lt "$want" ] && want=$l; [ "$want" -lt 5 ] && want=5; echo "$want"; }
 export PYTHONUNBUFFERED=1
+# The Python with torch: the device image's python3, or PYTHON=… for a dry run with a local torch.
+PY=${PYTHON:-python3}
+# ldconfig lives in sbin, which a clean environment leaves off the PATH.
+export PATH=$PATH:/usr/sbin:/sbin
 # Provider-check verdicts and any other app data stay in the work folder.
 export QUIRE_DATA_DIR=$WORK/data
 
@@ -47,8 +52,16 @@ echo "host: $(uname -srm); $(nproc) CPUs; $(awk '/MemTotal/ {printf "%.0f GiB RA
 stage "unpack into $WORK"
 rm -rf "$WORK/app" "$WORK/bin"
 mkdir -p "$WORK/app" "$WORK/bin"
-xz -dc "$KIT/node.xz" >"$WORK/bin/node" && chmod +x "$WORK/bin/node"
-tar -xJf "$KIT/runtime.tar.xz" -C "$WORK/app"
+# xz where it is installed, else Python's lzma (the device image's python3 has it).
+if command -v xz >/dev/null 2>&1; then
+  xz -dc "$KIT/node.xz" >"$WORK/bin/node"
+  xz -dc "$KIT/runtime.tar.xz" | tar -xf - -C "$WORK/app"
+else
+  echo "no xz here: unpacking with python3's lzma"
+  python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], "wb"))' "$KIT/node.xz" "$WORK/bin/node"
+  python3 -c 'import tarfile, sys; tarfile.open(sys.argv[1], "r:xz").extractall(sys.argv[2])' "$KIT/runtime.tar.xz" "$WORK/app"
+fi
+chmod +x "$WORK/bin/node"
 # The project's sources come from the working tree the call carried (always the current ones); node_modules and
 # the addon from the kit. package.json makes the .ts files ES modules.
 for p in package.json bin electron models bench; do cp -a "$REPO/$p" "$WORK/app/"; done
@@ -56,6 +69,13 @@ mkdir -p "$WORK/app/test" && [ -d "$REPO/test/conformance" ] && cp -a "$REPO/tes
 rm -rf "$WORK/app/bench/gpu/.kit" "$WORK/app/bench/out" "$WORK/app/models/nano/quire-nano"
 NODE=$WORK/bin/node
 "$NODE" --version || { echo "run.sh: the packed node does not run here"; exit 1; }
+# The addon was built against this packing machine's libstdc++ (GLIBCXX_3.4.29+): bring it where the system's is older.
+need=$(grep -ao 'GLIBCXX_3\.4\.[0-9]*' "$WORK/app/native/build/Release/quire_ort.node" 2>/dev/null | sort -t. -k3 -n | tail -1)
+sys=$(ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+if [ -n "$need" ] && { [ -z "$sys" ] || ! grep -aq "$need" "$sys"; }; then
+  echo "system libstdc++ (${sys:-none}) lacks $need: using the kit's"
+  export LD_LIBRARY_PATH=$WORK/app/fallback-libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+else echo "libstdc++: the system's ($sys) has ${need:-what the addon needs}"; fi
 sha=$(find "$REPO/native/src" "$REPO/native/binding.gyp" -type f 2>/dev/null | sort | xargs cat | sha256sum | cut -c1-16)
 grep -q "\"addonSourceSha\": \"$sha\"" "$KIT/kit.json" || echo "WARNING: native/src changed since the kit was packed: the carried addon may be stale (re-run pack.sh)"
 du -sh "$WORK/app/node_modules" "$WORK/bin/node" | sed 's/^/  /'
@@ -113,16 +133,20 @@ elif [ "$DRY" = 0 ] && [ "$(id -u)" = 0 ] && [ -n "$GPU" ] && [ "$GPU" != none ]
   p=$(probe webgpu); echo "probe webgpu: $p"
   echo "$p" | grep -q '"tokens"' && WEBGPU_OK=1 && VULKAN="$VULKAN (unpacked into /)"
 fi
+if [ "$WEBGPU_OK" = 0 ]; then
+  echo "WebGPU probe failed; the Vulkan loader's own account:"
+  VK_LOADER_DEBUG=error,warn,driver timeout 60 "$NODE" bin/quire.mjs generate --model "$WORK/probe/model" --ids 1,2,3 --greedy --max-new-tokens 1 --provider webgpu --json 2>&1 | tail -25
+fi
 CUDA_OK=0
 if ls "$ORT_DIR"/libonnxruntime_providers_cuda.so >/dev/null 2>&1; then
   p=$(probe cuda); echo "probe cuda: $p"
   echo "$p" | grep -q '"tokens"' && CUDA_OK=1
 else echo "cuda: onnxruntime-node's CUDA provider library was not installed where the kit was packed (ONNXRUNTIME_NODE_INSTALL=cuda12); skipped"; fi
+# WebGPU is run even where the probe failed (its own provider check, say): the conformance runner and the bench
+# then record why. The 8B-shaped bench on cpu would only spend the lease, so the device never runs it.
 if [ -z "$PROVIDERS" ]; then
   if [ "$DRY" = 1 ]; then PROVIDERS=cpu; [ "$WEBGPU_OK" = 1 ] && PROVIDERS=cpu,webgpu
-  else PROVIDERS=""; [ "$WEBGPU_OK" = 1 ] && PROVIDERS=webgpu; [ "$CUDA_OK" = 1 ] && PROVIDERS=${PROVIDERS:+$PROVIDERS,}cuda
-    [ -z "$PROVIDERS" ] && { echo "no GPU provider runs here: benchmarking cpu so the rest of the kit still reports"; PROVIDERS=cpu; }
-  fi
+  else PROVIDERS=webgpu; [ "$CUDA_OK" = 1 ] && PROVIDERS=webgpu,cuda; fi
 fi
 echo "providers: $PROVIDERS"
 cat >"$OUT/environment.json" <<EOF
@@ -162,23 +186,27 @@ fi
 
 stage "(c) PyTorch/transformers peer"
 if ! want c; then echo "not asked for (--stages $STAGES)"
-elif ! command -v python3 >/dev/null 2>&1; then echo "python3 not found here: PyTorch peer skipped"
-elif ! python3 -c 'import torch' 2>/dev/null; then
+elif ! command -v "$PY" >/dev/null 2>&1; then echo "python3 not found here: PyTorch peer skipped"
+elif ! "$PY" -c 'import torch' 2>/dev/null; then
   echo "torch not installed here: PyTorch peer skipped"
-  python3 bench/gpu/peer.py --bench "$OUT/bench.json" --out "$OUT/peer.json" >/dev/null 2>&1
+  "$PY" bench/gpu/peer.py --bench "$OUT/bench.json" --out "$OUT/peer.json" >/dev/null 2>&1
 elif [ ! -f "$OUT/bench.json" ]; then echo "no bench.json: PyTorch peer skipped"
 else
-  timeout $(($(limit $PEER_T 15) + 20)) python3 "$WORK/app/bench/gpu/peer.py" --bench "$OUT/bench.json" --out "$OUT/peer.json" --budget "$(limit $PEER_T 15)"
-  echo "peer exit: $?"
+  PEER_ARGS=(); [ "$DRY" = 1 ] && PEER_ARGS=(--allow-cpu)
+  timeout $(($(limit $PEER_T 15) + 20)) "$PY" bench/gpu/peer.py "${PEER_ARGS[@]}" --bench "$OUT/bench.json" --out "$OUT/peer.json" --budget "$(limit $PEER_T 15)" 2>&1 | grep -v 'Loading weights'
+  echo "peer exit: ${PIPESTATUS[0]}"
 fi
 
 stage "report"
 cp "$KIT/kit.json" "$OUT/kit.json"
 "$NODE" bench/gpu/report.ts --dir "$OUT" --out "$OUT/gpu-report.json" --md "$OUT/summary.md"
-if command -v python3 >/dev/null 2>&1 && python3 bench/gpu/plot.py "$OUT/gpu-report.json" "$OUT/gpu-bench.png"; then :
+if command -v "$PY" >/dev/null 2>&1 && "$PY" bench/gpu/plot.py "$OUT/gpu-report.json" "$OUT/gpu-bench.png"; then :
 else "$NODE" bench/gpu/report.ts --dir "$OUT" --png "$OUT/gpu-bench.png" >/dev/null && echo "plot (project PNG writer): $OUT/gpu-bench.png"; fi
 # At most 8 files come back from the device: the parts are inside gpu-report.json.
 rm -f "$OUT/kit.json" "$OUT/environment.json"
 echo
 echo "== done in $(($(date +%s) - T0)) s; $OUT:"
 ls -la "$OUT"
+}
+main 2>&1 | tee -a "$OUT/run.log"
+exit "${PIPESTATUS[0]}"
