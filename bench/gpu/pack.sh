@@ -24,6 +24,9 @@ die() { echo "pack: $*" >&2; exit 1; }
 [ -f "$ORT_DIR/libonnxruntime.so.1" ] || die "$ORT_DIR/libonnxruntime.so.1 missing: run npm ci first"
 [ -f "$ADDON" ] || die "$ADDON missing: npm run build:native (the kit needs the native addon for GPU providers)"
 command -v xz >/dev/null || die "xz is not installed"
+# A build older than its sources would travel stale: say so (building here is npm run build:native's job).
+newer=$(find native/src native/binding.gyp -newer "$ADDON" -type f 2>/dev/null | head -3 | tr '\n' ' ')
+[ -z "$newer" ] || echo "pack: WARNING: $newer changed after $ADDON was built: run npm run build:native first, or the device runs a stale addon" >&2
 NODE_VERSION=$("$NODE_BIN" --version)
 case "$NODE_VERSION" in v24.*) ;; *) die "expected Node 24 at $NODE_BIN, found $NODE_VERSION" ;; esac
 mkdir -p "$KIT/debs"

@@ -29,7 +29,8 @@ def main() -> int:
     def line(a, xs, ys, **kw):
         pts = [(x, y) for x, y in zip(xs, ys) if isinstance(y, (int, float)) and y > 0]
         if pts:
-            a.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", **kw)
+            # Measured points are dots; the 32-layer estimates (dashed) crosses.
+            a.plot([p[0] for p in pts], [p[1] for p in pts], marker="x" if kw.get("ls") == "--" else "o", **kw)
 
     for i, r in enumerate(bench["results"]):
         c, name = colors[i % 4], f"Quire {r['provider']}"
