@@ -89,6 +89,10 @@ class MemorySampler {
   now(): number {
     return this.samples.at(-1)?.usedMiB ?? Number.NaN;
   }
+  // nvidia-smi can take a second to print its first line in a VM: the baseline waits for it.
+  async ready(timeoutMs: number): Promise<void> {
+    for (const end = performance.now() + timeoutMs; this.available && !this.samples.length && performance.now() < end; ) await sleep(50);
+  }
   peak(from: number, to = performance.now()): number {
     let m = Number.NaN;
     for (const s of this.samples) if (s.t >= from && s.t <= to + 150 && !(s.usedMiB <= m)) m = s.usedMiB;
@@ -106,9 +110,12 @@ const hf = join(values.dir, `hf-${dry ? 'dry' : '8b'}-${layers}l`);
 const modelFor = (p: Precision) => join(values.dir, `quire-${dry ? 'dry' : '8b'}-${layers}l-${p}`);
 const model = modelFor(precision);
 const prepared: Record<string, number> = {};
-if (!existsSync(join(hf, 'config.json'))) {
+// A marker written after the last byte: a checkpoint cut short (a stage stopped at its limit) is written again.
+if (!existsSync(`${hf}.complete`)) {
   const t = performance.now();
+  rmSync(hf, { recursive: true, force: true });
   await writeTinyCheckpoint(hf, { ...SHAPE, layers, rope: 'yarn', originalContext: 8192, factor: 32, ropeTheta: 500000, dtype: 'BF16', seed: 8 });
+  writeFileSync(`${hf}.complete`, '');
   prepared.checkpointSeconds = seconds(t);
   log(`checkpoint: ${hf} in ${prepared.checkpointSeconds.toFixed(1)} s`);
 }
@@ -191,7 +198,7 @@ process.on('SIGTERM', () => {
 });
 const message = (e: unknown) => (e as Error).message.split('\n')[0];
 sampler.start();
-await sleep(300);
+await sampler.ready(5000);
 const results: ProviderResult[] = [];
 let dims: ModelDims | null = null;
 let kvDtype: KvDtype = 'fp16';
