@@ -1,3 +1,4 @@
+import { analyse } from 'chardet';
 import { QuireError } from '../../common/errors.ts';
 
 export interface Decoded {
@@ -14,17 +15,49 @@ function tryDecode(bytes: Uint8Array, encoding: string): string | undefined {
   }
 }
 
+// Encodings a byte-order mark names; UTF-32's marks are tested first because UTF-32LE's starts like UTF-16LE's.
 function bomEncoding(bytes: Uint8Array): string | undefined {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe && bytes[2] === 0 && bytes[3] === 0) return 'utf-32le';
+  if (bytes[0] === 0 && bytes[1] === 0 && bytes[2] === 0xfe && bytes[3] === 0xff) return 'utf-32be';
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf-8';
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf-16le';
   if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'utf-16be';
   return undefined;
 }
 
-// Text in UTF-16 without a BOM shows as zero bytes on one side of each code unit (mostly-Latin text, the
-// only case that can be told apart from binary without a BOM).
+// TextDecoder has no UTF-32 (the Encoding Standard left it out), so it is read here: four bytes a code point,
+// anything outside Unicode or a surrogate replaced by U+FFFD and counted.
+function decodeUtf32(bytes: Uint8Array, bigEndian: boolean): { text: string; bad: number } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunks: string[] = [];
+  let codes: number[] = [];
+  let bad = 0;
+  for (let i = 4; i + 4 <= bytes.length; i += 4) {
+    const code = view.getUint32(i, !bigEndian);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      bad++;
+      codes.push(0xfffd);
+    } else {
+      codes.push(code);
+    }
+    // String.fromCodePoint takes its code points as arguments: flush in slices the stack can hold.
+    if (codes.length === 8192) {
+      chunks.push(String.fromCodePoint(...codes));
+      codes = [];
+    }
+  }
+  chunks.push(String.fromCodePoint(...codes));
+  if (bytes.length % 4) bad++;
+  return { text: chunks.join(''), bad };
+}
+
+// UTF-16 without a BOM shows itself by zero bytes: every ASCII character (spaces, newlines, digits) has one
+// on the same side of its code unit, and no legacy 8-bit or multibyte encoding ever writes a zero byte. CJK
+// text has few ASCII characters, so a small share suffices as long as the other side has clearly fewer
+// (U+4E00 "一" and a few others put a zero on that side too). The decoded text must then hold no unpaired
+// surrogates, and the binary-data check still follows.
 function utf16Guess(bytes: Uint8Array): string | undefined {
-  const n = Math.min(bytes.length, 4096) & ~1;
+  const n = Math.min(bytes.length, 65536) & ~1;
   if (n < 4) return undefined;
   let evenZeros = 0;
   let oddZeros = 0;
@@ -32,16 +65,70 @@ function utf16Guess(bytes: Uint8Array): string | undefined {
     if (bytes[i] === 0) evenZeros++;
     if (bytes[i + 1] === 0) oddZeros++;
   }
-  const pairs = n / 2;
-  if (oddZeros > pairs * 0.4 && evenZeros < pairs * 0.05) return 'utf-16le';
-  if (evenZeros > pairs * 0.4 && oddZeros < pairs * 0.05) return 'utf-16be';
+  const enough = Math.max(1, (n / 2) * 0.01);
+  if (oddZeros >= enough && oddZeros > evenZeros * 4) return 'utf-16le';
+  if (evenZeros >= enough && evenZeros > oddZeros * 4) return 'utf-16be';
   return undefined;
 }
 
-// Plain text: a BOM wins, then strict UTF-8, then UTF-16 without a BOM, then the encoding the file declares
-// (HTML's meta charset) or else windows-1252, which decodes any byte sequence and so comes last and says so.
-export function decodeText(bytes: Uint8Array, declared?: string): Decoded {
+// Labels the detector names that TextDecoder reads differently: ISO-8859-8 would be decoded in visual order,
+// while files hold logical-order Hebrew, for which windows-1255 is the superset (it adds points and
+// punctuation); ISO-8859-1 is windows-1252 under the Encoding Standard anyway.
+const DETECTED_ENCODING: Record<string, string> = {
+  'ISO-8859-8': 'windows-1255',
+  'ISO-8859-1': 'windows-1252',
+};
+// Below this confidence (the detector's 0–100) the guess is kept but the user is told it is one.
+const CONFIDENT = 50;
+// The detector's statistics settle within the first few hundred kilobytes; reading all of a 200 MB file
+// would only cost time.
+const DETECTION_SAMPLE = 256 * 1024;
+
+// The markup of an HTML file is ASCII in every encoding and would dilute the detector's statistics:
+// only the text between tags is shown to it ("<" and ">" never occur inside a multibyte character of the
+// encodings it knows).
+function withoutTags(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  let inTag = false;
+  for (const b of bytes) {
+    if (b === 0x3c) inTag = true;
+    else if (b === 0x3e && inTag) {
+      inTag = false;
+      out[n++] = 0x20;
+    } else if (!inTag) out[n++] = b;
+  }
+  return out.subarray(0, n);
+}
+
+// The detector's candidates, best first; the first that decodes the whole file without an invalid sequence wins.
+function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
+  const sample = html ? withoutTags(bytes.subarray(0, DETECTION_SAMPLE * 4)).subarray(0, DETECTION_SAMPLE) : bytes.subarray(0, DETECTION_SAMPLE);
+  for (const match of analyse(sample)) {
+    if (match.confidence <= 0 || /^(?:UTF-|ASCII)/i.test(match.name)) continue;
+    const encoding = DETECTED_ENCODING[match.name] ?? match.name;
+    const text = tryDecode(bytes, encoding);
+    if (text === undefined) continue;
+    const name = new TextDecoder(encoding).encoding === 'windows-1252' ? 'windows-1252' : encoding;
+    const warnings =
+      match.confidence < CONFIDENT
+        ? [`the text is not UTF-8; it was read as ${name} (detected with low confidence, ${match.confidence}%): some characters may be wrong`]
+        : [];
+    return { text, encoding: name, warnings };
+  }
+  return undefined;
+}
+
+// Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-16, then the encoding the file declares
+// (HTML's meta charset), then the detector's guess, and last windows-1252, which decodes any byte sequence
+// and says so.
+export function decodeText(bytes: Uint8Array, declared?: string, { html = false } = {}): Decoded {
   const bom = bomEncoding(bytes);
+  if (bom === 'utf-32le' || bom === 'utf-32be') {
+    const { text, bad } = decodeUtf32(bytes, bom === 'utf-32be');
+    const warnings = bad ? [`the file starts with a ${bom} byte-order mark but holds ${bad} invalid code points; they were replaced`] : [];
+    return { text, encoding: bom, warnings };
+  }
   if (bom) {
     const text = tryDecode(bytes, bom);
     if (text !== undefined) return { text, encoding: bom, warnings: [] };
@@ -51,17 +138,20 @@ export function decodeText(bytes: Uint8Array, declared?: string): Decoded {
       warnings: [`the file starts with a ${bom} byte-order mark but holds invalid ${bom}; bad bytes were replaced`],
     };
   }
-  const utf8 = tryDecode(bytes, 'utf-8');
-  if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8', warnings: [] };
+  // UTF-16 of ASCII text is valid UTF-8 (zero bytes are NUL characters), so the zero-byte test comes first.
   const utf16 = utf16Guess(bytes);
   if (utf16) {
     const text = tryDecode(bytes, utf16);
     if (text !== undefined) return { text, encoding: utf16, warnings: [] };
   }
+  const utf8 = tryDecode(bytes, 'utf-8');
+  if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8', warnings: [] };
   if (declared && declared.toLowerCase() !== 'utf-8') {
     const text = tryDecode(bytes, declared);
     if (text !== undefined) return { text, encoding: declared, warnings: [] };
   }
+  const detected = detectLegacy(bytes, html);
+  if (detected) return detected;
   return {
     text: new TextDecoder('windows-1252').decode(bytes),
     encoding: 'windows-1252',

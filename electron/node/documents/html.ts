@@ -9,7 +9,7 @@ export const FLATTENED_WARNING = 'markup nested too deeply was flattened (its te
 export function extractHtml(bytes: Uint8Array, fallbackTitle: string): DocumentModel {
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 2048));
   const charset = /<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9._-]+)/i.exec(head)?.[1];
-  const { text, warnings } = decodePlain(bytes, charset);
+  const { text, warnings } = decodePlain(bytes, charset, { html: true });
   const doctype = /<!DOCTYPE[^[>]*(\[[\s\S]*?\])?\s*>/i.exec(text.slice(0, 65536));
   if (doctype) refuseEntityDeclarations(doctype[0], 'HTML');
   const { root, flattened } = parseHtml(text);

@@ -3,8 +3,8 @@ import { QuireError } from '../../common/errors.ts';
 import { decodeText, looksBinary } from './decode.ts';
 import { TextBuilder } from './text-builder.ts';
 
-export function decodePlain(bytes: Uint8Array, declared?: string): { text: string; warnings: string[] } {
-  const { text, warnings } = decodeText(bytes, declared);
+export function decodePlain(bytes: Uint8Array, declared?: string, options: { html?: boolean } = {}): { text: string; warnings: string[] } {
+  const { text, warnings } = decodeText(bytes, declared, options);
   if (looksBinary(text)) throw new QuireError('UNSUPPORTED_FORMAT', 'binary data, not text');
   return { text: text.replace(/\r\n?/g, '\n'), warnings };
 }
