@@ -36,12 +36,14 @@ find "$T/out" -type f | while read -r f; do
   [ "$(stat -c %s "$f")" -le $((16 * 1024 * 1024)) ] || fail "$f is over 16 MiB"
   basename "$f" | grep -qE '^[A-Za-z0-9._-]+$' || fail "$f has a name that would not come back"
 done
-for f in run.log gpu-report.json summary.md gpu-bench.png conformance.json bench.json peer.json; do [ -s "$T/out/$f" ] || fail "\$OUT/$f missing"; done
+for f in run.log gpu-report.json summary.md gpu-bench.png conformance.json conformance-suite.json bench.json peer.json; do [ -s "$T/out/$f" ] || fail "\$OUT/$f missing"; done
 NODE=node_modules/node/bin/node
 "$NODE" -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
   const must = (ok, what) => { if (!ok) { console.error("dry-run: FAIL: " + what); process.exit(1); } };
   must(r.conformance?.summary?.checks > 0, "conformance ran no checks");
+  must(r.conformanceSuite?.numTotalTests > 0, "the test/conformance suite ran no tests");
+  console.log("conformance suite: " + r.conformanceSuite.numPassedTests + "/" + r.conformanceSuite.numTotalTests + " tests pass");
   const cpuConf = r.conformance.rows.filter((x) => x.provider === "cpu" && x.pass !== null);
   must(cpuConf.length > 0 && cpuConf.every((x) => x.pass), "conformance on cpu did not pass");
   const cpu = r.bench?.results?.find((x) => x.provider === "cpu");

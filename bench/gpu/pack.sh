@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packs what the GPU kit needs on the device machine and the working tree does not carry (it is ignored there)
 # into bench/gpu/.kit/ (ignored): Node 24's binary, the runtime node_modules subset with onnxruntime-node's
-# libonnxruntime.so.1 (and its CUDA/WebGPU provider libraries where installed), the native addon, and Debian's
-# Vulkan loader. Everything is xz-compressed; run.sh unpacks it there. Prints the sizes and fails when the kit
+# libonnxruntime.so.1 (and its CUDA/WebGPU provider libraries where installed) and vitest for test/conformance,
+# the native build (addon, Vulkan layer), and Debian's Vulkan loader. Everything is xz-compressed; run.sh unpacks it there. Prints the sizes and fails when the kit
 # exceeds 60 MiB or the whole transfer (tracked + untracked-not-ignored files + kit) exceeds the 64 MiB limit.
 #   bash bench/gpu/pack.sh [--force]     (re-packs only what changed unless --force)
 set -euo pipefail
@@ -45,7 +45,8 @@ fi
 # 2. Runtime: the node_modules closure of what bench/gpu's scripts import (found from the roots below through
 # each package.json's dependencies; install-time-only ones left out), pruned of types, maps, docs and other
 # platforms' binaries, plus the native addon. libonnxruntime.so.1 travels here, xz-compressed inside the tar.
-ROOTS="onnxruntime-node onnx-proto zod"
+# vitest (and vite, its peer) run test/conformance/*.test.ts there; where absent, run.sh uses conformance.ts alone.
+ROOTS="onnxruntime-node onnx-proto zod vitest vite"
 INSTALL_ONLY="adm-zip global-agent"
 PACKAGES=$("$NODE_BIN" --input-type=module -e '
 import { existsSync, readFileSync } from "node:fs";
@@ -53,7 +54,7 @@ import { dirname, join, relative } from "node:path";
 const [roots, skip] = [process.argv[1].split(" "), new Set(process.argv[2].split(" "))];
 const top = join(process.cwd(), "node_modules");
 const found = new Set();
-function locate(name, from) {
+function locate(name, from, optional) {
   for (let dir = from; dir.startsWith(top); dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);
     if (existsSync(join(candidate, "package.json"))) return candidate;
@@ -61,14 +62,16 @@ function locate(name, from) {
   }
   const flat = join(top, name);
   if (existsSync(join(flat, "package.json"))) return flat;
+  if (optional) return null;
   throw new Error(`cannot find ${name} from ${from}`);
 }
 function visit(dir) {
-  if (found.has(dir)) return;
+  if (!dir || found.has(dir)) return;
   found.add(dir);
   const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  // Type packages are for the compiler only.
-  for (const dep of Object.keys(pkg.dependencies ?? {})) if (!skip.has(dep) && !dep.startsWith("@types/")) visit(locate(dep, dir));
+  // Type packages are for the compiler only; optional ones (native bindings for this platform) where installed.
+  for (const dep of Object.keys(pkg.dependencies ?? {})) if (!skip.has(dep) && !dep.startsWith("@types/")) visit(locate(dep, dir, false));
+  for (const dep of Object.keys(pkg.optionalDependencies ?? {})) if (!skip.has(dep)) visit(locate(dep, dir, true));
 }
 for (const r of roots) visit(join(top, r));
 console.log([...found].map((d) => relative(process.cwd(), d)).sort().join("\n"));

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { drawText, textWidth } from '../../electron/node/eval/bitmap-font.ts';
 import { encodePng } from '../../electron/node/eval/png.ts';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, out: { type: 'string' }, md: { type: 'string' }, png: { type: 'string' }, kit: { type: 'string' } } });
+const { values } = parseArgs({ options: { dir: { type: 'string' }, out: { type: 'string' }, md: { type: 'string' }, png: { type: 'string' }, kit: { type: 'string' }, env: { type: 'string' } } });
 const dir = values.dir ?? '.';
 const read = (file: string) => (existsSync(join(dir, file)) ? (JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, any>) : null);
 
@@ -17,8 +17,10 @@ const report = {
   kind: 'quire-gpu-report',
   written: new Date().toISOString(),
   kit: values.kit && existsSync(values.kit) ? JSON.parse(readFileSync(values.kit, 'utf8')) : read('kit.json'),
-  environment: read('environment.json'),
+  environment: values.env && existsSync(values.env) ? JSON.parse(readFileSync(values.env, 'utf8')) : read('environment.json'),
   conformance: read('conformance.json'),
+  // vitest's JSON report of test/conformance/*.test.ts.
+  conformanceSuite: read('conformance-suite.json'),
   bench: read('bench.json'),
   peer: read('peer.json'),
 };
@@ -29,6 +31,11 @@ const f = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v
 const lines: string[] = [];
 const env = report.environment;
 if (env) lines.push(`Device: ${env.gpu ?? 'unknown GPU'}; driver ${env.driver ?? '?'}; ${env.vulkan ?? ''}`.trim());
+const suite = report.conformanceSuite;
+if (suite) {
+  const failed = (suite.testResults ?? []).flatMap((f: any) => (f.assertionResults ?? []).filter((t: any) => t.status === 'failed').map((t: any) => t.fullName ?? t.title));
+  lines.push(`Conformance suite (test/conformance): **${suite.numFailedTests === 0 && suite.success !== false ? 'PASS' : 'FAIL'}**, ${suite.numPassedTests}/${suite.numTotalTests} tests${failed.length ? `; failing: ${failed.slice(0, 5).join('; ')}` : ''}.`);
+}
 if (report.conformance) {
   const s = report.conformance.summary;
   lines.push(`Conformance (${s.providers.join(', ')}; ${s.variants.join(', ')}): **${s.verdict}**, ${s.checks - s.failed}/${s.checks} checks, ${s.skipped} skipped.`);

@@ -6,14 +6,14 @@
 #   (c) PyTorch/transformers on the same checkpoint as peer and numerical reference (peer.py),
 # and writes run.log, gpu-report.json, summary.md, gpu-bench.png and the parts' JSON under $OUT.
 # Every stage has its own time budget and is stopped at its limit; what it finished is kept.
-#   bash bench/gpu/run.sh [--dry] [--providers webgpu,cuda] [--stages a,b,c] [--budget 390] [--work /tmp/quire-gpu]
+#   bash bench/gpu/run.sh [--dry] [--providers webgpu,cuda] [--stages a,b,c] [--budget 420] [--work /tmp/quire-gpu]
 #   --dry: tiny sizes and --providers cpu,webgpu on SwiftShader, for bench/gpu/dry-run.sh on a machine without a GPU.
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 KIT=$REPO/bench/gpu/.kit
 DRY=0
 PROVIDERS=""
-BUDGET=390
+BUDGET=420
 STAGES=a,b,c
 WORK=/tmp/quire-gpu
 while [ $# -gt 0 ]; do
@@ -149,12 +149,12 @@ if [ -z "$PROVIDERS" ]; then
   else PROVIDERS=webgpu; [ "$CUDA_OK" = 1 ] && PROVIDERS=webgpu,cuda; fi
 fi
 echo "providers: $PROVIDERS"
-cat >"$OUT/environment.json" <<EOF
+cat >"$WORK/environment.json" <<EOF
 {"gpu": "$GPU", "driver": "$DRIVER", "vulkan": "$VULKAN", "webgpuProbe": $WEBGPU_OK, "cudaProbe": $CUDA_OK, "providers": "$PROVIDERS", "dry": $DRY, "cpus": $(nproc), "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"}
 EOF
 
 if [ "$DRY" = 1 ]; then BENCH_ARGS=(--dry); CONF_ARGS=(--dry); CONF_T=150; BENCH_T=150; PEER_T=30
-else BENCH_ARGS=(); CONF_ARGS=(); CONF_T=90; BENCH_T=180; PEER_T=75; fi
+else BENCH_ARGS=(); CONF_ARGS=(); CONF_T=120; BENCH_T=180; PEER_T=75; fi
 want() { case ",$STAGES," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 want a || CONF_T=0
 want b || BENCH_T=0
@@ -171,6 +171,16 @@ fi
 
 stage "(a) conformance on $PROVIDERS"
 if want a; then
+# The project's suite (test/conformance/*.test.ts, vitest from the kit) first, cpu alongside as the control;
+# then conformance.ts: the whole length × chunk grid, fp16 weights, int8/int4 caches, snapshot restore.
+if [ -f node_modules/vitest/vitest.mjs ] && ls test/conformance/*.test.ts >/dev/null 2>&1; then
+  SUITE_T=$(limit $((CONF_T / 2)) $((BENCH_T + PEER_T + CONF_T / 3)))
+  SUITE_PROVIDERS=$(echo "cpu,$PROVIDERS" | tr ',' '\n' | awk '!seen[$0]++' | paste -sd,)
+  echo "test/conformance suite on $SUITE_PROVIDERS (limit ${SUITE_T} s):"
+  QUIRE_CONFORMANCE_PROVIDERS=$SUITE_PROVIDERS timeout "$SUITE_T" "$NODE" node_modules/vitest/vitest.mjs run --config bench/gpu/vitest.config.ts --root . \
+    --reporter=default --reporter=json --outputFile.json="$OUT/conformance-suite.json" 2>&1 | grep -v VerifyEachNodeIsAssignedToAnEp
+  echo "suite exit: ${PIPESTATUS[0]}"
+else echo "test/conformance suite: vitest not in the kit or no test files; conformance.ts only"; fi
 timeout $(($(limit $CONF_T $((BENCH_T + PEER_T))) + 15)) "$NODE" bench/gpu/conformance.ts "${CONF_ARGS[@]}" --providers "$PROVIDERS" \
   --budget "$(limit $CONF_T $((BENCH_T + PEER_T)))" --out "$OUT/conformance.json" --dir "$WORK/conformance" 2>&1 | grep -v VerifyEachNodeIsAssignedToAnEp
 echo "conformance exit: ${PIPESTATUS[0]}"
@@ -198,12 +208,10 @@ else
 fi
 
 stage "report"
-cp "$KIT/kit.json" "$OUT/kit.json"
-"$NODE" bench/gpu/report.ts --dir "$OUT" --out "$OUT/gpu-report.json" --md "$OUT/summary.md"
+"$NODE" bench/gpu/report.ts --dir "$OUT" --kit "$KIT/kit.json" --env "$WORK/environment.json" --out "$OUT/gpu-report.json" --md "$OUT/summary.md"
 if command -v "$PY" >/dev/null 2>&1 && "$PY" bench/gpu/plot.py "$OUT/gpu-report.json" "$OUT/gpu-bench.png"; then :
 else "$NODE" bench/gpu/report.ts --dir "$OUT" --png "$OUT/gpu-bench.png" >/dev/null && echo "plot (project PNG writer): $OUT/gpu-bench.png"; fi
-# At most 8 files come back from the device: the parts are inside gpu-report.json.
-rm -f "$OUT/kit.json" "$OUT/environment.json"
+# At most 8 files come back from the device: run.log, gpu-report.json, summary.md, gpu-bench.png and the parts.
 echo
 echo "== done in $(($(date +%s) - T0)) s; $OUT:"
 ls -la "$OUT"
