@@ -2,8 +2,9 @@
 # Packs what the GPU kit needs on the device machine and the working tree does not carry (it is ignored there)
 # into bench/gpu/.kit/ (ignored): Node 24's binary, the runtime node_modules subset with onnxruntime-node's
 # libonnxruntime.so.1 (and its CUDA/WebGPU provider libraries where installed) and vitest for test/conformance,
-# the native build (addon, Vulkan layer), and Debian's Vulkan loader. Everything is xz-compressed; run.sh unpacks it there. Prints the sizes and fails when the kit
-# exceeds 60 MiB or the whole transfer (tracked + untracked-not-ignored files + kit) exceeds the 64 MiB limit.
+# the native build (addon, Vulkan layer), and Debian's Vulkan loader. Everything is xz-compressed; run.sh unpacks
+# it there. Prints the sizes and fails when the kit exceeds 60 MiB or the whole transfer (tracked and
+# untracked-not-ignored files plus the kit) exceeds the device's 64 MiB limit.
 #   bash bench/gpu/pack.sh [--force]     (re-packs only what changed unless --force)
 set -euo pipefail
 trap 'echo "pack: failed at line $LINENO" >&2' ERR
