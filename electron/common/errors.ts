@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   'DISCONNECTED',
   // a GPU provider's canary logits differ from the cpu path's: its answers would be wrong
   'PROVIDER_CHECK_FAILED',
+  // the disk (or a file-size limit) refused a write: nothing of that operation was stored
+  'DISK_FULL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -58,6 +60,8 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 // becomes INTERNAL with its message only (no stack, no paths from deep inside a library).
 export function toEnvelope(error: unknown): ErrorEnvelope {
   if (error instanceof QuireError) return { code: error.code, message: error.message };
+  const full = diskFullReason(error);
+  if (full) return { code: 'DISK_FULL', message: full };
   if (error && typeof error === 'object' && isErrorCode((error as { code?: unknown }).code)) {
     const e = error as { code: ErrorCode; message?: unknown };
     return { code: e.code, message: String(e.message ?? e.code) };
@@ -74,4 +78,30 @@ export function fromEnvelope(envelope: ErrorEnvelope): QuireError {
 export function formatCliError(error: unknown): string {
   const { code, message } = toEnvelope(error);
   return `quire: ${code}: ${message.split('\n')[0]}`;
+}
+
+// SQLite result codes that mean a write was refused for lack of room (node:sqlite puts the extended code in
+// `errcode`): SQLITE_FULL (ENOSPC, or a short write under a file-size limit), SQLITE_IOERR_WRITE (a write that
+// failed outright: EFBIG at the limit, ENOSPC on some file systems; a failing drive too, but the user's remedy
+// is the same: free space or move the data) and SQLITE_IOERR_SHMSIZE (the WAL index could not grow).
+const SQLITE_FULL = 13;
+const SQLITE_IOERR_WRITE = 778;
+const SQLITE_IOERR_SHMSIZE = 4874;
+
+// Why a write failed for lack of space, in words, or undefined when `error` is something else. Any runtime:
+// it reads only the properties Node's fs and node:sqlite errors carry.
+export function diskFullReason(error: unknown): string | undefined {
+  if (error instanceof QuireError) return error.code === 'DISK_FULL' ? error.message : undefined;
+  if (!error || typeof error !== 'object') return undefined;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk is full (no space left on the device); nothing was saved, free some space and try again';
+  if (code === 'EFBIG') return 'a file size limit was reached (EFBIG); nothing was saved';
+  if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && ((errcode & 0xff) === SQLITE_FULL || errcode === SQLITE_IOERR_WRITE || errcode === SQLITE_IOERR_SHMSIZE)) {
+    return 'the disk is full: the database could not be written; nothing was saved, free some space and try again';
+  }
+  return undefined;
+}
+
+export function isDiskFull(error: unknown): boolean {
+  return diskFullReason(error) !== undefined;
 }

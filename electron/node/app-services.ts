@@ -82,7 +82,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         continue;
       }
       const fit = await modelFit.documentFit(summary.id, model, engineSettings());
-      entries.push({ ...summary, tokens: documents.getTokenCount(summary.id, model.id) ?? summary.tokens, fit });
+      // The count the fit used, also when a full disk kept it from being stored.
+      entries.push({ ...summary, tokens: (await modelFit.tokenCount(summary.id, model)) ?? summary.tokens, fit });
     }
     return entries;
   };
@@ -175,8 +176,10 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     },
     'library.list': () => libraryEntries(),
     'library.import': async ({ name, bytes }) => {
-      const imported = await documents.importBytes(name, bytes, { onProgress: (p) => bus.emit('library.progress', { name, ...p }) });
-      originals.keep(imported.id, imported.format, bytes);
+      const imported = await documents.importBytes(name, bytes, {
+        onProgress: (p) => bus.emit('library.progress', { name, ...p }),
+        original: { keep: (id, format) => originals.keep(id, format, bytes), remove: (id) => originals.remove(id) },
+      });
       bus.emit('library.changed', {});
       return imported;
     },

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { diskFullReason, QuireError } from '../common/errors.ts';
 
 export type Db = DatabaseSync;
 
@@ -46,7 +47,16 @@ export function transaction<T>(db: Db, body: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
-    throw error;
+    // SQLite rolls the transaction back by itself after SQLITE_FULL, I/O and memory errors; a ROLLBACK then
+    // fails with "cannot rollback - no transaction is active", which would hide the real cause.
+    if (db.isTransaction) {
+      try {
+        db.exec('ROLLBACK');
+      } catch {
+        // The body's error is the one to report; SQLite undoes an unfinished transaction at the next open.
+      }
+    }
+    const full = diskFullReason(error);
+    throw full && !(error instanceof QuireError) ? new QuireError('DISK_FULL', full) : error;
   }
 }

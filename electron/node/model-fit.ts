@@ -4,6 +4,7 @@
 // itself run out of memory. Every piece of advice is an action the user can take at once.
 import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../common/contract.ts';
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../models/model-spec.ts';
+import { isDiskFull } from '../common/errors.ts';
 import type { TextService } from './chat/text-service.ts';
 import type { DocumentStore } from './documents/store.ts';
 import { DEFAULT_PREFILL_CHUNK } from './engine/engine-session.ts';
@@ -25,6 +26,8 @@ export class ModelFit {
   #text: TextService;
   #memory: (provider: Settings['provider']) => PlanningMemory;
   #dims = new Map<string, ModelDims>();
+  // Counts the database could not store (full disk), so a book is not tokenized again at every listing.
+  #unsaved = new Map<string, number>();
 
   constructor(documents: DocumentStore, text: TextService, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
     this.#documents = documents;
@@ -36,11 +39,31 @@ export class ModelFit {
   async tokenCount(documentId: string, model: InstalledModel): Promise<number | null> {
     const known = this.#documents.getTokenCount(documentId, model.id);
     if (known !== undefined) return known;
+    const key = `${model.id}\0${documentId}`;
+    const unsaved = this.#unsaved.get(key);
+    if (unsaved !== undefined) {
+      // A document deleted since: its count goes with it.
+      if (!this.#documents.summary(documentId)) return (this.#unsaved.delete(key), null);
+      this.#store(documentId, model, key, unsaved);
+      return unsaved;
+    }
     const doc = this.#documents.get(documentId);
     if (!doc) return null;
     const count = await this.#text.count(model.dir, documentId, doc.text);
-    this.#documents.setTokenCount(documentId, model.id, count);
+    this.#store(documentId, model, key, count);
     return count;
+  }
+
+  // The count is a cache: a full disk must not fail the library's listing or a question. It is kept in memory
+  // and stored at a later call once there is room again.
+  #store(documentId: string, model: InstalledModel, key: string, count: number): void {
+    try {
+      this.#documents.setTokenCount(documentId, model.id, count);
+      this.#unsaved.delete(key);
+    } catch (error) {
+      if (!isDiskFull(error)) throw error;
+      this.#unsaved.set(key, count);
+    }
   }
 
   #dimsOf(model: InstalledModel): ModelDims {

@@ -19,8 +19,14 @@ export class Originals {
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     const target = childPath(this.#dir, id);
     // The user's own document: readable by the user alone, whatever the process umask.
-    writeFileSync(`${target}.tmp`, bytes, { mode: 0o600 });
-    renameSync(`${target}.tmp`, target);
+    try {
+      writeFileSync(`${target}.tmp`, bytes, { mode: 0o600 });
+      renameSync(`${target}.tmp`, target);
+    } catch (error) {
+      // A write cut short by a full disk leaves no partial file to take up what little space is left.
+      rmSync(`${target}.tmp`, { force: true });
+      throw error;
+    }
   }
 
   read(id: string): Uint8Array<ArrayBuffer> {

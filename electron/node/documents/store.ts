@@ -47,6 +47,9 @@ const STORE_PROGRESS_EVERY = 10_000;
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   timeoutMs?: number;
+  // A file kept beside the rows (the original PDF): written inside the import's transaction and removed if the
+  // commit fails, so a full disk leaves neither rows without their file nor a file without its rows.
+  original?: { keep: (id: string, format: DocumentFormat) => void; remove: (id: string) => void };
 }
 
 export type ImportResult = DocumentSummary & { duplicate: boolean };
@@ -192,7 +195,8 @@ export class DocumentStore {
 
   #store(hash: string, name: string, bytes: number, model: DocumentModel, options: ImportOptions): ImportResult {
     const total = model.anchors.length;
-    const stored = transaction(this.#db, () => {
+    let kept: string | undefined;
+    const stored = this.#inTransaction(() => {
       // Another import of the same bytes may have finished while this one was parsing.
       const raced = this.#db.prepare('SELECT id FROM documents WHERE hash = ?').get(hash) as { id: string } | undefined;
       if (raced) return { id: raced.id, duplicate: true };
@@ -212,8 +216,20 @@ export class DocumentStore {
         if ((seq + 1) % STORE_PROGRESS_EVERY === 0) options.onProgress?.({ phase: 'store', done: seq + 1, total });
       });
       options.onProgress?.({ phase: 'store', done: total, total });
+      options.original?.keep(id, model.format);
+      kept = id;
       return { id, duplicate: false };
-    });
+    }, () => kept !== undefined && options.original?.remove(kept));
     return { ...this.summary(stored.id)!, duplicate: stored.duplicate };
+  }
+
+  // A transaction whose failure (a full disk at the COMMIT too) also undoes what it wrote outside the database.
+  #inTransaction<T>(body: () => T, undo: () => unknown): T {
+    try {
+      return transaction(this.#db, body);
+    } catch (error) {
+      undo();
+      throw error;
+    }
   }
 }
