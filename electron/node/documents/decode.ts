@@ -5,6 +5,8 @@ export interface Decoded {
   text: string;
   encoding: string;
   warnings: string[];
+  // The detector's confidence (0–100) when the encoding was guessed.
+  confidence?: number;
 }
 
 function tryDecode(bytes: Uint8Array, encoding: string): string | undefined {
@@ -114,7 +116,7 @@ function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
       match.confidence < CONFIDENT
         ? [`the text is not UTF-8; it was read as ${name} (detected with low confidence, ${match.confidence}%): some characters may be wrong`]
         : [];
-    return { text, encoding: name, warnings };
+    return { text, encoding: name, warnings, confidence: match.confidence };
   }
   return undefined;
 }
@@ -167,11 +169,15 @@ export function looksBinary(text: string): boolean {
   return controls > sample.length * 0.01;
 }
 
-// XML parts of EPUB and DOCX: a BOM, else the encoding the declaration names, else UTF-8, strictly.
-export function decodeXml(bytes: Uint8Array, label: string): string {
+function xmlEncoding(bytes: Uint8Array): string {
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 200));
   const declared = /^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']/.exec(head)?.[1];
-  const encoding = bomEncoding(bytes) ?? utf16Guess(bytes) ?? declared ?? 'utf-8';
+  return bomEncoding(bytes) ?? utf16Guess(bytes) ?? declared ?? 'utf-8';
+}
+
+// XML parts of EPUB and DOCX: a BOM, else the encoding the declaration names, else UTF-8, strictly.
+export function decodeXml(bytes: Uint8Array, label: string): string {
+  const encoding = xmlEncoding(bytes);
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
@@ -183,4 +189,29 @@ export function decodeXml(bytes: Uint8Array, label: string): string {
   } catch {
     throw new QuireError('CORRUPT', `${label}: not valid ${encoding}`);
   }
+}
+
+// A part that one bad file should not sink (an EPUB chapter): strict decoding first; failing that, UTF-8
+// that shows valid multibyte sequences is damaged UTF-8 and keeps its good text with U+FFFD for each bad
+// sequence, while text with none was written in a legacy encoding (often windows-1252 under a UTF-8
+// declaration), which the detector names. The warning says which, for the caller to name the part.
+export function decodeXmlLenient(bytes: Uint8Array, label: string): { text: string; problem?: string } {
+  try {
+    return { text: decodeXml(bytes, label) };
+  } catch (error) {
+    if (!(error instanceof QuireError) || error.code !== 'CORRUPT') throw error;
+  }
+  const declared = xmlEncoding(bytes);
+  const known = tryDecode(new Uint8Array(0), declared) !== undefined;
+  const what = known ? `not valid ${declared === 'utf-8' ? 'UTF-8' : declared}` : `in an unknown encoding "${declared}"`;
+  if (!known || /^utf-?8$/i.test(declared)) {
+    const lenient = new TextDecoder('utf-8').decode(bytes);
+    if (/[^\u0000-\u007f\ufffd]/.test(lenient)) {
+      const bad = lenient.match(/\ufffd/g)?.length ?? 0;
+      return { text: lenient, problem: `${what}; ${bad} invalid byte sequences were replaced` };
+    }
+  }
+  const decoded = decodeText(bytes, undefined, { html: true });
+  const guess = decoded.confidence !== undefined && decoded.confidence < CONFIDENT ? ` (detected with low confidence, ${decoded.confidence}%)` : '';
+  return { text: decoded.text, problem: `${what}; it was read as ${decoded.encoding}${guess}` };
 }

@@ -1,6 +1,6 @@
 import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
-import { decodeXml } from './decode.ts';
+import { decodeXml, decodeXmlLenient } from './decode.ts';
 import { FLATTENED_WARNING } from './html.ts';
 import { findElement, parseHtml, renderMarkup } from './markup.ts';
 import { TextBuilder } from './text-builder.ts';
@@ -20,9 +20,12 @@ function readXml(zip: ZipArchive, part: string): XmlElement {
 }
 
 // Chapters are XHTML, but real books ship HTML entities and tag soup: well-formed XML goes through the XML
-// parser (which refuses entity declarations and deep nesting), anything else through the HTML parser.
+// parser (which refuses entity declarations and deep nesting), anything else through the HTML parser. A
+// chapter that is not in the encoding it declares is read as well as it can be and named in a warning, so
+// one bad file does not cost the reader the rest of the book.
 function readChapter(zip: ZipArchive, part: string, warnings: Set<string>): XmlElement {
-  const text = decodeXml(zip.read(part), `EPUB ${part}`);
+  const { text, problem } = decodeXmlLenient(zip.read(part), `EPUB ${part}`);
+  if (problem) warnings.add(`EPUB chapter ${part} is ${problem}`);
   try {
     return parseXml(text, `EPUB ${part}`);
   } catch (error) {
@@ -33,13 +36,33 @@ function readChapter(zip: ZipArchive, part: string, warnings: Set<string>): XmlE
   return root;
 }
 
-// Table-of-contents titles per chapter file, from the EPUB 3 nav document or else the EPUB 2 NCX; the first
-// entry pointing into a file names it.
-function tocTitles(zip: ZipArchive, items: Map<string, Item>, ncxId: string | undefined, warnings: Set<string>): Map<string, string> {
-  const titles = new Map<string, string>();
+interface TocEntry {
+  label: string;
+  // The element id the entry points at inside its file; undefined for the file itself.
+  fragment?: string;
+}
+
+// Table-of-contents entries per chapter file, in reading order, from the EPUB 3 nav document or else the
+// EPUB 2 NCX. Several entries may point into one file (books split by size rather than by chapter), each at
+// the id where its chapter starts.
+function tocEntries(zip: ZipArchive, items: Map<string, Item>, ncxId: string | undefined, warnings: Set<string>): Map<string, TocEntry[]> {
+  const entries = new Map<string, TocEntry[]>();
+  let count = 0;
   const add = (base: string, href: string | undefined, label: string) => {
     const path = href && resolvePart(dirOf(base), href);
-    if (path && label.trim() && !titles.has(path)) titles.set(path, label.replace(/\s+/g, ' ').trim());
+    const text = label.replace(/\s+/g, ' ').trim();
+    if (!path || !text) return;
+    const hash = href.indexOf('#');
+    let fragment: string | undefined;
+    try {
+      fragment = hash >= 0 && hash < href.length - 1 ? decodeURIComponent(href.slice(hash + 1)) : undefined;
+    } catch {
+      fragment = href.slice(hash + 1);
+    }
+    const list = entries.get(path) ?? [];
+    if (!list.some((e) => e.fragment === fragment)) list.push({ label: text, fragment });
+    entries.set(path, list);
+    count++;
   };
   const nav = [...items.values()].find((i) => i.properties.includes('nav'));
   if (nav && zip.has(nav.path)) {
@@ -49,13 +72,13 @@ function tocTitles(zip: ZipArchive, items: Map<string, Item>, ncxId: string | un
     for (const a of toc ? descendants(toc, 'a') : []) add(nav.path, attr(a, 'href'), textContent(a));
   }
   const ncx = ncxId ? items.get(ncxId) : undefined;
-  if (titles.size === 0 && ncx && zip.has(ncx.path)) {
+  if (count === 0 && ncx && zip.has(ncx.path)) {
     for (const point of descendants(readXml(zip, ncx.path), 'navPoint')) {
       const label = firstElement(firstElement(point, 'navLabel') ?? point, 'text');
       add(ncx.path, attr(firstElement(point, 'content') ?? point, 'src'), label ? textContent(label) : '');
     }
   }
-  return titles;
+  return entries;
 }
 
 export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?: (done: number, total: number) => void): DocumentModel {
@@ -81,7 +104,7 @@ export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?:
     }
   }
   const warnings = new Set<string>();
-  const titles = tocTitles(zip, items, attr(spine, 'toc'), warnings);
+  const toc = tocEntries(zip, items, attr(spine, 'toc'), warnings);
   const chapters = elements(spine, 'itemref')
     .map((ref) => items.get(attr(ref, 'idref') ?? ''))
     .filter((item): item is Item => item !== undefined && CHAPTER_TYPES.has(item.mediaType));
@@ -95,13 +118,33 @@ export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?:
     const root = readChapter(zip, item.path, warnings);
     const heading = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((h) => findElement(root, h)).find(Boolean);
     const titleElement = findElement(root, 'title');
+    const entries = toc.get(item.path) ?? [];
+    const atIds = new Map(entries.filter((e) => e.fragment !== undefined).map((e) => [e.fragment!, e.label]));
     const label =
-      titles.get(item.path) ||
+      entries.find((e) => e.fragment === undefined)?.label ||
       (heading && textContent(heading).trim()) ||
       (titleElement && textContent(titleElement).trim()) ||
       `Chapter ${index + 1}`;
-    const chapter = builder.open('chapter', label);
-    renderMarkup(builder, findElement(root, 'body') ?? root);
+    let chapter = builder.open('chapter', label);
+    let split = false;
+    // An entry's chapter starts at the element carrying its id: the text before it stays with the chapter
+    // before, and an entry met before any text of the file only relabels the file's own anchor.
+    const startAt = (element: XmlElement) => {
+      const id = attr(element, 'id');
+      const entryLabel = id === undefined ? undefined : atIds.get(id);
+      if (entryLabel === undefined) return;
+      atIds.delete(id!);
+      split = true;
+      if (chapter.start < 0) {
+        chapter.label = entryLabel;
+        return;
+      }
+      builder.close(chapter);
+      chapter = builder.open('chapter', entryLabel);
+    };
+    renderMarkup(builder, findElement(root, 'body') ?? root, false, atIds.size ? startAt : undefined);
+    // Ids the file does not have: the first entry still names the file, as a reader's TOC would show it.
+    if (!split && entries.length && entries.every((e) => e.fragment !== undefined)) chapter.label = entries[0].label;
     builder.closeHeadings();
     builder.close(chapter);
     builder.separate('\n\n');

@@ -2,7 +2,7 @@ import { parse } from 'parse5';
 import type { DefaultTreeAdapterMap } from 'parse5';
 import { MAX_XML_DEPTH } from './limits.ts';
 import type { TextBuilder } from './text-builder.ts';
-import { attr, type XmlElement } from './xml.ts';
+import { attr, textContent, type XmlElement } from './xml.ts';
 
 type P5Node = DefaultTreeAdapterMap['node'];
 type P5Parent = DefaultTreeAdapterMap['parentNode'];
@@ -43,7 +43,7 @@ export function parseHtml(html: string): { root: XmlElement; flattened: boolean 
 }
 
 const SKIPPED = new Set([
-  'head', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'embed', 'canvas',
+  'head', 'script', 'style', 'noscript', 'template', 'svg', 'iframe', 'object', 'embed', 'canvas',
   'audio', 'video', 'select', 'datalist', 'button', 'input',
 ]);
 const LINE_BLOCKS = new Set(['li', 'tr', 'dt', 'dd', 'option', 'caption', 'figcaption', 'summary', 'legend']);
@@ -75,7 +75,8 @@ export function findElement(root: XmlElement, name: string): XmlElement | undefi
 
 // Visible text with block structure: blocks become paragraphs, list items and table rows lines, cells are
 // joined with " | ", and every h1–h6 opens a heading anchor labelled with its own text.
-export function renderMarkup(builder: TextBuilder, element: XmlElement, preformatted = false): void {
+// `onElement` sees each rendered element before its text (EPUB chapters start at an id the TOC names).
+export function renderMarkup(builder: TextBuilder, element: XmlElement, preformatted = false, onElement?: (element: XmlElement) => void): void {
   for (const child of element.children) {
     if (typeof child === 'string') {
       if (preformatted) builder.append(child.replace(/\r\n?/g, '\n'));
@@ -84,6 +85,14 @@ export function renderMarkup(builder: TextBuilder, element: XmlElement, preforma
     }
     const name = child.name.toLowerCase();
     if (SKIPPED.has(name) || hidden(child)) continue;
+    onElement?.(child);
+    if (name === 'math') {
+      const display = attr(child, 'display') === 'block';
+      if (display) builder.separate('\n\n');
+      builder.appendInline(mathText(child));
+      if (display) builder.separate('\n\n');
+      continue;
+    }
     if (name === 'br') {
       builder.separate('\n');
       continue;
@@ -98,13 +107,45 @@ export function renderMarkup(builder: TextBuilder, element: XmlElement, preforma
     }
     if (heading) {
       const anchor = builder.heading(Number(heading[1]), '');
-      renderMarkup(builder, child, preformatted);
+      renderMarkup(builder, child, preformatted, onElement);
       anchor.label = builder.textSince(anchor);
     } else {
-      renderMarkup(builder, child, preformatted || name === 'pre');
+      renderMarkup(builder, child, preformatted || name === 'pre', onElement);
     }
     if (block) builder.separate(block);
   }
+}
+
+const MATH_TOKENS = new Set(['mi', 'mn', 'mo', 'mtext', 'ms']);
+const TEX = new Set(['application/x-tex', 'text/x-tex', 'application/x-latex', 'text/x-latex']);
+
+// A MathML formula as text: its alttext, which authors write for exactly this, else a TeX annotation, else
+// its presentation tokens in order, one word each ("x = - b 2 a"), as a screen reader would read them out.
+// Other annotations (content MathML, images) are not text.
+function mathText(math: XmlElement): string {
+  const alttext = attr(math, 'alttext')?.trim();
+  if (alttext) return alttext;
+  const tokens: string[] = [];
+  let tex: string | undefined;
+  const stack: XmlElement[] = [math];
+  while (stack.length) {
+    const e = stack.pop()!;
+    const name = e.name.toLowerCase();
+    if (name === 'annotation') {
+      if (tex === undefined && TEX.has((attr(e, 'encoding') ?? '').toLowerCase())) tex = textContent(e).trim();
+      continue;
+    }
+    if (name === 'annotation-xml') continue;
+    if (MATH_TOKENS.has(name)) {
+      tokens.push(textContent(e).trim());
+      continue;
+    }
+    for (let i = e.children.length - 1; i >= 0; i--) {
+      const c = e.children[i];
+      if (typeof c !== 'string') stack.push(c);
+    }
+  }
+  return tex || tokens.filter(Boolean).join(' ');
 }
 
 function hasPreviousCell(row: XmlElement, cell: XmlElement): boolean {

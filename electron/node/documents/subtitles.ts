@@ -67,12 +67,30 @@ function cueLines(payload: string): string[] {
   return segments.map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text));
 }
 
+function parseTiming(line: string): { start: number; end: number } | undefined {
+  if (!line.includes('-->')) return undefined;
+  const [from, to] = line.split('-->');
+  const start = parseTimestamp(from);
+  const end = parseTimestamp(to.trim().split(/\s+/)[0] ?? '');
+  return start === undefined || end === undefined ? undefined : { start, end };
+}
+
 export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt' | 'vtt'): DocumentModel {
   const { text, warnings } = decodePlain(bytes);
   const blocks = text.split(/\n[ \t]*\n/);
   const builder = new TextBuilder();
   let cues = 0;
   let malformed = 0;
+  const addCue = (start: number, payload: string[]) => {
+    const cue = builder.open('cue', formatTimestamp(start));
+    for (const line of cueLines(payload.join('\n'))) {
+      builder.append(line);
+      builder.separate('\n');
+    }
+    builder.close(cue);
+    builder.separate('\n');
+    cues++;
+  };
   for (const [index, block] of blocks.entries()) {
     const lines = block.split('\n');
     while (lines.length && lines[0].trim() === '') lines.shift();
@@ -80,25 +98,28 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
     if (index === 0 && /^WEBVTT(?:[ \t]|$)/.test(lines[0])) continue;
     if (/^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(lines[0])) continue;
     const timing = lines.slice(0, 2).findIndex((l) => l.includes('-->'));
-    if (timing < 0) {
+    const first = timing < 0 ? undefined : parseTiming(lines[timing]);
+    if (!first) {
       malformed++;
       continue;
     }
-    const [from, to] = lines[timing].split('-->');
-    const start = parseTimestamp(from);
-    const end = parseTimestamp(to.trim().split(/\s+/)[0] ?? '');
-    if (start === undefined || end === undefined) {
-      malformed++;
-      continue;
+    // A timing line inside cue text starts the next cue: files written without the blank line between
+    // cues are common, and WebVTT's own parser ends cue text at any line holding "-->". In SRT the line
+    // before it is the next cue's counter, not text.
+    let start = first.start;
+    let payload: string[] = [];
+    for (const line of lines.slice(timing + 1)) {
+      const next = parseTiming(line);
+      if (!next) {
+        payload.push(line);
+        continue;
+      }
+      if (format === 'srt' && payload.length && /^\s*\d+\s*$/.test(payload[payload.length - 1])) payload.pop();
+      addCue(start, payload);
+      start = next.start;
+      payload = [];
     }
-    const cue = builder.open('cue', formatTimestamp(start));
-    for (const line of cueLines(lines.slice(timing + 1).join('\n'))) {
-      builder.append(line);
-      builder.separate('\n');
-    }
-    builder.close(cue);
-    builder.separate('\n');
-    cues++;
+    addCue(start, payload);
   }
   if (cues === 0 && malformed > 0) throw new QuireError('CORRUPT', `no valid ${format.toUpperCase()} cues (${malformed} malformed blocks)`);
   if (malformed > 0) warnings.push(`${malformed} malformed subtitle blocks were skipped`);

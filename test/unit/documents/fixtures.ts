@@ -132,6 +132,12 @@ export interface EpubChapter {
   file: string;
   title?: string;
   body: string;
+  // Further table-of-contents entries pointing into this file at an element id: [fragment, label].
+  entries?: Array<[string, string]>;
+  // The chapter file's bytes as they are, for files that are not valid UTF-8.
+  raw?: Uint8Array;
+  // The chapter's <title> (the file name when absent).
+  pageTitle?: string;
 }
 
 // Chapters are listed in the manifest in file order but the spine reverses the first two, so a reader that
@@ -142,7 +148,7 @@ export function makeEpub(
 ): Uint8Array {
   const order = spine ?? chapters.map((c) => c.file);
   const xhtml = (c: EpubChapter) =>
-    `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>${c.file}</title></head><body>${c.body}</body></html>`;
+    `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>${c.pageTitle ?? c.file}</title></head><body>${c.body}</body></html>`;
   const files: Zippable = {
     mimetype: [utf8('application/epub+zip'), { level: 0 }],
     'META-INF/container.xml': utf8(
@@ -152,26 +158,28 @@ export function makeEpub(
   const manifest = chapters.map((c, i) => `<item id="c${i}" href="${c.file}" media-type="application/xhtml+xml"/>`);
   const idOf = (file: string) => `c${chapters.findIndex((c) => c.file === file)}`;
   const itemrefs = order.map((file) => `<itemref idref="${idOf(file)}"/>`).join('');
-  const toc = order.map((file) => chapters.find((c) => c.file === file)!).filter((c) => c.title);
+  const toc = order
+    .map((file) => chapters.find((c) => c.file === file)!)
+    .flatMap((c) => [...(c.title ? [{ href: c.file, title: c.title }] : []), ...(c.entries ?? []).map(([id, title]) => ({ href: `${c.file}#${id}`, title }))]);
   if (version === 3) {
     manifest.push('<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>');
     files['OEBPS/nav.xhtml'] = utf8(
       `<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops"><head><title>Nav</title></head><body><nav epub:type="toc"><ol>${toc
-        .map((c) => `<li><a href="${c.file}#start">${c.title}</a></li>`)
+        .map((c) => `<li><a href="${c.href}">${c.title}</a></li>`)
         .join('')}</ol></nav></body></html>`,
     );
   } else {
     manifest.push('<item id="ncx" href="toc.ncx" media-type="application/x-dtbncx+xml"/>');
     files['OEBPS/toc.ncx'] = utf8(
       `<?xml version="1.0"?><ncx xmlns="http://www.daisy.org/z3986/2005/ncx/" version="2005-1"><navMap>${toc
-        .map((c, i) => `<navPoint id="n${i}" playOrder="${i + 1}"><navLabel><text>${c.title}</text></navLabel><content src="${c.file}"/></navPoint>`)
+        .map((c, i) => `<navPoint id="n${i}" playOrder="${i + 1}"><navLabel><text>${c.title}</text></navLabel><content src="${c.href}"/></navPoint>`)
         .join('')}</navMap></ncx>`,
     );
   }
   files['OEBPS/content.opf'] = utf8(
     `<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="${version}.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${title}</dc:title><dc:identifier id="id">x</dc:identifier></metadata><manifest>${manifest.join('')}</manifest><spine${version === 2 ? ' toc="ncx"' : ''}>${itemrefs}</spine></package>`,
   );
-  for (const c of chapters) files[`OEBPS/${c.file}`] = utf8(xhtml(c));
+  for (const c of chapters) files[`OEBPS/${c.file}`] = c.raw ?? utf8(xhtml(c));
   return zipSync(files);
 }
 
