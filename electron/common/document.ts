@@ -7,7 +7,8 @@ import { z } from 'zod';
 export const DOCUMENT_FORMATS = ['pdf', 'epub', 'docx', 'txt', 'md', 'html', 'srt', 'vtt'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
 
-export const ANCHOR_KINDS = ['page', 'chapter', 'heading', 'cue'] as const;
+// A `comment` anchor spans a reviewer's comment together with the text it comments on (DOCX).
+export const ANCHOR_KINDS = ['page', 'chapter', 'heading', 'cue', 'comment'] as const;
 export type AnchorKind = (typeof ANCHOR_KINDS)[number];
 
 export const AnchorSchema = z.object({

@@ -1,13 +1,17 @@
 import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { decodeXml } from './decode.ts';
-import { TextBuilder } from './text-builder.ts';
+import { TextBuilder, type OpenAnchor } from './text-builder.ts';
 import { attr, descendants, elements, firstElement, parseXml, textContent, type XmlElement } from './xml.ts';
 import { dirOf, resolvePart, ZipArchive } from './zip-guard.ts';
 
 const MAIN_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
-// Text inside these never shows on the page: deleted revisions, field codes, properties.
-const INVISIBLE = new Set(['del', 'delText', 'instrText', 'pPr', 'rPr', 'sectPr', 'tblPr', 'trPr', 'tcPr']);
+// Text inside these never shows on the page: deleted revisions, field codes, properties (a content control's
+// included), and the fallback copy of a text box that its mc:Choice already holds.
+const INVISIBLE = new Set(['del', 'delText', 'instrText', 'pPr', 'rPr', 'sectPr', 'tblPr', 'trPr', 'tcPr', 'sdtPr', 'sdtEndPr', 'Fallback']);
+// Containers that may wrap rows, cells and paragraphs without changing what they are: content controls,
+// custom XML and smart tags.
+const WRAPPERS = new Set(['sdt', 'sdtContent', 'customXml', 'smartTag']);
 
 function readXml(zip: ZipArchive, part: string): XmlElement {
   return parseXml(decodeXml(zip.read(part), `DOCX ${part}`), `DOCX ${part}`);
@@ -82,9 +86,43 @@ function noteBodies(zip: ZipArchive, part: string | undefined, element: string):
   return bodies;
 }
 
-// The visible text of a paragraph (or any run container), with note references numbered as met.
-function runText(node: XmlElement, notes: Notes): string {
+interface Comment {
+  label: string;
+  text: string;
+}
+
+// Comments are shown where Word shows them: after the text they comment on, as "[Comment by X: …]", with
+// a `comment` anchor over the commented text and the comment together.
+interface Comments {
+  bodies: Map<string, Comment>;
+  // Ids the document references (a comment is placed at its reference; one without, at its range's end).
+  referenced: Set<string>;
+  open: Map<string, OpenAnchor>;
+  placed: Set<string>;
+}
+
+interface Context {
+  levels: Map<string, number>;
+  notes: Notes;
+  comments: Comments;
+  title: { text: string };
+}
+
+type Mark = { mark: 'start' | 'end' | 'reference'; id: string };
+// A paragraph as text pieces, comment marks, and gaps (a space that only shows between two pieces of text).
+const GAP = { gap: true } as const;
+type Piece = string | Mark | typeof GAP;
+
+const COMMENT_MARKS: Record<string, Mark['mark']> = { commentRangeStart: 'start', commentRangeEnd: 'end', commentReference: 'reference' };
+
+// The visible text of a paragraph (or any run container), with note references numbered as met and the
+// places where comments start, end and are referenced.
+function runPieces(node: XmlElement, notes: Notes, pieces: Piece[] = []): Piece[] {
   let text = '';
+  const flush = () => {
+    if (text) pieces.push(text);
+    text = '';
+  };
   const stack: XmlElement[] = [node];
   while (stack.length) {
     const e = stack.pop()!;
@@ -110,38 +148,157 @@ function runText(node: XmlElement, notes: Notes): string {
         text += `[${number}]`;
         continue;
       }
+      case 'commentRangeStart':
+      case 'commentRangeEnd':
+      case 'commentReference':
+        flush();
+        pieces.push({ mark: COMMENT_MARKS[e.name], id: attr(e, 'id') ?? '' });
+        continue;
     }
     if (INVISIBLE.has(e.name)) continue;
     const children = elements(e);
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
-  return text;
+  flush();
+  return pieces;
 }
 
-function renderBlocks(builder: TextBuilder, container: XmlElement, levels: Map<string, number>, notes: Notes, title: { text: string }): void {
+function runText(node: XmlElement, notes: Notes): string {
+  return runPieces(node, notes)
+    .filter((p): p is string => typeof p === 'string')
+    .join('');
+}
+
+const piecesText = (pieces: Piece[]) => pieces.filter((p): p is string => typeof p === 'string').join('');
+
+function placeComment(builder: TextBuilder, comments: Comments, id: string): void {
+  const comment = comments.bodies.get(id);
+  if (!comment || comments.placed.has(id)) return;
+  comments.placed.add(id);
+  const anchor = comments.open.get(id) ?? builder.open('comment', comment.label);
+  builder.separate(' ');
+  builder.append(`[${comment.label}${comment.text ? `: ${comment.text}` : ''}]`);
+  builder.close(anchor);
+}
+
+function applyMark(builder: TextBuilder, comments: Comments, { mark, id }: Mark): void {
+  const comment = comments.bodies.get(id);
+  if (!comment || comments.placed.has(id)) return;
+  if (mark === 'start' && !comments.open.has(id)) comments.open.set(id, builder.open('comment', comment.label));
+  else if (mark === 'reference' || (mark === 'end' && !comments.referenced.has(id))) placeComment(builder, comments, id);
+}
+
+// Appends a paragraph's pieces, trimmed at both ends as a whole; a word right after a placed comment is kept
+// apart from its closing bracket.
+function appendPieces(builder: TextBuilder, pieces: Piece[], comments: Comments): void {
+  const strings = pieces.map((p, i) => [p, i] as const).filter(([p]) => typeof p === 'string' && p.trim() !== '');
+  const first = strings.length ? strings[0][1] : -1;
+  const last = strings.length ? strings[strings.length - 1][1] : -1;
+  let afterComment = false;
+  pieces.forEach((piece, i) => {
+    if (piece === GAP) builder.separate(' ');
+    else if (typeof piece === 'string') {
+      let text = i < first || i > last ? '' : piece;
+      if (i === first) text = text.trimStart();
+      if (i === last) text = text.trimEnd();
+      if (afterComment && /^[\p{L}\p{N}]/u.test(text)) builder.separate(' ');
+      builder.append(text);
+      if (text) afterComment = false;
+    } else if ('mark' in piece) {
+      applyMark(builder, comments, piece);
+      if (piece.mark !== 'start' && comments.placed.has(piece.id)) afterComment = true;
+    }
+  });
+}
+
+// Children named `name`, looking through wrappers (a content control around a row or a cell).
+function wrapped(container: XmlElement, name: string): XmlElement[] {
+  const found: XmlElement[] = [];
+  for (const e of elements(container)) {
+    if (e.name === name) found.push(e);
+    else if (WRAPPERS.has(e.name)) found.push(...wrapped(e, name));
+  }
+  return found;
+}
+
+// A cell's paragraphs in order, nested tables included, each a space apart: cell text stays on its row's line.
+function cellPieces(container: XmlElement, notes: Notes, pieces: Piece[] = []): Piece[] {
   for (const block of elements(container)) {
     if (block.name === 'p') {
-      const text = runText(block, notes).trim();
-      const styleId = attr(firstElement(firstElement(block, 'pPr') ?? block, 'pStyle') ?? block, 'val');
-      const outline = firstElement(firstElement(block, 'pPr') ?? block, 'outlineLvl');
-      const level = (styleId && levels.get(styleId)) || (outline ? Number(attr(outline, 'val')) + 1 : undefined);
-      if (text && level && level >= 1 && level <= 9) {
-        builder.heading(level, text);
-        if (!title.text && styleId && /^title$/i.test(styleId)) title.text = text;
-      }
-      builder.append(text);
-      builder.separate('\n\n');
-    } else if (block.name === 'tbl') {
-      for (const row of elements(block, 'tr')) {
-        const cells = elements(row, 'tc').map((cell) => runText(cell, notes).replace(/\s+/g, ' ').trim());
-        builder.append(cells.join(' | ').trim());
-        builder.separate('\n');
-      }
-      builder.separate('\n\n');
-    } else if (block.name === 'sdt' || block.name === 'sdtContent' || block.name === 'customXml') {
-      renderBlocks(builder, block, levels, notes, title);
+      pieces.push(GAP);
+      runPieces(block, notes, pieces);
+    } else if (block.name === 'commentRangeStart' || block.name === 'commentRangeEnd') {
+      runPieces(block, notes, pieces);
+    } else if (block.name === 'tbl' || block.name === 'tr' || block.name === 'tc' || WRAPPERS.has(block.name)) {
+      cellPieces(block, notes, pieces);
     }
   }
+  return pieces;
+}
+
+// Rows become lines with cells joined by " | " (an empty cell keeps its place); a row with a single cell is a
+// layout box (letterheads, cover pages) and keeps its paragraphs as paragraphs; rows with no text are left
+// out, so a blank form is not read as a grid of bars.
+function renderTable(builder: TextBuilder, table: XmlElement, ctx: Context): void {
+  builder.separate('\n\n');
+  for (const row of wrapped(table, 'tr')) {
+    const cells = wrapped(row, 'tc');
+    if (cells.length === 1) {
+      builder.separate('\n\n');
+      renderBlocks(builder, cells[0], ctx);
+      builder.separate('\n\n');
+      continue;
+    }
+    const pieces = cells.map((cell) => cellPieces(cell, ctx.notes));
+    if (pieces.every((p) => piecesText(p).trim() === '')) continue;
+    builder.separate('\n');
+    pieces.forEach((cell, i) => {
+      if (i > 0) {
+        builder.separate(' ');
+        builder.append('|');
+        builder.separate(' ');
+      }
+      appendPieces(builder, cell.map((p) => (typeof p === 'string' ? p.replace(/\s+/g, ' ') : p)), ctx.comments);
+    });
+    builder.separate('\n');
+  }
+  builder.separate('\n\n');
+}
+
+function renderBlocks(builder: TextBuilder, container: XmlElement, ctx: Context): void {
+  for (const block of elements(container)) {
+    if (block.name === 'p') {
+      const pieces = runPieces(block, ctx.notes);
+      const text = piecesText(pieces).trim();
+      const styleId = attr(firstElement(firstElement(block, 'pPr') ?? block, 'pStyle') ?? block, 'val');
+      const outline = firstElement(firstElement(block, 'pPr') ?? block, 'outlineLvl');
+      const level = (styleId && ctx.levels.get(styleId)) || (outline ? Number(attr(outline, 'val')) + 1 : undefined);
+      if (text && level && level >= 1 && level <= 9) {
+        builder.heading(level, text);
+        if (!ctx.title.text && styleId && /^title$/i.test(styleId)) ctx.title.text = text;
+      }
+      appendPieces(builder, pieces, ctx.comments);
+      builder.separate('\n\n');
+    } else if (block.name === 'tbl') {
+      renderTable(builder, block, ctx);
+    } else if (block.name === 'commentRangeStart' || block.name === 'commentRangeEnd') {
+      // Ranges may open and close between paragraphs.
+      appendPieces(builder, runPieces(block, ctx.notes), ctx.comments);
+    } else if (WRAPPERS.has(block.name)) {
+      renderBlocks(builder, block, ctx);
+    }
+  }
+}
+
+function readComments(zip: ZipArchive, part: string | undefined, notes: Notes): Map<string, Comment> {
+  const bodies = new Map<string, Comment>();
+  if (!part) return bodies;
+  for (const comment of elements(readXml(zip, part), 'comment')) {
+    const author = (attr(comment, 'author') ?? '').replace(/\s+/g, ' ').trim();
+    const paragraphs = wrapped(comment, 'p').map((p) => runText(p, notes).replace(/\s+/g, ' ').trim());
+    bodies.set(attr(comment, 'id') ?? '', { label: author ? `Comment by ${author}` : 'Comment', text: paragraphs.filter(Boolean).join(' ') });
+  }
+  return bodies;
 }
 
 export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentModel {
@@ -163,7 +320,19 @@ export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentM
   if (!body) throw new QuireError('CORRUPT', `DOCX ${main}: no document body`);
   const builder = new TextBuilder();
   const title = { text: '' };
-  renderBlocks(builder, body, levels, notes, title);
+  const comments: Comments = {
+    bodies: readComments(zip, related.get('comments'), { bodies: new Map(), order: [] }),
+    referenced: new Set(descendants(body, 'commentReference').map((r) => attr(r, 'id') ?? '')),
+    open: new Map(),
+    placed: new Set(),
+  };
+  renderBlocks(builder, body, { levels, notes, comments, title });
+  // A range that never ended and was never referenced still shows its comment, at the end of the text.
+  for (const id of comments.open.keys()) {
+    if (comments.placed.has(id)) continue;
+    builder.separate('\n\n');
+    placeComment(builder, comments, id);
+  }
   const referenced = notes.order.filter((n) => notes.bodies.has(n.id));
   if (referenced.length) {
     builder.separate('\n\n');

@@ -24,11 +24,12 @@ export interface ExportModel {
   exchanges: ExportExchange[];
 }
 
-const LOCATION_NAMES = { page: 'page', chapter: 'chapter', heading: 'section', cue: 'at' } as const;
+// A comment anchor's label already says what it is ("Comment by X").
+const LOCATION_NAMES = { page: 'page', chapter: 'chapter', heading: 'section', cue: 'at', comment: '' } as const;
 
 export function citationLocation(check: QuoteCheck): string | null {
   if (!check.anchor) return null;
-  return `${LOCATION_NAMES[check.anchor.kind]} ${check.anchor.label}`;
+  return `${LOCATION_NAMES[check.anchor.kind]} ${check.anchor.label}`.trim();
 }
 
 // One exchange per answered question; with `messageId`, only the answer with that id (and its question).

@@ -191,7 +191,12 @@ export function docxParagraph(text: string, style?: string): string {
 
 export function makeDocx(
   bodyXml: string,
-  { title, footnotes = {}, documentXml }: { title?: string; footnotes?: Record<string, string>; documentXml?: string } = {},
+  {
+    title,
+    footnotes = {},
+    documentXml,
+    comments,
+  }: { title?: string; footnotes?: Record<string, string>; documentXml?: string; comments?: Array<{ id: string; author: string; paragraphs: string[] }> } = {},
 ): Uint8Array {
   const files: Zippable = {
     '[Content_Types].xml': utf8(
@@ -201,7 +206,9 @@ export function makeDocx(
       '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
     ),
     'word/_rels/document.xml.rels': utf8(
-      '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/></Relationships>',
+      `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>${
+        comments ? '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="comments.xml"/>' : ''
+      }</Relationships>`,
     ),
     'word/styles.xml': utf8(
       `<?xml version="1.0"?><w:styles ${W}><w:style w:type="paragraph" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style><w:style w:type="paragraph" w:styleId="Chapter"><w:name w:val="Chapter Head"/><w:basedOn w:val="Heading1"/></w:style></w:styles>`,
@@ -213,6 +220,18 @@ export function makeDocx(
     ),
     'word/document.xml': utf8(documentXml ?? `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${W}><w:body>${bodyXml}<w:sectPr/></w:body></w:document>`),
   };
+  if (comments) {
+    files['word/comments.xml'] = utf8(
+      `<?xml version="1.0"?><w:comments ${W}>${comments
+        .map(
+          (c) =>
+            `<w:comment w:id="${c.id}" w:author="${c.author}" w:date="2026-01-01T00:00:00Z">${c.paragraphs
+              .map((t, i) => `<w:p>${i === 0 ? '<w:r><w:annotationRef/></w:r>' : ''}<w:r><w:t>${t}</w:t></w:r></w:p>`)
+              .join('')}</w:comment>`,
+        )
+        .join('')}</w:comments>`,
+    );
+  }
   if (title) {
     files['docProps/core.xml'] = utf8(
       `<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>${title}</dc:title></cp:coreProperties>`,

@@ -2,7 +2,8 @@ import type { ReactElement } from 'react';
 import type { ChatMessage, QuoteCheck } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
 
-const LOCATION = { page: 'p.', chapter: 'ch.', heading: '§', cue: '' } as const;
+// A comment anchor's label already says what it is ("Comment by X").
+const LOCATION = { page: 'p.', chapter: 'ch.', heading: '§', cue: '', comment: '' } as const;
 
 export function citationLabel(check: QuoteCheck): string {
   if (!check.anchor) return 'source';

@@ -3,7 +3,7 @@ import { useApp } from '../../store/context.tsx';
 import { PdfPage } from './PdfPage.tsx';
 import { documentSections, sectionIndexAt } from './sections.ts';
 
-const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', part: 'Part' } as const;
+const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', comment: '', part: 'Part' } as const;
 
 export function DocumentViewer() {
   const viewer = useApp((s) => s.viewer);
