@@ -116,7 +116,9 @@ export class TextBuilder {
     const anchors = this.anchors
       .filter((a) => a.keepEmpty || a.end > a.start)
       .map(({ kind, label, start, end }) => ({ kind, label: label.replace(/\s+/g, ' ').trim(), start, end }))
-      .sort((a, b) => a.start - b.start || b.end - a.end);
+      // At one start, an empty anchor (a page with no text) ended before the text there began, so it comes
+      // first, in the order written (the sort is stable); of the others the outer comes before the inner.
+      .sort((a, b) => a.start - b.start || Number(b.start === b.end) - Number(a.start === a.end) || b.end - a.end);
     return { text: this.parts.join(''), anchors };
   }
 
