@@ -82,9 +82,19 @@ function refusal(error: unknown): QuireError {
   return new QuireError('CORRUPT', `not a readable PDF (${(message ?? String(error)).split('\n')[0]})`);
 }
 
+// The standard security handler pads every password to 32 bytes with this string, so an empty password and
+// the padding itself give the same key (PDF 32000-1, 7.6.3.3, algorithm 2).
+const PASSWORD_PADDING = String.fromCharCode(
+  ...[0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08],
+  ...[0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a],
+);
+
+const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
+
 export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progress?: (done: number, total: number) => void): Promise<DocumentModel> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const task = pdfjs.getDocument({
+  const open = (password?: string) => pdfjs.getDocument({
+    password,
     // pdf.js detaches the buffer it is given; the caller keeps its own.
     data: new Uint8Array(bytes),
     verbosity: pdfjs.VerbosityLevel.ERRORS,
@@ -97,9 +107,19 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
     cMapUrl: pdfjsData('cmaps'),
     wasmUrl: pdfjsData('wasm'),
   });
+  let task = open();
   try {
-    const pdf = await task.promise.catch((error: unknown) => {
-      throw refusal(error);
+    // pdf.js tries an empty user password by itself, but an empty password (or none) never reaches its
+    // owner-password check, so a file locked only by an empty owner password — which poppler and qpdf open
+    // without asking — is retried with the padding, which stands for the empty password (RC4 and AES-128
+    // handlers; AES-256 has no padding and stays refused).
+    const pdf = await task.promise.catch(async (error: unknown) => {
+      if (!needsPassword(error)) throw refusal(error);
+      await task.destroy();
+      task = open(PASSWORD_PADDING);
+      return task.promise.catch((retry: unknown) => {
+        throw refusal(needsPassword(retry) ? error : retry);
+      });
     });
     if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
     const labels = await pdf.getPageLabels().catch(() => null);

@@ -15,6 +15,10 @@ export interface PdfOptions {
   // /PageLabels /Nums entries: [first page index, style (D, r, R, a, A), prefix?, start?]
   labels?: Array<[number, string, string?, number?]>;
   userPassword?: string;
+  // The owner password of an encrypted PDF ("owner" unless given).
+  ownerPassword?: string;
+  // Leave /ID out of the trailer (the key is then derived from an empty file identifier).
+  noId?: boolean;
 }
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
@@ -44,8 +48,8 @@ function escapePdfString(s: Buffer): string {
 }
 
 // Standard security handler, revision 2 (40-bit RC4): the one every reader supports.
-function security(userPassword: string, id: Buffer) {
-  const ownerKey = md5(pad('owner')).subarray(0, 5);
+function security(userPassword: string, id: Buffer, ownerPassword = 'owner') {
+  const ownerKey = md5(pad(ownerPassword)).subarray(0, 5);
   const O = rc4(ownerKey, pad(userPassword));
   const P = Buffer.alloc(4);
   P.writeInt32LE(-4);
@@ -99,11 +103,11 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array 
     .join(' ');
   objects[catalog - 1] = () => enc(`<< /Type /Catalog /Pages ${pagesNum} 0 R${labels ? ` /PageLabels << /Nums [${labels}] >>` : ''} >>`);
 
-  const id = createHash('md5').update(JSON.stringify(pages)).digest();
+  const id = options.noId ? Buffer.alloc(0) : createHash('md5').update(JSON.stringify(pages)).digest();
   let encryptRef = '';
   let encrypt = (_num: number, data: Buffer) => data;
   if (options.userPassword !== undefined) {
-    const sec = security(options.userPassword, id);
+    const sec = security(options.userPassword, id, options.ownerPassword);
     encrypt = sec.encrypt;
     const dict = add(() => enc(`<< /Filter /Standard /V 1 /R 2 /Length 40 /O <${sec.O.toString('hex')}> /U <${sec.U.toString('hex')}> /P -4 >>`));
     encryptRef = ` /Encrypt ${dict} 0 R`;
@@ -121,7 +125,7 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array 
   });
   const xref = [`xref\n0 ${objects.length + 1}\n`, '0000000000 65535 f \n', ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)].join('');
   chunks.push(
-    enc(`${xref}trailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R /Info ${info} 0 R /ID [<${id.toString('hex')}> <${id.toString('hex')}>]${encryptRef} >>\nstartxref\n${length}\n%%EOF\n`),
+    enc(`${xref}trailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R /Info ${info} 0 R${options.noId ? '' : ` /ID [<${id.toString('hex')}> <${id.toString('hex')}>]`}${encryptRef} >>\nstartxref\n${length}\n%%EOF\n`),
   );
   return new Uint8Array(Buffer.concat(chunks));
 }
