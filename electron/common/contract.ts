@@ -275,6 +275,8 @@ export const calls = {
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
     DocumentSummary,
   ),
+  // Imports the sample book a new user can try with the demo model, and says what to ask it.
+  'library.sample': call(empty, z.object({ document: DocumentSummary, questions: z.array(z.string()) })),
   'library.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
   // The imported file itself, for the viewer's page images (PDFs only are kept).
   'library.original': call(z.object({ id }).strict(), z.object({ bytes: z.instanceof(Uint8Array) })),

@@ -18,6 +18,7 @@ import { chromiumPdfPrinter, type PdfPrinter } from './export/pdf-printer.ts';
 import { listInstalledModels, modelAt } from './installed-models.ts';
 import { ModelFit } from './model-fit.ts';
 import { cleanOrphans } from './orphans.ts';
+import { sampleDocument } from './sample-document.ts';
 import { conversionChoices, engineContext } from '../../models/model-spec.ts';
 import { TextService } from './chat/text-service.ts';
 import { conversionTarget } from './planning-memory.ts';
@@ -175,6 +176,14 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       };
     },
     'library.list': () => libraryEntries(),
+    'library.sample': async () => {
+      const sample = sampleDocument();
+      const document = await documents.importBytes(sample.name, new TextEncoder().encode(sample.text), {
+        onProgress: (p) => bus.emit('library.progress', { name: sample.name, ...p }),
+      });
+      bus.emit('library.changed', {});
+      return { document, questions: sample.questions.map((q) => q.question) };
+    },
     'library.import': async ({ name, bytes }) => {
       const imported = await documents.importBytes(name, bytes, {
         onProgress: (p) => bus.emit('library.progress', { name, ...p }),

@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertCheckpoint } from '../../models/convert.ts';
 import { entryPoints } from './entry-points.ts';
@@ -14,15 +14,7 @@ export async function ensureDefaultModel(root: string, env: NodeJS.ProcessEnv = 
   if (env.QUIRE_DEFAULT_MODEL === 'none') return false;
   const source = entryPoints.nanoCheckpoint;
   if (!existsSync(join(source, 'config.json')) || listInstalledModels(modelsDir(root)).length > 0) return false;
-  const target = join(modelsDir(root), DEFAULT_MODEL_ID);
-  const staging = `${target}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  try {
-    await convertCheckpoint(source, staging, { precision: 'fp32' });
-    rmSync(target, { recursive: true, force: true });
-    renameSync(staging, target);
-    return true;
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
+  // The converter writes beside the target and swaps it in whole.
+  await convertCheckpoint(source, join(modelsDir(root), DEFAULT_MODEL_ID), { precision: 'fp32' });
+  return true;
 }

@@ -7,6 +7,7 @@ import { mulberry32 } from '../../electron/common/random.ts';
 import { entryPoints } from '../../electron/node/entry-points.ts';
 import { factSentence, fillerSentences, NAMES, passkey, question } from '../../models/nano/data.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
+import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
 import { ARTIFACTS, launchChromium, watchProblems } from './browser.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
@@ -36,6 +37,22 @@ describe.skipIf(!nanoShipped)('quire-nano, the offline default, through the UI',
     await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
     expect(await page.getByRole('note').innerText()).toMatch(/tiny demonstration model/);
     expect(await page.getByTestId('current-model').innerText()).toBe('quire-nano');
+  });
+
+  it('offers a sample book on first start, whose suggested question gets the right answer', { timeout: 240_000 }, async () => {
+    const sample = sampleDocument();
+    await page.getByRole('button', { name: 'Try a sample document' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
+    await page.locator('[data-testid=fit].good').waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'sample-offer.png') });
+    await page.getByRole('group', { name: 'Questions to try' }).getByRole('button', { name: sample.questions[0].question }).click();
+    const answer = page.locator('.message.assistant').first();
+    await answer.locator('.message-foot').waitFor({ timeout: 200_000 });
+    expect(await answer.locator('.answer-text').innerText()).toContain(sample.questions[0].answer);
+    await page.screenshot({ path: join(ARTIFACTS, 'sample-answer.png') });
+    // The book is in the library with its chapters.
+    await page.getByRole('button', { name: /Library/ }).click();
+    await page.getByRole('row', { name: new RegExp(SAMPLE_TITLE) }).waitFor();
   });
 
   it('finds a passkey buried at 50% depth of a ~3K-token document', { timeout: 240_000 }, async () => {

@@ -1,6 +1,7 @@
 import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { conversionChoices } from '../../models/model-spec.ts';
+import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
 
@@ -71,6 +72,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       };
       state.documents.push(doc);
       return doc;
+    },
+    'library.sample': () => {
+      const sample = sampleDocument();
+      const doc: DocumentSummary = { id: `doc-${state.documents.length + 1}`, title: SAMPLE_TITLE, format: 'md', chars: sample.text.length, tokens: null, pages: 0, importedAt: new Date(0).toISOString(), warnings: [] };
+      state.documents.push(doc);
+      return { document: doc, questions: sample.questions.map((q) => q.question) };
     },
     'library.delete': ({ id }: { id: string }) => {
       state.documents = state.documents.filter((d) => d.id !== id);

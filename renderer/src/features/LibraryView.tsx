@@ -35,6 +35,7 @@ export function LibraryView() {
         ) : null}
       </header>
       <DemoModelNotice />
+      <SampleOffer />
       <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, bytes: () => f.arrayBuffer() })))} />
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
@@ -91,6 +92,34 @@ export function LibraryView() {
       ) : null}
       {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
     </section>
+  );
+}
+
+// With the demo model and an empty library, the fastest way to see Quire work: a sample book and its question.
+function SampleOffer() {
+  const demo = useApp((s) => (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo ?? false);
+  const empty = useApp((s) => s.documents.length === 0);
+  const trySample = useApp((s) => s.trySample);
+  const [busy, setBusy] = useState(false);
+  if (!demo || !empty) return null;
+  return (
+    <div className="sample-offer card">
+      <div>
+        <strong>New here? Try a sample document.</strong>
+        <p className="subtle">A short four-chapter book with a fact hidden in chapter three, made for the demo model, and the question to ask it.</p>
+      </div>
+      <button
+        type="button"
+        className="button primary"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          void trySample().finally(() => setBusy(false));
+        }}
+      >
+        Try a sample document
+      </button>
+    </div>
   );
 }
 

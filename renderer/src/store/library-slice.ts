@@ -14,7 +14,10 @@ export interface LibrarySlice {
   documents: LibraryEntry[];
   filter: string;
   imports: ImportJob[];
+  // The sample book imported for a first try, and the questions it answers.
+  sample: { documentId: string; questions: string[] } | null;
   setFilter(filter: string): void;
+  trySample(): Promise<void>;
   refreshLibrary(): Promise<void>;
   importFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
   deleteDocument(id: string): Promise<void>;
@@ -32,7 +35,18 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
     documents: [],
     filter: '',
     imports: [],
+    sample: null,
     setFilter: (filter) => set({ filter }),
+    async trySample() {
+      try {
+        const { document, questions } = await api.call('library.sample', {});
+        set({ sample: { documentId: document.id, questions } });
+        await get().refreshLibrary();
+        get().newConversation([document.id]);
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
+    },
     async refreshLibrary() {
       set({ documents: await api.call('library.list', {}) });
     },

@@ -70,7 +70,7 @@ export function NewConversation() {
                     : `fits the ${formatTokens(fit.context)} context, but its cache does not fit ${fit.memory.device}.`}
               </strong>
               <p className="subtle fit-memory">
-                Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device} ({fit.memory.source})
+                Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device}: {fit.memory.source}
               </p>
               {fit.fitsContext ? (
               <ul className="fit-choices">
@@ -89,6 +89,7 @@ export function NewConversation() {
               ) : null}
             </div>
           ) : null}
+          <SampleQuestions />
           {demo ? <p className="demo-note">The selected model is a tiny demonstration model: it answers questions about the synthetic documents it was trained on and writes meaningless text otherwise.</p> : null}
         </>
       )}
@@ -113,4 +114,23 @@ function AdviceAction({ advice }: { advice: FitAdvice }) {
     case 'documents':
       return <span className="subtle">{advice.label}</span>;
   }
+}
+
+// The sample book's questions, one click each, while the sample is among the chosen documents.
+function SampleQuestions() {
+  const sample = useApp((s) => s.sample);
+  const chosen = useApp((s) => s.draftDocumentIds);
+  const fits = useApp((s) => s.fit?.fits ?? false);
+  const ask = useApp((s) => s.ask);
+  if (!sample || !chosen.includes(sample.documentId)) return null;
+  return (
+    <div className="sample-questions" role="group" aria-label="Questions to try">
+      <span className="subtle">Try asking:</span>
+      {sample.questions.map((q) => (
+        <button key={q} type="button" className="button" disabled={!fits} onClick={() => void ask(q)}>
+          {q}
+        </button>
+      ))}
+    </div>
+  );
 }
