@@ -111,8 +111,8 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
   try {
     // pdf.js tries an empty user password by itself, but an empty password (or none) never reaches its
     // owner-password check, so a file locked only by an empty owner password — which poppler and qpdf open
-    // without asking — is retried with the padding, which stands for the empty password (RC4 and AES-128
-    // handlers; AES-256 has no padding and stays refused).
+    // without asking — is retried with the padding, which stands for the empty password (revisions 2 to 4,
+    // RC4 and AES-128, which share the padded key derivation; AES-256 has no padding and stays refused).
     const pdf = await task.promise.catch(async (error: unknown) => {
       if (!needsPassword(error)) throw refusal(error);
       await task.destroy();

@@ -17,6 +17,8 @@ export interface PdfOptions {
   userPassword?: string;
   // The owner password of an encrypted PDF ("owner" unless given).
   ownerPassword?: string;
+  // The security handler's revision: 2 (40-bit RC4, the default) or 3 (128-bit RC4).
+  revision?: 2 | 3;
   // Leave /ID out of the trailer (the key is then derived from an empty file identifier).
   noId?: boolean;
 }
@@ -47,19 +49,30 @@ function escapePdfString(s: Buffer): string {
   return s.toString('latin1').replace(/[\\()]/g, (c) => `\\${c}`);
 }
 
-// Standard security handler, revision 2 (40-bit RC4): the one every reader supports.
-function security(userPassword: string, id: Buffer, ownerPassword = 'owner') {
-  const ownerKey = md5(pad(ownerPassword)).subarray(0, 5);
-  const O = rc4(ownerKey, pad(userPassword));
+// Standard security handler: revision 2 (40-bit RC4), the one every reader supports, or revision 3 (128-bit
+// RC4, the key hashed 50 times and each RC4 pass repeated with 19 derived keys).
+function security(userPassword: string, id: Buffer, ownerPassword = 'owner', revision: 2 | 3 = 2) {
+  const n = revision === 2 ? 5 : 16;
+  const stretch = (hash: Buffer) => {
+    if (revision === 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, n));
+    return hash.subarray(0, n);
+  };
+  const passes = (key: Buffer, data: Buffer) => {
+    let out = rc4(key, data);
+    if (revision === 3) for (let i = 1; i <= 19; i++) out = rc4(Buffer.from(key.map((b) => b ^ i)), out);
+    return out;
+  };
+  const O = passes(stretch(md5(pad(ownerPassword))), pad(userPassword));
   const P = Buffer.alloc(4);
   P.writeInt32LE(-4);
-  const key = md5(pad(userPassword), O, P, id).subarray(0, 5);
-  const U = rc4(key, PASSWORD_PAD);
+  const key = stretch(md5(pad(userPassword), O, P, id));
+  const U = revision === 2 ? rc4(key, PASSWORD_PAD) : Buffer.concat([passes(key, md5(PASSWORD_PAD, id)), Buffer.alloc(16)]);
   const objectKey = (num: number) => {
     const extra = Buffer.from([num & 255, (num >> 8) & 255, (num >> 16) & 255, 0, 0]);
-    return md5(key, extra).subarray(0, 10);
+    return md5(key, extra).subarray(0, Math.min(n + 5, 16));
   };
-  return { O, U, encrypt: (num: number, data: Buffer) => rc4(objectKey(num), data) };
+  const dict = revision === 2 ? '/V 1 /R 2 /Length 40' : '/V 2 /R 3 /Length 128';
+  return { O, U, dict, encrypt: (num: number, data: Buffer) => rc4(objectKey(num), data) };
 }
 
 export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array {
@@ -107,9 +120,9 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array 
   let encryptRef = '';
   let encrypt = (_num: number, data: Buffer) => data;
   if (options.userPassword !== undefined) {
-    const sec = security(options.userPassword, id, options.ownerPassword);
+    const sec = security(options.userPassword, id, options.ownerPassword, options.revision);
     encrypt = sec.encrypt;
-    const dict = add(() => enc(`<< /Filter /Standard /V 1 /R 2 /Length 40 /O <${sec.O.toString('hex')}> /U <${sec.U.toString('hex')}> /P -4 >>`));
+    const dict = add(() => enc(`<< /Filter /Standard ${sec.dict} /O <${sec.O.toString('hex')}> /U <${sec.U.toString('hex')}> /P -4 >>`));
     encryptRef = ` /Encrypt ${dict} 0 R`;
   }
   const chunks: Buffer[] = [enc('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n')];

@@ -16,10 +16,18 @@ describe('PDF page anchors', () => {
 describe('PDF encryption', () => {
   const pages = [{ paragraphs: [['Secret ledger text']] }];
 
-  it('reads a PDF locked only by an empty owner password, as poppler and qpdf do', async () => {
-    const doc = DocumentModelSchema.parse(await extractBytes('statement.pdf', makePdf(pages, { userPassword: 'secret', ownerPassword: '' })));
-    expect(doc.text).toBe('Secret ledger text');
-  });
+  for (const revision of [2, 3] as const) {
+    it(`reads a PDF locked only by an empty owner password, as poppler and qpdf do (revision ${revision})`, async () => {
+      const doc = DocumentModelSchema.parse(await extractBytes('statement.pdf', makePdf(pages, { userPassword: 'secret', ownerPassword: '', revision })));
+      expect(doc.text).toBe('Secret ledger text');
+    });
+
+    it(`reads an empty user password and refuses a real one (revision ${revision})`, async () => {
+      const doc = DocumentModelSchema.parse(await extractBytes('open.pdf', makePdf(pages, { userPassword: '', revision })));
+      expect(doc.text).toBe('Secret ledger text');
+      await expect(extractBytes('locked.pdf', makePdf(pages, { userPassword: 'secret', revision }))).rejects.toMatchObject({ code: 'ENCRYPTED' });
+    });
+  }
 
   it('reads an empty user password without a file identifier, and still refuses a real password', async () => {
     const doc = DocumentModelSchema.parse(await extractBytes('noid.pdf', makePdf(pages, { userPassword: '', noId: true })));
