@@ -81,6 +81,22 @@ function tocEntries(zip: ZipArchive, items: Map<string, Item>, ncxId: string | u
   return entries;
 }
 
+// The file's first h1–h6, unless an element a TOC entry starts at comes first: that heading belongs to the
+// entry's chapter, not to the text before it.
+function firstHeading(root: XmlElement, atIds: Map<string, string>): XmlElement | undefined {
+  const stack: XmlElement[] = [root];
+  while (stack.length) {
+    const e = stack.pop()!;
+    if (e !== root && atIds.has(attr(e, 'id') ?? '')) return undefined;
+    if (/^h[1-6]$/i.test(e.name)) return e;
+    for (let i = e.children.length - 1; i >= 0; i--) {
+      const c = e.children[i];
+      if (typeof c !== 'string') stack.push(c);
+    }
+  }
+  return undefined;
+}
+
 export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?: (done: number, total: number) => void): DocumentModel {
   const zip = new ZipArchive(bytes, 'EPUB');
   if (!zip.has('META-INF/container.xml')) throw new QuireError('CORRUPT', 'EPUB: no META-INF/container.xml');
@@ -116,10 +132,10 @@ export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?:
       continue;
     }
     const root = readChapter(zip, item.path, warnings);
-    const heading = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((h) => findElement(root, h)).find(Boolean);
     const titleElement = findElement(root, 'title');
     const entries = toc.get(item.path) ?? [];
     const atIds = new Map(entries.filter((e) => e.fragment !== undefined).map((e) => [e.fragment!, e.label]));
+    const heading = firstHeading(findElement(root, 'body') ?? root, atIds);
     const label =
       entries.find((e) => e.fragment === undefined)?.label ||
       (heading && textContent(heading).trim()) ||
