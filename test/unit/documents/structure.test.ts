@@ -84,6 +84,15 @@ describe('WebVTT and SRT cues without a blank line between them', () => {
     expect(cues.map((c) => slice(doc, c))).toEqual(['First cue.', 'Second cue.', 'Third.']);
   });
 
+  it('reads webvtt-py\'s invalid_timeframe_in_cue_text.vtt without a timing line in the text', async () => {
+    // tests/subtitles/invalid_timeframe_in_cue_text.vtt of glut23/webvtt-py (MIT licence), byte for byte.
+    const vtt =
+      'WEBVTT\n\n00:00:00.500 --> 00:00:07.000\nCaption text #1\n\n00:00:07.000 --> 00:00:10.890\n00:00:07.000 --> 00:00:10.890\nCaption text #2\n\n00:00:11.890 --> 00:00:16.320\nCaption text #3';
+    const doc = await extract('invalid_timeframe_in_cue_text.vtt', utf8(vtt));
+    expect(doc.text).toBe('Caption text #1\nCaption text #2\nCaption text #3');
+    expect(doc.anchors.map((c) => c.label)).toEqual(['00:00:00,500', '00:00:07,000', '00:00:11,890']);
+  });
+
   it('does the same for SRT, dropping the counter line of the next cue', async () => {
     const srt = '1\n00:00:01,000 --> 00:00:02,000\nFirst cue.\n2\n00:00:03,000 --> 00:00:04,000\nSecond cue.\n';
     const doc = await extract('talk.srt', utf8(srt));
