@@ -176,6 +176,12 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
       return ink > 500;
     });
     await shot('analyst-viewer-page');
+    // Drawn at the page's own aspect, not stretched by the panel.
+    const [drawn, page2] = await page.evaluate(() => {
+      const c = document.querySelector('canvas.pdf-page') as HTMLCanvasElement;
+      return [c.clientHeight / c.clientWidth, c.height / c.width];
+    });
+    expect(Math.abs(drawn - page2)).toBeLessThan(0.01);
     await page.keyboard.press('Escape');
     await viewer.waitFor({ state: 'detached' });
   });

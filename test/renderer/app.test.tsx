@@ -93,6 +93,22 @@ describe('app shell', () => {
     expect(screen.getByLabelText('Question').getAttribute('placeholder')).toBe('A document of this conversation was deleted.');
   });
 
+  it('finds in the open document and steps through the matches', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick')] });
+    backend.state.texts.a = 'Call me Ishmael. The whale was white. No whale was ever so pale. WHALE!';
+    const store = await mountApp(backend);
+    await act(() => store.getState().openViewer('a'));
+    fireEvent.change(screen.getByLabelText('Find in document'), { target: { value: 'whale' } });
+    expect(screen.getByTestId('find-count').textContent).toBe('1 of 3');
+    expect(screen.getByTestId('viewer-text').querySelector('mark')!.textContent).toBe('whale');
+    fireEvent.click(screen.getByRole('button', { name: 'Next match' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Next match' }));
+    expect(screen.getByTestId('find-count').textContent).toBe('3 of 3');
+    expect(screen.getByTestId('viewer-text').querySelector('mark')!.textContent).toBe('WHALE');
+    fireEvent.change(screen.getByLabelText('Find in document'), { target: { value: 'narwhal' } });
+    expect(screen.getByTestId('find-count').textContent).toBe('no match');
+  });
+
   it('lets notices expire on their own', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {

@@ -15,6 +15,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     catalog: initial.catalog ?? [],
     log: [] as { name: CallName; payload: unknown }[],
     conversations: [] as Conversation[],
+    // Document texts by id, where a test needs more than a line.
+    texts: {} as Record<string, string>,
     // What models.engine reports; a test may set a loaded engine.
     engine: { loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null } as EngineStatus,
     // What the fake model answers; the test decides.
@@ -88,7 +90,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'library.get': ({ id }: { id: string }) => {
       const doc = state.documents.find((d) => d.id === id)!;
-      const text = `Text of ${doc.title}.`;
+      const text = state.texts[id] ?? `Text of ${doc.title}.`;
       return { id, format: doc.format, title: doc.title, text, chars: text.length, anchors: [{ kind: 'page', label: '1', start: 0, end: text.length }], warnings: [] };
     },
     'chat.list': () => state.conversations.map(({ messages: _m, ...summary }) => summary),

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../store/context.tsx';
 import { PdfPage } from './PdfPage.tsx';
-import { documentSections, sectionIndexAt } from './sections.ts';
+import { documentSections, findAll, sectionIndexAt, sectionTitle } from './sections.ts';
 
 const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', comment: '', part: 'Part' } as const;
 
@@ -14,11 +14,18 @@ export function DocumentViewer() {
   const loadOriginal = useApp((s) => s.loadOriginal);
   const mark = useRef<HTMLElement>(null);
   const dialog = useRef<HTMLDivElement>(null);
+  // Find in the document: every match, and which one is shown.
+  const [query, setQuery] = useState('');
+  const matches = useMemo(() => (viewer ? findAll(viewer.document.text, query) : []), [viewer?.document.text, query]);
+  const [current, setCurrent] = useState(0);
+  const found = query.trim() && matches.length > 0 ? { start: matches[current], end: matches[current] + query.trim().length } : null;
   // A new document or a new quote moves to its section; fetching the original (page view) must not.
-  const highlight = viewer?.highlight ?? null;
+  const highlight = found ?? viewer?.highlight ?? null;
   useEffect(() => {
     setIndex(highlight ? sectionIndexAt(sections, highlight.start) : 0);
-  }, [highlight, sections]);
+  }, [highlight?.start, sections]);
+  useEffect(() => setCurrent(0), [query, viewer?.document.id]);
+  const step = (by: number) => matches.length && setCurrent((c) => (c + by + matches.length) % matches.length);
   useEffect(() => {
     mark.current?.scrollIntoView?.({ block: 'center' });
   }, [index, viewer]);
@@ -50,13 +57,28 @@ export function DocumentViewer() {
           </div>
           <button type="button" className="icon-button" aria-label="Close document" onClick={close}>×</button>
         </header>
+        <form
+          className="viewer-find"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            step(1);
+          }}
+        >
+          <input type="search" aria-label="Find in document" placeholder="Find in document" value={query} onChange={(e) => setQuery(e.target.value)} />
+          <span className="subtle" aria-live="polite" data-testid="find-count">
+            {query.trim() ? (matches.length ? `${current + 1} of ${matches.length}${matches.length >= 10_000 ? '+' : ''}` : 'no match') : ''}
+          </span>
+          <button type="button" className="button small" disabled={matches.length < 2} onClick={() => step(-1)} aria-label="Previous match">↑</button>
+          <button type="submit" className="button small" disabled={matches.length < 2} aria-label="Next match">↓</button>
+        </form>
         <nav className="viewer-nav" aria-label="Document position">
           <button type="button" className="button small" disabled={index === 0} onClick={() => setIndex(index - 1)}>‹ Previous</button>
           <label>
             <span className="sr-only">Go to</span>
             <select value={index} onChange={(e) => setIndex(Number(e.target.value))} aria-label="Go to">
               {sections.map((s, i) => (
-                <option key={i} value={i}>{KIND_LABEL[s.kind]} {s.label}</option>
+                <option key={i} value={i}>{sectionTitle(KIND_LABEL[s.kind], s.label)}</option>
               ))}
             </select>
           </label>
@@ -75,7 +97,7 @@ export function DocumentViewer() {
           </div>
         ) : (
           <article className="viewer-text" data-testid="viewer-text">
-            <div className="viewer-label">{KIND_LABEL[section.kind]} {section.label}</div>
+            <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>
             {hl ? (
               <>
                 {text.slice(0, hl.start)}

@@ -11,18 +11,20 @@ export interface Section {
 export const PLAIN_SECTION_CHARS = 6000;
 const PAGING_KINDS = ['page', 'cue', 'chapter', 'heading'] as const;
 
-// The viewer shows one section at a time — a page, a subtitle cue, a chapter — so a 4-million-character book
-// never lands in the DOM at once. Text between or outside anchors is kept in the neighbouring section.
+// The viewer shows one section at a time — a page, a chapter, a run of subtitle cues — so a 4-million-character
+// book never lands in the DOM at once. Text between or outside anchors is kept in the neighbouring section.
 export function documentSections(doc: Pick<DocumentModel, 'text' | 'anchors'>): Section[] {
   const kind = PAGING_KINDS.find((k) => doc.anchors.some((a) => a.kind === k));
   if (kind) {
     const anchors = doc.anchors.filter((a) => a.kind === kind);
-    return anchors.map((a, i) => ({
+    const sections = anchors.map((a, i) => ({
       label: a.label,
       kind,
       start: i === 0 ? 0 : a.start,
       end: i === anchors.length - 1 ? doc.text.length : anchors[i + 1].start,
     }));
+    // A cue is a line or two: read a page of them at a time, labelled by the first one's time.
+    return kind === 'cue' ? groupSections(sections) : sections;
   }
   const sections: Section[] = [];
   for (let start = 0; start < doc.text.length || sections.length === 0; ) {
@@ -34,6 +36,32 @@ export function documentSections(doc: Pick<DocumentModel, 'text' | 'anchors'>): 
     if (start >= doc.text.length) break;
   }
   return sections;
+}
+
+function groupSections(sections: Section[]): Section[] {
+  const out: Section[] = [];
+  for (const s of sections) {
+    const last = out.at(-1);
+    if (last && s.end - last.start <= PLAIN_SECTION_CHARS) last.end = s.end;
+    else out.push({ ...s });
+  }
+  return out;
+}
+
+// "Chapter 3" for a chapter labelled "3", but "Chapter One" rather than "Chapter Chapter One".
+export function sectionTitle(kindLabel: string, label: string): string {
+  if (!kindLabel || label.toLowerCase().startsWith(kindLabel.toLowerCase())) return label;
+  return `${kindLabel} ${label}`;
+}
+
+// Offsets of every case-insensitive occurrence of `query` (at most `limit`), for find-in-document.
+export function findAll(text: string, query: string, limit = 10_000): number[] {
+  const needle = query.trim().toLowerCase();
+  if (!needle) return [];
+  const haystack = text.toLowerCase();
+  const out: number[] = [];
+  for (let at = haystack.indexOf(needle); at >= 0 && out.length < limit; at = haystack.indexOf(needle, at + needle.length)) out.push(at);
+  return out;
 }
 
 export function sectionIndexAt(sections: Section[], offset: number): number {
