@@ -9,6 +9,7 @@ import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
 import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
 import { extractPdf } from './pdf.ts';
+import { checkPdfStreams } from './pdf-guard.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
 import { entryPoints } from '../entry-points.ts';
@@ -27,6 +28,7 @@ async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallb
   const title = titleFromName(name);
   switch (format) {
     case 'pdf':
+      checkPdfStreams(bytes);
       return extractPdf(bytes, title, onProgress);
     case 'epub':
       return extractEpub(bytes, title, onProgress);

@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import type { DocumentFormat } from '../../common/document.ts';
 
 // Every cap on untrusted documents lives here, so a refusal can always be traced to one named number.
@@ -32,13 +33,29 @@ export const MAX_XML_NODES = 5_000_000;
 export const MAX_TEXT_CHARS = 64_000_000;
 export const MAX_ANCHORS = 2_000_000;
 export const MAX_PDF_PAGES = 20_000;
+// What one FlateDecode stream of a PDF may inflate to (pdf.js holds it whole, outside the worker's heap cap):
+// content and font streams, and images (a 600 dpi A4 colour scan is about 100 MB raw).
+export const MAX_PDF_STREAM_BYTES = 256 * MB;
+export const MAX_PDF_IMAGE_STREAM_BYTES = 1024 * MB;
 
 // Parsing runs in a worker: killed past this time (TIMEOUT) or this heap (LIMIT_EXCEEDED).
 export const EXTRACT_TIMEOUT_MS = 120_000;
-export const WORKER_HEAP_MB = 2048;
 // Parsers run at most this many at once; more imports wait their turn. Each may reach its heap cap plus the
-// buffers a hostile file inflates, so parallel imports of such files must not add up.
+// buffers a hostile file inflates, so parallel imports of such files must not add up. Bounding the peak also
+// bounds what stays: the heap pages of a finished parser's thread are not all returned to the system
+// (nodejs/node#51868; bench/import-memory.ts measures it) but are reused by the next parsers, so the process
+// keeps about its import peak, not a sum over imports.
 export const EXTRACT_CONCURRENCY = 2;
+// The heap cap: 2 GB on machines of 16 GB and more, an eighth of the memory below that, so the parsers running
+// at once take at most a quarter of it (plus their buffers, which pdf-guard.ts bounds) and a hostile file is
+// refused before the machine swaps. Never below 256 MB, which ordinary books need.
+export const MAX_WORKER_HEAP_MB = 2048;
+export const MIN_WORKER_HEAP_MB = 256;
+export const WORKER_HEAP_SHARE = 1 / 8;
+export function workerHeapMb(totalBytes: number): number {
+  return Math.max(MIN_WORKER_HEAP_MB, Math.min(MAX_WORKER_HEAP_MB, Math.floor((totalBytes * WORKER_HEAP_SHARE) / MB)));
+}
+export const WORKER_HEAP_MB = workerHeapMb(totalmem());
 
 // Sniffing reads only this much of a file before its size cap is checked.
 export const SNIFF_BYTES = 8192;

@@ -1,0 +1,32 @@
+import { createDeflate } from 'node:zlib';
+
+// A one-page PDF whose content stream is `inflated` bytes of spaces, deflated (about 1,000:1: 1 GB fits in
+// 1 MB). pdf.js would inflate it whole into one buffer outside the worker's heap cap.
+export async function flateBombPdf(inflated: number): Promise<Uint8Array> {
+  // Deflated in slices of one repeated buffer: the bomb's builder must not need the memory it is about.
+  const slice = Buffer.alloc(Math.min(inflated, 16 * 2 ** 20), 0x20);
+  const out: Buffer[] = [];
+  const deflate = createDeflate({ level: 9 });
+  deflate.on('data', (chunk: Buffer) => out.push(chunk));
+  for (let left = inflated; left > 0; left -= slice.length) {
+    if (!deflate.write(slice.subarray(0, Math.min(left, slice.length)))) await new Promise((go) => deflate.once('drain', go));
+  }
+  await new Promise<void>((done) => deflate.end(done));
+  const body = Buffer.concat(out);
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  const size = () => parts.reduce((n, p) => n + p.length, 0);
+  const object = (...content: (string | Buffer)[]) => {
+    offsets.push(size());
+    parts.push(Buffer.from(`${offsets.length} 0 obj\n`), ...content.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c)), Buffer.from('\nendobj\n'));
+  };
+  object('<< /Type /Catalog /Pages 2 0 R >>');
+  object('<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
+  object('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>');
+  object(`<< /Length ${body.length} /Filter /FlateDecode >>\nstream\n`, body, '\nendstream');
+  object('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  const xrefAt = size();
+  const xref = [`xref\n0 ${offsets.length + 1}\n`, '0000000000 65535 f \n', ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)].join('');
+  parts.push(Buffer.from(`${xref}trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`));
+  return new Uint8Array(Buffer.concat(parts));
+}

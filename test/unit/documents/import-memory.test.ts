@@ -1,0 +1,58 @@
+// Memory of hostile imports (issue 13 point 11): the parser's heap cap follows the machine's memory, and a
+// flate-bomb PDF (1 MB that pdf.js would inflate into a 1 GB buffer outside that cap: 2.9 GB resident) is
+// refused before pdf.js reads it. Measured in a fresh process, whose peak resident memory is the kernel's
+// high-water mark: a sample cannot miss it and nothing earlier in the test run inflates it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_PDF_STREAM_BYTES, MAX_WORKER_HEAP_MB, MIN_WORKER_HEAP_MB, workerHeapMb } from '../../../electron/node/documents/limits.ts';
+import { flateBombPdf } from './flate-bomb.ts';
+import { makePdf } from './fixtures.ts';
+
+const GiB = 2 ** 30;
+const dir = mkdtempSync(join(tmpdir(), 'quire-import-memory-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Imports the files at once through extractIsolated (the queue and workers the app uses) in a fresh process;
+// prints each outcome and the process's peak RSS in MB.
+function importInChild(paths: string[]): { outcomes: string[]; peakMb: number } {
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { extractIsolated } from ${JSON.stringify(join(import.meta.dirname, '../../../electron/node/documents/extract.ts'))};
+    const paths = ${JSON.stringify(paths)};
+    const outcomes = await Promise.all(paths.map((path) => extractIsolated({ name: path, bytes: new Uint8Array(readFileSync(path)) })
+      .then((doc) => 'ok ' + doc.chars, (error) => error.code + ': ' + error.message)));
+    console.log(JSON.stringify({ outcomes, peakMb: process.resourceUsage().maxRSS / 1024 }));
+  `;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  if (child.status !== 0) throw new Error(`child failed (${child.status ?? child.signal}): ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+}
+
+describe('memory of imports', () => {
+  it('caps the parser heap at an eighth of the machine, between 256 MB and 2 GB', () => {
+    expect(workerHeapMb(1 * GiB)).toBe(MIN_WORKER_HEAP_MB);
+    expect(workerHeapMb(4 * GiB)).toBe(512);
+    expect(workerHeapMb(8 * GiB)).toBe(1024);
+    expect(workerHeapMb(64 * GiB)).toBe(MAX_WORKER_HEAP_MB);
+  });
+
+  it('refuses flate-bomb PDFs queued with a real book without inflating them, and imports the book', { timeout: 120_000 }, async () => {
+    const bomb = await flateBombPdf(1024 * 2 ** 20);
+    expect(bomb.length).toBeLessThan(1.1 * 2 ** 20);
+    const paths = ['bomb-1.pdf', 'bomb-2.pdf', 'book.pdf'].map((name) => join(dir, name));
+    writeFileSync(paths[0], bomb);
+    writeFileSync(paths[1], bomb);
+    writeFileSync(paths[2], makePdf(Array.from({ length: 50 }, (_, i) => ({ paragraphs: [[`Page ${i + 1} of a real book.`]] }))));
+    const { outcomes, peakMb } = importInChild(paths);
+    expect(outcomes.slice(0, 2)).toEqual(
+      Array(2).fill(`LIMIT_EXCEEDED: a PDF stream inflates to more than ${MAX_PDF_STREAM_BYTES / 2 ** 20} MB (flate bomb?)`),
+    );
+    expect(outcomes[2]).toMatch(/^ok \d+/);
+    // Without the check, each bomb holds a 1 GB buffer (2.9 GB resident for one); with it the process stays
+    // near its size at rest (Node, pdf.js and two workers: about 250 MB).
+    expect(peakMb).toBeLessThan(600);
+  });
+});
