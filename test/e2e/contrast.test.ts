@@ -1,0 +1,91 @@
+// Text is readable in both themes: every visible piece of text on every screen meets WCAG AA contrast against
+// the background it is drawn on (4.5:1, or 3:1 for large text; disabled controls are exempt as WCAG allows).
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium } from './browser.ts';
+import { startServe, type ServeProcess } from './serve-process.ts';
+
+let server: ServeProcess;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await startServe();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(server.url);
+  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Runs in the page: the lowest-contrast texts, with what they say and their ratio.
+function lowContrast(): { text: string; ratio: number; color: string; background: string }[] {
+  // rgb()/rgba() in 0–255, or color(srgb r g b / a) in 0–1 (what color-mix() computes to).
+  const parse = (c: string) => {
+    const n = (c.match(/[\d.]+/g) ?? []).map(Number);
+    return c.startsWith('color(srgb') ? [n[0] * 255, n[1] * 255, n[2] * 255, ...n.slice(3)] : n;
+  };
+  const lum = ([r, g, b]: number[]) => {
+    const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  // The colour under an element: the first opaque background up the tree, blending translucent ones on the way.
+  const backgroundOf = (el: Element): number[] => {
+    const layers: number[][] = [];
+    for (let e: Element | null = el; e; e = e.parentElement) {
+      // Text on an image or gradient (the logo mark) cannot be measured this way.
+      if (getComputedStyle(e).backgroundImage !== 'none') return [];
+      const c = parse(getComputedStyle(e).backgroundColor);
+      const alpha = c.length > 3 ? c[3] : 1;
+      if (alpha > 0) layers.push([c[0], c[1], c[2], alpha]);
+      if (alpha >= 1) break;
+    }
+    let out = [255, 255, 255];
+    for (const [r, g, b, a] of layers.reverse()) out = [r * a + out[0] * (1 - a), g * a + out[1] * (1 - a), b * a + out[2] * (1 - a)];
+    return out;
+  };
+  const failures: { text: string; ratio: number; color: string; background: string }[] = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    const text = node.textContent?.trim();
+    if (!el || !text) continue;
+    const style = getComputedStyle(el);
+    const rect = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || rect.width === 0 || rect.height === 0 || el.closest('[disabled], [aria-disabled=true], .sr-only, option')) continue;
+    const fg = parse(style.color);
+    const bg = backgroundOf(el);
+    if (bg.length === 0) continue;
+    const a = fg.length > 3 ? fg[3] : 1;
+    const shown = [fg[0] * a + bg[0] * (1 - a), fg[1] * a + bg[1] * (1 - a), fg[2] * a + bg[2] * (1 - a)];
+    const [hi, lo] = [lum(shown), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) failures.push({ text: text.slice(0, 40), ratio: Math.round(ratio * 100) / 100, color: style.color, background: `rgb(${bg.map(Math.round).join(', ')})` });
+  }
+  return failures;
+}
+
+describe('contrast', () => {
+  for (const theme of ['Light', 'Dark'] as const) {
+    it(`meets WCAG AA on every screen in the ${theme.toLowerCase()} theme`, async () => {
+      await page.getByRole('button', { name: /Settings/ }).click();
+      await page.getByRole('radio', { name: theme }).click();
+      const problems: Record<string, unknown[]> = {};
+      for (const view of ['Library', 'Chat', 'Models', 'Settings']) {
+        await page.getByRole('button', { name: new RegExp(view) }).first().click();
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        await page.screenshot({ path: join(ARTIFACTS, `contrast-${theme.toLowerCase()}-${view.toLowerCase()}.png`) });
+        const found = await page.evaluate(lowContrast);
+        if (found.length) problems[view] = found;
+      }
+      expect(problems).toEqual({});
+    });
+  }
+});
