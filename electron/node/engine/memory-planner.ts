@@ -2,7 +2,7 @@
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
 // activations + logits, against the memory the provider reports free, less a headroom for the runtime.
 
-import { IO_TYPE, KV_DTYPES, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
+import { IO_TYPE, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
 
 export interface ModelDims {
   layers: number;
@@ -103,8 +103,4 @@ export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanO
       `but only ${formatBytes(budget)} is usable; at most ${maxContext} tokens fit`;
   }
   return { kvDtype: dtype, context: options.context, fits, kvBytesPerToken: perToken, bytes, budget, maxContext, reason };
-}
-
-export function planAll(model: ModelDims, options: PlanOptions, dtypes: readonly KvDtype[] = KV_DTYPES): FitReport[] {
-  return dtypes.map((dtype) => planFit(model, dtype, options));
 }

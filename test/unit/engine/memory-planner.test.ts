@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planAll, planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
-import { kvBytesPerToken } from '../../../models/model-spec.ts';
+import { planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+import { KV_DTYPES, kvBytesPerToken } from '../../../models/model-spec.ts';
 
 const GiB = 1024 ** 3;
 const KiB = 1024;
@@ -31,7 +31,7 @@ describe('memory planner', () => {
 
   it('says why 1M tokens do not fit on an 80 GB GPU at fp16 but do at int4', () => {
     const options = { availableBytes: 80 * GiB, context: 2 ** 20, prefillChunk: 2048 };
-    const [fp32, fp16, int8, int4] = planAll({ ...llama8b, weightBytes: 4.5e9 }, options);
+    const [fp32, fp16, int8, int4] = KV_DTYPES.map((kv) => planFit({ ...llama8b, weightBytes: 4.5e9 }, kv, options));
     expect(fp32.fits).toBe(false);
     expect(fp16.fits).toBe(false);
     expect(fp16.reason).toMatch(/KV 128\.0 GiB/);
