@@ -28,7 +28,7 @@ async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallb
   const title = titleFromName(name);
   switch (format) {
     case 'pdf':
-      checkPdfStreams(bytes);
+      await checkPdfStreams(bytes);
       return extractPdf(bytes, title, onProgress);
     case 'epub':
       return extractEpub(bytes, title, onProgress);

@@ -1,8 +1,10 @@
-import { createDeflate } from 'node:zlib';
+import { createDeflate, deflateSync } from 'node:zlib';
 
 // A one-page PDF whose content stream is `inflated` bytes of spaces, deflated (about 1,000:1: 1 GB fits in
 // 1 MB). pdf.js would inflate it whole into one buffer outside the worker's heap cap.
-export async function flateBombPdf(inflated: number): Promise<Uint8Array> {
+// `nested`: deflated twice, the stream marked [/FlateDecode /FlateDecode] (each layer small); `indirectLength`:
+// its /Length given as a reference to another object, as many writers do.
+export async function flateBombPdf(inflated: number, { nested = false, indirectLength = false } = {}): Promise<Uint8Array> {
   // Deflated in slices of one repeated buffer: the bomb's builder must not need the memory it is about.
   const slice = Buffer.alloc(Math.min(inflated, 16 * 2 ** 20), 0x20);
   const out: Buffer[] = [];
@@ -11,8 +13,13 @@ export async function flateBombPdf(inflated: number): Promise<Uint8Array> {
   for (let left = inflated; left > 0; left -= slice.length) {
     if (!deflate.write(slice.subarray(0, Math.min(left, slice.length)))) await new Promise((go) => deflate.once('drain', go));
   }
-  await new Promise<void>((done) => deflate.end(done));
-  const body = Buffer.concat(out);
+  // 'end' (all output read), not end()'s callback (all input taken): the last chunks come after that.
+  const ended = new Promise((done) => deflate.once('end', done));
+  deflate.end();
+  await ended;
+  const once = Buffer.concat(out);
+  const body = nested ? deflateSync(once) : once;
+  const filter = nested ? '[/FlateDecode /FlateDecode]' : '/FlateDecode';
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
   const offsets: number[] = [];
   const size = () => parts.reduce((n, p) => n + p.length, 0);
@@ -23,8 +30,11 @@ export async function flateBombPdf(inflated: number): Promise<Uint8Array> {
   object('<< /Type /Catalog /Pages 2 0 R >>');
   object('<< /Type /Pages /Kids [3 0 R] /Count 1 >>');
   object('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>');
-  object(`<< /Length ${body.length} /Filter /FlateDecode >>\nstream\n`, body, '\nendstream');
+  // Object 16 holds the length: a two-digit reference, which a careless reader takes for `/Length 1`.
+  object(`<< /Length ${indirectLength ? '16 0 R' : body.length} /Filter ${filter} >>\nstream\n`, body, '\nendstream');
   object('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  while (offsets.length < 15) object('null');
+  object(String(body.length));
   const xrefAt = size();
   const xref = [`xref\n0 ${offsets.length + 1}\n`, '0000000000 65535 f \n', ...offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`)].join('');
   parts.push(Buffer.from(`${xref}trailer\n<< /Size ${offsets.length + 1} /Root 1 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`));

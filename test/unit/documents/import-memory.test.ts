@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { checkPdfStreams } from '../../../electron/node/documents/pdf-guard.ts';
 import { MAX_PDF_STREAM_BYTES, MAX_WORKER_HEAP_MB, MIN_WORKER_HEAP_MB, workerHeapMb } from '../../../electron/node/documents/limits.ts';
 import { flateBombPdf } from './flate-bomb.ts';
 import { makePdf } from './fixtures.ts';
@@ -54,5 +55,14 @@ describe('memory of imports', () => {
     // Without the check, each bomb holds a 1 GB buffer (2.9 GB resident for one); with it the process stays
     // near its size at rest (Node, pdf.js and two workers: about 250 MB).
     expect(peakMb).toBeLessThan(600);
+  });
+
+  it('finds a bomb just over the cap, nested in two deflate layers or with an indirect length', { timeout: 60_000 }, async () => {
+    for (const options of [{}, { nested: true }, { indirectLength: true }]) {
+      const bomb = await flateBombPdf(MAX_PDF_STREAM_BYTES + 2 ** 20, options);
+      await expect(checkPdfStreams(bomb)).rejects.toThrow(/inflates to more than 256 MB/);
+    }
+    // Just under the cap: a document, not a bomb.
+    await expect(checkPdfStreams(await flateBombPdf(MAX_PDF_STREAM_BYTES - 2 ** 20, { nested: true }))).resolves.toBeUndefined();
   });
 });
