@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineSession } from '../../electron/node/engine/engine-session.ts';
 import { conformanceModel, conformanceProviders, openSession, PROMPT, referenceLogits, report, TOLERANCE, worstDiff } from './harness.ts';
+import { cosine } from '../unit/logits.ts';
 
 const N = 300;
 // Schedules over the same N tokens: one run, and chunks either side of WebGPU's 32-token prefill switch.
@@ -21,12 +22,6 @@ beforeAll(async () => {
   cpuRows = Array.from({ length: N }, (_, i) => all.subarray(i * V, (i + 1) * V));
   await s.release();
 });
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let i = 0; i < a.length; i++) (ab += a[i] * b[i]), (aa += a[i] * a[i]), (bb += b[i] * b[i]);
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('int4 weights on the cpu provider', () => {
   it('stay close to the float64 reference of the unquantized weights', async () => {

@@ -7,6 +7,7 @@ import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
 import { loadNativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import type { EnginePath } from '../../../electron/node/engine/backend.ts';
 import { tinyModel } from './tiny-model.ts';
+import { maxDiff } from '../logits.ts';
 
 const CONTEXT = 512;
 const native = loadNativeAddon();
@@ -14,13 +15,6 @@ const PATHS: EnginePath[] = native.ok ? ['native', 'onnxruntime-node'] : ['onnxr
 
 function prompt(n: number, seed = 1): number[] {
   return Array.from({ length: n }, (_, i) => (i * 37 + seed * 11) % 250);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 let dir: string;

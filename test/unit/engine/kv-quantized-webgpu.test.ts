@@ -19,6 +19,7 @@ import { readManifest } from '../../../models/manifest.ts';
 import { checkKvProvider, kvBytesPerToken, kvDims, kvProviders, kvRowElements, resolveConversion } from '../../../models/model-spec.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { tinyModel } from './tiny-model.ts';
+import { cosine, maxDiff } from '../logits.ts';
 
 const SWIFTSHADER = '/usr/lib/chromium';
 const ICD = join(SWIFTSHADER, 'vk_swiftshader_icd.json');
@@ -35,25 +36,6 @@ const PROBES = [8, 40, 100];
 // Cosine to the fp32 cpu path at each probe, measured here on SwiftShader: int8 ≥ 0.99994 (a scale per row),
 // int4 0.94–0.99 (TurboQuant at head_dim 64). The upper bound proves the cache really is quantized.
 const BOUNDS = { int8: { min: 0.9995, max: 0.9999999 }, int4: { min: 0.9, max: 0.9999 } } as const;
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Number.isNaN(a[i] - b[i]) ? Infinity : Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 // The cache inputs of a converted graph: element type and last dimension.
 function cacheInput(dir: string): { elementType: number; last: string | number } {

@@ -9,6 +9,7 @@ import { loadNativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import type { EnginePath } from '../../../electron/node/engine/backend.ts';
 import { readManifest } from '../../../models/manifest.ts';
 import { tinyModel } from './tiny-model.ts';
+import { cosine, maxDiff } from '../logits.ts';
 
 const CONTEXT = 256;
 const PATHS: EnginePath[] = loadNativeAddon().ok ? ['native', 'onnxruntime-node'] : ['onnxruntime-node'];
@@ -18,24 +19,6 @@ const MIN_COSINE = { int8: 0.999, int4: 0.97 } as const;
 const SHRINK = { int8: 4, int4: 8 } as const;
 
 const ids = Array.from({ length: 120 }, (_, i) => (i * 37 + 11) % 250);
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return ab / Math.sqrt(aa * bb);
-}
-
-function maxDiff(a: Float32Array, b: Float32Array): number {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 let floatDir: string;
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
 import { readBlockSums, readSnapshotHeader, tensorsOffset } from '../../../electron/node/engine/kv-snapshot.ts';
 import { loadNativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import { tinyModel } from './tiny-model.ts';
+import { maxDiff } from '../logits.ts';
 
 const CONTEXT = 512;
 const native = loadNativeAddon();
@@ -31,13 +32,6 @@ const DAMAGES: Record<string, Damage> = {
   'tensor data: last byte': (f, at) => void (f[at.trailer - 1] ^= 0x80),
   'block checksums': (f, at) => void (f[at.trailer] ^= 0x01),
 };
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Number.isNaN(a[i] - b[i]) ? Infinity : Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-}
 
 let dir: string;
 beforeAll(async () => {

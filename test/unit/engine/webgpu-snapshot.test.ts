@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost, forkEngineProcess } from '../../../electron/node/engine/engine-host.ts';
 import { tinyModel } from './tiny-model.ts';
+import { maxDiff } from '../logits.ts';
 
 const SWIFTSHADER = '/usr/lib/chromium';
 const WEBGPU_ENV = {
@@ -27,13 +28,6 @@ function start(provider: 'webgpu' | 'cpu'): EngineHost {
   const host = new EngineHost(forkEngineProcess(provider === 'webgpu' ? WEBGPU_ENV : process.env));
   hosts.push(host);
   return host;
-}
-
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Number.isNaN(a[i] - b[i]) ? Infinity : Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
 }
 
 let dir: string;
