@@ -273,7 +273,8 @@ export const calls = {
   'library.list': call(empty, z.array(LibraryEntry)),
   'library.import': call(
     z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
-    DocumentSummary,
+    // `duplicate`: these bytes were already in the library; nothing new was stored.
+    DocumentSummary.extend({ duplicate: z.boolean() }),
   ),
   // Imports the sample book a new user can try with the demo model, and says what to ask it.
   'library.sample': call(empty, z.object({ document: DocumentSummary, questions: z.array(z.string()) })),

@@ -71,6 +71,24 @@ describe('app shell', () => {
     expect(backend.state.documents).toHaveLength(0);
   });
 
+  it('says when a file is already in the library, and lets a failed import be dismissed', async () => {
+    const backend = fakeBackend({ installed: [model] });
+    await mountApp(backend);
+    const moby = () => new File([new TextEncoder().encode('Call me Ishmael.')], 'moby.txt', { type: 'text/plain' });
+    await act(async () => fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [moby()] } }));
+    await waitFor(() => expect(screen.getByText('moby')).toBeTruthy());
+    await act(async () => fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [moby()] } }));
+    await waitFor(() => expect(screen.getByRole('status', { name: '' }).textContent).toMatch(/moby\.txt is already in the library as “moby”/));
+    expect(backend.state.documents).toHaveLength(1);
+    // A refused file leaves a row saying why, until dismissed.
+    backend.state.refuseImports = 'UNSUPPORTED_FORMAT: binary data, not text: Quire reads PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT';
+    const jpeg = new File([new Uint8Array([0xff, 0xd8, 0xff])], 'photo.jpg', { type: 'image/jpeg' });
+    await act(async () => fireEvent.drop(screen.getByTestId('dropzone'), { dataTransfer: { files: [jpeg] } }));
+    await waitFor(() => expect(screen.getByText(/Quire reads PDF, EPUB/)).toBeTruthy());
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss photo.jpg' }));
+    expect(screen.queryByText(/Quire reads PDF, EPUB/)).toBeNull();
+  });
+
   it('keeps a conversation whose document was deleted readable but not continuable', async () => {
     const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick')] });
     const at = new Date(0).toISOString();

@@ -1,5 +1,6 @@
 import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
+import { QuireError } from '../../electron/common/errors.ts';
 import { conversionChoices } from '../../models/model-spec.ts';
 import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
@@ -15,6 +16,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     catalog: initial.catalog ?? [],
     log: [] as { name: CallName; payload: unknown }[],
     conversations: [] as Conversation[],
+    // A refusal every import gets, where a test wants one ("CODE: message").
+    refuseImports: null as string | null,
     // Document texts by id, where a test needs more than a line.
     texts: {} as Record<string, string>,
     // What models.engine reports; a test may set a loaded engine.
@@ -62,6 +65,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
+      if (state.refuseImports) throw new QuireError(state.refuseImports.split(':')[0] as 'UNSUPPORTED_FORMAT', state.refuseImports.split(': ').slice(1).join(': '));
+      // The real store knows files by their hash; the fake by name and size.
+      const same = state.documents.find((d) => d.title === name.replace(/\.[^.]+$/, '') && d.chars === bytes.length);
+      if (same) return { ...same, duplicate: true };
       const doc: DocumentSummary = {
         id: `doc-${state.documents.length + 1}`,
         title: name.replace(/\.[^.]+$/, ''),
@@ -73,7 +80,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
         warnings: [],
       };
       state.documents.push(doc);
-      return doc;
+      return { ...doc, duplicate: false };
     },
     'library.sample': () => {
       const sample = sampleDocument();

@@ -1,11 +1,11 @@
-import type { Anchor, DocumentModel } from '../../common/document.ts';
+import { READABLE_FORMATS, type Anchor, type DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { decodeText, looksBinary } from './decode.ts';
 import { TextBuilder } from './text-builder.ts';
 
 export function decodePlain(bytes: Uint8Array, declared?: string, options: { html?: boolean } = {}): { text: string; warnings: string[] } {
   const { text, warnings } = decodeText(bytes, declared, options);
-  if (looksBinary(text)) throw new QuireError('UNSUPPORTED_FORMAT', 'binary data, not text');
+  if (looksBinary(text)) throw new QuireError('UNSUPPORTED_FORMAT', `binary data, not text: Quire reads ${READABLE_FORMATS}`);
   return { text: text.replace(/\r\n?/g, '\n'), warnings };
 }
 

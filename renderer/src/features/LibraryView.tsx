@@ -1,5 +1,6 @@
 import { useRef, useState, type DragEvent } from 'react';
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
+import { READABLE_FORMATS } from '../../../electron/common/document.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../components/format.ts';
@@ -142,6 +143,7 @@ function DemoModelNotice() {
 const PHASES = { hash: 'Checking the file', extract: 'Extracting text', store: 'Saving' } as const;
 
 function ImportRow({ job }: { job: ImportJob }) {
+  const dismiss = useApp((s) => s.dismissImport);
   const p = job.progress;
   const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
   const status = job.state === 'failed' ? job.error : job.state === 'reading' ? 'Reading…' : p ? `${PHASES[p.phase]}${p.phase === 'extract' && p.total ? ` · ${p.done} of ${p.total}` : ''}…` : 'Extracting text…';
@@ -151,7 +153,9 @@ function ImportRow({ job }: { job: ImportJob }) {
       <span className="import-state">{status}</span>
       {job.state !== 'failed' ? (
         <ProgressBar fraction={fraction} label={`Importing ${job.name}`} />
-      ) : null}
+      ) : (
+        <button type="button" className="icon-button" aria-label={`Dismiss ${job.name}`} onClick={() => dismiss(job.name)}>×</button>
+      )}
     </li>
   );
 }
@@ -190,7 +194,7 @@ function DropZone({ compact, onFiles }: { compact: boolean; onFiles: (files: Fil
       <div className="dropzone-icon"><Icon name="upload" size={compact ? 20 : 32} /></div>
       <div className="dropzone-text">
         <strong>Drop books, papers and transcripts here</strong>
-        {compact ? null : <span className="subtle">PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT — read on this computer, never uploaded.</span>}
+        {compact ? null : <span className="subtle">{READABLE_FORMATS} — read on this computer, never uploaded.</span>}
       </div>
       <button type="button" className="button" onClick={() => input.current?.click()}>Choose files…</button>
       <input

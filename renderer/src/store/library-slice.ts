@@ -18,6 +18,8 @@ export interface LibrarySlice {
   sample: { documentId: string; questions: string[] } | null;
   setFilter(filter: string): void;
   trySample(): Promise<void>;
+  // Clears a failed import's row.
+  dismissImport(name: string): void;
   refreshLibrary(): Promise<void>;
   importFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
   deleteDocument(id: string): Promise<void>;
@@ -47,6 +49,7 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         get().notify('error', (error as Error).message);
       }
     },
+    dismissImport: (name) => set({ imports: get().imports.filter((j) => j.name !== name) }),
     async refreshLibrary() {
       set({ documents: await api.call('library.list', {}) });
     },
@@ -56,8 +59,10 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         try {
           const bytes = new Uint8Array(await file.bytes());
           updateJob(file.name, { state: 'importing' });
-          await api.call('library.import', { name: file.name, bytes });
+          const imported = await api.call('library.import', { name: file.name, bytes });
           updateJob(file.name, null);
+          // The same bytes again: nothing new was stored, and the user should know why no row appeared.
+          if (imported.duplicate) get().notify('info', `${file.name} is already in the library as “${imported.title}”.`);
         } catch (error) {
           updateJob(file.name, { state: 'failed', error: (error as Error).message });
         }

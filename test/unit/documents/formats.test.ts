@@ -151,7 +151,7 @@ describe('TXT and Markdown', () => {
 
   it('refuses binary data and empty text', async () => {
     const binary = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
-    expect((await refusal('data.txt', binary)).code).toBe('UNSUPPORTED_FORMAT');
+    expect(await refusal('data.txt', binary)).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('Quire reads PDF, EPUB, DOCX') });
     expect((await refusal('blank.txt', utf8('  \n\n \t'))).code).toBe('EMPTY');
   });
 
