@@ -68,6 +68,18 @@ export function checkSize(format: DocumentFormat, bytes: number): void {
   if (bytes === 0) throw new QuireError('EMPTY', 'the file is empty');
 }
 
+// Titles that tools write into metadata when the author wrote none: they name no document, so the file's name
+// (or the document's own heading) is shown instead. "Microsoft Word - Report.docx" keeps "Report".
+const JUNK_TITLE = /^(?:about:blank|untitled(?: document)?|document\d*|title|no title|slide \d+|[\W_]*)$/i;
+const WORD_PREFIX = /^microsoft (?:word|powerpoint|excel) - (.+?)(?:\.(?:docx?|pptx?|xlsx?|rtf))?$/i;
+
+export function metadataTitle(title: string | null | undefined): string {
+  const t = (title ?? '').trim();
+  const word = WORD_PREFIX.exec(t);
+  if (word) return word[1].trim();
+  return JUNK_TITLE.test(t) ? '' : t;
+}
+
 export function titleFromName(name: string): string {
   const base = basename(name);
   return base.slice(0, base.length - extname(base).length) || base;

@@ -4,6 +4,7 @@ import { decodeXml } from './decode.ts';
 import { TextBuilder, type OpenAnchor } from './text-builder.ts';
 import { attr, descendants, elements, firstElement, parseXml, textContent, type XmlElement } from './xml.ts';
 import { dirOf, resolvePart, ZipArchive } from './zip-guard.ts';
+import { metadataTitle } from './detect.ts';
 
 const MAIN_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
 // Text inside these never shows on the page: deleted revisions, field codes, properties (a content control's
@@ -348,5 +349,5 @@ export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentM
   const core = zip.has('docProps/core.xml') ? readXml(zip, 'docProps/core.xml') : undefined;
   const titleElement = core && firstElement(core, 'title');
   const coreTitle = titleElement ? textContent(titleElement).trim() : '';
-  return builder.model('docx', coreTitle || title.text || fallbackTitle, []);
+  return builder.model('docx', metadataTitle(coreTitle) || title.text || fallbackTitle, []);
 }

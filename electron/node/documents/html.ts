@@ -3,6 +3,7 @@ import { findElement, parseHtml, renderMarkup } from './markup.ts';
 import { decodePlain } from './text.ts';
 import { TextBuilder } from './text-builder.ts';
 import { refuseEntityDeclarations, textContent } from './xml.ts';
+import { metadataTitle } from './detect.ts';
 
 export const FLATTENED_WARNING = 'markup nested too deeply was flattened (its text is kept)';
 
@@ -18,7 +19,7 @@ export function extractHtml(bytes: Uint8Array, fallbackTitle: string): DocumentM
   const body = findElement(root, 'body') ?? root;
   renderMarkup(builder, body);
   const titleElement = findElement(root, 'title');
-  const model = builder.model('html', titleElement ? textContent(titleElement) : '', warnings);
+  const model = builder.model('html', metadataTitle(titleElement ? textContent(titleElement) : ''), warnings);
   if (!model.title) model.title = model.anchors.find((a) => a.kind === 'heading')?.label || fallbackTitle;
   return model;
 }

@@ -4,6 +4,7 @@ import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
+import { metadataTitle } from './detect.ts';
 
 const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const pdfjsData = (folder: string) => join(PDFJS_DIR, folder) + sep;
@@ -153,7 +154,7 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
     const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
-    const title = metadata?.get('dc:title') || (typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
+    const title = metadataTitle(metadata?.get('dc:title')) || metadataTitle(typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
     return builder.model('pdf', title, warnings);
   } finally {
     await task.destroy();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
+import { metadataTitle } from '../../../electron/node/documents/detect.ts';
 import { extractBytes } from '../../../electron/node/documents/extract.ts';
 import { makePdf } from './fixtures.ts';
 
@@ -39,3 +40,15 @@ describe('PDF encryption', () => {
   });
 });
 
+
+describe('titles', () => {
+  it('takes the file name when the metadata title names no document', async () => {
+    const page = [{ paragraphs: [['The lamp was replaced in March.']] }];
+    expect((await extractBytes('annual-report-2025.pdf', makePdf(page, { title: 'about:blank' }))).title).toBe('annual-report-2025');
+    expect((await extractBytes('minutes.pdf', makePdf(page, { title: 'Microsoft Word - Board minutes.docx' }))).title).toBe('Board minutes');
+    expect((await extractBytes('x.pdf', makePdf(page, { title: 'Lighthouse annual report' }))).title).toBe('Lighthouse annual report');
+    expect(metadataTitle('Untitled')).toBe('');
+    expect(metadataTitle('  ')).toBe('');
+    expect(metadataTitle('Document1')).toBe('');
+  });
+});
