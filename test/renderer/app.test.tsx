@@ -127,6 +127,17 @@ describe('app shell', () => {
     expect(screen.getByTestId('find-count').textContent).toBe('no match');
   });
 
+  it('keeps a question being typed while the user looks at another screen', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick')] });
+    const store = await mountApp(backend);
+    act(() => store.getState().newConversation(['a']));
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'Who is Ishmael?' } });
+    fireEvent.keyDown(window, { key: '1', ctrlKey: true });
+    expect(screen.getByRole('heading', { level: 1, name: 'Library' })).toBeTruthy();
+    fireEvent.keyDown(window, { key: '2', ctrlKey: true });
+    expect((screen.getByLabelText('Question') as HTMLTextAreaElement).value).toBe('Who is Ishmael?');
+  });
+
   it('lets notices expire on their own', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {

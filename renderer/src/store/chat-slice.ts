@@ -13,6 +13,9 @@ export interface ChatSlice {
   conversation: Conversation | null;
   // Documents chosen for a new conversation, and whether they fit.
   draftDocumentIds: string[];
+  // The question being typed in the composer.
+  draftQuestion: string;
+  setDraftQuestion(question: string): void;
   fit: FitPlan | null;
   fitError: string | null;
   streaming: Streaming | null;
@@ -51,6 +54,8 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     conversations: [],
     conversation: null,
     draftDocumentIds: [],
+    draftQuestion: '',
+    setDraftQuestion: (draftQuestion) => set({ draftQuestion }),
     fit: null,
     fitError: null,
     streaming: null,

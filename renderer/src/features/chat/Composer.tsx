@@ -1,8 +1,10 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import type { FormEvent, KeyboardEvent } from 'react';
 import { useApp } from '../../store/context.tsx';
 
 export function Composer({ disabledReason, onAsk }: { disabledReason: string | null; onAsk: (question: string) => void }) {
-  const [question, setQuestion] = useState('');
+  // In the store, not the component: a question being typed survives a look at the library or settings.
+  const question = useApp((s) => s.draftQuestion);
+  const setQuestion = useApp((s) => s.setDraftQuestion);
   const streaming = useApp((s) => s.streaming);
   const stop = useApp((s) => s.stop);
   const submit = (event?: FormEvent) => {
