@@ -290,6 +290,7 @@ export const calls = {
   'chat.get': call(z.object({ id }).strict(), Conversation),
   'chat.create': call(z.object({ documentIds: z.array(id).min(1).max(32) }).strict(), Conversation),
   'chat.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
+  'chat.rename': call(z.object({ id, title: z.string().trim().min(1).max(200) }).strict(), z.object({ renamed: z.boolean() })),
   // Answers the question (or, with replaceFrom, re-asks from that message: an edited question or a
   // regenerated answer); resolves when the answer is complete or stopped. Tokens stream as chat.delta.
   'chat.ask': call(

@@ -217,6 +217,10 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'chat.get': ({ id }) => chat.get(id),
     'chat.create': ({ documentIds }) => chat.create(documentIds),
     'chat.delete': ({ id }) => ({ deleted: conversations.delete(id) }),
+    'chat.rename': ({ id, title }) => {
+      if (!conversations.rename(id, title)) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
+      return { renamed: true };
+    },
     'chat.ask': (request) => chat.ask(request),
     'chat.stop': ({ conversationId }) => ({ stopped: chat.stop(conversationId) }),
     'chat.fit': ({ documentIds }) => chat.fit(documentIds),

@@ -138,6 +138,27 @@ describe('app shell', () => {
     expect((screen.getByLabelText('Question') as HTMLTextAreaElement).value).toBe('Who is Ishmael?');
   });
 
+  it('lists conversations with their documents, finds them, and renames one in place', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick'), doc('b', 'Deposition of J. Smith')] });
+    const at = new Date(0).toISOString();
+    for (const [id, title, docId] of [['c1', 'Whales', 'a'], ['c2', 'Timeline', 'b'], ['c3', 'Witnesses', 'b'], ['c4', 'Harpoons', 'a']]) {
+      backend.state.conversations.push({ id, title, documentIds: [docId], modelId: 'tiny', createdAt: at, updatedAt: at, messages: [] });
+    }
+    const store = await mountApp(backend);
+    act(() => store.getState().setView('chat'));
+    const list = screen.getByRole('complementary', { name: 'Conversations' });
+    expect(within(list).getAllByText(/Deposition of J\. Smith/)).toHaveLength(2);
+    fireEvent.change(screen.getByLabelText('Find a conversation'), { target: { value: 'smith' } });
+    expect(within(list).getAllByRole('listitem').map((li) => li.querySelector('.conversation-title')!.textContent)).toEqual(['Timeline', 'Witnesses']);
+    expect(within(list).queryByText('Whales')).toBeNull();
+    await act(() => store.getState().openConversation('c2'));
+    fireEvent.click(screen.getByRole('button', { name: 'Rename' }));
+    fireEvent.change(screen.getByLabelText('Conversation title'), { target: { value: 'Smith timeline' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Smith timeline');
+    expect(backend.state.conversations.find((c) => c.id === 'c2')!.title).toBe('Smith timeline');
+  });
+
   it('lets notices expire on their own', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {

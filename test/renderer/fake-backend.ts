@@ -107,6 +107,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.conversations.unshift(created);
       return created;
     },
+    'chat.rename': ({ id, title }: { id: string; title: string }) => {
+      conversation(id).title = title;
+      return { renamed: true };
+    },
     'chat.delete': ({ id }: { id: string }) => {
       state.conversations = state.conversations.filter((c) => c.id !== id);
       return { deleted: true };

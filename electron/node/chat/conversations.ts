@@ -23,6 +23,8 @@ const MIGRATIONS = [
      created_at INTEGER NOT NULL,
      UNIQUE (conversation_id, seq)
    );`,
+  // A title the user gave is kept when the first question is edited (which otherwise re-titles).
+  `ALTER TABLE conversations ADD COLUMN user_title INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 // How much of the first question becomes the conversation's title.
@@ -97,9 +99,13 @@ export class ConversationStore {
       });
       const first = messages[0];
       const title = first?.role === 'user' && seq === 0 ? first.content.replace(/\s+/g, ' ').trim().slice(0, TITLE_CHARS) : null;
-      this.#db.prepare('UPDATE conversations SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?').run(now, title, conversationId);
+      this.#db.prepare('UPDATE conversations SET updated_at = ?, title = CASE WHEN user_title THEN title ELSE COALESCE(?, title) END WHERE id = ?').run(now, title, conversationId);
       return stored;
     });
+  }
+
+  rename(id: string, title: string): boolean {
+    return this.#db.prepare('UPDATE conversations SET title = ?, user_title = 1 WHERE id = ?').run(title, id).changes > 0;
   }
 
   delete(id: string): boolean {

@@ -29,6 +29,7 @@ export interface ChatSlice {
   editQuestion(messageId: string, question: string): Promise<void>;
   stop(): Promise<void>;
   deleteConversation(id: string): Promise<void>;
+  renameConversation(id: string, title: string): Promise<void>;
   exportConversation(format: ExportFormat, messageId?: string): Promise<void>;
   onProgress(progress: ChatProgress): void;
   onDelta(delta: { conversationId: string; text: string }): void;
@@ -111,6 +112,16 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     async stop() {
       const streaming = get().streaming;
       if (streaming) await api.call('chat.stop', { conversationId: streaming.conversationId });
+    },
+    async renameConversation(id, title) {
+      try {
+        await api.call('chat.rename', { id, title });
+        const open = get().conversation;
+        if (open?.id === id) set({ conversation: { ...open, title: title.trim() } });
+        await get().loadConversations();
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
     },
     async deleteConversation(id) {
       await api.call('chat.delete', { id });

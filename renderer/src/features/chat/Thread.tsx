@@ -26,7 +26,7 @@ export function Thread() {
     <div className="thread">
       <header className="thread-head">
         <div>
-          <h1 id="chat-title">{conversation.title || 'New conversation'}</h1>
+          <ConversationTitle id={conversation.id} title={conversation.title} />
           <div className="doc-chips">
             {conversation.documentIds.map((id) => {
               const doc = documents.find((d) => d.id === id);
@@ -159,5 +159,32 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         </span>
       </div>
     </li>
+  );
+}
+
+// The title, renamed in place: click Rename, type, Enter (Escape keeps the old one).
+function ConversationTitle({ id, title }: { id: string; title: string }) {
+  const rename = useApp((s) => s.renameConversation);
+  const [editing, setEditing] = useState<string | null>(null);
+  if (editing === null) {
+    return (
+      <div className="conversation-title-row">
+        <h1 id="chat-title">{title || 'New conversation'}</h1>
+        <button type="button" className="link-button" onClick={() => setEditing(title)}>Rename</button>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="conversation-title-row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (editing.trim()) void rename(id, editing);
+        setEditing(null);
+      }}
+    >
+      <input className="text-input" aria-label="Conversation title" value={editing} autoFocus onChange={(e) => setEditing(e.target.value)} onKeyDown={(e) => e.key === 'Escape' && setEditing(null)} />
+      <button type="submit" className="button small primary">Save</button>
+    </form>
   );
 }
