@@ -2,6 +2,7 @@
 // real context, and whether that context's cache fits the memory of the device where it will live. Built from
 // quire.json (the spec), the model's tokenizer and template only: no session is created, so checking cannot
 // itself run out of memory. Every piece of advice is an action the user can take at once.
+import { formatTokens } from '../common/format.ts';
 import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../common/contract.ts';
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../models/model-spec.ts';
 import { isDiskFull } from '../common/errors.ts';
@@ -90,11 +91,11 @@ export class ModelFit {
     const largerContext = contexts.find((c) => c > context && holds(c) && inMemory(model.kvDtype, c).fits);
     const smallerContext = contexts.find((c) => c < context && holds(c) && inMemory(model.kvDtype, c).fits);
     if (!fitsContext) {
-      if (largerContext) advice.push({ kind: 'context', contextTokens: largerContext, label: `Use a ${tokens(largerContext)} context` });
+      if (largerContext) advice.push({ kind: 'context', contextTokens: largerContext, label: `Use a ${formatTokens(largerContext)} context` });
       const answer = Math.floor((context - documentTokens) / 16) * 16;
       if (answer >= MIN_ADVISED_ANSWER) advice.push({ kind: 'answer', answerTokens: answer, label: `Lower the longest answer to ${answer} tokens` });
     } else if (!own.fits && smallerContext) {
-      advice.push({ kind: 'context', contextTokens: smallerContext, label: `Use a ${tokens(smallerContext)} context (it fits the memory)` });
+      advice.push({ kind: 'context', contextTokens: smallerContext, label: `Use a ${formatTokens(smallerContext)} context (it fits the memory)` });
     }
     // Another cache dtype means converting the model again; offered when it would make the context fit memory.
     const target = fitsContext ? context : (largerContext ?? contexts.find((c) => holds(c)));
@@ -108,7 +109,7 @@ export class ModelFit {
       if (smaller) advice.push({ kind: 'convert', kvDtype: smaller.kvDtype, label: `Convert ${model.name} again with an ${smaller.kvDtype.toUpperCase()} cache` });
     }
     if (target === undefined || (advice.length === 0 && !(fitsContext && own.fits))) {
-      advice.push({ kind: 'documents', label: `Choose fewer or shorter documents: ${model.name} holds at most ${tokens(model.contextTokens)} tokens here` });
+      advice.push({ kind: 'documents', label: `Choose fewer or shorter documents: ${model.name} holds at most ${formatTokens(model.contextTokens)} tokens here` });
     }
     const fitsMemory = own.fits;
     return {
@@ -136,14 +137,10 @@ export class ModelFit {
   }
 }
 
-function tokens(n: number): string {
-  return n >= 1024 && n % 1024 === 0 ? `${n / 1024}K` : n.toLocaleString('en-US');
-}
-
 function summary(documentTokens: number, room: number, context: number, memory: PlanningMemory, own: FitReport, fitsContext: boolean): string {
   if (!fitsContext) {
-    return `${documentTokens.toLocaleString('en-US')} tokens and ${room.toLocaleString('en-US')} for the answer need more than the ${tokens(context)} context`;
+    return `${documentTokens.toLocaleString('en-US')} tokens and ${room.toLocaleString('en-US')} for the answer need more than the ${formatTokens(context)} context`;
   }
-  if (!own.fits) return `the ${tokens(context)} context does not fit ${memory.device}: ${own.reason}`;
-  return `fits the ${tokens(context)} context; its ${own.kvDtype} cache needs ${formatBytes(own.bytes.total)} of ${formatBytes(own.budget)} usable in ${memory.device}`;
+  if (!own.fits) return `the ${formatTokens(context)} context does not fit ${memory.device}: ${own.reason}`;
+  return `fits the ${formatTokens(context)} context; its ${own.kvDtype} cache needs ${formatBytes(own.bytes.total)} of ${formatBytes(own.budget)} usable in ${memory.device}`;
 }

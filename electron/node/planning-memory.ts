@@ -3,10 +3,11 @@
 import { freemem } from 'node:os';
 import type { PlanningMemory, Settings } from '../common/contract.ts';
 import type { ConversionTarget } from '../../models/model-spec.ts';
-import { adapterFor, autoCandidates, type Candidate } from './engine/provider-choice.ts';
+import { candidatesFor, type Candidate } from './engine/provider-choice.ts';
 
+// What the engine would try first for this choice (engine-session.ts tries the same list).
 function resolve(choice: Settings['provider']): Candidate {
-  return choice === 'auto' ? autoCandidates()[0] : { provider: choice, why: 'chosen in Settings', adapter: adapterFor(choice) };
+  return candidatesFor(choice)[0];
 }
 
 // A GPU provider plans with the adapter's free memory where the platform tells it (nvidia-smi), else its size;

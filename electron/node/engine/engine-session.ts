@@ -18,7 +18,7 @@ import {
 import { touchSnapshot } from './document-cache.ts';
 import { floatCacheFolder, openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
 import { checkKvProvider, webgpuF16Need } from '../../../models/model-spec.ts';
-import { adapterFor, autoCandidates, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
+import { candidatesFor, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
@@ -205,7 +205,7 @@ async function openChecked(model: ModelFolder, rope: RopeInputs, candidate: Cand
 async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ opened: Opened; plan: FitReport | null; candidate: Candidate; warning: string | null }> {
   const context = options.context ?? model.manifest.contextTokens;
   const explicit = options.provider && options.provider !== 'auto' ? options.provider : null;
-  const candidates: Candidate[] = explicit ? [{ provider: explicit, why: 'requested', adapter: adapterFor(explicit) }] : (options.candidates ?? autoCandidates());
+  const candidates: Candidate[] = explicit ? candidatesFor(explicit) : (options.candidates ?? candidatesFor('auto'));
   let rope: RopeInputs | undefined;
   const skipped: string[] = [];
   const warnings: string[] = [];

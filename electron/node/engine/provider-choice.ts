@@ -68,3 +68,8 @@ export function adapterFor(provider: Provider): GpuAdapter | null {
   if (provider === 'webgpu' && process.platform !== 'darwin') return webgpuAdapter().adapter;
   return null;
 }
+
+// The providers a choice tries, in order: the one asked for, or what `auto` picks here.
+export function candidatesFor(choice: ProviderChoice): Candidate[] {
+  return choice === 'auto' ? autoCandidates() : [{ provider: choice, why: 'requested', adapter: adapterFor(choice) }];
+}

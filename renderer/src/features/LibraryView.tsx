@@ -3,7 +3,7 @@ import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import { READABLE_FORMATS } from '../../../electron/common/document.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
-import { formatTokens } from '../components/format.ts';
+import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { visibleDocuments, type ImportJob } from '../store/library-slice.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';

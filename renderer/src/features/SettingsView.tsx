@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import type { Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
-import { formatTokens } from '../components/format.ts';
+import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [

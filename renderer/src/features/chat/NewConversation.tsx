@@ -1,6 +1,6 @@
 import { Icon } from '../../components/icons.tsx';
 import type { FitAdvice } from '../../../../electron/common/contract.ts';
-import { formatTokens } from '../../components/format.ts';
+import { formatTokens } from '../../../../electron/common/format.ts';
 import { useApp } from '../../store/context.tsx';
 import { Composer } from './Composer.tsx';
 
