@@ -76,17 +76,11 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   const modelFit = new ModelFit(documents, text);
   const libraryEntries = async () => {
     const model = currentModel();
-    const entries = [];
-    for (const summary of documents.list()) {
-      if (!model) {
-        entries.push({ ...summary, fit: null });
-        continue;
-      }
-      const fit = await modelFit.documentFit(summary.id, model, engineSettings());
-      // The count the fit used, also when a full disk kept it from being stored.
-      entries.push({ ...summary, tokens: (await modelFit.tokenCount(summary.id, model)) ?? summary.tokens, fit });
-    }
-    return entries;
+    const summaries = documents.list();
+    if (!model) return summaries.map((summary) => ({ ...summary, fit: null }));
+    const fits = await modelFit.documentFits(summaries.map((s) => s.id), model, engineSettings());
+    // The count the fit used, also when a full disk kept it from being stored.
+    return summaries.map((summary) => ({ ...summary, tokens: fits.get(summary.id)?.tokens ?? summary.tokens, fit: fits.get(summary.id)?.fit ?? null }));
   };
   const chat = new ChatService({
     conversations,

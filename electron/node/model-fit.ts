@@ -73,9 +73,9 @@ export class ModelFit {
     return dims;
   }
 
-  plan({ model, settings, documentTokens }: FitRequest): FitPlan {
+  // `memory`: a reading already taken for this provider (the library plans every document against one).
+  plan({ model, settings, documentTokens }: FitRequest, memory: PlanningMemory = this.#memory(settings.provider)): FitPlan {
     const dims = this.#dimsOf(model);
-    const memory = this.#memory(settings.provider);
     const context = engineContext(model, settings);
     const room = answerRoom(context, settings.answerTokens);
     const holds = (c: number) => documentTokens + answerRoom(c, settings.answerTokens) <= c;
@@ -128,12 +128,17 @@ export class ModelFit {
     };
   }
 
-  // The library's column: the raw document (no prompt around it) against the model in use.
-  async documentFit(documentId: string, model: InstalledModel, settings: FitRequest['settings']): Promise<DocumentFit | null> {
-    const documentTokens = await this.tokenCount(documentId, model);
-    if (documentTokens === null) return null;
-    const plan = this.plan({ model, settings, documentTokens });
-    return { modelId: model.id, modelName: model.name, context: plan.context, fits: plan.fits, reason: plan.reason };
+  // The library's column: each raw document (no prompt around it) against the model in use, with its count;
+  // the device's memory is read once for the whole list.
+  async documentFits(documentIds: readonly string[], model: InstalledModel, settings: FitRequest['settings']): Promise<Map<string, { tokens: number | null; fit: DocumentFit | null }>> {
+    const memory = this.#memory(settings.provider);
+    const out = new Map<string, { tokens: number | null; fit: DocumentFit | null }>();
+    for (const id of documentIds) {
+      const tokens = await this.tokenCount(id, model);
+      const plan = tokens === null ? null : this.plan({ model, settings, documentTokens: tokens }, memory);
+      out.set(id, { tokens, fit: plan && { modelId: model.id, modelName: model.name, context: plan.context, fits: plan.fits, reason: plan.reason } });
+    }
+    return out;
   }
 }
 
