@@ -26,7 +26,7 @@ import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
-import { webgpuSetup } from './webgpu-options.ts';
+import { kvProviderOptions, webgpuSetup } from './webgpu-options.ts';
 import { planFit, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
@@ -121,7 +121,8 @@ async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider
     if (native.ok) {
       // WebGPU needs its environment in place before the session creates the device (webgpu-options.ts).
       const webgpu = provider === 'webgpu' ? webgpuSetup(options.providerOptions) : null;
-      const providerOptions = webgpu?.providerOptions ?? options.providerOptions ?? {};
+      // A WebGPU-quantized cache needs its provider option; a hand-set one is refused elsewhere.
+      const providerOptions = kvProviderOptions(model, provider, webgpu?.providerOptions ?? options.providerOptions);
       const backend = new NativeBackend(native.addon, model, rope, { provider, providerOptions, ...threads });
       return { backend, reason: [`native addon on onnxruntime ${native.ortVersion}`, ...(webgpu ? [webgpu.note] : [])].join('; ') };
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import { float32ToHalf } from '../../../models/float16.ts';
 import { readManifest } from '../../../models/manifest.ts';
-import { IO_TYPE, KV_STORAGE, kvFormatOf, WEBGPU_KV_BITS_OPTION, type KvFormat, type ModelManifest, type Provider } from '../../../models/model-spec.ts';
+import { IO_TYPE, kvFormatOf, type KvFormat, type ModelManifest } from '../../../models/model-spec.ts';
 import { ropeFrequencies, ropeTables } from '../../../models/rope.ts';
 import type { ModelDims } from './memory-planner.ts';
 import type { KvLayout } from './kv-snapshot.ts';
@@ -59,21 +59,6 @@ export function floatCacheFolder(model: ModelFolder): ModelFolder {
   const kvDtype = model.manifest.ioDtype;
   const { kvQuant: _quant, providers: _providers, ...manifest } = model.manifest;
   return { ...model, manifest: { ...manifest, kvDtype }, layout: { ...model.layout, kvDtype, kvQuant: undefined }, kv: { kv: kvDtype, io: kvDtype } };
-}
-
-// Session options a model's cache needs on a provider: WebGPU quantizes its own cache only when the session
-// says so (kvCacheQuantizationBits), and the same option on any other model would corrupt its float cache.
-export function kvProviderOptions(model: ModelFolder, provider: Provider, given: Record<string, string> = {}): Record<string, string> {
-  const asked = given[WEBGPU_KV_BITS_OPTION];
-  if (provider !== 'webgpu' || model.kv.quant !== 'webgpu') {
-    if (asked !== undefined && asked !== '0') {
-      throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION} is set by the model (quire convert --kv int8|int4 --provider webgpu), not by hand`);
-    }
-    return given;
-  }
-  const bits = String(KV_STORAGE[model.kv.kv].bits);
-  if (asked !== undefined && asked !== bits) throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION}=${asked} disagrees with this model's ${model.kv.kv} cache`);
-  return { ...given, [WEBGPU_KV_BITS_OPTION]: bits };
 }
 
 export interface RopeInputs {

@@ -13,7 +13,10 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { QuireError } from '../../common/errors.ts';
+import { KV_STORAGE, WEBGPU_KV_BITS_OPTION, type Provider } from '../../../models/model-spec.ts';
 import { entryPoints } from '../entry-points.ts';
+import type { ModelFolder } from './model-folder.ts';
 
 export const SUBGROUP_GUARD_LAYER = 'VK_LAYER_QUIRE_subgroup_guard';
 // node-gyp names every target it builds *.node; the Vulkan loader opens it by path, whatever the extension.
@@ -88,4 +91,19 @@ function guardNote(platform: NodeJS.Platform): string {
 // Call before creating a WebGPU session; the options the user gave pass through unchanged.
 export function webgpuSetup(userOptions: Record<string, string> = {}, platform: NodeJS.Platform = process.platform): WebGpuSetup {
   return { providerOptions: { ...userOptions }, note: guardNote(platform) };
+}
+
+// Session options a model's cache needs on a provider: WebGPU quantizes its own cache only when the session
+// says so (kvCacheQuantizationBits), and the same option on any other model would corrupt its float cache.
+export function kvProviderOptions(model: ModelFolder, provider: Provider, given: Record<string, string> = {}): Record<string, string> {
+  const asked = given[WEBGPU_KV_BITS_OPTION];
+  if (provider !== 'webgpu' || model.kv.quant !== 'webgpu') {
+    if (asked !== undefined && asked !== '0') {
+      throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION} is set by the model (quire convert --kv int8|int4 --provider webgpu), not by hand`);
+    }
+    return given;
+  }
+  const bits = String(KV_STORAGE[model.kv.kv].bits);
+  if (asked !== undefined && asked !== bits) throw new QuireError('INVALID_INPUT', `${WEBGPU_KV_BITS_OPTION}=${asked} disagrees with this model's ${model.kv.kv} cache`);
+  return { ...given, [WEBGPU_KV_BITS_OPTION]: bits };
 }

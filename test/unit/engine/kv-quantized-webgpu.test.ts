@@ -13,7 +13,8 @@ import { EngineHost, forkEngineProcess } from '../../../electron/node/engine/eng
 import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
 import { rowBytes } from '../../../electron/node/engine/kv-snapshot.ts';
 import { planFit } from '../../../electron/node/engine/memory-planner.ts';
-import { floatCacheFolder, kvProviderOptions, openModelFolder } from '../../../electron/node/engine/model-folder.ts';
+import { floatCacheFolder, openModelFolder } from '../../../electron/node/engine/model-folder.ts';
+import { kvProviderOptions } from '../../../electron/node/engine/webgpu-options.ts';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { readManifest } from '../../../models/manifest.ts';
 import { checkKvProvider, kvBytesPerToken, kvDims, kvProviders, kvRowElements, resolveConversion } from '../../../models/model-spec.ts';
