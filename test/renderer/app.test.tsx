@@ -5,6 +5,8 @@ import { ERROR_NOTICE_MS } from '../../renderer/src/store/app-slice.ts';
 import type { CatalogEntry, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
+import { createClient } from '../../renderer/src/api/client.ts';
+import { createAppStore } from '../../renderer/src/store/app-store.ts';
 
 
 const catalogEntry: CatalogEntry = {
@@ -157,6 +159,14 @@ describe('app shell', () => {
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Save' })));
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Smith timeline');
     expect(backend.state.conversations.find((c) => c.id === 'c2')!.title).toBe('Smith timeline');
+  });
+
+  it('keeps a screen the user opened while the app was still loading', async () => {
+    const store = createAppStore(createClient(fakeBackend({ installed: [model] }).transport));
+    const loading = store.getState().init();
+    store.getState().setView('chat');
+    await loading;
+    expect(store.getState()).toMatchObject({ ready: true, view: 'chat' });
   });
 
   it('lets notices expire on their own', async () => {

@@ -42,6 +42,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   },
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   async init() {
+    const viewAtStart = get().view;
     // Back after a loss: what changed meanwhile (an import finished, an answer completed) is loaded again.
     api.connection((state) => {
       const was = get().connection;
@@ -56,6 +57,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       const info = await api.call('app.info', {});
       set({ info });
       await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
+      // What the device runs (a GPU probe on first use) is needed by the Models screen only: not awaited here.
+      void get().loadChoices().catch(() => undefined);
       api.on('library.changed', () => void get().refreshLibrary());
       api.on('library.progress', (progress) => get().onImportProgress(progress));
       api.on('settings.changed', (settings) => {
@@ -77,7 +80,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
         void get().loadModels();
       });
       // With no model installed the first thing a user needs is the catalog, not an empty library.
-      set({ ready: true, view: get().installed.length === 0 ? 'models' : 'library' });
+      // A screen the user opened while this loaded stays open.
+      set({ ready: true, ...(get().view === viewAtStart ? { view: get().installed.length === 0 ? 'models' : 'library' } : {}) });
     } catch (error) {
       set({ ready: true });
       get().notify('error', (error as Error).message);

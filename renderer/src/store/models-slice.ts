@@ -57,13 +57,8 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
     async loadModels() {
-      const [catalog, installed, engine, choices] = await Promise.all([
-        api.call('models.catalog', {}),
-        api.call('models.installed', {}),
-        api.call('models.engine', {}),
-        api.call('models.choices', {}),
-      ]);
-      set({ catalog, installed, engine, choices });
+      const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
+      set({ catalog, installed, engine });
     },
     async loadChoices() {
       set({ choices: await api.call('models.choices', {}) });
