@@ -34,6 +34,17 @@ export const ERROR_CODES = [
   'PROVIDER_CHECK_FAILED',
   // the disk (or a file-size limit) refused a write: nothing of that operation was stored
   'DISK_FULL',
+  // a remote engine (an OpenAI-compatible server such as vLLM): could not be reached, refused the key, does
+  // not serve the model, cannot take the prompt, failed with its own message, presented a bad TLS
+  // certificate, did not answer in time, or is plain http to another machine without the user's consent
+  'REMOTE_UNREACHABLE',
+  'REMOTE_UNAUTHORIZED',
+  'REMOTE_MODEL_MISSING',
+  'REMOTE_CONTEXT_EXCEEDED',
+  'REMOTE_SERVER_ERROR',
+  'REMOTE_TLS',
+  'REMOTE_TIMEOUT',
+  'REMOTE_INSECURE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
