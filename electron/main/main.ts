@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session, shell } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../common/contract.ts';
@@ -66,7 +66,12 @@ app.whenReady().then(async () => {
   // travels as an extra resource.
   useBundledEntryPoints(__dirname, app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'models', 'nano'));
   await ensureDefaultModel(root);
-  services = createAppServices({ mode: 'desktop', root, engineProcess: utilityEngineProcess, printPdf: printHtmlToPdf });
+  // Secrets are sealed with the OS keychain's key where Electron has one (on Linux without a keyring it has
+  // none, and the store falls back to its 0600 file, saying so).
+  const secretCipher = safeStorage.isEncryptionAvailable()
+    ? { protection: 'os-keychain' as const, encrypt: (plain: string) => safeStorage.encryptString(plain), decrypt: (stored: Buffer) => safeStorage.decryptString(stored) }
+    : null;
+  services = createAppServices({ mode: 'desktop', root, engineProcess: utilityEngineProcess, printPdf: printHtmlToPdf, secretCipher });
 
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);

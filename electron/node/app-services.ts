@@ -26,6 +26,7 @@ import { ModelInstaller } from './model-installer.ts';
 import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
+import { SecretStore, type SecretCipher } from './secrets.ts';
 import { SettingsStore } from './settings.ts';
 import { PRODUCT_VERSION } from './version.ts';
 
@@ -45,15 +46,18 @@ export interface AppServicesOptions {
   // The execution provider for this process whatever Settings say (quire ask --provider); QUIRE_PROVIDER
   // when not given.
   provider?: ProviderChoice;
+  // Electron's safeStorage in the desktop app; none elsewhere (secrets.ts).
+  secretCipher?: SecretCipher | null;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider, secretCipher = null }: AppServicesOptions) {
   const providerOverride = provider ?? providerFromEnv() ?? null;
   const db = openDatabase(databasePath(root));
   cleanOrphans(root);
   const settings = new SettingsStore(db);
+  const secrets = new SecretStore(root, secretCipher);
   // What the engine runs with: Settings, with the provider overridden for this process where asked.
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const documents = new DocumentStore(db, root);
