@@ -1,0 +1,406 @@
+// A client for OpenAI-compatible servers (vLLM first: its /tokenize, its max_model_len and its error bodies),
+// written for whole-document prompts: a prefill can keep a stream silent for minutes, so the silence allowed
+// is the caller's to set; a chat is never sent twice (the server would process the document again); and every
+// failure is one REMOTE_* QuireError in words, never a socket code or the key.
+import { z } from 'zod';
+import type { ChatMessage } from '../../../models/chat-template.ts';
+import { checkEngineUrl } from '../../common/engine-url.ts';
+import { QuireError, type ErrorCode } from '../../common/errors.ts';
+
+export { checkEngineUrl };
+
+export interface RemoteModel {
+  id: string;
+  maxModelLen: number | null;
+  ownedBy: string | null;
+}
+
+export interface RemoteUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number | null;
+}
+
+export interface RemoteChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature?: number;
+  topP?: number;
+  signal?: AbortSignal;
+}
+
+export interface RemoteChatResult {
+  text: string;
+  finishReason: string | null;
+  usage: RemoteUsage | null;
+}
+
+export interface OpenAiClientOptions {
+  // Ends with /v1 (checkEngineUrl normalizes it).
+  baseUrl: string;
+  apiKey: string | null;
+  allowInsecureHttp?: boolean;
+  fetch?: typeof fetch;
+  // Longest wait for the answer's headers of a quick call (the model list).
+  connectTimeoutMs?: number;
+  // Longest silence of a server at work: a tokenize before it answers, a stream between two chunks (the
+  // first chunk comes only after the whole prompt is processed).
+  idleTimeoutMs?: number;
+  // Waits before each new attempt of an idempotent call (tests shorten them).
+  retryDelaysMs?: readonly number[];
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_RETRY_DELAYS_MS = [500, 2_000];
+const RETRIED_STATUSES = new Set([502, 503, 504]);
+const MESSAGE_LIMIT = 400;
+
+// GET /v1/models. vLLM's ModelCard adds max_model_len to OpenAI's {id, object, created, owned_by}.
+const ModelList = z.object({
+  data: z.array(z.object({ id: z.string().min(1), max_model_len: z.number().int().positive().nullish(), owned_by: z.string().nullish() }).passthrough()),
+});
+// vLLM's TokenizeResponse: {count, max_model_len, tokens, token_strs}.
+const TokenizeReply = z.object({ tokens: z.array(z.number().int().nonnegative()) }).passthrough();
+const Usage = z
+  .object({
+    prompt_tokens: z.number().int().nonnegative(),
+    completion_tokens: z.number().int().nonnegative().nullish(),
+    prompt_tokens_details: z.object({ cached_tokens: z.number().int().nonnegative().nullish() }).passthrough().nullish(),
+  })
+  .passthrough();
+const Choice = z
+  .object({
+    delta: z.object({ content: z.string().nullish() }).passthrough().nullish(),
+    message: z.object({ content: z.string().nullish() }).passthrough().nullish(),
+    finish_reason: z.string().nullish(),
+  })
+  .passthrough();
+const Chunk = z.object({ choices: z.array(Choice).nullish(), usage: Usage.nullish() }).passthrough();
+
+function usageOf(usage: z.infer<typeof Usage> | null | undefined): RemoteUsage | null {
+  if (!usage) return null;
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens ?? 0, cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? null };
+}
+
+// The server's own words from either error body vLLM has sent (`{"object":"error","message",...}` and, like
+// OpenAI, `{"error":{"message",...}}`), FastAPI's `{"detail": ...}`, or the text itself.
+export function serverMessage(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as Record<string, unknown>;
+    const nested = parsed?.error;
+    const message =
+      nested && typeof nested === 'object' ? (nested as { message?: unknown }).message : typeof nested === 'string' ? nested : (parsed?.message ?? parsed?.detail);
+    if (typeof message === 'string') return message;
+    if (message !== undefined) return JSON.stringify(message);
+  } catch {
+    // not JSON: the text is the message
+  }
+  return body.trim();
+}
+
+const CONTEXT_EXCEEDED = /maximum context length|context length|is too long|longer than the maximum model length/i;
+const MODEL_MISSING = /model\b.*\b(does not exist|not found)|no such model|unknown model/i;
+
+type Why = 'cancel' | 'timeout' | null;
+
+export class OpenAiClient {
+  readonly host: string;
+  readonly baseUrl: string;
+  #root: string;
+  #apiKey: string | null;
+  #fetch: typeof fetch;
+  #connectTimeoutMs: number;
+  #idleTimeoutMs: number;
+  #retryDelaysMs: readonly number[];
+
+  constructor(options: OpenAiClientOptions) {
+    const url = checkEngineUrl(options.baseUrl, options.allowInsecureHttp ?? false);
+    this.host = url.host;
+    this.baseUrl = url.href;
+    this.#root = url.href.replace(/\/v1$/, '');
+    this.#apiKey = options.apiKey || null;
+    this.#fetch = options.fetch ?? fetch;
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+  }
+
+  async models(): Promise<RemoteModel[]> {
+    const body = await this.#idempotent(() => this.#json('GET', `${this.baseUrl}/models`, undefined, this.#connectTimeoutMs), 'the model list');
+    const list = ModelList.safeParse(body);
+    if (!list.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} answered /v1/models with something that is not a model list`);
+    return list.data.data.map((m) => ({ id: m.id, maxModelLen: m.max_model_len ?? null, ownedBy: m.owned_by ?? null }));
+  }
+
+  // vLLM's POST /tokenize at the server root, rendering the chat template as a chat would (the prompt's
+  // tokens exactly as the chat will send them).
+  tokenizeChat(model: string, messages: ChatMessage[]): Promise<number[] | null> {
+    return this.#tokenize({ model, messages, add_generation_prompt: true, add_special_tokens: false });
+  }
+
+  // The text's own tokens, without the BOS a prompt starts with (as a document is counted locally).
+  tokenizeText(model: string, text: string): Promise<number[] | null> {
+    return this.#tokenize({ model, prompt: text, add_special_tokens: false });
+  }
+
+  async #tokenize(payload: object): Promise<number[] | null> {
+    const body = await this.#idempotent(() => this.#json('POST', `${this.#root}/tokenize`, payload, this.#idleTimeoutMs, true), 'tokenizing');
+    if (body === null) return null;
+    const reply = TokenizeReply.safeParse(body);
+    if (!reply.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} answered /tokenize without a token list`);
+    return reply.data.tokens;
+  }
+
+  async chat(request: RemoteChatRequest, handlers: { onText(piece: string): void; onFirstToken?(): void }): Promise<RemoteChatResult> {
+    const payload = {
+      model: request.model,
+      messages: request.messages,
+      max_tokens: request.maxTokens,
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    const exchange = this.#open('POST', `${this.baseUrl}/chat/completions`, payload, this.#idleTimeoutMs, request.signal);
+    try {
+      const response = await exchange.response;
+      if (!response.ok) throw this.#statusError(response.status, await exchange.text(response), 'the answer');
+      const result: RemoteChatResult = { text: '', finishReason: null, usage: null };
+      const take = (data: unknown) => {
+        if (data && typeof data === 'object' && ('error' in data || (data as { object?: unknown }).object === 'error')) {
+          const message = serverMessage(JSON.stringify(data));
+          throw this.#error(CONTEXT_EXCEEDED.test(message) ? 'REMOTE_CONTEXT_EXCEEDED' : 'REMOTE_SERVER_ERROR', `${this.host} failed while answering: ${this.#clean(message)}`);
+        }
+        const chunk = Chunk.safeParse(data);
+        if (!chunk.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} sent a chunk that is not a chat completion`);
+        for (const choice of chunk.data.choices ?? []) {
+          const piece = choice.delta?.content ?? choice.message?.content;
+          if (piece) {
+            result.text += piece;
+            handlers.onText(piece);
+          }
+          if (choice.finish_reason) result.finishReason = choice.finish_reason;
+        }
+        if (chunk.data.usage) result.usage = usageOf(chunk.data.usage);
+      };
+      // A server that ignores `stream` answers with one JSON body.
+      if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        const text = await exchange.text(response);
+        handlers.onFirstToken?.();
+        take(parseJson(text, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} answered with something that is not a chat completion`)));
+        return result;
+      }
+      let first = true;
+      let done = false;
+      for await (const data of exchange.events(response)) {
+        if (first) {
+          first = false;
+          handlers.onFirstToken?.();
+        }
+        if (data === '[DONE]') {
+          done = true;
+          break;
+        }
+        take(parseJson(data, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} sent a chunk that is not JSON`)));
+      }
+      if (!done && result.finishReason === null) throw this.#error('REMOTE_UNREACHABLE', `the connection to ${this.host} closed before the answer was complete`);
+      return result;
+    } catch (error) {
+      throw exchange.translate(error);
+    } finally {
+      exchange.close();
+    }
+  }
+
+  // A call safe to repeat: again after a gateway error or a dropped connection, with back-off.
+  async #idempotent<T>(call: () => Promise<T>, what: string): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        const retry = error instanceof RetryableError && attempt < this.#retryDelaysMs.length;
+        if (!retry) throw error instanceof RetryableError ? error.final(what) : error;
+        await new Promise((resolve) => setTimeout(resolve, this.#retryDelaysMs[attempt]));
+      }
+    }
+  }
+
+  // One JSON request and its JSON answer; null for an endpoint the server does not have (when allowed).
+  async #json(method: string, url: string, payload: object | undefined, headersTimeoutMs: number, missingIsNull = false): Promise<unknown> {
+    const exchange = this.#open(method, url, payload, headersTimeoutMs);
+    try {
+      const response = await exchange.response;
+      const text = await exchange.text(response);
+      if (RETRIED_STATUSES.has(response.status)) throw new RetryableError(this.#statusError(response.status, text, ''));
+      if (missingIsNull && (response.status === 404 || response.status === 405) && !MODEL_MISSING.test(serverMessage(text))) return null;
+      if (!response.ok) throw this.#statusError(response.status, text, '');
+      return parseJson(text, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} answered ${new URL(url).pathname} with something that is not JSON`));
+    } catch (error) {
+      const translated = exchange.translate(error);
+      if (translated.code === 'REMOTE_UNREACHABLE' && exchange.dropped) throw new RetryableError(translated);
+      throw translated;
+    } finally {
+      exchange.close();
+    }
+  }
+
+  // One HTTP exchange with its own abort: the caller's signal (CANCELLED), a deadline for the headers and
+  // then for each silence of the body (REMOTE_TIMEOUT). Closing aborts it, which closes the connection: a
+  // server stops working on a request whose client went away.
+  #open(method: string, url: string, payload: object | undefined, headersTimeoutMs: number, signal?: AbortSignal) {
+    const controller = new AbortController();
+    let why: Why = null;
+    let timer: NodeJS.Timeout | null = null;
+    const abort = (reason: Why) => {
+      why ??= reason;
+      controller.abort();
+    };
+    const arm = (ms: number) => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => abort('timeout'), ms);
+    };
+    const onCancel = () => abort('cancel');
+    if (signal?.aborted) why = 'cancel';
+    signal?.addEventListener('abort', onCancel, { once: true });
+    arm(headersTimeoutMs);
+    const headers: Record<string, string> = { accept: payload && url.endsWith('/chat/completions') ? 'text/event-stream' : 'application/json' };
+    if (payload) headers['content-type'] = 'application/json';
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const client = this;
+    const state = {
+      dropped: false,
+      response:
+        why === 'cancel'
+          ? Promise.reject(new QuireError('CANCELLED', 'cancelled'))
+          : this.#fetch(url, { method, headers, body: payload ? JSON.stringify(payload) : undefined, signal: controller.signal, redirect: 'error' }).then((r) => {
+              arm(this.#idleTimeoutMs);
+              return r;
+            }),
+      async text(response: Response): Promise<string> {
+        let text = '';
+        for await (const piece of state.chunks(response)) text += piece;
+        return text;
+      },
+      async *chunks(response: Response): AsyncGenerator<string> {
+        if (!response.body) return;
+        const reader = response.body.getReader();
+        const decoder = new TextDecoder();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          arm(client.#idleTimeoutMs);
+          yield decoder.decode(value, { stream: true });
+        }
+        const rest = decoder.decode();
+        if (rest) yield rest;
+      },
+      // Server-sent events' data fields, one per event (vLLM sends one `data:` line per event).
+      async *events(response: Response): AsyncGenerator<string> {
+        let buffer = '';
+        let data: string[] = [];
+        for await (const piece of state.chunks(response)) {
+          buffer += piece;
+          let end: number;
+          while ((end = buffer.search(/\r?\n|\r/)) >= 0) {
+            const line = buffer.slice(0, end);
+            buffer = buffer.slice(end + (buffer.slice(end, end + 2) === '\r\n' ? 2 : 1));
+            if (line === '') {
+              if (data.length) yield data.join('\n');
+              data = [];
+            } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+        }
+        if (data.length) yield data.join('\n');
+      },
+      translate(error: unknown): QuireError {
+        if (why === 'cancel') return new QuireError('CANCELLED', 'cancelled');
+        if (why === 'timeout') return client.#error('REMOTE_TIMEOUT', `${client.host} did not answer in time`);
+        if (error instanceof QuireError) return error;
+        const failure = networkFailure(error);
+        state.dropped = failure.dropped;
+        return client.#error(failure.code, failure.message(client.host));
+      },
+      close() {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onCancel);
+        controller.abort();
+      },
+    };
+    return state;
+  }
+
+  #statusError(status: number, body: string, what: string): QuireError {
+    const message = this.#clean(serverMessage(body)) || `HTTP ${status}`;
+    if (status === 401 || status === 403) return this.#error('REMOTE_UNAUTHORIZED', `${this.host} refused the API key (${status}): ${message}`);
+    if (status === 404 && MODEL_MISSING.test(message)) return this.#error('REMOTE_MODEL_MISSING', `${this.host} does not serve that model: ${message}`);
+    if ((status === 400 || status === 413) && CONTEXT_EXCEEDED.test(message)) return this.#error('REMOTE_CONTEXT_EXCEEDED', `the prompt does not fit the model on ${this.host}: ${message}`);
+    return this.#error('REMOTE_SERVER_ERROR', `${this.host} failed${what ? ` on ${what}` : ''} (${status}): ${message}`);
+  }
+
+  // The server's text, one line, bounded, and never the key (a server could echo a header back).
+  #clean(message: string): string {
+    let line = message.replace(/\s+/g, ' ').trim();
+    if (this.#apiKey) line = line.split(this.#apiKey).join('[key]');
+    return line.length > MESSAGE_LIMIT ? `${line.slice(0, MESSAGE_LIMIT)}…` : line;
+  }
+
+  #error(code: ErrorCode, message: string): QuireError {
+    return new QuireError(code, this.#apiKey ? message.split(this.#apiKey).join('[key]') : message);
+  }
+}
+
+// A failure worth another attempt of an idempotent call; carries the error to report when attempts run out.
+class RetryableError extends Error {
+  readonly error: QuireError;
+  constructor(error: QuireError) {
+    super(error.message);
+    this.error = error;
+  }
+  final(what: string): QuireError {
+    return new QuireError(this.error.code, what ? `${this.error.message} (${what}, after retries)` : this.error.message);
+  }
+}
+
+function parseJson(text: string, invalid: () => QuireError): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid();
+  }
+}
+
+const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|HOSTNAME/;
+const NETWORK_WORDS: Record<string, string> = {
+  ENOTFOUND: 'no such host: the name does not resolve',
+  EAI_AGAIN: 'the host name could not be looked up (no network or DNS)',
+  ECONNREFUSED: 'nothing is listening there (connection refused)',
+  ECONNRESET: 'the connection was dropped',
+  EPIPE: 'the connection was dropped',
+  UND_ERR_SOCKET: 'the connection was dropped',
+  EHOSTUNREACH: 'the host cannot be reached from this network',
+  ENETUNREACH: 'the network is unreachable',
+  ETIMEDOUT: 'the connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+};
+
+// What went wrong under fetch's "fetch failed", from the codes along its cause chain.
+function networkFailure(error: unknown): { code: ErrorCode; dropped: boolean; message: (host: string) => string } {
+  const codes: string[] = [];
+  const texts: string[] = [];
+  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') codes.push(e.code);
+    if (typeof e.message === 'string') texts.push(e.message);
+  }
+  const tls = codes.find((c) => TLS_CODES.test(c));
+  if (tls) {
+    const detail = texts.find((t) => /certificate|self.signed|altnames|hostname/i.test(t)) ?? tls;
+    return { code: 'REMOTE_TLS', dropped: false, message: (host) => `the TLS certificate of ${host} is not trusted (${detail.split('\n')[0]}); Quire does not connect past certificate errors` };
+  }
+  const known = codes.find((c) => NETWORK_WORDS[c]);
+  if (known === 'ETIMEDOUT' || known === 'UND_ERR_CONNECT_TIMEOUT') return { code: 'REMOTE_TIMEOUT', dropped: false, message: (host) => `${host} did not answer in time (${NETWORK_WORDS[known]})` };
+  const dropped = known === 'ECONNRESET' || known === 'EPIPE' || known === 'UND_ERR_SOCKET' || (!known && /terminated|other side closed/i.test(texts.join(' ')));
+  const words = known ? NETWORK_WORDS[known] : dropped ? 'the connection was dropped' : 'the request failed';
+  return { code: 'REMOTE_UNREACHABLE', dropped, message: (host) => `cannot reach ${host}: ${words}` };
+}
