@@ -18,8 +18,11 @@ export async function flateBombPdf(inflated: number, { nested = false, indirectL
   deflate.end();
   await ended;
   const once = Buffer.concat(out);
-  const body = nested ? deflateSync(once) : once;
-  const filter = nested ? '[/FlateDecode /FlateDecode]' : '/FlateDecode';
+  return streamPdf(nested ? deflateSync(once) : once, nested ? '[/FlateDecode /FlateDecode]' : '/FlateDecode', { indirectLength });
+}
+
+// A one-page PDF whose content stream is `body`, marked with `filter` (a name or an array).
+export function streamPdf(body: Buffer, filter: string, { indirectLength = false } = {}): Uint8Array {
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
   const offsets: number[] = [];
   const size = () => parts.reduce((n, p) => n + p.length, 0);

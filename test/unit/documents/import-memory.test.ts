@@ -49,7 +49,7 @@ describe('memory of imports', () => {
     writeFileSync(paths[2], makePdf(Array.from({ length: 50 }, (_, i) => ({ paragraphs: [[`Page ${i + 1} of a real book.`]] }))));
     const { outcomes, peakMb } = importInChild(paths);
     expect(outcomes.slice(0, 2)).toEqual(
-      Array(2).fill(`LIMIT_EXCEEDED: a PDF stream inflates to more than ${MAX_PDF_STREAM_BYTES / 2 ** 20} MB (flate bomb?)`),
+      Array(2).fill(`LIMIT_EXCEEDED: a PDF stream decodes to more than ${MAX_PDF_STREAM_BYTES / 2 ** 20} MB (a decompression bomb?)`),
     );
     expect(outcomes[2]).toMatch(/^ok \d+/);
     // Without the check, each bomb holds a 1 GB buffer (2.9 GB resident for one); with it the process stays
@@ -60,7 +60,7 @@ describe('memory of imports', () => {
   it('finds a bomb just over the cap, nested in two deflate layers or with an indirect length', { timeout: 60_000 }, async () => {
     for (const options of [{}, { nested: true }, { indirectLength: true }]) {
       const bomb = await flateBombPdf(MAX_PDF_STREAM_BYTES + 2 ** 20, options);
-      await expect(checkPdfStreams(bomb)).rejects.toThrow(/inflates to more than 256 MB/);
+      await expect(checkPdfStreams(bomb)).rejects.toThrow(/decodes to more than 256 MB/);
     }
     // Just under the cap: a document, not a bomb.
     await expect(checkPdfStreams(await flateBombPdf(MAX_PDF_STREAM_BYTES - 2 ** 20, { nested: true }))).resolves.toBeUndefined();
