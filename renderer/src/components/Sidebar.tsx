@@ -33,7 +33,7 @@ export function Sidebar() {
               title={`${item.label} (Ctrl+${item.key})`}
             >
               <Icon name={item.icon} />
-              <span>{item.label}</span>
+              <span className="nav-label">{item.label}</span>
               {item.view === 'library' && documents > 0 ? <span className="nav-count">{documents}</span> : null}
             </button>
           </li>

@@ -50,28 +50,30 @@ export function LibraryView() {
           <thead>
             <tr>
               <th scope="col">Title</th>
-              <th scope="col">Format</th>
-              <th scope="col" className="num">Pages</th>
-              <th scope="col" className="num">Characters</th>
+              <th scope="col" className="wide-only">Format</th>
+              <th scope="col" className="num wide-only">Pages</th>
+              <th scope="col" className="num wide-only">Characters</th>
               <th scope="col" className="num">Tokens</th>
               <th scope="col">Fits in memory</th>
-              <th scope="col">Added</th>
+              <th scope="col" className="wide-only">Added</th>
               <th scope="col"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
           <tbody>
             {shown.map((doc) => (
               <tr key={doc.id}>
-                <td className="doc-title">
-                  <Icon name="doc" size={16} />
-                  <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
+                <td>
+                  <span className="doc-title">
+                    <Icon name="doc" size={16} />
+                    <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
+                  </span>
                 </td>
-                <td><span className="badge">{doc.format.toUpperCase()}</span></td>
-                <td className="num">{doc.pages || '—'}</td>
-                <td className="num">{doc.chars.toLocaleString()}</td>
+                <td className="wide-only"><span className="badge">{doc.format.toUpperCase()}</span></td>
+                <td className="num wide-only">{doc.pages || '—'}</td>
+                <td className="num wide-only">{doc.chars.toLocaleString()}</td>
                 <td className="num">{doc.tokens === null ? '—' : formatTokens(doc.tokens)}</td>
                 <td><FitBadge fit={doc.fit} /></td>
-                <td>{new Date(doc.importedAt).toLocaleDateString()}</td>
+                <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">
                   <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model first'} onClick={() => newConversation([doc.id])}>
                     Ask

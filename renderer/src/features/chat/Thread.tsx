@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
-import { EXPORT_FORMATS, type ChatMessage, type ExportFormat } from '../../../../electron/common/contract.ts';
+import { EXPORT_FORMATS, type ChatMessage } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
 import { AnswerText } from './AnswerText.tsx';
+import { ExportAnswer } from './ExportAnswer.tsx';
+import { EXPORT_LABELS } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 
-const EXPORT_LABELS: Record<ExportFormat, string> = { md: 'Markdown', html: 'HTML', pdf: 'PDF', docx: 'Word', json: 'JSON' };
 const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
 
 export function Thread() {
@@ -68,8 +69,9 @@ export function Thread() {
           </>
         ) : null}
       </ol>
-      <div ref={end} />
       <Composer disabledReason={missing.length > 0 ? 'A document of this conversation was deleted.' : null} onAsk={(q) => void ask(q)} />
+      {/* After the question box: scrolled into view, the newest answer ends above the box, not under it. */}
+      <div ref={end} />
     </div>
   );
 }
@@ -92,7 +94,6 @@ function Progress() {
 function MessageItem({ message, previous, busy }: { message: ChatMessage; previous: ChatMessage | undefined; busy: boolean }) {
   const regenerate = useApp((s) => s.regenerate);
   const editQuestion = useApp((s) => s.editQuestion);
-  const exportConversation = useApp((s) => s.exportConversation);
   const notify = useApp((s) => s.notify);
   const [editing, setEditing] = useState<string | null>(null);
   const copy = () =>
@@ -155,7 +156,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         <span className="message-actions">
           <button type="button" className="link-button" onClick={() => void copy()}>Copy</button>
           {previous?.role === 'user' ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
-          <button type="button" className="link-button" disabled={busy || !message.content} onClick={() => void exportConversation('md', message.id)}>Export answer</button>
+          <ExportAnswer messageId={message.id} disabled={busy || !message.content} />
         </span>
       </div>
     </li>
