@@ -238,6 +238,7 @@ export class OpenAiClient {
       if (!response.ok) throw this.#statusError(response.status, text, '');
       return parseJson(text, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} answered ${new URL(url).pathname} with something that is not JSON`));
     } catch (error) {
+      if (error instanceof RetryableError) throw error;
       const translated = exchange.translate(error);
       if (translated.code === 'REMOTE_UNREACHABLE' && exchange.dropped) throw new RetryableError(translated);
       throw translated;
