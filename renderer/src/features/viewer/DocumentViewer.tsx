@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../store/context.tsx';
+import { useDialogFocus } from '../../components/dialog-focus.ts';
+import { MarkdownText } from './MarkdownText.tsx';
 import { PdfPage } from './PdfPage.tsx';
 import { documentSections, findAll, sectionIndexAt, sectionTitle } from './sections.ts';
 
@@ -29,9 +31,9 @@ export function DocumentViewer() {
   useEffect(() => {
     mark.current?.scrollIntoView?.({ block: 'center' });
   }, [index, viewer]);
+  useDialogFocus(dialog, viewer !== null);
   useEffect(() => {
     if (!viewer) return;
-    dialog.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') close();
       else if (e.key === 'ArrowRight' && e.altKey) setIndex((i) => Math.min(sections.length - 1, i + 1));
@@ -96,9 +98,11 @@ export function DocumentViewer() {
             {viewer.original ? <PdfPage bytes={viewer.original} pageNumber={index + 1} /> : <p className="subtle">Loading the page…</p>}
           </div>
         ) : (
-          <article className="viewer-text" data-testid="viewer-text">
+          <article className={`viewer-text${doc.format === 'md' ? ' viewer-markdown' : ''}`} data-testid="viewer-text">
             <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>
-            {hl ? (
+            {doc.format === 'md' ? (
+              <MarkdownText text={text} start={section.start} highlight={highlight} markRef={mark} />
+            ) : hl ? (
               <>
                 {text.slice(0, hl.start)}
                 <mark ref={mark}>{text.slice(hl.start, hl.end)}</mark>
