@@ -32,7 +32,7 @@ export const ask: Command = {
         onProgress: (p) => status(`${p.phase === 'extract' ? 'reading' : p.phase === 'hash' ? 'checking' : 'storing'} ${file}: ${p.done}/${p.total}`),
       });
       status(document.duplicate ? `${document.title}: already in the library` : `${document.title}: imported, ${document.chars.toLocaleString('en')} characters`, true);
-      const conversation = services.chat.create([document.id]);
+      const conversation = await services.chat.create([document.id]);
       conversationId = conversation.id;
       let answering = false;
       services.bus.subscribe((name, payload) => {

@@ -102,6 +102,9 @@ export const MessageStats = z.object({
   secondsToFirstToken: z.number(),
   tokensPerSecond: z.number(),
   stopped: z.boolean(),
+  // Answers of a remote engine: where it ran, and how many prompt tokens the server's prefix cache served
+  // (null where the server does not say). Absent on local answers and on answers stored before it existed.
+  remote: z.object({ host: z.string(), model: z.string(), cachedTokens: z.number().int().nullable() }).optional(),
 });
 export type MessageStats = z.infer<typeof MessageStats>;
 
@@ -115,11 +118,21 @@ export const ChatMessage = z.object({
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
+// A conversation on a remote engine (an OpenAI-compatible server) names the engine and the server's model;
+// `host` is kept with it so that the conversation and its exports say where documents went even after the
+// engine is removed.
+export const RemoteChoice = z.object({ engineId: z.string().min(1).max(64), model: z.string().min(1).max(256) }).strict();
+export type RemoteChoice = z.infer<typeof RemoteChoice>;
+export const ConversationEngine = z.object({ engineId: z.string(), model: z.string(), host: z.string() });
+export type ConversationEngine = z.infer<typeof ConversationEngine>;
+
 export const ConversationSummary = z.object({
   id: z.string(),
   title: z.string(),
   documentIds: z.array(z.string()),
   modelId: z.string().nullable(),
+  // Null (or absent) for the local model.
+  engine: ConversationEngine.nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -159,6 +172,9 @@ export const FitPlan = z.object({
   reason: z.string(),
   choices: z.array(FitChoice),
   advice: z.array(FitAdvice),
+  // A remote engine's plan: its context is the server's (max_model_len), its memory the server's concern; the
+  // count is exact when the server (or the model's own tokenizer) counted it.
+  server: z.object({ host: z.string(), model: z.string(), tokensExact: z.boolean(), tokenSource: z.string() }).optional(),
 });
 export type FitPlan = z.infer<typeof FitPlan>;
 
@@ -170,6 +186,8 @@ export const ChatProgress = z.object({
   total: z.number(),
   tokensPerSecond: z.number(),
   etaSeconds: z.number(),
+  // Time since the work began, where progress is an estimate (a remote server says nothing until its first token).
+  elapsedSeconds: z.number().optional(),
 });
 export type ChatProgress = z.infer<typeof ChatProgress>;
 
@@ -288,7 +306,10 @@ export const calls = {
   ),
   'chat.list': call(empty, z.array(ConversationSummary)),
   'chat.get': call(z.object({ id }).strict(), Conversation),
-  'chat.create': call(z.object({ documentIds: z.array(id).min(1).max(32) }).strict(), Conversation),
+  // `engine`: a remote engine's model; the local model when absent or null.
+  'chat.create': call(z.object({ documentIds: z.array(id).min(1).max(32), engine: RemoteChoice.nullable().optional() }).strict(), Conversation),
+  // The engine that answers the conversation's next question.
+  'chat.setEngine': call(z.object({ id, engine: RemoteChoice.nullable() }).strict(), Conversation),
   'chat.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
   'chat.rename': call(z.object({ id, title: z.string().trim().min(1).max(200) }).strict(), z.object({ renamed: z.boolean() })),
   // Answers the question (or, with replaceFrom, re-asks from that message: an edited question or a
@@ -298,7 +319,7 @@ export const calls = {
     Conversation,
   ),
   'chat.stop': call(z.object({ conversationId: id }).strict(), z.object({ stopped: z.boolean() })),
-  'chat.fit': call(z.object({ documentIds: z.array(id).min(1).max(32) }).strict(), FitPlan),
+  'chat.fit': call(z.object({ documentIds: z.array(id).min(1).max(32), engine: RemoteChoice.nullable().optional() }).strict(), FitPlan),
 } as const;
 
 export const events = {

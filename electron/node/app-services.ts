@@ -213,7 +213,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     },
     'chat.list': () => conversations.list(),
     'chat.get': ({ id }) => chat.get(id),
-    'chat.create': ({ documentIds }) => chat.create(documentIds),
+    'chat.create': ({ documentIds, engine }) => chat.create(documentIds, engine ?? null),
+    'chat.setEngine': ({ id, engine }) => chat.setEngine(id, engine),
     'chat.delete': ({ id }) => ({ deleted: conversations.delete(id) }),
     'chat.rename': ({ id, title }) => {
       if (!conversations.rename(id, title)) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
@@ -221,7 +222,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     },
     'chat.ask': (request) => chat.ask(request),
     'chat.stop': ({ conversationId }) => ({ stopped: chat.stop(conversationId) }),
-    'chat.fit': ({ documentIds }) => chat.fit(documentIds),
+    'chat.fit': ({ documentIds, engine }) => chat.fit(documentIds, engine ?? null),
   };
 
   return {

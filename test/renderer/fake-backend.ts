@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { QuireError } from '../../electron/common/errors.ts';
 import { conversionChoices } from '../../models/model-spec.ts';
@@ -24,6 +24,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     engine: { loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null } as EngineStatus,
     // What the fake model answers; the test decides.
     answer: (question: string) => `You asked: ${question}`,
+    remoteHost: 'gpu-box.example:8000',
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
@@ -40,6 +41,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     stats: role === 'assistant' ? { promptTokens: 10, prefilledTokens: 10, generatedTokens: 3, documentSource: 'prefill', secondsToFirstToken: 0.1, tokensPerSecond: 30, stopped: false } : null,
     createdAt: new Date(0).toISOString(),
   });
+  // Every remote engine of the fake answers from one host.
+  const remoteEngine = (engine: RemoteChoice | null | undefined) => (engine ? { ...engine, host: state.remoteHost } : null);
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,
@@ -102,11 +105,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'chat.list': () => state.conversations.map(({ messages: _m, ...summary }) => summary),
     'chat.get': ({ id }: { id: string }) => conversation(id),
-    'chat.create': ({ documentIds }: { documentIds: string[] }) => {
-      const created: Conversation = { id: `c${state.conversations.length + 1}`, title: '', documentIds, modelId: null, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), messages: [] };
+    'chat.create': ({ documentIds, engine }: { documentIds: string[]; engine?: RemoteChoice | null }) => {
+      const created: Conversation = { id: `c${state.conversations.length + 1}`, title: '', documentIds, modelId: null, engine: remoteEngine(engine), createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(), messages: [] };
       state.conversations.unshift(created);
       return created;
     },
+    'chat.setEngine': ({ id, engine }: { id: string; engine: RemoteChoice | null }) => Object.assign(conversation(id), { engine: remoteEngine(engine) }),
     'chat.rename': ({ id, title }: { id: string; title: string }) => {
       conversation(id).title = title;
       return { renamed: true };
@@ -127,7 +131,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return c;
     },
     'chat.stop': () => ({ stopped: false }),
-    'chat.fit': ({ documentIds }: { documentIds: string[] }) => ({
+    'chat.fit': ({ documentIds, engine }: { documentIds: string[]; engine?: RemoteChoice | null }) => ({
       modelId: 'tiny',
       documentTokens: documentIds.length * 300,
       answerRoom: 512,
@@ -140,6 +144,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       reason: 'fits the 4K context',
       choices: [{ kvDtype: 'fp16', installed: true, fits: true, reason: 'fits', maxTokens: 100_000 }],
       advice: [],
+      ...(engine ? { server: { host: remoteEngine(engine)!.host, model: engine.model, tokensExact: true, tokenSource: 'the server' } } : {}),
     }),
     'export.conversation': ({ conversationId, format }: { conversationId: string; format: string }) => ({
       fileName: `${conversationId}.${format}`,

@@ -1,4 +1,4 @@
-import type { ChatMessage as StoredMessage, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, Settings } from '../../common/contract.ts';
+import type { ChatMessage as StoredMessage, ChatProgress, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
 import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
@@ -11,6 +11,7 @@ import type { ModelRuntime } from './model-runtime.ts';
 import type { TextService } from './text-service.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import { conversationMessages, type Turn } from './prompt.ts';
+import { RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
@@ -28,13 +29,18 @@ export interface ChatServiceDeps {
   modelFit: ModelFit;
   // Tokenizing and template rendering, off the main thread.
   text: TextService;
+  // Remote engines (OpenAI-compatible servers); where absent, every conversation is local.
+  remote?: RemoteEngines;
 }
+
+type Running = { conversationId: string; cancelled: boolean; cancel: () => void };
+type Answer = { text: string; stats: MessageStats };
 
 // Answers questions over whole documents. One engine serves the app, so one question runs at a time; the
 // document tokens are reused from the cache or a snapshot, and only the new question is prefilled.
 export class ChatService {
   #deps: ChatServiceDeps;
-  #running: { conversationId: string; cancelled: boolean } | null = null;
+  #running: Running | null = null;
   #normalized = new Map<string, NormalizedText>();
   // The documents' shared prompt prefix per model and document set: finding it tokenizes the documents twice,
   // which for a book is worth doing once, not at every question.
@@ -42,23 +48,42 @@ export class ChatService {
 
   // Where documents' snapshots live and how much disk they may take.
   #caches: DocumentCache;
+  #remote: RemoteAnswerer | null;
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
     this.#caches = new DocumentCache(deps.root);
+    this.#remote = deps.remote ? new RemoteAnswerer(deps.remote) : null;
   }
 
-  create(documentIds: string[]): Conversation {
+  async create(documentIds: string[], engine: RemoteChoice | null = null): Promise<Conversation> {
     this.#documents(documentIds);
-    // The model that will answer: Settings' choice, or the first installed one where Settings names none (the
-    // default), so that the conversation and its exports name it.
-    let modelId: string | null = null;
+    if (engine) return this.#deps.conversations.create(documentIds, null, await this.#remoteAnswerer().resolve(engine));
+    return this.#deps.conversations.create(documentIds, this.#localModelId());
+  }
+
+  // Changes the engine of the conversation's next questions (the server is asked whether it serves the model).
+  async setEngine(id: string, engine: RemoteChoice | null): Promise<Conversation> {
+    this.get(id);
+    if (this.#running?.conversationId === id) throw new QuireError('BUSY', 'this conversation is answering a question; stop it or wait for it to finish');
+    if (engine) this.#deps.conversations.setEngine(id, null, await this.#remoteAnswerer().resolve(engine));
+    else this.#deps.conversations.setEngine(id, this.#localModelId(), null);
+    return this.get(id);
+  }
+
+  // The model that will answer: Settings' choice, or the first installed one where Settings names none (the
+  // default), so that the conversation and its exports name it.
+  #localModelId(): string | null {
     try {
-      modelId = this.#deps.activeModel().id;
+      return this.#deps.activeModel().id;
     } catch {
-      // no model installed yet
+      return null; // no model installed yet
     }
-    return this.#deps.conversations.create(documentIds, modelId);
+  }
+
+  #remoteAnswerer(): RemoteAnswerer {
+    if (!this.#remote) throw new QuireError('NOT_FOUND', 'remote engines are not available here');
+    return this.#remote;
   }
 
   get(id: string): Conversation {
@@ -70,15 +95,17 @@ export class ChatService {
   stop(conversationId: string): boolean {
     if (this.#running?.conversationId !== conversationId) return false;
     this.#running.cancelled = true;
-    this.#deps.runtime.cancel();
+    this.#running.cancel();
     return true;
   }
 
   // Loads nothing: the model's tokenizer and template count the prompt's document tokens, the spec and the
   // planner do the rest (model-fit.ts).
-  async fit(documentIds: string[]): Promise<FitPlan> {
-    const model = this.#deps.activeModel();
+  // A remote engine's plan is the server's context against the server's count.
+  async fit(documentIds: string[], engine: RemoteChoice | null = null): Promise<FitPlan> {
     const documents = this.#documents(documentIds);
+    if (engine) return this.#remoteAnswerer().fit(engine, documents, this.#deps.settings());
+    const model = this.#deps.activeModel();
     const documentTokens = (await this.#prefix(model, documents)).length;
     return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
   }
@@ -89,10 +116,12 @@ export class ChatService {
     if (this.#running) throw new QuireError('BUSY', 'another question is being answered; stop it or wait for it to finish');
     const conversation = this.get(request.conversationId);
     const { history, question, cutAt } = this.#plan(conversation, request);
-    const running = { conversationId: conversation.id, cancelled: false };
+    const running: Running = { conversationId: conversation.id, cancelled: false, cancel: () => undefined };
     this.#running = running;
     try {
-      const answer = await this.#answer(conversation, history, running);
+      const documents = this.#documents(conversation.documentIds);
+      const made = conversation.engine ? await this.#answerRemote(conversation, documents, history, running) : await this.#answerLocal(conversation, documents, history, running);
+      const answer = { role: 'assistant' as const, content: made.text, quotes: this.#verify(documents, made.text), stats: made.stats };
       const asked = question === null ? [] : [{ role: 'user' as const, content: question, quotes: [], stats: null }];
       this.#deps.conversations.replaceTail(conversation.id, cutAt, [...asked, answer]);
       return this.get(conversation.id);
@@ -121,13 +150,24 @@ export class ChatService {
     return { history: past(conversation.messages.slice(0, index)), question: null, cutAt: message.id };
   }
 
-  async #answer(conversation: Conversation, turns: Turn[], running: { cancelled: boolean }): Promise<Omit<StoredMessage, 'id' | 'createdAt'>> {
+  async #answerRemote(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
+    const { bus } = this.#deps;
+    const abort = new AbortController();
+    running.cancel = () => abort.abort();
+    return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, this.#deps.settings(), {
+      signal: abort.signal,
+      onProgress: (p) => bus.emit('chat.progress', { conversationId: conversation.id, ...p }),
+      onText: (text) => bus.emit('chat.delta', { conversationId: conversation.id, text }),
+    });
+  }
+
+  async #answerLocal(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
     const { bus, runtime } = this.#deps;
+    running.cancel = () => runtime.cancel();
     const started = performance.now();
-    const progress = (phase: 'loading' | 'tokenizing' | 'restoring' | 'prefill' | 'generating', p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
+    const progress = (phase: ChatProgress['phase'], p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
     const model = this.#deps.activeModel();
-    const documents = this.#documents(conversation.documentIds);
     progress('loading');
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
@@ -180,9 +220,7 @@ export class ChatService {
     const after = await runtime.host.call('state', {});
     const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;
     return {
-      role: 'assistant',
-      content: text,
-      quotes: this.#verify(documents, text),
+      text,
       stats: {
         promptTokens: prompt.length,
         prefilledTokens: after.prefilledTokens - before.prefilledTokens,

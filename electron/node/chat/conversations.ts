@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, Conversation, ConversationSummary } from '../../common/contract.ts';
+import { ConversationEngine, type ChatMessage, type Conversation, type ConversationSummary } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { migrate, transaction, type Db } from '../db.ts';
 
@@ -25,6 +25,8 @@ const MIGRATIONS = [
    );`,
   // A title the user gave is kept when the first question is edited (which otherwise re-titles).
   `ALTER TABLE conversations ADD COLUMN user_title INTEGER NOT NULL DEFAULT 0;`,
+  // A remote engine's {engineId, model, host} as JSON; NULL for the local model (every older conversation).
+  `ALTER TABLE conversations ADD COLUMN engine TEXT;`,
 ];
 
 // How much of the first question becomes the conversation's title.
@@ -35,6 +37,7 @@ interface ConversationRow {
   title: string;
   document_ids: string;
   model_id: string | null;
+  engine: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -58,13 +61,18 @@ export class ConversationStore {
     migrate(db, 'conversations', MIGRATIONS);
   }
 
-  create(documentIds: string[], modelId: string | null): Conversation {
+  create(documentIds: string[], modelId: string | null, engine: ConversationEngine | null = null): Conversation {
     const id = randomUUID();
     const now = Date.now();
     this.#db
-      .prepare('INSERT INTO conversations (id, title, document_ids, model_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(id, '', JSON.stringify(documentIds), modelId, now, now);
+      .prepare('INSERT INTO conversations (id, title, document_ids, model_id, engine, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(id, '', JSON.stringify(documentIds), modelId, engine && JSON.stringify(engine), now, now);
     return this.get(id)!;
+  }
+
+  // The engine for the conversation's next questions; the answers already given keep saying which made them.
+  setEngine(id: string, modelId: string | null, engine: ConversationEngine | null): boolean {
+    return this.#db.prepare('UPDATE conversations SET model_id = ?, engine = ? WHERE id = ?').run(modelId, engine && JSON.stringify(engine), id).changes > 0;
   }
 
   list(): ConversationSummary[] {
@@ -119,6 +127,7 @@ function toConversation(row: ConversationRow): ConversationSummary {
     title: row.title,
     documentIds: JSON.parse(row.document_ids),
     modelId: row.model_id,
+    engine: row.engine ? ConversationEngine.parse(JSON.parse(row.engine)) : null,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };

@@ -57,7 +57,8 @@ export function buildExportModel(conversation: Conversation, documents: ExportMo
   return {
     title: conversation.title || 'Conversation',
     exportedAt: now.toISOString(),
-    model: conversation.modelId,
+    // A remote engine's model is named with the server the documents were sent to.
+    model: conversation.engine ? `${conversation.engine.model} on ${conversation.engine.host}` : conversation.modelId,
     documents,
     exchanges,
   };

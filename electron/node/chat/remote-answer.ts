@@ -1,0 +1,208 @@
+// Answers on a remote engine (an OpenAI-compatible server such as vLLM). The prompt is laid out exactly as for
+// the local model (prompt.ts, 'instructions' style), so every question of a conversation starts with the same
+// tokens and the server's prefix cache serves them on follow-ups. The fit is checked against the server's own
+// context before anything is sent.
+import type { ConversationEngine, FitPlan, MessageStats, RemoteChoice, Settings } from '../../common/contract.ts';
+import { formatTokens } from '../../common/format.ts';
+import { QuireError } from '../../common/errors.ts';
+import type { ChatMessage } from '../../../models/chat-template.ts';
+import { answerRoom } from '../../../models/model-spec.ts';
+import { conversationMessages, type PromptDocument, type Turn } from './prompt.ts';
+
+// How often the estimated progress is sent while the server processes the prompt (it says nothing until its
+// first token).
+const PREFILL_TICK_MS = 250;
+// An estimate never claims the work done: the bar stops short until the first token proves it.
+const MAX_ESTIMATED_FRACTION = 0.95;
+
+export interface RemoteModelCard {
+  id: string;
+  maxModelLen: number | null;
+}
+
+export interface RemoteUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number | null;
+}
+
+export interface RemoteChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+// What this module needs of a remote engine's client (electron/node/remote/openai-client.ts).
+export interface RemoteClient {
+  readonly host: string;
+  models(): Promise<RemoteModelCard[]>;
+  chat(request: RemoteChatRequest, handlers: { onText(text: string): void; onFirstToken?(): void }): Promise<{ text: string; usage: RemoteUsage | null }>;
+}
+
+export interface TokenCount {
+  tokens: number;
+  // Counted by the model's own tokenizer (the server's /tokenize or the tokenizer files of its repository).
+  exact: boolean;
+  source: string;
+}
+
+export interface RemoteEngines {
+  client(engineId: string): RemoteClient;
+  count(client: RemoteClient, model: string, messages: ChatMessage[]): Promise<TokenCount>;
+}
+
+export interface RemoteProgress {
+  phase: 'tokenizing' | 'prefill' | 'generating';
+  done: number;
+  total: number;
+  tokensPerSecond: number;
+  etaSeconds: number;
+  elapsedSeconds?: number;
+}
+
+export interface RemoteAnswer {
+  text: string;
+  stats: MessageStats;
+}
+
+export class RemoteAnswerer {
+  #engines: RemoteEngines;
+  // Prompt tokens the server processed per second (those its cache did not serve, over the time to the first
+  // token), per engine and model: the last request's measure estimates the next one's progress.
+  #throughput = new Map<string, number>();
+
+  constructor(engines: RemoteEngines) {
+    this.#engines = engines;
+  }
+
+  // The engine as a conversation stores it: the choice checked against the server's list of models.
+  async resolve(choice: RemoteChoice): Promise<ConversationEngine> {
+    const { client } = await this.#target(choice);
+    return { ...choice, host: client.host };
+  }
+
+  async fit(choice: RemoteChoice, documents: readonly PromptDocument[], settings: Pick<Settings, 'answerTokens'>): Promise<FitPlan> {
+    const { client, context } = await this.#target(choice);
+    // The documents' share of the prompt: the layout every question of the conversation starts with.
+    const count = await this.#engines.count(client, choice.model, conversationMessages(documents, [{ role: 'user', content: '' }], 'instructions'));
+    const room = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
+    const fits = context === null || count.tokens + room <= context;
+    const where = `${choice.model} on ${client.host}`;
+    const reason =
+      context === null ? `${client.host} does not report ${choice.model}'s context: a prompt too long for it is refused by the server`
+      : fits ? `fits the ${formatTokens(context)} context of ${where}`
+      : `${count.tokens.toLocaleString('en-US')} tokens and ${room.toLocaleString('en-US')} for the answer need more than the ${formatTokens(context)} context of ${where}`;
+    const answer = context === null ? 0 : Math.floor((context - count.tokens) / 16) * 16;
+    return {
+      modelId: choice.model,
+      documentTokens: count.tokens,
+      answerRoom: room,
+      context: context ?? 0,
+      modelContext: context ?? 0,
+      fitsContext: fits,
+      // No memory is planned here: the server reserved its cache for its context when it started.
+      memory: { device: `the server ${client.host}`, availableBytes: 0, source: `its context for ${choice.model} (max_model_len); its memory is the server's` },
+      fitsMemory: true,
+      fits,
+      reason,
+      choices: [],
+      advice: fits ? [] : [
+        ...(answer >= 64 && answer < settings.answerTokens ? [{ kind: 'answer' as const, answerTokens: answer, label: `Lower the longest answer to ${answer} tokens` }] : []),
+        { kind: 'documents' as const, label: `Choose fewer or shorter documents: ${where} holds at most ${formatTokens(context ?? 0)} tokens` },
+      ],
+      server: { host: client.host, model: choice.model, tokensExact: count.exact, tokenSource: count.source },
+    };
+  }
+
+  async answer(
+    engine: ConversationEngine,
+    documents: readonly PromptDocument[],
+    turns: Turn[],
+    settings: Pick<Settings, 'answerTokens'>,
+    io: { signal: AbortSignal; onProgress(progress: RemoteProgress): void; onText(text: string): void },
+  ): Promise<RemoteAnswer> {
+    const started = performance.now();
+    const { client, context } = await this.#target(engine);
+    const messages = conversationMessages(documents, turns, 'instructions');
+    io.onProgress({ phase: 'tokenizing', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+    const { tokens } = await this.#engines.count(client, engine.model, messages);
+    const maxTokens = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
+    if (context !== null && tokens + maxTokens > context) {
+      throw new QuireError(
+        'DOES_NOT_FIT',
+        `this conversation needs ${tokens + maxTokens} tokens but ${engine.model} on ${client.host} takes ${context}; lower the longest answer in Settings or choose fewer documents`,
+      );
+    }
+    const key = `${engine.engineId}\0${engine.model}`;
+    const rate = this.#throughput.get(key) ?? 0;
+    const sent = performance.now();
+    const tick = () => {
+      const elapsed = (performance.now() - sent) / 1000;
+      const done = rate > 0 ? Math.min(Math.round(tokens * MAX_ESTIMATED_FRACTION), Math.round(elapsed * rate)) : 0;
+      io.onProgress({ phase: 'prefill', done, total: tokens, tokensPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, tokens / rate - elapsed) : 0, elapsedSeconds: elapsed });
+    };
+    tick();
+    const ticker = setInterval(tick, PREFILL_TICK_MS);
+    let firstToken = 0;
+    let text = '';
+    let pieces = 0;
+    let usage: RemoteUsage | null = null;
+    let stopped = false;
+    const first = () => {
+      if (firstToken) return;
+      firstToken = performance.now();
+      clearInterval(ticker);
+      io.onProgress({ phase: 'generating', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+    };
+    try {
+      const result = await client.chat(
+        { model: engine.model, messages, maxTokens, temperature: 0, signal: io.signal },
+        {
+          onFirstToken: first,
+          onText: (piece) => {
+            first();
+            pieces++;
+            text += piece;
+            io.onText(piece);
+          },
+        },
+      );
+      text = result.text;
+      usage = result.usage;
+    } catch (error) {
+      if (!(io.signal.aborted && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
+      stopped = true;
+    } finally {
+      clearInterval(ticker);
+    }
+    const promptTokens = usage?.promptTokens ?? tokens;
+    const cachedTokens = usage?.cachedTokens ?? null;
+    const processed = promptTokens - (cachedTokens ?? 0);
+    const toFirst = firstToken ? (firstToken - sent) / 1000 : 0;
+    if (toFirst > 0 && processed > 0) this.#throughput.set(key, processed / toFirst);
+    const generatedTokens = usage?.completionTokens ?? pieces;
+    const generating = firstToken ? (performance.now() - firstToken) / 1000 : 0;
+    return {
+      text,
+      stats: {
+        promptTokens,
+        prefilledTokens: firstToken ? processed : 0,
+        generatedTokens,
+        documentSource: null,
+        secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
+        tokensPerSecond: generating > 0 ? generatedTokens / generating : 0,
+        stopped,
+        remote: { host: client.host, model: engine.model, cachedTokens },
+      },
+    };
+  }
+
+  async #target(choice: RemoteChoice): Promise<{ client: RemoteClient; context: number | null }> {
+    const client = this.#engines.client(choice.engineId);
+    const card = (await client.models()).find((m) => m.id === choice.model);
+    if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
+    return { client, context: card.maxModelLen };
+  }
+}

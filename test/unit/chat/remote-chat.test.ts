@@ -1,0 +1,158 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ChatProgress, Settings } from '../../../electron/common/contract.ts';
+import { QuireError } from '../../../electron/common/errors.ts';
+import { ChatService } from '../../../electron/node/chat/chat-service.ts';
+import { ConversationStore } from '../../../electron/node/chat/conversations.ts';
+import { ModelRuntime } from '../../../electron/node/chat/model-runtime.ts';
+import { TextService } from '../../../electron/node/chat/text-service.ts';
+import { openDatabase } from '../../../electron/node/db.ts';
+import { DocumentStore } from '../../../electron/node/documents/store.ts';
+import { EventBus } from '../../../electron/node/events.ts';
+import { buildExportModel } from '../../../electron/node/export/export-model.ts';
+import { ModelFit } from '../../../electron/node/model-fit.ts';
+import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
+import { DEFAULT_SETTINGS } from '../../../electron/node/settings.ts';
+import { startRemoteStub, type RemoteStub } from './remote-stub.ts';
+
+const MODEL = 'nvidia/UltraLong-8B-1M';
+const LEASE = Array.from({ length: 40 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy.`).join('\n');
+
+let stub: RemoteStub;
+let chat: ChatService;
+let conversations: ConversationStore;
+let documentId: string;
+let settings: Settings;
+const events: { name: string; payload: unknown }[] = [];
+const engine = { engineId: 'gpu-box', model: MODEL };
+
+beforeAll(async () => {
+  stub = await startRemoteStub({ model: MODEL, maxModelLen: 4096, answer: (q) => (q.includes('garden') ? 'The tenant does: "the tenant shall keep the garden tidy" (clause 1).' : 'Not in the lease.') });
+  const root = mkdtempSync(join(tmpdir(), 'quire-remote-chat-'));
+  const db = openDatabase(join(root, 'quire.db'));
+  const documents = new DocumentStore(db, root);
+  documentId = (await documents.importBytes('lease.txt', new TextEncoder().encode(LEASE))).id;
+  conversations = new ConversationStore(db);
+  const text = new TextService();
+  const bus = new EventBus();
+  bus.subscribe((name, payload) => events.push({ name, payload }));
+  settings = { ...DEFAULT_SETTINGS, answerTokens: 256 };
+  const client = new OpenAiClient({ baseUrl: stub.url, apiKey: 'k' });
+  chat = new ChatService({
+    conversations,
+    documents,
+    runtime: new ModelRuntime(),
+    bus,
+    root,
+    settings: () => settings,
+    activeModel: () => {
+      throw new QuireError('NOT_FOUND', 'no model is installed');
+    },
+    modelFit: new ModelFit(documents, text),
+    text,
+    remote: {
+      client: (id) => {
+        if (id !== engine.engineId) throw new QuireError('NOT_FOUND', `no engine ${id}`);
+        return client;
+      },
+      count: async (c, model, messages) => ({ tokens: (await c.tokenizeChat(model, messages))!.length, exact: true, source: 'the server' }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await stub?.close();
+});
+
+beforeEach(() => {
+  events.length = 0;
+  stub.prefillMs = 0;
+  stub.maxModelLen = 4096;
+});
+
+describe('a conversation on a remote engine', () => {
+  it('is created with its engine and host, and a model the server lacks is refused', async () => {
+    const created = await chat.create([documentId], engine);
+    expect(created.engine).toEqual({ ...engine, host: new URL(stub.url).host });
+    expect(created.modelId).toBeNull();
+    await expect(chat.create([documentId], { ...engine, model: 'other' })).rejects.toMatchObject({ code: 'REMOTE_MODEL_MISSING' });
+    // Back to the local model for the next question, and to the server again.
+    expect((await chat.setEngine(created.id, null)).engine).toBeNull();
+    expect((await chat.setEngine(created.id, engine)).engine?.model).toBe(MODEL);
+  });
+
+  it('checks the fit against the server context with the server count', async () => {
+    const fit = await chat.fit([documentId], engine);
+    expect(fit).toMatchObject({ context: 4096, fits: true, fitsContext: true, choices: [], server: { model: MODEL, tokensExact: true } });
+    // The documents' share of the prompt: the lease and the layout around it, counted by the server.
+    expect(fit.documentTokens).toBeGreaterThan(LEASE.length);
+    expect(fit.documentTokens).toBeLessThan(LEASE.length + 800);
+    // The lease (about 2,440 tokens in this layout) with room for the answer needs more than this.
+    stub.maxModelLen = 2600;
+    const tight = await chat.fit([documentId], engine);
+    expect(tight).toMatchObject({ fits: false, context: 2600 });
+    expect(tight.reason).toMatch(/need more than the .* context of nvidia\/UltraLong-8B-1M on 127\.0\.0\.1/);
+  });
+
+  it('streams the answer, verifies its quote, and a follow-up comes from the server cache', async () => {
+    const { id } = await chat.create([documentId], engine);
+    const first = await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
+    const answer = first.messages[1];
+    expect(answer.content).toContain('the garden tidy');
+    expect(events.filter((e) => e.name === 'chat.delta').map((e) => (e.payload as { text: string }).text).join('')).toBe(answer.content);
+    expect(answer.quotes).toEqual([expect.objectContaining({ quote: 'the tenant shall keep the garden tidy', verified: true, documentId })]);
+    expect(answer.stats).toMatchObject({ stopped: false, remote: { model: MODEL, cachedTokens: expect.any(Number) } });
+    expect(answer.stats!.generatedTokens).toBeGreaterThan(0);
+    // The same layout as the local model's: instructions, then the documents and the question.
+    expect(stub.chats.at(-1)!.messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(stub.chats.at(-1)!.messages[1].content).toContain('<document index="1" title="lease"');
+    expect(stub.chats.at(-1)!.maxTokens).toBe(256);
+
+    const second = await chat.ask({ conversationId: id, question: 'And the roof?' });
+    const stats = second.messages[3].stats!;
+    // Everything up to the new question was already on the server.
+    expect(stats.remote!.cachedTokens).toBeGreaterThan(LEASE.length);
+    expect(stats.prefilledTokens).toBe(stats.promptTokens - stats.remote!.cachedTokens!);
+    expect(stats.prefilledTokens).toBeLessThan(200);
+    expect(stub.chats.at(-1)!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+  });
+
+  it('shows estimated progress while the server reads, and stop aborts the request on the server', async () => {
+    const { id } = await chat.create([documentId], engine);
+    // A first answer measures this server's speed, so the next prefill has an estimate.
+    await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
+    await chat.setEngine(id, engine);
+    stub.prefillMs = 5_000;
+    events.length = 0;
+    const asking = chat.ask({ conversationId: id, question: 'Who mends the fence?' });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const progress = events.filter((e) => e.name === 'chat.progress').map((e) => e.payload as ChatProgress);
+    const prefill = progress.filter((p) => p.phase === 'prefill');
+    expect(prefill.length).toBeGreaterThan(1);
+    expect(prefill.at(-1)!.elapsedSeconds).toBeGreaterThan(0.3);
+    expect(prefill.at(-1)!.total).toBeGreaterThan(LEASE.length);
+    expect(prefill.at(-1)!.tokensPerSecond).toBeGreaterThan(0);
+    expect(chat.stop(id)).toBe(true);
+    const stopped = await asking;
+    expect(stopped.messages.at(-1)!.stats).toMatchObject({ stopped: true, generatedTokens: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stub.chats.at(-1)!.aborted).toBe(true);
+  });
+
+  it('refuses a conversation that does not fit before sending anything, leaving it unchanged', async () => {
+    const { id } = await chat.create([documentId], engine);
+    const sent = stub.chats.length;
+    stub.maxModelLen = 2600;
+    await expect(chat.ask({ conversationId: id, question: 'Who keeps the garden?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+    expect(stub.chats.length).toBe(sent);
+    expect(chat.get(id).messages).toEqual([]);
+  });
+
+  it('exports name the remote model and its host', async () => {
+    const { id } = await chat.create([documentId], engine);
+    await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
+    expect(buildExportModel(chat.get(id), []).model).toBe(`${MODEL} on ${new URL(stub.url).host}`);
+  });
+});
