@@ -15,21 +15,24 @@ import { buildExportModel } from '../../../electron/node/export/export-model.ts'
 import { ModelFit } from '../../../electron/node/model-fit.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { DEFAULT_SETTINGS } from '../../../electron/node/settings.ts';
-import { startRemoteStub, type RemoteStub } from './remote-stub.ts';
+import { startVllmStub, type VllmStub } from '../../fixtures/vllm-stub.ts';
 
-const MODEL = 'nvidia/UltraLong-8B-1M';
+const MODEL = 'nvidia/Llama-3.1-8B-UltraLong-1M-Instruct';
 const LEASE = Array.from({ length: 40 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy.`).join('\n');
+const LEASE_WORDS = LEASE.split(/\s+/).length;
 
-let stub: RemoteStub;
+let stub: VllmStub;
 let chat: ChatService;
 let conversations: ConversationStore;
 let documentId: string;
 let settings: Settings;
 const events: { name: string; payload: unknown }[] = [];
 const engine = { engineId: 'gpu-box', model: MODEL };
+const chats = () => stub.requests.filter((r) => r.path === '/v1/chat/completions');
+const chatBody = () => chats().at(-1)!.body as { messages: { role: string; content: string }[]; max_tokens: number };
 
 beforeAll(async () => {
-  stub = await startRemoteStub({ model: MODEL, maxModelLen: 4096, answer: (q) => (q.includes('garden') ? 'The tenant does: "the tenant shall keep the garden tidy" (clause 1).' : 'Not in the lease.') });
+  stub = await startVllmStub({ model: MODEL, maxModelLen: 4096, reply: 'The tenant does: "the tenant shall keep the garden tidy" (clause 1).' });
   const root = mkdtempSync(join(tmpdir(), 'quire-remote-chat-'));
   const db = openDatabase(join(root, 'quire.db'));
   const documents = new DocumentStore(db, root);
@@ -39,7 +42,7 @@ beforeAll(async () => {
   const bus = new EventBus();
   bus.subscribe((name, payload) => events.push({ name, payload }));
   settings = { ...DEFAULT_SETTINGS, answerTokens: 256 };
-  const client = new OpenAiClient({ baseUrl: stub.url, apiKey: 'k' });
+  const client = new OpenAiClient({ baseUrl: stub.baseUrl, apiKey: null });
   chat = new ChatService({
     conversations,
     documents,
@@ -68,14 +71,14 @@ afterAll(async () => {
 
 beforeEach(() => {
   events.length = 0;
-  stub.prefillMs = 0;
-  stub.maxModelLen = 4096;
+  stub.options.prefillDelayMs = 0;
+  stub.options.maxModelLen = 4096;
 });
 
 describe('a conversation on a remote engine', () => {
   it('is created with its engine and host, and a model the server lacks is refused', async () => {
     const created = await chat.create([documentId], engine);
-    expect(created.engine).toEqual({ ...engine, host: new URL(stub.url).host });
+    expect(created.engine).toEqual({ ...engine, host: new URL(stub.baseUrl).host });
     expect(created.modelId).toBeNull();
     await expect(chat.create([documentId], { ...engine, model: 'other' })).rejects.toMatchObject({ code: 'REMOTE_MODEL_MISSING' });
     // Back to the local model for the next question, and to the server again.
@@ -87,13 +90,13 @@ describe('a conversation on a remote engine', () => {
     const fit = await chat.fit([documentId], engine);
     expect(fit).toMatchObject({ context: 4096, fits: true, fitsContext: true, choices: [], server: { model: MODEL, tokensExact: true } });
     // The documents' share of the prompt: the lease and the layout around it, counted by the server.
-    expect(fit.documentTokens).toBeGreaterThan(LEASE.length);
-    expect(fit.documentTokens).toBeLessThan(LEASE.length + 800);
-    // The lease (about 2,440 tokens in this layout) with room for the answer needs more than this.
-    stub.maxModelLen = 2600;
+    expect(fit.documentTokens).toBeGreaterThan(LEASE_WORDS);
+    expect(fit.documentTokens).toBeLessThan(LEASE_WORDS + 100);
+    // The documents with less room than the answer's.
+    stub.options.maxModelLen = fit.documentTokens + 20;
     const tight = await chat.fit([documentId], engine);
-    expect(tight).toMatchObject({ fits: false, context: 2600 });
-    expect(tight.reason).toMatch(/need more than the .* context of nvidia\/UltraLong-8B-1M on 127\.0\.0\.1/);
+    expect(tight).toMatchObject({ fits: false, context: fit.documentTokens + 20 });
+    expect(tight.reason).toContain(`need more than the ${tight.context} context of ${MODEL} on 127.0.0.1`);
   });
 
   it('streams the answer, verifies its quote, and a follow-up comes from the server cache', async () => {
@@ -106,17 +109,17 @@ describe('a conversation on a remote engine', () => {
     expect(answer.stats).toMatchObject({ stopped: false, remote: { model: MODEL, cachedTokens: expect.any(Number) } });
     expect(answer.stats!.generatedTokens).toBeGreaterThan(0);
     // The same layout as the local model's: instructions, then the documents and the question.
-    expect(stub.chats.at(-1)!.messages.map((m) => m.role)).toEqual(['system', 'user']);
-    expect(stub.chats.at(-1)!.messages[1].content).toContain('<document index="1" title="lease"');
-    expect(stub.chats.at(-1)!.maxTokens).toBe(256);
+    expect(chatBody().messages.map((m) => m.role)).toEqual(['system', 'user']);
+    expect(chatBody().messages[1].content).toContain('<document index="1" title="lease"');
+    expect(chatBody().max_tokens).toBe(256);
 
     const second = await chat.ask({ conversationId: id, question: 'And the roof?' });
     const stats = second.messages[3].stats!;
     // Everything up to the new question was already on the server.
-    expect(stats.remote!.cachedTokens).toBeGreaterThan(LEASE.length);
+    expect(stats.remote!.cachedTokens).toBeGreaterThan(LEASE_WORDS);
     expect(stats.prefilledTokens).toBe(stats.promptTokens - stats.remote!.cachedTokens!);
-    expect(stats.prefilledTokens).toBeLessThan(200);
-    expect(stub.chats.at(-1)!.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(stats.prefilledTokens).toBeLessThan(60);
+    expect(chatBody().messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
   });
 
   it('shows estimated progress while the server reads, and stop aborts the request on the server', async () => {
@@ -124,7 +127,7 @@ describe('a conversation on a remote engine', () => {
     // A first answer measures this server's speed, so the next prefill has an estimate.
     await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
     await chat.setEngine(id, engine);
-    stub.prefillMs = 5_000;
+    stub.options.prefillDelayMs = 5_000;
     events.length = 0;
     const asking = chat.ask({ conversationId: id, question: 'Who mends the fence?' });
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -132,27 +135,27 @@ describe('a conversation on a remote engine', () => {
     const prefill = progress.filter((p) => p.phase === 'prefill');
     expect(prefill.length).toBeGreaterThan(1);
     expect(prefill.at(-1)!.elapsedSeconds).toBeGreaterThan(0.3);
-    expect(prefill.at(-1)!.total).toBeGreaterThan(LEASE.length);
+    expect(prefill.at(-1)!.total).toBeGreaterThan(LEASE_WORDS);
     expect(prefill.at(-1)!.tokensPerSecond).toBeGreaterThan(0);
     expect(chat.stop(id)).toBe(true);
     const stopped = await asking;
     expect(stopped.messages.at(-1)!.stats).toMatchObject({ stopped: true, generatedTokens: 0 });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(stub.chats.at(-1)!.aborted).toBe(true);
+    expect(chats().at(-1)!.aborted).toBe(true);
   });
 
   it('refuses a conversation that does not fit before sending anything, leaving it unchanged', async () => {
     const { id } = await chat.create([documentId], engine);
-    const sent = stub.chats.length;
-    stub.maxModelLen = 2600;
+    const sent = chats().length;
+    stub.options.maxModelLen = (await chat.fit([documentId], engine)).documentTokens + 40;
     await expect(chat.ask({ conversationId: id, question: 'Who keeps the garden?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
-    expect(stub.chats.length).toBe(sent);
+    expect(chats().length).toBe(sent);
     expect(chat.get(id).messages).toEqual([]);
   });
 
   it('exports name the remote model and its host', async () => {
     const { id } = await chat.create([documentId], engine);
     await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
-    expect(buildExportModel(chat.get(id), []).model).toBe(`${MODEL} on ${new URL(stub.url).host}`);
+    expect(buildExportModel(chat.get(id), []).model).toBe(`${MODEL} on ${new URL(stub.baseUrl).host}`);
   });
 });
