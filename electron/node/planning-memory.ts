@@ -10,20 +10,30 @@ function resolve(choice: Settings['provider']): Candidate {
   return candidatesFor(choice)[0];
 }
 
-// A GPU provider plans with the adapter's free memory where the platform tells it (nvidia-smi), else its size;
-// CPU, unified-memory Macs and GPUs whose memory cannot be known plan with free RAM, and the plan says which.
-export function planningMemory(choice: Settings['provider']): PlanningMemory {
-  const ram = (source: string): PlanningMemory => ({ device: 'system memory (RAM)', availableBytes: freemem(), source });
-  if (choice === 'cpu') return ram('free RAM');
-  const candidate = resolve(choice);
-  if (candidate.provider === 'cpu') return ram('free RAM (auto runs on the cpu here)');
+const ram = (source: string): PlanningMemory => ({ device: 'system memory (RAM)', availableBytes: freemem(), source });
+
+// The memory a candidate's KV cache would live in, where it can be known: free RAM for the cpu, the adapter's
+// free memory where the platform tells it (nvidia-smi), else its size; on a Mac the GPU shares RAM. Null for a
+// GPU whose memory cannot be known. The fit check (planningMemory) and the engine's refusal before loading
+// (engine-session.ts) both plan against this.
+export function deviceMemory(candidate: Candidate): PlanningMemory | null {
+  if (candidate.provider === 'cpu') return ram('free RAM');
   const adapter = candidate.adapter;
   if (adapter?.freeBytes != null) return { device: `${adapter.name} (VRAM)`, availableBytes: adapter.freeBytes, source: `free device memory (${adapter.source})` };
   if (adapter?.memoryBytes != null) {
     return { device: `${adapter.name} (VRAM)`, availableBytes: adapter.memoryBytes, source: `device memory size (${adapter.source}; free memory unknown)` };
   }
   if (process.platform === 'darwin') return ram(`free RAM (${candidate.provider} shares it on this Mac)`);
-  return ram(`free RAM: ${candidate.provider} device memory is unknown here`);
+  return null;
+}
+
+// What a Settings choice plans against before anything loads; where the device's memory is unknown, free RAM,
+// and the plan says so.
+export function planningMemory(choice: Settings['provider']): PlanningMemory {
+  if (choice === 'cpu') return ram('free RAM');
+  const candidate = resolve(choice);
+  if (candidate.provider === 'cpu') return ram('free RAM (auto runs on the cpu here)');
+  return deviceMemory(candidate) ?? ram(`free RAM: ${candidate.provider} device memory is unknown here`);
 }
 
 // WebGPU adapters without shader-f16 run fp32 activations only; every other provider runs both.

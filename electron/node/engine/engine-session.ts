@@ -3,7 +3,6 @@
 // the end of the documents and a follow-up prefills only its own tokens.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { freemem } from 'node:os';
 import { QuireError } from '../../common/errors.ts';
 import type { Backend, EnginePath, SnapshotSupport } from './backend.ts';
 import {
@@ -22,6 +21,7 @@ import { candidatesFor, type Candidate, type Provider, type ProviderChoice } fro
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
+import { deviceMemory } from '../planning-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
@@ -39,7 +39,8 @@ export interface LoadOptions {
   path?: 'auto' | EnginePath;
   intraOpThreads?: number;
   prefillChunk?: number;
-  // Memory the provider has free; RAM (os.freemem) for cpu. GPU providers are planned only when given.
+  // Memory to plan the cache against; by default the candidate device's (planning-memory.ts deviceMemory), and
+  // no refusal where that cannot be known.
   availableBytes?: number;
   // Where provider-check verdicts are kept (default <data>/provider-checks.json); null keeps none.
   checkCache?: string | null;
@@ -101,12 +102,14 @@ export interface GenerateOptions {
 
 export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
 
-// Refuses, before allocating anything, a context that does not fit the provider's memory.
-function checkFit(model: ModelFolder, context: number, provider: string, options: LoadOptions): FitReport | null {
-  const availableBytes = options.availableBytes ?? (provider === 'cpu' ? freemem() : undefined);
+// Refuses, before allocating anything, a context that does not fit the memory the candidate's cache lives in
+// (RAM, or the GPU's where it is known); null where that memory cannot be known.
+function checkFit(model: ModelFolder, context: number, candidate: Candidate, options: LoadOptions): FitReport | null {
+  const memory = options.availableBytes !== undefined ? null : deviceMemory(candidate);
+  const availableBytes = options.availableBytes ?? memory?.availableBytes;
   if (availableBytes === undefined) return null;
   const plan = planFit(model.dims, model.kv, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK });
-  if (!plan.fits) throw new QuireError('DOES_NOT_FIT', plan.reason);
+  if (!plan.fits) throw new QuireError('DOES_NOT_FIT', memory && candidate.provider !== 'cpu' ? `${plan.reason} (${memory.device})` : plan.reason);
   return plan;
 }
 
@@ -211,8 +214,10 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
   const skipped: string[] = [];
   const warnings: string[] = [];
   for (const [i, candidate] of candidates.entries()) {
-    const plan = checkFit(model, context, candidate.provider, options);
+    let plan: FitReport | null = null;
     try {
+      // A GPU too small for this context under auto leaves the next candidate to try (and says so).
+      plan = checkFit(model, context, candidate, options);
       checkKvProvider(model.manifest, candidate.provider);
       checkFeatures(model, candidate);
       // Tables for a long context are large: built only once the plan says it fits.
@@ -226,7 +231,7 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
       skipped.push(`${candidate.provider} failed: ${message}`);
       // A GPU that runs but would answer wrongly, or cannot run this model, is news; one that is absent is not.
       const code = (error as { code?: string }).code;
-      if (code === 'PROVIDER_CHECK_FAILED' || code === 'UNSUPPORTED_MODEL') warnings.push(`${candidate.provider} not used: ${message}`);
+      if (code === 'PROVIDER_CHECK_FAILED' || code === 'UNSUPPORTED_MODEL' || code === 'DOES_NOT_FIT') warnings.push(`${candidate.provider} not used: ${message}`);
     }
   }
   throw new QuireError('INTERNAL', 'no execution provider candidates');

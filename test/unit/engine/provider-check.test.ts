@@ -116,6 +116,13 @@ describe('provider check on load', () => {
     );
     expect(session.report.reason).toContain('webgpu failed: Test GPU has no 16-bit float shaders');
     await session.release();
+    // A GPU whose memory cannot hold the context: refused before any session exists, with its memory named,
+    // and auto goes on to the cpu.
+    const small: GpuAdapter = { ...gpu, name: 'Small GPU', memoryBytes: 64 * 1024, shaderF16: true };
+    const tooSmall = await EngineSession.load(model, { provider: 'auto', context: 64, candidates: [{ provider: 'webgpu', why: 'WebGPU on Small GPU', adapter: small }, candidates[1]], checkCache: null });
+    expect(tooSmall.report.provider).toBe('cpu');
+    expect(tooSmall.report.warning).toMatch(/^webgpu not used: .* only .* is usable.*\(Small GPU \(VRAM\)\)$/);
+    await tooSmall.release();
     // A failed provider check under auto: 'always' checks cpu candidates too, so the stand-in fails against
     // the perturbed reference; with one candidate left nothing can fall back and the refusal stands.
     const cache = join(mkdtempSync(join(tmpdir(), 'quire-check-')), 'provider-checks.json');
