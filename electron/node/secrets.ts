@@ -19,6 +19,8 @@ export type SecretProtection = 'os-keychain' | 'user-only-file';
 
 // Secret names: fixed ones and one per remote engine.
 export const HF_TOKEN_SECRET = 'hf-token';
+// The bearer key of `quire serve --api`, kept so that clients configured with it work after a restart.
+export const API_KEY_SECRET = 'api-key';
 export const engineKeySecret = (engineId: string) => `engine:${engineId}`;
 
 const SECRETS_FILE = 'secrets.json';

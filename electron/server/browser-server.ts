@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,6 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
 import { decodeWire, encodeWire, type WireMessage } from '../common/wire.ts';
 import type { EventBus } from '../node/events.ts';
+import { loopbackHost, sameSecret } from '../node/loopback.ts';
 import type { Router } from '../node/router.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
 
@@ -51,7 +52,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }
     if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === SESSION_PATH) {
       const header = req.headers[TOKEN_HEADER];
-      res.writeHead(sameToken(typeof header === 'string' ? header : null, token) ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
+      res.writeHead(sameSecret(typeof header === 'string' ? header : null, token) ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
       return;
     }
     void serveStatic(options.staticDir, req, res);
@@ -69,7 +70,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       url.pathname !== RPC_PATH ||
       !loopbackHost(req.headers.host, port) ||
       req.headers.origin !== origin ||
-      !sameToken(url.searchParams.get('token'), token)
+      !sameSecret(url.searchParams.get('token'), token)
     ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -129,23 +130,6 @@ function isCall(message: unknown): message is Extract<WireMessage, { t: 'call' }
   if (typeof message !== 'object' || message === null) return false;
   const m = message as Record<string, unknown>;
   return m.t === 'call' && Number.isSafeInteger(m.id) && typeof m.name === 'string';
-}
-
-// DNS rebinding defence: a page on a name the attacker controls, made to resolve to 127.0.0.1, reaches this
-// server with its own name in Host. Only the loopback names the server is reached by, on its own port, are
-// answered (the token and Origin checks still apply to the WebSocket).
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost']);
-
-function loopbackHost(host: string | undefined, port: number): boolean {
-  const match = /^([^:]+):(\d+)$/.exec(host ?? '');
-  return match !== null && LOOPBACK_NAMES.has(match[1].toLowerCase()) && Number(match[2]) === port;
-}
-
-function sameToken(given: string | null, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -18,9 +18,12 @@ const TIMEOUT_MS_PER_MB = 2_000;
 export type TextOp =
   | { op: 'count'; text: string }
   | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
+  // Raw text as the OpenAI-compatible API's completions and /tokenize take it (special tokens parsed).
+  | { op: 'tokens'; text: string; addSpecial: boolean }
+  | { op: 'decode'; tokens: number[] }
   | { op: 'prefix'; documents: PromptDocument[]; style: PromptStyle };
 export type TextRequest = TextOp & { id: number; dir: string };
-export type TextReply = { id: number; ok: true; count: number; tokens: Uint32Array | null } | { id: number; ok: false; error: ErrorEnvelope };
+export type TextReply = { id: number; ok: true; count: number; tokens: Uint32Array | null; text?: string } | { id: number; ok: false; error: ErrorEnvelope };
 
 interface Pending {
   request: TextRequest;
@@ -30,7 +33,8 @@ interface Pending {
 }
 
 function textBytes(op: TextOp): number {
-  if (op.op === 'count') return op.text.length;
+  if (op.op === 'count' || op.op === 'tokens') return op.text.length;
+  if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
   return op.documents.reduce((n, d) => n + d.text.length, 0);
 }
@@ -67,6 +71,16 @@ export class TextService {
 
   async encode(dir: string, messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Uint32Array> {
     return (await this.#request(dir, { op: 'encode', messages, addGenerationPrompt })).tokens!;
+  }
+
+  // `addSpecial` adds the model's BOS, as Hugging Face tokenizers' add_special_tokens does.
+  async tokens(dir: string, text: string, addSpecial: boolean): Promise<Uint32Array> {
+    return (await this.#request(dir, { op: 'tokens', text, addSpecial })).tokens!;
+  }
+
+  // Special tokens are kept, as Hugging Face's decode does by default.
+  async decode(dir: string, tokens: number[]): Promise<string> {
+    return (await this.#request(dir, { op: 'decode', tokens })).text!;
   }
 
   async prefix(dir: string, documents: PromptDocument[], style: PromptStyle): Promise<number[]> {

@@ -9,6 +9,11 @@ async function handle(request: TextRequest): Promise<TextReply> {
   try {
     const text = await loadModelText(request.dir);
     if (request.op === 'count') return { id: request.id, ok: true, count: text.tokenizer.encode(request.text, { parseSpecial: false }).length, tokens: null };
+    if (request.op === 'decode') return { id: request.id, ok: true, count: request.tokens.length, tokens: null, text: text.tokenizer.decode(request.tokens) };
+    if (request.op === 'tokens') {
+      const tokens = Uint32Array.from(text.tokenizer.encode(request.text, { addBos: request.addSpecial, parseSpecial: true }));
+      return { id: request.id, ok: true, count: tokens.length, tokens };
+    }
     const tokens =
       request.op === 'encode'
         ? text.encode(request.messages, request.addGenerationPrompt)

@@ -126,6 +126,14 @@ export class LiveCache {
     });
   }
 
+  // Replaces the cache with a snapshot holding `tokens` (the API's prefix cache; the engine checks the file).
+  async restore(host: EngineHost, path: string, tokens: readonly number[]): Promise<void> {
+    await this.#track([], async () => {
+      await host.call('restoreSnapshot', { path });
+      this.#tokens = [...tokens];
+    });
+  }
+
   async sync(host: EngineHost, prompt: number[], listeners: CallListeners = {}): Promise<EngineResults['sync']> {
     return this.#track(prompt, async () => {
       const logits = await host.call('sync', { tokens: prompt }, listeners);

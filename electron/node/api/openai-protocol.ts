@@ -1,0 +1,157 @@
+// The OpenAI-compatible wire format, as vLLM serves it (vllm/entrypoints/openai/protocol.py): the request
+// bodies Quire accepts, checked field by field, and the response and stream-chunk shapes it sends. Fields
+// the engine cannot honour (n > 1, logprobs, tools) are refused by name rather than silently ignored; fields
+// that change nothing for a single local engine (user, seed, presence_penalty 0 …) pass.
+import { z } from 'zod';
+
+const text = z.object({ type: z.literal('text'), text: z.string() });
+const messageContent = z.union([z.string(), z.array(text)]);
+
+export const ChatMessageIn = z.object({
+  // `developer` is OpenAI's newer name for `system`.
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  content: messageContent,
+  name: z.string().optional(),
+});
+
+const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
+const single = (name: string) => z.number().int().refine((n) => n === 1, `only ${name}=1 is supported`).nullish();
+
+const sampling = {
+  model: z.string().nullish(),
+  max_tokens: z.number().int().positive().nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().gt(0).max(1).nullish(),
+  // vLLM's extension; -1 or 0 means no limit there too.
+  top_k: z.number().int().min(-1).nullish(),
+  repetition_penalty: z.number().positive().nullish(),
+  stop,
+  seed: z.number().int().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  n: single('n'),
+  user: z.string().nullish(),
+};
+
+export const ChatCompletionRequest = z.object({
+  ...sampling,
+  messages: z.array(ChatMessageIn).min(1),
+  max_completion_tokens: z.number().int().positive().nullish(),
+  add_generation_prompt: z.boolean().nullish(),
+  logprobs: z.literal(false).nullish(),
+  tools: z.array(z.unknown()).max(0, 'tools are not supported').nullish(),
+});
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
+
+export const CompletionRequest = z.object({
+  ...sampling,
+  // One prompt per request: a string or its token ids.
+  prompt: z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]),
+  echo: z.literal(false).nullish(),
+  logprobs: z.null().optional(),
+  best_of: single('best_of'),
+  suffix: z.null().optional(),
+});
+export type CompletionRequest = z.infer<typeof CompletionRequest>;
+
+export const TokenizeRequest = z.union([
+  z.object({ model: z.string().nullish(), prompt: z.string(), add_special_tokens: z.boolean().nullish() }),
+  z.object({ model: z.string().nullish(), messages: z.array(ChatMessageIn).min(1), add_generation_prompt: z.boolean().nullish() }),
+]);
+
+export const DetokenizeRequest = z.object({ model: z.string().nullish(), tokens: z.array(z.number().int().nonnegative()) });
+
+export type FinishReason = 'stop' | 'length';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  // Prompt tokens not prefilled: they came from the engine's live KV cache or a saved snapshot.
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+export function usage(promptTokens: number, completionTokens: number, cachedTokens: number): Usage {
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: cachedTokens },
+  };
+}
+
+export interface ModelCard {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: 'quire';
+  root: string;
+  parent: null;
+  max_model_len: number;
+}
+
+// OpenAI's error body; `code` is OpenAI's where it has one (invalid_api_key, context_length_exceeded,
+// model_not_found), else Quire's stable error code.
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+export function errorBody(message: string, type: string, code: string | null, param: string | null = null): ErrorBody {
+  return { error: { message, type, param, code } };
+}
+
+// The words vLLM uses, which clients match.
+export function contextExceededMessage(context: number, promptTokens: number, completionTokens: number): string {
+  return (
+    `This model's maximum context length is ${context} tokens. However, you requested ${promptTokens + completionTokens} tokens ` +
+    `(${promptTokens} in the messages, ${completionTokens} in the completion). Please reduce the length of the messages or completion.`
+  );
+}
+
+// The shapes of one response, streamed or whole: chat (`chat.completion[.chunk]`, deltas) or text
+// completions (`text_completion`, text pieces).
+export class ResponseShape {
+  readonly id: string;
+  readonly created = Math.floor(Date.now() / 1000);
+  readonly chat: boolean;
+  readonly model: string;
+
+  constructor(chat: boolean, model: string, id: string) {
+    this.chat = chat;
+    this.model = model;
+    this.id = `${chat ? 'chatcmpl' : 'cmpl'}-${id}`;
+  }
+
+  #head(object: string) {
+    return { id: this.id, object, created: this.created, model: this.model };
+  }
+
+  // The first chunk of a chat stream names the role; a text completion has none.
+  opening(): object | null {
+    return this.chat ? this.chunk({ role: 'assistant', content: '' }, null) : null;
+  }
+
+  piece(text: string): object {
+    return this.chat ? this.chunk({ content: text }, null) : this.chunk(text, null);
+  }
+
+  finish(reason: FinishReason): object {
+    return this.chat ? this.chunk({}, reason) : this.chunk('', reason);
+  }
+
+  usageChunk(u: Usage): object {
+    return { ...this.#head(this.chat ? 'chat.completion.chunk' : 'text_completion'), choices: [], usage: u };
+  }
+
+  chunk(delta: string | { role?: string; content?: string }, finish: FinishReason | null): object {
+    const choice = typeof delta === 'string' ? { index: 0, text: delta, logprobs: null, finish_reason: finish } : { index: 0, delta, logprobs: null, finish_reason: finish };
+    return { ...this.#head(this.chat ? 'chat.completion.chunk' : 'text_completion'), choices: [choice] };
+  }
+
+  whole(text: string, reason: FinishReason, u: Usage): object {
+    const choice = this.chat
+      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: reason }
+      : { index: 0, text, logprobs: null, finish_reason: reason };
+    return { ...this.#head(this.chat ? 'chat.completion' : 'text_completion'), choices: [choice], usage: u };
+  }
+}
