@@ -7,29 +7,36 @@ import { checkDocumentPath } from './document-path.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
-import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { checkOcrLanguage } from './ocr.ts';
+import type { OcrLanguage } from '../../common/ocr-languages.ts';
 import { extractPdf } from './pdf.ts';
 import { checkPdfStreams } from './pdf-guard.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
 import { entryPoints } from '../entry-points.ts';
 
-export type ProgressCallback = (done: number, total: number) => void;
+// `phase` is 'ocr' while scanned pages are being read by OCR.
+export type ProgressCallback = (done: number, total: number, phase?: 'ocr') => void;
 
 export interface ExtractOptions {
   // Units are pages for PDF and chapters for EPUB; other formats report once, when done.
   onProgress?: ProgressCallback;
   timeoutMs?: number;
+  // The language scanned pages are read in (English unless given).
+  ocrLanguage?: OcrLanguage;
+  // Aborting stops the parser (and its OCR) and rejects with CANCELLED.
+  signal?: AbortSignal;
 }
 
-async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallback): Promise<DocumentModel> {
+async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallback, ocrLanguage?: OcrLanguage): Promise<DocumentModel> {
   const format = detectFormat(name, bytes.subarray(0, SNIFF_BYTES));
   checkSize(format, bytes.length);
   const title = titleFromName(name);
   switch (format) {
     case 'pdf':
       await checkPdfStreams(bytes);
-      return extractPdf(bytes, title, onProgress);
+      return extractPdf(bytes, title, onProgress, ocrLanguage);
     case 'epub':
       return extractEpub(bytes, title, onProgress);
     case 'docx':
@@ -47,9 +54,9 @@ async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallb
 
 // In-process extraction, for callers that already isolate it (the worker below, benchmarks, tests). A library
 // failing on hostile input surfaces as CORRUPT, or LIMIT_EXCEEDED when it ran out of stack or string length.
-export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress'> = {}): Promise<DocumentModel> {
+export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage'> = {}): Promise<DocumentModel> {
   try {
-    const model = await parse(name, bytes, options.onProgress);
+    const model = await parse(name, bytes, options.onProgress, options.ocrLanguage && checkOcrLanguage(options.ocrLanguage));
     options.onProgress?.(1, 1);
     return model;
   } catch (error) {
@@ -60,9 +67,9 @@ export async function extractBytes(name: string, bytes: Uint8Array, options: Pic
   }
 }
 
-export type WorkerInput = { path: string; name: string } | { bytes: Uint8Array; name: string };
+export type WorkerInput = ({ path: string; name: string } | { bytes: Uint8Array; name: string }) & { ocrLanguage?: OcrLanguage };
 export type WorkerMessage =
-  | { type: 'progress'; done: number; total: number }
+  | { type: 'progress'; done: number; total: number; phase?: 'ocr' }
   | { type: 'done'; model: DocumentModel }
   | { type: 'error'; error: ErrorEnvelope };
 
@@ -77,6 +84,7 @@ export function extractionsRunning(): number {
 // Extraction in a worker thread with a heap cap, terminated when it overruns the time limit: a hostile file
 // costs at most that time and memory, and never the caller's process. Workers are queued, not piled up.
 export async function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+  if (options.ocrLanguage) checkOcrLanguage(options.ocrLanguage);
   if (running >= EXTRACT_CONCURRENCY) await new Promise<void>((go) => waiting.push(go));
   running++;
   try {
@@ -91,7 +99,7 @@ function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<D
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const worker = new Worker(entryPoints.documentWorker, {
-      workerData: input,
+      workerData: { ...input, ocrLanguage: options.ocrLanguage },
       // A host started with `-e --input-type=module` (scripts, tests) would otherwise pass the flag on.
       execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64, stackSizeMb: 8 },
@@ -106,16 +114,27 @@ function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<D
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', cancel);
       void worker.terminate();
       if (error) reject(error);
       else resolve(model!);
     };
-    const timer = setTimeout(
-      () => settle(new QuireError('TIMEOUT', `parsing took longer than ${(timeoutMs / 1000).toFixed(timeoutMs < 1000 ? 3 : 0)} s`)),
-      timeoutMs,
-    );
+    const overrun = (ms: number) => settle(new QuireError('TIMEOUT', `parsing took longer than ${(ms / 1000).toFixed(ms < 1000 ? 3 : 0)} s`));
+    let timer = setTimeout(() => overrun(timeoutMs), timeoutMs);
+    const cancel = () => settle(new QuireError('CANCELLED', 'the import was cancelled'));
+    if (options.signal?.aborted) queueMicrotask(cancel);
+    options.signal?.addEventListener('abort', cancel, { once: true });
     worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'progress') options.onProgress?.(message.done, message.total);
+      if (message.type === 'progress') {
+        // A scanned book takes seconds a page: each page read by OCR renews the time limit instead of the
+        // whole book having to fit in the limit meant for parsing.
+        if (message.phase === 'ocr' && !settled) {
+          clearTimeout(timer);
+          const ms = Math.max(timeoutMs, OCR_PAGE_TIMEOUT_MS);
+          timer = setTimeout(() => overrun(ms), ms);
+        }
+        options.onProgress?.(message.done, message.total, message.phase);
+      }
       else if (message.type === 'done') settle(undefined, message.model);
       else settle(fromEnvelope(message.error));
     });

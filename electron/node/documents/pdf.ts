@@ -5,6 +5,8 @@ import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
+import { drawsImages, PageOcr } from './ocr.ts';
+import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
 const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const pdfjsData = (folder: string) => join(PDFJS_DIR, folder) + sep;
@@ -92,7 +94,13 @@ const PASSWORD_PADDING = String.fromCharCode(
 
 const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
 
-export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progress?: (done: number, total: number) => void): Promise<DocumentModel> {
+// `progress` is told the phase 'ocr' while pages are being read by OCR (seconds each, instead of milliseconds).
+export async function extractPdf(
+  bytes: Uint8Array,
+  fallbackTitle: string,
+  progress?: (done: number, total: number, phase?: 'ocr') => void,
+  ocrLanguage: OcrLanguage = 'eng',
+): Promise<DocumentModel> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const open = (password?: string) => pdfjs.getDocument({
     password,
@@ -109,6 +117,7 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
     wasmUrl: pdfjsData('wasm'),
   });
   let task = open();
+  const ocr = new PageOcr(ocrLanguage);
   try {
     // pdf.js tries an empty user password by itself, but an empty password (or none) never reaches its
     // owner-password check, so a file locked only by an empty owner password — which poppler and qpdf open
@@ -130,14 +139,25 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
     let blank = 0;
     let unreadable = 0;
     for (let n = 1; n <= pdf.numPages; n++) {
-      const anchor = builder.open('page', labels?.[n - 1] || String(n), { keepEmpty: true });
+      const label = labels?.[n - 1] || String(n);
+      const anchor = builder.open('page', label, { keepEmpty: true });
       let paragraphs: string[] = [];
+      let scanned = false;
       try {
         const page = await pdf.getPage(n);
         const content = await page.getTextContent();
         paragraphs = pageParagraphs(pageLines(content.items.filter((i): i is Item & typeof i => 'str' in i)));
+        // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
+        // inside a text PDF): its text is read by OCR.
+        if (paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS))) {
+          if (ocr.pagesTried === 0) progress?.(n - 1, pdf.numPages, 'ocr');
+          paragraphs = pageParagraphs((await ocr.read(page, label)).lines);
+          scanned = true;
+        }
         page.cleanup();
-      } catch {
+      } catch (error) {
+        // OCR that cannot start fails the document; a page pdf.js cannot read is counted and skipped.
+        if (error instanceof QuireError) throw error;
         unreadable++;
       }
       for (const paragraph of paragraphs) {
@@ -147,16 +167,20 @@ export async function extractPdf(bytes: Uint8Array, fallbackTitle: string, progr
       if (paragraphs.length === 0) blank++;
       builder.close(anchor);
       builder.separate('\n\n');
-      progress?.(n, pdf.numPages);
+      progress?.(n, pdf.numPages, scanned ? 'ocr' : undefined);
     }
     if (unreadable === pdf.numPages) throw new QuireError('CORRUPT', 'no page of the PDF could be read');
-    if (builder.chars === 0) throw new QuireError('SCANNED', 'the PDF has no text layer (scanned pages need OCR first)');
+    if (builder.chars === 0) {
+      throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
+    }
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
+    warnings.push(...ocr.warnings());
     const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
     const title = metadataTitle(metadata?.get('dc:title')) || metadataTitle(typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
     return builder.model('pdf', title, warnings);
   } finally {
+    await ocr.close();
     await task.destroy();
   }
 }

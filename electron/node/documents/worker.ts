@@ -8,7 +8,10 @@ import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts
 async function run(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
   try {
     const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
-    const model = await extractBytes(input.name, bytes, { onProgress: (done, total) => post({ type: 'progress', done, total }) });
+    const model = await extractBytes(input.name, bytes, {
+      ocrLanguage: input.ocrLanguage,
+      onProgress: (done, total, phase) => post({ type: 'progress', done, total, phase }),
+    });
     post({ type: 'done', model });
   } catch (error) {
     post({ type: 'error', error: toEnvelope(error) });

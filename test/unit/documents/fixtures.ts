@@ -8,6 +8,8 @@ export interface PdfPage {
   // Paragraphs of lines; paragraphs are separated by a blank line on the page.
   paragraphs?: string[][];
   image?: boolean;
+  // A scanned page: this JPEG drawn over the whole page, and no text layer.
+  scan?: { jpeg: Uint8Array; width: number; height: number };
 }
 
 export interface PdfOptions {
@@ -94,6 +96,8 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array 
   for (const page of pages) {
     let content = '';
     if (page.image) content += 'q 400 0 0 400 100 200 cm /Im1 Do Q\n';
+    const scan = page.scan && add(stream(`/Type /XObject /Subtype /Image /Width ${page.scan.width} /Height ${page.scan.height} /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /DCTDecode`, Buffer.from(page.scan.jpeg)));
+    if (scan) content += 'q 612 0 0 792 0 0 cm /Scan Do Q\n';
     if (page.paragraphs?.length) {
       content += 'BT /F1 12 Tf 14 TL 72 740 Td\n';
       page.paragraphs.forEach((lines, i) => {
@@ -105,7 +109,7 @@ export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array 
     const contents = add(stream('', enc(content)));
     kids.push(
       add(() =>
-        enc(`<< /Type /Page /Parent ${pagesNum} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> /XObject << /Im1 ${image} 0 R >> >> /Contents ${contents} 0 R >>`),
+        enc(`<< /Type /Page /Parent ${pagesNum} 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 ${font} 0 R >> /XObject << /Im1 ${image} 0 R${scan ? ` /Scan ${scan} 0 R` : ''} >> >> /Contents ${contents} 0 R >>`),
       ),
     );
   }

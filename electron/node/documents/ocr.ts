@@ -1,0 +1,163 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { OCR_LANGUAGES, type OcrLanguage } from '../../common/ocr-languages.ts';
+import { QuireError } from '../../common/errors.ts';
+import { OCR_DPI, OCR_LOW_CONFIDENCE, OCR_MAX_PIXELS } from './limits.ts';
+
+const require = createRequire(import.meta.url);
+
+type TesseractWorker = import('tesseract.js').Worker;
+
+// The integer LSTM models ("best_int"): the ones tesseract.js itself defaults to, about as accurate as "best" at
+// a fraction of the time. They are read from the language's npm package, never from a CDN.
+const MODEL_FOLDER = '4.0.0_best_int';
+
+export function languageDataPath(language: OcrLanguage): string {
+  return join(dirname(require.resolve(`@tesseract.js-data/${language}/package.json`)), MODEL_FOLDER);
+}
+
+export function checkOcrLanguage(language: string): OcrLanguage {
+  if (!(OCR_LANGUAGES as readonly string[]).includes(language)) {
+    throw new QuireError('INVALID_INPUT', `unknown OCR language "${language}" (one of ${OCR_LANGUAGES.join(', ')})`);
+  }
+  return language as OcrLanguage;
+}
+
+export interface OcrLine {
+  text: string;
+  // The line's bottom and height in pixels, y growing up the page as in PDF coordinates.
+  y: number;
+  size: number;
+}
+
+export interface OcrResult {
+  lines: OcrLine[];
+  // Tesseract's mean word confidence for the page, 0–100.
+  confidence: number;
+}
+
+// Gray 8-bit PNM (P5): Leptonica reads it directly, and unlike PNG it costs no compression for an image that
+// is read once and thrown away.
+function grayPnm(rgba: Uint8ClampedArray, width: number, height: number): Buffer {
+  const header = Buffer.from(`P5\n${width} ${height}\n255\n`, 'latin1');
+  const out = Buffer.allocUnsafe(header.length + width * height);
+  header.copy(out);
+  for (let i = 0, o = header.length; i < rgba.length; i += 4, o++) out[o] = (rgba[i] * 77 + rgba[i + 1] * 150 + rgba[i + 2] * 29) >> 8;
+  return out;
+}
+
+// The page is rendered as a whole (pdf.js drawing onto @napi-rs/canvas) rather than its image XObjects taken
+// out of the operator list: scanners split pages into strips, add masks, rotate pages or mix a scan with
+// vector stamps, and pdf.js already decodes JBIG2, CCITT and JPEG 2000 and composes all of that; a rendered
+// page is exactly what the reader sees, at one known resolution whatever the images' own.
+async function renderPage(page: PDFPageProxy): Promise<Buffer> {
+  const { createCanvas } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
+  const unit = page.getViewport({ scale: 1 });
+  const scale = Math.min(OCR_DPI / 72, Math.sqrt(OCR_MAX_PIXELS / (unit.width * unit.height)));
+  const viewport = page.getViewport({ scale });
+  const canvas = createCanvas(Math.max(1, Math.floor(viewport.width)), Math.max(1, Math.floor(viewport.height)));
+  const context = canvas.getContext('2d');
+  await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: context as unknown as CanvasRenderingContext2D, viewport, background: 'white' })
+    .promise;
+  return grayPnm(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+}
+
+// Whether the page draws any image: a page without text and without images is blank, and is not worth OCR.
+export async function drawsImages(page: PDFPageProxy, ops: Record<string, number>): Promise<boolean> {
+  const painters = new Set(Object.entries(ops).filter(([name]) => /^paint.*Image/.test(name)).map(([, code]) => code));
+  // The same intent as the render below, so pdf.js reuses this operator list instead of parsing the page twice.
+  const list = await page.getOperatorList({ intent: 'display' });
+  return list.fnArray.some((fn) => painters.has(fn));
+}
+
+interface PageRead {
+  label: string;
+  confidence: number;
+}
+
+// One Tesseract worker for the whole document, started on the first page that needs it; pages are read one at a
+// time, so memory holds one page image at once.
+export class PageOcr {
+  readonly language: OcrLanguage;
+  // Pages where OCR found text (a scanned photo or an empty scan stays a page without text, not an OCR'd one).
+  readonly #pages: PageRead[] = [];
+  #tried = 0;
+  #worker: Promise<TesseractWorker> | undefined;
+
+  constructor(language: OcrLanguage) {
+    this.language = language;
+  }
+
+  // Pages given to OCR, whether it found text on them or not.
+  get pagesTried(): number {
+    return this.#tried;
+  }
+
+  async read(page: PDFPageProxy, label: string): Promise<OcrResult> {
+    this.#tried++;
+    const image = await renderPage(page);
+    const worker = await (this.#worker ??= this.#start());
+    const { data } = await worker.recognize(image, {}, { text: false, blocks: true });
+    const lines: OcrLine[] = [];
+    for (const block of data.blocks ?? []) {
+      for (const paragraph of block.paragraphs) {
+        for (const line of paragraph.lines) {
+          const text = line.text.replace(/\s+/g, ' ').trim();
+          if (text) lines.push({ text, y: -line.bbox.y1, size: Math.max(1, line.bbox.y1 - line.bbox.y0) });
+        }
+        // A paragraph break Tesseract found is kept as a blank line.
+        lines.push({ text: '', y: 0, size: 1 });
+      }
+    }
+    const confidence = Math.round(data.confidence);
+    if (lines.some((l) => l.text)) this.#pages.push({ label, confidence });
+    return { lines, confidence };
+  }
+
+  // What the reader should know about the OCR'd text: which pages were read by OCR, how sure it was, and which
+  // pages to check against their image.
+  warnings(): string[] {
+    if (this.#pages.length === 0) return [];
+    const mean = Math.round(this.#pages.reduce((sum, p) => sum + p.confidence, 0) / this.#pages.length);
+    const lowest = this.#pages.reduce((low, p) => (p.confidence < low.confidence ? p : low));
+    const warnings = [
+      `${this.#pages.length === 1 ? 'page' : 'pages'} ${listLabels(this.#pages.map((p) => p.label))} read by OCR (${this.language}): mean confidence ${mean}%` +
+        (this.#pages.length > 1 ? `, lowest ${lowest.confidence}% on page ${lowest.label}` : ''),
+    ];
+    const low = this.#pages.filter((p) => p.confidence < OCR_LOW_CONFIDENCE);
+    if (low.length) {
+      warnings.push(`low OCR confidence (under ${OCR_LOW_CONFIDENCE}%) on ${low.length === 1 ? 'page' : 'pages'} ${low.map((p) => `${p.label} (${p.confidence}%)`).join(', ')}: check these against the page images`);
+    }
+    return warnings;
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    this.#worker = undefined;
+    await worker?.then((w) => w.terminate(), () => undefined);
+  }
+
+  async #start(): Promise<TesseractWorker> {
+    const { createWorker, OEM } = require('tesseract.js') as typeof import('tesseract.js');
+    // cacheMethod 'none': the data is read from the package each time instead of a copy written to the
+    // working directory; langPath is a local folder, so tesseract.js reads it with fs and never fetches.
+    return createWorker(this.language, OEM.LSTM_ONLY, { langPath: languageDataPath(this.language), cacheMethod: 'none', gzip: true }).catch(
+      (error: unknown) => {
+        throw new QuireError('INTERNAL', `OCR could not start for ${this.language}: ${String((error as Error)?.message ?? error).split('\n')[0]}`);
+      },
+    );
+  }
+}
+
+// "1–3, 7, 9–12" for consecutive numeric labels; other labels (roman numerals, "A-1") are listed as they are.
+export function listLabels(labels: string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < labels.length; i++) {
+    let j = i;
+    while (j + 1 < labels.length && /^\d+$/.test(labels[j]) && Number(labels[j + 1]) === Number(labels[j]) + 1) j++;
+    parts.push(j > i ? `${labels[i]}–${labels[j]}` : labels[i]);
+    i = j;
+  }
+  return parts.join(', ');
+}
