@@ -196,7 +196,7 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
     await result.waitFor({ timeout: 180_000 });
     // A random-weight model finds nothing: the figure must say so rather than invent a score.
     expect(await result.locator('strong').innerText()).toMatch(/^\d+% of needles found$/);
-    expect(await result.getByRole('img').getAttribute('src')).toMatch(/^data:image\/svg\+xml/);
+    expect(await result.getByRole('img').locator('svg rect').count()).toBeGreaterThan(20);
     expect(await page.getByTestId('engine-status').innerText()).toMatch(/free of/);
     await shot('models-self-check');
   });

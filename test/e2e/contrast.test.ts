@@ -89,3 +89,26 @@ describe('contrast', () => {
     });
   }
 });
+
+describe('the self-check heatmap', () => {
+  it('is drawn in the theme\'s colours, not on a white page in the dark theme', { timeout: 240_000 }, async () => {
+    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('radio', { name: 'Dark' }).click();
+    await page.getByRole('button', { name: /Models/ }).click();
+    await page.getByRole('button', { name: 'Run self-check' }).click();
+    const heatmap = page.getByTestId('self-check-result').getByRole('img');
+    await heatmap.waitFor({ timeout: 200_000 });
+    const colours = await heatmap.evaluate((box) => {
+      const probe = document.createElement('span');
+      document.body.append(probe);
+      const of = (value: string) => ((probe.style.color = value), getComputedStyle(probe).color);
+      const theme = { panel: of('var(--panel)'), ink: of('var(--ink-2)') };
+      probe.remove();
+      return { theme, background: getComputedStyle(box.querySelector('.hm-bg')!).fill, label: getComputedStyle(box.querySelector('.hm-ink')!).fill };
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'contrast-dark-self-check.png') });
+    expect(colours.background).toBe(colours.theme.panel);
+    expect(colours.label).toBe(colours.theme.ink);
+    expect(colours.background).not.toBe('rgb(255, 255, 255)');
+  });
+});

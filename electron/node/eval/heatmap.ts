@@ -93,17 +93,22 @@ export function heatmapLayout(cells: readonly HeatmapCell[], title = 'NIAH'): He
 const rgb = (c: readonly number[]) => `rgb(${c.join(',')})`;
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
-// The same figure as SVG text for the app (a monospace font at the bitmap font's size).
+// The same figure as SVG text for the app (a monospace font at the bitmap font's size). Its colours are those of
+// a white page; the classes let the app draw the page, the labels and the grid lines in its theme's colours
+// (the cells keep theirs, and their values stay black on them): renderer/src/styles.css styles these classes.
+const HEATMAP_CLASSES = { background: 'hm-bg', label: 'hm-ink', cell: 'hm-cell', missing: 'hm-missing' } as const;
+
 export function heatmapSvg(cells: readonly HeatmapCell[], title?: string): string {
   const layout = heatmapLayout(cells, title);
   const size = advance(layout.scale) / 0.6; // monospace fonts advance ~0.6 em
-  const text = (t: HeatmapText, color: readonly number[]) =>
-    `<text x="${t.x}" y="${t.y + GLYPH_HEIGHT * layout.scale}" fill="${rgb(color)}">${escapeXml(t.text)}</text>`;
+  const text = (t: HeatmapText, color: readonly number[], cls?: string) =>
+    `<text x="${t.x}" y="${t.y + GLYPH_HEIGHT * layout.scale}" fill="${rgb(color)}"${cls ? ` class="${cls}"` : ''}>${escapeXml(t.text)}</text>`;
+  const cellClass = (c: HeatmapLayout['cells'][number]) => (c.cell ? HEATMAP_CLASSES.cell : `${HEATMAP_CLASSES.cell} ${HEATMAP_CLASSES.missing}`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" viewBox="0 0 ${layout.width} ${layout.height}" font-family="monospace" font-size="${size.toFixed(1)}">`,
-    `<rect width="100%" height="100%" fill="${rgb(BACKGROUND)}"/>`,
-    ...layout.cells.map((c) => `<rect x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}" fill="${rgb(c.cell ? accuracyColor(c.cell.accuracy) : MISSING)}" stroke="white"/>`),
-    ...layout.labels.map((t) => text(t, INK)),
+    `<rect width="100%" height="100%" fill="${rgb(BACKGROUND)}" class="${HEATMAP_CLASSES.background}"/>`,
+    ...layout.cells.map((c) => `<rect x="${c.x}" y="${c.y}" width="${c.w}" height="${c.h}" fill="${rgb(c.cell ? accuracyColor(c.cell.accuracy) : MISSING)}" stroke="white" class="${cellClass(c)}"/>`),
+    ...layout.labels.map((t) => text(t, INK, HEATMAP_CLASSES.label)),
     ...layout.values.map((t) => text(t, [0, 0, 0])),
     '</svg>',
   ].join('\n');

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { InlineSvg } from '../components/InlineSvg.tsx';
 import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { installKv } from '../../../models/model-spec.ts';
@@ -131,7 +132,6 @@ function SelfCheck() {
   // The engine caps the chosen context at the model's own.
   const context = useApp((s) => Math.min(s.settings?.contextTokens ?? 0, (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.contextTokens ?? 0));
   const fraction = check.total > 0 ? check.done / check.total : null;
-  const heatmap = check.result ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(check.result.heatmapSvg)}` : null;
   return (
     <section className="card self-check" aria-labelledby="self-check-title">
       <div className="card-head">
@@ -150,10 +150,10 @@ function SelfCheck() {
         </div>
       ) : null}
       {check.error ? <p className="install-error" role="alert">{check.error}</p> : null}
-      {check.result && heatmap ? (
+      {check.result ? (
         <div className="self-check-result" data-testid="self-check-result">
           <strong>{Math.round(check.result.mean * 100)}% of needles found</strong>
-          <img src={heatmap} alt={`Needle-in-a-haystack heatmap: ${Math.round(check.result.mean * 100)}% found`} />
+          <InlineSvg className="heatmap" markup={check.result.heatmapSvg} label={`Self-check heatmap: ${Math.round(check.result.mean * 100)}% found`} />
         </div>
       ) : null}
     </section>
