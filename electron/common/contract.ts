@@ -1,6 +1,7 @@
 import './zod-csp.ts';
 import { z } from 'zod';
 import { AnchorSchema, DocumentModelSchema, ImportProgressSchema } from './document.ts';
+import { ENGINE_URL_LIMIT } from './engine-url.ts';
 import { GenerationDefaults, IoDtype, KvDtype, Precision, PromptStyle, ProviderChoice, resolveConversion } from '../../models/model-spec.ts';
 
 // The one contract for every renderer↔main message. The preload's allow-list, the main-process router, the
@@ -260,6 +261,33 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+// A remote engine (an OpenAI-compatible server such as vLLM) as the renderer sees it: never its key, only
+// whether one is stored and how the secret store protects it.
+export const RemoteEngine = z.object({
+  id: z.string(),
+  name: z.string(),
+  baseUrl: z.string(),
+  host: z.string(),
+  hasKey: z.boolean(),
+  // Plain http to another machine, allowed by the user.
+  insecure: z.boolean(),
+  protection: z.enum(['os-keychain', 'user-only-file']),
+  createdAt: z.string(),
+});
+export type RemoteEngine = z.infer<typeof RemoteEngine>;
+// A model the server serves; maxModelLen is vLLM's max_model_len (null where the server does not say).
+export const RemoteModelInfo = z.object({ id: z.string(), maxModelLen: z.number().int().nullable(), ownedBy: z.string().nullable() });
+export type RemoteModelInfo = z.infer<typeof RemoteModelInfo>;
+const EngineName = z.string().trim().min(1).max(100);
+// Printable ASCII only: a key travels in an HTTP header.
+const EngineKey = z.string().trim().max(4096).regex(/^[\x21-\x7e]*$/, 'an API key is printable characters without spaces');
+const EngineUrl = z
+  .string()
+  .trim()
+  .min(1)
+  .max(ENGINE_URL_LIMIT)
+  .regex(/^https?:\/\//i, 'an engine URL starts with http:// or https://');
+
 export const NiahCell = z.object({ length: z.number().int(), depth: z.number(), accuracy: z.number(), samples: z.number().int(), seconds: z.number() });
 export type NiahCell = z.infer<typeof NiahCell>;
 export const SelfCheckResult = z.object({ modelId: z.string(), cells: z.array(NiahCell), mean: z.number(), heatmapSvg: z.string() });
@@ -320,6 +348,17 @@ export const calls = {
   ),
   'chat.stop': call(z.object({ conversationId: id }).strict(), z.object({ stopped: z.boolean() })),
   'chat.fit': call(z.object({ documentIds: z.array(id).min(1).max(32), engine: RemoteChoice.nullable().optional() }).strict(), FitPlan),
+  // Remote engines. `add` lists the server's models with the given URL and key first: nothing is stored when
+  // that fails.
+  'engines.list': call(empty, z.array(RemoteEngine)),
+  'engines.add': call(
+    z.object({ name: EngineName, baseUrl: EngineUrl, apiKey: EngineKey.optional(), allowInsecureHttp: z.boolean().optional() }).strict(),
+    z.object({ engine: RemoteEngine, models: z.array(RemoteModelInfo) }),
+  ),
+  // A new name and/or a new key (null removes it).
+  'engines.update': call(z.object({ id, name: EngineName.optional(), apiKey: EngineKey.nullable().optional() }).strict(), RemoteEngine),
+  'engines.remove': call(z.object({ id }).strict(), z.object({ removed: z.boolean() })),
+  'engines.models': call(z.object({ id }).strict(), z.array(RemoteModelInfo)),
 } as const;
 
 export const events = {

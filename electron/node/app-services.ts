@@ -27,6 +27,7 @@ import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SecretStore, type SecretCipher } from './secrets.ts';
+import { EngineStore } from './remote/engines.ts';
 import { SettingsStore } from './settings.ts';
 import { PRODUCT_VERSION } from './version.ts';
 
@@ -58,6 +59,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   cleanOrphans(root);
   const settings = new SettingsStore(db);
   const secrets = new SecretStore(root, secretCipher);
+  const engines = new EngineStore(db, secrets);
   // What the engine runs with: Settings, with the provider overridden for this process where asked.
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const documents = new DocumentStore(db, root);
@@ -173,6 +175,11 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         providerOverride,
       };
     },
+    'engines.list': () => engines.list(),
+    'engines.add': (request) => engines.add(request),
+    'engines.update': ({ id, ...patch }) => engines.update(id, patch),
+    'engines.remove': ({ id }) => ({ removed: engines.remove(id) }),
+    'engines.models': ({ id }) => engines.models(id),
     'library.list': () => libraryEntries(),
     'library.sample': async () => {
       const sample = sampleDocument();

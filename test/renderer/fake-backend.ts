@@ -1,5 +1,6 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
+import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
 import { conversionChoices } from '../../models/model-spec.ts';
 import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
@@ -25,6 +26,11 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     // What the fake model answers; the test decides.
     answer: (question: string) => `You asked: ${question}`,
     remoteHost: 'gpu-box.example:8000',
+    // Remote engines of Settings → Engines, and the models every one of them serves.
+    engines: [] as RemoteEngine[],
+    remoteModels: [{ id: 'nvidia/Llama-3.1-8B-UltraLong-1M-Instruct', maxModelLen: 1_048_576, ownedBy: 'vllm' }] as RemoteModelInfo[],
+    // A refusal engines.add gets, where a test wants one ("CODE: message").
+    refuseEngines: null as string | null,
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
@@ -66,6 +72,24 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       if (id.startsWith('damaged')) throw Object.assign(new Error(`model.onnx.data in /models/${id} does not match the checksum recorded when it was converted; convert the model again`), { code: 'MODEL_CORRUPT' });
       return { status: 'ok', message: 'all 4 files match the checksums recorded when the model was converted' };
     },
+    'engines.list': () => state.engines,
+    'engines.add': ({ name, baseUrl, apiKey, allowInsecureHttp }: { name: string; baseUrl: string; apiKey?: string; allowInsecureHttp?: boolean }) => {
+      if (state.refuseEngines) throw new QuireError(state.refuseEngines.split(':')[0] as 'REMOTE_UNAUTHORIZED', state.refuseEngines.split(': ').slice(1).join(': '));
+      const url = checkEngineUrl(baseUrl, allowInsecureHttp ?? false);
+      const engine: RemoteEngine = { id: `e${state.engines.length + 1}`, name, baseUrl: url.href, host: url.host, hasKey: Boolean(apiKey), insecure: needsInsecureConsent(url), protection: 'os-keychain', createdAt: new Date(0).toISOString() };
+      state.engines.push(engine);
+      return { engine, models: state.remoteModels };
+    },
+    'engines.update': ({ id, name, apiKey }: { id: string; name?: string; apiKey?: string | null }) => {
+      const engine = state.engines.find((e) => e.id === id)!;
+      return Object.assign(engine, name !== undefined ? { name } : {}, apiKey !== undefined ? { hasKey: Boolean(apiKey) } : {});
+    },
+    'engines.remove': ({ id }: { id: string }) => {
+      const before = state.engines.length;
+      state.engines = state.engines.filter((e) => e.id !== id);
+      return { removed: state.engines.length < before };
+    },
+    'engines.models': () => state.remoteModels,
     'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       if (state.refuseImports) throw new QuireError(state.refuseImports.split(':')[0] as 'UNSUPPORTED_FORMAT', state.refuseImports.split(': ').slice(1).join(': '));

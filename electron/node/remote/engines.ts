@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { RemoteEngine } from '../../common/contract.ts';
+import { checkEngineUrl, needsInsecureConsent } from '../../common/engine-url.ts';
+import { QuireError } from '../../common/errors.ts';
+import { migrate, type Db } from '../db.ts';
+import { engineKeySecret, type SecretStore } from '../secrets.ts';
+import { OpenAiClient, type OpenAiClientOptions, type RemoteModel } from './openai-client.ts';
+
+// The remote engines the user added (OpenAI-compatible servers). The table holds what may be shown; each
+// API key lives in the secret store under engineKeySecret(id) and leaves this module only inside a client,
+// which sends it to that engine's server alone: the renderer learns only whether there is one.
+
+const MIGRATIONS = [
+  `CREATE TABLE remote_engines (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     base_url TEXT NOT NULL,
+     allow_insecure_http INTEGER NOT NULL,
+     created_at TEXT NOT NULL
+   )`,
+];
+
+interface Row {
+  id: string;
+  name: string;
+  base_url: string;
+  allow_insecure_http: number;
+  created_at: string;
+}
+
+export interface NewEngine {
+  name: string;
+  baseUrl: string;
+  apiKey?: string;
+  allowInsecureHttp?: boolean;
+}
+
+// What a client is built with besides the engine's own URL and key (tests inject fetch and short timeouts).
+export type ClientSettings = Omit<OpenAiClientOptions, 'baseUrl' | 'apiKey' | 'allowInsecureHttp'>;
+
+export class EngineStore {
+  #db: Db;
+  #secrets: SecretStore;
+  #clientSettings: ClientSettings;
+
+  constructor(db: Db, secrets: SecretStore, clientSettings: ClientSettings = {}) {
+    this.#db = db;
+    this.#secrets = secrets;
+    this.#clientSettings = clientSettings;
+    migrate(db, 'remote_engines', MIGRATIONS);
+  }
+
+  list(): RemoteEngine[] {
+    return (this.#db.prepare('SELECT * FROM remote_engines ORDER BY created_at, name').all() as unknown as Row[]).map((row) => this.#view(row));
+  }
+
+  get(id: string): RemoteEngine {
+    return this.#view(this.#row(id));
+  }
+
+  // Stored only once the server answered its model list with this URL and key: a typo, a wrong key or a
+  // server that is down is reported now, with nothing kept.
+  async add(engine: NewEngine): Promise<{ engine: RemoteEngine; models: RemoteModel[] }> {
+    const name = engine.name.trim();
+    this.#checkName(name, null);
+    const allowInsecureHttp = engine.allowInsecureHttp ?? false;
+    const url = checkEngineUrl(engine.baseUrl, allowInsecureHttp);
+    const apiKey = engine.apiKey?.trim() || null;
+    const models = await this.#clientFor(url.href, apiKey, allowInsecureHttp).models();
+    const id = randomUUID();
+    this.#secrets.set(engineKeySecret(id), apiKey);
+    try {
+      this.#db
+        .prepare('INSERT INTO remote_engines (id, name, base_url, allow_insecure_http, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(id, name, url.href, allowInsecureHttp ? 1 : 0, new Date().toISOString());
+    } catch (error) {
+      this.#secrets.set(engineKeySecret(id), null);
+      throw error;
+    }
+    return { engine: this.get(id), models };
+  }
+
+  // A new name, and/or a new key (checked against the server first; null removes the key).
+  async update(id: string, patch: { name?: string; apiKey?: string | null }): Promise<RemoteEngine> {
+    const row = this.#row(id);
+    if (patch.apiKey !== undefined) {
+      const apiKey = patch.apiKey?.trim() || null;
+      await this.#clientFor(row.base_url, apiKey, row.allow_insecure_http === 1).models();
+      this.#secrets.set(engineKeySecret(id), apiKey);
+    }
+    if (patch.name !== undefined) {
+      const name = patch.name.trim();
+      this.#checkName(name, id);
+      this.#db.prepare('UPDATE remote_engines SET name = ? WHERE id = ?').run(name, id);
+    }
+    return this.get(id);
+  }
+
+  remove(id: string): boolean {
+    const removed = this.#db.prepare('DELETE FROM remote_engines WHERE id = ?').run(id).changes > 0;
+    if (removed) this.#secrets.set(engineKeySecret(id), null);
+    return removed;
+  }
+
+  client(id: string): OpenAiClient {
+    const row = this.#row(id);
+    return this.#clientFor(row.base_url, this.#secrets.get(engineKeySecret(id)), row.allow_insecure_http === 1);
+  }
+
+  models(id: string): Promise<RemoteModel[]> {
+    return this.client(id).models();
+  }
+
+  #clientFor(baseUrl: string, apiKey: string | null, allowInsecureHttp: boolean): OpenAiClient {
+    return new OpenAiClient({ ...this.#clientSettings, baseUrl, apiKey, allowInsecureHttp });
+  }
+
+  #row(id: string): Row {
+    const row = this.#db.prepare('SELECT * FROM remote_engines WHERE id = ?').get(id) as unknown as Row | undefined;
+    if (!row) throw new QuireError('NOT_FOUND', `no remote engine with id ${id}`);
+    return row;
+  }
+
+  #checkName(name: string, except: string | null): void {
+    if (!name) throw new QuireError('INVALID_INPUT', 'an engine needs a name');
+    const other = this.#db.prepare('SELECT id FROM remote_engines WHERE name = ?').get(name) as { id: string } | undefined;
+    if (other && other.id !== except) throw new QuireError('INVALID_INPUT', `there is already an engine named ${JSON.stringify(name)}`);
+  }
+
+  #view(row: Row): RemoteEngine {
+    const url = new URL(row.base_url);
+    return {
+      id: row.id,
+      name: row.name,
+      baseUrl: row.base_url,
+      host: url.host,
+      hasKey: this.#secrets.has(engineKeySecret(row.id)),
+      insecure: needsInsecureConsent(url),
+      protection: this.#secrets.protection,
+      createdAt: row.created_at,
+    };
+  }
+}
