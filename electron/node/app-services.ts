@@ -140,7 +140,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, (cell) =>
         bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
       );
-      return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · needle in a haystack`) };
+      return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
     },
     'models.verify': async ({ id }) => {
       const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);

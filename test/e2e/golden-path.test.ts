@@ -187,7 +187,7 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
     // Nothing the device cannot run is offered.
     const offered = await card.getByRole('combobox').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(offered.every((p) => choices.choices.some((c) => c.precision === p && c.kv === kv))).toBe(true);
-    if (kv !== DEFAULT_SETTINGS.kvDtype) await card.getByText(`KV cache ${kv.toUpperCase()}: the one chosen in Settings does not run here`).waitFor();
+    if (kv !== DEFAULT_SETTINGS.kvDtype) await card.getByText(`Document cache ${kv.toUpperCase()}: the one chosen in Settings does not run here`).waitFor();
     await card.getByRole('button', { name: 'Download and convert' }).click();
     await settled(page.getByTestId(`install-${CATALOG_ID}`).getByText(/Downloading [\d.]+ [KM]?B of [\d.]+ [KM]?B/), card.locator('.install-error'), 30_000);
     await shot('installing');

@@ -74,7 +74,7 @@ export function ModelsView() {
               <dl className="facts">
                 <div><dt>Precision</dt><dd>{model.precision}</dd></div>
                 <div><dt>Context</dt><dd>{formatTokens(model.contextTokens)}</dd></div>
-                <div><dt>KV cache</dt><dd>{model.kvDtype.toUpperCase()} · {formatBytes(model.kvBytesPerToken)}/token</dd></div>
+                <div><dt>Document cache</dt><dd>{model.kvDtype.toUpperCase()} · {formatBytes(model.kvBytesPerToken)}/token</dd></div>
                 <div><dt>On disk</dt><dd>{formatBytes(model.bytes)}</dd></div>
               </dl>
               <div className="card-actions">
@@ -137,7 +137,7 @@ function SelfCheck() {
       <div className="card-head">
         <div>
           <h2 id="self-check-title" className="card-title">Self-check</h2>
-          <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens and asks for it back — the paper's needle-in-a-haystack test, shortened.</p>
+          <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens and asks for it back: does the model find a fact anywhere in a document that long, not only near its start and end?</p>
         </div>
         <button type="button" className="button" disabled={check.running} onClick={() => void run()}>
           {check.running ? 'Running…' : check.result ? 'Run again' : 'Run self-check'}
@@ -215,7 +215,7 @@ function KvNote({ kv, substituted, float16 }: { kv: string | null; substituted: 
   if (!kv || !substituted) return null;
   return (
     <p className="subtle kv-note">
-      KV cache {kv.toUpperCase()}: the one chosen in Settings does not run here{float16 ? '' : ' (this GPU has no 16-bit float shaders)'}.
+      Document cache {kv.toUpperCase()}: the one chosen in Settings does not run here{float16 ? '' : ' (this GPU has no 16-bit float shaders)'}.
     </p>
   );
 }

@@ -129,7 +129,7 @@ export function SettingsView() {
               <option key={n} value={n}>{formatTokens(n)} tokens</option>
             ))}
           </select>
-          <p className="hint">How much text one conversation may hold. Longer needs more memory for the KV cache.</p>
+          <p className="hint">How much text one conversation may hold. Longer needs more memory for the document cache (what the model keeps of the text it has read).</p>
         </fieldset>
         <fieldset className="setting">
           <legend>Longest answer</legend>
@@ -141,7 +141,7 @@ export function SettingsView() {
           <p className="hint">Answers stop at this length; room for it is kept in the context.</p>
         </fieldset>
         <fieldset className="setting">
-          <legend>KV cache precision</legend>
+          <legend>Document cache precision</legend>
           <p className="hint">Used when a model is downloaded and converted (it is part of the converted model); the library shows what fits at each.</p>
           {kvChoices(choices ? offeredKvDtypes(choices.choices) : USER_KV_DTYPES).map((k) => (
             <label key={k.value} className="radio">

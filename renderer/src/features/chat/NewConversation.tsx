@@ -77,7 +77,7 @@ export function NewConversation() {
                 {/* Other caches are worth a look only when the model's own does not fit the memory. */}
                 {fit.choices.filter((c) => c.installed || !fit.fitsMemory).map((c) => (
                   <li key={c.kvDtype} className={c.fits ? 'fits' : 'no-fit'}>
-                    <span className="badge">{c.kvDtype.toUpperCase()} KV{c.installed ? ' · this model' : ''}</span> {c.fits ? (c.installed ? 'fits in memory' : 'would fit after converting again') : c.reason}
+                    <span className="badge">{c.kvDtype.toUpperCase()} cache{c.installed ? ' · this model' : ''}</span> {c.fits ? (c.installed ? 'fits in memory' : 'would fit after converting again') : c.reason}
                   </li>
                 ))}
               </ul>
