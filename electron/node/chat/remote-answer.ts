@@ -7,6 +7,7 @@ import { formatTokens } from '../../common/format.ts';
 import { QuireError } from '../../common/errors.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
+import type { OpenAiClient, RemoteUsage } from '../remote/openai-client.ts';
 import { conversationMessages, type PromptDocument, type Turn } from './prompt.ts';
 
 // How often the estimated progress is sent while the server processes the prompt (it says nothing until its
@@ -15,32 +16,6 @@ const PREFILL_TICK_MS = 250;
 // An estimate never claims the work done: the bar stops short until the first token proves it.
 const MAX_ESTIMATED_FRACTION = 0.95;
 
-export interface RemoteModelCard {
-  id: string;
-  maxModelLen: number | null;
-}
-
-export interface RemoteUsage {
-  promptTokens: number;
-  completionTokens: number;
-  cachedTokens: number | null;
-}
-
-export interface RemoteChatRequest {
-  model: string;
-  messages: ChatMessage[];
-  maxTokens: number;
-  temperature?: number;
-  signal?: AbortSignal;
-}
-
-// What this module needs of a remote engine's client (electron/node/remote/openai-client.ts).
-export interface RemoteClient {
-  readonly host: string;
-  models(): Promise<RemoteModelCard[]>;
-  chat(request: RemoteChatRequest, handlers: { onText(text: string): void; onFirstToken?(): void }): Promise<{ text: string; usage: RemoteUsage | null }>;
-}
-
 export interface TokenCount {
   tokens: number;
   // Counted by the model's own tokenizer (the server's /tokenize or the tokenizer files of its repository).
@@ -48,9 +23,10 @@ export interface TokenCount {
   source: string;
 }
 
+// The remote engines the user added (remote/engines.ts) and their token counts (remote/remote-tokenizer.ts).
 export interface RemoteEngines {
-  client(engineId: string): RemoteClient;
-  count(client: RemoteClient, model: string, messages: ChatMessage[]): Promise<TokenCount>;
+  client(engineId: string): OpenAiClient;
+  count(client: OpenAiClient, model: string, messages: ChatMessage[]): Promise<TokenCount>;
 }
 
 export interface RemoteProgress {
@@ -199,7 +175,7 @@ export class RemoteAnswerer {
     };
   }
 
-  async #target(choice: RemoteChoice): Promise<{ client: RemoteClient; context: number | null }> {
+  async #target(choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
     const client = this.#engines.client(choice.engineId);
     const card = (await client.models()).find((m) => m.id === choice.model);
     if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
