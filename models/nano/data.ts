@@ -9,8 +9,9 @@
 // digits, so a 2K-token training document holds as many passkey-like distractors as a 4K-token test one.
 //
 // Each set is <prefix>.tok (uint16 [count, length], right-padded), <prefix>.code (uint8 per token: 0 no loss,
-// 1 language-model loss, 2 a restated passkey digit (retrievable from earlier in the document), 3 the answer
-// after the assistant header, digits then <|eot_id|>) and <prefix>.json (shape, answers, real lengths).
+// 1 language-model loss, 2 a restated passkey digit (retrievable from earlier in the document), 3 the answer's
+// digits after the assistant header, 4 the rest of the answer: its quote and <|eot_id|>) and <prefix>.json (shape,
+// answers, real lengths).
 // Everything is ASCII, so one character of the rendered prompt is one byte of the token stream.
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -64,6 +65,11 @@ export function passkey(r: () => number): string {
 
 export const factSentence = (name: string, key: string) => `The passkey of ${name} is ${key}.`;
 export const question = (name: string) => `What is the passkey of ${name}?`;
+// The answer: the digits, then the sentence they were found in as a verbatim quote, which the app verifies
+// against the document and links to the passage (electron/common/quotes.ts). Digits first, so retrieval stays
+// where stage 1 and 2 trained it and the quote is a copy of the question's key and the digits just written.
+// ASCII only (a colon, not a dash), so one character stays one byte of the token stream.
+export const answerText = (name: string, key: string) => `${key}: "${factSentence(name, key)}"`;
 
 interface Item {
   text: string;
@@ -83,11 +89,12 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
   const user = `${doc}\n\n${question(ask)}`;
   const messages = [
     { role: 'user' as const, content: user },
-    { role: 'assistant' as const, content: answer },
+    { role: 'assistant' as const, content: answerText(ask, answer) },
   ];
   const rendered = tpl.render(messages);
   const ids = tpl.encode(tok, messages);
-  // Character class of every rendered position: 0 none, 1 lm, 2 restated digit, 3 answer; -1 first digit.
+  // Character class of every rendered position: 0 none, 1 lm, 2 restated digit, 3 answer digits, 4 the rest of
+  // the answer; -1 first digit.
   const cls = new Int8Array(rendered.length).fill(1);
   const docAt = rendered.indexOf(user);
   if (docAt < 0) throw new Error('document not found in rendered prompt');
@@ -101,7 +108,8 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
   }
   const header = '<|start_header_id|>assistant<|end_header_id|>\n\n';
   const ansAt = rendered.lastIndexOf(header) + header.length;
-  cls.fill(3, ansAt);
+  cls.fill(3, ansAt, ansAt + answer.length);
+  cls.fill(4, ansAt + answer.length);
   const codes = new Uint8Array(ids.length);
   let pos = 0;
   for (let i = 0; i < ids.length; i++) {

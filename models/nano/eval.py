@@ -5,9 +5,10 @@
 
 Each set comes from `data.ts niah` (one needle "The passkey of <name> is <5 digits>." at a depth percent of
 generated filler; question "What is the passkey of <name>?" as the user turn of the Llama-3.1 chat template).
-Scoring is exact match of greedy decoding: with the answer teacher-forced, greedy output is exactly
-"<digits><|eot_id|>" iff the argmax at every answer position is the answer token, so one forward pass per
-document decides it. --plain drops rope_scaling (plain RoPE, the ablation); --init reads a training checkpoint.
+Scoring is exact match of greedy decoding: with the answer teacher-forced, greedy output starts with the digits
+iff the argmax at every digit position is the digit (accuracy), and is exactly the whole answer
+'<digits>: "The passkey of <name> is <digits>."<|eot_id|>' iff it is at every answer position (with_quote), so one
+forward pass per document decides both. --plain drops rope_scaling (plain RoPE, the ablation); --init reads a training checkpoint.
 """
 import argparse
 import json
@@ -40,15 +41,16 @@ def load(args):
 def run(model, prefix, batch):
     data = Dataset(prefix)
     cells = data.meta["cells"]
-    hits = []
+    digits, full = [], []
     for i in range(0, data.meta["count"], batch):
         idx = np.arange(i, min(i + batch, data.meta["count"]))
         ids, codes = data.batch(idx)
-        hits.append(exact_match(model, ids, codes))
-    hits = torch.cat(hits).numpy()
+        d, f = exact_match(model, ids, codes)
+        digits.append(d)
+        full.append(f)
     table = {}
-    for c, h in zip(cells, hits):
-        table.setdefault((c["length"], c["depth"]), []).append(bool(h))
+    for c, d, f in zip(cells, torch.cat(digits).tolist(), torch.cat(full).tolist()):
+        table.setdefault((c["length"], c["depth"]), []).append((d, f))
     return table
 
 
@@ -71,14 +73,16 @@ def main():
         t0 = time.time()
         table = run(model, prefix, args.batch)
         for (length, depth), h in sorted(table.items()):
-            cells.append(dict(length=length, depth=depth, accuracy=sum(h) / len(h), samples=len(h)))
-            print(f"length {length:5d} depth {depth:3d}: {sum(h)}/{len(h)}", flush=True)
+            digits, full = sum(d for d, _ in h), sum(f for _, f in h)
+            cells.append(dict(length=length, depth=depth, accuracy=digits / len(h), with_quote=full / len(h), samples=len(h)))
+            print(f"length {length:5d} depth {depth:3d}: {digits}/{len(h)} digits, {full}/{len(h)} with the quote", flush=True)
         print(f"  ({time.time() - t0:.0f} s)", flush=True)
     mean = sum(c["accuracy"] for c in cells) / len(cells)
-    print(f"mean {mean:.3f}")
+    mean_quote = sum(c["with_quote"] for c in cells) / len(cells)
+    print(f"mean {mean:.3f}, with the quote {mean_quote:.3f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(label=label, cells=cells, mean=mean), f, indent=1)
+            json.dump(dict(label=label, cells=cells, mean=mean, mean_with_quote=mean_quote), f, indent=1)
 
 
 if __name__ == "__main__":

@@ -324,30 +324,48 @@ class Dataset:
         return (torch.from_numpy(self.tok[idx, :T].astype(np.int64)), torch.from_numpy(self.code[idx, :T].astype(np.int64)))
 
 
+# Token codes (data.ts): 1 language model, 2 restated digit, 3 answer digits, 4 the answer's quote and <|eot_id|>.
+DIGITS, QUOTE = 3, 4
+
+
+def scored(predicted, tgt, c, codes):
+    """Per document: every target token whose code is in codes is the argmax, i.e. greedy decoding writes it."""
+    mask = torch.zeros_like(c, dtype=torch.bool)
+    for code in codes:
+        mask |= c == code
+    return ((predicted == tgt) | ~mask).all(dim=1)
+
+
 def losses(logits, ids, codes, lm_weight):
     """Next-token CE; target t is predicted at t-1. Weights by the target's code."""
     lg, tgt, c = logits[:, :-1], ids[:, 1:], codes[:, 1:]
     ce = F.cross_entropy(lg.reshape(-1, lg.shape[-1]), tgt.reshape(-1), reduction="none").view(tgt.shape)
     w = torch.zeros_like(ce)
     w[c == 1] = lm_weight
-    w[c == 2] = 1.0
-    w[c == 3] = 1.0
+    w[c >= 2] = 1.0
     loss = (ce * w).sum() / w.sum()
-    ans = c == 3
-    correct = (lg.argmax(-1) == tgt) | ~ans
-    exact = correct.all(dim=1).float().mean().item()
+    predicted = lg.argmax(-1)
+    exact = scored(predicted, tgt, c, (DIGITS,)).float().mean().item()
+    full = scored(predicted, tgt, c, (DIGITS, QUOTE)).float().mean().item()
+    ans = c == DIGITS
     ans_loss = (ce * ans).sum().item() / max(1, ans.sum().item())
     rest = c == 2
-    rest_acc = ((lg.argmax(-1) == tgt) & rest).sum().item() / max(1, rest.sum().item())
-    return loss, ans_loss, exact, rest_acc
+    rest_acc = ((predicted == tgt) & rest).sum().item() / max(1, rest.sum().item())
+    return loss, ans_loss, exact, rest_acc, full
 
 
 def exact_match(model, ids, codes):
+    """(digits right, whole answer right) per document, teacher-forced: with the answer given, greedy decoding
+    writes exactly it iff the argmax at every answer position is the answer token."""
     with torch.no_grad():
         lg = model(ids)
-    tgt, c = ids[:, 1:], codes[:, 1:]
-    ok = (lg[:, :-1].argmax(-1) == tgt) | (c != 3)
-    return ok.all(dim=1)
+    predicted, tgt, c = lg[:, :-1].argmax(-1), ids[:, 1:], codes[:, 1:]
+    return scored(predicted, tgt, c, (DIGITS,)), scored(predicted, tgt, c, (DIGITS, QUOTE))
+
+
+def load_init(path):
+    """A training checkpoint (.pt) or an exported model.safetensors (continued training from shipped weights)."""
+    return load_safetensors(path) if path.endswith(".safetensors") else torch.load(path)["model"]
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -365,7 +383,7 @@ def train(args):
     cfg = hf_config(rope)
     model = Llama(cfg)
     if args.init:
-        model.load_state_dict(torch.load(args.init)["model"])
+        model.load_state_dict(load_init(args.init))
     data = Mixture(args.data, args.batch)
     val = Dataset(args.val) if args.val else None
     params = [p for p in model.parameters()]
@@ -393,44 +411,48 @@ def train(args):
         ids, codes = data.sample(rng)
         pose = args.pose and rng.random() < args.pose_prob
         logits = model(ids, pose_positions(rng, ids.shape[1], args.pose) if pose else None, dilution_bias(rng, args.dilute))
-        loss, ans_loss, exact, rest_acc = losses(logits, ids, codes, args.lm_weight)
+        loss, ans_loss, exact, rest_acc, full = losses(logits, ids, codes, args.lm_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
         tokens += ids.numel()
-        hist.append((loss.item(), ans_loss, exact, rest_acc))
+        hist.append((loss.item(), ans_loss, exact, rest_acc, full))
         if step % args.every == 0:
             h = np.array(hist[-args.every :]).mean(0)
             el = time.time() - t0
             log(logf, f"step {step:5d}  t {el:6.0f}s  lr {lr:.2e}  loss {h[0]:.3f}  ans_loss {h[1]:.3f}  exact {h[2]:.3f}  "
-                f"restated_acc {h[3]:.3f}  tok/s {tokens / el:.0f}")
+                f"restated_acc {h[3]:.3f}  with_quote {h[4]:.3f}  tok/s {tokens / el:.0f}")
         if val is not None and step % args.val_every == 0:
             model.eval()
-            acc = evaluate_set(model, val, args.val_batch)
+            acc, full = evaluate_set(model, val, args.val_batch)
             model.train()
-            log(logf, f"   val exact match {acc:.3f} ({val.meta['count']} docs)")
+            log(logf, f"   val exact match {acc:.3f}, with quote {full:.3f} ({val.meta['count']} docs)")
             torch.save(dict(model=model.state_dict(), step=step), args.out)
     torch.save(dict(model=model.state_dict(), step=step), args.out)
     el = time.time() - t0
     log(logf, f"== {args.cmd} done: {step} steps, {tokens} tokens, {el:.0f} s, {tokens / el:.0f} tok/s")
     if val is not None:
         model.eval()
-        log(logf, f"   final val exact match {evaluate_set(model, val, args.val_batch):.3f}")
+        acc, full = evaluate_set(model, val, args.val_batch)
+        log(logf, f"   final val exact match {acc:.3f}, with quote {full:.3f}")
 
 
 def evaluate_set(model, data, batch):
-    hits = []
+    """Shares of documents with the digits right, and with the whole answer (digits and quote) right."""
+    digits, full = [], []
     for i in range(0, data.meta["count"], batch):
         idx = np.arange(i, min(i + batch, data.meta["count"]))
         ids, codes = data.batch(idx)
-        hits.append(exact_match(model, ids, codes))
-    return torch.cat(hits).float().mean().item()
+        d, f = exact_match(model, ids, codes)
+        digits.append(d)
+        full.append(f)
+    return torch.cat(digits).float().mean().item(), torch.cat(full).float().mean().item()
 
 
 def export(args):
-    sd = torch.load(args.init)["model"]
+    sd = load_init(args.init)
     os.makedirs(args.out, exist_ok=True)
     save_safetensors(os.path.join(args.out, "model.safetensors"), {k: v for k, v in sd.items()})
     with open(os.path.join(args.out, "config.json"), "w") as f:

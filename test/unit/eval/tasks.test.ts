@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { factSentence, question } from '../../../models/nano/data.ts';
+import { answerText, factSentence, question } from '../../../models/nano/data.ts';
 import { mulberry32 } from '../../../electron/common/random.ts';
 import { makeSample, scoreAnswer, TASKS } from '../../../electron/node/eval/tasks.ts';
 
@@ -13,6 +13,17 @@ describe('scoreAnswer', () => {
       expect(scoreAnswer(task, '11111, or maybe 48213', ['48213'])).toBe(false);
       expect(scoreAnswer(task, 'I do not know.', ['48213'])).toBe(false);
     }
+  });
+
+  it('niah: quire-nano`s answer (digits, then the quoted sentence) scores on its digits, as strictly as bare digits', () => {
+    expect(answerText('the river', '48213')).toBe('48213: "The passkey of the river is 48213."');
+    expect(scoreAnswer('niah', answerText('the river', '48213'), ['48213'])).toBe(true);
+    // Cut short by the task's token budget, the digits still decide.
+    expect(scoreAnswer('niah', answerText('the river', '48213').slice(0, 16), ['48213'])).toBe(true);
+    expect(scoreAnswer('niah', answerText('the river', '48214'), ['48213'])).toBe(false);
+    // A right quote does not rescue wrong digits.
+    expect(scoreAnswer('niah', '48214: "The passkey of the river is 48213."', ['48213'])).toBe(false);
+    expect(scoreAnswer('niah', '482130: "The passkey of the river is 48213."', ['48213'])).toBe(false);
   });
 
   it('multivalue and vt: every value or variable must be given as a whole word', () => {
