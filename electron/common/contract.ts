@@ -116,6 +116,8 @@ export const ChatMessage = z.object({
   quotes: z.array(QuoteCheck),
   stats: MessageStats.nullable(),
   createdAt: z.string(),
+  // On an edited question: which of its versions this is (1-based) and how many there are.
+  version: z.object({ index: z.number().int().min(1), count: z.number().int().min(2) }).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -340,6 +342,10 @@ export const calls = {
   'chat.setEngine': call(z.object({ id, engine: RemoteChoice.nullable() }).strict(), Conversation),
   'chat.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
   'chat.rename': call(z.object({ id, title: z.string().trim().min(1).max(200) }).strict(), z.object({ renamed: z.boolean() })),
+  // Takes a question and its answer (either id) out of the conversation and of what the model is given next.
+  'chat.removeTurn': call(z.object({ conversationId: id, messageId: id }).strict(), Conversation),
+  // Shows another version of an edited question, with the turns that followed it.
+  'chat.switchVersion': call(z.object({ conversationId: id, messageId: id, version: z.number().int().min(1).max(1000) }).strict(), Conversation),
   // Answers the question (or, with replaceFrom, re-asks from that message: an edited question or a
   // regenerated answer); resolves when the answer is complete or stopped. Tokens stream as chat.delta.
   'chat.ask': call(

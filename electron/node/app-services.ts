@@ -227,6 +227,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       if (!conversations.rename(id, title)) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
       return { renamed: true };
     },
+    'chat.removeTurn': ({ conversationId, messageId }) => chat.removeTurn(conversationId, messageId),
+    'chat.switchVersion': ({ conversationId, messageId, version }) => chat.switchVersion(conversationId, messageId, version),
     'chat.ask': (request) => chat.ask(request),
     'chat.stop': ({ conversationId }) => ({ stopped: chat.stop(conversationId) }),
     'chat.fit': ({ documentIds, engine }) => chat.fit(documentIds, engine ?? null),

@@ -23,6 +23,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     texts: {} as Record<string, string>,
     // What models.engine reports; a test may set a loaded engine.
     engine: { loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null } as EngineStatus,
+    // An edited question's other version (its old turns), by the id of the question shown.
+    otherVersion: {} as Record<string, ChatMessage[]>,
     // What the fake model answers; the test decides.
     answer: (question: string) => `You asked: ${question}`,
     remoteHost: 'gpu-box.example:8000',
@@ -145,13 +147,36 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'chat.ask': ({ conversationId, question, replaceFrom }: { conversationId: string; question?: string; replaceFrom?: string }) => {
       const c = conversation(conversationId);
-      if (replaceFrom) c.messages = c.messages.slice(0, c.messages.findIndex((m) => m.id === replaceFrom));
+      const cut = c.messages.findIndex((m) => m.id === replaceFrom);
+      // An edited question keeps its old turns as version 1 (two versions at most here).
+      const kept = replaceFrom && c.messages[cut].role === 'user' ? c.messages.slice(cut) : null;
+      if (replaceFrom) c.messages = c.messages.slice(0, cut);
       const asked = question ?? c.messages.at(-1)!.content;
-      if (question) c.messages.push(message('user', question));
+      if (question) c.messages.push({ ...message('user', question), ...(kept ? { version: { index: 2, count: 2 } } : {}) });
+      if (kept) state.otherVersion[c.messages.at(-1)!.id] = kept;
       c.title ||= asked;
       const answer = state.answer(asked);
       for (const word of answer.split(/(?<= )/)) emit('chat.delta', { conversationId, text: word });
       c.messages.push(message('assistant', answer));
+      return c;
+    },
+    'chat.removeTurn': ({ conversationId, messageId }: { conversationId: string; messageId: string }) => {
+      const c = conversation(conversationId);
+      const at = c.messages.findIndex((m) => m.id === messageId);
+      const start = c.messages[at].role === 'user' ? at : at - 1;
+      c.messages.splice(start, 2);
+      return c;
+    },
+    'chat.switchVersion': ({ conversationId, messageId, version }: { conversationId: string; messageId: string; version: number }) => {
+      const c = conversation(conversationId);
+      const at = c.messages.findIndex((m) => m.id === messageId);
+      const other = state.otherVersion[messageId];
+      if (!other || c.messages[at].version?.index === version) return c;
+      const current = c.messages.slice(at);
+      current[0] = { ...current[0], version: { index: 3 - version, count: 2 } };
+      other[0] = { ...other[0], version: { index: version, count: 2 } };
+      state.otherVersion[other[0].id] = current;
+      c.messages = [...c.messages.slice(0, at), ...other];
       return c;
     },
     'chat.stop': () => ({ stopped: false }),

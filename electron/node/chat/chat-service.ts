@@ -92,6 +92,23 @@ export class ChatService {
     return conversation;
   }
 
+  // Removing a turn or switching versions changes what the model is given, so not while it is answering.
+  removeTurn(conversationId: string, messageId: string): Conversation {
+    this.#idle(conversationId);
+    this.#deps.conversations.removeTurn(this.get(conversationId).id, messageId);
+    return this.get(conversationId);
+  }
+
+  switchVersion(conversationId: string, messageId: string, version: number): Conversation {
+    this.#idle(conversationId);
+    this.#deps.conversations.switchVersion(this.get(conversationId).id, messageId, version);
+    return this.get(conversationId);
+  }
+
+  #idle(conversationId: string): void {
+    if (this.#running?.conversationId === conversationId) throw new QuireError('BUSY', 'this conversation is being answered; stop it or wait for it to finish');
+  }
+
   stop(conversationId: string): boolean {
     if (this.#running?.conversationId !== conversationId) return false;
     this.#running.cancelled = true;

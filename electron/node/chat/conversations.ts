@@ -27,6 +27,16 @@ const MIGRATIONS = [
   `ALTER TABLE conversations ADD COLUMN user_title INTEGER NOT NULL DEFAULT 0;`,
   // A remote engine's {engineId, model, host} as JSON; NULL for the local model (every older conversation).
   `ALTER TABLE conversations ADD COLUMN engine TEXT;`,
+  // Versions of an edited question: the tails a question at `seq` had before it was edited (or switched away
+  // from), each with the later questions' own versions inside; `messages.version` numbers the one shown.
+  `CREATE TABLE message_versions (
+     conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+     seq INTEGER NOT NULL,
+     version INTEGER NOT NULL,
+     tail TEXT NOT NULL,
+     PRIMARY KEY (conversation_id, seq, version)
+   );
+   ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 // How much of the first question becomes the conversation's title.
@@ -44,6 +54,8 @@ interface ConversationRow {
 
 interface MessageRow {
   id: string;
+  seq: number;
+  version: number;
   role: 'user' | 'assistant';
   content: string;
   quotes: string;
@@ -51,8 +63,14 @@ interface MessageRow {
   created_at: number;
 }
 
-// Conversations and their messages. A message list is only ever cut at a point and appended to (edit,
-// regenerate), so `seq` stays dense and the order is the prompt order.
+// A tail put aside as a version: its messages and the versions of its later questions.
+interface StoredTail {
+  messages: MessageRow[];
+  nested: { seq: number; version: number; tail: string }[];
+}
+
+// Conversations and their messages, in prompt order by `seq` (gaps are left where a turn was removed). An
+// edited question keeps what it replaced as a version to switch back to; a regenerated answer replaces its tail.
 export class ConversationStore {
   #db: Db;
 
@@ -83,26 +101,41 @@ export class ConversationStore {
   get(id: string): Conversation | undefined {
     const row = this.#db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
     if (!row) return undefined;
-    const messages = this.#db
-      .prepare('SELECT id, role, content, quotes, stats, created_at FROM messages WHERE conversation_id = ? ORDER BY seq')
-      .all(id) as unknown as MessageRow[];
-    return { ...toConversation(row), messages: messages.map(toMessage) };
+    const messages = this.#db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as unknown as MessageRow[];
+    const versions = this.#db.prepare('SELECT seq, version FROM message_versions WHERE conversation_id = ?').all(id) as unknown as { seq: number; version: number }[];
+    return {
+      ...toConversation(row),
+      messages: messages.map((m) => {
+        const others = versions.filter((v) => v.seq === m.seq).map((v) => v.version);
+        if (m.role !== 'user' || others.length === 0) return toMessage(m);
+        const all = [...others, m.version].sort((a, b) => a - b);
+        return { ...toMessage(m), version: { index: all.indexOf(m.version) + 1, count: all.length } };
+      }),
+    };
   }
 
-  // Drops the message `cutAt` and everything after it (when given), then appends `messages`, atomically.
-  replaceTail(conversationId: string, cutAt: string | null, messages: Omit<ChatMessage, 'id' | 'createdAt'>[]): ChatMessage[] {
+  // Drops the message `cutAt` and everything after it (when given), then appends `messages`, atomically. Cut at
+  // a question (an edit), the old tail is kept as a version of that question; cut at an answer (regenerated),
+  // it is gone.
+  replaceTail(conversationId: string, cutAt: string | null, messages: Omit<ChatMessage, 'id' | 'createdAt' | 'version'>[]): ChatMessage[] {
     return transaction(this.#db, () => {
+      let version = 1;
       if (cutAt) {
-        const cut = this.#db.prepare('SELECT seq FROM messages WHERE id = ? AND conversation_id = ?').get(cutAt, conversationId) as { seq: number } | undefined;
-        if (!cut) throw new QuireError('NOT_FOUND', `no message with id ${cutAt} in this conversation`);
-        this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
+        const cut = this.#message(conversationId, cutAt);
+        if (cut.role === 'user') {
+          this.#putAside(conversationId, cut.seq);
+          version = this.#nextVersion(conversationId, cut.seq);
+        } else {
+          this.#db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
+          this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, cut.seq);
+        }
       }
       const { seq } = this.#db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?').get(conversationId) as { seq: number };
       const now = Date.now();
-      const insert = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const insert = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const stored = messages.map((message, i) => {
         const id = randomUUID();
-        insert.run(id, conversationId, seq + i, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
+        insert.run(id, conversationId, seq + i, i === 0 ? version : 1, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
         return { ...message, id, createdAt: new Date(now).toISOString() };
       });
       const first = messages[0];
@@ -110,6 +143,65 @@ export class ConversationStore {
       this.#db.prepare('UPDATE conversations SET updated_at = ?, title = CASE WHEN user_title THEN title ELSE COALESCE(?, title) END WHERE id = ?').run(now, title, conversationId);
       return stored;
     });
+  }
+
+  // Shows version `version` (1-based, in the order they were made) of the question `messageId` and what
+  // followed it; the tail shown until now becomes a version in turn.
+  switchVersion(conversationId: string, messageId: string, version: number): void {
+    transaction(this.#db, () => {
+      const question = this.#message(conversationId, messageId);
+      const versions = this.#db.prepare('SELECT version FROM message_versions WHERE conversation_id = ? AND seq = ?').all(conversationId, question.seq) as unknown as { version: number }[];
+      const wanted = [...versions.map((v) => v.version), question.version].sort((a, b) => a - b)[version - 1];
+      if (question.role !== 'user' || wanted === undefined) throw new QuireError('NOT_FOUND', `this question has no version ${version}`);
+      if (wanted === question.version) return;
+      const row = this.#db.prepare('SELECT tail FROM message_versions WHERE conversation_id = ? AND seq = ? AND version = ?').get(conversationId, question.seq, wanted) as { tail: string };
+      this.#putAside(conversationId, question.seq);
+      this.#db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND seq = ? AND version = ?').run(conversationId, question.seq, wanted);
+      const tail = JSON.parse(row.tail) as StoredTail;
+      const insertMessage = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const m of tail.messages) insertMessage.run(m.id, conversationId, m.seq, m.version, m.role, m.content, m.quotes, m.stats, m.created_at);
+      const insertVersion = this.#db.prepare('INSERT INTO message_versions (conversation_id, seq, version, tail) VALUES (?, ?, ?, ?)');
+      for (const v of tail.nested) insertVersion.run(conversationId, v.seq, v.version, v.tail);
+      this.#db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(Date.now(), conversationId);
+    });
+  }
+
+  // Takes a question and its answer (either may be named) out of the conversation, and so out of what the
+  // model is given next; the question's other versions go with it.
+  removeTurn(conversationId: string, messageId: string): void {
+    transaction(this.#db, () => {
+      const message = this.#message(conversationId, messageId);
+      const neighbour = this.#db
+        .prepare(`SELECT * FROM messages WHERE conversation_id = ? AND seq ${message.role === 'user' ? '>' : '<'} ? ORDER BY seq ${message.role === 'user' ? 'ASC' : 'DESC'} LIMIT 1`)
+        .get(conversationId, message.seq) as MessageRow | undefined;
+      const pair = [message, ...(neighbour && neighbour.role !== message.role ? [neighbour] : [])];
+      const question = pair.find((m) => m.role === 'user');
+      const remove = this.#db.prepare('DELETE FROM messages WHERE id = ?');
+      for (const m of pair) remove.run(m.id);
+      if (question) this.#db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND seq = ?').run(conversationId, question.seq);
+      this.#db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(Date.now(), conversationId);
+    });
+  }
+
+  #message(conversationId: string, id: string): MessageRow {
+    const row = this.#db.prepare('SELECT * FROM messages WHERE id = ? AND conversation_id = ?').get(id, conversationId) as MessageRow | undefined;
+    if (!row) throw new QuireError('NOT_FOUND', `no message with id ${id} in this conversation`);
+    return row;
+  }
+
+  // Moves the tail from `seq` on (and its later questions' versions) aside as a version of the question at `seq`.
+  #putAside(conversationId: string, seq: number): void {
+    const messages = this.#db.prepare('SELECT * FROM messages WHERE conversation_id = ? AND seq >= ? ORDER BY seq').all(conversationId, seq) as unknown as MessageRow[];
+    const nested = this.#db.prepare('SELECT seq, version, tail FROM message_versions WHERE conversation_id = ? AND seq > ?').all(conversationId, seq) as unknown as StoredTail['nested'];
+    const tail: StoredTail = { messages, nested };
+    this.#db.prepare('INSERT INTO message_versions (conversation_id, seq, version, tail) VALUES (?, ?, ?, ?)').run(conversationId, seq, messages[0].version, JSON.stringify(tail));
+    this.#db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND seq > ?').run(conversationId, seq);
+    this.#db.prepare('DELETE FROM messages WHERE conversation_id = ? AND seq >= ?').run(conversationId, seq);
+  }
+
+  #nextVersion(conversationId: string, seq: number): number {
+    const { version } = this.#db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS version FROM message_versions WHERE conversation_id = ? AND seq = ?').get(conversationId, seq) as { version: number };
+    return version;
   }
 
   rename(id: string, title: string): boolean {

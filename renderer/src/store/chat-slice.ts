@@ -26,6 +26,9 @@ export interface ChatSlice {
   checkFit(): Promise<void>;
   ask(question: string): Promise<void>;
   regenerate(messageId: string): Promise<void>;
+  // A question and its answer out of the open conversation (either id); another version of an edited question.
+  removeTurn(messageId: string): Promise<void>;
+  switchVersion(messageId: string, version: number): Promise<void>;
   editQuestion(messageId: string, question: string): Promise<void>;
   stop(): Promise<void>;
   deleteConversation(id: string): Promise<void>;
@@ -101,6 +104,24 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       const question = conversation.messages[index - 1]?.content ?? '';
       set({ conversation: { ...conversation, messages: conversation.messages.slice(0, index) } });
       await run(conversation.id, question, { replaceFrom: messageId });
+    },
+    async removeTurn(messageId) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      try {
+        set({ conversation: await api.call('chat.removeTurn', { conversationId: conversation.id, messageId }) });
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
+    },
+    async switchVersion(messageId, version) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      try {
+        set({ conversation: await api.call('chat.switchVersion', { conversationId: conversation.id, messageId, version }) });
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
     },
     async editQuestion(messageId, question) {
       const conversation = get().conversation;

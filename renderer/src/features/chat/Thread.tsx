@@ -3,6 +3,7 @@ import { EXPORT_FORMATS, type ChatMessage } from '../../../../electron/common/co
 import { useApp } from '../../store/context.tsx';
 import { AnswerText } from './AnswerText.tsx';
 import { ExportAnswer } from './ExportAnswer.tsx';
+import { RemoveTurn, VersionSwitch } from './TurnControls.tsx';
 import { EXPORT_LABELS } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
@@ -108,6 +109,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
           <>
             <div className="bubble">{message.content}</div>
             <div className="message-actions">
+              <VersionSwitch message={message} disabled={busy} />
               <button type="button" className="link-button" disabled={busy} onClick={() => setEditing(message.content)}>Edit</button>
             </div>
           </>
@@ -123,6 +125,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
             <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
             <button type="submit" className="button primary small">Ask again</button>
             <button type="button" className="button small" onClick={() => setEditing(null)}>Cancel</button>
+            <p className="hint edit-note">The answers from here on are kept: switch back to them with ‹ ›.</p>
           </form>
         )}
       </li>
@@ -157,6 +160,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
           <button type="button" className="link-button" onClick={() => void copy()}>Copy</button>
           {previous?.role === 'user' ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
           <ExportAnswer messageId={message.id} disabled={busy || !message.content} />
+          {previous?.role === 'user' ? <RemoveTurn messageId={message.id} disabled={busy} /> : null}
         </span>
       </div>
     </li>
