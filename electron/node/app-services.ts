@@ -28,6 +28,7 @@ import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { SecretStore, type SecretCipher } from './secrets.ts';
 import { EngineStore } from './remote/engines.ts';
+import { remoteTokens } from './remote/remote-tokenizer.ts';
 import { SettingsStore } from './settings.ts';
 import { PRODUCT_VERSION } from './version.ts';
 
@@ -98,6 +99,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     activeModel,
     modelFit,
     text,
+    // Remote conversations: the engine's client, and the model's own tokens (the server's, else its hub tokenizer).
+    remote: { client: (id) => engines.client(id), count: (client, model, messages) => remoteTokens(client, model, messages, { root, text, secrets }) },
   });
 
   const handlers: Handlers = {

@@ -27,7 +27,6 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     otherVersion: {} as Record<string, ChatMessage[]>,
     // What the fake model answers; the test decides.
     answer: (question: string) => `You asked: ${question}`,
-    remoteHost: 'gpu-box.example:8000',
     // Remote engines of Settings → Engines, and the models every one of them serves.
     engines: [] as RemoteEngine[],
     remoteModels: [{ id: 'nvidia/Llama-3.1-8B-UltraLong-1M-Instruct', maxModelLen: 1_048_576, ownedBy: 'vllm' }] as RemoteModelInfo[],
@@ -49,8 +48,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     stats: role === 'assistant' ? { promptTokens: 10, prefilledTokens: 10, generatedTokens: 3, documentSource: 'prefill', secondsToFirstToken: 0.1, tokensPerSecond: 30, stopped: false } : null,
     createdAt: new Date(0).toISOString(),
   });
-  // Every remote engine of the fake answers from one host.
-  const remoteEngine = (engine: RemoteChoice | null | undefined) => (engine ? { ...engine, host: state.remoteHost } : null);
+  const remoteEngine = (engine: RemoteChoice | null | undefined) => {
+    if (!engine) return null;
+    const added = state.engines.find((e) => e.id === engine.engineId);
+    if (!added) throw new QuireError('NOT_FOUND', `no engine ${engine.engineId}`);
+    return { ...engine, host: added.host };
+  };
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,

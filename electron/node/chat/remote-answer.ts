@@ -8,6 +8,7 @@ import { QuireError } from '../../common/errors.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import type { OpenAiClient, RemoteUsage } from '../remote/openai-client.ts';
+import type { RemoteTokenCount } from '../remote/remote-tokenizer.ts';
 import { conversationMessages, type PromptDocument, type Turn } from './prompt.ts';
 
 // How often the estimated progress is sent while the server processes the prompt (it says nothing until its
@@ -16,17 +17,10 @@ const PREFILL_TICK_MS = 250;
 // An estimate never claims the work done: the bar stops short until the first token proves it.
 const MAX_ESTIMATED_FRACTION = 0.95;
 
-export interface TokenCount {
-  tokens: number;
-  // Counted by the model's own tokenizer (the server's /tokenize or the tokenizer files of its repository).
-  exact: boolean;
-  source: string;
-}
-
 // The remote engines the user added (remote/engines.ts) and their token counts (remote/remote-tokenizer.ts).
 export interface RemoteEngines {
   client(engineId: string): OpenAiClient;
-  count(client: OpenAiClient, model: string, messages: ChatMessage[]): Promise<TokenCount>;
+  count(client: OpenAiClient, model: string, messages: ChatMessage[]): Promise<RemoteTokenCount>;
 }
 
 export interface RemoteProgress {
@@ -88,7 +82,7 @@ export class RemoteAnswerer {
         ...(answer >= 64 && answer < settings.answerTokens ? [{ kind: 'answer' as const, answerTokens: answer, label: `Lower the longest answer to ${answer} tokens` }] : []),
         { kind: 'documents' as const, label: `Choose fewer or shorter documents: ${where} holds at most ${formatTokens(context ?? 0)} tokens` },
       ],
-      server: { host: client.host, model: choice.model, tokensExact: count.exact, tokenSource: count.source },
+      server: { host: client.host, model: choice.model, tokensExact: count.exact, tokenSource: countedBy(count, client.host) },
     };
   }
 
@@ -181,4 +175,11 @@ export class RemoteAnswerer {
     if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
     return { client, context: card.maxModelLen };
   }
+}
+
+// Who counted, in words for the fit line.
+function countedBy(count: RemoteTokenCount, host: string): string {
+  if (count.source === 'server') return host;
+  if (count.source === 'hub') return "the model's tokenizer from Hugging Face";
+  return 'its length (no tokenizer could be reached)';
 }

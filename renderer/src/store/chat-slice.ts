@@ -1,4 +1,4 @@
-import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan } from '../../../electron/common/contract.ts';
+import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan, RemoteChoice, RemoteEngine, RemoteModelInfo } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface Streaming {
@@ -6,6 +6,13 @@ export interface Streaming {
   question: string;
   text: string;
   progress: ChatProgress | null;
+}
+
+// A remote engine's models as the engine picker offers them; `error` says why none could be listed.
+export interface RemoteChoices {
+  engine: RemoteEngine;
+  models: RemoteModelInfo[];
+  error: string | null;
 }
 
 export interface ChatSlice {
@@ -18,6 +25,13 @@ export interface ChatSlice {
   setDraftQuestion(question: string): void;
   fit: FitPlan | null;
   fitError: string | null;
+  // The engine a new conversation will be created on: null for the local model.
+  draftEngine: RemoteChoice | null;
+  remoteChoices: RemoteChoices[];
+  loadRemoteChoices(): Promise<void>;
+  setDraftEngine(engine: RemoteChoice | null): void;
+  // The engine of the open conversation's next question.
+  setConversationEngine(engine: RemoteChoice | null): Promise<void>;
   streaming: Streaming | null;
   loadConversations(): Promise<void>;
   openConversation(id: string): Promise<void>;
@@ -62,6 +76,38 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     setDraftQuestion: (draftQuestion) => set({ draftQuestion }),
     fit: null,
     fitError: null,
+    draftEngine: null,
+    remoteChoices: [],
+    async loadRemoteChoices() {
+      const engines = await api.call('engines.list', {});
+      const remoteChoices = await Promise.all(
+        engines.map(async (engine) => {
+          try {
+            return { engine, models: await api.call('engines.models', { id: engine.id }), error: null };
+          } catch (error) {
+            return { engine, models: [], error: (error as Error).message };
+          }
+        }),
+      );
+      // A chosen engine that is gone (removed, or no longer serving the model) falls back to the local model.
+      const draft = get().draftEngine;
+      const still = draft && remoteChoices.some((c) => c.engine.id === draft.engineId && c.models.some((m) => m.id === draft.model));
+      set({ remoteChoices, ...(draft && !still ? { draftEngine: null } : {}) });
+      if (draft && !still) void get().checkFit();
+    },
+    setDraftEngine(draftEngine) {
+      set({ draftEngine, fit: null, fitError: null });
+      void get().checkFit();
+    },
+    async setConversationEngine(engine) {
+      const conversation = get().conversation;
+      if (!conversation) return;
+      try {
+        set({ conversation: await api.call('chat.setEngine', { id: conversation.id, engine }) });
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+      }
+    },
     streaming: null,
     async loadConversations() {
       set({ conversations: await api.call('chat.list', {}) });
@@ -80,10 +126,12 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     },
     async checkFit() {
       const ids = get().draftDocumentIds;
-      if (ids.length === 0 || get().installed.length === 0) return;
+      const engine = get().draftEngine;
+      if (ids.length === 0 || (!engine && get().installed.length === 0)) return;
       try {
-        const fit = await api.call('chat.fit', { documentIds: ids });
-        if (get().draftDocumentIds.join() === ids.join()) set({ fit, fitError: null });
+        const fit = await api.call('chat.fit', { documentIds: ids, engine });
+        // Only the answer for what is chosen now: the user may have changed documents or engine meanwhile.
+        if (get().draftDocumentIds.join() === ids.join() && get().draftEngine === engine) set({ fit, fitError: null });
       } catch (error) {
         set({ fitError: (error as Error).message });
       }
@@ -91,7 +139,7 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     async ask(question) {
       let conversation = get().conversation;
       if (!conversation) {
-        conversation = await api.call('chat.create', { documentIds: get().draftDocumentIds });
+        conversation = await api.call('chat.create', { documentIds: get().draftDocumentIds, engine: get().draftEngine });
         set({ conversation });
       }
       set({ conversation: { ...conversation } });

@@ -60,7 +60,7 @@ beforeAll(async () => {
         if (id !== engine.engineId) throw new QuireError('NOT_FOUND', `no engine ${id}`);
         return client;
       },
-      count: async (c, model, messages) => ({ tokens: (await c.tokenizeChat(model, messages))!.length, exact: true, source: 'the server' }),
+      count: async (c, model, messages) => ({ tokens: (await c.tokenizeChat(model, messages))!.length, exact: true, source: 'server' }),
     },
   });
 });

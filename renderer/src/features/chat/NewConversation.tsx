@@ -1,8 +1,10 @@
+import { useEffect } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import type { FitAdvice } from '../../../../electron/common/contract.ts';
 import { formatTokens } from '../../../../electron/common/format.ts';
 import { useApp } from '../../store/context.tsx';
 import { Composer } from './Composer.tsx';
+import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
 
 export function NewConversation() {
   const documents = useApp((s) => s.documents);
@@ -13,9 +15,20 @@ export function NewConversation() {
   const models = useApp((s) => s.installed);
   const setView = useApp((s) => s.setView);
   const ask = useApp((s) => s.ask);
+  const engine = useApp((s) => s.draftEngine);
+  const setEngine = useApp((s) => s.setDraftEngine);
+  const remote = useApp((s) => s.remoteChoices);
+  const loadRemoteChoices = useApp((s) => s.loadRemoteChoices);
   const demo = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo;
+  useEffect(() => {
+    void loadRemoteChoices().catch(() => undefined);
+  }, [loadRemoteChoices]);
+  // A remote engine's model answers as well as an installed one.
+  const answerable = models.length > 0 || remote.some((c) => c.models.length > 0);
+  const host = engine ? remote.find((c) => c.engine.id === engine.engineId)?.engine.host : null;
   const blocker =
-    models.length === 0 ? 'Install a model to start asking.'
+    !answerable ? 'Install a model to start asking.'
+    : models.length === 0 && !engine ? 'Choose a remote engine\'s model to answer.'
     : documents.length === 0 ? 'Add a document to start asking.'
     : selected.length === 0 ? 'Choose the documents to ask about.'
     : fit && !fit.fits ? 'These documents do not fit; see the choices above.'
@@ -28,14 +41,14 @@ export function NewConversation() {
           <p className="subtle">The whole text of every chosen document goes to the model — nothing is chunked or skipped.</p>
         </div>
       </header>
-      {models.length === 0 || documents.length === 0 ? (
+      {!answerable || documents.length === 0 ? (
         <div className="chat-empty">
           <div className="chat-empty-mark"><Icon name="spark" size={28} /></div>
           <h2>Ask anything about your documents</h2>
           <ol className="steps">
             {[
               { done: documents.length > 0, text: 'Add the documents you want to ask about', action: 'Open library', view: 'library' as const },
-              { done: models.length > 0, text: 'Install a long-context model', action: 'Open models', view: 'models' as const },
+              { done: answerable, text: 'Install a long-context model', action: 'Open models', view: 'models' as const },
             ].map((step) => (
               <li key={step.text} className={step.done ? 'done' : ''}>
                 <span className="step-check" aria-hidden="true">{step.done ? '✓' : ''}</span>
@@ -58,6 +71,8 @@ export function NewConversation() {
               </label>
             ))}
           </fieldset>
+          <EnginePicker value={engine} onChange={setEngine} />
+          {host ? <RemoteNote host={host} /> : null}
           {fitError ? <p className="fit bad" role="alert">{fitError}</p> : null}
           {fit ? (
             <div className={`fit ${fit.fits ? 'good' : 'bad'}`} data-testid="fit">
@@ -69,9 +84,16 @@ export function NewConversation() {
                     ? `fits the ${formatTokens(fit.context)} context.`
                     : `fits the ${formatTokens(fit.context)} context, but its cache does not fit ${fit.memory.device}.`}
               </strong>
-              <p className="subtle fit-memory">
-                Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device}: {fit.memory.source}
-              </p>
+              {fit.server ? (
+                <p className="subtle fit-memory">
+                  Answer room {fit.answerRoom.toLocaleString()} tokens · the context of {fit.server.model} on {fit.server.host}, counted by{' '}
+                  {fit.server.tokenSource}{fit.server.tokensExact ? '' : ' (an estimate)'}; the server holds its own memory
+                </p>
+              ) : (
+                <p className="subtle fit-memory">
+                  Answer room {fit.answerRoom.toLocaleString()} tokens · planned for {fit.memory.device}: {fit.memory.source}
+                </p>
+              )}
               {fit.fitsContext ? (
               <ul className="fit-choices">
                 {/* Other caches are worth a look only when the model's own does not fit the memory. */}

@@ -8,6 +8,7 @@ import { EXPORT_LABELS } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
+import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
 
 const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
 
@@ -18,6 +19,7 @@ export function Thread() {
   const ask = useApp((s) => s.ask);
   const exportConversation = useApp((s) => s.exportConversation);
   const openViewer = useApp((s) => s.openViewer);
+  const setEngine = useApp((s) => s.setConversationEngine);
   const end = useRef<HTMLDivElement>(null);
   const missing = conversation.documentIds.filter((id) => !documents.some((d) => d.id === id));
   const ready = conversation.messages.some((m) => m.stats?.documentSource);
@@ -43,6 +45,10 @@ export function Thread() {
             ) : ready ? (
               <span className="ready" data-testid="documents-ready">● Documents ready</span>
             ) : null}
+          </div>
+          <div className="thread-engine">
+            <EnginePicker value={conversation.engine ? { engineId: conversation.engine.engineId, model: conversation.engine.model } : null} onChange={(e) => void setEngine(e)} disabled={streaming !== null} />
+            {conversation.engine ? <RemoteNote host={conversation.engine.host} /> : null}
           </div>
         </div>
         <div className="export" role="group" aria-label="Export conversation">
@@ -146,7 +152,10 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         {stats ? (
           <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
             {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
-            {stats.prefilledTokens.toLocaleString()} {stats.prefilledTokens === 1 ? 'token' : 'tokens'} processed
+            {stats.remote ? `${stats.remote.model} on ${stats.remote.host} · ` : ''}
+            {stats.remote?.cachedTokens != null
+              ? `${stats.remote.cachedTokens.toLocaleString()} of ${stats.promptTokens.toLocaleString()} tokens came from the server's cache`
+              : `${stats.prefilledTokens.toLocaleString()} ${stats.prefilledTokens === 1 ? 'token' : 'tokens'} processed`}
             {stats.secondsToFirstToken > 0 ? ` · first token ${stats.secondsToFirstToken.toFixed(1)} s` : ''}
             {stats.tokensPerSecond > 0 ? ` · ${stats.tokensPerSecond.toFixed(1)} tokens/s` : ''}
           </span>

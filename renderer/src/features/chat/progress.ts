@@ -18,6 +18,11 @@ export function progressLabel(progress: ChatProgress | null): string {
       return 'Loading the documents into the model…';
     case 'prefill': {
       const eta = formatDuration(progress.etaSeconds);
+      // A remote server says nothing while it reads: the time it has taken and, from its speed on earlier
+      // questions, about how long it will.
+      if (progress.elapsedSeconds !== undefined) {
+        return `The server is reading ${progress.total.toLocaleString()} tokens · ${formatDuration(progress.elapsedSeconds) || '0 s'}${eta ? ` · about ${eta} left` : ''}`;
+      }
       return `Reading ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} tokens · ${Math.round(progress.tokensPerSecond).toLocaleString()} tokens/s${eta ? ` · ${eta} left` : ''}`;
     }
     case 'generating':
@@ -27,5 +32,7 @@ export function progressLabel(progress: ChatProgress | null): string {
 
 export function progressFraction(progress: ChatProgress | null): number | null {
   if (!progress || progress.phase !== 'prefill' || progress.total <= 0) return null;
+  // No estimate yet (a server's first question): the bar runs without a fraction.
+  if (progress.elapsedSeconds !== undefined && progress.tokensPerSecond <= 0) return null;
   return Math.min(1, progress.done / progress.total);
 }
