@@ -9,17 +9,23 @@ import { claimDataDir, dataDir } from '../node/paths.ts';
 import { startBrowserServer } from '../server/browser-server.ts';
 import { intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
+import { serveApi } from './serve-api.ts';
 
 export const RENDERER_DIST = new URL('../../dist/renderer/', import.meta.url).pathname;
-const USAGE = 'quire serve [--port N] [--open]';
+const USAGE = 'quire serve [--port N] [--open] | quire serve --api [--port N] [--model DIR]';
 
 export const serve: Command = {
-  summary: 'start the browser mode and print its URL',
+  summary: 'start the browser mode and print its URL (--api: an OpenAI-compatible API over the engine)',
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, open: { type: 'boolean' } }, USAGE);
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, open: { type: 'boolean' }, api: { type: 'boolean' }, model: { type: 'string' } }, USAGE);
     const port = intOption(values.port, 'port') ?? 0;
     if (port > 65_535) throw new QuireError('USAGE', `--port must be at most 65535, got ${port}`);
+    if (values.api) {
+      if (values.open) throw new QuireError('USAGE', `--open is for the browser mode, not --api (usage: ${USAGE})`);
+      return serveApi({ port, modelDir: values.model }, io);
+    }
+    if (values.model) throw new QuireError('USAGE', `--model goes with --api (usage: ${USAGE})`);
     if (!existsSync(new URL('index.html', `file://${RENDERER_DIST}`))) {
       throw new QuireError('NOT_FOUND', 'the UI is not built; run `npm run build:renderer` first');
     }

@@ -243,6 +243,12 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     // The CLI drives these directly (files by path, no renderer in between).
     documents,
     chat,
+    // `quire serve --api` serves the same engine, model choice and secrets over HTTP.
+    runtime,
+    text,
+    secrets,
+    activeModel,
+    engineSettings,
     close: async () => {
       await runtime.close();
       await text.close();

@@ -80,7 +80,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let port = 0;
   const maxBody = options.maxBodyBytes ?? API_MAX_BODY_BYTES;
   const server = createServer((req, res) => {
-    handle(req, res).catch((error) => fail(res, httpError(error)));
+    handle(req, res).catch((error) => {
+      drain(req, 2 * maxBody);
+      fail(res, httpError(error));
+    });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -118,16 +121,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   async function body<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
     const declared = Number(req.headers['content-length']);
     if (declared > maxBody) throw tooLarge();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > maxBody) throw tooLarge();
-      chunks.push(chunk);
-    }
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBody) reject(tooLarge());
+        else chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      parsed = JSON.parse(raw.toString('utf8'));
     } catch (error) {
       throw invalid(`the request body is not valid JSON (${(error as Error).message.split('\n')[0]})`);
     }
@@ -265,9 +272,20 @@ function fail(res: ServerResponse, error: HttpError): void {
     res.destroy();
     return;
   }
-  // A refused body may still be arriving: the connection closes after the answer rather than read it all.
-  res.setHeader('Connection', 'close');
   send(res, error.status, errorBody(error.message, error.type, error.code, error.param));
+}
+
+// A refused request's body may still be arriving: it is read and dropped, up to `cap` bytes, so the client
+// finishes sending and reads the answer (closing on it mid-upload would reach it as a reset, not an error).
+// Past the cap the connection is cut.
+function drain(req: IncomingMessage, cap: number): void {
+  if (req.complete) return;
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > cap) req.destroy();
+  });
+  req.resume();
 }
 
 function chatMessages(messages: ChatCompletionRequest['messages']): ChatMessage[] {
