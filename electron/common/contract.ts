@@ -1,6 +1,7 @@
 import './zod-csp.ts';
 import { z } from 'zod';
 import { AnchorSchema, DocumentModelSchema, ImportProgressSchema } from './document.ts';
+import { OCR_LANGUAGES } from './ocr-languages.ts';
 import { ENGINE_URL_LIMIT } from './engine-url.ts';
 import { GenerationDefaults, IoDtype, KvDtype, Precision, PromptStyle, ProviderChoice, resolveConversion } from '../../models/model-spec.ts';
 
@@ -319,13 +320,16 @@ export const calls = {
     z.object({ status: z.enum(['ok', 'unchecked']), message: z.string() }),
   ),
   'library.list': call(empty, z.array(LibraryEntry)),
+  // `ocrLanguage`: the language scanned pages are read in (English unless given).
   'library.import': call(
-    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array) }).strict(),
+    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array), ocrLanguage: z.enum(OCR_LANGUAGES).optional() }).strict(),
     // `duplicate`: these bytes were already in the library; nothing new was stored.
     DocumentSummary.extend({ duplicate: z.boolean() }),
   ),
   // Imports the sample book a new user can try with the demo model, and says what to ask it.
   'library.sample': call(empty, z.object({ document: DocumentSummary, questions: z.array(z.string()) })),
+  // Stops the import of that file while its text is extracted (an OCR'd book takes minutes); it fails with CANCELLED.
+  'library.cancelImport': call(z.object({ name: z.string().min(1).max(255) }).strict(), z.object({ cancelled: z.boolean() })),
   'library.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
   // The imported file itself, for the viewer's page images (PDFs only are kept).
   'library.original': call(z.object({ id }).strict(), z.object({ bytes: z.instanceof(Uint8Array) })),

@@ -36,9 +36,10 @@ export const DocumentModelSchema = z
   });
 export type DocumentModel = z.infer<typeof DocumentModelSchema>;
 
-// Progress of an import: `done` of `total` units (pages, chapters, bytes or anchors, depending on the phase).
+// Progress of an import: `done` of `total` units (pages, chapters, bytes or anchors, depending on the phase);
+// 'ocr' is extraction while scanned pages are read by OCR (pages, seconds each).
 export const ImportProgressSchema = z.object({
-  phase: z.enum(['hash', 'extract', 'store']),
+  phase: z.enum(['hash', 'extract', 'ocr', 'store']),
   done: z.number().nonnegative(),
   total: z.number().nonnegative(),
 });

@@ -18,3 +18,11 @@ const BY_LOCALE: Record<string, OcrLanguage> = { en: 'eng', de: 'deu', fr: 'fra'
 export function ocrLanguageForLocale(locale: string | undefined): OcrLanguage {
   return BY_LOCALE[(locale ?? '').toLowerCase().split(/[-_]/)[0]] ?? 'eng';
 }
+
+// The words that mark a document's OCR note among its warnings ("pages 1–240 read by OCR (eng): …"), so the
+// library can show it beside the title.
+export const OCR_NOTE_MARK = 'read by OCR';
+
+export function ocrNote(warnings: string[]): string | undefined {
+  return warnings.find((w) => w.includes(` ${OCR_NOTE_MARK} (`));
+}

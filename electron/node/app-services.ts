@@ -64,6 +64,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   // What the engine runs with: Settings, with the provider overridden for this process where asked.
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const documents = new DocumentStore(db, root);
+  const importing = new Map<string, AbortController>();
   const originals = new Originals(root);
   const bus = new EventBus();
   const conversations = new ConversationStore(db);
@@ -192,13 +193,27 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       bus.emit('library.changed', {});
       return { document, questions: sample.questions.map((q) => q.question) };
     },
-    'library.import': async ({ name, bytes }) => {
-      const imported = await documents.importBytes(name, bytes, {
-        onProgress: (p) => bus.emit('library.progress', { name, ...p }),
-        original: { keep: (id, format) => originals.keep(id, format, bytes), remove: (id) => originals.remove(id) },
-      });
-      bus.emit('library.changed', {});
-      return imported;
+    'library.import': async ({ name, bytes, ocrLanguage }) => {
+      // Imports are named by their file name in progress events, and so in a cancel too.
+      const abort = new AbortController();
+      importing.set(name, abort);
+      try {
+        const imported = await documents.importBytes(name, bytes, {
+          ocrLanguage,
+          signal: abort.signal,
+          onProgress: (p) => bus.emit('library.progress', { name, ...p }),
+          original: { keep: (id, format) => originals.keep(id, format, bytes), remove: (id) => originals.remove(id) },
+        });
+        bus.emit('library.changed', {});
+        return imported;
+      } finally {
+        if (importing.get(name) === abort) importing.delete(name);
+      }
+    },
+    'library.cancelImport': ({ name }) => {
+      const abort = importing.get(name);
+      abort?.abort();
+      return { cancelled: abort !== undefined };
     },
     'library.delete': ({ id }) => {
       if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);

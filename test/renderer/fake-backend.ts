@@ -120,6 +120,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.documents.push(doc);
       return { document: doc, questions: sample.questions.map((q) => q.question) };
     },
+    // The fake imports at once, so nothing is ever running to cancel.
+    'library.cancelImport': () => ({ cancelled: false }),
     'library.delete': ({ id }: { id: string }) => {
       state.documents = state.documents.filter((d) => d.id !== id);
       return { deleted: true };

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
-import { OCR_LANGUAGES, type OcrLanguage } from '../../common/ocr-languages.ts';
+import { OCR_LANGUAGES, OCR_NOTE_MARK, type OcrLanguage } from '../../common/ocr-languages.ts';
 import { QuireError } from '../../common/errors.ts';
 import { OCR_DPI, OCR_LOW_CONFIDENCE, OCR_MAX_PIXELS } from './limits.ts';
 
@@ -122,8 +122,8 @@ export class PageOcr {
     const mean = Math.round(this.#pages.reduce((sum, p) => sum + p.confidence, 0) / this.#pages.length);
     const lowest = this.#pages.reduce((low, p) => (p.confidence < low.confidence ? p : low));
     const warnings = [
-      `${this.#pages.length === 1 ? 'page' : 'pages'} ${listLabels(this.#pages.map((p) => p.label))} read by OCR (${this.language}): mean confidence ${mean}%` +
-        (this.#pages.length > 1 ? `, lowest ${lowest.confidence}% on page ${lowest.label}` : ''),
+      `${this.#pages.length === 1 ? 'page' : 'pages'} ${listLabels(this.#pages.map((p) => p.label))} ${OCR_NOTE_MARK} (${this.language}): mean confidence ${mean}%` +
+        (lowest.confidence < mean ? `, lowest ${lowest.confidence}% on page ${lowest.label}` : ''),
     ];
     const low = this.#pages.filter((p) => p.confidence < OCR_LOW_CONFIDENCE);
     if (low.length) {

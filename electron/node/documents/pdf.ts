@@ -150,7 +150,8 @@ export async function extractPdf(
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
         // inside a text PDF): its text is read by OCR.
         if (paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS))) {
-          if (ocr.pagesTried === 0) progress?.(n - 1, pdf.numPages, 'ocr');
+          // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
+          progress?.(n - 1, pdf.numPages, 'ocr');
           paragraphs = pageParagraphs((await ocr.read(page, label)).lines);
           scanned = true;
         }

@@ -8,6 +8,7 @@ import { QuireError } from '../../common/errors.ts';
 import { migrate, transaction, type Db } from '../db.ts';
 import { DocumentCache } from '../engine/document-cache.ts';
 import { extractFile, extractIsolated } from './extract.ts';
+import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE documents (
@@ -50,6 +51,9 @@ export interface ImportOptions {
   // A file kept beside the rows (the original PDF): written inside the import's transaction and removed if the
   // commit fails, so a full disk leaves neither rows without their file nor a file without its rows.
   original?: { keep: (id: string, format: DocumentFormat) => void; remove: (id: string) => void };
+  // The language scanned pages are read in, and a signal that cancels the import while it is parsed.
+  ocrLanguage?: OcrLanguage;
+  signal?: AbortSignal;
 }
 
 export type ImportResult = DocumentSummary & { duplicate: boolean };
@@ -184,7 +188,9 @@ export class DocumentStore {
   #extractOptions(options: ImportOptions) {
     return {
       timeoutMs: options.timeoutMs,
-      onProgress: (done: number, total: number) => options.onProgress?.({ phase: 'extract', done, total }),
+      ocrLanguage: options.ocrLanguage,
+      signal: options.signal,
+      onProgress: (done: number, total: number, phase?: 'ocr') => options.onProgress?.({ phase: phase ?? 'extract', done, total }),
     };
   }
 

@@ -1,6 +1,7 @@
 import { useRef, useState, type DragEvent } from 'react';
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import { READABLE_FORMATS } from '../../../electron/common/document.ts';
+import { OCR_LANGUAGE_NAMES, OCR_LANGUAGES, ocrNote, type OcrLanguage } from '../../../electron/common/ocr-languages.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../../../electron/common/format.ts';
@@ -67,6 +68,7 @@ export function LibraryView() {
                     <Icon name="doc" size={16} />
                     <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
                   </span>
+                  <OcrNote warnings={doc.warnings} />
                 </td>
                 <td className="wide-only"><span className="badge">{doc.format.toUpperCase()}</span></td>
                 <td className="num wide-only">{doc.pages || '—'}</td>
@@ -142,23 +144,63 @@ function DemoModelNotice() {
   );
 }
 
-const PHASES = { hash: 'Checking the file', extract: 'Extracting text', store: 'Saving' } as const;
+const PHASES = { hash: 'Checking the file', extract: 'Extracting text', ocr: 'Reading scanned pages', store: 'Saving' } as const;
+
+function importStatus(job: ImportJob): string | undefined {
+  const p = job.progress;
+  if (job.state === 'failed') return job.error;
+  if (job.state === 'reading') return 'Reading…';
+  if (!p) return 'Extracting text…';
+  // OCR reads a page in seconds: the page it has reached, not a bare count, tells the user it is moving.
+  if (p.phase === 'ocr' && p.total) return `OCR page ${Math.min(p.done + 1, p.total)} of ${p.total}…`;
+  return `${PHASES[p.phase]}${p.phase === 'extract' && p.total ? ` · ${p.done} of ${p.total}` : ''}…`;
+}
 
 function ImportRow({ job }: { job: ImportJob }) {
   const dismiss = useApp((s) => s.dismissImport);
+  const cancel = useApp((s) => s.cancelImport);
   const p = job.progress;
   const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
-  const status = job.state === 'failed' ? job.error : job.state === 'reading' ? 'Reading…' : p ? `${PHASES[p.phase]}${p.phase === 'extract' && p.total ? ` · ${p.done} of ${p.total}` : ''}…` : 'Extracting text…';
   return (
     <li className={`import ${job.state}`}>
       <span className="import-name">{job.name}</span>
-      <span className="import-state">{status}</span>
+      <span className="import-state">{importStatus(job)}</span>
+      {job.state === 'importing' ? (
+        <button type="button" className="button small" aria-label={`Cancel importing ${job.name}`} onClick={() => void cancel(job.name)}>Cancel</button>
+      ) : null}
       {job.state !== 'failed' ? (
         <ProgressBar fraction={fraction} label={`Importing ${job.name}`} />
       ) : (
         <button type="button" className="icon-button" aria-label={`Dismiss ${job.name}`} onClick={() => dismiss(job.name)}>×</button>
       )}
     </li>
+  );
+}
+
+// A document whose text was read by OCR says so under its title: which pages, and how sure the OCR was.
+function OcrNote({ warnings }: { warnings: string[] }) {
+  const note = ocrNote(warnings);
+  if (!note) return null;
+  const low = warnings.find((w) => w.startsWith('low OCR confidence'));
+  return (
+    <span className={`doc-note${low ? ' warn' : ''}`} title={low ?? note}>
+      <span className="badge">OCR</span> {note[0].toUpperCase() + note.slice(1)}
+    </span>
+  );
+}
+
+function OcrLanguageSelect() {
+  const language = useApp((s) => s.ocrLanguage);
+  const setLanguage = useApp((s) => s.setOcrLanguage);
+  return (
+    <label className="ocr-language" title="Scanned pages have no text: Quire reads them by OCR, on this computer, in this language">
+      <span className="subtle">Scans in</span>
+      <select aria-label="Language of scanned pages" value={language} onChange={(e) => setLanguage(e.target.value as OcrLanguage)}>
+        {OCR_LANGUAGES.map((code) => (
+          <option key={code} value={code}>{OCR_LANGUAGE_NAMES[code]}</option>
+        ))}
+      </select>
+    </label>
   );
 }
 
@@ -198,6 +240,7 @@ function DropZone({ compact, onFiles }: { compact: boolean; onFiles: (files: Fil
         <strong>Drop books, papers and transcripts here</strong>
         {compact ? null : <span className="subtle">{READABLE_FORMATS} — read on this computer, never uploaded.</span>}
       </div>
+      <OcrLanguageSelect />
       <button type="button" className="button" onClick={() => input.current?.click()}>Choose files…</button>
       <input
         ref={input}

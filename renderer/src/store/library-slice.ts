@@ -1,5 +1,7 @@
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import type { ImportProgress } from '../../../electron/common/document.ts';
+import type { QuireError } from '../../../electron/common/errors.ts';
+import { ocrLanguageForLocale, type OcrLanguage } from '../../../electron/common/ocr-languages.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
@@ -16,7 +18,11 @@ export interface LibrarySlice {
   imports: ImportJob[];
   // The sample book imported for a first try, and the questions it answers.
   sample: { documentId: string; questions: string[] } | null;
+  // The language scanned pages of the next imports are read in.
+  ocrLanguage: OcrLanguage;
   setFilter(filter: string): void;
+  setOcrLanguage(language: OcrLanguage): void;
+  cancelImport(name: string): Promise<void>;
   trySample(): Promise<void>;
   // Clears a failed import's row.
   dismissImport(name: string): void;
@@ -38,7 +44,13 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
     filter: '',
     imports: [],
     sample: null,
+    ocrLanguage: ocrLanguageForLocale(globalThis.navigator?.language),
     setFilter: (filter) => set({ filter }),
+    setOcrLanguage: (ocrLanguage) => set({ ocrLanguage }),
+    async cancelImport(name) {
+      // The import's own call then fails with CANCELLED, which removes its row.
+      await api.call('library.cancelImport', { name });
+    },
     async trySample() {
       try {
         const { document, questions } = await api.call('library.sample', {});
@@ -59,12 +71,14 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         try {
           const bytes = new Uint8Array(await file.bytes());
           updateJob(file.name, { state: 'importing' });
-          const imported = await api.call('library.import', { name: file.name, bytes });
+          const imported = await api.call('library.import', { name: file.name, bytes, ocrLanguage: get().ocrLanguage });
           updateJob(file.name, null);
           // The same bytes again: nothing new was stored, and the user should know why no row appeared.
           if (imported.duplicate) get().notify('info', `${file.name} is already in the library as “${imported.title}”.`);
         } catch (error) {
-          updateJob(file.name, { state: 'failed', error: (error as Error).message });
+          // A cancel is the user's own choice, not a failure to show: the row just goes.
+          if ((error as QuireError).code === 'CANCELLED') updateJob(file.name, null);
+          else updateJob(file.name, { state: 'failed', error: (error as Error).message });
         }
       }
       await get().refreshLibrary();
