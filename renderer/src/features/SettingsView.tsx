@@ -3,6 +3,7 @@ import type { Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
+import { EnginesSection } from './EnginesSection.tsx';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [
   { value: 'system', label: 'System' },
@@ -160,6 +161,7 @@ export function SettingsView() {
           <p className="hint">Automatic picks the fastest accelerator onnxruntime finds and says why.</p>
           <ComputeStatus />
         </fieldset>
+        <EnginesSection />
         {info ? (
           <fieldset className="setting">
             <legend>About</legend>

@@ -2,12 +2,13 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../api/client.ts';
 import { createAppSlice, type AppSlice } from './app-slice.ts';
 import { createChatSlice, type ChatSlice } from './chat-slice.ts';
+import { createEnginesSlice, type EnginesSlice } from './engines-slice.ts';
 import { createLibrarySlice, type LibrarySlice } from './library-slice.ts';
 import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
 import { createViewerSlice, type ViewerSlice } from './viewer-slice.ts';
 
-export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice;
+export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice & EnginesSlice;
 export type AppStore = StoreApi<AppState>;
 export type SliceCreator<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState'], api: ApiClient) => T;
 
@@ -21,5 +22,6 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createSettingsSlice(set, get, api),
     ...createChatSlice(set, get, api),
     ...createViewerSlice(set, get, api),
+    ...createEnginesSlice(set, get, api),
   }));
 }

@@ -1,0 +1,200 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { RemoteEngine } from '../../../electron/common/contract.ts';
+import { needsInsecureConsent } from '../../../electron/common/engine-url.ts';
+import { formatTokens } from '../../../electron/common/format.ts';
+import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { useApp } from '../store/context.tsx';
+
+const KEPT: Record<RemoteEngine['protection'], string> = {
+  'os-keychain': 'sealed with your system keychain',
+  'user-only-file': 'kept in a file only you can read',
+};
+
+// Plain http to another machine (what needs the user's consent); false while the URL is not yet one.
+function cleartextHost(url: string): string | null {
+  try {
+    const parsed = new URL(url.trim());
+    return needsInsecureConsent(parsed) ? parsed.host : null;
+  } catch {
+    return null;
+  }
+}
+
+// Settings → Engines: OpenAI-compatible servers (vLLM, …) a conversation may run on instead of this computer.
+export function EnginesSection() {
+  const engines = useApp((s) => s.engines);
+  const info = useApp((s) => s.info);
+  const load = useApp((s) => s.loadEngines);
+  const notify = useApp((s) => s.notify);
+  useEffect(() => void load().catch((error: Error) => notify('error', error.message)), [load, notify]);
+  // Where a key will be kept: as the stored ones are, else as this app keeps secrets.
+  const protection = engines[0]?.protection ?? (info?.mode === 'desktop' ? 'os-keychain' : 'user-only-file');
+  return (
+    <fieldset className="setting engines-setting">
+      <legend>Engines</legend>
+      <p className="hint">
+        Quire answers on this computer. An engine is a server with an OpenAI-compatible API (vLLM, SGLang, llama.cpp’s server…) that a
+        conversation can use instead, for a context longer than this computer holds. Its documents are then sent to that server.
+      </p>
+      {engines.length === 0 ? (
+        <p className="subtle">No engines yet.</p>
+      ) : (
+        <ul className="engine-list" aria-label="Engines">
+          {engines.map((engine) => (
+            <EngineRow key={engine.id} engine={engine} />
+          ))}
+        </ul>
+      )}
+      <AddEngineForm protection={protection} />
+    </fieldset>
+  );
+}
+
+function EngineRow({ engine }: { engine: RemoteEngine }) {
+  const check = useApp((s) => s.engineChecks[engine.id]);
+  const test = useApp((s) => s.testEngine);
+  const setKey = useApp((s) => s.setEngineKey);
+  const remove = useApp((s) => s.removeEngine);
+  const [replacing, setReplacing] = useState(false);
+  const [key, setKeyText] = useState('');
+  return (
+    <li className="engine-row" aria-label={engine.name}>
+      <div className="engine-row-head">
+        <strong>{engine.name}</strong>
+        <span className="mono subtle">{engine.baseUrl}</span>
+        {engine.insecure ? <span className="badge warn">unencrypted http</span> : null}
+      </div>
+      <p className="hint">
+        Documents are sent to <strong>{engine.host}</strong>. {engine.hasKey ? `API key ${KEPT[engine.protection]}.` : 'No API key.'}
+      </p>
+      <div className="card-actions">
+        <button type="button" className="button small" disabled={check?.running} onClick={() => void test(engine.id)}>
+          {check?.running ? 'Testing…' : check?.models ? 'Refresh' : 'Test'}
+        </button>
+        {replacing ? (
+          <form
+            className="card-actions"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void setKey(engine.id, key || null).then((ok) => {
+                if (ok) {
+                  setReplacing(false);
+                  setKeyText('');
+                }
+              });
+            }}
+          >
+            <input className="text-input" type="password" autoComplete="off" aria-label={`New API key for ${engine.name}`} value={key} onChange={(e) => setKeyText(e.target.value)} />
+            <button type="submit" className="button small">{key ? 'Save key' : 'Remove key'}</button>
+            <button type="button" className="button small" onClick={() => setReplacing(false)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <button type="button" className="button small" onClick={() => setReplacing(true)}>
+            {engine.hasKey ? 'Replace key' : 'Add key'}
+          </button>
+        )}
+        <ConfirmButton
+          label={`Remove ${engine.name}`}
+          question={`Remove ${engine.name} and its key?`}
+          confirm="Remove"
+          className="button small danger"
+          onConfirm={() => void remove(engine.id)}
+        >
+          Remove
+        </ConfirmButton>
+      </div>
+      {check?.error ? (
+        <p className="install-error" role="alert">
+          {check.error}
+        </p>
+      ) : null}
+      {check?.models ? (
+        check.models.length === 0 ? (
+          <p className="hint">The server lists no models.</p>
+        ) : (
+          <table className="doc-table engine-models">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th className="num">Longest context</th>
+              </tr>
+            </thead>
+            <tbody>
+              {check.models.map((m) => (
+                <tr key={m.id}>
+                  <td className="mono">{m.id}</td>
+                  <td className="num">{m.maxModelLen ? `${formatTokens(m.maxModelLen)} tokens` : 'not reported'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
+    </li>
+  );
+}
+
+function AddEngineForm({ protection }: { protection: RemoteEngine['protection'] }) {
+  const add = useApp((s) => s.addEngine);
+  const error = useApp((s) => s.engineAddError);
+  const [name, setName] = useState('');
+  const [baseUrl, setBaseUrl] = useState('');
+  const [apiKey, setApiKey] = useState('');
+  const [allowHttp, setAllowHttp] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const cleartext = cleartextHost(baseUrl);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    const added = await add({ name: name.trim(), baseUrl: baseUrl.trim(), ...(apiKey ? { apiKey } : {}), allowInsecureHttp: cleartext !== null && allowHttp });
+    setBusy(false);
+    if (added) {
+      setName('');
+      setBaseUrl('');
+      setApiKey('');
+      setAllowHttp(false);
+    }
+  };
+  return (
+    <form className="engine-form" aria-label="Add an engine" onSubmit={(e) => void submit(e)}>
+      <h3 className="section-title">Add an engine</h3>
+      <label>
+        <span>Name</span>
+        <input className="text-input" required maxLength={100} placeholder="Lab cluster" value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        <span>Base URL</span>
+        <input className="text-input mono" required maxLength={2048} placeholder="https://gpu.example.org:8000/v1" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
+      </label>
+      <label>
+        <span>API key</span>
+        <input className="text-input" type="password" autoComplete="off" placeholder="optional" value={apiKey} onChange={(e) => setApiKey(e.target.value)} />
+      </label>
+      {cleartext ? (
+        <div className="compute-warning">
+          <label className="radio">
+            <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.target.checked)} />
+            <span>Allow plain http to this machine</span>
+          </label>
+          <p>
+            {cleartext} is reached without encryption: your documents and questions would travel unencrypted, readable by anyone on the
+            network in between. Use https where the server offers it.
+          </p>
+        </div>
+      ) : null}
+      <p className="hint">The key is {KEPT[protection]} and is sent only to this server. Quire lists the server’s models before saving anything.</p>
+      <div className="card-actions">
+        <button type="submit" className="button primary" disabled={busy || (cleartext !== null && !allowHttp)}>
+          {busy ? 'Connecting…' : 'Add engine'}
+        </button>
+      </div>
+      {error ? (
+        <p className="install-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}
