@@ -6,77 +6,11 @@ import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
 import { drawsImages, PageOcr } from './ocr.ts';
+import { isUnreadable, pageLines, pageParagraphs, type TextItem } from './pdf-text-layer.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
 const PDFJS_DIR = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));
 const pdfjsData = (folder: string) => join(PDFJS_DIR, folder) + sep;
-
-interface Item {
-  str: string;
-  transform: number[];
-  height: number;
-  hasEOL: boolean;
-}
-
-interface Line {
-  text: string;
-  y: number;
-  size: number;
-}
-
-// Lines from pdf.js text items in content-stream order (the order the page was written in, which is the
-// reading order for almost every producer): a new line starts at an explicit end of line or where the
-// baseline moves by more than half the font size.
-function pageLines(items: Item[]): Line[] {
-  const lines: Line[] = [];
-  let current: Line | undefined;
-  for (const item of items) {
-    const y = item.transform[5];
-    const size = Math.hypot(item.transform[2], item.transform[3]) || item.height || 1;
-    if (current && Math.abs(y - current.y) > Math.max(size, current.size) * 0.5) {
-      lines.push(current);
-      current = undefined;
-    }
-    current ??= { text: '', y, size };
-    current.text += item.str;
-    if (item.hasEOL) {
-      lines.push(current);
-      current = undefined;
-    }
-  }
-  if (current) lines.push(current);
-  return lines.map((l) => ({ ...l, text: l.text.replace(/\s+/g, ' ').trim() }));
-}
-
-const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;
-
-// Lines rejoined into paragraphs: a blank line, a gap well beyond the line spacing, or a jump back up the page
-// (next column) ends a paragraph; a word hyphenated at a line end is joined when the next line goes on in
-// lower case.
-function pageParagraphs(lines: Line[]): string[] {
-  const paragraphs: string[] = [];
-  let current = '';
-  let previous: Line | undefined;
-  for (const line of lines) {
-    if (line.text === '') {
-      if (current) paragraphs.push(current);
-      current = '';
-      previous = undefined;
-      continue;
-    }
-    const gap = previous ? previous.y - line.y : 0;
-    if (previous && (gap < 0 || gap > Math.max(previous.size, line.size) * 1.8)) {
-      paragraphs.push(current);
-      current = '';
-    }
-    if (current === '') current = line.text;
-    else if (HYPHENATED.test(current) && /^\p{Ll}/u.test(line.text)) current = current.slice(0, -1) + line.text;
-    else current += ` ${line.text}`;
-    previous = line;
-  }
-  if (current) paragraphs.push(current);
-  return paragraphs;
-}
 
 function refusal(error: unknown): QuireError {
   if (error instanceof QuireError) return error;
@@ -91,6 +25,19 @@ const PASSWORD_PADDING = String.fromCharCode(
   ...[0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08],
   ...[0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a],
 );
+
+// "page 3", "pages 3–7, 9": runs of consecutive pages named by their labels.
+function pageRanges(pages: number[], labels: string[] | null): string {
+  const label = (n: number) => labels?.[n - 1] || String(n);
+  const runs: string[] = [];
+  for (let i = 0; i < pages.length; ) {
+    let j = i;
+    while (j + 1 < pages.length && pages[j + 1] === pages[j] + 1) j++;
+    runs.push(j > i ? `${label(pages[i])}–${label(pages[j])}` : label(pages[i]));
+    i = j + 1;
+  }
+  return `${pages.length > 1 ? 'pages' : 'page'} ${runs.join(', ')}`;
+}
 
 const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
 
@@ -138,15 +85,21 @@ export async function extractPdf(
     const builder = new TextBuilder();
     let blank = 0;
     let unreadable = 0;
+    const garbledPages: number[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const label = labels?.[n - 1] || String(n);
       const anchor = builder.open('page', label, { keepEmpty: true });
       let paragraphs: string[] = [];
       let scanned = false;
+      let garbled = false;
       try {
         const page = await pdf.getPage(n);
         const content = await page.getTextContent();
-        paragraphs = pageParagraphs(pageLines(content.items.filter((i): i is Item & typeof i => 'str' in i)));
+        const items = content.items.filter((i): i is TextItem & typeof i => 'str' in i);
+        // A page set in fonts without a Unicode map gives codes, not text: it is left out and named in a
+        // warning. `garbled` is the per-page flag for reading such a page by OCR instead.
+        garbled = isUnreadable(items);
+        paragraphs = garbled ? [] : pageParagraphs(pageLines(items));
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
         // inside a text PDF): its text is read by OCR.
         if (paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS))) {
@@ -165,15 +118,18 @@ export async function extractPdf(
         builder.append(paragraph);
         builder.separate('\n\n');
       }
-      if (paragraphs.length === 0) blank++;
+      if (garbled && !scanned) garbledPages.push(n);
+      else if (paragraphs.length === 0) blank++;
       builder.close(anchor);
       builder.separate('\n\n');
       progress?.(n, pdf.numPages, scanned ? 'ocr' : undefined);
     }
     if (unreadable === pdf.numPages) throw new QuireError('CORRUPT', 'no page of the PDF could be read');
     if (builder.chars === 0) {
+      if (garbledPages.length) throw new QuireError('SCANNED', 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR');
       throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
     }
+    if (garbledPages.length) warnings.push(`${pageRanges(garbledPages, labels)}: the text layer cannot be read (fonts without a Unicode map)`);
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
     warnings.push(...ocr.warnings());

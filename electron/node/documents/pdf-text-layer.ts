@@ -1,0 +1,167 @@
+// A page's text layer as pdf.js gives it (text items in content-stream order) turned into lines and paragraphs
+// in reading order: letter-spaced runs rejoined, right-to-left runs put in logical order, vertical columns
+// read top to bottom, presentation forms decomposed, and pages whose fonts have no Unicode map told apart.
+
+export interface TextItem {
+  str: string;
+  // pdf.js's direction of the item, after it has put the item's own characters in logical order.
+  dir?: string;
+  transform: number[];
+  width: number;
+  height: number;
+  hasEOL: boolean;
+}
+
+export interface Line {
+  text: string;
+  // The baseline, or for a vertical column its x (columns follow each other right to left, as lines go down).
+  y: number;
+  size: number;
+}
+
+// pdf.js writes a space into an item wherever the gap after a glyph is between 0.102 and 0.6 em, and ends the
+// item at a larger gap. Glyphs of normal text abut, so an item in which every glyph is followed by such a
+// space is a letter-spaced run (character spacing, Tc, at or above a tenth of the font size): its spaces are
+// the tracking, and its word spaces — the space glyph plus twice the tracking, over 0.6 em whenever the
+// tracking is above about 0.17 em — are the gaps between items. Two letters at least, so that spaced digits
+// ("(1 0 0)") and lone initials stay as written.
+const LETTER_SPACED = /^(?:\S ){2,}\S$/u;
+const isLetterSpaced = (s: string) => LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2;
+
+function unspaced(str: string): string {
+  const core = str.trim();
+  if (!isLetterSpaced(core)) return str;
+  return (/^\s/.test(str) ? ' ' : '') + core.replace(/ /g, '') + (/\s$/.test(str) ? ' ' : '');
+}
+
+// Arabic presentation forms (contextual shapes and ligatures such as lam-alef, which fonts map to one code
+// point) and the vertical forms of CJK punctuation read as the letters they stand for.
+const PRESENTATION_FORMS = /[\uFB50-\uFDFF\uFE70-\uFEFF\uFE10-\uFE19\uFE30-\uFE4F]+/gu;
+export const decomposePresentationForms = (s: string) => s.replace(PRESENTATION_FORMS, (run) => run.normalize('NFKC'));
+
+// Strong right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms), strong
+// left-to-right letters (any other letter), and neutrals (spaces, punctuation, digits).
+const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/u;
+const LTR = /\p{L}/u;
+const RTL_LETTERS = new RegExp(RTL, 'gu');
+type Direction = 'L' | 'R' | 'N';
+const direction = (item: TextItem): Direction => (item.dir === 'rtl' || RTL.test(item.str) ? 'R' : LTR.test(item.str.replace(RTL_LETTERS, '')) ? 'L' : 'N');
+
+// pdf.js puts the characters of each item in logical order, but a line of several items is in the order the
+// producer drew them, which for right-to-left text is visual (left to right on the page). This is the part
+// of the Unicode bidirectional algorithm (UAX #9) that applies at item granularity. The line's direction is
+// that of most of its strong letters, or of its first strong item on a tie (rules P2 and P3 take the first strong letter in logical order, which is
+// what is being computed here); a neutral between two items of one direction takes it, other neutrals take
+// the line's direction (N1, N2); then, from the items in visual order, the line's runs are
+// reversed as rule L2 does for two levels: an RTL line is reversed whole and its left-to-right runs turned
+// back, an LTR line has its right-to-left runs reversed.
+export function logicalOrder(items: TextItem[]): TextItem[] {
+  const dirs = items.map(direction);
+  if (!dirs.includes('R')) return items;
+  const visual = items.map((item, i) => ({ item, dir: dirs[i] })).sort((a, b) => a.item.transform[4] - b.item.transform[4]);
+  const letters = (pattern: RegExp) => items.reduce((n, i) => n + (i.str.match(pattern)?.length ?? 0), 0);
+  const rtlLetters = letters(RTL_LETTERS);
+  const ltrLetters = letters(/\p{L}/gu) - rtlLetters;
+  const base = rtlLetters === ltrLetters ? dirs.find((d) => d !== 'N')! : rtlLetters > ltrLetters ? 'R' : 'L';
+  const strong = visual.map(({ dir }) => dir);
+  const resolved = strong.map((dir, i) => {
+    if (dir !== 'N') return dir;
+    const before = strong.slice(0, i).reverse().find((d) => d !== 'N');
+    const after = strong.slice(i + 1).find((d) => d !== 'N');
+    return before && before === after ? before : base;
+  });
+  const out = visual.map(({ item }) => item);
+  const reverseRuns = (order: TextItem[], dirs: Direction[], run: Direction) => {
+    const result: TextItem[] = [];
+    for (let i = 0; i < order.length; ) {
+      let j = i;
+      while (j < order.length && dirs[j] === dirs[i]) j++;
+      const slice = order.slice(i, j);
+      result.push(...(dirs[i] === run ? slice.reverse() : slice));
+      i = j;
+    }
+    return result;
+  };
+  if (base === 'L') return reverseRuns(out, resolved, 'R');
+  return reverseRuns(out.reverse(), resolved.reverse(), 'L');
+}
+
+const itemSize = (item: TextItem) => Math.hypot(item.transform[2], item.transform[3]) || item.height || 1;
+
+// pdf.js marks a vertical run with direction 'ttb'; such items follow each other down a column, and a new
+// column starts to the left.
+const isVertical = (item: TextItem) => item.dir === 'ttb';
+
+// Lines from pdf.js text items in content-stream order (the order the page was written in, which is the
+// reading order for almost every producer): a new line starts at an explicit end of line or where the
+// baseline moves by more than half the font size (for a vertical column, where x moves by that much).
+export function pageLines(items: TextItem[]): Line[] {
+  const groups: Array<{ items: TextItem[]; y: number; size: number }> = [];
+  let current: (typeof groups)[number] | undefined;
+  for (const item of items) {
+    const size = itemSize(item);
+    const y = isVertical(item) ? item.transform[4] : item.transform[5];
+    if (current && Math.abs(y - current.y) > Math.max(size, current.size) * 0.5) {
+      groups.push(current);
+      current = undefined;
+    }
+    current ??= { items: [], y, size };
+    current.items.push(item);
+    if (item.hasEOL) {
+      groups.push(current);
+      current = undefined;
+    }
+  }
+  if (current) groups.push(current);
+  return groups.map(({ items: lineItems, y, size }) => ({
+    text: decomposePresentationForms(logicalOrder(lineItems).map((i) => unspaced(i.str)).join('')).replace(/\s+/g, ' ').trim(),
+    y,
+    size,
+  }));
+}
+
+const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;
+// Han, kana, Hangul and CJK punctuation: scripts written without spaces, so lines of them join directly.
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
+const joinsWithoutSpace = (before: string, after: string) => CJK.test(before.slice(-1)) && CJK.test(after[0] ?? '');
+
+// Lines rejoined into paragraphs: a blank line, a gap well beyond the line spacing, or a jump back up the page
+// (next column) ends a paragraph; a word hyphenated at a line end is joined when the next line goes on in
+// lower case, and lines of CJK text join without a space.
+export function pageParagraphs(lines: Line[]): string[] {
+  const paragraphs: string[] = [];
+  let current = '';
+  let previous: Line | undefined;
+  for (const line of lines) {
+    if (line.text === '') {
+      if (current) paragraphs.push(current);
+      current = '';
+      previous = undefined;
+      continue;
+    }
+    const gap = previous ? previous.y - line.y : 0;
+    if (previous && (gap < 0 || gap > Math.max(previous.size, line.size) * 1.8)) {
+      paragraphs.push(current);
+      current = '';
+    }
+    if (current === '') current = line.text;
+    else if (HYPHENATED.test(current) && /^\p{Ll}/u.test(line.text)) current = current.slice(0, -1) + line.text;
+    else if (joinsWithoutSpace(current, line.text)) current += line.text;
+    else current += ` ${line.text}`;
+    previous = line;
+  }
+  if (current) paragraphs.push(current);
+  return paragraphs;
+}
+
+// What a font without a Unicode map gives: its raw glyph codes as control characters, private-use code
+// points, or U+FFFD.
+const GARBAGE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]|[\u{F0000}-\u{10FFFF}]/gu;
+
+// A page's text is unreadable when more than a quarter of its visible characters are such codes: a real page
+// has a handful at most (a bullet from a symbol font), and a page set in a font without a map has little else.
+export function isUnreadable(items: TextItem[]): boolean {
+  const text = items.map((i) => i.str).join('').replace(/\s+/g, '');
+  if (text.length === 0) return false;
+  return (text.match(GARBAGE)?.length ?? 0) > text.length / 4;
+}

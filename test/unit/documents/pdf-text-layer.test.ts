@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { DocumentModelSchema } from '../../../electron/common/document.ts';
+import { extractBytes } from '../../../electron/node/documents/extract.ts';
+import { logicalOrder, type TextItem } from '../../../electron/node/documents/pdf-text-layer.ts';
+import { glyphs, makeGlyphPdf, type GlyphFont } from './pdf-text-fixtures.ts';
+
+const read = async (name: string, pdf: Uint8Array) => DocumentModelSchema.parse(await extractBytes(name, pdf));
+
+describe('letter-spaced text layers', () => {
+  const helvetica: GlyphFont = { alphabet: ['x'] };
+  // At 12 pt, Tc 3 is a quarter of an em between letters: pdf.js gives "A P L" items.
+  const page = (tc: number, text: string) => ({ content: `BT /F2 12 Tf ${tc} Tc 72 700 Td (${text}) Tj ET` });
+
+  it('join the glyphs of a run spaced by the character spacing, and keep the word spaces', async () => {
+    const doc = await read('letterhead.pdf', makeGlyphPdf(helvetica, [page(3, 'APL Co. Pte Ltd')], { helvetica: true }));
+    expect(doc.text).toBe('APL Co. Pte Ltd');
+  });
+
+  it('leave text without character spacing, and spaced digits, as written', async () => {
+    const doc = await read('plain.pdf', makeGlyphPdf(helvetica, [page(0, 'Grown on (1 0 0) wafers by A B Smith')], { helvetica: true }));
+    expect(doc.text).toBe('Grown on (1 0 0) wafers by A B Smith');
+  });
+
+  it('read the tracked headings of a real Elsevier article as words (pdf-parse 02-valid.pdf)', async () => {
+    const file = createRequire(import.meta.url).resolve('pdf-parse/test/data/02-valid.pdf');
+    const doc = await read('02-valid.pdf', readFileSync(file));
+    expect(doc.text).toContain('article info');
+    expect(doc.text).toContain('abstract\n\nA GaInP/GaAs solar cell');
+    expect(doc.text).not.toMatch(/a r t i c l e|a b s t r a c t/);
+  });
+});
+
+describe('right-to-left text', () => {
+  // "سلام عليكم" as a producer draws it: glyphs left to right on the page, in presentation forms, lam-alef
+  // as one ligature glyph.
+  const arabic: GlyphFont = {
+    alphabet: ['س', 'لا', 'م', ' ', 'ع', 'ل', 'ي', 'ك', 'P', 'D', 'F'],
+    unicode: ['\uFEB3', '\uFEFB', '\uFEE2', ' ', '\uFECB', '\uFEE0', '\uFEF4', '\uFEDC', 'P', 'D', 'F'],
+  };
+  const salaam = glyphs(arabic, ['م', 'لا', 'س']);
+  const alaikum = glyphs(arabic, ['م', 'ك', 'ي', 'ل', 'ع']);
+
+  it('reads presentation forms and the lam-alef ligature as letters in logical order', async () => {
+    const doc = await read('greeting.pdf', makeGlyphPdf(arabic, [{ content: `BT /F1 12 Tf 72 700 Td ${alaikum} Tj 36 0 Td ${salaam} Tj ET` }]));
+    expect(doc.text).toBe('سلام عليكم');
+  });
+
+  it('puts words drawn as separate runs, left to right, back in reading order', async () => {
+    // 40 units apart: beyond pdf.js's space-in-flow limit, so the words stay separate items.
+    const doc = await read('far.pdf', makeGlyphPdf(arabic, [{ content: `BT /F1 12 Tf 72 700 Td ${alaikum} Tj 70 0 Td ${salaam} Tj ET` }]));
+    expect(doc.text).toBe('سلام عليكم');
+  });
+
+  it('keeps a Latin word inside an Arabic line in its own left-to-right order', async () => {
+    const pdf = glyphs(arabic, ['P', 'D', 'F']);
+    const doc = await read('mixed.pdf', makeGlyphPdf(arabic, [{ content: `BT /F1 12 Tf 72 700 Td ${alaikum} Tj 60 0 Td ${pdf} Tj 60 0 Td ${salaam} Tj ET` }]));
+    expect(doc.text).toBe('سلام PDF عليكم');
+  });
+
+  it('orders items by the bidi rules: an RTL run inside an LTR line is reversed, LTR runs of an RTL line kept', () => {
+    const item = (str: string, x: number, dir = 'ltr'): TextItem => ({ str, dir, transform: [12, 0, 0, 12, x, 700], width: 10, height: 12, hasEOL: false });
+    const ltrLine = [item('Read ', 0), item('عليكم', 40, 'rtl'), item(' ', 80), item('سلام', 90, 'rtl'), item(' aloud today', 130)];
+    expect(logicalOrder(ltrLine).map((i) => i.str).join('')).toBe('Read سلام عليكم aloud today');
+    const rtlLine = [item('2024', 0), item(' ', 30), item('عام', 40, 'rtl'), item(' ', 70), item('في', 80, 'rtl')];
+    expect(logicalOrder(rtlLine).map((i) => i.str).join('')).toBe('في عام 2024');
+  });
+});
+
+describe('vertical Japanese', () => {
+  const japanese: GlyphFont = { alphabet: [...'縦書きの日本語です。次行'], vertical: true };
+
+  it('reads a column of glyphs placed one by one as one run, and the next column on without a space', async () => {
+    let content = 'BT /F1 12 Tf ';
+    [...'縦書きの日本語です。'].forEach((c, i) => (content += `1 0 0 1 300 ${700 - 12 * i} Tm ${glyphs(japanese, [c])} Tj `));
+    [...'次の行'].forEach((c, i) => (content += `1 0 0 1 284 ${700 - 12 * i} Tm ${glyphs(japanese, [c === 'の' ? 'の' : c])} Tj `));
+    const doc = await read('tategaki.pdf', makeGlyphPdf(japanese, [{ content: `${content}ET` }]));
+    expect(doc.text).toBe('縦書きの日本語です。次の行');
+  });
+
+  it('joins characters set one per line in a horizontal font without spaces', async () => {
+    const horizontal: GlyphFont = { alphabet: japanese.alphabet };
+    let content = 'BT /F1 12 Tf ';
+    [...'日本語です'].forEach((c, i) => (content += `1 0 0 1 300 ${700 - 13 * i} Tm ${glyphs(horizontal, [c])} Tj `));
+    const doc = await read('columns.pdf', makeGlyphPdf(horizontal, [{ content: `${content}ET` }]));
+    expect(doc.text).toBe('日本語です');
+  });
+});
+
+describe('fonts without a Unicode map', () => {
+  const noMap: GlyphFont = { alphabet: [...'ABCDEFGH'], toUnicode: false };
+  const garbage = { content: `BT /F1 12 Tf 72 700 Td ${glyphs(noMap, [...'ABCDEFGHABC'])} Tj ET` };
+  const readable = (words: string) => ({ content: `BT /F2 12 Tf 72 700 Td (${words}) Tj ET` });
+
+  it('name the unreadable pages in a warning and keep the readable ones', async () => {
+    const pages = [readable('Page one reads.'), garbage, garbage, garbage, readable('Page five reads.'), garbage];
+    const doc = await read('mixed-fonts.pdf', makeGlyphPdf(noMap, pages, { helvetica: true }));
+    expect(doc.text).toBe('Page one reads.\n\nPage five reads.');
+    expect(doc.warnings).toContain('pages 2–4, 6: the text layer cannot be read (fonts without a Unicode map)');
+    expect(doc.anchors.filter((a) => a.kind === 'page').map((a) => a.label)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('refuse a document whose every page is unreadable with a clear reason', async () => {
+    await expect(extractBytes('garbage.pdf', makeGlyphPdf(noMap, [garbage]))).rejects.toMatchObject({
+      code: 'SCANNED',
+      message: 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR',
+    });
+  });
+});
