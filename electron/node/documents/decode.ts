@@ -121,6 +121,13 @@ function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
   return undefined;
 }
 
+// The escapes into JIS X 0208 (ESC $ @, ESC $ B) that every ISO-2022-JP text with Japanese in it holds, in
+// 7-bit bytes (a byte above 0x7f then fails the strict decoder).
+function looksIso2022Jp(bytes: Uint8Array): boolean {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, DETECTION_SAMPLE));
+  return /\x1b\$[@B]/.test(head) && !/[\x80-\xff]/.test(head);
+}
+
 // Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-16, then the encoding the file declares
 // (HTML's meta charset), then the detector's guess, and last windows-1252, which decodes any byte sequence
 // and says so.
@@ -145,6 +152,12 @@ export function decodeText(bytes: Uint8Array, declared?: string, { html = false 
   if (utf16) {
     const text = tryDecode(bytes, utf16);
     if (text !== undefined) return { text, encoding: utf16, warnings: [] };
+  }
+  // ISO-2022-JP (old Japanese mail and text) is 7-bit, so valid UTF-8, but its escape sequences would be read
+  // as control characters and the file refused as binary.
+  if (looksIso2022Jp(bytes)) {
+    const text = tryDecode(bytes, 'iso-2022-jp');
+    if (text !== undefined) return { text, encoding: 'iso-2022-jp', warnings: [] };
   }
   const utf8 = tryDecode(bytes, 'utf-8');
   if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8', warnings: [] };
