@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { QuireError } from '../common/errors.ts';
 import { ApiEngine } from '../node/api/api-engine.ts';
@@ -15,11 +14,9 @@ import type { CliIo } from './command.ts';
 export async function serveApi({ port, modelDir }: { port: number; modelDir: string | undefined }, io: CliIo): Promise<number> {
   const root = dataDir();
   claimDataDir(root);
-  if (modelDir) {
-    if (!existsSync(modelDir)) throw new QuireError('NOT_FOUND', `no model folder at ${modelDir}`);
-    // Refused now, in one line, rather than at the first request.
-    modelAt(modelDir);
-  } else if (await ensureDefaultModel(root)) {
+  // A folder that is no converted model is refused now, in one line, rather than at the first request.
+  if (modelDir) modelAt(modelDir);
+  else if (await ensureDefaultModel(root)) {
     io.stderr('quire: installed quire-nano, the bundled demonstration model\n');
   }
   const services = createAppServices({ mode: 'browser', root, ...(modelDir ? { modelDir: resolve(modelDir) } : {}) });
