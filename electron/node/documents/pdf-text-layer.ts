@@ -114,10 +114,29 @@ export function pageLines(items: TextItem[]): Line[] {
   }
   if (current) groups.push(current);
   return groups.map(({ items: lineItems, y, size }) => ({
-    text: decomposePresentationForms(logicalOrder(lineItems).map((i) => unspaced(i.str)).join('')).replace(/\s+/g, ' ').trim(),
+    text: decomposePresentationForms(joinItems(logicalOrder(lineItems), size)).replace(/\s+/g, ' ').trim(),
     y,
     size,
   }));
+}
+
+// pdf.js writes the spaces it sees between glyphs of one run, but two runs of one line (a running head set
+// apart from the page number, a new text object) meet with nothing between them: there the gap between
+// their boxes, beyond 0.15 em, is a word space.
+function joinItems(items: TextItem[], size: number): string {
+  let text = '';
+  let previous: TextItem | undefined;
+  for (const item of items) {
+    const str = unspaced(item.str);
+    if (previous && !isVertical(item) && !/\s$/.test(text) && !/^\s/.test(str)) {
+      const [a, b] = [previous.transform[4], item.transform[4]];
+      const gap = Math.max(b - (a + previous.width), a - (b + item.width));
+      if (gap > size * 0.15) text += ' ';
+    }
+    text += str;
+    if (str !== '') previous = item;
+  }
+  return text;
 }
 
 const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;

@@ -32,6 +32,18 @@ describe('letter-spaced text layers', () => {
   });
 });
 
+describe('runs of one line', () => {
+  const helvetica: GlyphFont = { alphabet: ['x'] };
+  const run = (x: number, y: number, text: string) => `BT /F2 12 Tf ${x} ${y} Td (${text}) Tj ET `;
+
+  it('are parted by a space where their boxes are apart, and joined where one goes on from the other', async () => {
+    // "Ak" is 14.004 pt wide in 12 pt Helvetica (A 667, k 500): a run starting there goes on the same word.
+    const content = run(72, 700, 'Turk J Med Sci') + run(300, 700, 'Effect of speed') + run(72, 686, 'Ak') + run(86.004, 686, 'in');
+    const doc = await read('header.pdf', makeGlyphPdf(helvetica, [{ content }], { helvetica: true }));
+    expect(doc.text).toBe('Turk J Med Sci Effect of speed Akin');
+  });
+});
+
 describe('right-to-left text', () => {
   // "سلام عليكم" as a producer draws it: glyphs left to right on the page, in presentation forms, lam-alef
   // as one ligature glyph.
