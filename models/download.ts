@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
+import { networkWords } from '../electron/common/network-words.ts';
 
 // Downloads a model repository from the Hugging Face hub (or a mirror with the same URL layout:
 // HF_ENDPOINT). Files land as `<file>.part`, resume with HTTP Range after a cancel or a dropped
@@ -81,12 +82,12 @@ async function request(url: string, options: HubOptions, headers: Record<string,
   try {
     response = await fetch(url, { headers: headersOf(options, headers), signal: options.signal, redirect: 'follow' });
   } catch (error) {
-    throw options.signal?.aborted ? cancelled() : new QuireError('DOWNLOAD_FAILED', `cannot reach ${new URL(url).host}: ${causeOf(error)}`);
+    throw options.signal?.aborted ? cancelled() : new QuireError('DOWNLOAD_FAILED', `cannot reach ${new URL(url).host}: ${networkWords(error)}`);
   }
   if (response.ok || response.status === 416) return response;
   await response.body?.cancel();
   if (response.status === 401 || response.status === 403) {
-    throw new QuireError('FORBIDDEN', `the hub refused access (HTTP ${response.status}): accept the model's licence on Hugging Face and supply an access token`);
+    throw new QuireError('FORBIDDEN', `the hub refused access (HTTP ${response.status}): accept the model's licence on Hugging Face and save an access token (Models → Hugging Face access token)`);
   }
   if (response.status === 404) throw new QuireError('NOT_FOUND', `not on the hub: ${new URL(url).pathname}`);
   throw new QuireError('DOWNLOAD_FAILED', `HTTP ${response.status} from ${new URL(url).host}`);
@@ -96,10 +97,6 @@ function cancelled(): QuireError {
   return new QuireError('CANCELLED', 'download cancelled');
 }
 
-function causeOf(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
-}
 
 export async function listRepoFiles(repo: string, options: HubOptions = {}): Promise<HubFile[]> {
   checkRepo(repo);
@@ -204,7 +201,7 @@ async function transfer(url: string, part: string, have: number, file: HubFile, 
   } catch (error) {
     if (options.signal?.aborted) throw cancelled();
     if (error instanceof QuireError) throw error;
-    throw new ConnectionLost(`connection lost while downloading ${file.path}: ${causeOf(error)}`);
+    throw new ConnectionLost(`connection lost while downloading ${file.path}: ${networkWords(error)}`);
   } finally {
     await handle.close();
   }

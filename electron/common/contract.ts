@@ -296,6 +296,10 @@ export type NiahCell = z.infer<typeof NiahCell>;
 export const SelfCheckResult = z.object({ modelId: z.string(), cells: z.array(NiahCell), mean: z.number(), heatmapSvg: z.string() });
 export type SelfCheckResult = z.infer<typeof SelfCheckResult>;
 
+// Where saved secrets are kept: sealed with the OS keychain (desktop), or in a file only this user can read.
+export const HubTokenState = z.object({ saved: z.boolean(), protection: z.enum(['os-keychain', 'user-only-file']) });
+export type HubTokenState = z.infer<typeof HubTokenState>;
+
 const id = z.string().min(1).max(64);
 const empty = z.object({}).strict();
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
@@ -319,6 +323,10 @@ export const calls = {
     z.object({ id: z.string().min(1).max(200) }).strict(),
     z.object({ status: z.enum(['ok', 'unchecked']), message: z.string() }),
   ),
+  // The Hugging Face access token for gated repositories: whether one is saved and how it is kept, never the
+  // token itself. Saving null removes it.
+  'models.hubToken': call(empty, HubTokenState),
+  'models.setHubToken': call(z.object({ token: z.string().trim().min(8).max(512).regex(/^[\x21-\x7e]+$/, 'a token is one word of printable characters').nullable() }).strict(), HubTokenState),
   'library.list': call(empty, z.array(LibraryEntry)),
   // `ocrLanguage`: the language scanned pages are read in (English unless given).
   'library.import': call(

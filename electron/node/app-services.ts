@@ -26,7 +26,7 @@ import { ModelInstaller } from './model-installer.ts';
 import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
-import { SecretStore, type SecretCipher } from './secrets.ts';
+import { HF_TOKEN_SECRET, SecretStore, type SecretCipher } from './secrets.ts';
 import { EngineStore } from './remote/engines.ts';
 import { remoteTokens } from './remote/remote-tokenizer.ts';
 import { SettingsStore } from './settings.ts';
@@ -79,7 +79,9 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
     return chosen;
   };
-  const installer = new ModelInstaller(root);
+  // Gated repositories download with the token saved on the Models screen (HF_TOKEN when none is).
+  const installer = new ModelInstaller(root, () => secrets.get(HF_TOKEN_SECRET));
+  const hubToken = () => ({ saved: secrets.has(HF_TOKEN_SECRET), protection: secrets.protection });
   const text = new TextService();
   const modelFit = new ModelFit(documents, text);
   const libraryEntries = async () => {
@@ -145,6 +147,11 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
         bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
       );
       return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
+    },
+    'models.hubToken': () => hubToken(),
+    'models.setHubToken': ({ token }) => {
+      secrets.set(HF_TOKEN_SECRET, token);
+      return hubToken();
     },
     'models.verify': async ({ id }) => {
       const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);

@@ -24,10 +24,13 @@ export function modelIdFor(request: InstallRequest): string {
 // never shows up as an installed model; the raw download is removed after a successful conversion.
 export class ModelInstaller {
   #root: string;
+  #hubToken: () => string | null;
   #running = new Map<string, AbortController>();
 
-  constructor(root: string) {
+  // `hubToken`: the saved Hugging Face access token, read at each install (it may be saved or removed meanwhile).
+  constructor(root: string, hubToken: () => string | null = () => null) {
     this.#root = root;
+    this.#hubToken = hubToken;
   }
 
   isRunning(id: string): boolean {
@@ -59,11 +62,12 @@ export class ModelInstaller {
     try {
       await downloadRepo(repo, download, {
         signal: controller.signal,
+        token: this.#hubToken() ?? undefined,
         include: entry?.files ?? DEFAULT_FILES,
         onProgress: (p) =>
           onProgress({ id, phase: 'download', done: p.bytesDone, total: p.bytesTotal, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds ?? 0, detail: p.file }),
       }).catch((error: unknown) => {
-        if (error instanceof QuireError && error.code === 'NOT_FOUND') throw new QuireError('NOT_FOUND', `no repository ${repo} on the Hugging Face hub (or it needs an access token)`);
+        if (error instanceof QuireError && error.code === 'NOT_FOUND') throw new QuireError('NOT_FOUND', `no repository ${repo} on the Hugging Face hub (or it is gated and needs a Hugging Face access token)`);
         throw error;
       });
       const started = performance.now();

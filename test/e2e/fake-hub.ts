@@ -10,6 +10,8 @@ export interface FakeHubOptions {
   bytesPerTick?: number;
   // As huggingface.co does for LFS files: /resolve/ answers 302 to a content-addressed CDN URL.
   redirectLfs?: boolean;
+  // A gated repository: every request without `Authorization: Bearer <token>` gets 401, as the hub answers.
+  token?: string;
 }
 
 export interface FakeHub {
@@ -23,7 +25,7 @@ export interface FakeHub {
 // list at /api/models/<repo>/revision/main?blobs=true (sha256 for LFS files, git blob ids for the rest) and
 // each file at /<repo>/resolve/main/<path>, sent slowly enough that progress can be watched.
 export async function startFakeHub(repo: string, dir: string, options: number | FakeHubOptions = {}): Promise<FakeHub> {
-  const { bytesPerTick = 256 * 1024, redirectLfs = false } = typeof options === 'number' ? { bytesPerTick: options } : options;
+  const { bytesPerTick = 256 * 1024, redirectLfs = false, token } = typeof options === 'number' ? { bytesPerTick: options } : options;
   const files = new Map(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name))]));
   const isLfs = (name: string) => name.endsWith('.safetensors');
   const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -32,6 +34,7 @@ export async function startFakeHub(repo: string, dir: string, options: number | 
   const served: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://hub');
+    if (token && req.headers.authorization !== `Bearer ${token}`) return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Access to model is restricted."}');
     if (url.pathname === `/api/models/${repo}/revision/main`) {
       const siblings = [...files].map(([rfilename, b]) => ({
         rfilename,

@@ -71,6 +71,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
     'models.engine': () => state.engine,
+    'models.hubToken': () => ({ saved: false, protection: 'user-only-file' }),
+    'models.setHubToken': ({ token }: { token: string | null }) => ({ saved: token !== null, protection: 'user-only-file' }),
     // A model whose id starts with "damaged" fails the check as a real damaged one does.
     'models.verify': ({ id }: { id: string }) => {
       emit('models.verifyProgress', { id, doneBytes: 50, totalBytes: 100 });

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import { checkEngineUrl } from '../../common/engine-url.ts';
 import { QuireError, type ErrorCode } from '../../common/errors.ts';
+import { causeChain, NETWORK_WORDS } from '../../common/network-words.ts';
 
 export { checkEngineUrl };
 
@@ -373,27 +374,10 @@ function parseJson(text: string, invalid: () => QuireError): unknown {
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS|ERR_SSL|HOSTNAME/;
-const NETWORK_WORDS: Record<string, string> = {
-  ENOTFOUND: 'no such host: the name does not resolve',
-  EAI_AGAIN: 'the host name could not be looked up (no network or DNS)',
-  ECONNREFUSED: 'nothing is listening there (connection refused)',
-  ECONNRESET: 'the connection was dropped',
-  EPIPE: 'the connection was dropped',
-  UND_ERR_SOCKET: 'the connection was dropped',
-  EHOSTUNREACH: 'the host cannot be reached from this network',
-  ENETUNREACH: 'the network is unreachable',
-  ETIMEDOUT: 'the connection timed out',
-  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-};
 
 // What went wrong under fetch's "fetch failed", from the codes along its cause chain.
 function networkFailure(error: unknown): { code: ErrorCode; dropped: boolean; message: (host: string) => string } {
-  const codes: string[] = [];
-  const texts: string[] = [];
-  for (let e = error as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 6; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string') codes.push(e.code);
-    if (typeof e.message === 'string') texts.push(e.message);
-  }
+  const { codes, texts } = causeChain(error);
   const tls = codes.find((c) => TLS_CODES.test(c));
   if (tls) {
     const detail = texts.find((t) => /certificate|self.signed|altnames|hostname/i.test(t)) ?? tls;

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { InlineSvg } from '../components/InlineSvg.tsx';
+import { HubToken } from './HubToken.tsx';
 import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { installKv } from '../../../models/model-spec.ts';
@@ -100,6 +101,7 @@ export function ModelsView() {
       </ul>
       <h2 className="section-title">From Hugging Face</h2>
       <HubInstall />
+      <HubToken />
     </section>
   );
 }

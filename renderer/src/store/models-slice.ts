@@ -1,4 +1,4 @@
-import type { CatalogEntry, ConversionChoices, EngineStatus, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -25,6 +25,11 @@ export interface ModelsSlice {
   installs: Record<string, InstallJob>;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   verifications: Record<string, Verification>;
+  // Whether a Hugging Face access token is saved, and how it is kept (the token never comes back here).
+  hubToken: HubTokenState | null;
+  loadHubToken(): Promise<void>;
+  // Saves the token, or removes it with null; says whether it worked.
+  saveHubToken(token: string | null): Promise<boolean>;
   loadModels(): Promise<void>;
   loadChoices(): Promise<void>;
   // What the engine runs on now (Settings → Compute shows it).
@@ -56,6 +61,19 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     installs: {},
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
+    hubToken: null,
+    async loadHubToken() {
+      set({ hubToken: await api.call('models.hubToken', {}) });
+    },
+    async saveHubToken(token) {
+      try {
+        set({ hubToken: await api.call('models.setHubToken', { token }) });
+        return true;
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+        return false;
+      }
+    },
     async loadModels() {
       const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
       set({ catalog, installed, engine });
