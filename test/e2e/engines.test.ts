@@ -66,8 +66,12 @@ describe('Settings → Engines in the browser', () => {
     await form.getByPlaceholder('https://gpu.example.org:8000/v1').fill('http://10.20.30.40:8000/v1');
     await form.getByRole('checkbox', { name: 'Allow plain http to this machine' }).waitFor();
     expect(await form.getByRole('button', { name: 'Add engine' }).isDisabled()).toBe(true);
-    await page.getByRole('group', { name: 'Engines' }).or(page.locator('.engines-setting')).first().scrollIntoViewIfNeeded();
+    await form.getByRole('button', { name: 'Add engine' }).scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(ARTIFACTS, 'settings-engines.png'), fullPage: true });
+    await page.getByRole('radio', { name: 'Dark' }).click();
+    await form.getByRole('button', { name: 'Add engine' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'settings-engines-dark.png'), fullPage: true });
+    await page.getByRole('radio', { name: 'System' }).click();
     await form.getByPlaceholder('Lab cluster').fill('');
     await form.getByPlaceholder('https://gpu.example.org:8000/v1').fill('');
   });
