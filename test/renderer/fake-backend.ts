@@ -83,7 +83,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     'engines.add': ({ name, baseUrl, apiKey, allowInsecureHttp }: { name: string; baseUrl: string; apiKey?: string; allowInsecureHttp?: boolean }) => {
       if (state.refuseEngines) throw new QuireError(state.refuseEngines.split(':')[0] as 'REMOTE_UNAUTHORIZED', state.refuseEngines.split(': ').slice(1).join(': '));
       const url = checkEngineUrl(baseUrl, allowInsecureHttp ?? false);
-      const engine: RemoteEngine = { id: `e${state.engines.length + 1}`, name, baseUrl: url.href, host: url.host, hasKey: Boolean(apiKey), insecure: needsInsecureConsent(url), protection: 'os-keychain', createdAt: new Date(0).toISOString() };
+      const engine: RemoteEngine = { id: `e${state.engines.length + 1}`, name, baseUrl: url.href, host: url.host, hasKey: Boolean(apiKey), insecure: needsInsecureConsent(url), protection: 'user-only-file', createdAt: new Date(0).toISOString() };
       state.engines.push(engine);
       return { engine, models: state.remoteModels };
     },
