@@ -52,6 +52,9 @@ export function corpusFiles(): CorpusFile[] {
       if (installed !== version) throw new Error(`corpus: ${name} ${installed} is installed, the corpus needs ${version}`);
       file = join(manifest, '..', entry.path);
     }
-    return { source: `${entry.package} ${entry.path}`, name: basename(entry.path), file, licence: entry.licence, expect: entry.expect };
+    // A copy made from the package's file (encrypted, say) is named by its own file name.
+    const name = basename(entry.copied ?? entry.path);
+    const source = `${entry.package} ${entry.path}${name === basename(entry.path) ? '' : ` as ${name}`}`;
+    return { source, name, file, licence: entry.licence, expect: entry.expect };
   });
 }
