@@ -41,15 +41,15 @@ const requireHere = createRequire(import.meta.url);
 export function corpusFiles(): CorpusFile[] {
   const { files } = JSON.parse(readFileSync(join(import.meta.dirname, 'corpus.json'), 'utf8')) as { files: Entry[] };
   return files.map((entry) => {
-    const name = entry.package.slice(0, entry.package.lastIndexOf('@'));
-    const version = entry.package.slice(name.length + 1);
+    const pkg = entry.package.slice(0, entry.package.lastIndexOf('@'));
+    const version = entry.package.slice(pkg.length + 1);
     let file: string;
     if (entry.copied) file = join(ROOT, entry.copied);
     else {
-      const manifest = requireHere.resolve(`${name}/package.json`);
+      const manifest = requireHere.resolve(`${pkg}/package.json`);
       const installed = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
       // The expectations were read from this version of the file.
-      if (installed !== version) throw new Error(`corpus: ${name} ${installed} is installed, the corpus needs ${version}`);
+      if (installed !== version) throw new Error(`corpus: ${pkg} ${installed} is installed, the corpus needs ${version}`);
       file = join(manifest, '..', entry.path);
     }
     // A copy made from the package's file (encrypted, say) is named by its own file name.
