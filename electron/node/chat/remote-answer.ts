@@ -82,7 +82,7 @@ export class RemoteAnswerer {
         ...(answer >= 64 && answer < settings.answerTokens ? [{ kind: 'answer' as const, answerTokens: answer, label: `Lower the longest answer to ${answer} tokens` }] : []),
         { kind: 'documents' as const, label: `Choose fewer or shorter documents: ${where} holds at most ${formatTokens(context ?? 0)} tokens` },
       ],
-      server: { host: client.host, model: choice.model, tokensExact: count.exact, tokenSource: countedBy(count, client.host) },
+      server: { host: client.host, model: choice.model, tokensExact: count.exact, tokenSource: countedBy(count) },
     };
   }
 
@@ -178,8 +178,8 @@ export class RemoteAnswerer {
 }
 
 // Who counted, in words for the fit line.
-function countedBy(count: RemoteTokenCount, host: string): string {
-  if (count.source === 'server') return host;
+function countedBy(count: RemoteTokenCount): string {
+  if (count.source === 'server') return 'the server';
   if (count.source === 'hub') return "the model's tokenizer from Hugging Face";
   return 'its length (no tokenizer could be reached)';
 }

@@ -20,7 +20,8 @@ export function LibraryView() {
   const deleteDocument = useApp((s) => s.deleteDocument);
   const newConversation = useApp((s) => s.newConversation);
   const openViewer = useApp((s) => s.openViewer);
-  const hasModel = useApp((s) => s.installed.length > 0);
+  // A remote engine answers as well as an installed model.
+  const hasModel = useApp((s) => s.installed.length > 0 || s.engines.length > 0);
   const shown = visibleDocuments(documents, filter);
   return (
     <section className="view" aria-labelledby="library-title">
@@ -77,7 +78,7 @@ export function LibraryView() {
                 <td><FitBadge fit={doc.fit} /></td>
                 <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">
-                  <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model first'} onClick={() => newConversation([doc.id])}>
+                  <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model or add an engine first'} onClick={() => newConversation([doc.id])}>
                     Ask
                   </button>
                   <ConfirmButton

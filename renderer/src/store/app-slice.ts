@@ -59,6 +59,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
       await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
       // What the device runs (a GPU probe on first use) is needed by the Models screen only: not awaited here.
       void get().loadChoices().catch(() => undefined);
+      // Remote engines answer too (the Library's Ask, the new conversation's picker).
+      void get().loadEngines().catch(() => undefined);
       api.on('library.changed', () => void get().refreshLibrary());
       api.on('library.progress', (progress) => get().onImportProgress(progress));
       api.on('settings.changed', (settings) => {

@@ -1,4 +1,4 @@
-import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan, RemoteChoice, RemoteEngine, RemoteModelInfo } from '../../../electron/common/contract.ts';
+import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan, RemoteChoice } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface Streaming {
@@ -6,13 +6,6 @@ export interface Streaming {
   question: string;
   text: string;
   progress: ChatProgress | null;
-}
-
-// A remote engine's models as the engine picker offers them; `error` says why none could be listed.
-export interface RemoteChoices {
-  engine: RemoteEngine;
-  models: RemoteModelInfo[];
-  error: string | null;
 }
 
 export interface ChatSlice {
@@ -27,8 +20,8 @@ export interface ChatSlice {
   fitError: string | null;
   // The engine a new conversation will be created on: null for the local model.
   draftEngine: RemoteChoice | null;
-  remoteChoices: RemoteChoices[];
-  loadRemoteChoices(): Promise<void>;
+  // The remote engines and the models each serves, for the engine picker (engines-slice holds them).
+  loadRemoteModels(): Promise<void>;
   setDraftEngine(engine: RemoteChoice | null): void;
   // The engine of the open conversation's next question.
   setConversationEngine(engine: RemoteChoice | null): Promise<void>;
@@ -77,23 +70,12 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     fit: null,
     fitError: null,
     draftEngine: null,
-    remoteChoices: [],
-    async loadRemoteChoices() {
-      const engines = await api.call('engines.list', {});
-      const remoteChoices = await Promise.all(
-        engines.map(async (engine) => {
-          try {
-            return { engine, models: await api.call('engines.models', { id: engine.id }), error: null };
-          } catch (error) {
-            return { engine, models: [], error: (error as Error).message };
-          }
-        }),
-      );
+    async loadRemoteModels() {
+      await get().loadEngines();
+      await Promise.all(get().engines.map((e) => get().testEngine(e.id)));
       // A chosen engine that is gone (removed, or no longer serving the model) falls back to the local model.
       const draft = get().draftEngine;
-      const still = draft && remoteChoices.some((c) => c.engine.id === draft.engineId && c.models.some((m) => m.id === draft.model));
-      set({ remoteChoices, ...(draft && !still ? { draftEngine: null } : {}) });
-      if (draft && !still) void get().checkFit();
+      if (draft && !get().engineChecks[draft.engineId]?.models?.some((m) => m.id === draft.model)) get().setDraftEngine(null);
     },
     setDraftEngine(draftEngine) {
       set({ draftEngine, fit: null, fitError: null });

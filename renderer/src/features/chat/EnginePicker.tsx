@@ -8,9 +8,11 @@ const optionValue = (choice: RemoteChoice) => JSON.stringify([choice.engineId, c
 // The engine that answers: the local model, or a model of a remote engine (Settings → Engines). Shown only
 // where there is a remote engine to choose.
 export function EnginePicker({ value, onChange, disabled = false }: { value: RemoteChoice | null; onChange(choice: RemoteChoice | null): void; disabled?: boolean }) {
-  const choices = useApp((s) => s.remoteChoices);
+  const engines = useApp((s) => s.engines);
+  const checks = useApp((s) => s.engineChecks);
   const local = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0]);
-  if (choices.length === 0) return null;
+  if (engines.length === 0) return null;
+  const choices = engines.map((engine) => ({ engine, models: checks[engine.id]?.models ?? [], error: checks[engine.id]?.error ?? null }));
   const current = value ? optionValue(value) : LOCAL;
   return (
     <label className="engine-picker">

@@ -17,15 +17,16 @@ export function NewConversation() {
   const ask = useApp((s) => s.ask);
   const engine = useApp((s) => s.draftEngine);
   const setEngine = useApp((s) => s.setDraftEngine);
-  const remote = useApp((s) => s.remoteChoices);
-  const loadRemoteChoices = useApp((s) => s.loadRemoteChoices);
+  const engines = useApp((s) => s.engines);
+  const checks = useApp((s) => s.engineChecks);
+  const loadRemoteModels = useApp((s) => s.loadRemoteModels);
   const demo = useApp((s) => s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo;
   useEffect(() => {
-    void loadRemoteChoices().catch(() => undefined);
-  }, [loadRemoteChoices]);
+    void loadRemoteModels().catch(() => undefined);
+  }, [loadRemoteModels]);
   // A remote engine's model answers as well as an installed one.
-  const answerable = models.length > 0 || remote.some((c) => c.models.length > 0);
-  const host = engine ? remote.find((c) => c.engine.id === engine.engineId)?.engine.host : null;
+  const answerable = models.length > 0 || engines.some((e) => (checks[e.id]?.models?.length ?? 0) > 0);
+  const host = engine ? engines.find((e) => e.id === engine.engineId)?.host : null;
   const blocker =
     !answerable ? 'Install a model to start asking.'
     : models.length === 0 && !engine ? 'Choose a remote engine\'s model to answer.'
