@@ -46,8 +46,9 @@ async function streamed(api: ApiProcess, prompt: number[], maxTokens: number): P
   let first = 0;
   let buffer = '';
   let cached = 0;
-  for await (const bytes of response.body!) {
-    buffer += decoder.decode(bytes, { stream: true });
+  const reader = response.body!.getReader();
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    buffer += decoder.decode(read.value, { stream: true });
     if (!first && buffer.includes('"text":"') && /"text":"[^"]/.test(buffer)) first = performance.now();
     if (buffer.includes('"error":')) throw new Error(`the stream failed: ${buffer.slice(buffer.indexOf('"error":'), buffer.indexOf('"error":') + 300)}`);
     const usage = /"cached_tokens":(\d+)/.exec(buffer);

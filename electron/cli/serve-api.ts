@@ -38,7 +38,10 @@ export async function serveApi({ port, modelDir }: { port: number; modelDir: str
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
   });
+  // Clients still connected are let go (their requests stop), then what the engine is finishing, a
+  // snapshot's write included, completes before it is stopped.
   await server.close();
+  await engine.settled();
   await services.close();
   return 0;
 }

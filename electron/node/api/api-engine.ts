@@ -47,8 +47,7 @@ export class ApiEngine {
   #deps: ApiEngineDeps;
   #queue: EngineQueue;
   #caches = new Map<string, PrefixCache>();
-  // The engine's own counter of prefilled tokens, read after each request (tests and the bench read it).
-  lastPrefilled = 0;
+  #inFlight = new Set<Promise<void>>();
 
   constructor(deps: ApiEngineDeps) {
     this.#deps = deps;
@@ -83,7 +82,16 @@ export class ApiEngine {
   // Runs one completion when the engine is free (BUSY when too many wait). Resolves after the prompt's
   // snapshot, when worth one, is saved: `onFinish` hands the answer over before that.
   complete(job: CompletionJob, onFinish: (result: CompletionResult) => void): Promise<void> {
-    return this.#queue.run(job.signal, () => this.#run(job, onFinish));
+    const running = this.#queue.run(job.signal, () => this.#run(job, onFinish));
+    this.#inFlight.add(running);
+    void running.catch(() => undefined).finally(() => this.#inFlight.delete(running));
+    return running;
+  }
+
+  // Resolves once no request is running or waiting: a server stopping waits here, so the snapshot of a
+  // prompt just answered is written whole before the engine goes.
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
   async #run(job: CompletionJob, onFinish: (result: CompletionResult) => void): Promise<void> {
@@ -104,7 +112,6 @@ export class ApiEngine {
       check();
       await loaded.cache.sync(runtime.host, job.prompt);
       const prefilled = (await runtime.host.call('state', {})).prefilledTokens - before;
-      this.lastPrefilled = prefilled;
       const cachedTokens = job.prompt.length - prefilled;
       job.onPrefilled?.(cachedTokens);
       let result: CompletionResult | null = null;

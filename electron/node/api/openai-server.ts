@@ -152,6 +152,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   }
 
   async function completion(req: IncomingMessage, res: ServerResponse, chat: boolean): Promise<void> {
+    const controller = new AbortController();
+    // The client went away (closed the connection before the answer ended): the engine stops now, or the
+    // request never reaches it when that happens while the prompt is tokenized or waits its turn.
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
     const request = chat ? await body(req, ChatCompletionRequest) : await body(req, CompletionRequest);
     const modelId = checkModel(request.model);
     let prompt: number[];
@@ -172,11 +178,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const shape = new ResponseShape(chat, modelId, randomBytes(12).toString('hex'));
     const stream = request.stream === true;
     const includeUsage = stream && request.stream_options?.include_usage === true;
-    const controller = new AbortController();
-    // The client went away (closed the connection before the answer ended): the engine stops now.
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
     const event = (data: object) => res.write(`data: ${JSON.stringify(includeUsage && 'choices' in data && (data.choices as unknown[]).length ? { ...data, usage: null } : data)}\n\n`);
     let streaming = false;
     const startStream = () => {

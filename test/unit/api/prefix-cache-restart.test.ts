@@ -88,4 +88,18 @@ describe('the API prefix cache across restarts', () => {
     expect(third.stderr()).toMatch(/discarded and the prompt processed again/);
     expect(readdirSync(folder)).not.toContain(file);
   });
+
+  it('writes the snapshot of a prompt just answered before a stopped server exits', async () => {
+    const model = await apiTinyModel();
+    const text = await loadModelText(model);
+    const prefix = documentPrefix((m) => text.encode(m), documents, 'instructions');
+    const dataDir = mkdtempSync(join(tmpdir(), 'quire-api-stop-'));
+    const first = await start(model, dataDir);
+    await ask(first, 'When was lamp 12 trimmed?');
+    // SIGTERM at once: the snapshot is written after the answer was sent.
+    await first.stop();
+    const second = await start(model, dataDir);
+    const followUp = await ask(second, 'Which lamp came last?');
+    expect(followUp.cached).toBeGreaterThanOrEqual(prefix.length);
+  });
 });
