@@ -50,8 +50,9 @@ function grayPnm(rgba: Uint8ClampedArray, width: number, height: number): Buffer
 // The page is rendered as a whole (pdf.js drawing onto @napi-rs/canvas) rather than its image XObjects taken
 // out of the operator list: scanners split pages into strips, add masks, rotate pages or mix a scan with
 // vector stamps, and pdf.js already decodes JBIG2, CCITT and JPEG 2000 and composes all of that; a rendered
-// page is exactly what the reader sees, at one known resolution whatever the images' own.
-async function renderPage(page: PDFPageProxy): Promise<Buffer> {
+// page is exactly what the reader sees, at one known resolution whatever the images' own. The image is a gray
+// PNM (bench/ocr.ts gives the same files to Debian's tesseract).
+export async function renderPage(page: PDFPageProxy): Promise<Buffer> {
   const { createCanvas } = require('@napi-rs/canvas') as typeof import('@napi-rs/canvas');
   const unit = page.getViewport({ scale: 1 });
   const scale = Math.min(OCR_DPI / 72, Math.sqrt(OCR_MAX_PIXELS / (unit.width * unit.height)));
