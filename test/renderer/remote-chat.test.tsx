@@ -2,6 +2,7 @@
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, DocumentSummary, InstalledModel, RemoteEngine } from '../../electron/common/contract.ts';
+import { QuireError } from '../../electron/common/errors.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
 
@@ -67,6 +68,25 @@ describe('a remote engine in the chat', () => {
     await act(() => store.getState().openConversation('c1'));
     expect(screen.getByText(/1,288 of 1,300 tokens came from the server's cache/).textContent).toContain(`${REMOTE_MODEL} on gpu-box.example:8000`);
     expect(screen.getByTestId('remote-note').textContent).toBe('Documents are sent to gpu-box.example:8000');
+  });
+
+  it("shows a server's refusal as one line that can be dismissed, and lists the conversation with its host", async () => {
+    const backend = fakeBackend({ installed: [model], documents: [report] });
+    backend.state.engines.push(cluster);
+    backend.state.answer = () => {
+      throw new QuireError('REMOTE_UNREACHABLE', 'gpu-box.example:8000 could not be reached: the connection was refused');
+    };
+    await mountApp(backend);
+    await startConversation();
+    await act(async () => fireEvent.change(await screen.findByLabelText('Answered by'), { target: { value: JSON.stringify(['e1', REMOTE_MODEL]) } }));
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'What changed?' } });
+    await act(async () => fireEvent.keyDown(screen.getByLabelText('Question'), { key: 'Enter' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('gpu-box.example:8000 could not be reached: the connection was refused');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    const listed = within(screen.getByRole('complementary', { name: 'Conversations' })).getByRole('button', { name: /Annual report/ });
+    expect(listed.textContent).toContain('on gpu-box.example:8000');
   });
 
   it('offers no choice where no remote engine was added', async () => {

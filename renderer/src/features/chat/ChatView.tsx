@@ -32,7 +32,9 @@ export function ChatView() {
             <li key={c.id} className={current?.id === c.id ? 'active' : ''}>
               <button type="button" className="conversation-item" onClick={() => void openConversation(c.id)} disabled={busy}>
                 <span className="conversation-title">{c.title || 'New conversation'}</span>
-                <span className="conversation-meta">{documentNames(c.documentIds)} · {new Date(c.updatedAt).toLocaleDateString()}</span>
+                <span className="conversation-meta">
+                  {documentNames(c.documentIds)} · {c.engine ? `on ${c.engine.host} · ` : ''}{new Date(c.updatedAt).toLocaleDateString()}
+                </span>
               </button>
               <ConfirmButton
                 className="icon-button"
