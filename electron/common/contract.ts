@@ -95,6 +95,9 @@ export type QuoteCheck = z.infer<typeof QuoteCheck>;
 
 export const MessageStats = z.object({
   promptTokens: z.number().int(),
+  // The documents' share of the prompt: the count the library and the fit check show for them. Absent on remote
+  // answers and on answers stored before it existed.
+  documentTokens: z.number().int().optional(),
   prefilledTokens: z.number().int(),
   generatedTokens: z.number().int(),
   documentSource: z.enum(['cache', 'snapshot', 'prefill']).nullable(),

@@ -38,7 +38,7 @@ export class ModelFit {
 
   // Token counts under the model's own tokenizer, cached per document and model in the database.
   async tokenCount(documentId: string, model: InstalledModel): Promise<number | null> {
-    const known = this.#documents.getTokenCount(documentId, model.id);
+    const known = this.#documents.getTokenCount(documentId, countKey(model));
     if (known !== undefined) return known;
     const key = `${model.id}\0${documentId}`;
     const unsaved = this.#unsaved.get(key);
@@ -50,7 +50,7 @@ export class ModelFit {
     }
     const doc = this.#documents.get(documentId);
     if (!doc) return null;
-    const count = await this.#text.count(model.dir, documentId, doc.text);
+    const count = await this.#text.count(model.dir, documentId, { title: doc.title, format: doc.format, text: doc.text }, model.promptStyle);
     this.#store(documentId, model, key, count);
     return count;
   }
@@ -59,7 +59,7 @@ export class ModelFit {
   // and stored at a later call once there is room again.
   #store(documentId: string, model: InstalledModel, key: string, count: number): void {
     try {
-      this.#documents.setTokenCount(documentId, model.id, count);
+      this.#documents.setTokenCount(documentId, countKey(model), count);
       this.#unsaved.delete(key);
     } catch (error) {
       if (!isDiskFull(error)) throw error;
@@ -141,6 +141,10 @@ export class ModelFit {
     return out;
   }
 }
+
+// Counts are of the document in the model's prompt; counts stored under the bare model id were of the text
+// alone (before they were one number everywhere) and are left unread.
+const countKey = (model: InstalledModel) => `${model.id}:prompt`;
 
 function summary(documentTokens: number, room: number, context: number, memory: PlanningMemory, own: FitReport, fitsContext: boolean): string {
   if (!fitsContext) {

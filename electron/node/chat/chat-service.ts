@@ -240,6 +240,7 @@ export class ChatService {
       text,
       stats: {
         promptTokens: prompt.length,
+        documentTokens: prefix.length,
         prefilledTokens: after.prefilledTokens - before.prefilledTokens,
         generatedTokens,
         documentSource,

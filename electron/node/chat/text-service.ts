@@ -2,7 +2,7 @@
 // hostile template can loop or allocate without end, so both run in a worker thread with a heap cap and a
 // time budget that grows with the text: the event loop keeps serving other clients, a runaway template costs
 // one refused request (TIMEOUT / LIMIT_EXCEEDED) and a fresh worker, and counts of the same document under the
-// same tokenizer are computed once however many callers ask at the same time.
+// same model are computed once however many callers ask at the same time.
 import { Worker } from 'node:worker_threads';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { PromptStyle } from '../../../models/model-spec.ts';
@@ -16,7 +16,8 @@ const BASE_TIMEOUT_MS = 15_000;
 const TIMEOUT_MS_PER_MB = 2_000;
 
 export type TextOp =
-  | { op: 'count'; text: string }
+  // A document's tokens as the prompt holds it (the model's template, its title): the one count shown for it.
+  | { op: 'count'; document: PromptDocument; style: PromptStyle }
   | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
   // Raw text as the OpenAI-compatible API's completions and /tokenize take it (special tokens parsed).
   | { op: 'tokens'; text: string; addSpecial: boolean }
@@ -33,7 +34,8 @@ interface Pending {
 }
 
 function textBytes(op: TextOp): number {
-  if (op.op === 'count' || op.op === 'tokens') return op.text.length;
+  if (op.op === 'count') return op.document.text.length;
+  if (op.op === 'tokens') return op.text.length;
   if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
   return op.documents.reduce((n, d) => n + d.text.length, 0);
@@ -56,12 +58,13 @@ export class TextService {
     this.#baseTimeoutMs = options.baseTimeoutMs ?? BASE_TIMEOUT_MS;
   }
 
-  // Tokens of `text` under the model's tokenizer; `key` names the text (a document id) for sharing.
-  count(dir: string, key: string, text: string): Promise<number> {
-    const id = JSON.stringify([dir, key]);
+  // Tokens of `document` in the model's prompt (what a question about it alone sends: the template, the title,
+  // the text), the same as the fit check's; `key` names the document (its id) for sharing.
+  count(dir: string, key: string, document: PromptDocument, style: PromptStyle): Promise<number> {
+    const id = JSON.stringify([dir, key, style]);
     let count = this.#counts.get(id);
     if (!count) {
-      count = this.#request(dir, { op: 'count', text }).then((r) => r.count);
+      count = this.#request(dir, { op: 'count', document, style }).then((r) => r.count);
       this.#counts.set(id, count);
       // Only the answer is kept by the caller (the database); here just while callers wait for it.
       void count.finally(() => this.#counts.delete(id)).catch(() => undefined);

@@ -8,7 +8,7 @@ import type { TextReply, TextRequest } from './text-service.ts';
 async function handle(request: TextRequest): Promise<TextReply> {
   try {
     const text = await loadModelText(request.dir);
-    if (request.op === 'count') return { id: request.id, ok: true, count: text.tokenizer.encode(request.text, { parseSpecial: false }).length, tokens: null };
+    if (request.op === 'count') return { id: request.id, ok: true, count: documentPrefix(text.encode, [request.document], request.style).length, tokens: null };
     if (request.op === 'decode') return { id: request.id, ok: true, count: request.tokens.length, tokens: null, text: text.tokenizer.decode(request.tokens) };
     if (request.op === 'tokens') {
       const tokens = Uint32Array.from(text.tokenizer.encode(request.text, { addBos: request.addSpecial, parseSpecial: true }));

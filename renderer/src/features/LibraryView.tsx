@@ -55,7 +55,7 @@ export function LibraryView() {
               <th scope="col" className="wide-only">Format</th>
               <th scope="col" className="num wide-only">Pages</th>
               <th scope="col" className="num wide-only">Characters</th>
-              <th scope="col" className="num">Tokens</th>
+              <th scope="col" className="num" title="The document as the model is given it (its title and the prompt's framing included): the count the fit check and the answers show too">Tokens</th>
               <th scope="col">Fits in memory</th>
               <th scope="col" className="wide-only">Added</th>
               <th scope="col"><span className="sr-only">Actions</span></th>
@@ -74,7 +74,7 @@ export function LibraryView() {
                 <td className="wide-only"><span className="badge">{doc.format.toUpperCase()}</span></td>
                 <td className="num wide-only">{doc.pages || '—'}</td>
                 <td className="num wide-only">{doc.chars.toLocaleString()}</td>
-                <td className="num">{doc.tokens === null ? '—' : formatTokens(doc.tokens)}</td>
+                <td className="num">{doc.tokens === null ? '—' : doc.tokens.toLocaleString()}</td>
                 <td><FitBadge fit={doc.fit} /></td>
                 <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">

@@ -37,15 +37,16 @@ describe('text service', () => {
     const book = 'The tide tables were written by hand every evening, without fail. '.repeat(150_000); // ~10 MB
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
-    const first = service.count(dir, 'book', book);
-    const again = service.count(dir, 'book', book);
+    const first = service.count(dir, 'book', { title: 'Tides', format: 'txt', text: book }, 'instructions');
+    const again = service.count(dir, 'book', { title: 'Tides', format: 'txt', text: book }, 'instructions');
     expect(again).toBe(first);
     const count = await first;
     clearInterval(timer);
     expect(count).toBeGreaterThan(1_000_000);
     // Counting on the main thread would have let no tick run until it finished.
     expect(ticks).toBeGreaterThan(5);
-    expect(await service.count(dir, 'other', 'The tide.')).toBeLessThan(20);
+    // A line of text is the prompt's framing and little more.
+    expect(await service.count(dir, 'other', { title: 'Tide', format: 'txt', text: 'The tide.' }, 'instructions')).toBeLessThan(400);
   }, 120_000);
 
   it('refuses a template that writes megabytes of its own text, in one line', async () => {
@@ -58,7 +59,7 @@ describe('text service', () => {
     const started = Date.now();
     const runaway = impatient.encode(dir, [{ role: 'user', content: 'hello' }], true);
     // Queued behind the runaway: answered by a fresh worker once the runaway is refused.
-    const next = impatient.count(dir, 'short', 'The tide.');
+    const next = impatient.tokens(dir, 'The tide.', false).then((t) => t.length);
     await expect(runaway).rejects.toMatchObject({ code: expect.stringMatching(/^(TIMEOUT|LIMIT_EXCEEDED)$/) });
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(await next).toBeGreaterThan(0);

@@ -68,7 +68,7 @@ export function NewConversation() {
                 <input type="checkbox" checked={selected.includes(doc.id)} onChange={() => toggle(doc.id)} />
                 <span className="doc-option-title">{doc.title}</span>
                 <span className="badge">{doc.format.toUpperCase()}</span>
-                <span className="subtle">{doc.tokens === null ? `${doc.chars.toLocaleString()} chars` : `${formatTokens(doc.tokens)} tokens`}</span>
+                <span className="subtle">{doc.tokens === null ? `${doc.chars.toLocaleString()} chars` : `${doc.tokens.toLocaleString()} tokens`}</span>
               </label>
             ))}
           </fieldset>

@@ -152,6 +152,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         {stats ? (
           <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
             {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
+            {stats.documentTokens !== undefined ? `documents ${stats.documentTokens.toLocaleString()} tokens · ` : ''}
             {stats.remote ? `${stats.remote.model} on ${stats.remote.host} · ` : ''}
             {stats.remote?.cachedTokens != null
               ? `${stats.remote.cachedTokens.toLocaleString()} of ${stats.promptTokens.toLocaleString()} tokens came from the server's cache`
