@@ -1,5 +1,5 @@
 import { basename, extname } from 'node:path';
-import type { DocumentFormat } from '../../common/document.ts';
+import { READABLE_FORMATS, type DocumentFormat } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { MAX_FILE_BYTES } from './limits.ts';
 
@@ -36,6 +36,21 @@ function zipFormat(head: Uint8Array, extension: string): DocumentFormat {
   throw new QuireError('UNSUPPORTED_FORMAT', 'a zip archive that is neither EPUB nor DOCX');
 }
 
+const IMAGE_MAGIC: Array<[string, number[]]> = [
+  ['PNG', [0x89, 0x50, 0x4e, 0x47]],
+  ['JPEG', [0xff, 0xd8, 0xff]],
+  ['TIFF', [0x49, 0x49, 0x2a, 0x00]],
+  ['TIFF', [0x4d, 0x4d, 0x00, 0x2a]],
+  ['GIF', [0x47, 0x49, 0x46, 0x38]],
+];
+
+// A picture is refused by name rather than as "binary data": a scan is read by OCR once it is in a PDF (one
+// image per page), which keeps pages, the original for the viewer and the page images' resolution known.
+function imageKind(head: Uint8Array): string | undefined {
+  if (ascii(head, 0, 4) === 'RIFF' && ascii(head, 8, 12) === 'WEBP') return 'WebP';
+  return IMAGE_MAGIC.find(([, magic]) => startsWith(head, magic))?.[0];
+}
+
 // Text formats with no telling extension are recognized by their first line.
 function sniffText(head: Uint8Array): DocumentFormat {
   const text = new TextDecoder('utf-8').decode(head).replace(/^\uFEFF/, '').replace(/\0/g, '');
@@ -54,6 +69,10 @@ export function detectFormat(name: string, head: Uint8Array): DocumentFormat {
     // Office wraps password-protected .docx files in this legacy container.
     if (extension === '.docx') throw new QuireError('ENCRYPTED', 'the DOCX is password-protected');
     throw new QuireError('UNSUPPORTED_FORMAT', 'legacy Office files (.doc) are not supported; save it as .docx');
+  }
+  const image = imageKind(head);
+  if (image) {
+    throw new QuireError('UNSUPPORTED_FORMAT', `an image (${image}), not a document: Quire reads ${READABLE_FORMATS}; scanned pages are read by OCR when they come as a PDF`);
   }
   if (extension === '.pdf') throw new QuireError('CORRUPT', 'not a PDF (no %PDF- header)');
   if (extension === '.epub' || extension === '.docx') throw new QuireError('CORRUPT', `not a ${extension.slice(1).toUpperCase()} (not a zip archive)`);

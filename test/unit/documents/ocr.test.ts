@@ -123,6 +123,17 @@ describe('OCR of scanned PDF pages', () => {
 });
 
 describe('OCR helpers', () => {
+  it('refuses a picture by name, saying a scan is read when it comes as a PDF', async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Array(64).fill(7)]);
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array(64).fill(7)]);
+    for (const [name, bytes, kind] of [['page.png', png, 'PNG'], ['photo.jpg', jpeg, 'JPEG'], ['scan.pdf', png, 'PNG']] as const) {
+      await expect(extractBytes(name, bytes)).rejects.toMatchObject({
+        code: 'UNSUPPORTED_FORMAT',
+        message: `an image (${kind}), not a document: Quire reads PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT; scanned pages are read by OCR when they come as a PDF`,
+      });
+    }
+  });
+
   it('lists page labels with consecutive numbers as ranges', () => {
     expect(listLabels(['1', '2', '3', '7', '9', '10', 'iv', 'A-1'])).toBe('1–3, 7, 9–10, iv, A-1');
   });
