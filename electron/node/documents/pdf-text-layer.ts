@@ -2,6 +2,8 @@
 // in reading order: letter-spaced runs rejoined, right-to-left runs put in logical order, vertical columns
 // read top to bottom, presentation forms decomposed, and pages whose fonts have no Unicode map told apart.
 
+import { splitWords, type WordBreaks } from './pdf-word-breaks.ts';
+
 export interface TextItem {
   str: string;
   // pdf.js's direction of the item, after it has put the item's own characters in logical order.
@@ -22,16 +24,27 @@ export interface Line {
 // pdf.js writes a space into an item wherever the gap after a glyph is between 0.102 and 0.6 em, and ends the
 // item at a larger gap. Glyphs of normal text abut, so an item in which every glyph is followed by such a
 // space is a letter-spaced run (character spacing, Tc, at or above a tenth of the font size): its spaces are
-// the tracking, and its word spaces — the space glyph plus twice the tracking, over 0.6 em whenever the
-// tracking is above about 0.17 em — are the gaps between items. Two letters at least, so that spaced digits
-// ("(1 0 0)") and lone initials stay as written.
+// the tracking. Its word spaces — the space glyph plus twice the tracking — are gaps between items when
+// over 0.6 em, and otherwise only the glyphs can tell them (pdf-word-breaks.ts). Two letters at least, so
+// that spaced digits ("(1 0 0)") and lone initials stay as written.
 const LETTER_SPACED = /^(?:\S ){2,}\S$/u;
 const isLetterSpaced = (s: string) => LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2;
+export const hasLetterSpacing = (items: TextItem[]) => items.some((i) => isLetterSpaced(i.str.trim()));
 
-function unspaced(str: string): string {
-  const core = str.trim();
-  if (!isLetterSpaced(core)) return str;
-  return (/^\s/.test(str) ? ' ' : '') + core.replace(/ /g, '') + (/\s$/.test(str) ? ' ' : '');
+// A letter-spaced item's letters, its spaces dropped, with the word spaces the page's glyphs show put back
+// (pdf-word-breaks.ts); other items as they are.
+type Unspacer = (str: string) => string;
+
+function unspacer(words?: WordBreaks): Unspacer {
+  let cursor = 0;
+  return (str) => {
+    const core = str.trim();
+    if (!isLetterSpaced(core)) return str;
+    const letters = core.replace(/ /g, '');
+    const split = words && splitWords(letters, words, cursor);
+    if (split) cursor = split.next;
+    return (/^\s/.test(str) ? ' ' : '') + (split?.text ?? letters) + (/\s$/.test(str) ? ' ' : '');
+  };
 }
 
 // Arabic presentation forms (contextual shapes and ligatures such as lam-alef, which fonts map to one code
@@ -95,7 +108,9 @@ const isVertical = (item: TextItem) => item.dir === 'ttb';
 // Lines from pdf.js text items in content-stream order (the order the page was written in, which is the
 // reading order for almost every producer): a new line starts at an explicit end of line or where the
 // baseline moves by more than half the font size (for a vertical column, where x moves by that much).
-export function pageLines(items: TextItem[]): Line[] {
+// `words` gives the word ends of letter-spaced runs where the page has some.
+export function pageLines(items: TextItem[], words?: WordBreaks): Line[] {
+  const unspaced = unspacer(words);
   const groups: Array<{ items: TextItem[]; y: number; size: number }> = [];
   let current: (typeof groups)[number] | undefined;
   for (const item of items) {
@@ -114,7 +129,7 @@ export function pageLines(items: TextItem[]): Line[] {
   }
   if (current) groups.push(current);
   return groups.map(({ items: lineItems, y, size }) => ({
-    text: decomposePresentationForms(joinItems(logicalOrder(lineItems), size)).replace(/\s+/g, ' ').trim(),
+    text: decomposePresentationForms(joinItems(logicalOrder(lineItems), size, unspaced)).replace(/\s+/g, ' ').trim(),
     y,
     size,
   }));
@@ -123,7 +138,7 @@ export function pageLines(items: TextItem[]): Line[] {
 // pdf.js writes the spaces it sees between glyphs of one run, but two runs of one line (a running head set
 // apart from the page number, a new text object) meet with nothing between them: there the gap between
 // their boxes, beyond 0.15 em, is a word space.
-function joinItems(items: TextItem[], size: number): string {
+function joinItems(items: TextItem[], size: number, unspaced: Unspacer): string {
   let text = '';
   let previous: TextItem | undefined;
   for (const item of items) {

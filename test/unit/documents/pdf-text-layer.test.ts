@@ -18,6 +18,29 @@ describe('letter-spaced text layers', () => {
     expect(doc.text).toBe('APL Co. Pte Ltd');
   });
 
+  it('keep word spaces no wider than the spaces pdf.js writes for the tracking (0.15 em)', async () => {
+    const doc = await read('tight.pdf', makeGlyphPdf(helvetica, [page(1.8, 'APL Co. Pte Ltd')], { helvetica: true }));
+    expect(doc.text).toBe('APL Co. Pte Ltd');
+  });
+
+  it('find the words of a run spaced by TJ adjustments, without space glyphs', async () => {
+    const tj = '[(A) -200 (P) -200 (L) -600 (C) -200 (o) -200 (.) -600 (P) -200 (t) -200 (e)] TJ';
+    const doc = await read('kerned.pdf', makeGlyphPdf(helvetica, [{ content: `BT /F2 12 Tf 72 700 Td ${tj} ET` }], { helvetica: true }));
+    expect(doc.text).toBe('APL Co. Pte');
+  });
+
+  it('find the words of glyphs placed one by one', async () => {
+    // Every glyph is 6 pt wide: letters 2 pt apart, words 6 pt apart (both within pdf.js's space band).
+    const letters: GlyphFont = { alphabet: [...'APLCo.Pte'] };
+    let content = 'BT /F1 12 Tf 72 700 Td ';
+    for (const word of ['APL', 'Co.', 'Pte']) {
+      for (const c of word) content += `${glyphs(letters, [c])} Tj 8 0 Td `;
+      content += '4 0 Td ';
+    }
+    const doc = await read('placed.pdf', makeGlyphPdf(letters, [{ content: `${content}ET` }]));
+    expect(doc.text).toBe('APL Co. Pte');
+  });
+
   it('leave text without character spacing, and spaced digits, as written', async () => {
     const doc = await read('plain.pdf', makeGlyphPdf(helvetica, [page(0, 'Grown on (1 0 0) wafers by A B Smith')], { helvetica: true }));
     expect(doc.text).toBe('Grown on (1 0 0) wafers by A B Smith');
