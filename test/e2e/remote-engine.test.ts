@@ -116,14 +116,17 @@ describe('a remote engine end to end', () => {
     await ask('Who kept the light?');
     const progress = page.getByTestId('progress');
     await expect.poll(() => progress.innerText(), { timeout: 60_000 }).toMatch(/The server is reading [\d,]+ tokens/);
-    // The server is busy reading: its processes use the CPU.
-    expect(await cpuOver(800)).toBeGreaterThan(0.3);
+    // The server is busy reading: its processes use the CPU (a core or more, less on a shared machine).
+    const busy = await cpuOver(1500);
+    expect(busy).toBeGreaterThan(0.2);
     await shot('remote-reading');
     await progress.getByRole('button', { name: 'Cancel' }).click();
     await lastAnswer().getByText('Stopped before answering.').waitFor({ timeout: 30_000 });
     // And after the cancel, it is idle: the read was abandoned, not finished in the background.
     await page.waitForTimeout(300);
-    expect(await cpuOver(1500)).toBeLessThan(0.3);
+    const idle = await cpuOver(1500);
+    console.log(`API server CPU over 1.5 s: ${busy.toFixed(2)} s reading, ${idle.toFixed(2)} s after the cancel`);
+    expect(idle).toBeLessThan(Math.min(0.1, busy / 3));
     expect(await page.getByTestId('remote-note').innerText()).toBe(`Documents are sent to ${host}`);
   });
 
