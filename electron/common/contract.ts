@@ -267,6 +267,11 @@ export const EngineStatus = z.object({
 });
 export type EngineStatus = z.infer<typeof EngineStatus>;
 
+// How the secret store keeps secrets (API keys, the hub token): sealed with the OS keychain (the desktop app)
+// or in a file only this user can read; the UI tells the user which.
+export const SecretProtection = z.enum(['os-keychain', 'user-only-file']);
+export type SecretProtection = z.infer<typeof SecretProtection>;
+
 // A remote engine (an OpenAI-compatible server such as vLLM) as the renderer sees it: never its key, only
 // whether one is stored and how the secret store protects it.
 export const RemoteEngine = z.object({
@@ -277,7 +282,7 @@ export const RemoteEngine = z.object({
   hasKey: z.boolean(),
   // Plain http to another machine, allowed by the user.
   insecure: z.boolean(),
-  protection: z.enum(['os-keychain', 'user-only-file']),
+  protection: SecretProtection,
   createdAt: z.string(),
 });
 export type RemoteEngine = z.infer<typeof RemoteEngine>;
@@ -300,7 +305,7 @@ export const SelfCheckResult = z.object({ modelId: z.string(), cells: z.array(Ni
 export type SelfCheckResult = z.infer<typeof SelfCheckResult>;
 
 // Where saved secrets are kept: sealed with the OS keychain (desktop), or in a file only this user can read.
-export const HubTokenState = z.object({ saved: z.boolean(), protection: z.enum(['os-keychain', 'user-only-file']) });
+export const HubTokenState = z.object({ saved: z.boolean(), protection: SecretProtection });
 export type HubTokenState = z.infer<typeof HubTokenState>;
 
 const id = z.string().min(1).max(64);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SecretProtection } from '../common/contract.ts';
 import { QuireError } from '../common/errors.ts';
 
 // Secrets the user hands Quire (a Hugging Face access token, remote engines' API keys) live in one file of the
@@ -15,7 +16,6 @@ export interface SecretCipher {
   decrypt(stored: Buffer): string;
 }
 
-export type SecretProtection = 'os-keychain' | 'user-only-file';
 
 // Secret names: fixed ones and one per remote engine.
 export const HF_TOKEN_SECRET = 'hf-token';

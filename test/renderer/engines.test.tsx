@@ -34,7 +34,7 @@ describe('Settings → Engines', () => {
     const row = within(await screen.findByRole('listitem', { name: 'Lab cluster' }));
     expect(backend.state.log.find((l) => l.name === 'engines.add')!.payload).toEqual({ name: 'Lab cluster', baseUrl: 'https://gpu.example.org:8000', apiKey: KEY, allowInsecureHttp: false });
     expect(row.getByText('gpu.example.org:8000')).toBeTruthy();
-    expect(row.getByText(/API key kept in a file only you can read/)).toBeTruthy();
+    expect(row.getByText(/API key kept in a file of the data folder that only your user account can read/)).toBeTruthy();
     expect(row.getByText('nvidia/Llama-3.1-8B-UltraLong-1M-Instruct')).toBeTruthy();
     expect(row.getByText('1M tokens')).toBeTruthy();
     // The form is emptied and the key appears nowhere on the page.
@@ -81,7 +81,7 @@ describe('Settings → Engines', () => {
     ];
     await openEngines(backend);
     const row = within(await screen.findByRole('listitem', { name: 'Cluster' }));
-    expect(row.getByText(/API key sealed with your system keychain/)).toBeTruthy();
+    expect(row.getByText(/API key kept sealed with this computer’s keychain/)).toBeTruthy();
     backend.state.remoteModels = [{ id: 'llama-4m', maxModelLen: null, ownedBy: null }];
     fireEvent.click(row.getByRole('button', { name: 'Test' }));
     expect(await row.findByText('llama-4m')).toBeTruthy();

@@ -1,14 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { RemoteEngine } from '../../../electron/common/contract.ts';
+import type { RemoteEngine, SecretProtection } from '../../../electron/common/contract.ts';
 import { needsInsecureConsent } from '../../../electron/common/engine-url.ts';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
+import { SECRET_KEPT } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 
-const KEPT: Record<RemoteEngine['protection'], string> = {
-  'os-keychain': 'sealed with your system keychain',
-  'user-only-file': 'kept in a file only you can read',
-};
 
 // Plain http to another machine (what needs the user's consent); false while the URL is not yet one.
 function cleartextHost(url: string): string | null {
@@ -65,7 +62,7 @@ function EngineRow({ engine }: { engine: RemoteEngine }) {
         {engine.insecure ? <span className="badge warn">unencrypted http</span> : null}
       </div>
       <p className="hint">
-        Documents are sent to <strong>{engine.host}</strong>. {engine.hasKey ? `API key ${KEPT[engine.protection]}.` : 'No API key.'}
+        Documents are sent to <strong>{engine.host}</strong>. {engine.hasKey ? `API key kept ${SECRET_KEPT[engine.protection]}.` : 'No API key.'}
       </p>
       <div className="card-actions">
         <button type="button" className="button small" disabled={check?.running} onClick={() => void test(engine.id)}>
@@ -136,7 +133,7 @@ function EngineRow({ engine }: { engine: RemoteEngine }) {
   );
 }
 
-function AddEngineForm({ protection }: { protection: RemoteEngine['protection'] }) {
+function AddEngineForm({ protection }: { protection: SecretProtection }) {
   const add = useApp((s) => s.addEngine);
   const error = useApp((s) => s.engineAddError);
   const [name, setName] = useState('');
@@ -184,7 +181,7 @@ function AddEngineForm({ protection }: { protection: RemoteEngine['protection'] 
           </p>
         </div>
       ) : null}
-      <p className="hint">The key is {KEPT[protection]} and is sent only to this server. Quire lists the server’s models before saving anything.</p>
+      <p className="hint">The key will be kept {SECRET_KEPT[protection]} and sent only to this server. Quire lists the server’s models before saving anything.</p>
       <div className="card-actions">
         <button type="submit" className="button primary" disabled={busy || (cleartext !== null && !allowHttp)}>
           {busy ? 'Connecting…' : 'Add engine'}

@@ -1,10 +1,7 @@
 import { useEffect, useState } from 'react';
+import { SECRET_KEPT as KEPT } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
 
-const KEPT = {
-  'os-keychain': 'sealed with this computer’s keychain, in the data folder',
-  'user-only-file': 'in a file of the data folder that only your user account can read',
-} as const;
 
 // The access token gated repositories (Llama and its derivatives) need. Typed once, kept by the app, sent only
 // to the hub; the page never gets it back, only whether one is saved.
