@@ -143,3 +143,15 @@ describe('fonts without a Unicode map', () => {
     });
   });
 });
+
+describe('page anchors', () => {
+  it('stay in page order when the first page is empty', async () => {
+    const font: GlyphFont = { alphabet: ['x'] };
+    const text = (words: string) => ({ content: `BT /F2 12 Tf 72 700 Td (${words}) Tj ET` });
+    const doc = await read('freeculture.pdf', makeGlyphPdf(font, [{ content: '' }, text('Preface'), { content: '' }, text('Chapter one')], { helvetica: true }));
+    const pages = doc.anchors.filter((a) => a.kind === 'page');
+    expect(pages.map((p) => p.label)).toEqual(['1', '2', '3', '4']);
+    expect(pages.map((p) => doc.text.slice(p.start, p.end))).toEqual(['', 'Preface', '', 'Chapter one']);
+    expect(pages.map((p) => p.start)).toEqual([...pages.map((p) => p.start)].sort((a, b) => a - b));
+  });
+});
