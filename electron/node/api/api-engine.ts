@@ -114,7 +114,6 @@ export class ApiEngine {
       const prefilled = (await runtime.host.call('state', {})).prefilledTokens - before;
       const cachedTokens = job.prompt.length - prefilled;
       job.onPrefilled?.(cachedTokens);
-      let result: CompletionResult | null = null;
       try {
         check();
         const generated = await loaded.cache.generate(
@@ -122,17 +121,17 @@ export class ApiEngine {
           { maxNewTokens: job.maxTokens, sampling: job.sampling, stop: job.stop },
           job.onText ? { onText: job.onText } : {},
         );
-        result = {
+        // The answer goes out first: the snapshot only helps later requests.
+        onFinish({
           text: generated.text,
           completionTokens: generated.tokens.length,
           finishReason: generated.tokens.length >= job.maxTokens ? 'length' : 'stop',
           cachedTokens,
-        };
+        });
       } finally {
         // The prefill is worth keeping even when the client left during generation.
         if (prefilled >= API_SNAPSHOT_MIN_TOKENS) await this.#save(loaded, cache, job.prompt);
       }
-      onFinish(result);
     } finally {
       job.signal.removeEventListener('abort', abort);
     }
