@@ -99,7 +99,8 @@ export function DocumentViewer() {
           </div>
         ) : (
           <article className={`viewer-text${doc.format === 'md' ? ' viewer-markdown' : ''}`} data-testid="viewer-text">
-            <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>
+            {/* A Markdown section opens with its own heading, drawn as one. */}
+            {doc.format === 'md' && section.kind === 'heading' ? null : <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>}
             {doc.format === 'md' ? (
               <MarkdownText text={text} start={section.start} highlight={highlight} markRef={mark} />
             ) : hl ? (
