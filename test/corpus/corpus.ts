@@ -13,6 +13,8 @@ export interface CorpusExpectation {
   pages?: number;
   pageLabels?: string[];
   cues?: string[];
+  // Chapter labels that must appear, in this order (others may stand between them).
+  chapters?: string[];
   comments?: number;
   warnings?: string[];
   noWarnings?: boolean;

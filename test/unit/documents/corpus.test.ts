@@ -21,7 +21,7 @@ describe('regression corpus', () => {
 
   it('holds every kind of file the issue names, each with an expectation', () => {
     const formats = new Set(files.map((f) => f.expect.format ?? f.expect.refusal));
-    for (const kind of ['pdf', 'docx', 'srt', 'vtt', 'txt', 'CORRUPT', 'EMPTY']) expect(formats).toContain(kind);
+    for (const kind of ['pdf', 'epub', 'docx', 'srt', 'vtt', 'txt', 'CORRUPT', 'EMPTY', 'ENCRYPTED']) expect(formats).toContain(kind);
     for (const f of files) expect(f.expect.contains?.length || f.expect.refusal, f.name).toBeTruthy();
   });
 
@@ -45,6 +45,11 @@ describe('regression corpus', () => {
       if (want.pages !== undefined) expect(labels('page')).toHaveLength(want.pages);
       if (want.pageLabels) expect(labels('page')).toEqual(want.pageLabels);
       if (want.cues) expect(labels('cue').slice(0, want.cues.length)).toEqual(want.cues);
+      if (want.chapters) {
+        const chapters = labels('chapter');
+        expect(want.chapters.filter((c) => chapters.includes(c))).toEqual(want.chapters);
+        expect(want.chapters.map((c) => chapters.indexOf(c))).toEqual([...want.chapters.map((c) => chapters.indexOf(c))].sort((a, b) => a - b));
+      }
       if (want.comments !== undefined) expect(labels('comment')).toHaveLength(want.comments);
       if (want.noWarnings) expect(doc.warnings).toEqual([]);
       for (const warning of want.warnings ?? []) expect(doc.warnings.some((w) => w.includes(warning)), `a warning holds "${warning}"`).toBe(true);
