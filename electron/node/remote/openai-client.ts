@@ -86,23 +86,27 @@ function usageOf(usage: z.infer<typeof Usage> | null | undefined): RemoteUsage |
 }
 
 // The server's own words from either error body vLLM has sent (`{"object":"error","message",...}` and, like
-// OpenAI, `{"error":{"message",...}}`), FastAPI's `{"detail": ...}`, or the text itself.
-export function serverMessage(body: string): string {
+// OpenAI, `{"error":{"message","code",...}}`), FastAPI's `{"detail": ...}`, or the text itself; with OpenAI's
+// string code where there is one (`model_not_found`, `context_length_exceeded`).
+function serverError(body: string): { message: string; code: string | null } {
   try {
     const parsed = JSON.parse(body) as Record<string, unknown>;
     const nested = parsed?.error;
-    const message =
-      nested && typeof nested === 'object' ? (nested as { message?: unknown }).message : typeof nested === 'string' ? nested : (parsed?.message ?? parsed?.detail);
-    if (typeof message === 'string') return message;
-    if (message !== undefined) return JSON.stringify(message);
+    const fields = (nested && typeof nested === 'object' ? nested : parsed) as { message?: unknown; detail?: unknown; code?: unknown };
+    const message = typeof nested === 'string' ? nested : (fields.message ?? fields.detail);
+    const code = typeof fields.code === 'string' ? fields.code : null;
+    if (typeof message === 'string') return { message, code };
+    if (message !== undefined) return { message: JSON.stringify(message), code };
   } catch {
     // not JSON: the text is the message
   }
-  return body.trim();
+  return { message: body.trim(), code: null };
 }
 
 const CONTEXT_EXCEEDED = /maximum context length|context length|is too long|longer than the maximum model length/i;
 const MODEL_MISSING = /model\b.*\b(does not exist|not found)|no such model|unknown model/i;
+const modelMissing = (e: { message: string; code: string | null }) => e.code === 'model_not_found' || MODEL_MISSING.test(e.message);
+const contextExceeded = (e: { message: string; code: string | null }) => e.code === 'context_length_exceeded' || CONTEXT_EXCEEDED.test(e.message);
 
 type Why = 'cancel' | 'timeout' | null;
 
@@ -171,8 +175,8 @@ export class OpenAiClient {
       const result: RemoteChatResult = { text: '', finishReason: null, usage: null };
       const take = (data: unknown) => {
         if (data && typeof data === 'object' && ('error' in data || (data as { object?: unknown }).object === 'error')) {
-          const message = serverMessage(JSON.stringify(data));
-          throw this.#error(CONTEXT_EXCEEDED.test(message) ? 'REMOTE_CONTEXT_EXCEEDED' : 'REMOTE_SERVER_ERROR', `${this.host} failed while answering: ${this.#clean(message)}`);
+          const error = serverError(JSON.stringify(data));
+          throw this.#error(contextExceeded(error) ? 'REMOTE_CONTEXT_EXCEEDED' : 'REMOTE_SERVER_ERROR', `${this.host} failed while answering: ${this.#clean(error.message)}`);
         }
         const chunk = Chunk.safeParse(data);
         if (!chunk.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} sent a chunk that is not a chat completion`);
@@ -235,7 +239,7 @@ export class OpenAiClient {
       const response = await exchange.response;
       const text = await exchange.text(response);
       if (RETRIED_STATUSES.has(response.status)) throw new RetryableError(this.#statusError(response.status, text, ''));
-      if (missingIsNull && (response.status === 404 || response.status === 405) && !MODEL_MISSING.test(serverMessage(text))) return null;
+      if (missingIsNull && (response.status === 404 || response.status === 405) && !modelMissing(serverError(text))) return null;
       if (!response.ok) throw this.#statusError(response.status, text, '');
       return parseJson(text, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} answered ${new URL(url).pathname} with something that is not JSON`));
     } catch (error) {
@@ -334,10 +338,11 @@ export class OpenAiClient {
   }
 
   #statusError(status: number, body: string, what: string): QuireError {
-    const message = this.#clean(serverMessage(body)) || `HTTP ${status}`;
+    const error = serverError(body);
+    const message = this.#clean(error.message) || `HTTP ${status}`;
     if (status === 401 || status === 403) return this.#error('REMOTE_UNAUTHORIZED', `${this.host} refused the API key (${status}): ${message}`);
-    if (status === 404 && MODEL_MISSING.test(message)) return this.#error('REMOTE_MODEL_MISSING', `${this.host} does not serve that model: ${message}`);
-    if ((status === 400 || status === 413) && CONTEXT_EXCEEDED.test(message)) return this.#error('REMOTE_CONTEXT_EXCEEDED', `the prompt does not fit the model on ${this.host}: ${message}`);
+    if (status === 404 && modelMissing(error)) return this.#error('REMOTE_MODEL_MISSING', `${this.host} does not serve that model: ${message}`);
+    if ((status === 400 || status === 413) && contextExceeded(error)) return this.#error('REMOTE_CONTEXT_EXCEEDED', `the prompt does not fit the model on ${this.host}: ${message}`);
     return this.#error('REMOTE_SERVER_ERROR', `${this.host} failed${what ? ` on ${what}` : ''} (${status}): ${message}`);
   }
 

@@ -131,6 +131,17 @@ describe('OpenAiClient against vLLM’s wire format', () => {
     expect(pieces).toHaveLength(2);
   });
 
+  it('reads OpenAI’s error codes where the message says otherwise', async () => {
+    const answering = (status: number, body: unknown) =>
+      new OpenAiClient({ baseUrl: 'https://api.example.org/v1', apiKey: KEY, fetch: async () => new Response(JSON.stringify(body), { status }) });
+    const ask = (client: OpenAiClient) => client.chat({ model: 'm', messages: messages('d', 'q'), maxTokens: 8 }, { onText: () => undefined });
+    expect((await failure(ask(answering(404, { error: { message: 'No deployment named m', type: 'invalid_request_error', code: 'model_not_found' } })))).code).toBe('REMOTE_MODEL_MISSING');
+    expect((await failure(ask(answering(400, { error: { message: 'Prompt of 9000 tokens over the limit', code: 'context_length_exceeded' } })))).code).toBe('REMOTE_CONTEXT_EXCEEDED');
+    const plain = await failure(ask(answering(502, '<html>Bad gateway</html>')));
+    expect(plain).toMatchObject({ code: 'REMOTE_SERVER_ERROR' });
+    expect(plain.message).toContain('(502)');
+  });
+
   it('retries the model list after 503 and a reset, but never sends a chat twice', async () => {
     const { stub, client } = await setUp();
     stub.faults.push({ kind: 'status', status: 503 }, { kind: 'reset' });
