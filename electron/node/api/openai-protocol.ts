@@ -1,7 +1,7 @@
 // The OpenAI-compatible wire format, as vLLM serves it (vllm/entrypoints/openai/protocol.py): the request
 // bodies Quire accepts, checked field by field, and the response and stream-chunk shapes it sends. Fields
-// the engine cannot honour (n > 1, logprobs, tools) are refused by name rather than silently ignored; fields
-// that change nothing for a single local engine (user, seed, presence_penalty 0 …) pass.
+// the engine cannot honour (n > 1, logprobs, tools, penalties other than 0, logit_bias) are refused by name
+// rather than silently ignored; fields that change nothing for a single local engine (user …) pass.
 import { z } from 'zod';
 
 const text = z.object({ type: z.literal('text'), text: z.string() });
@@ -16,6 +16,8 @@ export const ChatMessageIn = z.object({
 
 const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
 const single = (name: string) => z.number().int().refine((n) => n === 1, `only ${name}=1 is supported`).nullish();
+// Penalties the sampler does not implement: 0 (their default) passes, anything else is refused.
+const unsupportedPenalty = (name: string) => z.number().refine((n) => n === 0, `${name} is not supported (only 0)`).nullish();
 
 const sampling = {
   model: z.string().nullish(),
@@ -30,6 +32,9 @@ const sampling = {
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   n: single('n'),
+  presence_penalty: unsupportedPenalty('presence_penalty'),
+  frequency_penalty: unsupportedPenalty('frequency_penalty'),
+  logit_bias: z.record(z.string(), z.number()).refine((bias) => Object.keys(bias).length === 0, 'logit_bias is not supported').nullish(),
   user: z.string().nullish(),
 };
 

@@ -176,6 +176,8 @@ describe('quire serve --api', () => {
       [{ prompt: 'x', max_tokens: 'ten' }, 400, 'max_tokens'],
       [{ prompt: 'x', temperature: -1 }, 400, 'temperature'],
       [{ prompt: 'x', n: 3 }, 400, 'n'],
+      [{ prompt: 'x', frequency_penalty: 0.5 }, 400, 'frequency_penalty'],
+      [{ prompt: 'x', logit_bias: { '12': 5 } }, 400, 'logit_bias'],
       [{ prompt: [1, 2, 10_000_000] }, 400, 'prompt'],
       [[], 400, null],
       ['null', 400, null],
