@@ -232,8 +232,8 @@ describe('quire serve --api', () => {
     const t = performance.now();
     const next = await post('/v1/completions', { prompt: 'and then', max_tokens: 2, temperature: 0 });
     expect(next.status).toBe(200);
-    // Prefilling all 15,000 tokens takes several seconds on this model.
-    expect(performance.now() - t).toBeLessThan(2500);
+    // Prefilling all 15,000 tokens takes over 6 s on this model.
+    expect(performance.now() - t).toBeLessThan(3000);
     // A completed prefill of that prompt would have been saved; none was.
     const folder = join(api.dataDir, 'snapshots', API_SNAPSHOT_FOLDER);
     const counts = await Promise.all(readdirSync(folder).map(async (name) => (await readSnapshotHeader(join(folder, name))).tokenCount));
@@ -245,7 +245,8 @@ describe('quire serve --api', () => {
     const running = controllers.map((c, i) =>
       post('/v1/completions', { prompt: `request ${i}`, max_tokens: 12_000, temperature: 0 }, { signal: c.signal }).catch((error: Error) => error),
     );
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Time for all of them to be tokenized and queued (the first runs for many seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     const refused = await post('/v1/completions', { prompt: 'one more', max_tokens: 2 });
     expect(refused.status).toBe(429);
     expect(refused.json.error).toMatchObject({ type: 'rate_limit_error', code: 'BUSY' });
@@ -254,7 +255,7 @@ describe('quire serve --api', () => {
     const t = performance.now();
     const after = await post('/v1/completions', { prompt: 'drained', max_tokens: 2 });
     expect(after.status).toBe(200);
-    expect(performance.now() - t).toBeLessThan(2500);
+    expect(performance.now() - t).toBeLessThan(3000);
   });
 });
 
