@@ -57,6 +57,10 @@ const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_RETRY_DELAYS_MS = [500, 2_000];
 const RETRIED_STATUSES = new Set([502, 503, 504]);
 const MESSAGE_LIMIT = 400;
+// What a server may send in one answer body (a /tokenize of a 4M-token prompt is about 30 MB of JSON) and in
+// one stream event: a runaway or hostile server is cut off rather than allowed to fill the memory.
+const BODY_LIMIT = 256 * 2 ** 20;
+const EVENT_LIMIT = 4 * 2 ** 20;
 
 // GET /v1/models. vLLM's ModelCard adds max_model_len to OpenAI's {id, object, created, owned_by}.
 const ModelList = z.object({
@@ -286,7 +290,10 @@ export class OpenAiClient {
             }),
       async text(response: Response): Promise<string> {
         let text = '';
-        for await (const piece of state.chunks(response)) text += piece;
+        for await (const piece of state.chunks(response)) {
+          text += piece;
+          if (text.length > BODY_LIMIT) throw client.#error('REMOTE_SERVER_ERROR', `${client.host} sent an answer larger than ${BODY_LIMIT / 2 ** 20} MB`);
+        }
         return text;
       },
       async *chunks(response: Response): AsyncGenerator<string> {
@@ -308,8 +315,11 @@ export class OpenAiClient {
         let data: string[] = [];
         for await (const piece of state.chunks(response)) {
           buffer += piece;
+          if (buffer.length > EVENT_LIMIT) throw client.#error('REMOTE_SERVER_ERROR', `${client.host} sent a stream event larger than ${EVENT_LIMIT / 2 ** 20} MB`);
           let end: number;
           while ((end = buffer.search(/\r?\n|\r/)) >= 0) {
+            // A CR at the end of a chunk may be the first half of a CRLF.
+            if (end === buffer.length - 1 && buffer[end] === '\r') break;
             const line = buffer.slice(0, end);
             buffer = buffer.slice(end + (buffer.slice(end, end + 2) === '\r\n' ? 2 : 1));
             if (line === '') {

@@ -142,6 +142,29 @@ describe('OpenAiClient against vLLM’s wire format', () => {
     expect(plain.message).toContain('(502)');
   });
 
+  it('reads events whose CRLF is split between chunks, and cuts off a server that sends without end', async () => {
+    const streaming = (pieces: string[]) =>
+      new OpenAiClient({
+        baseUrl: 'https://api.example.org/v1',
+        apiKey: KEY,
+        fetch: async () =>
+          new Response(new ReadableStream({ start: (c) => (pieces.forEach((p) => c.enqueue(new TextEncoder().encode(p))), c.close()) }), { headers: { 'content-type': 'text/event-stream' } }),
+      });
+    const chunk = (content: string, finish: string | null = null) => JSON.stringify({ choices: [{ index: 0, delta: { content }, finish_reason: finish }] });
+    const text: string[] = [];
+    // One event in two data lines (joined by a line feed, as the SSE format says), its CRLF split by the chunking.
+    const [head, tail] = [chunk('Ada ').slice(0, -1) + ',', '"usage":null}'];
+    const result = await streaming([`data: ${head}\r`, `\ndata: ${tail}\r\n\r\ndata: ${chunk('Lind', 'stop')}\r\n`, '\r\ndata: [DONE]\r\n\r\n']).chat(
+      { model: 'm', messages: messages('d', 'q'), maxTokens: 8 },
+      { onText: (p) => text.push(p) },
+    );
+    expect(result).toMatchObject({ text: 'Ada Lind', finishReason: 'stop' });
+    expect(text).toEqual(['Ada ', 'Lind']);
+    const endless = await failure(streaming([`data: ${'x'.repeat(5 * 2 ** 20)}`]).chat({ model: 'm', messages: messages('d', 'q'), maxTokens: 8 }, { onText: () => undefined }));
+    expect(endless.code).toBe('REMOTE_SERVER_ERROR');
+    expect(endless.message).toMatch(/larger than 4 MB/);
+  });
+
   it('retries the model list after 503 and a reset, but never sends a chat twice', async () => {
     const { stub, client } = await setUp();
     stub.faults.push({ kind: 'status', status: 503 }, { kind: 'reset' });
