@@ -324,7 +324,8 @@ export const calls = {
   'models.engine': call(empty, EngineStatus),
   'models.choices': call(empty, ConversionChoices),
   // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
-  'models.selfCheck': call(empty, SelfCheckResult),
+  // With `engine`, the check runs on a remote engine's model, up to the server's context.
+  'models.selfCheck': call(z.object({ engine: RemoteChoice.optional() }).strict(), SelfCheckResult),
   // Every file of an installed model against the SHA-256 its conversion recorded; a damaged one fails with
   // MODEL_CORRUPT and the way to repair it. Progress streams as models.verifyProgress.
   'models.verify': call(

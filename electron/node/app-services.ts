@@ -1,6 +1,6 @@
 import { freemem, totalmem } from 'node:os';
 import { QuireError } from '../common/errors.ts';
-import type { AppInfo, InstalledModel } from '../common/contract.ts';
+import type { AppInfo, InstalledModel, RemoteChoice } from '../common/contract.ts';
 import type { GpuAdapter } from './engine/gpu-adapter.ts';
 import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.ts';
 import { loadCatalog } from '../../models/catalog.ts';
@@ -29,6 +29,8 @@ import { createRouter, type Handlers } from './router.ts';
 import { HF_TOKEN_SECRET, SecretStore, type SecretCipher } from './secrets.ts';
 import { EngineStore } from './remote/engines.ts';
 import { remoteTokens } from './remote/remote-tokenizer.ts';
+import { remoteTarget } from './chat/remote-answer.ts';
+import { runRemoteNiah } from './eval/remote-niah.ts';
 import { SettingsStore } from './settings.ts';
 import { PRODUCT_VERSION } from './version.ts';
 
@@ -106,6 +108,25 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     remote: { client: (id) => engines.client(id), count: (client, model, messages) => remoteTokens(client, model, messages, { root, text, secrets }) },
   });
 
+  // The self-check on a remote engine's model: the same grid up to the server's context, counted by the server.
+  const remoteSelfCheck = async (engine: RemoteChoice) => {
+    const { client, context } = await remoteTarget(engines, engine);
+    if (!context) throw new QuireError('INVALID_INPUT', `${client.host} does not report ${engine.model}'s context, which the self-check needs`);
+    const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
+    const total = lengths.length * SELF_CHECK_DEPTHS.length;
+    let done = 0;
+    const result = await runRemoteNiah({
+      client,
+      model: engine.model,
+      context,
+      count: async (messages) => (await remoteTokens(client, engine.model, messages, { root, text, secrets })).tokens,
+      lengths,
+      depths: SELF_CHECK_DEPTHS,
+      onCell: (cell) => bus.emit('models.selfCheckProgress', { cell, done: ++done, total }),
+    });
+    return { modelId: engine.model, ...result, heatmapSvg: heatmapSvg(result.cells, `${engine.model} on ${client.host} · self-check`) };
+  };
+
   const handlers: Handlers = {
     'app.info': () => ({ name: 'Quire', version: PRODUCT_VERSION, mode, platform: process.platform, dataDir: root }),
     'settings.get': () => settings.get(),
@@ -137,7 +158,8 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       if (removed) bus.emit('models.changed', {});
       return { removed };
     },
-    'models.selfCheck': async () => {
+    'models.selfCheck': async ({ engine }) => {
+      if (engine) return remoteSelfCheck(engine);
       const model = activeModel();
       const context = engineContext(model, settings.get());
       const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));

@@ -89,6 +89,22 @@ describe('a remote engine in the chat', () => {
     expect(listed.textContent).toContain('on gpu-box.example:8000');
   });
 
+  it('runs the self-check on a remote model, with no model installed here', async () => {
+    const backend = fakeBackend({ installed: [], documents: [report] });
+    backend.state.engines.push(cluster);
+    await mountApp(backend);
+    fireEvent.click(screen.getByRole('button', { name: /Models/ }));
+    const section = await screen.findByRole('region', { name: 'Self-check' });
+    // Nothing local to check until the remote model is chosen.
+    expect(within(section).getByRole('button', { name: 'Run self-check' }).hasAttribute('disabled')).toBe(true);
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Check a remote engine’s model' })));
+    await act(async () => fireEvent.change(await within(section).findByLabelText('Answered by'), { target: { value: JSON.stringify(['e1', REMOTE_MODEL]) } }));
+    expect(section.textContent).toContain('up to 1M tokens');
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Run self-check' })));
+    expect(backend.state.log.filter((c) => c.name === 'models.selfCheck').at(-1)!.payload).toEqual({ engine: { engineId: 'e1', model: REMOTE_MODEL } });
+    await within(section).findByTestId('self-check-result');
+  });
+
   it('offers no choice where no remote engine was added', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     await mountApp(backend);

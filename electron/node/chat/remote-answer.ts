@@ -169,12 +169,18 @@ export class RemoteAnswerer {
     };
   }
 
-  async #target(choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
-    const client = this.#engines.client(choice.engineId);
-    const card = (await client.models()).find((m) => m.id === choice.model);
-    if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
-    return { client, context: card.maxModelLen };
+  #target(choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
+    return remoteTarget(this.#engines, choice);
   }
+}
+
+// The engine's client and the model's context (null where the server does not report it), the model checked
+// against the server's list.
+export async function remoteTarget(engines: Pick<RemoteEngines, 'client'>, choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
+  const client = engines.client(choice.engineId);
+  const card = (await client.models()).find((m) => m.id === choice.model);
+  if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
+  return { client, context: card.maxModelLen };
 }
 
 // Who counted, in words for the fit line.

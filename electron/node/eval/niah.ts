@@ -46,7 +46,7 @@ export interface NiahOptions {
 }
 
 // Independent seeds per sample and per prompt, so a cell's haystacks do not depend on which other cells run.
-function seedOf(...parts: number[]): number {
+export function seedOf(...parts: number[]): number {
   let h = 0x811c9dc5;
   for (const p of parts) h = Math.imul(h ^ (p >>> 0), 0x01000193) ^ (h >>> 15);
   return h >>> 0;

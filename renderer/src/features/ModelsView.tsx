@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { InlineSvg } from '../components/InlineSvg.tsx';
 import { HubToken } from './HubToken.tsx';
-import type { CatalogEntry, InstallRequest } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, InstallRequest, RemoteChoice } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { installKv } from '../../../models/model-spec.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
@@ -10,6 +10,7 @@ import { formatBytes } from '../components/format.ts';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { formatDuration } from './chat/progress.ts';
+import { EnginePicker } from './chat/EnginePicker.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 
 type Precision = InstallRequest['precision'];
@@ -45,6 +46,7 @@ function VerifyStatus({ id }: { id: string }) {
 export function ModelsView() {
   const catalog = useApp((s) => s.catalog);
   const installed = useApp((s) => s.installed);
+  const engines = useApp((s) => s.engines);
   const settings = useApp((s) => s.settings);
   const updateSettings = useApp((s) => s.updateSettings);
   const removeModel = useApp((s) => s.removeModel);
@@ -92,7 +94,7 @@ export function ModelsView() {
           ))}
         </ul>
       )}
-      {installed.length > 0 ? <SelfCheck /> : null}
+      {installed.length > 0 || engines.length > 0 ? <SelfCheck /> : null}
       <h2 className="section-title">Catalog</h2>
       <ul className="cards" aria-label="Model catalog">
         {catalog.map((entry) => (
@@ -131,8 +133,17 @@ function EngineCard() {
 function SelfCheck() {
   const check = useApp((s) => s.selfCheck);
   const run = useApp((s) => s.runSelfCheck);
+  const loadRemoteModels = useApp((s) => s.loadRemoteModels);
+  const hasLocal = useApp((s) => s.installed.length > 0);
+  const engines = useApp((s) => s.engines);
+  // Where the check runs: the local model, or a remote engine's model (up to the server's context).
+  const [engine, setEngine] = useState<RemoteChoice | null>(null);
+  // The engines' models are asked for when the user wants them, not each time this screen opens.
+  const listed = useApp((s) => s.engines.some((e) => s.engineChecks[e.id]?.models));
   // The engine caps the chosen context at the model's own.
-  const context = useApp((s) => Math.min(s.settings?.contextTokens ?? 0, (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.contextTokens ?? 0));
+  const localContext = useApp((s) => Math.min(s.settings?.contextTokens ?? 0, (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.contextTokens ?? 0));
+  const remoteContext = useApp((s) => (engine ? (s.engineChecks[engine.engineId]?.models?.find((m) => m.id === engine.model)?.maxModelLen ?? 0) : 0));
+  const context = engine ? remoteContext : localContext;
   const fraction = check.total > 0 ? check.done / check.total : null;
   return (
     <section className="card self-check" aria-labelledby="self-check-title">
@@ -141,10 +152,15 @@ function SelfCheck() {
           <h2 id="self-check-title" className="card-title">Self-check</h2>
           <p className="card-text">Hides a passkey at five depths of generated documents up to {formatTokens(context)} tokens and asks for it back: does the model find a fact anywhere in a document that long, not only near its start and end?</p>
         </div>
-        <button type="button" className="button" disabled={check.running} onClick={() => void run()}>
+        <button type="button" className="button" disabled={check.running || (!engine && !hasLocal)} onClick={() => void run(engine)}>
           {check.running ? 'Running…' : check.result ? 'Run again' : 'Run self-check'}
         </button>
       </div>
+      {listed ? (
+        <EnginePicker value={engine} onChange={setEngine} disabled={check.running} />
+      ) : engines.length > 0 ? (
+        <button type="button" className="link-button" onClick={() => void loadRemoteModels()}>Check a remote engine’s model</button>
+      ) : null}
       {check.running ? (
         <div className="progress" data-testid="self-check-progress">
           <span className="progress-label">{check.total ? `${check.done} of ${check.total} cells` : 'Loading the model…'}</span>

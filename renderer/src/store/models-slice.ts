@@ -1,4 +1,4 @@
-import type { CatalogEntry, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -38,7 +38,8 @@ export interface ModelsSlice {
   cancelInstall(id: string): Promise<void>;
   removeModel(id: string): Promise<void>;
   onInstallProgress(progress: InstallProgress): void;
-  runSelfCheck(): Promise<void>;
+  // On a remote engine's model where given, else on the local model.
+  runSelfCheck(engine?: RemoteChoice | null): Promise<void>;
   onSelfCheckProgress(progress: { cell: NiahCell; done: number; total: number }): void;
   verifyModel(id: string): Promise<void>;
   onVerifyProgress(progress: { id: string; doneBytes: number; totalBytes: number }): void;
@@ -106,10 +107,10 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     onInstallProgress(progress) {
       setJob(progress.id, { progress, error: null });
     },
-    async runSelfCheck() {
+    async runSelfCheck(engine) {
       set({ selfCheck: { ...IDLE_SELF_CHECK, running: true } });
       try {
-        const result = await api.call('models.selfCheck', {});
+        const result = await api.call('models.selfCheck', engine ? { engine } : {});
         set({ selfCheck: { ...get().selfCheck, running: false, result } });
       } catch (error) {
         set({ selfCheck: { ...get().selfCheck, running: false, error: (error as Error).message } });
