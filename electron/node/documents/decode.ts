@@ -27,14 +27,14 @@ function bomEncoding(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-// TextDecoder has no UTF-32 (the Encoding Standard left it out), so it is read here: four bytes a code point,
-// anything outside Unicode or a surrogate replaced by U+FFFD and counted.
-function decodeUtf32(bytes: Uint8Array, bigEndian: boolean): { text: string; bad: number } {
+// TextDecoder has no UTF-32 (the Encoding Standard left it out), so it is read here: four bytes a code point
+// from `from` (past a BOM, if any), anything outside Unicode or a surrogate replaced by U+FFFD and counted.
+function decodeUtf32(bytes: Uint8Array, bigEndian: boolean, from: number): { text: string; bad: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: string[] = [];
   let codes: number[] = [];
   let bad = 0;
-  for (let i = 4; i + 4 <= bytes.length; i += 4) {
+  for (let i = from; i + 4 <= bytes.length; i += 4) {
     const code = view.getUint32(i, !bigEndian);
     if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
       bad++;
@@ -49,7 +49,7 @@ function decodeUtf32(bytes: Uint8Array, bigEndian: boolean): { text: string; bad
     }
   }
   chunks.push(String.fromCodePoint(...codes));
-  if (bytes.length % 4) bad++;
+  if ((bytes.length - from) % 4) bad++;
   return { text: chunks.join(''), bad };
 }
 
@@ -71,6 +71,22 @@ function utf16Guess(bytes: Uint8Array): string | undefined {
   if (oddZeros >= enough && oddZeros > evenZeros * 4) return 'utf-16le';
   if (evenZeros >= enough && evenZeros > oddZeros * 4) return 'utf-16be';
   return undefined;
+}
+
+// UTF-32 without a BOM: every code point has a zero high byte and a next byte of at most 0x10, which the
+// text of no other encoding repeats in every group of four bytes (UTF-16 would need every other character to
+// be a control character).
+function utf32Guess(bytes: Uint8Array): 'utf-32le' | 'utf-32be' | undefined {
+  const n = Math.min(bytes.length, 65536) & ~3;
+  if (n < 8 || bytes.length % 4) return undefined;
+  let le = true;
+  let be = true;
+  for (let i = 0; i < n && (le || be); i += 4) {
+    if (bytes[i + 3] !== 0 || bytes[i + 2] > 0x10) le = false;
+    if (bytes[i] !== 0 || bytes[i + 1] > 0x10) be = false;
+  }
+  if (le === be) return undefined;
+  return le ? 'utf-32le' : 'utf-32be';
 }
 
 // Labels the detector names that TextDecoder reads differently: ISO-8859-8 would be decoded in visual order,
@@ -121,20 +137,44 @@ function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
   return undefined;
 }
 
-// The escapes into JIS X 0208 (ESC $ @, ESC $ B) that every ISO-2022-JP text with Japanese in it holds, in
-// 7-bit bytes (a byte above 0x7f then fails the strict decoder).
-function looksIso2022Jp(bytes: Uint8Array): boolean {
+// The 7-bit encodings of old Japanese and Korean mail are valid UTF-8, but their escape sequences would be read
+// as control characters and the file refused as binary: they show themselves by those escapes in a start of
+// 7-bit bytes (a later byte above 0x7f fails the strict decoders).
+function sevenBitHead(bytes: Uint8Array): string | undefined {
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, DETECTION_SAMPLE));
-  return /\x1b\$[@B]/.test(head) && !/[\x80-\xff]/.test(head);
+  return /[\x80-\xff]/.test(head) ? undefined : head;
 }
 
-// Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-16, then the encoding the file declares
-// (HTML's meta charset), then the detector's guess, and last windows-1252, which decodes any byte sequence
-// and says so.
+// ISO-2022-JP: escapes into JIS X 0208 (ESC $ @, ESC $ B), which every text with Japanese in it holds.
+const ISO_2022_JP = /\x1b\$[@B]/;
+// ISO-2022-KR (RFC 1557): the header ESC $ ) C, then SO and SI switch between ASCII and KS X 1001 in 7-bit
+// bytes, each line starting in ASCII. Setting the high bit of the shifted bytes gives EUC-KR, which
+// TextDecoder reads (the Encoding Standard maps the label iso-2022-kr itself to its replacement decoder).
+const ISO_2022_KR = '\x1b$)C';
+
+function decodeIso2022Kr(bytes: Uint8Array): string | undefined {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  let shifted = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x1b && bytes[i + 1] === 0x24 && bytes[i + 2] === 0x29 && bytes[i + 3] === 0x43) i += 3;
+    else if (b === 0x0e || b === 0x0f) shifted = b === 0x0e;
+    else {
+      if (b === 0x0a || b === 0x0d) shifted = false;
+      out[n++] = shifted && b > 0x20 ? b | 0x80 : b;
+    }
+  }
+  return tryDecode(out.subarray(0, n), 'euc-kr');
+}
+
+// Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-32 or UTF-16 or escapes say ISO-2022,
+// then the encoding the file declares (HTML's meta charset), then the detector's guess, and last
+// windows-1252, which decodes any byte sequence and says so.
 export function decodeText(bytes: Uint8Array, declared?: string, { html = false } = {}): Decoded {
   const bom = bomEncoding(bytes);
   if (bom === 'utf-32le' || bom === 'utf-32be') {
-    const { text, bad } = decodeUtf32(bytes, bom === 'utf-32be');
+    const { text, bad } = decodeUtf32(bytes, bom === 'utf-32be', 4);
     const warnings = bad ? [`the file starts with a ${bom} byte-order mark but holds ${bad} invalid code points; they were replaced`] : [];
     return { text, encoding: bom, warnings };
   }
@@ -147,17 +187,26 @@ export function decodeText(bytes: Uint8Array, declared?: string, { html = false 
       warnings: [`the file starts with a ${bom} byte-order mark but holds invalid ${bom}; bad bytes were replaced`],
     };
   }
-  // UTF-16 of ASCII text is valid UTF-8 (zero bytes are NUL characters), so the zero-byte test comes first.
+  // UTF-16 and UTF-32 of ASCII text are valid UTF-8 (zero bytes are NUL characters), so the zero-byte tests
+  // come first.
+  const utf32 = utf32Guess(bytes);
+  if (utf32) {
+    const { text, bad } = decodeUtf32(bytes, utf32 === 'utf-32be', 0);
+    if (bad === 0) return { text, encoding: utf32, warnings: [] };
+  }
   const utf16 = utf16Guess(bytes);
   if (utf16) {
     const text = tryDecode(bytes, utf16);
     if (text !== undefined) return { text, encoding: utf16, warnings: [] };
   }
-  // ISO-2022-JP (old Japanese mail and text) is 7-bit, so valid UTF-8, but its escape sequences would be read
-  // as control characters and the file refused as binary.
-  if (looksIso2022Jp(bytes)) {
+  const sevenBit = sevenBitHead(bytes);
+  if (sevenBit && ISO_2022_JP.test(sevenBit)) {
     const text = tryDecode(bytes, 'iso-2022-jp');
     if (text !== undefined) return { text, encoding: 'iso-2022-jp', warnings: [] };
+  }
+  if (sevenBit?.includes(ISO_2022_KR)) {
+    const text = decodeIso2022Kr(bytes);
+    if (text !== undefined) return { text, encoding: 'iso-2022-kr', warnings: [] };
   }
   const utf8 = tryDecode(bytes, 'utf-8');
   if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8', warnings: [] };
