@@ -2,6 +2,7 @@
 // server's own /tokenize where it has one (vLLM), else the tokenizer files of the model's Hugging Face
 // repository (a served model id is usually the repository name), fetched once into the data folder and run by
 // the TextService like a local model's; where neither is possible, an estimate said to be one.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../../models/chat-template.ts';
@@ -51,18 +52,21 @@ export async function hubTokenizer(model: string, deps: RemoteTokenDeps): Promis
   if (!/^[\w.-]+\/[\w.-]+$/.test(model)) return null;
   const dir = childPath(join(deps.root, 'remote-tokenizers'), model.replace('/', '--'));
   if (existsSync(join(dir, 'tokenizer.json')) && existsSync(join(dir, 'tokenizer_config.json'))) return dir;
-  const failedAt = hubFailures.get(model);
+  const token = deps.secrets.get(HF_TOKEN_SECRET);
+  // A new token (the user accepted a gated licence meanwhile) deserves a new attempt at once.
+  const attempt = `${deps.hubEndpoint ?? ''} ${model} ${token ? createHash('sha256').update(token).digest('hex') : ''}`;
+  const failedAt = hubFailures.get(attempt);
   if (failedAt !== undefined && Date.now() - failedAt < HUB_RETRY_MS) return null;
   try {
-    await downloadRepo(model, dir, { include: TOKENIZER_FILES, token: deps.secrets.get(HF_TOKEN_SECRET) ?? undefined, endpoint: deps.hubEndpoint });
+    await downloadRepo(model, dir, { include: TOKENIZER_FILES, token: token ?? undefined, endpoint: deps.hubEndpoint });
   } catch {
     // A gated repository without a token, a model id that is no repository, no network: the caller
     // falls back to an estimate and says so.
-    hubFailures.set(model, Date.now());
+    hubFailures.set(attempt, Date.now());
     return null;
   }
   if (!existsSync(join(dir, 'tokenizer.json')) || !existsSync(join(dir, 'tokenizer_config.json'))) {
-    hubFailures.set(model, Date.now());
+    hubFailures.set(attempt, Date.now());
     return null;
   }
   return dir;

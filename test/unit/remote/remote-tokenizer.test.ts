@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextService } from '../../../electron/node/chat/text-service.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { remoteTokens } from '../../../electron/node/remote/remote-tokenizer.ts';
-import { SecretStore } from '../../../electron/node/secrets.ts';
+import { HF_TOKEN_SECRET, SecretStore } from '../../../electron/node/secrets.ts';
 import { startFakeHub, writeUltraLongLayout, type FakeHub } from '../../e2e/fake-hub.ts';
 import { startVllmStub, type VllmStub } from '../../fixtures/vllm-stub.ts';
 
@@ -76,5 +76,21 @@ describe('remoteTokens', () => {
     const missing = await remoteTokens(client, 'someone/not-on-the-hub', messages, d);
     expect(missing.source).toBe('estimate');
     expect(existsSync(join(d.root, 'remote-tokenizers', 'someone--not-on-the-hub', 'tokenizer.json'))).toBe(false);
+  });
+
+  it('fetches a gated repository’s tokenizer with the Hugging Face token, at once when a token is added after a refusal', async () => {
+    const gatedRepo = 'nvidia/Llama-3.1-8B-UltraLong-4M-Instruct';
+    const gated = await startFakeHub(gatedRepo, repoDir, { token: 'hf_gated_token_1' });
+    const gatedStub = await startVllmStub({ model: gatedRepo, tokenize: false });
+    try {
+      const client = new OpenAiClient({ baseUrl: gatedStub.baseUrl, apiKey: null });
+      const d = { ...deps(), hubEndpoint: gated.endpoint };
+      expect((await remoteTokens(client, gatedRepo, messages, d)).source).toBe('estimate');
+      d.secrets.set(HF_TOKEN_SECRET, 'hf_gated_token_1');
+      expect(await remoteTokens(client, gatedRepo, messages, d)).toEqual({ tokens: (await text.encode(repoDir, messages, true)).length, exact: true, source: 'hub' });
+    } finally {
+      await gatedStub.close();
+      await gated.close();
+    }
   });
 });
