@@ -28,12 +28,21 @@ export async function serveApi({ port, modelDir }: { port: number; modelDir: str
     settings: services.engineSettings,
     warn: (message) => io.stderr(`quire: ${message}\n`),
   });
+  // With no model to serve (none installed, the demo declined) every request would fail: refused now.
+  let model;
+  try {
+    model = services.activeModel();
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
   const key = apiKey(services.secrets);
   const server = await startApiServer({ port, key, engine }).catch((error: NodeJS.ErrnoException) => {
     void services.close();
     throw new QuireError('USAGE', error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.message);
   });
   io.stdout(`quire api: ${server.baseUrl} key: ${key}\n`);
+  io.stderr(`quire: serving ${model.id} with a ${engine.context(model)}-token context (loaded on the first request); Ctrl-C stops\n`);
   await new Promise<void>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../run-cli.ts';
 
@@ -17,4 +20,25 @@ describe('quire serve --api arguments', () => {
       expect(run.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+
+  it('refuses to start with no model to serve', async () => {
+    const data = mkdtempSync(join(tmpdir(), 'quire-api-none-'));
+    const before = { data: process.env.QUIRE_DATA_DIR, demo: process.env.QUIRE_DEFAULT_MODEL };
+    process.env.QUIRE_DATA_DIR = data;
+    process.env.QUIRE_DEFAULT_MODEL = 'none';
+    try {
+      const run = await runCli(['serve', '--api']);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^quire: NOT_FOUND: no model is installed/);
+    } finally {
+      restore('QUIRE_DATA_DIR', before.data);
+      restore('QUIRE_DEFAULT_MODEL', before.demo);
+    }
+  });
 });
+
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
