@@ -1,27 +1,20 @@
 // Text is readable in both themes: every visible piece of text on every screen meets WCAG AA contrast against
 // the background it is drawn on (4.5:1, or 3:1 for large text; disabled controls are exempt as WCAG allows).
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium } from './browser.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { askSample, openApp, type AppPage } from './app-page.ts';
+import { ARTIFACTS } from './browser.ts';
 
-let server: ServeProcess;
-let browser: Browser;
+let app: AppPage;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(server.url);
-  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+  app = await openApp();
+  page = app.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => app?.close());
 
 // Runs in the page: the lowest-contrast texts, with what they say and their ratio.
 function lowContrast(): { text: string; ratio: number; color: string; background: string }[] {
@@ -74,11 +67,7 @@ function lowContrast(): { text: string; ratio: number; color: string; background
 
 describe('contrast', () => {
   // Every screen with something on it: the sample book in the library and a conversation about it.
-  beforeAll(async () => {
-    await page.getByRole('button', { name: 'Try a sample document' }).click();
-    await page.getByRole('group', { name: 'Questions to try' }).getByRole('button').first().click();
-    await page.locator('.message.assistant .message-foot').first().waitFor({ timeout: 200_000 });
-  }, 240_000);
+  beforeAll(() => askSample(page), 240_000);
 
   for (const theme of ['Light', 'Dark'] as const) {
     for (const [width, height] of [[1280, 800], [800, 600]]) {

@@ -3,18 +3,17 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyCheckpoint } from '../../models/tiny-checkpoint.ts';
-import { ARTIFACTS, launchChromium } from './browser.ts';
+import { openApp, type AppPage } from './app-page.ts';
+import { ARTIFACTS } from './browser.ts';
 import { startFakeHub } from './fake-hub.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
 
 const REPO = 'quire-test/Gated-Llama';
 const TOKEN = 'hf_gatedTestToken1234567890';
 let hub: Awaited<ReturnType<typeof startFakeHub>>;
-let server: ServeProcess;
-let browser: Browser;
+let app: AppPage;
 let page: Page;
 // Everything the page received over its WebSocket.
 const received: string[] = [];
@@ -23,17 +22,17 @@ beforeAll(async () => {
   const checkpoint = mkdtempSync(join(tmpdir(), 'quire-hub-gated-'));
   await writeTinyCheckpoint(checkpoint, { hiddenSize: 128, layers: 2, originalContext: 1024, factor: 4 });
   hub = await startFakeHub(REPO, checkpoint, { token: TOKEN });
-  server = await startServe({ HF_ENDPOINT: hub.endpoint, HF_TOKEN: '', QUIRE_DEFAULT_MODEL: 'none' });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('websocket', (ws) => ws.on('framereceived', (frame) => received.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('latin1'))));
-  await page.goto(server.url);
-  await page.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
+  app = await openApp({
+    env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: '', QUIRE_DEFAULT_MODEL: 'none' },
+    viewport: { width: 1280, height: 900 },
+    heading: 'Models',
+    watch: (p) => p.on('websocket', (ws) => ws.on('framereceived', (frame) => received.push(typeof frame.payload === 'string' ? frame.payload : frame.payload.toString('latin1')))),
+  });
+  page = app.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  await app?.close();
   await hub?.close();
 });
 
@@ -52,7 +51,7 @@ describe('a gated repository', () => {
     await page.getByTestId('hub-token-state').waitFor();
     expect(await page.getByTestId('hub-token-state').innerText()).toMatch(/A token is saved \(in a file of the data folder that only your user account can read\)/);
     await page.screenshot({ path: join(ARTIFACTS, 'models-hub-token.png') });
-    const secrets = join(server.dataDir, 'secrets.json');
+    const secrets = join(app.server.dataDir, 'secrets.json');
     expect(readFileSync(secrets, 'utf8')).toContain(TOKEN);
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     await page.getByRole('button', { name: 'Install', exact: true }).click();
@@ -64,6 +63,6 @@ describe('a gated repository', () => {
   it('removes the token', async () => {
     await page.getByRole('button', { name: 'Remove token' }).click();
     await page.getByLabel('Access token', { exact: true }).waitFor();
-    expect(readFileSync(join(server.dataDir, 'secrets.json'), 'utf8')).not.toContain(TOKEN);
+    expect(readFileSync(join(app.server.dataDir, 'secrets.json'), 'utf8')).not.toContain(TOKEN);
   });
 });

@@ -2,31 +2,24 @@
 // 900×600): what the user needs on each screen is on screen, without scrolling sideways.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDocument } from '../../electron/node/sample-document.ts';
-import { ARTIFACTS, launchChromium } from './browser.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { askSample, openApp, type AppPage } from './app-page.ts';
+import { ARTIFACTS } from './browser.ts';
 
 // The least height the conversation's messages get at 800×600: room for a question and most of an answer.
 const MIN_THREAD_HEIGHT = 320;
 
-let server: ServeProcess;
-let browser: Browser;
+let app: AppPage;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 800, height: 600 } });
-  await page.goto(server.url);
-  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+  app = await openApp({ viewport: { width: 800, height: 600 } });
+  page = app.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => app?.close());
 
 const inViewport = async (locator: ReturnType<Page['locator']>) => {
   const box = (await locator.boundingBox())!;
@@ -35,11 +28,7 @@ const inViewport = async (locator: ReturnType<Page['locator']>) => {
 
 describe('at 800×600', () => {
   it('the library row keeps Ask and Delete on screen, with no sideways scrolling', async () => {
-    const sample = sampleDocument();
-    await page.getByRole('button', { name: 'Try a sample document' }).click();
-    await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
-    await page.getByRole('group', { name: 'Questions to try' }).getByRole('button', { name: sample.questions[0].question }).click();
-    await page.locator('.message.assistant .message-foot').first().waitFor({ timeout: 200_000 });
+    await askSample(page);
     await page.getByRole('button', { name: /Library/ }).click();
     const row = page.getByRole('row').nth(1);
     await row.waitFor();

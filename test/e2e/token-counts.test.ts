@@ -1,27 +1,19 @@
 // One document, one token count: the library, the fit check before asking and the answer's figures all give
 // the document's tokens as the model is given it (its title and the prompt's framing included).
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDocument } from '../../electron/node/sample-document.ts';
-import { launchChromium } from './browser.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { openApp, type AppPage } from './app-page.ts';
 
-let server: ServeProcess;
-let browser: Browser;
+let app: AppPage;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startServe();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await page.goto(server.url);
-  await page.getByRole('heading', { level: 1, name: 'Library' }).waitFor();
+  app = await openApp();
+  page = app.page;
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+afterAll(() => app?.close());
 
 const number = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1]?.replace(/,/g, '') ?? NaN);
 
