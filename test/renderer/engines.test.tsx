@@ -93,4 +93,26 @@ describe('Settings → Engines', () => {
     await waitFor(() => expect(screen.queryByRole('listitem', { name: 'Cluster' })).toBeNull());
     expect(backend.state.engines).toEqual([]);
   });
+
+  it('replaces a key in a password field, and can remove it', async () => {
+    const backend = fakeBackend();
+    backend.state.engines = [
+      { id: 'e1', name: 'Cluster', baseUrl: 'https://vllm.lab.example/v1', host: 'vllm.lab.example', hasKey: false, insecure: false, protection: 'user-only-file', createdAt: new Date(0).toISOString() },
+    ];
+    await openEngines(backend);
+    const row = within(await screen.findByRole('listitem', { name: 'Cluster' }));
+    fireEvent.click(row.getByRole('button', { name: 'Add key' }));
+    const field = row.getByLabelText('New API key for Cluster') as HTMLInputElement;
+    expect(field.type).toBe('password');
+    fireEvent.change(field, { target: { value: KEY } });
+    fireEvent.click(row.getByRole('button', { name: 'Save key' }));
+    expect(await row.findByText(/API key kept in a file/)).toBeTruthy();
+    expect(backend.state.log.find((l) => l.name === 'engines.update')!.payload).toEqual({ id: 'e1', apiKey: KEY });
+    expect(row.queryByLabelText('New API key for Cluster')).toBeNull();
+    expect(document.body.innerHTML).not.toContain(KEY);
+    fireEvent.click(row.getByRole('button', { name: 'Replace key' }));
+    fireEvent.click(row.getByRole('button', { name: 'Remove key' }));
+    expect(await row.findByText(/No API key/)).toBeTruthy();
+    expect(backend.state.log.filter((l) => l.name === 'engines.update').at(-1)!.payload).toEqual({ id: 'e1', apiKey: null });
+  });
 });
