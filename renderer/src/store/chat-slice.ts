@@ -48,6 +48,16 @@ export interface ChatSlice {
 export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
   // Every ask goes through here: the answer streams in through events, and the final conversation (with
   // verified quotes and stats) replaces the stream when the call resolves.
+  // A change to the open conversation that the backend answers with the conversation as it now is.
+  const change = async (call: (conversation: Conversation) => Promise<Conversation>) => {
+    const conversation = get().conversation;
+    if (!conversation) return;
+    try {
+      set({ conversation: await call(conversation) });
+    } catch (error) {
+      get().notify('error', (error as Error).message);
+    }
+  };
   const run = async (conversationId: string, question: string, request: { question?: string; replaceFrom?: string }) => {
     set({ streaming: { conversationId, question, text: '', progress: null } });
     try {
@@ -81,15 +91,7 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       set({ draftEngine, fit: null, fitError: null });
       void get().checkFit();
     },
-    async setConversationEngine(engine) {
-      const conversation = get().conversation;
-      if (!conversation) return;
-      try {
-        set({ conversation: await api.call('chat.setEngine', { id: conversation.id, engine }) });
-      } catch (error) {
-        get().notify('error', (error as Error).message);
-      }
-    },
+    setConversationEngine: (engine) => change((c) => api.call('chat.setEngine', { id: c.id, engine })),
     streaming: null,
     async loadConversations() {
       set({ conversations: await api.call('chat.list', {}) });
@@ -135,24 +137,8 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       set({ conversation: { ...conversation, messages: conversation.messages.slice(0, index) } });
       await run(conversation.id, question, { replaceFrom: messageId });
     },
-    async removeTurn(messageId) {
-      const conversation = get().conversation;
-      if (!conversation) return;
-      try {
-        set({ conversation: await api.call('chat.removeTurn', { conversationId: conversation.id, messageId }) });
-      } catch (error) {
-        get().notify('error', (error as Error).message);
-      }
-    },
-    async switchVersion(messageId, version) {
-      const conversation = get().conversation;
-      if (!conversation) return;
-      try {
-        set({ conversation: await api.call('chat.switchVersion', { conversationId: conversation.id, messageId, version }) });
-      } catch (error) {
-        get().notify('error', (error as Error).message);
-      }
-    },
+    removeTurn: (messageId) => change((c) => api.call('chat.removeTurn', { conversationId: c.id, messageId })),
+    switchVersion: (messageId, version) => change((c) => api.call('chat.switchVersion', { conversationId: c.id, messageId, version })),
     async editQuestion(messageId, question) {
       const conversation = get().conversation;
       if (!conversation) return;
