@@ -142,7 +142,7 @@ export class ApiEngine {
   // and the prompt prefilled instead.
   async #restoreLongest(loaded: LoadedModel, cache: PrefixCache, prompt: number[]): Promise<void> {
     if (!loaded.report.snapshots.ok) return;
-    const match = await cache.longestMatch(prompt);
+    const match = await cache.longestMatch(prompt, loaded.report.context);
     const live = commonLength(loaded.cache.tokens, prompt);
     if (!match || match.common <= live) return;
     try {

@@ -43,10 +43,12 @@ export class PrefixCache {
     this.#modelTag = createHash('sha256').update(modelId).digest('hex').slice(0, 16);
   }
 
-  // The saved prompt sharing the longest prefix with `prompt`, or null when none shares any.
-  async longestMatch(prompt: readonly number[]): Promise<PrefixMatch | null> {
+  // The saved prompt sharing the longest prefix with `prompt`, or null when none shares any. Snapshots longer
+  // than `capacity` (saved under a longer context setting) cannot be restored now but stay for later.
+  async longestMatch(prompt: readonly number[], capacity = Infinity): Promise<PrefixMatch | null> {
     let best: PrefixMatch | null = null;
     for (const [path, tokens] of await this.#entries()) {
+      if (tokens.length > capacity) continue;
       const common = commonLength(tokens, prompt);
       if (common > (best?.common ?? 0)) best = { path, common, tokens: Array.from(tokens) };
     }

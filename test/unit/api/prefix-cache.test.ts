@@ -38,6 +38,8 @@ describe('PrefixCache', () => {
     const match = await restarted.longestMatch(question);
     expect(match).toMatchObject({ path: long, common: 120 });
     expect(match!.tokens).toHaveLength(130);
+    // Under a context too short for the longer snapshot, the shorter one is the best that can be restored.
+    expect(await restarted.longestMatch(question, 100)).toMatchObject({ path: short, common: 40 });
     // Restoring it and syncing the question prefills only the question.
     await session.restoreSnapshot(match!.path);
     const before = session.prefilledTokens;
