@@ -42,6 +42,8 @@ export class RemoteAnswerer {
   // Prompt tokens the server processed per second (those its cache did not serve, over the time to the first
   // token), per engine and model: the last request's measure estimates the next one's progress.
   #throughput = new Map<string, number>();
+  // The last prompt each engine and model read, as text, for what its prefix cache will serve next.
+  #lastPrompt = new Map<string, string>();
 
   constructor(engines: RemoteEngines) {
     this.#engines = engines;
@@ -107,11 +109,16 @@ export class RemoteAnswerer {
     }
     const key = `${engine.engineId}\0${engine.model}`;
     const rate = this.#throughput.get(key) ?? 0;
+    // What the server has to read: the prompt less what it shares with the last one this model processed (its
+    // prefix cache holds at least that), in proportion to the shared text.
+    const flat = flatten(messages);
+    const shared = sharedPrefix(flat, this.#lastPrompt.get(key) ?? '');
+    const toRead = Math.max(1, tokens - Math.floor((tokens * shared) / flat.length));
     const sent = performance.now();
     const tick = () => {
       const elapsed = (performance.now() - sent) / 1000;
-      const done = rate > 0 ? Math.min(Math.round(tokens * MAX_ESTIMATED_FRACTION), Math.round(elapsed * rate)) : 0;
-      io.onProgress({ phase: 'prefill', done, total: tokens, tokensPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, tokens / rate - elapsed) : 0, elapsedSeconds: elapsed });
+      const done = rate > 0 ? Math.min(Math.round(toRead * MAX_ESTIMATED_FRACTION), Math.round(elapsed * rate)) : 0;
+      io.onProgress({ phase: 'prefill', done, total: toRead, tokensPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, toRead / rate - elapsed) : 0, elapsedSeconds: elapsed });
     };
     tick();
     const ticker = setInterval(tick, PREFILL_TICK_MS);
@@ -123,6 +130,8 @@ export class RemoteAnswerer {
     const first = () => {
       if (firstToken) return;
       firstToken = performance.now();
+      // The server has read this prompt: its cache now starts with it.
+      this.#lastPrompt.set(key, flat);
       clearInterval(ticker);
       io.onProgress({ phase: 'generating', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
     };
@@ -181,6 +190,15 @@ export async function remoteTarget(engines: Pick<RemoteEngines, 'client'>, choic
   const card = (await client.models()).find((m) => m.id === choice.model);
   if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
   return { client, context: card.maxModelLen };
+}
+
+const flatten = (messages: readonly ChatMessage[]) => messages.map((m) => `${m.role}\n${m.content}`).join('\n');
+
+function sharedPrefix(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  return i;
 }
 
 // Who counted, in words for the fit line.

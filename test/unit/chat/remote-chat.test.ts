@@ -25,6 +25,7 @@ let stub: VllmStub;
 let chat: ChatService;
 let conversations: ConversationStore;
 let documentId: string;
+let documents: DocumentStore;
 let settings: Settings;
 const events: { name: string; payload: unknown }[] = [];
 const engine = { engineId: 'gpu-box', model: MODEL };
@@ -35,7 +36,7 @@ beforeAll(async () => {
   stub = await startVllmStub({ model: MODEL, maxModelLen: 4096, reply: 'The tenant does: "the tenant shall keep the garden tidy" (clause 1).' });
   const root = mkdtempSync(join(tmpdir(), 'quire-remote-chat-'));
   const db = openDatabase(join(root, 'quire.db'));
-  const documents = new DocumentStore(db, root);
+  documents = new DocumentStore(db, root);
   documentId = (await documents.importBytes('lease.txt', new TextEncoder().encode(LEASE))).id;
   conversations = new ConversationStore(db);
   const text = new TextService();
@@ -123,10 +124,14 @@ describe('a conversation on a remote engine', () => {
   });
 
   it('shows estimated progress while the server reads, and stop aborts the request on the server', async () => {
-    const { id } = await chat.create([documentId], engine);
-    // A first answer measures this server's speed, so the next prefill has an estimate.
+    // A document the server has not read yet.
+    const fence = (await documents.importBytes('fence.txt', new TextEncoder().encode(LEASE.replace(/garden/g, 'fence')))).id;
+    const { id } = await chat.create([fence], engine);
+    // A first answer measures this server's speed, so the next prefill has an estimate; it reads the whole lease.
+    stub.options.prefillDelayMs = 200;
     await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
-    await chat.setEngine(id, engine);
+    const firstRead = events.filter((e) => e.name === 'chat.progress').map((e) => e.payload as ChatProgress).find((p) => p.phase === 'prefill')!;
+    expect(firstRead.total).toBeGreaterThan(LEASE_WORDS);
     stub.options.prefillDelayMs = 5_000;
     events.length = 0;
     const asking = chat.ask({ conversationId: id, question: 'Who mends the fence?' });
@@ -135,7 +140,8 @@ describe('a conversation on a remote engine', () => {
     const prefill = progress.filter((p) => p.phase === 'prefill');
     expect(prefill.length).toBeGreaterThan(1);
     expect(prefill.at(-1)!.elapsedSeconds).toBeGreaterThan(0.3);
-    expect(prefill.at(-1)!.total).toBeGreaterThan(LEASE_WORDS);
+    // A follow-up: the server reads the last answer and the new question only, the lease being in its cache.
+    expect(prefill.at(-1)!.total).toBeLessThan(60);
     expect(prefill.at(-1)!.tokensPerSecond).toBeGreaterThan(0);
     expect(chat.stop(id)).toBe(true);
     const stopped = await asking;
