@@ -145,7 +145,11 @@ export const ConversationSummary = z.object({
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
-export const Conversation = ConversationSummary.extend({ messages: z.array(ChatMessage) });
+export const Conversation = ConversationSummary.extend({
+  messages: z.array(ChatMessage),
+  // Set when the last answer is shown but not yet stored (the disk was full): why, and what happens to it.
+  unsaved: z.string().optional(),
+});
 export type Conversation = z.infer<typeof Conversation>;
 
 // The model's own cache first (`installed`), then what a conversion with another cache would allow.

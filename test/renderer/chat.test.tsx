@@ -59,6 +59,28 @@ describe('chat', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
+  it('says when the last answer is shown but waits for room on the disk', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [report] });
+    const at = new Date(0).toISOString();
+    backend.state.conversations.push({
+      id: 'c-full',
+      title: 'Full disk',
+      documentIds: ['doc-1'],
+      modelId: 'm',
+      createdAt: at,
+      updatedAt: at,
+      messages: [
+        { id: 'unsaved-0', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: at },
+        { id: 'unsaved-1', role: 'assistant', content: 'In March.', quotes: [], stats: null, createdAt: at },
+      ],
+      unsaved: 'The disk is full: this answer is not saved yet.',
+    });
+    const store = await mountApp(backend);
+    await act(() => store.getState().openConversation('c-full'));
+    expect(screen.getByRole('alert').textContent).toBe('The disk is full: this answer is not saved yet.');
+    expect(screen.getByText('In March.')).toBeTruthy();
+  });
+
   it('shows why a document was processed again when its saved cache was damaged', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     const warning = "this document's saved cache was damaged (snapshot block 3 fails its checksum); it was discarded and the document processed again";

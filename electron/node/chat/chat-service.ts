@@ -1,6 +1,6 @@
 import type { ChatMessage as StoredMessage, ChatProgress, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
 import type { DocumentModel } from '../../common/document.ts';
-import { QuireError } from '../../common/errors.ts';
+import { isDiskFull, QuireError } from '../../common/errors.ts';
 import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
 import type { DocumentStore } from '../documents/store.ts';
 import type { EventBus } from '../events.ts';
@@ -35,6 +35,11 @@ export interface ChatServiceDeps {
 
 type Running = { conversationId: string; cancelled: boolean; cancel: () => void };
 type Answer = { text: string; stats: MessageStats };
+type NewMessage = Omit<StoredMessage, 'id' | 'createdAt' | 'version'>;
+
+// What the user is told while an answer waits for room on the disk.
+const UNSAVED_REASON =
+  'The disk is full: this answer is not saved yet. It stays here and is saved as soon as there is room (free some space); it is lost if Quire closes first.';
 
 // Answers questions over whole documents. One engine serves the app, so one question runs at a time; the
 // document tokens are reused from the cache or a snapshot, and only the new question is prefilled.
@@ -49,6 +54,10 @@ export class ChatService {
   // Where documents' snapshots live and how much disk they may take.
   #caches: DocumentCache;
   #remote: RemoteAnswerer | null;
+  // Answers the database could not take because the disk was full, per conversation: shown with it and
+  // stored at the next look at it or question in it, once there is room. An answer the user waited minutes
+  // for is not thrown away for want of a few kilobytes.
+  #unsaved = new Map<string, { cutAt: string | null; messages: NewMessage[] }>();
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
@@ -86,10 +95,34 @@ export class ChatService {
     return this.#remote;
   }
 
+  // Each look at a conversation first tries again to store an answer waiting for room.
   get(id: string): Conversation {
+    const pending = this.#unsaved.get(id);
+    if (pending && this.#store(id, pending.cutAt, pending.messages)) this.#unsaved.delete(id);
+    return this.#view(id);
+  }
+
+  #view(id: string): Conversation {
     const conversation = this.#deps.conversations.get(id);
     if (!conversation) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
-    return conversation;
+    const waiting = this.#unsaved.get(id);
+    if (!waiting) return conversation;
+    // As it will read once stored: the stored messages up to the cut, then the waiting ones.
+    const cut = waiting.cutAt ? conversation.messages.findIndex((m) => m.id === waiting.cutAt) : -1;
+    const kept = cut >= 0 ? conversation.messages.slice(0, cut) : conversation.messages;
+    const now = new Date().toISOString();
+    return { ...conversation, messages: [...kept, ...waiting.messages.map((m, i) => ({ ...m, id: `unsaved-${i}`, createdAt: now }))], unsaved: UNSAVED_REASON };
+  }
+
+  // Stores a new tail; false (and nothing stored) when the disk is full.
+  #store(conversationId: string, cutAt: string | null, messages: NewMessage[]): boolean {
+    try {
+      this.#deps.conversations.replaceTail(conversationId, cutAt, messages);
+      return true;
+    } catch (error) {
+      if (isDiskFull(error)) return false;
+      throw error;
+    }
   }
 
   // Removing a turn or switching versions changes what the model is given, so not while it is answering.
@@ -132,6 +165,7 @@ export class ChatService {
   async ask(request: { conversationId: string; question?: string; replaceFrom?: string }): Promise<Conversation> {
     if (this.#running) throw new QuireError('BUSY', 'another question is being answered; stop it or wait for it to finish');
     const conversation = this.get(request.conversationId);
+    if (conversation.unsaved) throw new QuireError('DISK_FULL', 'the disk is still full: the last answer is waiting to be saved; free some space before asking again');
     const { history, question, cutAt } = this.#plan(conversation, request);
     const running: Running = { conversationId: conversation.id, cancelled: false, cancel: () => undefined };
     this.#running = running;
@@ -140,8 +174,8 @@ export class ChatService {
       const made = conversation.engine ? await this.#answerRemote(conversation, documents, history, running) : await this.#answerLocal(conversation, documents, history, running);
       const answer = { role: 'assistant' as const, content: made.text, quotes: this.#verify(documents, made.text), stats: made.stats };
       const asked = question === null ? [] : [{ role: 'user' as const, content: question, quotes: [], stats: null }];
-      this.#deps.conversations.replaceTail(conversation.id, cutAt, [...asked, answer]);
-      return this.get(conversation.id);
+      if (!this.#store(conversation.id, cutAt, [...asked, answer])) this.#unsaved.set(conversation.id, { cutAt, messages: [...asked, answer] });
+      return this.#view(conversation.id);
     } finally {
       this.#running = null;
     }

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConversationStore } from '../../../electron/node/chat/conversations.ts';
 import type { Conversation } from '../../../electron/common/contract.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
@@ -69,4 +70,43 @@ describe('chat service over a real tiny model', () => {
     await running;
     await expect(call('chat.ask', { conversationId, replaceFrom: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  it('keeps an answer the full disk refused, shows it, and stores it once there is room', async () => {
+    const before = await messages();
+    // What node:sqlite throws when the disk is full (SQLITE_FULL), once: the first store of the answer.
+    const full = Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 });
+    const refuse = vi.spyOn(ConversationStore.prototype, 'replaceTail').mockImplementationOnce(() => {
+      throw full;
+    });
+    try {
+      const answered = await call<Conversation>('chat.ask', { conversationId, question: 'Who mends the fence?' });
+      expect(answered.unsaved).toMatch(/^The disk is full: this answer is not saved yet/);
+      expect(answered.messages).toHaveLength(before.length + 2);
+      expect(answered.messages.at(-2)).toMatchObject({ role: 'user', content: 'Who mends the fence?' });
+      expect(answered.messages.at(-1)!.role).toBe('assistant');
+      // The next look at the conversation finds room and stores it for good.
+      const stored = await call<Conversation>('chat.get', { id: conversationId });
+      expect(stored.unsaved).toBeUndefined();
+      expect(stored.messages.map((m) => m.content)).toEqual(answered.messages.map((m) => m.content));
+      expect(stored.messages.every((m) => !m.id.startsWith('unsaved-'))).toBe(true);
+    } finally {
+      refuse.mockRestore();
+    }
+  });
+
+  it('asks nothing new while an answer waits for room', async () => {
+    const full = Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 });
+    const refuse = vi.spyOn(ConversationStore.prototype, 'replaceTail').mockImplementation(() => {
+      throw full;
+    });
+    try {
+      const answered = await call<Conversation>('chat.ask', { conversationId, question: 'Who paints the gate?' });
+      expect(answered.unsaved).toBeDefined();
+      await expect(call('chat.ask', { conversationId, question: 'And the shed?' })).rejects.toMatchObject({ code: 'DISK_FULL' });
+    } finally {
+      refuse.mockRestore();
+    }
+    expect((await messages()).at(-2)!.content).toBe('Who paints the gate?');
+  });
 });
+

@@ -60,6 +60,11 @@ export function Thread() {
           ))}
         </div>
       </header>
+      {conversation.unsaved ? (
+        <p className="unsaved" role="alert">
+          {conversation.unsaved}
+        </p>
+      ) : null}
       <ol className="messages" aria-label="Messages">
         {conversation.messages.map((message, i) => (
           <MessageItem key={message.id} message={message} previous={conversation.messages[i - 1]} busy={streaming !== null || missing.length > 0} />
