@@ -61,7 +61,12 @@ export async function renderPage(page: PDFPageProxy): Promise<Buffer> {
   const context = canvas.getContext('2d');
   await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: context as unknown as CanvasRenderingContext2D, viewport, background: 'white' })
     .promise;
-  return grayPnm(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+  const image = grayPnm(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
+  // The bitmap lives outside the V8 heap, where the garbage collector does not see its size and would keep
+  // pages of it around: an empty canvas releases it now.
+  canvas.width = 0;
+  canvas.height = 0;
+  return image;
 }
 
 // Whether the page draws any image: a page without text and without images is blank, and is not worth OCR.

@@ -100,6 +100,20 @@ describe('OCR of scanned PDF pages', () => {
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 60_000);
 
+  it('renews the time limit for each page read by OCR, so a book longer than the limit is still read', async () => {
+    const long = await makeScannedPdf(Array.from({ length: 5 }, () => ({ scan: PAGE_TWO })));
+    const started = Date.now();
+    const read = await extractIsolated({ name: 'long.pdf', bytes: long }, { timeoutMs: 2500 });
+    expect(Date.now() - started).toBeGreaterThan(2500);
+    expect(read.anchors.filter((a) => a.kind === 'page')).toHaveLength(5);
+  }, 120_000);
+
+  it('calls out pages read with low confidence (a coarse scan)', async () => {
+    const coarse = await makeScannedPdf([{ scan: PAGE_ONE }], 40);
+    const read = await extractBytes('coarse.pdf', coarse);
+    expect(read.warnings.find((w) => w.startsWith('low OCR confidence'))).toMatch(/^low OCR confidence \(under 60%\) on page 1 \(\d+%\): check these against the page images$/);
+  }, 60_000);
+
   it('keeps a PDF whose only image holds no text SCANNED, naming the language tried', async () => {
     const blankScan = await makeScannedPdf([{ scan: [] }]);
     await expect(extractBytes('blank.pdf', blankScan)).rejects.toMatchObject({
