@@ -192,10 +192,17 @@ export function pageParagraphs(lines: Line[]): string[] {
 // points, or U+FFFD.
 const GARBAGE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]|[\u{F0000}-\u{10FFFF}]/gu;
 
-// A page's text is unreadable when more than a quarter of its visible characters are such codes: a real page
-// has a handful at most (a bullet from a symbol font), and a page set in a font without a map has little else.
+const visible = (text: string) => text.replace(/\s+/g, '').length;
+const garbage = (text: string) => text.match(GARBAGE)?.length ?? 0;
+const mostlyGarbage = (text: string) => garbage(text) > visible(text) / 4;
+
+// A page's text is unreadable when more than a quarter of its visible characters are such codes, eight at
+// least: a real page has a handful at most (a bullet or an icon from a symbol font), and a page set in a font
+// without a map has little else.
 export function isUnreadable(items: TextItem[]): boolean {
-  const text = items.map((i) => i.str).join('').replace(/\s+/g, '');
-  if (text.length === 0) return false;
-  return (text.match(GARBAGE)?.length ?? 0) > text.length / 4;
+  const text = items.map((i) => i.str).join('');
+  return garbage(text) >= 8 && mostlyGarbage(text);
 }
+
+// What can still be read on such a page: the runs set in fonts that have a map (a page number, a heading).
+export const readableItems = (items: TextItem[]) => items.filter((i) => !mostlyGarbage(i.str));

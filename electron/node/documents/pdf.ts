@@ -6,7 +6,7 @@ import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
 import { drawsImages, PageOcr } from './ocr.ts';
-import { hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, type TextItem } from './pdf-text-layer.ts';
+import { hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
@@ -97,12 +97,12 @@ export async function extractPdf(
         const page = await pdf.getPage(n);
         const content = await page.getTextContent();
         const items = content.items.filter((i): i is TextItem & typeof i => 'str' in i);
-        // A page set in fonts without a Unicode map gives codes, not text: it is left out and named in a
-        // warning. `garbled` is the per-page flag for reading such a page by OCR instead.
+        // A page set in fonts without a Unicode map gives codes, not text: only its readable runs are kept,
+        // and it is named in a warning. `garbled` is the per-page flag for reading such a page by OCR instead.
         garbled = isUnreadable(items);
         // Only a page with letter-spaced runs has its glyphs read, for their word ends.
         const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
-        paragraphs = garbled ? [] : pageParagraphs(pageLines(items, words));
+        paragraphs = pageParagraphs(pageLines(garbled ? readableItems(items) : items, words));
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
         // inside a text PDF): its text is read by OCR.
         if (paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS))) {

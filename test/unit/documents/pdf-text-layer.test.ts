@@ -128,12 +128,20 @@ describe('fonts without a Unicode map', () => {
   const garbage = { content: `BT /F1 12 Tf 72 700 Td ${glyphs(noMap, [...'ABCDEFGHABC'])} Tj ET` };
   const readable = (words: string) => ({ content: `BT /F2 12 Tf 72 700 Td (${words}) Tj ET` });
 
-  it('name the unreadable pages in a warning and keep the readable ones', async () => {
-    const pages = [readable('Page one reads.'), garbage, garbage, garbage, readable('Page five reads.'), garbage];
+  it('name the unreadable pages in a warning and keep the readable text', async () => {
+    const numbered = { content: `${garbage.content} BT /F2 10 Tf 300 40 Td (Page 6) Tj ET` };
+    const pages = [readable('Page one reads.'), garbage, garbage, garbage, readable('Page five reads.'), numbered];
     const doc = await read('mixed-fonts.pdf', makeGlyphPdf(noMap, pages, { helvetica: true }));
-    expect(doc.text).toBe('Page one reads.\n\nPage five reads.');
+    expect(doc.text).toBe('Page one reads.\n\nPage five reads.\n\nPage 6');
     expect(doc.warnings).toContain('pages 2–4, 6: the text layer cannot be read (fonts without a Unicode map)');
     expect(doc.anchors.filter((a) => a.kind === 'page').map((a) => a.label)).toEqual(['1', '2', '3', '4', '5', '6']);
+  });
+
+  it('leave a page with a few symbols from a font without a map alone', async () => {
+    const icons = { content: `${readable('Contact us by phone or by mail, any day of the week.').content} BT /F1 12 Tf 72 600 Td ${glyphs(noMap, [...'ABC'])} Tj ET` };
+    const doc = await read('icons.pdf', makeGlyphPdf(noMap, [icons], { helvetica: true }));
+    expect(doc.warnings).toEqual([]);
+    expect(doc.text).toContain('Contact us by phone');
   });
 
   it('refuse a document whose every page is unreadable with a clear reason', async () => {
