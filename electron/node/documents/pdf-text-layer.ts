@@ -155,7 +155,8 @@ function joinItems(items: TextItem[], size: number, unspaced: Unspacer): string 
 }
 
 const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;
-// Han, kana, Hangul and CJK punctuation: scripts written without spaces, so lines of them join directly.
+// Han, kana and CJK punctuation: scripts written without spaces, so lines of them join directly (Korean,
+// which spaces its words, is left out).
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
 const joinsWithoutSpace = (before: string, after: string) => CJK.test(before.slice(-1)) && CJK.test(after[0] ?? '');
 

@@ -36,9 +36,12 @@ interface Baseline {
   origin: number;
 }
 
-export async function glyphWordBreaks(page: PDFPageProxy, ops: Record<string, number>): Promise<WordBreaks> {
+// Undefined when pdf.js cannot list the page's operators: the runs are then joined without word ends rather
+// than the page lost.
+export async function glyphWordBreaks(page: PDFPageProxy, ops: Record<string, number>): Promise<WordBreaks | undefined> {
   // The intent OCR's image check and render use, so pdf.js parses the page once for all of them.
-  const list = await page.getOperatorList({ intent: 'display' });
+  const list = await page.getOperatorList({ intent: 'display' }).catch(() => undefined);
+  if (!list) return undefined;
   let letters = '';
   const breaks = new Set<number>();
   let state: TextState = { charSpacing: 0, wordSpacing: 0, size: 1 };
