@@ -16,7 +16,7 @@ describe('conversation turns', () => {
     act(() => store.getState().newConversation(['doc-1']));
     await act(() => store.getState().ask('First question?'));
     fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
-    expect(screen.getByText(/answers from here on are kept/)).toBeTruthy();
+    expect(screen.getByText(/keeps this question and the answers after it/)).toBeTruthy();
     fireEvent.change(screen.getByLabelText('Edit question'), { target: { value: 'Better question?' } });
     await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Ask again' })));
     await waitFor(() => expect(shown()).toEqual(['Better question?', 'You asked: Better question?']));

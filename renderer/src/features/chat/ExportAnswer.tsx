@@ -21,12 +21,13 @@ export function ExportAnswer({ messageId, disabled }: { messageId: string; disab
   }
   return (
     <span className="export-answer" role="group" aria-label="Export answer as" onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}>
+      <span aria-hidden="true">Export as</span>
       {EXPORT_FORMATS.map((format, i) => (
         <button
           key={format}
           ref={i === 0 ? first : undefined}
           type="button"
-          className="button small"
+          className="link-button"
           onClick={() => {
             setOpen(false);
             void exportConversation(format, messageId);

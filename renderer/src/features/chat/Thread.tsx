@@ -136,7 +136,7 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
             <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
             <button type="submit" className="button primary small">Ask again</button>
             <button type="button" className="button small" onClick={() => setEditing(null)}>Cancel</button>
-            <p className="hint edit-note">The answers from here on are kept: switch back to them with ‹ ›.</p>
+            <p className="hint edit-note">Asking again keeps this question and the answers after it as an earlier version.</p>
           </form>
         )}
       </li>
