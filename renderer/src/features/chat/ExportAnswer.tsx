@@ -14,7 +14,7 @@ export function ExportAnswer({ messageId, disabled }: { messageId: string; disab
   }, [open]);
   if (!open) {
     return (
-      <button type="button" className="link-button" disabled={disabled} aria-expanded={false} onClick={() => setOpen(true)}>
+      <button type="button" className="link-button" disabled={disabled} onClick={() => setOpen(true)}>
         Export answer
       </button>
     );
