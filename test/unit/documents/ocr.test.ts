@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentModelSchema, type DocumentModel } from '../../../electron/common/document.ts';
+import { calls } from '../../../electron/common/contract.ts';
 import { ocrLanguageForLocale } from '../../../electron/common/ocr-languages.ts';
 import { extractBytes, extractIsolated } from '../../../electron/node/documents/extract.ts';
 import { listLabels } from '../../../electron/node/documents/ocr.ts';
@@ -150,6 +151,15 @@ describe('OCR helpers', () => {
 
   it('lists page labels with consecutive numbers as ranges', () => {
     expect(listLabels(['1', '2', '3', '7', '9', '10', 'iv', 'A-1'])).toBe('1–3, 7, 9–10, iv, A-1');
+  });
+
+  it('takes only the languages it has data for in the import call', () => {
+    const input = calls['library.import'].input;
+    const bytes = new Uint8Array([1]);
+    expect(input.safeParse({ name: 'a.pdf', bytes, ocrLanguage: 'deu' }).success).toBe(true);
+    expect(input.safeParse({ name: 'a.pdf', bytes }).success).toBe(true);
+    expect(input.safeParse({ name: 'a.pdf', bytes, ocrLanguage: '../../etc' }).success).toBe(false);
+    expect(calls['library.cancelImport'].input.safeParse({ name: '' }).success).toBe(false);
   });
 
   it('picks the OCR language from the locale, English otherwise', () => {
