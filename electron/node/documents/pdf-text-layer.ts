@@ -28,7 +28,11 @@ export interface Line {
 // over 0.6 em, and otherwise only the glyphs can tell them (pdf-word-breaks.ts). Two letters at least, so
 // that spaced digits ("(1 0 0)") and lone initials stay as written.
 const LETTER_SPACED = /^(?:\S ){2,}\S$/u;
-const isLetterSpaced = (s: string) => LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2;
+// Chinese and Japanese put no spaces between words, so two spaced Han or kana characters (or their full-width
+// punctuation) are already tracking.
+const CJK_CHAR = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\u3000-\\u303F\\uFF00-\\uFFEF]';
+const CJK_SPACED = new RegExp(`^(?:${CJK_CHAR} )+${CJK_CHAR}$`, 'u');
+const isLetterSpaced = (s: string) => (LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2) || CJK_SPACED.test(s);
 export const hasLetterSpacing = (items: TextItem[]) => items.some((i) => isLetterSpaced(i.str.trim()));
 
 // A letter-spaced item's letters, its spaces dropped, with the word spaces the page's glyphs show put back
