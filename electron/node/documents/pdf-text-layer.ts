@@ -33,7 +33,15 @@ const LETTER_SPACED = /^(?:\S ){2,}\S$/u;
 const CJK_CHAR = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\u3000-\\u303F\\uFF00-\\uFFEF]';
 const CJK_SPACED = new RegExp(`^(?:${CJK_CHAR} )+${CJK_CHAR}$`, 'u');
 const isLetterSpaced = (s: string) => (LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2) || CJK_SPACED.test(s);
-export const hasLetterSpacing = (items: TextItem[]) => items.some((i) => isLetterSpaced(i.str.trim()));
+// With the page's glyphs to say where words end, a run that is mostly single glyphs between spaces ("9 Te m a
+// s e k", with a kerned pair; "2 0 2 4") is taken as letter-spaced too: the glyph gaps decide, and spaced
+// digits set with space glyphs ("1 0 0") keep them.
+function mostlySpaced(s: string): boolean {
+  const tokens = s.split(' ');
+  return tokens.length >= 3 && tokens.every((t) => t !== '') && tokens.filter((t) => [...t].length === 1).length >= tokens.length * 0.75;
+}
+
+export const hasLetterSpacing = (items: TextItem[]) => items.some((i) => isLetterSpaced(i.str.trim()) || mostlySpaced(i.str.trim()));
 
 // A letter-spaced item's letters, its spaces dropped, with the word spaces the page's glyphs show put back
 // (pdf-word-breaks.ts); other items as they are.
@@ -43,7 +51,7 @@ function unspacer(words?: WordBreaks): Unspacer {
   let cursor = 0;
   return (str) => {
     const core = str.trim();
-    if (!isLetterSpaced(core)) return str;
+    if (!isLetterSpaced(core) && !(words && mostlySpaced(core))) return str;
     const letters = core.replace(/ /g, '');
     const split = words && splitWords(letters, words, cursor);
     if (split) cursor = split.next;
@@ -72,9 +80,10 @@ const direction = (item: TextItem): Direction => (item.dir === 'rtl' || RTL.test
 // the line's direction (N1, N2); then, from the items in visual order, the line's runs are
 // reversed as rule L2 does for two levels: an RTL line is reversed whole and its left-to-right runs turned
 // back, an LTR line has its right-to-left runs reversed.
-export function logicalOrder(items: TextItem[]): TextItem[] {
+export function logicalOrder(lineItems: TextItem[]): TextItem[] {
+  if (!lineItems.some((i) => direction(i) === 'R')) return lineItems;
+  const items = lineItems.flatMap(splitNumbers);
   const dirs = items.map(direction);
-  if (!dirs.includes('R')) return items;
   const visual = items.map((item, i) => ({ item, dir: dirs[i] })).sort((a, b) => a.item.transform[4] - b.item.transform[4]);
   const letters = (pattern: RegExp) => items.reduce((n, i) => n + (i.str.match(pattern)?.length ?? 0), 0);
   const rtlLetters = letters(RTL_LETTERS);
@@ -101,6 +110,24 @@ export function logicalOrder(items: TextItem[]): TextItem[] {
   };
   if (base === 'L') return reverseRuns(out, resolved, 'R');
   return reverseRuns(out.reverse(), resolved.reverse(), 'L');
+}
+
+// Digits with the punctuation drawn beside them in one item (".2024" for "2024." at the end of an Arabic
+// sentence) are two bidi levels: the digits read left to right, the punctuation takes the line's direction.
+// The item is split so that each piece is ordered by itself, its width shared out by characters.
+const NUMBER = /(\p{N}+(?:[.,:/\u066B\u066C]\p{N}+)*)/u;
+
+function splitNumbers(item: TextItem): TextItem[] {
+  const pieces = item.str.split(NUMBER).filter(Boolean);
+  if (direction(item) !== 'N' || pieces.length < 2) return [item];
+  const perChar = item.width / item.str.length;
+  let at = 0;
+  return pieces.map((str) => {
+    const [a, b, c, d, x, y] = item.transform;
+    const piece = { ...item, str, width: perChar * str.length, transform: [a, b, c, d, x + perChar * at, y] };
+    at += str.length;
+    return piece;
+  });
 }
 
 const itemSize = (item: TextItem) => Math.hypot(item.transform[2], item.transform[3]) || item.height || 1;

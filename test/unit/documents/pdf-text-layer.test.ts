@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
 import { extractBytes } from '../../../electron/node/documents/extract.ts';
 import { logicalOrder, type TextItem } from '../../../electron/node/documents/pdf-text-layer.ts';
 import { glyphs, makeGlyphPdf, type GlyphFont } from './pdf-text-fixtures.ts';
+import { PRODUCER_PDFS } from './producer-pdfs/sources.ts';
 
 const read = async (name: string, pdf: Uint8Array) => DocumentModelSchema.parse(await extractBytes(name, pdf));
 
@@ -100,6 +102,9 @@ describe('right-to-left text', () => {
     expect(logicalOrder(ltrLine).map((i) => i.str).join('')).toBe('Read سلام عليكم aloud today');
     const rtlLine = [item('2024', 0), item(' ', 30), item('عام', 40, 'rtl'), item(' ', 70), item('في', 80, 'rtl')];
     expect(logicalOrder(rtlLine).map((i) => i.str).join('')).toBe('في عام 2024');
+    // The full stop after a number ends the sentence: drawn left of the digits, read after them.
+    const sentence = [item('.2024', 0), item(' ', 30), item('عام', 40, 'rtl'), item(' ', 70), item('في', 80, 'rtl')];
+    expect(logicalOrder(sentence).map((i) => i.str).join('')).toBe('في عام 2024.');
   });
 });
 
@@ -162,4 +167,14 @@ describe('page anchors', () => {
     expect(pages.map((p) => doc.text.slice(p.start, p.end))).toEqual(['', 'Preface', '', 'Chapter one']);
     expect(pages.map((p) => p.start)).toEqual([...pages.map((p) => p.start)].sort((a, b) => a - b));
   });
+});
+
+describe('PDFs from a real producer (Chromium, Skia/PDF)', () => {
+  for (const { file, paragraphs } of PRODUCER_PDFS) {
+    it(`${file} reads as the HTML it was printed from`, async () => {
+      const doc = await read(file, readFileSync(join(import.meta.dirname, 'producer-pdfs', file)));
+      expect(doc.text.replace(/\s+/g, ' ')).toBe(paragraphs.join(' '));
+      expect(doc.warnings).toEqual([]);
+    });
+  }
 });

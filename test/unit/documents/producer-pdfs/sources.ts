@@ -1,0 +1,49 @@
+// PDFs written by a real producer — Chromium's print to PDF (Skia/PDF), with DejaVu Sans embedded (its licence
+// allows that) — from the
+// HTML below, so that what each must read as is the HTML's own text. Chromium draws Arabic glyph by glyph in
+// visual order, in presentation forms with lam-alef ligatures, and tracking (CSS letter-spacing) as
+// character spacing with kerned pairs. Regenerate with
+//   node_modules/.bin/node test/unit/documents/producer-pdfs/sources.ts
+// (needs /usr/bin/chromium and fonts-dejavu-core).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ProducerPdf {
+  file: string;
+  html: string;
+  // The paragraphs of the HTML, as the text must give them.
+  paragraphs: string[];
+}
+
+const page = (body: string, attributes = '') => `<html${attributes}><body style="font-family:'DejaVu Sans';font-size:16px">${body}</body></html>`;
+
+export const PRODUCER_PDFS: ProducerPdf[] = [
+  {
+    file: 'arabic.pdf',
+    html: page(
+      `<h1>مرحبا بالعالم</h1>
+<p>السلام عليكم ورحمة الله. هذا نص عربي لاختبار ترتيب الكلمات، وفيه كلمة PDF وعدد 2024.</p>
+<p>لا إله إلا الله. الكتاب على الطاولة.</p>`,
+      ' lang="ar" dir="rtl"',
+    ),
+    paragraphs: ['مرحبا بالعالم', 'السلام عليكم ورحمة الله. هذا نص عربي لاختبار ترتيب الكلمات، وفيه كلمة PDF وعدد 2024.', 'لا إله إلا الله. الكتاب على الطاولة.'],
+  },
+  {
+    file: 'letter-spaced.pdf',
+    html: page(`<p style="letter-spacing:0.15em">APL Co. Pte Ltd, 9 Temasek Boulevard</p>
+<p style="letter-spacing:0.3em">ANNUAL REPORT 2024</p>
+<p>Ordinary text follows the spaced lines.</p>`),
+    paragraphs: ['APL Co. Pte Ltd, 9 Temasek Boulevard', 'ANNUAL REPORT 2024', 'Ordinary text follows the spaced lines.'],
+  },
+];
+
+if (import.meta.main) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  const tab = await browser.newPage();
+  for (const { file, html } of PRODUCER_PDFS) {
+    await tab.setContent(html);
+    writeFileSync(join(import.meta.dirname, file), await tab.pdf({ format: 'A5' }));
+  }
+  await browser.close();
+}
