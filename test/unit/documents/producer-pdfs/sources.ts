@@ -1,8 +1,7 @@
 // PDFs written by a real producer — Chromium's print to PDF (Skia/PDF), with DejaVu Sans embedded (its licence
-// allows that) — from the
-// HTML below, so that what each must read as is the HTML's own text. Chromium draws Arabic glyph by glyph in
-// visual order, in presentation forms with lam-alef ligatures, and tracking (CSS letter-spacing) as
-// character spacing with kerned pairs. Regenerate with
+// allows that) — from the HTML below, so that what each must read as is the HTML's own text. Chromium draws
+// Arabic glyph by glyph in visual order, in presentation forms with lam-alef ligatures, and tracking (CSS
+// letter-spacing) as character spacing with kerned pairs. Regenerate with
 //   node_modules/.bin/node test/unit/documents/producer-pdfs/sources.ts
 // (needs /usr/bin/chromium and fonts-dejavu-core).
 import { writeFileSync } from 'node:fs';
