@@ -19,6 +19,8 @@ export interface Line {
   // The baseline, or for a vertical column its x (columns follow each other right to left, as lines go down).
   y: number;
   size: number;
+  // Where a horizontal line starts: tells a column of vertical CJK set one glyph a line from a page's columns.
+  x?: number;
 }
 
 // pdf.js writes a space into an item wherever the gap after a glyph is between 0.102 and 0.6 em, and ends the
@@ -163,6 +165,7 @@ export function pageLines(items: TextItem[], words?: WordBreaks): Line[] {
     text: decomposePresentationForms(joinItems(logicalOrder(lineItems), size, unspaced)).replace(/\s+/g, ' ').trim(),
     y,
     size,
+    x: isVertical(lineItems[0]) ? undefined : Math.min(...lineItems.map((i) => i.transform[4])),
   }));
 }
 
@@ -186,16 +189,26 @@ function joinItems(items: TextItem[], size: number, unspaced: Unspacer): string 
 }
 
 const HYPHENATED = /[\p{L}][-\u2010\u00ad]$/u;
-// Han, kana and CJK punctuation: scripts written without spaces, so lines of them join directly (Korean,
-// which spaces its words, is left out).
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
+
+function wrapsColumn(previous: Line, line: Line, foot: number, text: string): boolean {
+  if (previous.x === undefined || line.x === undefined || !joinsWithoutSpace(text, line.text)) return false;
+  const size = Math.max(previous.size, line.size);
+  const left = previous.x - line.x;
+  return left > 0 && left <= 2 * size && previous.y - foot <= 1.5 * size;
+}
+// Han, kana (with the marks they share, such as the long vowel ー) and CJK punctuation: scripts written
+// without spaces, so lines of them join directly (Korean, which spaces its words, is left out).
+const CJK = /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
 const joinsWithoutSpace = (before: string, after: string) => CJK.test(before.slice(-1)) && CJK.test(after[0] ?? '');
 
 // Lines rejoined into paragraphs: a blank line, a gap well beyond the line spacing, or a jump back up the page
 // (next column) ends a paragraph; a word hyphenated at a line end is joined when the next line goes on in
-// lower case, and lines of CJK text join without a space.
+// lower case, and lines of CJK text join without a space. Vertical CJK that a producer draws one glyph a line
+// (Chromium does) jumps back up one column to the left: when the column it leaves ran to the foot of the
+// text, that is the column wrapping, not a new paragraph.
 export function pageParagraphs(lines: Line[]): string[] {
   const paragraphs: string[] = [];
+  const foot = Math.min(...lines.filter((l) => l.text !== '').map((l) => l.y));
   let current = '';
   let previous: Line | undefined;
   for (const line of lines) {
@@ -206,7 +219,7 @@ export function pageParagraphs(lines: Line[]): string[] {
       continue;
     }
     const gap = previous ? previous.y - line.y : 0;
-    if (previous && (gap < 0 || gap > Math.max(previous.size, line.size) * 1.8)) {
+    if (previous && !(gap < 0 && wrapsColumn(previous, line, foot, current)) && (gap < 0 || gap > Math.max(previous.size, line.size) * 1.8)) {
       paragraphs.push(current);
       current = '';
     }

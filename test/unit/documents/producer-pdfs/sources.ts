@@ -3,7 +3,7 @@
 // Arabic glyph by glyph in visual order, in presentation forms with lam-alef ligatures, and tracking (CSS
 // letter-spacing) as character spacing with kerned pairs. Regenerate with
 //   node_modules/.bin/node test/unit/documents/producer-pdfs/sources.ts
-// (needs /usr/bin/chromium and fonts-dejavu-core).
+// (needs /usr/bin/chromium, fonts-dejavu-core and fonts-ipafont-gothic).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -33,6 +33,15 @@ export const PRODUCER_PDFS: ProducerPdf[] = [
 <p style="letter-spacing:0.3em">ANNUAL REPORT 2024</p>
 <p>Ordinary text follows the spaced lines.</p>`),
     paragraphs: ['APL Co. Pte Ltd, 9 Temasek Boulevard', 'ANNUAL REPORT 2024', 'Ordinary text follows the spaced lines.'],
+  },
+  {
+    // Natsume Sōseki's opening lines (public domain), set top to bottom in columns right to left, IPAGothic
+    // embedded (the IPA Font License allows that): Chromium draws each glyph as a line of its own.
+    file: 'vertical-japanese.pdf',
+    html: `<html lang="ja"><body style="font-family:'IPAGothic';font-size:16px;writing-mode:vertical-rl;height:300px">
+<p>吾輩は猫である。名前はまだ無い。</p>
+<p>どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。</p></body></html>`,
+    paragraphs: ['吾輩は猫である。名前はまだ無い。', 'どこで生れたかとんと見当がつかぬ。何でも薄暗いじめじめした所でニャーニャー泣いていた事だけは記憶している。'],
   },
 ];
 
