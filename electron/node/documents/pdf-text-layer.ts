@@ -30,9 +30,12 @@ export interface Line {
 // over 0.6 em, and otherwise only the glyphs can tell them (pdf-word-breaks.ts). Two letters at least, so
 // that spaced digits ("(1 0 0)") and lone initials stay as written.
 const LETTER_SPACED = /^(?:\S ){2,}\S$/u;
-// Chinese and Japanese put no spaces between words, so two spaced Han or kana characters (or their full-width
-// punctuation) are already tracking.
-const CJK_CHAR = '[\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}\\u3000-\\u303F\\uFF00-\\uFFEF]';
+// Han, kana (with the marks they share, such as the long vowel ー) and CJK punctuation: Chinese and Japanese
+// put no spaces between words, so two spaced characters of theirs are already tracking, and lines of them
+// join without a space (Korean, which spaces its words, is left out).
+const CJK_CHAR = '[\\p{Script_Extensions=Han}\\p{Script_Extensions=Hiragana}\\p{Script_Extensions=Katakana}\\u3000-\\u303F\\uFF00-\\uFFEF]';
+const CJK_AT_END = new RegExp(`${CJK_CHAR}$`, 'u');
+const CJK_AT_START = new RegExp(`^${CJK_CHAR}`, 'u');
 const CJK_SPACED = new RegExp(`^(?:${CJK_CHAR} )+${CJK_CHAR}$`, 'u');
 const isLetterSpaced = (s: string) => (LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2) || CJK_SPACED.test(s);
 // With the page's glyphs to say where words end, a run that is mostly single glyphs between spaces ("9 Te m a
@@ -64,7 +67,7 @@ function unspacer(words?: WordBreaks): Unspacer {
 // Arabic presentation forms (contextual shapes and ligatures such as lam-alef, which fonts map to one code
 // point) and the vertical forms of CJK punctuation read as the letters they stand for.
 const PRESENTATION_FORMS = /[\uFB50-\uFDFF\uFE70-\uFEFF\uFE10-\uFE19\uFE30-\uFE4F]+/gu;
-export const decomposePresentationForms = (s: string) => s.replace(PRESENTATION_FORMS, (run) => run.normalize('NFKC'));
+const decomposePresentationForms = (s: string) => s.replace(PRESENTATION_FORMS, (run) => run.normalize('NFKC'));
 
 // Strong right-to-left letters (Hebrew, Arabic, Syriac, Thaana, NKo and their presentation forms), strong
 // left-to-right letters (any other letter), and neutrals (spaces, punctuation, digits).
@@ -77,11 +80,11 @@ const direction = (item: TextItem): Direction => (item.dir === 'rtl' || RTL.test
 // pdf.js puts the characters of each item in logical order, but a line of several items is in the order the
 // producer drew them, which for right-to-left text is visual (left to right on the page). This is the part
 // of the Unicode bidirectional algorithm (UAX #9) that applies at item granularity. The line's direction is
-// that of most of its strong letters, or of its first strong item on a tie (rules P2 and P3 take the first strong letter in logical order, which is
-// what is being computed here); a neutral between two items of one direction takes it, other neutrals take
-// the line's direction (N1, N2); then, from the items in visual order, the line's runs are
-// reversed as rule L2 does for two levels: an RTL line is reversed whole and its left-to-right runs turned
-// back, an LTR line has its right-to-left runs reversed.
+// that of most of its strong letters, or of its first strong item on a tie (rules P2 and P3 take the first
+// strong letter in logical order, which is what is being computed here); a neutral between two items of one
+// direction takes it, other neutrals take the line's direction (N1, N2); then, from the items in visual
+// order, the line's runs are reversed as rule L2 does for two levels: an RTL line is reversed whole and its
+// left-to-right runs turned back, an LTR line has its right-to-left runs reversed.
 export function logicalOrder(lineItems: TextItem[]): TextItem[] {
   if (!lineItems.some((i) => direction(i) === 'R')) return lineItems;
   const items = lineItems.flatMap(splitNumbers);
@@ -196,10 +199,8 @@ function wrapsColumn(previous: Line, line: Line, foot: number, text: string): bo
   const left = previous.x - line.x;
   return left > 0 && left <= 2 * size && previous.y - foot <= 1.5 * size;
 }
-// Han, kana (with the marks they share, such as the long vowel ー) and CJK punctuation: scripts written
-// without spaces, so lines of them join directly (Korean, which spaces its words, is left out).
-const CJK = /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}\u3000-\u303F\uFF00-\uFFEF]/u;
-const joinsWithoutSpace = (before: string, after: string) => CJK.test(before.slice(-1)) && CJK.test(after[0] ?? '');
+
+const joinsWithoutSpace = (before: string, after: string) => CJK_AT_END.test(before) && CJK_AT_START.test(after);
 
 // Lines rejoined into paragraphs: a blank line, a gap well beyond the line spacing, or a jump back up the page
 // (next column) ends a paragraph; a word hyphenated at a line end is joined when the next line goes on in
