@@ -19,7 +19,7 @@ export async function serveApi({ port, modelDir }: { port: number; modelDir: str
   else if (await ensureDefaultModel(root)) {
     io.stderr('quire: installed quire-nano, the bundled demonstration model\n');
   }
-  const services = createAppServices({ mode: 'browser', root, ...(modelDir ? { modelDir: resolve(modelDir) } : {}) });
+  const services = createAppServices({ mode: 'browser', root, inAppApi: false, ...(modelDir ? { modelDir: resolve(modelDir) } : {}) });
   const engine = new ApiEngine({
     runtime: services.runtime,
     text: services.text,

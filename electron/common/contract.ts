@@ -22,8 +22,20 @@ export const Settings = z.object({
   kvDtype: KvDtype,
   // Longest answer, in tokens.
   answerTokens: z.number().int().min(16).max(32_768),
+  // Quire's engine served to other apps on this computer as an OpenAI-compatible API (loopback only).
+  apiServer: z.object({ enabled: z.boolean(), port: z.number().int().min(1024).max(65_535) }).strict(),
 });
 export type Settings = z.infer<typeof Settings>;
+
+// The in-app API's state: its address and key while it runs (the user copies both into the other app), or
+// why it could not start.
+export const ApiStatus = z.object({
+  state: z.enum(['off', 'running', 'failed']),
+  url: z.string().nullable(),
+  key: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type ApiStatus = z.infer<typeof ApiStatus>;
 
 export const AppInfo = z.object({
   name: z.string(),
@@ -390,11 +402,13 @@ export const calls = {
   'engines.update': call(z.object({ id, name: EngineName.optional(), apiKey: EngineKey.nullable().optional() }).strict(), RemoteEngine),
   'engines.remove': call(z.object({ id }).strict(), z.object({ removed: z.boolean() })),
   'engines.models': call(z.object({ id }).strict(), z.array(RemoteModelInfo)),
+  'api.status': call(empty, ApiStatus),
 } as const;
 
 export const events = {
   'library.changed': z.object({}),
   'settings.changed': Settings,
+  'api.status': ApiStatus,
   'chat.progress': ChatProgress,
   'models.progress': InstallProgress,
   'library.progress': ImportProgressSchema.extend({ name: z.string() }),

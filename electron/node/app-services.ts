@@ -27,6 +27,8 @@ import { Originals } from './originals.ts';
 import { databasePath, modelsDir } from './paths.ts';
 import { createRouter, type Handlers } from './router.ts';
 import { HF_TOKEN_SECRET, SecretStore, type SecretCipher } from './secrets.ts';
+import { ApiEngine } from './api/api-engine.ts';
+import { ApiService } from './api/api-service.ts';
 import { EngineStore } from './remote/engines.ts';
 import { remoteTokens } from './remote/remote-tokenizer.ts';
 import { remoteTarget } from './chat/remote-answer.ts';
@@ -52,11 +54,14 @@ export interface AppServicesOptions {
   provider?: ProviderChoice;
   // Electron's safeStorage in the desktop app; none elsewhere (secrets.ts).
   secretCipher?: SecretCipher | null;
+  // Whether Settings → API may start the OpenAI-compatible server in this process: the app's modes, not the
+  // CLI (`quire serve --api` runs its own).
+  inAppApi?: boolean;
 }
 
 // The whole backend as plain Node objects: the desktop main process, the browser-mode server and the tests
 // all build it the same way and talk to it only through the router.
-export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider, secretCipher = null }: AppServicesOptions) {
+export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(), modelDir, engineProcess, provider, secretCipher = null, inAppApi = mode !== 'cli' }: AppServicesOptions) {
   const providerOverride = provider ?? providerFromEnv() ?? null;
   const db = openDatabase(databasePath(root));
   cleanOrphans(root);
@@ -108,6 +113,11 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     remote: { client: (id) => engines.client(id), count: (client, model, messages) => remoteTokens(client, model, messages, { root, text, secrets }) },
   });
 
+  // The engine served to other apps (Settings → API), taking turns with the app's own questions.
+  const api = new ApiService(new ApiEngine({ runtime, text, root, model: activeModel, settings: engineSettings }), secrets, (status) => bus.emit('api.status', status));
+  const applyApi = () => (inAppApi ? api.apply(settings.get().apiServer) : Promise.resolve(api.status()));
+  if (settings.get().apiServer.enabled) void applyApi();
+
   // The self-check on a remote engine's model: the same grid up to the server's context, counted by the server.
   const remoteSelfCheck = async (engine: RemoteChoice) => {
     const { client, context } = await remoteTarget(engines, engine);
@@ -137,6 +147,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       }
       const next = settings.update(patch);
       bus.emit('settings.changed', next);
+      if (patch.apiServer) void applyApi();
       return next;
     },
     'models.catalog': () => loadCatalog(),
@@ -279,6 +290,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     'chat.ask': (request) => chat.ask(request),
     'chat.stop': ({ conversationId }) => ({ stopped: chat.stop(conversationId) }),
     'chat.fit': ({ documentIds, engine }) => chat.fit(documentIds, engine ?? null),
+    'api.status': () => api.status(),
   };
 
   return {
@@ -294,6 +306,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     activeModel,
     engineSettings,
     close: async () => {
+      await api.close();
       await runtime.close();
       await text.close();
       db.close();

@@ -8,6 +8,8 @@ export const DEFAULT_SETTINGS: Settings = {
   contextTokens: 131_072,
   kvDtype: 'fp16',
   answerTokens: 1024,
+  // Off until the user turns it on; the port is one other tools can be set up with once.
+  apiServer: { enabled: false, port: 8400 },
 };
 
 // Settings live as one JSON row: they are read whole and written whole, and a value that no longer parses

@@ -54,10 +54,20 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     if (!added) throw new QuireError('NOT_FOUND', `no engine ${engine.engineId}`);
     return { ...engine, host: added.host };
   };
+  // The in-app API as the real service reports it: running on the chosen port while enabled.
+  const apiStatus = () =>
+    state.settings.apiServer.enabled
+      ? { state: 'running', url: `http://127.0.0.1:${state.settings.apiServer.port}/v1`, key: 'quire-fake-key', error: null }
+      : { state: 'off', url: null, key: null, error: null };
   const handlers: Record<CallName, (payload: never) => unknown> = {
+    'api.status': () => apiStatus(),
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,
-    'settings.update': (patch: Partial<Settings>) => (state.settings = { ...state.settings, ...patch }),
+    'settings.update': (patch: Partial<Settings>) => {
+      state.settings = { ...state.settings, ...patch };
+      if (patch.apiServer) emit('api.status', apiStatus());
+      return state.settings;
+    },
     'models.catalog': () => state.catalog,
     'models.choices': () => ({ provider: 'cpu', float16: true, choices: conversionChoices({ provider: 'cpu' }).map(({ precision, io, kv }) => ({ precision, io, kv })) }),
     'models.installed': () => state.installed,

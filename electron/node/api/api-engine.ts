@@ -10,7 +10,6 @@ import type { SamplingOptions } from '../engine/sampler.ts';
 import type { LoadedModel, ModelRuntime } from '../chat/model-runtime.ts';
 import type { TextService } from '../chat/text-service.ts';
 import { readManifest } from '../../../models/manifest.ts';
-import { EngineQueue } from './engine-queue.ts';
 import { API_SNAPSHOT_MIN_TOKENS, commonLength, PrefixCache } from './prefix-cache.ts';
 import type { FinishReason } from './openai-protocol.ts';
 
@@ -22,7 +21,6 @@ export interface ApiEngineDeps {
   settings: () => Pick<Settings, 'contextTokens' | 'provider'>;
   // Something the operator should know (a damaged snapshot discarded, a snapshot that could not be saved).
   warn?: (message: string) => void;
-  queueLimit?: number;
 }
 
 export interface CompletionJob {
@@ -45,13 +43,11 @@ export interface CompletionResult {
 
 export class ApiEngine {
   #deps: ApiEngineDeps;
-  #queue: EngineQueue;
   #caches = new Map<string, PrefixCache>();
   #inFlight = new Set<Promise<void>>();
 
   constructor(deps: ApiEngineDeps) {
     this.#deps = deps;
-    this.#queue = new EngineQueue(deps.queueLimit);
   }
 
   model(): InstalledModel {
@@ -79,10 +75,11 @@ export class ApiEngine {
     return this.#deps.text.decode(this.model().dir, tokens);
   }
 
-  // Runs one completion when the engine is free (BUSY when too many wait). Resolves after the prompt's
+  // Runs one completion when the engine is free — after the app's own question, when the API runs inside the
+  // app (BUSY when too many wait). Resolves after the prompt's
   // snapshot, when worth one, is saved: `onFinish` hands the answer over before that.
   complete(job: CompletionJob, onFinish: (result: CompletionResult) => void): Promise<void> {
-    const running = this.#queue.run(job.signal, () => this.#run(job, onFinish));
+    const running = this.#deps.runtime.queue.run(job.signal, () => this.#run(job, onFinish));
     this.#inFlight.add(running);
     void running.catch(() => undefined).finally(() => this.#inFlight.delete(running));
     return running;

@@ -212,7 +212,16 @@ export class ChatService {
     });
   }
 
+  // The engine is shared with the API server and the self-check: the question waits its turn (a stop while
+  // waiting leaves the queue), then runs whole.
   async #answerLocal(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
+    const waiting = new AbortController();
+    running.cancel = () => waiting.abort();
+    this.#deps.bus.emit('chat.progress', { conversationId: conversation.id, phase: 'loading', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+    return this.#deps.runtime.queue.run(waiting.signal, () => this.#answerOnEngine(conversation, documents, turns, running));
+  }
+
+  async #answerOnEngine(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
     const { bus, runtime } = this.#deps;
     running.cancel = () => runtime.cancel();
     const started = performance.now();
@@ -269,6 +278,8 @@ export class ChatService {
       if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
     }
     const after = await runtime.host.call('state', {});
+    // A stopped answer's tokens: the engine keeps all it generated but the last in its cache.
+    if (running.cancelled && generationStarted && text !== '') generatedTokens = Math.max(1, after.length - prompt.length + 1);
     const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;
     return {
       text,

@@ -2,6 +2,7 @@ import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
 import { LiveCache } from '../engine/document-cache.ts';
+import { EngineQueue } from '../engine/engine-queue.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
 import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
@@ -37,6 +38,9 @@ type RuntimeSettings = Pick<Settings, 'contextTokens' | 'provider'>;
 // the model it held is loaded again, so the app recovers without a restart; documents then come back from
 // their snapshots on the next question.
 export class ModelRuntime {
+  // Whoever uses the engine (a question, the self-check, an API request) takes a turn here, so that no one's
+  // prefill runs between another's prefill and generation.
+  readonly queue = new EngineQueue();
   #host: EngineHost | null = null;
   #loaded: (LoadedModel & { key: string }) | null = null;
   #loading: Promise<LoadedModel> | null = null;
@@ -143,10 +147,12 @@ export class ModelRuntime {
   // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
   // never held twice) and loads again on the next question.
   async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<NiahResult> {
-    await this.#backOff();
-    await this.#loading?.catch(() => undefined);
-    this.#loaded = null;
-    return this.host.call('niah', { dir: model.dir, options }, { onCell });
+    return this.queue.run(new AbortController().signal, async () => {
+      await this.#backOff();
+      await this.#loading?.catch(() => undefined);
+      this.#loaded = null;
+      return this.host.call('niah', { dir: model.dir, options }, { onCell });
+    });
   }
 
   cancel(): void {

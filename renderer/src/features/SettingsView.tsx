@@ -4,6 +4,7 @@ import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type
 import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { EnginesSection } from './EnginesSection.tsx';
+import { ApiSection } from './ApiSection.tsx';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [
   { value: 'system', label: 'System' },
@@ -162,6 +163,7 @@ export function SettingsView() {
           <ComputeStatus />
         </fieldset>
         <EnginesSection />
+        {info?.mode !== 'cli' ? <ApiSection /> : null}
         {info ? (
           <fieldset className="setting">
             <legend>About</legend>

@@ -68,6 +68,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
         set({ settings });
         if (settings.provider !== provider) void get().loadChoices();
       });
+      api.on('api.status', (status) => get().onApiStatus(status));
       api.on('chat.progress', (progress) => get().onProgress(progress));
       api.on('chat.delta', (delta) => get().onDelta(delta));
       api.on('models.progress', (progress) => get().onInstallProgress(progress));

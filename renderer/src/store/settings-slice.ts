@@ -1,14 +1,23 @@
-import type { Settings } from '../../../electron/common/contract.ts';
+import type { ApiStatus, Settings } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface SettingsSlice {
   settings: Settings | null;
   loadSettings(): Promise<void>;
   updateSettings(patch: Partial<Settings>): Promise<void>;
+  // The in-app OpenAI-compatible API (Settings → API), kept current by its api.status events.
+  apiStatus: ApiStatus | null;
+  loadApiStatus(): Promise<void>;
+  onApiStatus(status: ApiStatus): void;
 }
 
 export const createSettingsSlice: SliceCreator<SettingsSlice> = (set, get, api) => ({
   settings: null,
+  apiStatus: null,
+  async loadApiStatus() {
+    set({ apiStatus: await api.call('api.status', {}) });
+  },
+  onApiStatus: (apiStatus) => set({ apiStatus }),
   async loadSettings() {
     set({ settings: await api.call('settings.get', {}) });
   },

@@ -8,7 +8,7 @@ import { loadModelText } from '../../../electron/node/chat/model-text.ts';
 import { conversationMessages, documentPrefix } from '../../../electron/node/chat/prompt.ts';
 import { readSnapshotHeader } from '../../../electron/node/engine/kv-snapshot.ts';
 import { API_SNAPSHOT_FOLDER, API_SNAPSHOT_MIN_TOKENS } from '../../../electron/node/api/prefix-cache.ts';
-import { API_QUEUE_LIMIT } from '../../../electron/node/api/engine-queue.ts';
+import { API_QUEUE_LIMIT } from '../../../electron/node/engine/engine-queue.ts';
 import { API_MAX_BODY_BYTES } from '../../../electron/node/api/openai-server.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { runCli } from '../run-cli.ts';

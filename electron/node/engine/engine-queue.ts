@@ -1,9 +1,10 @@
-// One engine serves the API, so requests run one at a time in arrival order. A few may wait; beyond that a
-// client is told at once that the server is busy (HTTP 429) rather than held for minutes behind long prompts.
-// A waiting request whose client goes away leaves the queue without ever reaching the engine.
+// One engine process serves the app's questions, the self-check and the OpenAI-compatible API, so their work
+// runs one at a time in arrival order (ModelRuntime owns the queue). A few may wait; beyond that a caller is
+// told at once that the engine is busy (the API answers HTTP 429) rather than held for minutes behind long
+// prompts. A waiting caller that goes away leaves the queue without ever reaching the engine.
 import { QuireError } from '../../common/errors.ts';
 
-// Requests that may wait behind the running one.
+// Callers that may wait behind the running one.
 export const API_QUEUE_LIMIT = 4;
 
 interface Waiter {

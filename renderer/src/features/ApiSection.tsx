@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'react';
+import { useApp } from '../store/context.tsx';
+
+// Settings → API: Quire's engine for other apps on this computer (editors, scripts, any OpenAI client), with
+// its address and key to copy. Requests take turns with the user's own questions on the one engine.
+export function ApiSection() {
+  const settings = useApp((s) => s.settings);
+  const status = useApp((s) => s.apiStatus);
+  const load = useApp((s) => s.loadApiStatus);
+  const update = useApp((s) => s.updateSettings);
+  const [port, setPort] = useState('');
+  useEffect(() => void load().catch(() => undefined), [load]);
+  useEffect(() => setPort(String(settings?.apiServer.port ?? '')), [settings?.apiServer.port]);
+  if (!settings) return null;
+  const { enabled } = settings.apiServer;
+  const portNumber = Number(port);
+  const portValid = Number.isInteger(portNumber) && portNumber >= 1024 && portNumber <= 65_535;
+  const copy = (text: string) => void navigator.clipboard?.writeText(text).catch(() => undefined);
+  return (
+    <fieldset className="setting api-section" aria-labelledby="api-legend">
+      <legend id="api-legend">API for other apps</legend>
+      <label className="radio">
+        <input type="checkbox" checked={enabled} onChange={(e) => void update({ apiServer: { enabled: e.target.checked, port: settings.apiServer.port } })} />
+        <span>Serve this computer's model as an OpenAI-compatible API</span>
+      </label>
+      <div className="api-port">
+        <label htmlFor="api-port">Port</label>
+        <input id="api-port" className="text-input mono" inputMode="numeric" value={port} aria-invalid={!portValid} onChange={(e) => setPort(e.target.value)} />
+        <button type="button" className="button small" disabled={!portValid || portNumber === settings.apiServer.port} onClick={() => void update({ apiServer: { enabled, port: portNumber } })}>
+          Use this port
+        </button>
+      </div>
+      {!portValid ? <p className="install-error" role="alert">A port from 1024 to 65535.</p> : null}
+      {status?.state === 'running' ? (
+        <dl className="facts" data-testid="api-status">
+          <div>
+            <dt>Address</dt>
+            <dd className="mono">
+              {status.url} <button type="button" className="button small" onClick={() => copy(status.url!)}>Copy</button>
+            </dd>
+          </div>
+          <div>
+            <dt>Key</dt>
+            <dd className="mono">
+              {status.key} <button type="button" className="button small" onClick={() => copy(status.key!)}>Copy</button>
+            </dd>
+          </div>
+        </dl>
+      ) : status?.state === 'failed' ? (
+        <p className="compute-warning" role="status">The API could not start: {status.error}</p>
+      ) : null}
+      <p className="hint">
+        Only apps on this computer can reach it, with the key. Their requests wait for your own questions (one engine answers at a time), and a
+        document they send twice is read once: its cache is kept, also across restarts.
+      </p>
+    </fieldset>
+  );
+}

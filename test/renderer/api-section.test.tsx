@@ -1,0 +1,28 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { fakeBackend } from './fake-backend.ts';
+import { mountApp } from './mount.tsx';
+
+describe('Settings → API for other apps', () => {
+  it('turns the API on, shows its address and key, moves it to another port and turns it off', async () => {
+    const backend = fakeBackend({});
+    const store = await mountApp(backend);
+    await act(async () => store.setState({ view: 'settings' }));
+    const section = screen.getByRole('group', { name: 'API for other apps' });
+    expect(within(section).queryByTestId('api-status')).toBeNull();
+    await act(async () => fireEvent.click(within(section).getByRole('checkbox')));
+    expect(backend.state.settings.apiServer).toEqual({ enabled: true, port: 8400 });
+    expect(within(section).getByTestId('api-status').textContent).toContain('http://127.0.0.1:8400/v1');
+    expect(within(section).getByTestId('api-status').textContent).toContain('quire-fake-key');
+    fireEvent.change(within(section).getByLabelText('Port'), { target: { value: '80' } });
+    expect(within(section).getByRole('alert').textContent).toMatch(/1024 to 65535/);
+    expect((within(section).getByRole('button', { name: 'Use this port' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(within(section).getByLabelText('Port'), { target: { value: '8511' } });
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Use this port' })));
+    expect(within(section).getByTestId('api-status').textContent).toContain('http://127.0.0.1:8511/v1');
+    await act(async () => fireEvent.click(within(section).getByRole('checkbox')));
+    expect(backend.state.settings.apiServer.enabled).toBe(false);
+    expect(within(section).queryByTestId('api-status')).toBeNull();
+  });
+});
