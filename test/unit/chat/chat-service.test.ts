@@ -71,6 +71,24 @@ describe('chat service over a real tiny model', () => {
     await expect(call('chat.ask', { conversationId, replaceFrom: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('counts the tokens of a stopped answer', async () => {
+    await call('settings.update', { answerTokens: 512 });
+    let deltas = 0;
+    const off = services.bus.subscribe((name) => {
+      if (name === 'chat.delta' && ++deltas === 4) services.chat.stop(conversationId);
+    });
+    try {
+      const stopped = await call<Conversation>('chat.ask', { conversationId, question: 'Tell me everything about the garden.' });
+      const stats = stopped.messages.at(-1)!.stats!;
+      expect(stats.stopped).toBe(true);
+      expect(stats.generatedTokens).toBeGreaterThanOrEqual(4);
+      expect(stats.generatedTokens).toBeLessThan(512);
+    } finally {
+      off();
+      await call('settings.update', { answerTokens: 16 });
+    }
+  });
+
   it('keeps an answer the full disk refused, shows it, and stores it once there is room', async () => {
     const before = await messages();
     // What node:sqlite throws when the disk is full (SQLITE_FULL), once: the first store of the answer.
