@@ -62,9 +62,9 @@ export const SNIFF_BYTES = 8192;
 
 // OCR of scanned pages: each page is rendered at this resolution (Tesseract is trained on 300 dpi scans;
 // less loses small print), one page at a time, and never beyond OCR_MAX_PIXELS (a poster-sized page is scaled
-// down), so a page image costs at most 4 bytes × OCR_MAX_PIXELS while it is drawn.
+// down; A3 at 300 dpi is 17 M), so a page image costs at most 4 bytes × OCR_MAX_PIXELS while it is drawn.
 export const OCR_DPI = 300;
-export const OCR_MAX_PIXELS = 40_000_000;
+export const OCR_MAX_PIXELS = 25_000_000;
 // OCR takes seconds a page: past the first pages the import's time limit is renewed by this much per page.
 export const OCR_PAGE_TIMEOUT_MS = 120_000;
 // Pages whose mean word confidence is below this are called out in the document's warning.

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DocumentModelSchema, type DocumentModel } from '../../../electron/common/document.ts';
 import { calls } from '../../../electron/common/contract.ts';
-import { ocrLanguageForLocale } from '../../../electron/common/ocr-languages.ts';
+import { OCR_LANGUAGES, ocrLanguageForLocale } from '../../../electron/common/ocr-languages.ts';
 import { extractBytes, extractIsolated } from '../../../electron/node/documents/extract.ts';
-import { listLabels } from '../../../electron/node/documents/ocr.ts';
+import { languageDataPath, listLabels } from '../../../electron/node/documents/ocr.ts';
 import { makeScannedPdf, wordRecall } from './scan-fixtures.ts';
 
 const PAGE_ONE = [
@@ -151,6 +151,14 @@ describe('OCR helpers', () => {
 
   it('lists page labels with consecutive numbers as ranges', () => {
     expect(listLabels(['1', '2', '3', '7', '9', '10', 'iv', 'A-1'])).toBe('1–3, 7, 9–10, iv, A-1');
+  });
+
+  it('has every offered language installed from npm, in a local folder', () => {
+    for (const language of OCR_LANGUAGES) {
+      const folder = languageDataPath(language);
+      expect(folder).toMatch(/node_modules[\\/]@tesseract\.js-data[\\/]/);
+      expect(existsSync(join(folder, `${language}.traineddata.gz`)), language).toBe(true);
+    }
   });
 
   it('takes only the languages it has data for in the import call', () => {
