@@ -5,7 +5,7 @@ import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
-import { drawsImages, PageOcr } from './ocr.ts';
+import { drawsImages, listLabels, PageOcr } from './ocr.ts';
 import { hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
@@ -26,19 +26,6 @@ const PASSWORD_PADDING = String.fromCharCode(
   ...[0x28, 0xbf, 0x4e, 0x5e, 0x4e, 0x75, 0x8a, 0x41, 0x64, 0x00, 0x4e, 0x56, 0xff, 0xfa, 0x01, 0x08],
   ...[0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a],
 );
-
-// "page 3", "pages 3–7, 9": runs of consecutive pages named by their labels.
-function pageRanges(pages: number[], labels: string[] | null): string {
-  const label = (n: number) => labels?.[n - 1] || String(n);
-  const runs: string[] = [];
-  for (let i = 0; i < pages.length; ) {
-    let j = i;
-    while (j + 1 < pages.length && pages[j + 1] === pages[j] + 1) j++;
-    runs.push(j > i ? `${label(pages[i])}–${label(pages[j])}` : label(pages[i]));
-    i = j + 1;
-  }
-  return `${pages.length > 1 ? 'pages' : 'page'} ${runs.join(', ')}`;
-}
 
 const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
 
@@ -132,7 +119,7 @@ export async function extractPdf(
       if (garbledPages.length) throw new QuireError('SCANNED', 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR');
       throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
     }
-    if (garbledPages.length) warnings.push(`${pageRanges(garbledPages, labels)}: the text layer cannot be read (fonts without a Unicode map)`);
+    if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages.map((n) => labels?.[n - 1] || String(n)))}: the text layer cannot be read (fonts without a Unicode map)`);
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
     warnings.push(...ocr.warnings());
