@@ -174,6 +174,8 @@ describe('app shell', () => {
     try {
       const store = await mountApp(fakeBackend({ installed: [model] }));
       act(() => store.getState().notify('error', 'Something went wrong.'));
+      // The same news again (several calls refused for one reason) is not stacked.
+      act(() => store.getState().notify('error', 'Something went wrong.'));
       expect(screen.getByRole('alert').textContent).toContain('Something went wrong.');
       act(() => vi.advanceTimersByTime(ERROR_NOTICE_MS + 1));
       expect(screen.queryByText('Something went wrong.')).toBeNull();

@@ -35,6 +35,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   connection: 'connecting',
   setView: (view) => set({ view }),
   notify: (kind, text) => {
+    // The same news twice (several calls refused for one reason, say) is shown once.
+    if (get().notices.some((n) => n.kind === kind && n.text === text)) return;
     const id = ++noticeId;
     set({ notices: [...get().notices, { id, kind, text }] });
     // Notices go on their own after a while (errors stay longer); the × dismisses them sooner.
