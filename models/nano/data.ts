@@ -2,16 +2,18 @@
 // template and tokenized with the project's tokenizer, so the training tokens are exactly what the app feeds.
 //
 //   node_modules/.bin/node models/nano/data.ts tokenizer <outDir>
-//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]]
-//   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed> [<numbers>]
+//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]] [--quote]
+//   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed> [<numbers>] [--quote]
+//
+// --quote: the answer is the digits then the fact sentence as a verbatim quote (answerText), not the digits alone.
 //
 // <numbers> (training sets only, default 0): the share of filler sentences given an extra stray number of 3–5
 // digits, so a 2K-token training document holds as many passkey-like distractors as a 4K-token test one.
 //
 // Each set is <prefix>.tok (uint16 [count, length], right-padded), <prefix>.code (uint8 per token: 0 no loss,
 // 1 language-model loss, 2 a restated passkey digit (retrievable from earlier in the document), 3 the answer's
-// digits after the assistant header, 4 the rest of the answer: its quote and <|eot_id|>) and <prefix>.json (shape,
-// answers, real lengths).
+// digits after the assistant header, 4 the rest of the answer: <|eot_id|>, after the quote with --quote, 5 the key
+// inside the quote) and <prefix>.json (shape, answers, real lengths).
 // Everything is ASCII, so one character of the rendered prompt is one byte of the token stream.
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -65,10 +67,11 @@ export function passkey(r: () => number): string {
 
 export const factSentence = (name: string, key: string) => `The passkey of ${name} is ${key}.`;
 export const question = (name: string) => `What is the passkey of ${name}?`;
-// The answer: the digits, then the sentence they were found in as a verbatim quote, which the app verifies
-// against the document and links to the passage (electron/common/quotes.ts). Digits first, so retrieval stays
-// where stage 1 and 2 trained it and the quote is a copy of the question's key and the digits just written.
-// ASCII only (a colon, not a dash), so one character stays one byte of the token stream.
+// The quoted answer (--quote; tried, not shipped: README "Quoted answers"): the digits, then the sentence they were
+// found in as a verbatim quote, which the app verifies against the document and links to the passage
+// (electron/common/quotes.ts). Digits first, so retrieval stays where stage 1 and 2 trained it and the quote is a
+// copy of the question's key and the digits just written. ASCII only (a colon, not a dash), so one character stays
+// one byte of the token stream.
 export const answerText = (name: string, key: string) => `${key}: "${factSentence(name, key)}"`;
 
 interface Item {
@@ -84,17 +87,17 @@ interface Built {
 
 // Render the document + question through the chat template (user turn) with the answer as the assistant turn;
 // mark token codes from character spans.
-function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, answer: string): Built {
+function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, answer: string, quote: boolean): Built {
   const doc = items.map((it) => it.text).join(' ');
   const user = `${doc}\n\n${question(ask)}`;
   const messages = [
     { role: 'user' as const, content: user },
-    { role: 'assistant' as const, content: answerText(ask, answer) },
+    { role: 'assistant' as const, content: quote ? answerText(ask, answer) : answer },
   ];
   const rendered = tpl.render(messages);
   const ids = tpl.encode(tok, messages);
   // Character class of every rendered position: 0 none, 1 lm, 2 restated digit, 3 answer digits, 4 the rest of
-  // the answer; -1 first digit.
+  // the answer, 5 the key in its quote (the one token of the quote not copied from just before); -1 first digit.
   const cls = new Int8Array(rendered.length).fill(1);
   const docAt = rendered.indexOf(user);
   if (docAt < 0) throw new Error('document not found in rendered prompt');
@@ -110,6 +113,10 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
   const ansAt = rendered.lastIndexOf(header) + header.length;
   cls.fill(3, ansAt, ansAt + answer.length);
   cls.fill(4, ansAt + answer.length);
+  if (quote) {
+    const keyAt = rendered.indexOf(` ${ask} is `, ansAt) + ' the'.length;
+    cls.fill(5, keyAt, keyAt + ask.length - 'the'.length);
+  }
   const codes = new Uint8Array(ids.length);
   let pos = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -123,7 +130,7 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
 }
 
 // Training document: 2–4 facts (1 with probability 0.1) among filler, optional restatements, question about one.
-function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number, numbers: number): Built {
+function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number, numbers: number, quote: boolean): Built {
   const avail = length - fixed;
   const maxFacts = Math.max(2, Math.floor(avail / 27));
   const nFacts = Math.min(maxFacts, r() < 0.1 ? 1 : 2 + Math.floor(r() * 4));
@@ -170,11 +177,11 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
   const lastKey = [...items].reverse().find((it) => it.digits)!.text;
   const notLast = names.map((_, i) => i).filter((i) => !lastKey.startsWith(factSentence(names[i], '').slice(0, -1)));
   const q = nFacts > 1 && notLast.length > 0 && r() < notLastShare ? pick(r, notLast) : Math.floor(r() * nFacts);
-  return build(tok, tpl, items, names[q], keys[q]);
+  return build(tok, tpl, items, names[q], keys[q], quote);
 }
 
 // NIAH document: filler to the target length with one needle at the given depth percent (by sentence).
-function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number, numbers: number): Built {
+function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number, numbers: number, quote: boolean): Built {
   const name = pick(r, NAMES);
   const key = passkey(r);
   const needle: Item = { text: factSentence(name, key), digits: 'first' };
@@ -196,15 +203,15 @@ function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length:
   const slot = Math.round((depth / 100) * filler.length);
   const items = [...filler];
   items.splice(slot, 0, needle);
-  return build(tok, tpl, items, name, key);
+  return build(tok, tpl, items, name, key, quote);
 }
 
-async function load(tokDir: string) {
+async function load(tokDir: string, quote: boolean) {
   const tok = await loadTokenizer(tokDir);
   const config = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
   const tpl = chatTemplateFromConfig(config);
   // Fixed template overhead: everything but the document (system header, question, answer, markers).
-  const empty = build(tok, tpl, [], 'the document', '12345');
+  const empty = build(tok, tpl, [], 'the document', '12345', quote);
   return { tok, tpl, fixed: empty.ids.length + 2 };
 }
 
@@ -225,12 +232,14 @@ function save(prefix: string, length: number, rows: Built[], meta: Record<string
 }
 
 async function main() {
-  const [cmd, ...args] = process.argv.slice(2);
+  const [cmd, ...given] = process.argv.slice(2);
+  const quote = given.includes('--quote');
+  const args = given.filter((a) => a !== '--quote');
   if (cmd === 'tokenizer') {
     await writeTinyTokenizer(args[0]);
     return;
   }
-  const { tok, tpl, fixed } = await load(args[0]);
+  const { tok, tpl, fixed } = await load(args[0], quote);
   const padId = tok.specialTokens.get('<|finetune_right_pad_id|>')!;
   const t0 = Date.now();
   if (cmd === 'train') {
@@ -238,10 +247,10 @@ async function main() {
     const r = mulberry32(Number(seed));
     const rows: Built[] = [];
     while (rows.length < Number(count)) {
-      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast), Number(numbers));
+      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast), Number(numbers), quote);
       if (b.ids.length <= Number(length)) rows.push(b);
     }
-    save(prefix, Number(length), rows, { seed: Number(seed) }, padId);
+    save(prefix, Number(length), rows, { seed: Number(seed), quote }, padId);
   } else if (cmd === 'niah') {
     const [, prefix, lengths, depths, samples, seed, numbers = '0'] = args;
     const r = mulberry32(Number(seed));
@@ -251,10 +260,10 @@ async function main() {
     for (const length of lengths.split(',').map(Number))
       for (const depth of depths.split(',').map(Number))
         for (let s = 0; s < Number(samples); s++) {
-          rows.push(niahExample(tok, tpl, r, length, depth, fixed, Number(numbers)));
+          rows.push(niahExample(tok, tpl, r, length, depth, fixed, Number(numbers), quote));
           cells.push({ length, depth });
         }
-    save(prefix, maxLen, rows, { seed: Number(seed), cells }, padId);
+    save(prefix, maxLen, rows, { seed: Number(seed), cells, quote }, padId);
   } else throw new Error(`unknown command ${cmd}`);
   console.error(`${cmd}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

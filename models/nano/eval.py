@@ -6,9 +6,9 @@
 Each set comes from `data.ts niah` (one needle "The passkey of <name> is <5 digits>." at a depth percent of
 generated filler; question "What is the passkey of <name>?" as the user turn of the Llama-3.1 chat template).
 Scoring is exact match of greedy decoding: with the answer teacher-forced, greedy output starts with the digits
-iff the argmax at every digit position is the digit (accuracy), and is exactly the whole answer
-'<digits>: "The passkey of <name> is <digits>."<|eot_id|>' iff it is at every answer position (with_quote), so one
-forward pass per document decides both. --plain drops rope_scaling (plain RoPE, the ablation); --init reads a training checkpoint.
+iff the argmax at every digit position is the digit (accuracy), and is exactly the whole answer iff it is at every
+answer position (whole: '<digits>: "The passkey of <name> is <digits>."<|eot_id|>' for sets made with
+`data.ts … --quote`, "<digits><|eot_id|>" otherwise), so one forward pass per document decides both. --plain drops rope_scaling (plain RoPE, the ablation); --init reads a training checkpoint.
 """
 import argparse
 import json
@@ -74,15 +74,15 @@ def main():
         table = run(model, prefix, args.batch)
         for (length, depth), h in sorted(table.items()):
             digits, full = sum(d for d, _ in h), sum(f for _, f in h)
-            cells.append(dict(length=length, depth=depth, accuracy=digits / len(h), with_quote=full / len(h), samples=len(h)))
-            print(f"length {length:5d} depth {depth:3d}: {digits}/{len(h)} digits, {full}/{len(h)} with the quote", flush=True)
+            cells.append(dict(length=length, depth=depth, accuracy=digits / len(h), whole=full / len(h), samples=len(h)))
+            print(f"length {length:5d} depth {depth:3d}: {digits}/{len(h)} digits, {full}/{len(h)} whole answer", flush=True)
         print(f"  ({time.time() - t0:.0f} s)", flush=True)
     mean = sum(c["accuracy"] for c in cells) / len(cells)
-    mean_quote = sum(c["with_quote"] for c in cells) / len(cells)
-    print(f"mean {mean:.3f}, with the quote {mean_quote:.3f}")
+    mean_whole = sum(c["whole"] for c in cells) / len(cells)
+    print(f"mean {mean:.3f}, whole answer {mean_whole:.3f}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(label=label, cells=cells, mean=mean, mean_with_quote=mean_quote), f, indent=1)
+            json.dump(dict(label=label, cells=cells, mean=mean, mean_whole=mean_whole), f, indent=1)
 
 
 if __name__ == "__main__":

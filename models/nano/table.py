@@ -7,7 +7,7 @@ for path in sys.argv[1:]:
     depths = sorted({c["depth"] for c in r["cells"]})
     lengths = sorted({c["length"] for c in r["cells"]})
     acc = {(c["length"], c["depth"]): c for c in r["cells"]}
-    for key, what in (("accuracy", "exact match of the digits"), ("with_quote", "exact match of the whole answer, quote included")):
+    for key, what in (("accuracy", "exact match of the digits"), ("whole", "exact match of the whole answer")):
         print(f"**{r['label']}** ({what}, {r['cells'][0]['samples']} documents per cell)\n")
         print("| length \\ depth | " + " | ".join(f"{d}%" for d in depths) + " | mean |")
         print("|---|" + "---|" * (len(depths) + 1))

@@ -324,8 +324,9 @@ class Dataset:
         return (torch.from_numpy(self.tok[idx, :T].astype(np.int64)), torch.from_numpy(self.code[idx, :T].astype(np.int64)))
 
 
-# Token codes (data.ts): 1 language model, 2 restated digit, 3 answer digits, 4 the answer's quote and <|eot_id|>.
-DIGITS, QUOTE = 3, 4
+# Token codes (data.ts): 1 language model, 2 restated digit, 3 answer digits, 4 the rest of the answer (<|eot_id|>,
+# after the quote with data.ts --quote), 5 the key inside the quote.
+DIGITS, QUOTE, QUOTE_KEY = 3, 4, 5
 
 
 def scored(predicted, tgt, c, codes):
@@ -336,17 +337,18 @@ def scored(predicted, tgt, c, codes):
     return ((predicted == tgt) | ~mask).all(dim=1)
 
 
-def losses(logits, ids, codes, lm_weight):
+def losses(logits, ids, codes, lm_weight, key_weight):
     """Next-token CE; target t is predicted at t-1. Weights by the target's code."""
     lg, tgt, c = logits[:, :-1], ids[:, 1:], codes[:, 1:]
     ce = F.cross_entropy(lg.reshape(-1, lg.shape[-1]), tgt.reshape(-1), reduction="none").view(tgt.shape)
     w = torch.zeros_like(ce)
     w[c == 1] = lm_weight
     w[c >= 2] = 1.0
+    w[c == QUOTE_KEY] = key_weight
     loss = (ce * w).sum() / w.sum()
     predicted = lg.argmax(-1)
     exact = scored(predicted, tgt, c, (DIGITS,)).float().mean().item()
-    full = scored(predicted, tgt, c, (DIGITS, QUOTE)).float().mean().item()
+    full = scored(predicted, tgt, c, (DIGITS, QUOTE, QUOTE_KEY)).float().mean().item()
     ans = c == DIGITS
     ans_loss = (ce * ans).sum().item() / max(1, ans.sum().item())
     rest = c == 2
@@ -360,7 +362,7 @@ def exact_match(model, ids, codes):
     with torch.no_grad():
         lg = model(ids)
     predicted, tgt, c = lg[:, :-1].argmax(-1), ids[:, 1:], codes[:, 1:]
-    return scored(predicted, tgt, c, (DIGITS,)), scored(predicted, tgt, c, (DIGITS, QUOTE))
+    return scored(predicted, tgt, c, (DIGITS,)), scored(predicted, tgt, c, (DIGITS, QUOTE, QUOTE_KEY))
 
 
 def load_init(path):
@@ -393,7 +395,7 @@ def train(args):
     logf = open(args.log, "a") if args.log else None
     nparams = sum(p.numel() for p in params)
     log(logf, f"== {args.cmd} seed={args.seed} data={args.data} ({data.describe()}) params={nparams} init={args.init} "
-        f"rope={json.dumps(rope)} lr={args.lr} minutes={args.minutes} lm_weight={args.lm_weight} pose={args.pose}@{args.pose_prob} dilute={args.dilute} "
+        f"rope={json.dumps(rope)} lr={args.lr} minutes={args.minutes} lm_weight={args.lm_weight} key_weight={args.key_weight} pose={args.pose}@{args.pose_prob} dilute={args.dilute} "
         f"threads={torch.get_num_threads()}")
     t0 = time.time()
     budget = args.minutes * 60
@@ -411,7 +413,7 @@ def train(args):
         ids, codes = data.sample(rng)
         pose = args.pose and rng.random() < args.pose_prob
         logits = model(ids, pose_positions(rng, ids.shape[1], args.pose) if pose else None, dilution_bias(rng, args.dilute))
-        loss, ans_loss, exact, rest_acc, full = losses(logits, ids, codes, args.lm_weight)
+        loss, ans_loss, exact, rest_acc, full = losses(logits, ids, codes, args.lm_weight, args.key_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -423,12 +425,12 @@ def train(args):
             h = np.array(hist[-args.every :]).mean(0)
             el = time.time() - t0
             log(logf, f"step {step:5d}  t {el:6.0f}s  lr {lr:.2e}  loss {h[0]:.3f}  ans_loss {h[1]:.3f}  exact {h[2]:.3f}  "
-                f"restated_acc {h[3]:.3f}  with_quote {h[4]:.3f}  tok/s {tokens / el:.0f}")
+                f"restated_acc {h[3]:.3f}  whole {h[4]:.3f}  tok/s {tokens / el:.0f}")
         if val is not None and step % args.val_every == 0:
             model.eval()
             acc, full = evaluate_set(model, val, args.val_batch)
             model.train()
-            log(logf, f"   val exact match {acc:.3f}, with quote {full:.3f} ({val.meta['count']} docs)")
+            log(logf, f"   val exact match {acc:.3f}, whole answer {full:.3f} ({val.meta['count']} docs)")
             torch.save(dict(model=model.state_dict(), step=step), args.out)
     torch.save(dict(model=model.state_dict(), step=step), args.out)
     el = time.time() - t0
@@ -436,11 +438,11 @@ def train(args):
     if val is not None:
         model.eval()
         acc, full = evaluate_set(model, val, args.val_batch)
-        log(logf, f"   final val exact match {acc:.3f}, with quote {full:.3f}")
+        log(logf, f"   final val exact match {acc:.3f}, whole answer {full:.3f}")
 
 
 def evaluate_set(model, data, batch):
-    """Shares of documents with the digits right, and with the whole answer (digits and quote) right."""
+    """Shares of documents with the digits right, and with the whole answer right."""
     digits, full = [], []
     for i in range(0, data.meta["count"], batch):
         idx = np.arange(i, min(i + batch, data.meta["count"]))
@@ -485,6 +487,8 @@ def main():
     ap.add_argument("--steps", type=int, default=0)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--lm-weight", type=float, default=0.1)
+    ap.add_argument("--key-weight", type=float, default=1.0, help="loss weight of the key inside the answer's quote: the "
+                    "one quote token copied from the question, not from just before, and the last one learned")
     ap.add_argument("--every", type=int, default=50)
     ap.add_argument("--val-every", type=int, default=500)
     ap.add_argument("--val-batch", type=int, default=32)

@@ -15,7 +15,7 @@ describe('scoreAnswer', () => {
     }
   });
 
-  it('niah: quire-nano`s answer (digits, then the quoted sentence) scores on its digits, as strictly as bare digits', () => {
+  it('niah: the quoted answer format (digits, then the fact sentence in quotes) scores on its digits, as strictly as bare digits', () => {
     expect(answerText('the river', '48213')).toBe('48213: "The passkey of the river is 48213."');
     expect(scoreAnswer('niah', answerText('the river', '48213'), ['48213'])).toBe(true);
     // Cut short by the task's token budget, the digits still decide.
