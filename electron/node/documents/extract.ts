@@ -15,6 +15,7 @@ import { checkPdfStreams } from './pdf-guard.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
 import { entryPoints } from '../entry-points.ts';
+import { nativeHelpers } from '../engine/native-addon.ts';
 
 // `phase` is 'ocr' while scanned pages are being read by OCR.
 export type ProgressCallback = (done: number, total: number, phase?: 'ocr') => void;
@@ -115,7 +116,8 @@ function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<D
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
-      void worker.terminate();
+      // What the finished parser freed goes back to the system, not only to this process's malloc.
+      void worker.terminate().then(() => nativeHelpers()?.trimMemory?.());
       if (error) reject(error);
       else resolve(model!);
     };
