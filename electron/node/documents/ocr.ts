@@ -100,7 +100,9 @@ export class PageOcr {
     return this.#tried;
   }
 
-  async read(page: PDFPageProxy, label: string): Promise<OcrResult> {
+  // `accept`: whether the reading replaces what the page has (a page with an unreadable text layer takes only a
+  // sure one); a refused reading is not recorded and gives no lines.
+  async read(page: PDFPageProxy, label: string, accept: (read: OcrResult) => boolean = () => true): Promise<OcrResult> {
     this.#tried++;
     const image = await renderPage(page);
     const worker = await (this.#worker ??= this.#start());
@@ -117,6 +119,7 @@ export class PageOcr {
       }
     }
     const confidence = Math.round(data.confidence);
+    if (!accept({ lines, confidence })) return { lines: [], confidence };
     if (lines.some((l) => l.text)) this.#pages.push({ label, confidence });
     return { lines, confidence };
   }
@@ -154,6 +157,15 @@ export class PageOcr {
       },
     );
   }
+}
+
+// A page whose text layer is unreadable (fonts without a Unicode map) takes its OCR reading only when Tesseract is
+// sure of it and it holds words: its glyphs are drawn from the embedded font, but a font that is missing too
+// draws boxes, which OCR reads as a few low-confidence marks.
+const REPLACE_MIN_WORDS = 3;
+export function sureReading({ lines, confidence }: OcrResult): boolean {
+  const words = lines.flatMap((l) => l.text.match(/\p{L}{2,}/gu) ?? []).length;
+  return confidence >= OCR_LOW_CONFIDENCE && words >= REPLACE_MIN_WORDS;
 }
 
 // "1–3, 7, 9–12" for consecutive numeric labels; other labels (roman numerals, "A-1") are listed as they are.

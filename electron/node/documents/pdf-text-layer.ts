@@ -238,17 +238,23 @@ export function pageParagraphs(lines: Line[]): string[] {
 // points, or U+FFFD.
 const GARBAGE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]|[\u{F0000}-\u{10FFFF}]/gu;
 
+// The share of such codes that makes a text unreadable. A font read by its glyph ids (a composite font with no
+// map) gives wrong letters ("7KH" for "The") with its space glyph as a control code: one character in six or
+// seven, which is the least such a text shows.
+const GARBAGE_SHARE = 1 / 8;
+
 const visible = (text: string) => text.replace(/\s+/g, '').length;
 const garbage = (text: string) => text.match(GARBAGE)?.length ?? 0;
-const mostlyGarbage = (text: string) => garbage(text) > visible(text) / 4;
+const mostlyGarbage = (text: string) => garbage(text) > visible(text) * GARBAGE_SHARE;
 
-// A page's text is unreadable when more than a quarter of its visible characters are such codes, eight at
+// A page's text is unreadable when more than an eighth of its visible characters are such codes, eight at
 // least: a real page has a handful at most (a bullet or an icon from a symbol font), and a page set in a font
-// without a map has little else.
+// without a map has that many or more.
 export function isUnreadable(items: TextItem[]): boolean {
   const text = items.map((i) => i.str).join('');
   return garbage(text) >= 8 && mostlyGarbage(text);
 }
 
-// What can still be read on such a page: the runs set in fonts that have a map (a page number, a heading).
-export const readableItems = (items: TextItem[]) => items.filter((i) => !mostlyGarbage(i.str));
+// What can still be read on such a page: the runs set in fonts that have a map (a page number, a heading); a
+// run with any such code is from the unreadable font (a short one may hold only a space glyph or two).
+export const readableItems = (items: TextItem[]) => items.filter((i) => garbage(i.str) === 0);

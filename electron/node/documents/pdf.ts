@@ -5,7 +5,7 @@ import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
-import { drawsImages, listLabels, PageOcr } from './ocr.ts';
+import { drawsImages, listLabels, PageOcr, sureReading } from './ocr.ts';
 import { hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
@@ -91,12 +91,17 @@ export async function extractPdf(
         const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
         paragraphs = pageParagraphs(pageLines(garbled ? readableItems(items) : items, words));
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
-        // inside a text PDF): its text is read by OCR.
-        if (paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS))) {
+        // inside a text PDF), and a page set in fonts without a Unicode map shows its text only as glyphs: both
+        // are read by OCR; the latter keeps its readable runs (and its warning) unless OCR is sure.
+        const scan = paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS));
+        if (scan || garbled) {
           // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
           progress?.(n - 1, pdf.numPages, 'ocr');
-          paragraphs = pageParagraphs((await ocr.read(page, label)).lines);
-          scanned = true;
+          const read = pageParagraphs((await ocr.read(page, label, scan ? undefined : sureReading)).lines);
+          if (scan || read.length > 0) {
+            paragraphs = read;
+            scanned = true;
+          }
         }
         page.cleanup();
       } catch (error) {

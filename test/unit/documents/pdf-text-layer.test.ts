@@ -170,12 +170,13 @@ describe('page anchors', () => {
 });
 
 describe('PDFs from a real producer (Chromium, Skia/PDF)', () => {
-  for (const { file, paragraphs } of PRODUCER_PDFS) {
-    it(`${file} reads as the HTML it was printed from`, async () => {
+  for (const { file, paragraphs, withoutUnicodeMap } of PRODUCER_PDFS) {
+    it(`${file} reads as the HTML it was printed from`, { timeout: 60_000 }, async () => {
       const doc = await read(file, readFileSync(join(import.meta.dirname, 'producer-pdfs', file)));
       expect(doc.text.replace(/\s+/g, ' ')).toBe(paragraphs.join(' '));
       if (file.includes('japanese')) expect(doc.text).toBe(paragraphs.join('\n\n'));
-      expect(doc.warnings).toEqual([]);
+      // A font read by glyph id ("7KH" for "The") is found unreadable and the drawn page read by OCR instead.
+      expect(doc.warnings).toEqual(withoutUnicodeMap ? [expect.stringMatching(/^page 1 read by OCR \(eng\): mean confidence \d+%$/)] : []);
     });
   }
 });
