@@ -7,8 +7,9 @@ import { QuireError } from '../common/errors.ts';
 // data folder, `secrets.json`, 0600 like everything there. In the desktop app each value is encrypted with the
 // OS keychain's key through Electron's safeStorage (injected as the cipher: services stay plain Node); the
 // browser mode and the CLI have no keychain, so there the file's permissions are the protection, and
-// `protection` says which, for the UI to tell the user. Values never leave this module except to the code
-// that sends them to their own server; they are never logged nor returned to the renderer.
+// `protection` says which, for the UI to tell the user. The user's secrets never leave this module except to
+// the code that sends them to their own server; they are never logged nor returned to the renderer. The one
+// key Quire issues itself, the API's (API_KEY_SECRET), is shown to the user, who copies it into other apps.
 
 export interface SecretCipher {
   readonly protection: 'os-keychain';
@@ -16,10 +17,10 @@ export interface SecretCipher {
   decrypt(stored: Buffer): string;
 }
 
-
 // Secret names: fixed ones and one per remote engine.
 export const HF_TOKEN_SECRET = 'hf-token';
-// The bearer key of `quire serve --api`, kept so that clients configured with it work after a restart.
+// The bearer key of the API (`quire serve --api`, Settings → API), kept so that clients configured with it
+// work after a restart.
 export const API_KEY_SECRET = 'api-key';
 export const engineKeySecret = (engineId: string) => `engine:${engineId}`;
 
