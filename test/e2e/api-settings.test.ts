@@ -1,0 +1,49 @@
+// Settings → API for other apps, as a user meets it in the browser mode: turned on, it shows the address and key
+// to copy, and another app (here a plain HTTP client) reaches the app's own model with them; turned off, it is gone.
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type AppPage } from './app-page.ts';
+import { ARTIFACTS } from './browser.ts';
+
+let app: AppPage;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  app = await openApp();
+}, 120_000);
+
+afterAll(() => app?.close());
+
+describe('the API for other apps', () => {
+  it('starts from Settings, gives its address and key, serves the model to another app, and stops', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: /Settings/ }).click();
+    const section = page.getByRole('group', { name: 'API for other apps' });
+    const port = await freePort();
+    await section.getByLabel('Port').fill(String(port));
+    await section.getByRole('button', { name: 'Use this port' }).click();
+    await section.getByRole('checkbox').check();
+    const status = section.getByTestId('api-status');
+    await status.waitFor({ timeout: 15_000 });
+    await section.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(ARTIFACTS, 'settings-api.png') });
+    const url = `http://127.0.0.1:${port}/v1`;
+    expect(await status.textContent()).toContain(url);
+    const key = /quire-[A-Za-z0-9_-]+/.exec((await status.textContent()) ?? '')?.[0];
+    expect(key).toBeDefined();
+    const models = (await (await fetch(`${url}/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toEqual(['quire-nano']);
+    await section.getByRole('checkbox').uncheck();
+    await status.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect(fetch(`${url}/models`)).rejects.toThrow();
+  });
+});
