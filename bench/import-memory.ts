@@ -1,5 +1,6 @@
 // Memory of imports (issue 13 point 11): the peak and the lasting resident memory of the process that imports
-// (the server's or the desktop main process: the parser workers are threads of it) for three large EPUBs at
+// (the server's or the desktop main process; each parser is a process of its own, heap-capped, whose memory ends
+// with it, so it is not counted here) for three large EPUBs at
 // once, three large PDFs at once, and a 1 MB flate-bomb PDF (a content stream that inflates to 1 GB). Each
 // case runs in a fresh process through the app's own router (library.import, as the UI calls it), and prints
 // the RSS before the import, its peak (the kernel's high-water mark, so no sample can miss it), the RSS just
@@ -59,7 +60,7 @@ function bigPdf(mb: number, seed: number): Uint8Array {
   return makePdf(Array.from({ length: pages }, () => ({ paragraphs: Array.from({ length: 4 }, () => Array.from({ length: 10 }, () => words(12))) })), { title: `Bench PDF ${seed}` });
 }
 
-// A full GC on demand without --expose-gc on the command line (worker threads refuse to inherit that flag).
+// A full GC on demand without --expose-gc on the command line (kept off the parsers' command lines).
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 const rssMb = () => process.memoryUsage().rss / MB;

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Conversation } from '../electron/common/contract.ts';
 import { createAppServices } from '../electron/node/app-services.ts';
-import { engineProcessOf } from '../electron/node/engine/engine-host.ts';
+import { childService } from '../electron/node/service-process.ts';
+import type { EngineReply, EngineRequest } from '../electron/node/engine/engine-protocol.ts';
 import { entryPoints } from '../electron/node/entry-points.ts';
 import { installTinyModel } from '../test/e2e/tiny-model.ts';
 
@@ -47,7 +48,7 @@ const services = createAppServices({
   engineProcess: () => {
     engineStarts++;
     engineChild = fork(entryPoints.engineHost, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return engineProcessOf(engineChild);
+    return childService<EngineRequest, EngineReply>(engineChild);
   },
 });
 

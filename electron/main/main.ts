@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL } from '../common/contract.ts';
 import { createAppServices, type AppServices } from '../node/app-services.ts';
 import { ensureDefaultModel } from '../node/default-model.ts';
-import { useBundledEntryPoints } from '../node/entry-points.ts';
+import { entryPoints, useBundledEntryPoints } from '../node/entry-points.ts';
 import { claimDataDir, dataDir } from '../node/paths.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
-import { utilityEngineProcess } from './engine-process.ts';
+import { utilityLauncher } from './utility-process.ts';
+import type { EngineReply, EngineRequest } from '../node/engine/engine-protocol.ts';
+import { useParserLauncher } from '../node/documents/extract.ts';
 import { printHtmlToPdf } from './print-pdf.ts';
 import {
   APP_ENTRY,
@@ -65,13 +67,15 @@ app.whenReady().then(async () => {
   // Worker and engine scripts are emitted beside main.cjs by the Vite build (forge.config.ts); quire-nano
   // travels as an extra resource.
   useBundledEntryPoints(__dirname, app.isPackaged ? process.resourcesPath : join(app.getAppPath(), 'models', 'nano'));
+  // Documents are parsed in utility processes too, whose memory goes back to the system when each ends.
+  useParserLauncher(utilityLauncher);
   await ensureDefaultModel(root);
   // Secrets are sealed with the OS keychain's key where Electron has one (on Linux without a keyring it has
   // none, and the store falls back to its 0600 file, saying so).
   const secretCipher = safeStorage.isEncryptionAvailable()
     ? { protection: 'os-keychain' as const, encrypt: (plain: string) => safeStorage.encryptString(plain), decrypt: (stored: Buffer) => safeStorage.decryptString(stored) }
     : null;
-  services = createAppServices({ mode: 'desktop', root, engineProcess: utilityEngineProcess, printPdf: printHtmlToPdf, secretCipher });
+  services = createAppServices({ mode: 'desktop', root, engineProcess: () => utilityLauncher<EngineRequest, EngineReply>(entryPoints.engineHost, { name: 'Quire engine' }), printPdf: printHtmlToPdf, secretCipher });
 
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);

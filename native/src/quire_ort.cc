@@ -36,8 +36,6 @@
 
 // gpu_probe.cc: the GPUs the Vulkan loader sees (adapter name, type, memory, 16-bit float shaders).
 Napi::Value ProbeVulkan(const Napi::CallbackInfo& info);
-// memory_trim.cc: the C heap's free pages back to the system (after a parser thread ends).
-Napi::Value TrimMemory(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -815,7 +813,6 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
-  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));    // memory_trim.cc
   return exports;
 }
 

@@ -1,5 +1,4 @@
 import { open, stat } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
 import type { DocumentModel } from '../../common/document.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
@@ -15,7 +14,7 @@ import { checkPdfStreams } from './pdf-guard.ts';
 import { extractSubtitles } from './subtitles.ts';
 import { extractText } from './text.ts';
 import { entryPoints } from '../entry-points.ts';
-import { nativeHelpers } from '../engine/native-addon.ts';
+import { forkProcess, type ProcessLauncher } from '../service-process.ts';
 
 // `phase` is 'ocr' while scanned pages are being read by OCR.
 export type ProgressCallback = (done: number, total: number, phase?: 'ocr') => void;
@@ -82,42 +81,43 @@ export function extractionsRunning(): number {
   return running;
 }
 
-// Extraction in a worker thread with a heap cap, terminated when it overruns the time limit: a hostile file
-// costs at most that time and memory, and never the caller's process. Workers are queued, not piled up.
+// How parser processes start: forked in plain Node; the desktop app sets Electron's utilityProcess.
+let launch: ProcessLauncher = forkProcess;
+export function useParserLauncher(launcher: ProcessLauncher): void {
+  launch = launcher;
+}
+
+// Extraction in a process of its own with a heap cap, killed when it overruns the time limit: a hostile file
+// costs at most that time and memory, and never the caller's process; and when the parser ends, all the
+// memory a large book took goes back to the system (a worker thread's would stay with this process's
+// allocator). Parsers are queued, not piled up.
 export async function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
   if (options.ocrLanguage) checkOcrLanguage(options.ocrLanguage);
   if (running >= EXTRACT_CONCURRENCY) await new Promise<void>((go) => waiting.push(go));
   running++;
   try {
-    return await extractInWorker(input, options);
+    return await extractInProcess(input, options);
   } finally {
     running--;
     waiting.shift()?.();
   }
 }
 
-function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
+// A parser killed for want of memory: V8 aborts the process at its heap cap (SIGABRT, or SIGTRAP on some builds),
+// which a utilityProcess reports as its exit code.
+const OUT_OF_MEMORY_EXITS = new Set(['SIGABRT', 'SIGTRAP', '134', '133']);
+
+function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(entryPoints.documentWorker, {
-      workerData: { ...input, ocrLanguage: options.ocrLanguage },
-      // A host started with `-e --input-type=module` (scripts, tests) would otherwise pass the flag on.
-      execArgv: process.execArgv.filter((arg) => !arg.startsWith('--input-type')),
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: 64, stackSizeMb: 8 },
-      // Library chatter must not reach the CLI's stdout (--json) or stderr (one line per refusal).
-      stdout: true,
-      stderr: true,
-    });
-    worker.stdout.resume();
-    worker.stderr.resume();
+    const parser = launch<WorkerInput, WorkerMessage>(entryPoints.documentWorker, { name: 'Quire document parser', heapMb: WORKER_HEAP_MB, quiet: true });
     let settled = false;
     const settle = (error: QuireError | undefined, model?: DocumentModel) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
-      // What the finished parser freed goes back to the system, not only to this process's malloc.
-      void worker.terminate().then(() => nativeHelpers()?.trimMemory?.());
+      parser.kill();
       if (error) reject(error);
       else resolve(model!);
     };
@@ -126,7 +126,7 @@ function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<D
     const cancel = () => settle(new QuireError('CANCELLED', 'the import was cancelled'));
     if (options.signal?.aborted) queueMicrotask(cancel);
     options.signal?.addEventListener('abort', cancel, { once: true });
-    worker.on('message', (message: WorkerMessage) => {
+    parser.onMessage((message) => {
       if (message.type === 'progress') {
         // A scanned book takes seconds a page: each page read by OCR renews the time limit instead of the
         // whole book having to fit in the limit meant for parsing.
@@ -136,18 +136,17 @@ function extractInWorker(input: WorkerInput, options: ExtractOptions): Promise<D
           timer = setTimeout(() => overrun(ms), ms);
         }
         options.onProgress?.(message.done, message.total, message.phase);
-      }
-      else if (message.type === 'done') settle(undefined, message.model);
+      } else if (message.type === 'done') settle(undefined, message.model);
       else settle(fromEnvelope(message.error));
     });
-    worker.on('error', (error: Error & { code?: string }) => {
+    parser.onExit((reason) =>
       settle(
-        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        OUT_OF_MEMORY_EXITS.has(reason)
           ? new QuireError('LIMIT_EXCEEDED', `parsing needed more than ${WORKER_HEAP_MB} MB of memory`)
-          : new QuireError('INTERNAL', `the parser stopped: ${error.message.split('\n')[0]}`),
-      );
-    });
-    worker.on('exit', (code) => settle(new QuireError('INTERNAL', `the parser exited with code ${code}`)));
+          : new QuireError('INTERNAL', `the parser stopped (${reason})`),
+      ),
+    );
+    parser.send({ ...input, ocrLanguage: options.ocrLanguage });
   });
 }
 

@@ -33,7 +33,7 @@ export const MAX_XML_NODES = 5_000_000;
 export const MAX_TEXT_CHARS = 64_000_000;
 export const MAX_ANCHORS = 2_000_000;
 export const MAX_PDF_PAGES = 20_000;
-// What one FlateDecode stream of a PDF may inflate to (pdf.js holds it whole, outside the worker's heap cap):
+// What one FlateDecode stream of a PDF may inflate to (pdf.js holds it whole, outside the parser's heap cap):
 // content and font streams, and images (a 600 dpi A4 colour scan is about 100 MB raw).
 export const MAX_PDF_STREAM_BYTES = 256 * MB;
 export const MAX_PDF_IMAGE_STREAM_BYTES = 1024 * MB;
@@ -41,10 +41,8 @@ export const MAX_PDF_IMAGE_STREAM_BYTES = 1024 * MB;
 // Parsing runs in a worker: killed past this time (TIMEOUT) or this heap (LIMIT_EXCEEDED).
 export const EXTRACT_TIMEOUT_MS = 120_000;
 // Parsers run at most this many at once; more imports wait their turn. Each may reach its heap cap plus the
-// buffers a hostile file inflates, so parallel imports of such files must not add up. Bounding the peak also
-// bounds what stays: the heap pages of a finished parser's thread are not all returned to the system
-// (nodejs/node#51868; bench/import-memory.ts measures it) but are reused by the next parsers, so the process
-// keeps about its import peak, not a sum over imports.
+// buffers a hostile file inflates, so parallel imports of such files must not add up. Each parser is a process
+// of its own (extract.ts), so what it took goes back to the system when it ends.
 export const EXTRACT_CONCURRENCY = 2;
 // The heap cap: 2 GB on machines of 16 GB and more, an eighth of the memory below that, so the parsers running
 // at once take at most a quarter of it (plus their buffers, which pdf-guard.ts bounds) and a hostile file is

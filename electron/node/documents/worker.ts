@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { parentPort, workerData } from 'node:worker_threads';
 import { toEnvelope } from '../../common/errors.ts';
 import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts';
+import { parentChannel } from '../service-process.ts';
 
-// Entry of the extraction worker started by extractIsolated: one document per worker, then it exits.
+// Entry of the parser process started by extractIsolated: one document, then the caller ends it.
 // (An async function rather than top-level await: the desktop build bundles this file as CommonJS.)
 async function run(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
   try {
@@ -18,4 +18,5 @@ async function run(input: WorkerInput, post: (message: WorkerMessage) => void): 
   }
 }
 
-void run(workerData as WorkerInput, (message) => parentPort!.postMessage(message));
+const channel = parentChannel<WorkerInput, WorkerMessage>(import.meta.filename);
+channel?.on((input) => void run(input, (message) => channel.send(message)));

@@ -10,6 +10,7 @@ import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
 import { enforceSnapshotBudget } from './document-cache.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
+import { parentChannel } from '../service-process.ts';
 
 export interface Port {
   on(listener: (message: EngineRequest) => void): void;
@@ -105,25 +106,6 @@ export function serveEngine(port: Port): void {
   });
 }
 
-interface ParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-
-// Started as an Electron utilityProcess (the desktop app): talk over its parent port.
-const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
-if (parentPort) {
-  serveEngine({
-    on: (listener) => parentPort.on('message', (event) => listener(event.data as EngineRequest)),
-    send: (m) => parentPort.postMessage(m),
-  });
-}
-
-// Started by child_process.fork: talk over the IPC channel.
-if (!parentPort && process.send && process.argv[1] && import.meta.filename === process.argv[1]) {
-  serveEngine({
-    on: (listener) => process.on('message', (m) => listener(m as EngineRequest)),
-    send: (m) => process.send!(m),
-  });
-  process.on('disconnect', () => process.exit(0));
-}
+// Started as an Electron utilityProcess (the desktop app) or by child_process.fork; merely imported, it serves nothing.
+const channel = parentChannel<EngineRequest, EngineReply>(import.meta.filename);
+if (channel) serveEngine(channel);

@@ -1,41 +1,16 @@
 // The caller's side: starts the engine in its own process and turns the protocol into promises. Progress and
 // streamed text arrive as callbacks while the promise is pending; cancel() aborts the running request.
-import { fork, type ChildProcess } from 'node:child_process';
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
+import { forkProcess, type ServiceProcess } from '../service-process.ts';
 import type { EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from './engine-protocol.ts';
 
-// The engine's process as the host sees it: plain Node forks a child process; the desktop app starts an
-// Electron utilityProcess (electron/main/engine-process.ts), since its fuses forbid running as Node.
-export interface EngineProcess {
-  send(message: EngineRequest): void;
-  onMessage(listener: (message: EngineReply) => void): void;
-  onExit(listener: (reason: string) => void): void;
-  // Ends the process once it has finished what it was doing; resolves when it is gone.
-  stop(): Promise<void>;
-  kill(): void;
-}
+// The engine's process as the host sees it (service-process.ts: a forked child in plain Node, a utilityProcess in
+// the desktop app).
+export type EngineProcess = ServiceProcess<EngineRequest, EngineReply>;
 
 export function forkEngineProcess(env: NodeJS.ProcessEnv = process.env): EngineProcess {
-  return engineProcessOf(fork(entryPoints.engineHost, [], { serialization: 'advanced', env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
-}
-
-// Any child process running the engine host with an IPC channel (forked, or started under a wrapper).
-export function engineProcessOf(child: ChildProcess): EngineProcess {
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  return {
-    send: (message) => void child.send(message),
-    onMessage: (listener) => void child.on('message', (message) => listener(message as EngineReply)),
-    onExit: (listener) => void child.on('exit', (code, signal) => listener(String(signal ?? code))),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.disconnect();
-      }),
-    kill: () => void child.kill('SIGKILL'),
-  };
+  return forkProcess<EngineRequest, EngineReply>(entryPoints.engineHost, { name: 'Quire engine', env });
 }
 
 type Method = keyof EngineResults;

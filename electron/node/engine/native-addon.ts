@@ -35,8 +35,6 @@ export interface NativeAddon {
   apiVersion: number;
   // Absent from addons built before the GPU probe.
   probeVulkan?(): VulkanProbe;
-  // Absent from addons built before it: the C heap's free pages back to the system (memory_trim.cc).
-  trimMemory?(): boolean;
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
 
@@ -82,18 +80,6 @@ function ortLogOptions(): { logPath?: string } {
 }
 
 let cached: NativeLoad | undefined;
-
-// The addon alone, without loading onnxruntime (init does that): its helpers for the app's own process.
-let helpers: Pick<NativeAddon, 'trimMemory'> | null | undefined;
-export function nativeHelpers(): Pick<NativeAddon, 'trimMemory'> | null {
-  if (helpers !== undefined) return helpers;
-  try {
-    helpers = existsSync(entryPoints.nativeAddon) ? (require(entryPoints.nativeAddon) as NativeAddon) : null;
-  } catch {
-    helpers = null;
-  }
-  return helpers;
-}
 
 export function loadNativeAddon(): NativeLoad {
   if (cached) return cached;

@@ -10,6 +10,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkPdfStreams } from '../../../electron/node/documents/pdf-guard.ts';
 import { MAX_PDF_STREAM_BYTES, MAX_WORKER_HEAP_MB, MIN_WORKER_HEAP_MB, workerHeapMb } from '../../../electron/node/documents/limits.ts';
 import { flateBombPdf } from './flate-bomb.ts';
+import { extractIsolated, useParserLauncher } from '../../../electron/node/documents/extract.ts';
+import { forkProcess, type LaunchOptions } from '../../../electron/node/service-process.ts';
+import { WORKER_HEAP_MB } from '../../../electron/node/documents/limits.ts';
 import { makePdf } from './fixtures.ts';
 
 const GiB = 2 ** 30;
@@ -33,6 +36,23 @@ function importInChild(paths: string[]): { outcomes: string[]; peakMb: number } 
 }
 
 describe('memory of imports', () => {
+  it('parses in a heap-capped process of its own, and says so when a document needs more than its cap', async () => {
+    const launched: LaunchOptions[] = [];
+    // The app's own launcher, with a cap small enough for a long film's 300,000 subtitle cues to exceed it.
+    useParserLauncher((entry, options) => {
+      launched.push(options);
+      return forkProcess(entry, { ...options, heapMb: 32 });
+    });
+    try {
+      const time = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},000`;
+      const cues = Array.from({ length: 300_000 }, (_, i) => `${i + 1}\n${time(i)} --> ${time(i + 1)}\nLine ${i} of the film.\n`).join('\n');
+      await expect(extractIsolated({ name: 'film.srt', bytes: new TextEncoder().encode(cues) })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: `parsing needed more than ${WORKER_HEAP_MB} MB of memory` });
+      expect(launched).toEqual([{ name: 'Quire document parser', heapMb: WORKER_HEAP_MB, quiet: true }]);
+    } finally {
+      useParserLauncher(forkProcess);
+    }
+  }, 60_000);
+
   it('caps the parser heap at an eighth of the machine, between 256 MB and 2 GB', () => {
     expect(workerHeapMb(1 * GiB)).toBe(MIN_WORKER_HEAP_MB);
     expect(workerHeapMb(4 * GiB)).toBe(512);

@@ -7,7 +7,9 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost, engineProcessOf, type EngineProcess } from '../../../electron/node/engine/engine-host.ts';
+import { EngineHost, type EngineProcess } from '../../../electron/node/engine/engine-host.ts';
+import { childService } from '../../../electron/node/service-process.ts';
+import type { EngineReply, EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
 import { entryPoints } from '../../../electron/node/entry-points.ts';
 import { snapshotsDir } from '../../../electron/node/paths.ts';
 import { tinyModel } from './tiny-model.ts';
@@ -19,7 +21,7 @@ const doc = Array.from({ length: 2048 }, (_, i) => (i * 7919 + 13) % 250);
 // The engine's process as forkEngineProcess starts it, but under a file-size limit; the IPC channel passes
 // through `sh -c … exec`.
 function limitedEngineProcess(root: string): EngineProcess {
-  return engineProcessOf(
+  return childService<EngineRequest, EngineReply>(
     spawn('sh', ['-c', `ulimit -f ${FILE_SIZE_LIMIT_BLOCKS} && exec "$0" "$1"`, process.execPath, entryPoints.engineHost], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
