@@ -1,21 +1,12 @@
 // Settings → API for other apps, as a user meets it in the browser mode: turned on, it shows the address and key
 // to copy, and another app (here a plain HTTP client) reaches the app's own model with them; turned off, it is gone.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type AppPage } from './app-page.ts';
 import { ARTIFACTS } from './browser.ts';
+import { freePort } from '../unit/api/api-process.ts';
 
 let app: AppPage;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   app = await openApp();

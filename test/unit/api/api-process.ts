@@ -1,5 +1,6 @@
 // Starts the real `quire serve --api` CLI as a child process and parses its one stdout line.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,4 +60,14 @@ export async function startApi(modelDir: string, dataDir = mkdtempSync(join(tmpd
         child.kill('SIGTERM');
       }),
   };
+}
+
+// A port nobody listens on now (the in-app API is given one by Settings rather than choosing its own).
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

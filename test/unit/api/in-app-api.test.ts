@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiStatus, Conversation } from '../../../electron/common/contract.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
-import { apiTinyModel } from './api-process.ts';
+import { apiTinyModel, freePort } from './api-process.ts';
 
 let services: AppServices;
 let documentId: string;
@@ -16,15 +16,6 @@ async function call<T>(name: string, payload: unknown): Promise<T> {
   const outcome = await services.router(name, payload);
   if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
   return outcome.value as T;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 beforeAll(async () => {
