@@ -2,10 +2,12 @@
 // template and tokenized with the project's tokenizer, so the training tokens are exactly what the app feeds.
 //
 //   node_modules/.bin/node models/nano/data.ts tokenizer <outDir>
-//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]] [--quote]
+//   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]] [--quote | --echo]
 //   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed> [<numbers>] [--quote]
 //
 // --quote: the answer is the digits then the fact sentence as a verbatim quote (answerText), not the digits alone.
+// --echo: the answer is the question's key alone ("the river"): the copy from the question that the quote needs,
+// as the whole task (curriculum run U, README "Quoted answers").
 //
 // <numbers> (training sets only, default 0): the share of filler sentences given an extra stray number of 3–5
 // digits, so a 2K-token training document holds as many passkey-like distractors as a 4K-token test one.
@@ -74,6 +76,8 @@ export const question = (name: string) => `What is the passkey of ${name}?`;
 // one byte of the token stream.
 export const answerText = (name: string, key: string) => `${key}: "${factSentence(name, key)}"`;
 
+type Format = 'digits' | 'quote' | 'echo';
+
 interface Item {
   text: string;
   digits?: 'first' | 'restated';
@@ -87,12 +91,12 @@ interface Built {
 
 // Render the document + question through the chat template (user turn) with the answer as the assistant turn;
 // mark token codes from character spans.
-function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, answer: string, quote: boolean): Built {
+function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, answer: string, format: Format): Built {
   const doc = items.map((it) => it.text).join(' ');
   const user = `${doc}\n\n${question(ask)}`;
   const messages = [
     { role: 'user' as const, content: user },
-    { role: 'assistant' as const, content: quote ? answerText(ask, answer) : answer },
+    { role: 'assistant' as const, content: format === 'quote' ? answerText(ask, answer) : format === 'echo' ? ask : answer },
   ];
   const rendered = tpl.render(messages);
   const ids = tpl.encode(tok, messages);
@@ -111,9 +115,14 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
   }
   const header = '<|start_header_id|>assistant<|end_header_id|>\n\n';
   const ansAt = rendered.lastIndexOf(header) + header.length;
-  cls.fill(3, ansAt, ansAt + answer.length);
-  cls.fill(4, ansAt + answer.length);
-  if (quote) {
+  if (format === 'echo') {
+    cls.fill(4, ansAt);
+    cls.fill(5, ansAt + 'the'.length, ansAt + ask.length);
+  } else {
+    cls.fill(3, ansAt, ansAt + answer.length);
+    cls.fill(4, ansAt + answer.length);
+  }
+  if (format === 'quote') {
     const keyAt = rendered.indexOf(` ${ask} is `, ansAt) + ' the'.length;
     cls.fill(5, keyAt, keyAt + ask.length - 'the'.length);
   }
@@ -130,7 +139,7 @@ function build(tok: Tokenizer, tpl: ChatTemplate, items: Item[], ask: string, an
 }
 
 // Training document: 2–4 facts (1 with probability 0.1) among filler, optional restatements, question about one.
-function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number, numbers: number, quote: boolean): Built {
+function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, fixed: number, notLastShare: number, numbers: number, format: Format): Built {
   const avail = length - fixed;
   const maxFacts = Math.max(2, Math.floor(avail / 27));
   const nFacts = Math.min(maxFacts, r() < 0.1 ? 1 : 2 + Math.floor(r() * 4));
@@ -177,11 +186,11 @@ function trainingExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, len
   const lastKey = [...items].reverse().find((it) => it.digits)!.text;
   const notLast = names.map((_, i) => i).filter((i) => !lastKey.startsWith(factSentence(names[i], '').slice(0, -1)));
   const q = nFacts > 1 && notLast.length > 0 && r() < notLastShare ? pick(r, notLast) : Math.floor(r() * nFacts);
-  return build(tok, tpl, items, names[q], keys[q], quote);
+  return build(tok, tpl, items, names[q], keys[q], format);
 }
 
 // NIAH document: filler to the target length with one needle at the given depth percent (by sentence).
-function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number, numbers: number, quote: boolean): Built {
+function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length: number, depth: number, fixed: number, numbers: number, format: Format): Built {
   const name = pick(r, NAMES);
   const key = passkey(r);
   const needle: Item = { text: factSentence(name, key), digits: 'first' };
@@ -203,15 +212,15 @@ function niahExample(tok: Tokenizer, tpl: ChatTemplate, r: () => number, length:
   const slot = Math.round((depth / 100) * filler.length);
   const items = [...filler];
   items.splice(slot, 0, needle);
-  return build(tok, tpl, items, name, key, quote);
+  return build(tok, tpl, items, name, key, format);
 }
 
-async function load(tokDir: string, quote: boolean) {
+async function load(tokDir: string, format: Format) {
   const tok = await loadTokenizer(tokDir);
   const config = JSON.parse(await readFile(join(tokDir, 'tokenizer_config.json'), 'utf8'));
   const tpl = chatTemplateFromConfig(config);
   // Fixed template overhead: everything but the document (system header, question, answer, markers).
-  const empty = build(tok, tpl, [], 'the document', '12345', quote);
+  const empty = build(tok, tpl, [], 'the document', '12345', format);
   return { tok, tpl, fixed: empty.ids.length + 2 };
 }
 
@@ -233,13 +242,13 @@ function save(prefix: string, length: number, rows: Built[], meta: Record<string
 
 async function main() {
   const [cmd, ...given] = process.argv.slice(2);
-  const quote = given.includes('--quote');
-  const args = given.filter((a) => a !== '--quote');
+  const format: Format = given.includes('--quote') ? 'quote' : given.includes('--echo') ? 'echo' : 'digits';
+  const args = given.filter((a) => a !== '--quote' && a !== '--echo');
   if (cmd === 'tokenizer') {
     await writeTinyTokenizer(args[0]);
     return;
   }
-  const { tok, tpl, fixed } = await load(args[0], quote);
+  const { tok, tpl, fixed } = await load(args[0], format);
   const padId = tok.specialTokens.get('<|finetune_right_pad_id|>')!;
   const t0 = Date.now();
   if (cmd === 'train') {
@@ -247,10 +256,10 @@ async function main() {
     const r = mulberry32(Number(seed));
     const rows: Built[] = [];
     while (rows.length < Number(count)) {
-      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast), Number(numbers), quote);
+      const b = trainingExample(tok, tpl, r, Number(length), fixed, Number(notLast), Number(numbers), format);
       if (b.ids.length <= Number(length)) rows.push(b);
     }
-    save(prefix, Number(length), rows, { seed: Number(seed), quote }, padId);
+    save(prefix, Number(length), rows, { seed: Number(seed), format }, padId);
   } else if (cmd === 'niah') {
     const [, prefix, lengths, depths, samples, seed, numbers = '0'] = args;
     const r = mulberry32(Number(seed));
@@ -260,10 +269,10 @@ async function main() {
     for (const length of lengths.split(',').map(Number))
       for (const depth of depths.split(',').map(Number))
         for (let s = 0; s < Number(samples); s++) {
-          rows.push(niahExample(tok, tpl, r, length, depth, fixed, Number(numbers), quote));
+          rows.push(niahExample(tok, tpl, r, length, depth, fixed, Number(numbers), format));
           cells.push({ length, depth });
         }
-    save(prefix, maxLen, rows, { seed: Number(seed), cells, quote }, padId);
+    save(prefix, maxLen, rows, { seed: Number(seed), cells, format }, padId);
   } else throw new Error(`unknown command ${cmd}`);
   console.error(`${cmd}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
