@@ -1,13 +1,20 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
+import type { ChatMessage, Conversation, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
 
 
 const model: InstalledModel = { id: 'm', name: 'Model', dir: '/m', precision: 'fp16', ioDtype: 'fp16', kvDtype: 'fp16', contextTokens: 131072, kvBytesPerToken: 131072, bytes: 1, demo: false, promptStyle: 'instructions', generation: { greedy: false, temperature: 0.6, topP: 0.9 } };
 const report: DocumentSummary = { id: 'doc-1', title: 'Annual report', format: 'pdf', chars: 5000, tokens: 1200, pages: 12, importedAt: new Date(0).toISOString(), warnings: [] };
+const at = new Date(0).toISOString();
+
+// A conversation about the report as the backend stores it: the question "When?" and `answer`.
+function stored(id: string, answer: Omit<ChatMessage, 'role' | 'createdAt'>, extra: Partial<Conversation> = {}): Conversation {
+  const question: ChatMessage = { id: `${id}-q`, role: 'user', content: 'When?', quotes: [], stats: null, createdAt: at };
+  return { id, title: 'Lamp', documentIds: ['doc-1'], modelId: 'm', createdAt: at, updatedAt: at, messages: [question, { ...answer, role: 'assistant', createdAt: at }], ...extra };
+}
 
 
 
@@ -38,15 +45,7 @@ describe('chat', () => {
       stats: { promptTokens: 1300, prefilledTokens: 12, generatedTokens: 20, documentSource: 'snapshot', secondsToFirstToken: 0.4, tokensPerSecond: 25, stopped: false },
       createdAt: new Date(0).toISOString(),
     };
-    backend.state.conversations.push({
-      id: 'c1',
-      title: 'Lamp',
-      documentIds: ['doc-1'],
-      modelId: 'm',
-      createdAt: new Date(0).toISOString(),
-      updatedAt: new Date(0).toISOString(),
-      messages: [{ id: 'q1', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: new Date(0).toISOString() }, answer],
-    });
+    backend.state.conversations.push(stored('c1', answer));
     const store = await mountApp(backend);
     await act(() => store.getState().openConversation('c1'));
     expect(screen.getByText(/documents restored from their saved cache/)).toBeTruthy();
@@ -61,20 +60,9 @@ describe('chat', () => {
 
   it('says when the last answer is shown but waits for room on the disk', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
-    const at = new Date(0).toISOString();
-    backend.state.conversations.push({
-      id: 'c-full',
-      title: 'Full disk',
-      documentIds: ['doc-1'],
-      modelId: 'm',
-      createdAt: at,
-      updatedAt: at,
-      messages: [
-        { id: 'unsaved-0', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: at },
-        { id: 'unsaved-1', role: 'assistant', content: 'In March.', quotes: [], stats: null, createdAt: at },
-      ],
-      unsaved: 'The disk is full: this answer is not saved yet.',
-    });
+    backend.state.conversations.push(
+      stored('c-full', { id: 'unsaved-1', content: 'In March.', quotes: [], stats: null }, { unsaved: 'The disk is full: this answer is not saved yet.' }),
+    );
     const store = await mountApp(backend);
     await act(() => store.getState().openConversation('c-full'));
     expect(screen.getByRole('alert').textContent).toBe('The disk is full: this answer is not saved yet.');
@@ -85,19 +73,7 @@ describe('chat', () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     const warning = "this document's saved cache was damaged (snapshot block 3 fails its checksum); it was discarded and the document processed again";
     const stats = { promptTokens: 1300, prefilledTokens: 1300, generatedTokens: 20, documentSource: 'prefill' as const, secondsToFirstToken: 4, tokensPerSecond: 25, stopped: false, warnings: [warning] };
-    const at = new Date(0).toISOString();
-    backend.state.conversations.push({
-      id: 'c2',
-      title: 'Lamp',
-      documentIds: ['doc-1'],
-      modelId: 'm',
-      createdAt: at,
-      updatedAt: at,
-      messages: [
-        { id: 'q1', role: 'user', content: 'When?', quotes: [], stats: null, createdAt: at },
-        { id: 'a1', role: 'assistant', content: 'In March.', quotes: [], stats, createdAt: at },
-      ],
-    });
+    backend.state.conversations.push(stored('c2', { id: 'a1', content: 'In March.', quotes: [], stats }));
     const store = await mountApp(backend);
     await act(() => store.getState().openConversation('c2'));
     expect(screen.getByText(warning).getAttribute('role')).toBe('status');
