@@ -228,7 +228,7 @@ export class ChatService {
     const progress = (phase: ChatProgress['phase'], p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
     const model = this.#deps.activeModel();
-    progress('loading');
+    // 'loading' was said when the question joined the engine's queue (#answerLocal).
     const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
     const prefix = await this.#prefix(model, documents);

@@ -73,7 +73,7 @@ export async function extractPdf(
     const builder = new TextBuilder();
     let blank = 0;
     let unreadable = 0;
-    const garbledPages: number[] = [];
+    const garbledPages: string[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const label = labels?.[n - 1] || String(n);
       const anchor = builder.open('page', label, { keepEmpty: true });
@@ -113,7 +113,7 @@ export async function extractPdf(
         builder.append(paragraph);
         builder.separate('\n\n');
       }
-      if (garbled && !scanned) garbledPages.push(n);
+      if (garbled && !scanned) garbledPages.push(label);
       else if (paragraphs.length === 0) blank++;
       builder.close(anchor);
       builder.separate('\n\n');
@@ -124,7 +124,7 @@ export async function extractPdf(
       if (garbledPages.length) throw new QuireError('SCANNED', 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR');
       throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
     }
-    if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages.map((n) => labels?.[n - 1] || String(n)))}: the text layer cannot be read (fonts without a Unicode map)`);
+    if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages)}: the text layer cannot be read (fonts without a Unicode map)`);
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
     warnings.push(...ocr.warnings());
