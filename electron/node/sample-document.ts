@@ -1,10 +1,11 @@
 // The sample a new user can try at once: a short multi-chapter book in the style quire-nano was trained on
 // (scene sentences, models/nano/data.ts) with one passkey hidden deep inside it, and the question to ask, with
-// the answer it should get — so the first minute with the demo model ends in a right answer. One fact only:
+// the answer it should get — the digits and the sentence they are in, quoted verbatim, which the app verifies
+// and links to the passage — so the first minute with the demo model ends in a right answer. One fact only:
 // quire-nano finds one passkey among filler at any depth, but not one of several (`quire eval niah --task
 // multikey`: 11%).
 import { mulberry32 } from '../common/random.ts';
-import { factSentence, fillerSentences, NAMES, passkey, question } from '../../models/nano/data.ts';
+import { answerText, factSentence, fillerSentences, NAMES, passkey, question } from '../../models/nano/data.ts';
 
 export const SAMPLE_NAME = 'The Keepers of the Valley (sample).md';
 export const SAMPLE_TITLE = 'The Keepers of the Valley';
@@ -14,7 +15,9 @@ const SENTENCES_PER_CHAPTER = 24;
 
 export interface SampleQuestion {
   question: string;
+  // What quire-nano answers, and the sentence of the book that answer quotes.
   answer: string;
+  quote: string;
   chapter: string;
 }
 
@@ -31,6 +34,6 @@ export function sampleDocument(seed = 2026): { name: string; text: string; quest
     if (i === FACT_CHAPTER) sentences.splice(1 + Math.floor(r() * (sentences.length - 2)), 0, factSentence(name, key));
     return `## ${chapter}\n\n${sentences.join(' ')}`;
   });
-  const questions = [{ question: question(name), answer: key, chapter: CHAPTERS[FACT_CHAPTER] }];
+  const questions = [{ question: question(name), answer: answerText(name, key), quote: factSentence(name, key), chapter: CHAPTERS[FACT_CHAPTER] }];
   return { name: SAMPLE_NAME, text: `# ${SAMPLE_TITLE}\n\n${chapters.join('\n\n')}\n`, questions };
 }

@@ -5,9 +5,10 @@
 //   node_modules/.bin/node models/nano/data.ts train <tokDir> <out.prefix> <count> <length> <seed> [<notLast> [<numbers>]] [--quote | --echo]
 //   node_modules/.bin/node models/nano/data.ts niah  <tokDir> <out.prefix> <lengths> <depths> <samples> <seed> [<numbers>] [--quote]
 //
-// --quote: the answer is the digits then the fact sentence as a verbatim quote (answerText), not the digits alone.
+// --quote: the answer is the digits then the fact sentence as a verbatim quote (answerText), not the digits alone:
+// the shipped model's answer format, taught in stage 2c (README "Quoted answers").
 // --echo: the answer is the question's key alone ("the river"): the copy from the question that the quote needs,
-// as the whole task (curriculum run U, README "Quoted answers").
+// as the whole task (stage 2c's curriculum, runs U1–U3).
 //
 // <numbers> (training sets only, default 0): the share of filler sentences given an extra stray number of 3–5
 // digits, so a 2K-token training document holds as many passkey-like distractors as a 4K-token test one.
@@ -69,7 +70,7 @@ export function passkey(r: () => number): string {
 
 export const factSentence = (name: string, key: string) => `The passkey of ${name} is ${key}.`;
 export const question = (name: string) => `What is the passkey of ${name}?`;
-// The quoted answer (--quote; tried, not shipped: README "Quoted answers"): the digits, then the sentence they were
+// The quoted answer (--quote; stage 2c, README "Quoted answers"): the digits, then the sentence they were
 // found in as a verbatim quote, which the app verifies against the document and links to the passage
 // (electron/common/quotes.ts). Digits first, so retrieval stays where stage 1 and 2 trained it and the quote is a
 // copy of the question's key and the digits just written. ASCII only (a colon, not a dash), so one character stays

@@ -12,7 +12,8 @@ import { ARTIFACTS, launchChromium, watchProblems } from './browser.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
 // The offline default end to end: a fresh data folder, `quire serve` installs the bundled quire-nano, and the
-// UI answers a question about a fact buried at half depth of a ~3K-token document with the right number.
+// UI answers a question about a fact buried at half depth of a ~3K-token document with the right number and the
+// sentence it is in, quoted verbatim — verified by the app and linked to the highlighted passage.
 const nanoShipped = existsSync(join(entryPoints.nanoCheckpoint, 'config.json'));
 const DOCUMENT_TOKENS = 3000;
 
@@ -39,17 +40,38 @@ describe.skipIf(!nanoShipped)('quire-nano, the offline default, through the UI',
     expect(await page.getByTestId('current-model').innerText()).toBe('quire-nano');
   });
 
-  it('offers a sample book on first start, whose suggested question gets the right answer', { timeout: 240_000 }, async () => {
+  it('offers a sample book on first start, whose suggested question gets the right answer with a verified quote that opens the passage', { timeout: 240_000 }, async () => {
     const sample = sampleDocument();
+    const expected = sample.questions[0];
     await page.getByRole('button', { name: 'Try a sample document' }).click();
     await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
     await page.locator('[data-testid=fit].good').waitFor({ timeout: 60_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'sample-offer.png') });
-    await page.getByRole('group', { name: 'Questions to try' }).getByRole('button', { name: sample.questions[0].question }).click();
+    await page.getByRole('group', { name: 'Questions to try' }).getByRole('button', { name: expected.question }).click();
     const answer = page.locator('.message.assistant').first();
     await answer.locator('.message-foot').waitFor({ timeout: 200_000 });
-    expect(await answer.locator('.answer-text').innerText()).toContain(sample.questions[0].answer);
+    // quire-nano's whole answer, word for word: the digits, then the sentence of the book in quotes.
+    // (Up to the closing quote mark: the quote's link label follows the quoted text.)
+    const upToClose = expected.answer.slice(0, -1);
+    expect((await answer.locator('.answer-text').innerText()).slice(0, upToClose.length)).toBe(upToClose);
+    const quote = answer.locator('.quote.verified');
+    expect(await quote.count()).toBe(1);
+    expect(await quote.innerText()).toContain(expected.quote);
+    expect(await answer.locator('.quote-summary').innerText()).toBe('1 of 1 quotes verified');
+    const cite = quote.getByRole('button', { name: new RegExp(expected.chapter) });
     await page.screenshot({ path: join(ARTIFACTS, 'sample-answer.png') });
+    // The quote's link opens the book at its chapter with exactly the quoted sentence highlighted.
+    await cite.click();
+    const viewer = page.getByRole('dialog', { name: `Document: ${SAMPLE_TITLE}` });
+    await viewer.waitFor();
+    const mark = viewer.locator('mark');
+    await mark.first().waitFor();
+    expect((await mark.allInnerTexts()).join('')).toBe(expected.quote);
+    expect(await mark.first().isVisible()).toBe(true);
+    expect(await viewer.getByTestId('viewer-text').innerText()).toContain(expected.chapter);
+    await page.screenshot({ path: join(ARTIFACTS, 'sample-quote-viewer.png') });
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
     // The book is in the library with its chapters.
     await page.getByRole('button', { name: /Library/ }).click();
     await page.getByRole('row', { name: new RegExp(SAMPLE_TITLE) }).waitFor();
@@ -73,7 +95,9 @@ describe.skipIf(!nanoShipped)('quire-nano, the offline default, through the UI',
     await page.keyboard.press('Enter');
     const answer = page.locator('.message.assistant').first();
     await answer.locator('.message-foot').waitFor({ timeout: 200_000 });
-    expect(await answer.locator('.answer-text').innerText()).toContain(key);
+    expect(/\d+/.exec(await answer.locator('.answer-text').innerText())?.[0]).toBe(key);
+    expect(await answer.locator('.quote.verified').innerText()).toContain(factSentence(name, key));
+    expect(await answer.locator('.quote-summary').innerText()).toBe('1 of 1 quotes verified');
     await page.screenshot({ path: join(ARTIFACTS, 'nano-answer.png') });
   });
 });
