@@ -110,7 +110,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     modelFit,
     text,
     // Remote conversations: the engine's client, and the model's own tokens (the server's, else its hub tokenizer).
-    remote: { client: (id) => engines.client(id), count: (client, model, messages) => remoteTokens(client, model, messages, { root, text, secrets }) },
+    remote: { client: (id) => engines.client(id), count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal) },
   });
 
   // The engine served to other apps (Settings → API), taking turns with the app's own questions.

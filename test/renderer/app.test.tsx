@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { QuireError } from '../../electron/common/errors.ts';
 import { ERROR_NOTICE_MS } from '../../renderer/src/store/app-slice.ts';
 import type { CatalogEntry, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
 import { fakeBackend } from './fake-backend.ts';
@@ -138,6 +139,25 @@ describe('app shell', () => {
     expect(screen.getByRole('heading', { level: 1, name: 'Library' })).toBeTruthy();
     fireEvent.keyDown(window, { key: '2', ctrlKey: true });
     expect((screen.getByLabelText('Question') as HTMLTextAreaElement).value).toBe('Who is Ishmael?');
+  });
+
+  it('gives a question stopped before its answer began back to the box, without an error', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick')] });
+    backend.state.stopBeforeAnswer = true;
+    const store = await mountApp(backend);
+    act(() => store.getState().newConversation(['a']));
+    fireEvent.change(screen.getByLabelText('Question'), { target: { value: 'Who is Ishmael?' } });
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Ask' })));
+    await waitFor(() => expect(store.getState().streaming).toBeNull());
+    expect((screen.getByLabelText('Question') as HTMLTextAreaElement).value).toBe('Who is Ishmael?');
+    expect(screen.queryByRole('alert')).toBeNull();
+    // Anything else that fails is said.
+    backend.state.stopBeforeAnswer = false;
+    backend.state.answer = () => {
+      throw new QuireError('REMOTE_UNREACHABLE', 'gpu-box:8000 cannot be reached');
+    };
+    await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Ask' })));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('gpu-box:8000 cannot be reached'));
   });
 
   it('lists conversations with their documents, finds them, and renames one in place', async () => {

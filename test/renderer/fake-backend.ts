@@ -32,6 +32,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     remoteModels: [{ id: 'nvidia/Llama-3.1-8B-UltraLong-1M-Instruct', maxModelLen: 1_048_576, ownedBy: 'vllm' }] as RemoteModelInfo[],
     // A refusal engines.add gets, where a test wants one ("CODE: message").
     refuseEngines: null as string | null,
+    // Questions are stopped before their answer begins (the user pressed Stop while the prompt was counted).
+    stopBeforeAnswer: false,
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
@@ -163,6 +165,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return { deleted: true };
     },
     'chat.ask': ({ conversationId, question, replaceFrom }: { conversationId: string; question?: string; replaceFrom?: string }) => {
+      if (state.stopBeforeAnswer) throw new QuireError('CANCELLED', 'cancelled');
       const c = conversation(conversationId);
       const cut = c.messages.findIndex((m) => m.id === replaceFrom);
       // An edited question keeps its old turns as version 1 (two versions at most here).

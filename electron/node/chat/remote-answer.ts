@@ -20,7 +20,7 @@ const MAX_ESTIMATED_FRACTION = 0.95;
 // The remote engines the user added (remote/engines.ts) and their token counts (remote/remote-tokenizer.ts).
 export interface RemoteEngines {
   client(engineId: string): OpenAiClient;
-  count(client: OpenAiClient, model: string, messages: ChatMessage[]): Promise<RemoteTokenCount>;
+  count(client: OpenAiClient, model: string, messages: ChatMessage[], signal?: AbortSignal): Promise<RemoteTokenCount>;
 }
 
 export interface RemoteProgress {
@@ -99,7 +99,7 @@ export class RemoteAnswerer {
     const { client, context } = await this.#target(engine);
     const messages = conversationMessages(documents, turns, 'instructions');
     io.onProgress({ phase: 'tokenizing', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
-    const { tokens } = await this.#engines.count(client, engine.model, messages);
+    const { tokens } = await this.#engines.count(client, engine.model, messages, io.signal);
     const maxTokens = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
     if (context !== null && tokens + maxTokens > context) {
       throw new QuireError(

@@ -145,8 +145,8 @@ export class OpenAiClient {
 
   // vLLM's POST /tokenize at the server root, rendering the chat template as a chat would (the prompt's
   // tokens exactly as the chat will send them).
-  tokenizeChat(model: string, messages: ChatMessage[]): Promise<number[] | null> {
-    return this.#tokenize({ model, messages, add_generation_prompt: true, add_special_tokens: false });
+  tokenizeChat(model: string, messages: ChatMessage[], signal?: AbortSignal): Promise<number[] | null> {
+    return this.#tokenize({ model, messages, add_generation_prompt: true, add_special_tokens: false }, signal);
   }
 
   // The text's own tokens, without the BOS a prompt starts with (as a document is counted locally).
@@ -154,8 +154,9 @@ export class OpenAiClient {
     return this.#tokenize({ model, prompt: text, add_special_tokens: false });
   }
 
-  async #tokenize(payload: object): Promise<number[] | null> {
-    const body = await this.#idempotent(() => this.#json('POST', `${this.#root}/tokenize`, payload, this.#idleTimeoutMs, true), 'tokenizing');
+  // A stop while a long prompt is being tokenized (a 4M-token /tokenize takes a while) ends it at once.
+  async #tokenize(payload: object, signal?: AbortSignal): Promise<number[] | null> {
+    const body = await this.#idempotent(() => this.#json('POST', `${this.#root}/tokenize`, payload, this.#idleTimeoutMs, true, signal), 'tokenizing');
     if (body === null) return null;
     const reply = TokenizeReply.safeParse(body);
     if (!reply.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} answered /tokenize without a token list`);
@@ -237,8 +238,8 @@ export class OpenAiClient {
   }
 
   // One JSON request and its JSON answer; null for an endpoint the server does not have (when allowed).
-  async #json(method: string, url: string, payload: object | undefined, headersTimeoutMs: number, missingIsNull = false): Promise<unknown> {
-    const exchange = this.#open(method, url, payload, headersTimeoutMs);
+  async #json(method: string, url: string, payload: object | undefined, headersTimeoutMs: number, missingIsNull = false, signal?: AbortSignal): Promise<unknown> {
+    const exchange = this.#open(method, url, payload, headersTimeoutMs, signal);
     try {
       const response = await exchange.response;
       const text = await exchange.text(response);

@@ -37,8 +37,8 @@ const ESTIMATE_TOKENS_PER_MESSAGE = 8;
 
 const hubFailures = new Map<string, number>();
 
-export async function remoteTokens(client: OpenAiClient, model: string, messages: ChatMessage[], deps: RemoteTokenDeps): Promise<RemoteTokenCount> {
-  const served = await client.tokenizeChat(model, messages);
+export async function remoteTokens(client: OpenAiClient, model: string, messages: ChatMessage[], deps: RemoteTokenDeps, signal?: AbortSignal): Promise<RemoteTokenCount> {
+  const served = await client.tokenizeChat(model, messages, signal);
   if (served) return { tokens: served.length, exact: true, source: 'server' };
   const dir = await hubTokenizer(model, deps);
   if (dir) return { tokens: (await deps.text.encode(dir, messages, true)).length, exact: true, source: 'hub' };

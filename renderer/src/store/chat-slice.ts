@@ -1,4 +1,5 @@
 import type { ChatProgress, Conversation, ConversationSummary, ExportFormat, FitPlan, RemoteChoice } from '../../../electron/common/contract.ts';
+import type { QuireError } from '../../../electron/common/errors.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface Streaming {
@@ -64,7 +65,10 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       const conversation = await api.call('chat.ask', { conversationId, ...request });
       set({ conversation });
     } catch (error) {
-      get().notify('error', (error as Error).message);
+      // Stopped before any answer began (waiting for the engine, or while a server counted the prompt): nothing
+      // was stored and nothing went wrong, so no error; a new question goes back to the box.
+      if ((error as QuireError).code !== 'CANCELLED') get().notify('error', (error as Error).message);
+      else if (request.question && !request.replaceFrom && !get().draftQuestion) set({ draftQuestion: request.question });
       set({ conversation: await api.call('chat.get', { id: conversationId }).catch(() => get().conversation) });
     } finally {
       set({ streaming: null });

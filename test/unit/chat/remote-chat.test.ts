@@ -61,7 +61,7 @@ beforeAll(async () => {
         if (id !== engine.engineId) throw new QuireError('NOT_FOUND', `no engine ${id}`);
         return client;
       },
-      count: async (c, model, messages) => ({ tokens: (await c.tokenizeChat(model, messages))!.length, exact: true, source: 'server' }),
+      count: async (c, model, messages, signal) => ({ tokens: (await c.tokenizeChat(model, messages, signal))!.length, exact: true, source: 'server' }),
     },
   });
 });
@@ -148,6 +148,20 @@ describe('a conversation on a remote engine', () => {
     expect(stopped.messages.at(-1)!.stats).toMatchObject({ stopped: true, generatedTokens: 0 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(chats().at(-1)!.aborted).toBe(true);
+  });
+
+  it('a stop while the server counts the prompt ends the count there and sends no question', async () => {
+    const { id } = await chat.create([documentId], engine);
+    const sent = chats().length;
+    stub.faults.push({ kind: 'hang', path: '/tokenize' });
+    const asking = chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
+    await expect.poll(() => events.some((e) => e.name === 'chat.progress' && (e.payload as ChatProgress).phase === 'tokenizing')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(chat.stop(id)).toBe(true);
+    await expect(asking).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect.poll(() => stub.requests.filter((r) => r.path === '/tokenize').at(-1)!.aborted).toBe(true);
+    expect(chats().length).toBe(sent);
+    expect(chat.get(id).messages).toEqual([]);
   });
 
   it('refuses a conversation that does not fit before sending anything, leaving it unchanged', async () => {

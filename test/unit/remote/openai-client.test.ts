@@ -207,6 +207,18 @@ describe('OpenAiClient against vLLM’s wire format', () => {
     await expect.poll(() => stub.requests.at(-1)!.aborted).toBe(true);
   });
 
+  it('cancelling a /tokenize rejects CANCELLED at once and closes the request', async () => {
+    const { stub, client } = await setUp({});
+    stub.faults.push({ kind: 'hang' });
+    const controller = new AbortController();
+    const counting = client.tokenizeChat(MODEL, messages('d', 'q'), controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    expect((await failure(counting)).code).toBe('CANCELLED');
+    await expect.poll(() => stub.requests.at(-1)!.aborted).toBe(true);
+    expect(stub.requests.at(-1)!.path).toBe('/tokenize');
+  });
+
   it('names a refused connection and an unknown host in words', async () => {
     const free = createNetServer();
     await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
