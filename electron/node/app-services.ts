@@ -109,8 +109,14 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     activeModel,
     modelFit,
     text,
-    // Remote conversations: the engine's client, and the model's own tokens (the server's, else its hub tokenizer).
-    remote: { client: (id) => engines.client(id), count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal) },
+    // Remote conversations: the engine's client, the model's own tokens (the server's, else its hub tokenizer),
+    // and how fast it reads prompts (kept with the engines).
+    remote: {
+      client: (id) => engines.client(id),
+      count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal),
+      speed: (id, model) => engines.speed(id, model),
+      recordSpeed: (id, model, tokensPerSecond) => engines.recordSpeed(id, model, tokensPerSecond),
+    },
   });
 
   // The engine served to other apps (Settings → API), taking turns with the app's own questions.

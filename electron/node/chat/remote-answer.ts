@@ -21,6 +21,11 @@ const MAX_ESTIMATED_FRACTION = 0.95;
 export interface RemoteEngines {
   client(engineId: string): OpenAiClient;
   count(client: OpenAiClient, model: string, messages: ChatMessage[], signal?: AbortSignal): Promise<RemoteTokenCount>;
+  // Prompt tokens the server processed per second (those its cache did not serve, over the time to the first
+  // token), per engine and model, kept across restarts: the last request's measure estimates the next one's
+  // progress. 0 when never measured.
+  speed(engineId: string, model: string): number;
+  recordSpeed(engineId: string, model: string, tokensPerSecond: number): void;
 }
 
 export interface RemoteProgress {
@@ -39,9 +44,6 @@ export interface RemoteAnswer {
 
 export class RemoteAnswerer {
   #engines: RemoteEngines;
-  // Prompt tokens the server processed per second (those its cache did not serve, over the time to the first
-  // token), per engine and model: the last request's measure estimates the next one's progress.
-  #throughput = new Map<string, number>();
   // The last prompt each engine and model read, as text, for what its prefix cache will serve next.
   #lastPrompt = new Map<string, string>();
 
@@ -108,7 +110,7 @@ export class RemoteAnswerer {
       );
     }
     const key = `${engine.engineId}\0${engine.model}`;
-    const rate = this.#throughput.get(key) ?? 0;
+    const rate = this.#engines.speed(engine.engineId, engine.model);
     // What the server has to read: the prompt less what it shares with the last one this model processed (its
     // prefix cache holds at least that), in proportion to the shared text.
     const flat = flatten(messages);
@@ -160,7 +162,7 @@ export class RemoteAnswerer {
     const cachedTokens = usage?.cachedTokens ?? null;
     const processed = promptTokens - (cachedTokens ?? 0);
     const toFirst = firstToken ? (firstToken - sent) / 1000 : 0;
-    if (toFirst > 0 && processed > 0) this.#throughput.set(key, processed / toFirst);
+    if (toFirst > 0 && processed > 0) this.#engines.recordSpeed(engine.engineId, engine.model, processed / toFirst);
     const generatedTokens = usage?.completionTokens ?? pieces;
     const generating = firstToken ? (performance.now() - firstToken) / 1000 : 0;
     return {

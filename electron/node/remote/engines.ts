@@ -18,6 +18,15 @@ const MIGRATIONS = [
      allow_insecure_http INTEGER NOT NULL,
      created_at TEXT NOT NULL
    )`,
+  // How fast each engine's model read prompts (tokens its prefix cache did not serve, per second to the first
+  // token), so the first question after a restart already has a reading estimate.
+  `CREATE TABLE remote_engine_speeds (
+     engine_id TEXT NOT NULL REFERENCES remote_engines(id) ON DELETE CASCADE,
+     model TEXT NOT NULL,
+     tokens_per_second REAL NOT NULL,
+     measured_at TEXT NOT NULL,
+     PRIMARY KEY (engine_id, model)
+   )`,
 ];
 
 interface Row {
@@ -111,8 +120,30 @@ export class EngineStore {
     return this.client(id).models();
   }
 
+  // The last measured prompt-reading speed of an engine's model; 0 when never measured.
+  speed(id: string, model: string): number {
+    const row = this.#db.prepare('SELECT tokens_per_second FROM remote_engine_speeds WHERE engine_id = ? AND model = ?').get(id, model) as
+      | { tokens_per_second: number }
+      | undefined;
+    return row?.tokens_per_second ?? 0;
+  }
+
+  recordSpeed(id: string, model: string, tokensPerSecond: number): void {
+    if (!(tokensPerSecond > 0 && Number.isFinite(tokensPerSecond)) || !this.#exists(id)) return;
+    this.#db
+      .prepare(
+        'INSERT INTO remote_engine_speeds (engine_id, model, tokens_per_second, measured_at) VALUES (?, ?, ?, ?) ' +
+          'ON CONFLICT(engine_id, model) DO UPDATE SET tokens_per_second = excluded.tokens_per_second, measured_at = excluded.measured_at',
+      )
+      .run(id, model, tokensPerSecond, new Date().toISOString());
+  }
+
   #clientFor(baseUrl: string, apiKey: string | null, allowInsecureHttp: boolean): OpenAiClient {
     return new OpenAiClient({ ...this.#clientSettings, baseUrl, apiKey, allowInsecureHttp });
+  }
+
+  #exists(id: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM remote_engines WHERE id = ?').get(id) !== undefined;
   }
 
   #row(id: string): Row {

@@ -29,6 +29,10 @@ let documents: DocumentStore;
 let settings: Settings;
 const events: { name: string; payload: unknown }[] = [];
 const engine = { engineId: 'gpu-box', model: MODEL };
+// The engines' measured reading speeds, as the engine store keeps them across restarts.
+const speeds = new Map<string, number>();
+// A chat service over the same database, engines and speeds: a new one is the app after a restart.
+let newChat: () => ChatService;
 const chats = () => stub.requests.filter((r) => r.path === '/v1/chat/completions');
 const chatBody = () => chats().at(-1)!.body as { messages: { role: string; content: string }[]; max_tokens: number };
 
@@ -44,7 +48,7 @@ beforeAll(async () => {
   bus.subscribe((name, payload) => events.push({ name, payload }));
   settings = { ...DEFAULT_SETTINGS, answerTokens: 256 };
   const client = new OpenAiClient({ baseUrl: stub.baseUrl, apiKey: null });
-  chat = new ChatService({
+  newChat = () => new ChatService({
     conversations,
     documents,
     runtime: new ModelRuntime(),
@@ -62,8 +66,11 @@ beforeAll(async () => {
         return client;
       },
       count: async (c, model, messages, signal) => ({ tokens: (await c.tokenizeChat(model, messages, signal))!.length, exact: true, source: 'server' }),
+      speed: (id, model) => speeds.get(`${id} ${model}`) ?? 0,
+      recordSpeed: (id, model, tokensPerSecond) => void speeds.set(`${id} ${model}`, tokensPerSecond),
     },
   });
+  chat = newChat();
 });
 
 afterAll(async () => {
@@ -148,6 +155,23 @@ describe('a conversation on a remote engine', () => {
     expect(stopped.messages.at(-1)!.stats).toMatchObject({ stopped: true, generatedTokens: 0 });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(chats().at(-1)!.aborted).toBe(true);
+  });
+
+  it('estimates the reading of the first question after a restart from the speed measured before it', async () => {
+    const lease = (name: string) => new TextEncoder().encode(LEASE.replace(/garden/g, name));
+    stub.options.prefillDelayMs = 200;
+    const { id } = await chat.create([(await documents.importBytes('wall.txt', lease('wall'))).id], engine);
+    await chat.ask({ conversationId: id, question: 'Who keeps the wall?' });
+    const measured = speeds.get(`${engine.engineId} ${MODEL}`)!;
+    expect(measured).toBeGreaterThan(0);
+    const restarted = newChat();
+    const { id: other } = await restarted.create([(await documents.importBytes('roof.txt', lease('roof'))).id], engine);
+    events.length = 0;
+    await restarted.ask({ conversationId: other, question: 'Who mends the roof?' });
+    const reading = events.filter((e) => e.name === 'chat.progress').map((e) => e.payload as ChatProgress).find((p) => p.phase === 'prefill')!;
+    expect(reading.tokensPerSecond).toBe(measured);
+    expect(reading.total).toBeGreaterThan(LEASE_WORDS);
+    expect(reading.etaSeconds).toBeGreaterThan(0);
   });
 
   it('a stop while the server counts the prompt ends the count there and sends no question', async () => {

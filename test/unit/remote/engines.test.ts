@@ -23,6 +23,25 @@ function setUp() {
 }
 
 describe('EngineStore', () => {
+  it('keeps each model’s measured reading speed across a reopen, and forgets it with its engine', async () => {
+    stub = await startVllmStub({});
+    const { root, engines } = setUp();
+    const { engine } = await engines.add({ name: 'Lab', baseUrl: stub.baseUrl });
+    expect(engines.speed(engine.id, 'm')).toBe(0);
+    engines.recordSpeed(engine.id, 'm', 1200);
+    engines.recordSpeed(engine.id, 'm', 1500.5);
+    engines.recordSpeed(engine.id, 'other', Number.NaN);
+    engines.recordSpeed('no-such-engine', 'm', 10);
+    const reopened = new EngineStore(openDatabase(join(root, 'quire.db')), new SecretStore(root));
+    expect(reopened.speed(engine.id, 'm')).toBe(1500.5);
+    expect(reopened.speed(engine.id, 'other')).toBe(0);
+    expect(reopened.speed('no-such-engine', 'm')).toBe(0);
+    reopened.remove(engine.id);
+    const again = await reopened.add({ name: 'Lab', baseUrl: stub.baseUrl });
+    expect(reopened.speed(engine.id, 'm')).toBe(0);
+    expect(reopened.speed(again.engine.id, 'm')).toBe(0);
+  });
+
   it('adds an engine after listing its models, keeps the key in the secret store only, and survives a reopen', async () => {
     stub = await startVllmStub({ apiKey: KEY, maxModelLen: 1_048_576 });
     const { root, db, secrets, engines } = setUp();
