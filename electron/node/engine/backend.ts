@@ -13,7 +13,8 @@ export interface StepResult {
 
 // Whether this backend's cache can be written to and read from a snapshot; when not, why (a device whose
 // memory ORT cannot copy to the host), so a document is simply prefilled again instead of failing after it.
-export type SnapshotSupport = { ok: true } | { ok: false; reason: string };
+// onDevice: the cache lives in device memory, so a snapshot streams through a host buffer (snapshotStagingBytes).
+export type SnapshotSupport = { ok: true; onDevice: boolean } | { ok: false; reason: string };
 
 export interface Backend {
   readonly path: EnginePath;

@@ -27,7 +27,7 @@ import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
 import { kvProviderOptions, webgpuSetup } from './webgpu-options.ts';
-import { planFit, type FitReport } from './memory-planner.ts';
+import { formatBytes, planFit, snapshotStagingBytes, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
 
@@ -42,6 +42,9 @@ export interface LoadOptions {
   // Memory to plan the cache against; by default the candidate device's (planning-memory.ts deviceMemory), and
   // no refusal where that cannot be known.
   availableBytes?: number;
+  // Free host memory a device cache's snapshot staging buffer is checked against; by default what this process
+  // may still use (process.availableMemory()) at each save or restore. Tests set it.
+  hostAvailableBytes?: number;
   // Where provider-check verdicts are kept (default <data>/provider-checks.json); null keeps none.
   checkCache?: string | null;
   // 'gpu' (default) checks every provider but cpu; 'off' trusts the provider; 'always' checks cpu too, which
@@ -237,19 +240,29 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
   throw new QuireError('INTERNAL', 'no execution provider candidates');
 }
 
+// Host memory kept free beside a snapshot's staging buffer, for the rest of the engine's process.
+const STAGING_MARGIN = 1.25;
+
 export class EngineSession {
   readonly model: ModelFolder;
   readonly backend: Backend;
   readonly report: EngineReport;
+  private readonly hostAvailable: () => number;
   // Tokens whose keys and values are in the cache, in order.
   private cached: number[] = [];
   private lastLogits: Float32Array | null = null;
   // Tokens run through the model since load: how tests and benches see that a follow-up did not re-prefill.
   prefilledTokens = 0;
 
-  private constructor(model: ModelFolder, backend: Backend, report: Pick<EngineReport, 'reason' | 'plan' | 'adapter' | 'check' | 'warning'>) {
+  private constructor(
+    model: ModelFolder,
+    backend: Backend,
+    report: Pick<EngineReport, 'reason' | 'plan' | 'adapter' | 'check' | 'warning'>,
+    hostAvailableBytes: number | undefined,
+  ) {
     this.model = model;
     this.backend = backend;
+    this.hostAvailable = hostAvailableBytes === undefined ? () => process.availableMemory() : () => hostAvailableBytes;
     this.report = {
       path: backend.path,
       provider: backend.provider,
@@ -264,7 +277,7 @@ export class EngineSession {
   static async load(dir: string, options: LoadOptions = {}): Promise<EngineSession> {
     const model = openModelFolder(dir);
     const { opened, plan, candidate, warning } = await openBackend(model, options);
-    return new EngineSession(model, opened.backend, { reason: opened.reason, plan, adapter: candidate.adapter ?? null, check: opened.check, warning });
+    return new EngineSession(model, opened.backend, { reason: opened.reason, plan, adapter: candidate.adapter ?? null, check: opened.check, warning }, options.hostAvailableBytes);
   }
 
   get length(): number {
@@ -383,6 +396,7 @@ export class EngineSession {
     const support = this.backend.snapshots;
     if (!support.ok) throw new QuireError('UNSUPPORTED_MODEL', `KV snapshots are not possible here: ${support.reason}`);
     if (length < 1 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot snapshot ${length} of ${this.length} tokens`);
+    this.checkStaging('saving');
     const tokens = this.cached.slice(0, length);
     const header = makeHeader(this.model.layout, { modelHash: this.model.modelHash, ropeHash: this.model.ropeHash }, tokens);
     await writeSnapshot(path, header, tokens, (file, tmp, offset) => this.backend.saveKv(file, tmp, offset, length, header.blockBytes));
@@ -398,6 +412,7 @@ export class EngineSession {
     if (header.tokenCount > this.backend.capacity) {
       throw new QuireError('DOES_NOT_FIT', `snapshot holds ${header.tokenCount} tokens, the context is ${this.backend.capacity}`);
     }
+    this.checkStaging('restoring');
     const tokens = await readSnapshotTokens(path, header);
     const sums = await readBlockSums(path, header);
     this.cached = [];
@@ -406,6 +421,18 @@ export class EngineSession {
     this.cached = Array.from(tokens);
     await touchSnapshot(path);
     return header.tokenCount;
+  }
+
+  // A device cache streams through a host buffer of snapshotStagingBytes: with less host memory free than that
+  // and a margin, a save or restore is not attempted (an allocation that size could end the engine's process).
+  private checkStaging(doing: 'saving' | 'restoring'): void {
+    const support = this.backend.snapshots;
+    if (!support.ok || !support.onDevice) return;
+    const needed = snapshotStagingBytes(this.model.layout, this.backend.capacity);
+    const free = this.hostAvailable();
+    if (free < needed * STAGING_MARGIN) {
+      throw new QuireError('LIMIT_EXCEEDED', `${doing} a ${this.backend.provider} cache needs ${formatBytes(needed * STAGING_MARGIN)} of free memory and ${formatBytes(free)} is free`);
+    }
   }
 
   // How many leading document tokens a snapshot can restore: all of its tokens when they are a prefix of the
@@ -437,6 +464,7 @@ export class EngineSession {
     const snapshots = this.backend.snapshots.ok;
     let source: DocumentSource = 'prefill';
     let damaged: QuireError | null = null;
+    let noRoom = false;
     const usable = snapshots ? await this.snapshotPrefix(snapshot, tokens) : 0;
     if (usable instanceof QuireError) {
       damaged = usable;
@@ -445,8 +473,11 @@ export class EngineSession {
         await this.restoreSnapshot(snapshot);
         source = 'snapshot';
       } catch (error) {
-        if (!(error instanceof QuireError && error.code === 'CORRUPT')) throw error;
-        damaged = error;
+        if (error instanceof QuireError && error.code === 'LIMIT_EXCEEDED') {
+          noRoom = true;
+          options.onWarning?.(`this document's saved cache was not restored: ${error.message}; the document is processed again`);
+        } else if (error instanceof QuireError && error.code === 'CORRUPT') damaged = error;
+        else throw error;
       }
     }
     if (damaged) {
@@ -457,7 +488,8 @@ export class EngineSession {
     this.rewind(done);
     if (done < tokens.length) {
       await this.prefill(tokens.slice(done), options);
-      if (snapshots) await this.saveSnapshotOrWarn(snapshot, options);
+      // (Not saved again when there was no room to restore it: saving needs the same buffer.)
+      if (snapshots && !noRoom) await this.saveSnapshotOrWarn(snapshot, options);
       else if (!this.backend.snapshots.ok) options.onWarning?.(`this document's cache cannot be saved here (${this.backend.snapshots.reason}); it is processed again after a restart`);
     }
     return source;

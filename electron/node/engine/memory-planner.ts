@@ -3,6 +3,7 @@
 // activations + logits, against the memory the provider reports free, less a headroom for the runtime.
 
 import { IO_TYPE, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
+import { rowBytes, type KvLayout } from './kv-snapshot.ts';
 
 export interface ModelDims {
   layers: number;
@@ -69,6 +70,13 @@ function breakdown(model: ModelDims, dtype: KvDtype | KvFormat, context: number,
   const activations = activationBytes(model, chunk, ONNX_TYPE_BYTES[IO_TYPE[model.ioDtype]]);
   const logits = (options.allLogits ? chunk : 1) * model.vocabSize * 4;
   return { weights, kv, kvScales, activations, logits, total: weights + kv + kvScales + activations + logits };
+}
+
+// A device-resident cache is saved and restored through one host buffer the size of one layer's K (or V) at
+// the session's full capacity (CopyTensors moves whole tensors: native/src/quire_ort.cc KvFileWorker), held
+// while the snapshot streams. Host memory, not the device's: 2 GiB for a 1M-token UltraLong-8B bf16 session.
+export function snapshotStagingBytes(layout: Pick<KvLayout, 'kvHeads' | 'headDim' | 'kvDtype' | 'kvQuant'>, capacity: number): number {
+  return layout.kvHeads * capacity * rowBytes(layout);
 }
 
 export function formatBytes(bytes: number): string {

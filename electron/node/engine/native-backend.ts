@@ -43,7 +43,7 @@ export class NativeBackend implements Backend {
     this.session.setInput(GRAPH_IO.sinCache, rope.sin, rope.dims, rope.elementType);
     this.session.bindHostOutput(GRAPH_IO.logits);
     const copy = this.session.kvSnapshots();
-    this.snapshots = copy.ok ? { ok: true } : { ok: false, reason: `${options.provider} memory cannot be copied to the host: ${copy.reason ?? 'unknown'}` };
+    this.snapshots = copy.ok ? { ok: true, onDevice: copy.onDevice } : { ok: false, reason: `${options.provider} memory cannot be copied to the host: ${copy.reason ?? 'unknown'}` };
   }
 
   async step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult> {

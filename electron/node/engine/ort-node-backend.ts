@@ -37,7 +37,7 @@ export class OrtNodeBackend implements Backend {
   readonly provider: string;
   readonly capacity: number;
   // The cache is JS memory on this path.
-  readonly snapshots: SnapshotSupport = { ok: true };
+  readonly snapshots: SnapshotSupport = { ok: true, onDevice: false };
   private readonly session: ort.InferenceSession;
   private readonly model: ModelFolder;
   private readonly cache: ort.Tensor[];

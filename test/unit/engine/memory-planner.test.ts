@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFit, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+import { planFit, snapshotStagingBytes, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
 import { KV_DTYPES, kvBytesPerToken } from '../../../models/model-spec.ts';
 
 const GiB = 1024 ** 3;
@@ -63,5 +63,12 @@ describe('memory planner', () => {
     expect(planFit(llama8b, 'int8', { ...base, allLogits: true }).bytes.logits).toBe(512 * 128256 * 4);
     const b = int8.bytes;
     expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits);
+  });
+
+  it('sizes the host staging buffer of a device snapshot as one layer’s K at the full context', () => {
+    // UltraLong-8B: 8 KV heads of 128; a 1M-token fp16 cache streams through 2 GiB of host memory.
+    expect(snapshotStagingBytes({ kvHeads: 8, headDim: 128, kvDtype: 'fp16' }, 1_048_576)).toBe(2 * 2 ** 30);
+    // Quarter the rows at int4 (static scales live beside the tensor, not in its rows).
+    expect(snapshotStagingBytes({ kvHeads: 8, headDim: 128, kvDtype: 'int4' }, 1_048_576)).toBe(2 ** 29);
   });
 });

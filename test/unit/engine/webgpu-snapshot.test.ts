@@ -1,7 +1,7 @@
 // A device-resident cache (WebGPU, run here on SwiftShader, the CPU Vulkan that Debian's chromium ships) is
 // saved to a snapshot through the host and restored onto the device by a new engine process; the restored
 // cache answers like the CPU path, and the snapshot is the same format the CPU path reads.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('a WebGPU (device-resident) cache', () => {
     const report = await first.call('load', { dir, options: { provider: 'webgpu', context: CONTEXT } });
     expect(report.provider).toBe('webgpu');
     expect(report.path).toBe('native');
-    expect(report.snapshots).toEqual({ ok: true });
+    expect(report.snapshots).toEqual({ ok: true, onDevice: true });
     const warnings: string[] = [];
     expect(await first.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
     expect(warnings).toEqual([]);
@@ -83,6 +83,29 @@ describe('a WebGPU (device-resident) cache', () => {
     expect(await cpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot })).toBe('snapshot');
     expect((await cpu.call('state', {})).prefilledTokens).toBe(0);
     expect(maxDiff(await cpu.call('sync', { tokens: [...doc, ...question] }), cpuLogits)).toBeLessThan(1e-3);
+    await cpu.close();
+  });
+
+  it('is neither restored nor saved without the host memory its staging buffer needs, and says so', { timeout: 240_000 }, async () => {
+    const { mtimeMs } = statSync(gpuSnapshot);
+    const gpu = start('webgpu');
+    await gpu.call('load', { dir, options: { provider: 'webgpu', context: CONTEXT, hostAvailableBytes: 1024 } });
+    const warnings: string[] = [];
+    expect(await gpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
+    expect(warnings).toEqual([expect.stringMatching(/^this document's saved cache was not restored: restoring a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the document is processed again$/)]);
+    // The snapshot stays for a process with room for it.
+    expect(statSync(gpuSnapshot).mtimeMs).toBe(mtimeMs);
+    warnings.length = 0;
+    const other = join(snapshotsRoot, 'doc-other', 'a.qkv');
+    await gpu.call('rewind', { length: 0 });
+    expect(await gpu.call('loadDocument', { tokens: doc.slice(0, 200), snapshot: other, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
+    expect(warnings).toEqual([expect.stringMatching(/^this document's cache could not be saved: saving a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the answer is not affected/)]);
+    expect(existsSync(other)).toBe(false);
+    await gpu.close();
+    // A cache in host memory needs no staging buffer.
+    const cpu = start('cpu');
+    await cpu.call('load', { dir, options: { provider: 'cpu', context: CONTEXT, hostAvailableBytes: 1024 } });
+    expect(await cpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot })).toBe('snapshot');
     await cpu.close();
   });
 });
