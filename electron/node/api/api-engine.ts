@@ -145,6 +145,11 @@ export class ApiEngine {
     try {
       await loaded.cache.restore(this.#deps.runtime.host, match.path, match.tokens);
     } catch (error) {
+      // No host memory for a device cache's staging buffer now: kept for later, the prompt processed instead.
+      if (error instanceof QuireError && error.code === 'LIMIT_EXCEEDED') {
+        this.#deps.warn?.(`a saved prompt cache was not restored: ${error.message}`);
+        return;
+      }
       if (!(error instanceof QuireError) || !['CORRUPT', 'SNAPSHOT_MISMATCH', 'NOT_FOUND'].includes(error.code)) throw error;
       await cache.discard(match.path);
       this.#deps.warn?.(`a saved prompt cache was unusable (${error.message}); it was discarded and the prompt processed again`);

@@ -74,7 +74,7 @@ function breakdown(model: ModelDims, dtype: KvDtype | KvFormat, context: number,
 
 // A device-resident cache is saved and restored through one host buffer the size of one layer's K (or V) at
 // the session's full capacity (CopyTensors moves whole tensors: native/src/quire_ort.cc KvFileWorker), held
-// while the snapshot streams. Host memory, not the device's: 2 GiB for a 1M-token UltraLong-8B bf16 session.
+// while the snapshot streams. Host memory, not the device's: 2 GiB for a 1M-token UltraLong-8B fp16 session.
 export function snapshotStagingBytes(layout: Pick<KvLayout, 'kvHeads' | 'headDim' | 'kvDtype' | 'kvQuant'>, capacity: number): number {
   return layout.kvHeads * capacity * rowBytes(layout);
 }
