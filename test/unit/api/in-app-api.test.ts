@@ -5,25 +5,20 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiStatus, Conversation } from '../../../electron/common/contract.ts';
+import type { ApiStatus } from '../../../electron/common/contract.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { apiTinyModel, freePort } from './api-process.ts';
+import { callRouter } from '../router-call.ts';
 
 let services: AppServices;
 let documentId: string;
 
-async function call<T>(name: string, payload: unknown): Promise<T> {
-  const outcome = await services.router(name, payload);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as T;
-}
-
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'quire-in-app-api-'));
   services = createAppServices({ mode: 'browser', root, modelDir: await apiTinyModel(), provider: 'cpu' });
-  await call('settings.update', { answerTokens: 16, contextTokens: 16_384 });
+  await callRouter(services, 'settings.update', { answerTokens: 16, contextTokens: 16_384 });
   const text = Array.from({ length: 300 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy and the gate shut.`).join('\n');
-  documentId = (await call<{ id: string }>('library.import', { name: 'lease.txt', bytes: new TextEncoder().encode(text) })).id;
+  documentId = (await callRouter(services, 'library.import', { name: 'lease.txt', bytes: new TextEncoder().encode(text) })).id;
 }, 120_000);
 
 afterAll(async () => {
@@ -32,19 +27,19 @@ afterAll(async () => {
 
 describe('the in-app API', () => {
   it('starts when turned on in Settings, answers with its key only, and stops when turned off', async () => {
-    expect(await call<ApiStatus>('api.status', {})).toEqual({ state: 'off', url: null, key: null, error: null });
+    expect(await callRouter(services, 'api.status', {})).toEqual({ state: 'off', url: null, key: null, error: null });
     const port = await freePort();
     const statuses: ApiStatus[] = [];
     const off = services.bus.subscribe((name, payload) => name === 'api.status' && statuses.push(payload as ApiStatus));
-    await call('settings.update', { apiServer: { enabled: true, port } });
+    await callRouter(services, 'settings.update', { apiServer: { enabled: true, port } });
     await expect.poll(() => statuses.at(-1)?.state, { timeout: 10_000 }).toBe('running');
-    const status = await call<ApiStatus>('api.status', {});
+    const status = await callRouter(services, 'api.status', {});
     expect(status.url).toBe(`http://127.0.0.1:${port}/v1`);
     expect(status.key).toMatch(/^quire-/);
     expect((await fetch(`${status.url}/models`)).status).toBe(401);
     const models = (await (await fetch(`${status.url}/models`, { headers: { authorization: `Bearer ${status.key}` } })).json()) as { data: { id: string }[] };
     expect(models.data).toHaveLength(1);
-    await call('settings.update', { apiServer: { enabled: false, port } });
+    await callRouter(services, 'settings.update', { apiServer: { enabled: false, port } });
     await expect.poll(() => statuses.at(-1)?.state, { timeout: 10_000 }).toBe('off');
     await expect(fetch(`${status.url}/models`)).rejects.toThrow();
     off();
@@ -54,25 +49,25 @@ describe('the in-app API', () => {
     const busy = createServer().listen(0, '127.0.0.1');
     await new Promise((go) => busy.once('listening', go));
     const { port } = busy.address() as { port: number };
-    await call('settings.update', { apiServer: { enabled: true, port } });
-    await expect.poll(async () => (await call<ApiStatus>('api.status', {})).state, { timeout: 10_000 }).toBe('failed');
-    expect((await call<ApiStatus>('api.status', {})).error).toBe(`port ${port} is already in use; choose another`);
-    await call('settings.update', { apiServer: { enabled: false, port } });
+    await callRouter(services, 'settings.update', { apiServer: { enabled: true, port } });
+    await expect.poll(async () => (await callRouter(services, 'api.status', {})).state, { timeout: 10_000 }).toBe('failed');
+    expect((await callRouter(services, 'api.status', {})).error).toBe(`port ${port} is already in use; choose another`);
+    await callRouter(services, 'settings.update', { apiServer: { enabled: false, port } });
     busy.close();
   });
 
   it("makes an API request and the app's question take turns on the engine", async () => {
     const port = await freePort();
-    await call('settings.update', { apiServer: { enabled: true, port } });
-    await expect.poll(async () => (await call<ApiStatus>('api.status', {})).state, { timeout: 10_000 }).toBe('running');
-    const { url, key } = await call<ApiStatus>('api.status', {});
+    await callRouter(services, 'settings.update', { apiServer: { enabled: true, port } });
+    await expect.poll(async () => (await callRouter(services, 'api.status', {})).state, { timeout: 10_000 }).toBe('running');
+    const { url, key } = await callRouter(services, 'api.status', {});
     const model = ((await (await fetch(`${url}/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] }).data[0].id;
     const events: string[] = [];
     const off = services.bus.subscribe((name, payload) => {
       const { phase } = payload as { phase: string };
       if (name === 'chat.progress' && phase !== 'loading' && events.at(-1) !== `chat ${phase}`) events.push(`chat ${phase}`);
     });
-    const conversation = await call<Conversation>('chat.create', { documentIds: [documentId] });
+    const conversation = await callRouter(services, 'chat.create', { documentIds: [documentId] });
     // A long prompt through the API first; the app's question arrives while it is being read.
     const prompt = Array.from({ length: 400 }, (_, i) => `Line ${i}: the keeper trimmed the lamp at dusk.`).join('\n');
     const request = fetch(`${url}/completions`, {
@@ -85,7 +80,7 @@ describe('the in-app API', () => {
     });
     // The API's request holds the engine once it has loaded the model (loading is its first step there).
     await expect.poll(() => services.runtime.loaded !== null, { timeout: 30_000, interval: 20 }).toBe(true);
-    const answered = await call<Conversation>('chat.ask', { conversationId: conversation.id, question: 'Who keeps the garden?' });
+    const answered = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Who keeps the garden?' });
     const api = await request;
     off();
     expect(api, JSON.stringify(api)).toHaveProperty('usage.completion_tokens', 8);
@@ -93,6 +88,6 @@ describe('the in-app API', () => {
     // The question's work on the engine began only once the API's request was answered.
     expect(events[0]).toBe('api done 200');
     expect(events.slice(1).every((e) => e.startsWith('chat '))).toBe(true);
-    await call('settings.update', { apiServer: { enabled: false, port } });
+    await callRouter(services, 'settings.update', { apiServer: { enabled: false, port } });
   });
 });

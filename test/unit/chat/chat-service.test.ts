@@ -3,41 +3,35 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConversationStore } from '../../../electron/node/chat/conversations.ts';
-import type { Conversation } from '../../../electron/common/contract.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
+import { callRouter } from '../router-call.ts';
 
 let services: AppServices;
 let conversationId: string;
-
-async function call<T>(name: string, payload: unknown): Promise<T> {
-  const outcome = await services.router(name, payload);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as T;
-}
 
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'quire-chat-'));
   await installTinyModel(root);
   services = createAppServices({ mode: 'cli', root });
-  await call('settings.update', { answerTokens: 16, contextTokens: 8192 });
+  await callRouter(services, 'settings.update', { answerTokens: 16, contextTokens: 8192 });
   const text = Array.from({ length: 120 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy.`).join('\n');
-  const doc = await call<{ id: string }>('library.import', { name: 'lease.txt', bytes: new TextEncoder().encode(text) });
-  conversationId = (await call<Conversation>('chat.create', { documentIds: [doc.id] })).id;
+  const doc = await callRouter(services, 'library.import', { name: 'lease.txt', bytes: new TextEncoder().encode(text) });
+  conversationId = (await callRouter(services, 'chat.create', { documentIds: [doc.id] })).id;
 }, 120_000);
 
 afterAll(async () => {
   await services?.close();
 });
 
-const messages = async () => (await call<Conversation>('chat.get', { id: conversationId })).messages;
+const messages = async () => (await callRouter(services, 'chat.get', { id: conversationId })).messages;
 
 describe('chat service over a real tiny model', () => {
   it('answers, and a follow-up reuses the cached documents', async () => {
-    const first = await call<Conversation>('chat.ask', { conversationId, question: 'Who keeps the garden?' });
+    const first = await callRouter(services, 'chat.ask', { conversationId, question: 'Who keeps the garden?' });
     expect(first.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(first.messages[1].stats).toMatchObject({ documentSource: 'prefill', generatedTokens: 16, stopped: false });
-    const second = await call<Conversation>('chat.ask', { conversationId, question: 'And the roof?' });
+    const second = await callRouter(services, 'chat.ask', { conversationId, question: 'And the roof?' });
     const stats = second.messages[3].stats!;
     expect(stats.documentSource).toBe('cache');
     // Only the first answer and the new question are run through the model, never the lease again.
@@ -46,46 +40,46 @@ describe('chat service over a real tiny model', () => {
 
   it('regenerates an answer in place and replaces the tail after an edited question', async () => {
     const before = await messages();
-    const regenerated = await call<Conversation>('chat.ask', { conversationId, replaceFrom: before[3].id });
+    const regenerated = await callRouter(services, 'chat.ask', { conversationId, replaceFrom: before[3].id });
     expect(regenerated.messages).toHaveLength(4);
     expect(regenerated.messages.slice(0, 3).map((m) => m.id)).toEqual(before.slice(0, 3).map((m) => m.id));
     expect(regenerated.messages[3].id).not.toBe(before[3].id);
-    const edited = await call<Conversation>('chat.ask', { conversationId, replaceFrom: before[2].id, question: 'And the fence?' });
+    const edited = await callRouter(services, 'chat.ask', { conversationId, replaceFrom: before[2].id, question: 'And the fence?' });
     expect(edited.messages.map((m) => m.content.slice(0, 15))).toEqual([before[0].content.slice(0, 15), before[1].content.slice(0, 15), 'And the fence?', expect.any(String)]);
   });
 
   it('leaves the conversation untouched when a question cannot be answered', async () => {
     const before = await messages();
     // The lease alone is longer than this context.
-    await call('settings.update', { contextTokens: 1024 });
-    await expect(call('chat.ask', { conversationId, question: 'Too long an answer?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
-    await expect(call('chat.ask', { conversationId, replaceFrom: before[2].id, question: 'Edited but failing?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+    await callRouter(services, 'settings.update', { contextTokens: 1024 });
+    await expect(callRouter(services, 'chat.ask', { conversationId, question: 'Too long an answer?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
+    await expect(callRouter(services, 'chat.ask', { conversationId, replaceFrom: before[2].id, question: 'Edited but failing?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
     expect(await messages()).toEqual(before);
-    await call('settings.update', { contextTokens: 8192 });
+    await callRouter(services, 'settings.update', { contextTokens: 8192 });
   });
 
   it('refuses a second question while one is running, and unknown messages', async () => {
-    const running = call('chat.ask', { conversationId, question: 'First?' });
-    await expect(call('chat.ask', { conversationId, question: 'Second?' })).rejects.toMatchObject({ code: 'BUSY' });
+    const running = callRouter(services, 'chat.ask', { conversationId, question: 'First?' });
+    await expect(callRouter(services, 'chat.ask', { conversationId, question: 'Second?' })).rejects.toMatchObject({ code: 'BUSY' });
     await running;
-    await expect(call('chat.ask', { conversationId, replaceFrom: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(callRouter(services, 'chat.ask', { conversationId, replaceFrom: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('counts the tokens of a stopped answer', async () => {
-    await call('settings.update', { answerTokens: 512 });
+    await callRouter(services, 'settings.update', { answerTokens: 512 });
     let deltas = 0;
     const off = services.bus.subscribe((name) => {
       if (name === 'chat.delta' && ++deltas === 4) services.chat.stop(conversationId);
     });
     try {
-      const stopped = await call<Conversation>('chat.ask', { conversationId, question: 'Tell me everything about the garden.' });
+      const stopped = await callRouter(services, 'chat.ask', { conversationId, question: 'Tell me everything about the garden.' });
       const stats = stopped.messages.at(-1)!.stats!;
       expect(stats.stopped).toBe(true);
       expect(stats.generatedTokens).toBeGreaterThanOrEqual(4);
       expect(stats.generatedTokens).toBeLessThan(512);
     } finally {
       off();
-      await call('settings.update', { answerTokens: 16 });
+      await callRouter(services, 'settings.update', { answerTokens: 16 });
     }
   });
 
@@ -97,13 +91,13 @@ describe('chat service over a real tiny model', () => {
       throw full;
     });
     try {
-      const answered = await call<Conversation>('chat.ask', { conversationId, question: 'Who mends the fence?' });
+      const answered = await callRouter(services, 'chat.ask', { conversationId, question: 'Who mends the fence?' });
       expect(answered.unsaved).toMatch(/^The disk is full: this answer is not saved yet/);
       expect(answered.messages).toHaveLength(before.length + 2);
       expect(answered.messages.at(-2)).toMatchObject({ role: 'user', content: 'Who mends the fence?' });
       expect(answered.messages.at(-1)!.role).toBe('assistant');
       // The next look at the conversation finds room and stores it for good.
-      const stored = await call<Conversation>('chat.get', { id: conversationId });
+      const stored = await callRouter(services, 'chat.get', { id: conversationId });
       expect(stored.unsaved).toBeUndefined();
       expect(stored.messages.map((m) => m.content)).toEqual(answered.messages.map((m) => m.content));
       expect(stored.messages.every((m) => !m.id.startsWith('unsaved-'))).toBe(true);
@@ -118,9 +112,9 @@ describe('chat service over a real tiny model', () => {
       throw full;
     });
     try {
-      const answered = await call<Conversation>('chat.ask', { conversationId, question: 'Who paints the gate?' });
+      const answered = await callRouter(services, 'chat.ask', { conversationId, question: 'Who paints the gate?' });
       expect(answered.unsaved).toBeDefined();
-      await expect(call('chat.ask', { conversationId, question: 'And the shed?' })).rejects.toMatchObject({ code: 'DISK_FULL' });
+      await expect(callRouter(services, 'chat.ask', { conversationId, question: 'And the shed?' })).rejects.toMatchObject({ code: 'DISK_FULL' });
     } finally {
       refuse.mockRestore();
     }

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FitPlan, InstalledModel, LibraryEntry } from '../../../electron/common/contract.ts';
+import type { InstalledModel } from '../../../electron/common/contract.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { loadModelText } from '../../../electron/node/chat/model-text.ts';
 import { DEFAULT_HEADROOM_FRACTION, planFit } from '../../../electron/node/engine/memory-planner.ts';
@@ -16,17 +16,12 @@ import { convertCheckpoint } from '../../../models/convert.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import type { DocumentStore } from '../../../electron/node/documents/store.ts';
+import { callRouter } from '../router-call.ts';
 
 const CONTEXT = 4096;
 let services: AppServices;
 let modelDir: string;
 let engineStarts = 0;
-
-async function call<T>(name: string, payload: unknown): Promise<T> {
-  const outcome = await services.router(name, payload);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as T;
-}
 
 // Text of at least `tokens` tokens under the model's own tokenizer.
 async function textOf(tokens: number): Promise<string> {
@@ -37,7 +32,7 @@ async function textOf(tokens: number): Promise<string> {
 }
 
 async function importText(name: string, text: string): Promise<string> {
-  return (await call<{ id: string }>('library.import', { name, bytes: new TextEncoder().encode(text) })).id;
+  return (await callRouter(services, 'library.import', { name, bytes: new TextEncoder().encode(text) })).id;
 }
 
 beforeAll(async () => {
@@ -55,7 +50,7 @@ beforeAll(async () => {
       throw new Error('the fit check must not start the engine');
     },
   });
-  await call('settings.update', { provider: 'cpu' });
+  await callRouter(services, 'settings.update', { provider: 'cpu' });
 }, 120_000);
 
 afterAll(async () => {
@@ -64,12 +59,12 @@ afterAll(async () => {
 
 describe('fit check', () => {
   it('loads nothing, keeps one answer rule, and its advice makes the document fit', async () => {
-    const settings = await call<{ answerTokens: number; contextTokens: number }>('settings.get', {});
+    const settings = await callRouter(services, 'settings.get', {});
     // The default longest answer (1,024) is capped at an eighth of the 4K context: 512 tokens of room.
     const room = answerRoom(CONTEXT, settings.answerTokens);
     expect(room).toBe(512);
     const id = await importText('almost-full.txt', await textOf(CONTEXT - room + 60));
-    const plan = await call<FitPlan>('chat.fit', { documentIds: [id] });
+    const plan = await callRouter(services, 'chat.fit', { documentIds: [id] });
     expect(plan).toMatchObject({ context: CONTEXT, modelContext: CONTEXT, answerRoom: room, fitsContext: false, fits: false });
     expect(plan.documentTokens + room).toBeGreaterThan(CONTEXT);
     expect(plan.memory.device).toBe('system memory (RAM)');
@@ -77,19 +72,19 @@ describe('fit check', () => {
     expect(plan.advice.map((a) => a.kind)).not.toContain('context');
     const lower = plan.advice.find((a) => a.kind === 'answer');
     expect(lower).toBeDefined();
-    await call('settings.update', { answerTokens: lower!.kind === 'answer' ? lower!.answerTokens : 0 });
-    const after = await call<FitPlan>('chat.fit', { documentIds: [id] });
+    await callRouter(services, 'settings.update', { answerTokens: lower!.kind === 'answer' ? lower!.answerTokens : 0 });
+    const after = await callRouter(services, 'chat.fit', { documentIds: [id] });
     expect(after).toMatchObject({ fitsContext: true, fitsMemory: true, fits: true, advice: [] });
-    await call('settings.update', { answerTokens: settings.answerTokens });
+    await callRouter(services, 'settings.update', { answerTokens: settings.answerTokens });
     expect(engineStarts).toBe(0);
   }, 120_000);
 
   it('says a book far past the model context cannot fit, in the chat and in the library', async () => {
     const id = await importText('book.txt', await textOf(3 * CONTEXT));
-    const plan = await call<FitPlan>('chat.fit', { documentIds: [id] });
+    const plan = await callRouter(services, 'chat.fit', { documentIds: [id] });
     expect(plan.fits).toBe(false);
     expect(plan.advice.map((a) => a.kind)).toEqual(['documents']);
-    const entry = (await call<LibraryEntry[]>('library.list', {})).find((e) => e.id === id)!;
+    const entry = (await callRouter(services, 'library.list', {})).find((e) => e.id === id)!;
     expect(entry.fit).toMatchObject({ modelId: 'nano-like', context: CONTEXT, fits: false });
     expect(entry.fit!.reason).toMatch(/more than the 4K context/);
     expect(engineStarts).toBe(0);
