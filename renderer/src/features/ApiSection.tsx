@@ -15,7 +15,6 @@ export function ApiSection() {
   const { enabled } = settings.apiServer;
   const portNumber = Number(port);
   const portValid = Number.isInteger(portNumber) && portNumber >= 1024 && portNumber <= 65_535;
-  const copy = (text: string) => void navigator.clipboard?.writeText(text).catch(() => undefined);
   return (
     <fieldset className="setting api-section" aria-labelledby="api-legend">
       <legend id="api-legend">API for other apps</legend>
@@ -33,18 +32,8 @@ export function ApiSection() {
       {!portValid ? <p className="install-error" role="alert">A port from 1024 to 65535.</p> : null}
       {status?.state === 'running' ? (
         <dl className="facts" data-testid="api-status">
-          <div>
-            <dt>Address</dt>
-            <dd className="mono">
-              {status.url} <button type="button" className="button small" onClick={() => copy(status.url!)}>Copy</button>
-            </dd>
-          </div>
-          <div>
-            <dt>Key</dt>
-            <dd className="mono">
-              {status.key} <button type="button" className="button small" onClick={() => copy(status.key!)}>Copy</button>
-            </dd>
-          </div>
+          <CopyFact label="Address" value={status.url!} />
+          <CopyFact label="Key" value={status.key!} />
         </dl>
       ) : status?.state === 'failed' ? (
         <p className="compute-warning" role="status">The API could not start: {status.error}</p>
@@ -54,5 +43,17 @@ export function ApiSection() {
         document they send twice is read once: its cache is kept, also across restarts.
       </p>
     </fieldset>
+  );
+}
+
+// One fact of the running API, with a button that copies it for another app.
+function CopyFact({ label, value }: { label: string; value: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd className="mono">
+        {value} <button type="button" className="button small" onClick={() => void navigator.clipboard?.writeText(value).catch(() => undefined)}>Copy</button>
+      </dd>
+    </div>
   );
 }
