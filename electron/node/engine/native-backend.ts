@@ -3,13 +3,17 @@
 import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
 import { noF16Advice } from './provider-check.ts';
-import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
+import { intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
+
+export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {
+  return { ...options, intraOpThreads: intraOpThreads(options.intraOpThreads) };
+}
 
 export class NativeBackend implements Backend {
   readonly path = 'native' as const;
@@ -23,7 +27,7 @@ export class NativeBackend implements Backend {
   constructor(addon: NativeAddon, model: ModelFolder, rope: RopeInputs, options: NativeSessionOptions) {
     this.provider = options.provider;
     this.capacity = rope.dims[0];
-    this.session = new addon.Session(model.modelPath, options);
+    this.session = new addon.Session(model.modelPath, nativeSessionOptions(options));
     const m = model.manifest;
     this.f16Need = webgpuF16Need({ precision: m.precision, io: m.ioDtype, kv: m.kvDtype }) ?? 'fp16 activations';
     const { layers, kvHeads, headDim, kvDtype } = model.layout;

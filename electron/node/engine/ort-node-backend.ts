@@ -6,7 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { QuireError } from '../../common/errors.ts';
 import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
-import { stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
+import { intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 import { GRAPH_IO, IO_TYPE, KV_STORAGE, kvRowElements, ORT_TYPE_NAME } from '../../../models/model-spec.ts';
 
@@ -30,6 +30,17 @@ const FLOAT16_OK = initFloat16Storage();
 export interface OrtNodeOptions {
   provider: 'cpu';
   intraOpThreads?: number;
+}
+
+export function ortNodeSessionOptions(options: OrtNodeOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [options.provider],
+    graphOptimizationLevel: 'all',
+    // onnxruntime-node has no log file to route to: its warnings (node placement) stay off the terminal,
+    // its errors still print.
+    logSeverityLevel: 3,
+    intraOpNumThreads: intraOpThreads(options.intraOpThreads),
+  };
 }
 
 export class OrtNodeBackend implements Backend {
@@ -63,14 +74,7 @@ export class OrtNodeBackend implements Backend {
     if (!FLOAT16_OK && (model.layout.kvDtype === 'fp16' || rope.elementType === IO_TYPE.fp16)) {
       throw new QuireError('UNSUPPORTED_MODEL', 'fp16 models need the native addon here: onnxruntime-node cannot pass float16 tensors on this Node');
     }
-    const session = await ort.InferenceSession.create(model.modelPath, {
-      executionProviders: [options.provider],
-      graphOptimizationLevel: 'all',
-      // onnxruntime-node has no log file to route to: its warnings (node placement) stay off the terminal,
-      // its errors still print.
-      logSeverityLevel: 3,
-      ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-    });
+    const session = await ort.InferenceSession.create(model.modelPath, ortNodeSessionOptions(options));
     return new OrtNodeBackend(session, model, rope, options.provider);
   }
 
