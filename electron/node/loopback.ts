@@ -11,6 +11,13 @@ export function loopbackHost(host: string | undefined, port: number): boolean {
   return match !== null && LOOPBACK_NAMES.has(match[1].toLowerCase()) && Number(match[2]) === port;
 }
 
+// A page of the server itself, whichever loopback name it was opened at (http://localhost:PORT/#token=… as
+// well as the printed 127.0.0.1 link): the Origin a browser sends is the page's, not the one Quire printed.
+export function loopbackOrigin(origin: string | undefined, port: number): boolean {
+  const match = /^http:\/\/(.+)$/.exec(origin ?? '');
+  return match !== null && loopbackHost(match[1], port);
+}
+
 // Constant-time comparison of a presented secret with the expected one; hashing first makes the time
 // independent of the lengths too.
 export function sameSecret(given: string | null | undefined, expected: string): boolean {

@@ -6,7 +6,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
 import { decodeWire, encodeWire, type WireMessage } from '../common/wire.ts';
 import type { EventBus } from '../node/events.ts';
-import { loopbackHost, sameSecret } from '../node/loopback.ts';
+import { loopbackHost, loopbackOrigin, sameSecret } from '../node/loopback.ts';
 import type { Router } from '../node/router.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
 
@@ -42,7 +42,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 // Serves the UI and its services on loopback only. Every WebSocket must present the per-run token (given to
 // the user in the URL fragment, so it never reaches logs or Referer headers) and come from this very origin,
-// so neither another local user's process without the token nor a web page in the user's browser can drive it.
+// (at either loopback name), so neither another local user's process without the token nor a web page in the
+// user's browser can drive it.
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = randomBytes(24).toString('base64url');
   const http = createServer((req, res) => {
@@ -58,7 +59,6 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     void serveStatic(options.staticDir, req, res);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  let origin = '';
   let port = 0;
 
   http.on('upgrade', (req, socket, head) => {
@@ -69,7 +69,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (
       url.pathname !== RPC_PATH ||
       !loopbackHost(req.headers.host, port) ||
-      req.headers.origin !== origin ||
+      !loopbackOrigin(req.headers.origin, port) ||
       !sameSecret(url.searchParams.get('token'), token)
     ) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
@@ -83,9 +83,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     http.listen(options.port, '127.0.0.1', () => resolve());
   });
   port = (http.address() as AddressInfo).port;
-  origin = `http://127.0.0.1:${port}`;
   return {
-    url: `${origin}/#token=${token}`,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
