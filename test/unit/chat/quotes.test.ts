@@ -43,6 +43,20 @@ describe('quote verification', () => {
     expect(check.anchor?.label).toBe('13');
   });
 
+  // The elision limit is a promise about how far an ellipsis may reach; the figure is written out here, not
+  // read from the constant, so a change to either the figure or the comparison fails this test.
+  it('lets an ellipsis stand for at most 2,000 characters of the source', () => {
+    const spanning = (gap: number) => {
+      // Normalized, the gap is the filler plus the space on each side of it.
+      const text = `The harbour master wrote ${'x'.repeat(gap - 2)} and then the tide came in.`;
+      const [check] = verifyQuotes({ text, anchors: [] }, '“The harbour master wrote … and then the tide came in.”');
+      return check.verified;
+    };
+    expect(spanning(1999)).toBe(true);
+    expect(spanning(2000)).toBe(true);
+    expect(spanning(2001)).toBe(false);
+  });
+
   it('marks an invented quote as unverified', () => {
     const checks = verifyQuotes(doc, 'He said “the clocks were striking fourteen” and “It was a bright cold day in April”.');
     expect(checks.map((c) => c.verified)).toEqual([false, true]);
