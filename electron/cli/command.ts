@@ -46,8 +46,16 @@ export function terminalSafe(text: string): string {
   });
 }
 
-// Every byte the CLI prints to the terminal goes through terminalSafe. JSON output is unaffected: JSON.stringify
-// already writes control characters as \u escapes.
+// `--json` output is a contract: it must parse, and give back the document's characters exactly. JSON.stringify
+// escapes C0 controls itself but writes DEL, the C1 controls and the bidi controls raw, which terminalSafe would
+// then turn into \xNN (not JSON): here they become JSON's own \u escapes, so the line parses to the same text
+// and still reaches the terminal inert (terminalSafe finds nothing left to rewrite).
+export function jsonOutput(value: unknown, indent?: number): string {
+  const json = JSON.stringify(value, null, indent).replace(UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${json}\n`;
+}
+
+// Every byte the CLI prints to the terminal goes through terminalSafe; JSON output is written by jsonOutput.
 export const processIo: CliIo = {
   stdout: (text) => void process.stdout.write(terminalSafe(text)),
   stderr: (text) => void process.stderr.write(terminalSafe(text)),

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { QuireError } from '../common/errors.ts';
 import { choiceOption, intOption, listOption, parseCommandArgs } from './args.ts';
-import { commandGroup, type CliIo, type Command, type Subcommand } from './command.ts';
+import { commandGroup, jsonOutput, type CliIo, type Command, type Subcommand } from './command.ts';
 import { ENGINE_OPTIONS, providerOption } from './engine-args.ts';
 
 // `quire eval <what> …`: evaluations of a converted model; NIAH (with RULER-style variants) for now.
@@ -58,7 +58,7 @@ async function niah(argv: string[], io: CliIo): Promise<number> {
   }
   if (values.json) {
     const cells = result.cells.map(({ length, depth, accuracy, samples }) => ({ length, depth, accuracy, samples }));
-    io.stdout(`${JSON.stringify({ cells, mean: result.mean })}\n`);
+    io.stdout(jsonOutput({ cells, mean: result.mean }));
   } else {
     io.stdout(`${niahTable(result.cells)}\nmean ${(result.mean * 100).toFixed(1)}%\n`);
   }

@@ -2,7 +2,7 @@ import { QuireError } from '../common/errors.ts';
 import type { DocumentModel } from '../common/document.ts';
 import { extractFile } from '../node/documents/extract.ts';
 import { parseCommandArgs } from './args.ts';
-import type { Command } from './command.ts';
+import { jsonOutput, type Command } from './command.ts';
 
 const USAGE = 'quire extract <file> [--json]';
 const PREVIEW_CHARS = 400;
@@ -34,7 +34,7 @@ export const extract: Command = {
     const { values, positionals } = parseCommandArgs(argv, { json: { type: 'boolean' } }, USAGE);
     if (positionals.length !== 1) throw new QuireError('USAGE', `expected one file (usage: ${USAGE})`);
     const doc = await extractFile(positionals[0]);
-    io.stdout(values.json ? `${JSON.stringify(doc, null, 2)}\n` : summary(positionals[0], doc));
+    io.stdout(values.json ? jsonOutput(doc, 2) : summary(positionals[0], doc));
     return 0;
   },
 };

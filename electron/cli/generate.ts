@@ -1,6 +1,6 @@
 import { QuireError } from '../common/errors.ts';
 import { intOption, listOption, numberOption, parseCommandArgs } from './args.ts';
-import type { Command } from './command.ts';
+import { jsonOutput, type Command } from './command.ts';
 import { ENGINE_OPTIONS, openEngine, tokenIds } from './engine-args.ts';
 import type { SamplingOptions } from '../node/engine/sampler.ts';
 
@@ -59,7 +59,7 @@ export const generate: Command = {
         stop: values.stop ?? [],
         ...(values.json ? {} : { onText: (text: string) => io.stdout(text) }),
       });
-      io.stdout(values.json ? `${JSON.stringify(result)}\n` : '\n');
+      io.stdout(values.json ? jsonOutput(result) : '\n');
       return 0;
     } finally {
       await session.release();

@@ -1,6 +1,6 @@
 import { QuireError } from '../common/errors.ts';
 import { intOption, listOption, parseCommandArgs } from './args.ts';
-import type { CliIo } from './command.ts';
+import { jsonOutput, type CliIo } from './command.ts';
 import { ENGINE_OPTIONS, openEngine, tokenIds } from './engine-args.ts';
 
 export const LOGITS_USAGE = 'quire inspect logits --model <dir> --ids 1,2,3 [--chunk N] [--all] [--context N] [--provider P] --json';
@@ -18,7 +18,7 @@ export async function inspectLogits(argv: string[], io: CliIo): Promise<number> 
     const V = session.vocabSize;
     const rows = values.all ? Array.from({ length: ids.length }, (_, i) => Array.from(logits.subarray(i * V, (i + 1) * V))) : Array.from(logits);
     if (values.json) {
-      io.stdout(`${JSON.stringify({ logits: rows })}\n`);
+      io.stdout(jsonOutput({ logits: rows }));
     } else {
       const last = values.all ? logits.subarray((ids.length - 1) * V) : logits;
       let best = 0;

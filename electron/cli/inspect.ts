@@ -1,6 +1,6 @@
 import { QuireError } from '../common/errors.ts';
 import { intOption, listOption, parseCommandArgs } from './args.ts';
-import { commandGroup, type CliIo, type Command, type Subcommand } from './command.ts';
+import { commandGroup, jsonOutput, type CliIo, type Command, type Subcommand } from './command.ts';
 import { inspectLogits, LOGITS_USAGE } from './inspect-logits.ts';
 
 // `quire inspect <what> …`: one table of sub-subcommands, each with its own usage line.
@@ -38,7 +38,7 @@ const INSPECTORS: Record<string, Subcommand> = {
         cos: rows.map((r) => r.cos),
         sin: rows.map((r) => r.sin),
       };
-      io.stdout(values.json ? `${JSON.stringify(result)}\n` : `${freqs.rope_type} attention_factor=${freqs.attentionFactor} inv_freq[0..${freqs.invFreq.length - 1}]=${result.inv_freq[0]}…${result.inv_freq.at(-1)}\n`);
+      io.stdout(values.json ? jsonOutput(result) : `${freqs.rope_type} attention_factor=${freqs.attentionFactor} inv_freq[0..${freqs.invFreq.length - 1}]=${result.inv_freq[0]}…${result.inv_freq.at(-1)}\n`);
       return 0;
     },
   },
@@ -72,7 +72,7 @@ const INSPECTORS: Record<string, Subcommand> = {
         // --verify: every file against the checksum recorded at conversion (a damaged one is MODEL_CORRUPT).
         ...(values.verify ? { verified: await verifyFolder(positionals[0], io) } : {}),
       };
-      if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
+      if (values.json) io.stdout(jsonOutput(summary));
       else io.stdout(`${Object.entries(summary).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('\n')}\n`);
       return 0;
     },

@@ -21,14 +21,18 @@ function file(name: string, bytes: Uint8Array | string): string {
 }
 
 describe('quire extract', () => {
-  it('prints the document model as JSON with --json', () => {
-    const path = file('book.epub', makeEpub([{ file: 'a.xhtml', title: 'Opening', body: '<p>It was a dark night.</p>' }], { title: 'Night' }));
+  it('prints the document model as JSON with --json, C1 and bidi controls of the text included', () => {
+    // U+0081 (EBCDIC and legacy Cyrillic decodes hold such), a C1 CSI and a bidi override: printed as JSON's
+    // own escapes, which parse back to the same characters, never as the terminal's \xNN.
+    const body = '<p>It was a dark night \u0081\u009b\u202e.</p>';
+    const path = file('book.epub', makeEpub([{ file: 'a.xhtml', title: 'Opening', body }], { title: 'Night' }));
     const r = quire('extract', path, '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u007f-\u009f\u202a-\u202e]/);
     const doc = DocumentModelSchema.parse(JSON.parse(r.stdout));
-    expect(doc).toMatchObject({ format: 'epub', title: 'Night', text: 'It was a dark night.' });
-    expect(doc.anchors).toEqual([{ kind: 'chapter', label: 'Opening', start: 0, end: 20 }]);
+    expect(doc).toMatchObject({ format: 'epub', title: 'Night', text: 'It was a dark night \u0081\u009b\u202e.' });
+    expect(doc.anchors).toEqual([{ kind: 'chapter', label: 'Opening', start: 0, end: 24 }]);
   });
 
   it('prints a readable summary without --json', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { jsonOutput, terminalSafe } from '../../../electron/cli/command.ts';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
 import { extractBytes } from '../../../electron/node/documents/extract.ts';
 import { corpusFiles, type CorpusFile } from '../../corpus/corpus.ts';
@@ -37,6 +38,8 @@ describe('regression corpus', () => {
         return;
       }
       if (!doc) throw new Error(`refused: ${error?.code} ${error?.message}`);
+      // What `quire extract --json` prints (its JSON through the terminal's escaping) parses to the same model.
+      expect(JSON.parse(terminalSafe(jsonOutput(doc, 2)))).toEqual(doc);
       expect(doc.format).toBe(want.format);
       const body = text(doc.text);
       for (const phrase of want.contains ?? []) expect(body, `text holds ${JSON.stringify(phrase)}`).toContain(text(phrase));
