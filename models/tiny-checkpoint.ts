@@ -89,6 +89,25 @@ function tokenizerVocabSize(dir: string): number {
   return Math.max(...ids) + 1;
 }
 
+// One model.safetensors, or `shards` files with the index transformers writes beside them.
+function writeShards(dir: string, tensors: TensorToWrite[], shards: number): void {
+  if (shards === 1) {
+    writeSafetensors(join(dir, 'model.safetensors'), tensors);
+    return;
+  }
+  const weightMap: Record<string, string> = {};
+  const per = Math.ceil(tensors.length / shards);
+  for (let s = 0; s < shards; s++) {
+    const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
+    const part = tensors.slice(s * per, (s + 1) * per);
+    writeSafetensors(join(dir, file), part);
+    for (const t of part) weightMap[t.name] = file;
+  }
+  // As transformers writes it: the total tensor bytes, then which shard holds each tensor.
+  const totalSize = tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F32' ? 4 : 2), 0);
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
+}
+
 export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptions = {}): Promise<Record<string, unknown>> {
   mkdirSync(dir, { recursive: true });
   await writeTinyTokenizer(dir);
@@ -165,21 +184,6 @@ export async function writeTinyCheckpoint(dir: string, opts: TinyCheckpointOptio
   if (!config.tie_word_embeddings) tensors.push(withZeroRows(matrix('lm_head.weight', V, H), new Set(opts.mutedTokens ?? []), H));
   else if (opts.mutedTokens?.length) throw new Error('mutedTokens needs an untied lm_head');
 
-  const shards = opts.shards ?? 1;
-  if (shards === 1) {
-    writeSafetensors(join(dir, 'model.safetensors'), tensors);
-  } else {
-    const weightMap: Record<string, string> = {};
-    const per = Math.ceil(tensors.length / shards);
-    for (let s = 0; s < shards; s++) {
-      const file = `model-${String(s + 1).padStart(5, '0')}-of-${String(shards).padStart(5, '0')}.safetensors`;
-      const part = tensors.slice(s * per, (s + 1) * per);
-      writeSafetensors(join(dir, file), part);
-      for (const t of part) weightMap[t.name] = file;
-    }
-    // As transformers writes it: the total tensor bytes, then which shard holds each tensor.
-    const totalSize = tensors.reduce((sum, t) => sum + t.shape.reduce((a, b) => a * b, 1) * (t.dtype === 'F32' ? 4 : 2), 0);
-    writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: totalSize }, weight_map: weightMap }, null, 2));
-  }
+  writeShards(dir, tensors, opts.shards ?? 1);
   return config;
 }

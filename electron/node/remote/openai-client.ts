@@ -310,26 +310,8 @@ export class OpenAiClient {
         const rest = decoder.decode();
         if (rest) yield rest;
       },
-      // Server-sent events' data fields, one per event (vLLM sends one `data:` line per event).
-      async *events(response: Response): AsyncGenerator<string> {
-        let buffer = '';
-        let data: string[] = [];
-        for await (const piece of state.chunks(response)) {
-          buffer += piece;
-          if (buffer.length > EVENT_LIMIT) throw client.#error('REMOTE_SERVER_ERROR', `${client.host} sent a stream event larger than ${EVENT_LIMIT / 2 ** 20} MB`);
-          let end: number;
-          while ((end = buffer.search(/\r?\n|\r/)) >= 0) {
-            // A CR at the end of a chunk may be the first half of a CRLF.
-            if (end === buffer.length - 1 && buffer[end] === '\r') break;
-            const line = buffer.slice(0, end);
-            buffer = buffer.slice(end + (buffer.slice(end, end + 2) === '\r\n' ? 2 : 1));
-            if (line === '') {
-              if (data.length) yield data.join('\n');
-              data = [];
-            } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-          }
-        }
-        if (data.length) yield data.join('\n');
+      events(response: Response): AsyncGenerator<string> {
+        return eventData(state.chunks(response), () => client.#error('REMOTE_SERVER_ERROR', `${client.host} sent a stream event larger than ${EVENT_LIMIT / 2 ** 20} MB`));
       },
       translate(error: unknown): QuireError {
         if (why === 'cancel') return new QuireError('CANCELLED', 'cancelled');
@@ -379,6 +361,28 @@ class RetryableError extends Error {
   final(what: string): QuireError {
     return new QuireError(this.error.code, what ? `${this.error.message} (${what}, after retries)` : this.error.message);
   }
+}
+
+// Server-sent events' data fields, one per event (vLLM sends one `data:` line per event).
+async function* eventData(chunks: AsyncIterable<string>, tooLarge: () => QuireError): AsyncGenerator<string> {
+  let buffer = '';
+  let data: string[] = [];
+  for await (const piece of chunks) {
+    buffer += piece;
+    if (buffer.length > EVENT_LIMIT) throw tooLarge();
+    let end: number;
+    while ((end = buffer.search(/\r?\n|\r/)) >= 0) {
+      // A CR at the end of a chunk may be the first half of a CRLF.
+      if (end === buffer.length - 1 && buffer[end] === '\r') break;
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + (buffer.slice(end, end + 2) === '\r\n' ? 2 : 1));
+      if (line === '') {
+        if (data.length) yield data.join('\n');
+        data = [];
+      } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+  }
+  if (data.length) yield data.join('\n');
 }
 
 function parseJson(text: string, invalid: () => QuireError): unknown {

@@ -1,56 +1,151 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { longFunctionsIn } from '../../../build/checker/function-length.ts';
+import { importCircles } from '../../../build/checker/import-circles.ts';
+import { describeViolation, layeringViolations, scanImports, type ImportEdge } from '../../../build/checker/layering.ts';
+import { readLayerTable, REPOSITORY_ROOT } from '../../../build/checker/layers.ts';
+import { sourceFiles } from '../../../build/checker/source-files.ts';
 
-// VS Code-style runtime folders: each may import only what its README says. A violation names the file and
-// the import so the fix is obvious.
-const ROOT = join(import.meta.dirname, '../../..');
-const RULES: { folder: string; forbid: RegExp[] }[] = [
-  { folder: 'electron/common', forbid: [/^node:/, /^electron$/, /\/node\//, /\/main\//, /\/server\//, /renderer\//, /^(react|zustand|ws|onnxruntime-node)/] },
-  { folder: 'electron/node', forbid: [/^electron$/, /\/main\//, /\/preload\//, /renderer\//, /^react/] },
-  { folder: 'electron/server', forbid: [/^electron$/, /\/main\//, /renderer\//] },
-  { folder: 'electron/cli', forbid: [/^electron$/, /\/main\//, /renderer\//] },
-  { folder: 'electron/preload', forbid: [/^node:/, /\/node\//, /\/server\//, /\/main\//, /renderer\//] },
-  { folder: 'models', forbid: [/^electron$/, /renderer\//, /electron\/main\//] },
-  // Imported by the contract and the renderer: pure like electron/common.
-  { folder: 'models/model-spec.ts', forbid: [/^node:/, /^electron$/, /\/node\//, /renderer\//, /^(react|zustand|ws|onnxruntime-node|onnx-proto)/, /^\.\/(?!model-spec)/] },
-  { folder: 'renderer/src', forbid: [/^node:/, /^electron$/, /electron\/node\//, /electron\/main\//, /electron\/server\//, /^(ws|onnxruntime-node)$/] },
+// The layering of build/layers.json, enforced on every import the TypeScript parser finds; import circles and
+// long functions in the product code. A violation names the file, the line and the import so the fix is obvious.
+
+const table = readLayerTable();
+const edges = scanImports(REPOSITORY_ROOT, table);
+const PRODUCT = /^(electron|models|renderer)\//;
+
+// Breaks of the table that are known and owned: each is removed by its owner's change in progress. The test fails
+// when one no longer occurs, so this list cannot outlive the fault it excuses.
+const KNOWN_BREAKS: { from: string; to: string; owner: string; why: string }[] = [
+  // TODO(lead): the model runtime move: the engine process still reaches the prefix store's budget and touch.
+  { from: 'electron/node/engine', to: 'electron/node/runtime', owner: 'lead', why: 'engine-host-process and engine-session import runtime/prefix-store.ts' },
+  // TODO(lead): runtime/model-fit.ts takes a DocumentStore (type) and runtime/model-runtime.ts a NiahResult (type).
+  { from: 'electron/node/runtime', to: 'electron/node/documents', owner: 'lead', why: 'model-fit.ts imports the DocumentStore type' },
+  { from: 'electron/node/runtime', to: 'electron/node/eval', owner: 'lead', why: 'model-runtime.ts imports the NiahResult type' },
+  // TODO(lead): the product imports the quire-nano recipe's data script (self-check haystacks, the sample document).
+  { from: 'electron/node/eval', to: 'models/nano', owner: 'lead', why: 'haystack, tasks and remote-niah import models/nano/data.ts' },
+  { from: 'electron/node', to: 'models/nano', owner: 'lead', why: 'sample-document.ts imports models/nano/data.ts' },
 ];
 
-function sources(dir: string): string[] {
-  if (statSync(dir).isFile()) return [dir];
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'node_modules' || name === 'build' ? [] : sources(path);
-    return /\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
+describe('runtime layering (build/layers.json)', () => {
+  const violations = layeringViolations(table, edges);
+  const isKnown = (v: { from: string; to: string }) => KNOWN_BREAKS.some((k) => k.from === v.from && k.to === v.to);
+
+  it('every import of the tree keeps to the table', () => {
+    expect(violations.filter((v) => !isKnown(v)).map(describeViolation)).toEqual([]);
   });
-}
 
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"\n]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)].map(
-    (m) => m[1] ?? m[2] ?? m[3],
-  );
-}
+  it('each known break still occurs (remove it from KNOWN_BREAKS once fixed)', () => {
+    const gone = KNOWN_BREAKS.filter((k) => !violations.some((v) => v.from === k.from && v.to === k.to));
+    expect(gone.map((k) => `${k.from} -> ${k.to} (${k.owner})`)).toEqual([]);
+  });
 
-describe('runtime layering', () => {
-  for (const { folder, forbid } of RULES) {
-    it(`${folder} imports only what its runtime allows`, () => {
-      const violations = sources(join(ROOT, folder)).flatMap((file) =>
-        imports(file)
-          .filter((spec) => forbid.some((rule) => rule.test(spec)))
-          .map((spec) => `${relative(ROOT, file)} imports ${spec}`),
-      );
-      expect(violations).toEqual([]);
+  it('reads every kind of source file and every import form of the tree', () => {
+    const files = new Set(edges.map((e) => e.file));
+    expect(files.has('bin/quire.mjs')).toBe(true);
+    expect(files.has('renderer/src/App.tsx')).toBe(true);
+    // A lazy require() and a type-level import('x') are imports too.
+    expect(edges.some((e) => e.file === 'electron/node/documents/ocr.ts' && e.specifier === 'tesseract.js' && !e.typeOnly)).toBe(true);
+  });
+
+  it('only the preload and the main process import electron; the policy module stays importable without it', () => {
+    const users = [...new Set(edges.filter((e) => e.specifier === 'electron').map((e) => e.file))];
+    expect(users).toContain('electron/main/main.ts');
+    expect(users.filter((f) => !f.startsWith('electron/main/') && f !== 'electron/preload/preload.ts')).toEqual([]);
+    expect(users).not.toContain('electron/main/security.ts');
+  });
+});
+
+describe('the layering check catches each way around it', () => {
+  const root = mkdtempSync(join(tmpdir(), 'quire-layering-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const write = (path: string, text: string) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  mkdirSync(join(root, 'build'));
+  writeFileSync(join(root, 'build/layers.json'), readFileSync(join(REPOSITORY_ROOT, 'build/layers.json')));
+  const cases: [string, string, string][] = [
+    ['a multi-line import', 'renderer/src/multi-line.ts', "import {\n  a,\n  b,\n} from '../../electron/node/db.ts';\n"],
+    ['a template-literal import()', 'renderer/src/template.ts', 'export const m = await import(`../../electron/node/db.ts`);\n'],
+    ['a .mts file', 'electron/common/module.mts', "import { readFileSync } from 'node:fs';\n"],
+    ['models -> electron/node', 'models/reach.ts', "import { x } from '../electron/node/settings.ts';\n"],
+    ['electron/node -> electron/server', 'electron/node/serve.ts', "import { y } from '../server/browser-server.ts';\n"],
+    ['anything forbidden in electron/main', 'electron/main/ui.ts', "import React from 'react';\n"],
+    ['the renderer importing models/convert.ts', 'renderer/src/convert.ts', "import { convert } from '../../models/convert.ts';\n"],
+    ['export … from', 'electron/common/reexport.ts', "export { openDb } from '../node/db.ts';\n"],
+    ['require()', 'models/lazy.cts', "const s = require('../electron/server/browser-server.ts');\n"],
+    ['a bare Node built-in in the renderer', 'renderer/src/bare.ts', "import fs from 'fs';\n"],
+    ['a type-only import', 'electron/preload/types.ts', "import type { Db } from '../node/db.ts';\n"],
+    ['a side-effect import', 'renderer/src/side.ts', "import 'ws';\n"],
+    ['import x = require()', 'electron/common/equals.ts', "import m = require('../main/main.ts');\n"],
+    ['export * from', 'models/star.js', "export * from '../electron/cli/main.ts';\n"],
+    ['a JSX file importing onnxruntime-node', 'renderer/src/View.jsx', "import * as ort from 'onnxruntime-node';\n"],
+    ['the product importing the nano recipe', 'electron/node/eval/recipe.ts', "import { passkey } from '../../../models/nano/data.ts';\n"],
+    ['the API importing chat', 'electron/node/api/chat-use.ts', "import { ChatService } from '../chat/chat-service.ts';\n"],
+    ['the engine importing the runtime', 'electron/node/engine/up.ts', "import { EngineHost } from '../runtime/engine-host.ts';\n"],
+  ];
+  for (const [, path, text] of cases) write(path, text);
+  const fixtureTable = readLayerTable(root);
+  const caught = layeringViolations(fixtureTable, scanImports(root, fixtureTable));
+
+  for (const [form, path] of cases) {
+    it(`catches ${form}`, () => {
+      expect(caught.filter((v) => v.file === path).map(describeViolation)).toHaveLength(1);
     });
   }
 
-  it('only the preload and the main process import electron', () => {
-    const all = ['electron', 'renderer/src', 'models'].flatMap((f) => sources(join(ROOT, f)));
-    const users = all.filter((file) => imports(file).includes('electron')).map((f) => relative(ROOT, f));
-    expect(users).toContain('electron/main/main.ts');
-    expect(users.filter((f) => !f.startsWith('electron/main/') && f !== 'electron/preload/preload.ts')).toEqual([]);
-    // The policy module stays importable without Electron, so it is unit-tested.
-    expect(users).not.toContain('electron/main/security.ts');
+  it('passes an allowed import written in any of these forms', () => {
+    write('renderer/src/fine.tsx', "import {\n  QuireError,\n} from '../../electron/common/errors.ts';\nconst spec = import(`../../models/model-spec.ts`);\n");
+    const again = layeringViolations(fixtureTable, scanImports(root, fixtureTable));
+    expect(again.filter((v) => v.file === 'renderer/src/fine.tsx')).toEqual([]);
+  });
+});
+
+describe('import circles in the product code', () => {
+  // Type-only imports are left out: they are erased when compiled, so they cannot run a module before its
+  // imports are ready, and the zustand slices pattern needs one (a slice names the store type that composes it).
+  const valueEdges = edges.filter((e: ImportEdge) => !e.typeOnly);
+
+  it('there are none (value imports)', () => {
+    expect(importCircles(valueEdges, (f) => PRODUCT.test(f)).map((c) => c.path.join(' -> '))).toEqual([]);
+  });
+
+  it('a circle is found and named', () => {
+    const fake = (file: string, to: string): ImportEdge => ({ file, specifier: to, line: 1, typeOnly: false, target: { kind: 'file', path: to } });
+    const circles = importCircles([fake('a.ts', 'b.ts'), fake('b.ts', 'c.ts'), fake('c.ts', 'a.ts'), fake('c.ts', 'd.ts')], () => true);
+    expect(circles.map((c) => c.path)).toEqual([['a.ts', 'b.ts', 'c.ts', 'a.ts']]);
+  });
+});
+
+describe('function length in the product code', () => {
+  // Long functions in files their owners are changing now; each owner splits theirs (or writes the reason above
+  // it with `// long-function:`) and removes its entry. The test fails on an entry that is no longer long.
+  const ALLOWED: { file: string; name: string; owner: string }[] = [
+    { file: 'electron/node/api/openai-server.ts', name: 'startApiServer', owner: 'reliability' },
+    { file: 'electron/node/app-services.ts', name: 'createAppServices', owner: 'lead' },
+    { file: 'electron/node/chat/remote-answer.ts', name: 'RemoteAnswerer.answer', owner: 'lead' },
+    { file: 'electron/node/documents/pdf.ts', name: 'extractPdf', owner: 'documents' },
+    { file: 'electron/node/engine/engine-host-process.ts', name: 'serveEngine', owner: 'lead' },
+    { file: 'models/llama-graph.ts', name: 'buildLlamaGraph', owner: 'CPU' },
+    { file: 'renderer/src/api/ws-transport.ts', name: 'wsTransport', owner: 'UI' },
+    { file: 'renderer/src/features/EnginesSection.tsx', name: 'EngineRow', owner: 'UI' },
+    { file: 'renderer/src/features/LibraryView.tsx', name: 'LibraryView', owner: 'UI' },
+    { file: 'renderer/src/features/chat/NewConversation.tsx', name: 'NewConversation', owner: 'UI' },
+    { file: 'renderer/src/features/viewer/DocumentViewer.tsx', name: 'DocumentViewer', owner: 'documents' },
+    { file: 'renderer/src/store/chat-slice.ts', name: 'createChatSlice', owner: 'UI' },
+    { file: 'renderer/src/store/models-slice.ts', name: 'createModelsSlice', owner: 'UI' },
+  ];
+  const long = longFunctionsIn(REPOSITORY_ROOT, sourceFiles(REPOSITORY_ROOT, ['electron', 'models', 'renderer']));
+  const allowed = (f: { file: string; name: string }) => ALLOWED.some((a) => a.file === f.file && a.name === f.name);
+
+  it('no function body is over 80 lines without a reason written above it', () => {
+    const unexplained = long.filter((f) => f.reason === undefined && !allowed(f));
+    expect(unexplained.map((f) => `${f.file}:${f.line} ${f.name} is ${f.lines} lines: split it or write // long-function: <reason> above it`)).toEqual([]);
+  });
+
+  it('each allowlisted function is still long (remove its entry once split)', () => {
+    expect(ALLOWED.filter((a) => !long.some((f) => f.file === a.file && f.name === a.name)).map((a) => `${a.file} ${a.name} (${a.owner})`)).toEqual([]);
   });
 });
