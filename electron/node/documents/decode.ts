@@ -224,10 +224,15 @@ export function decodeText(bytes: Uint8Array, declared?: string, { html = false 
 }
 
 // Binary data decodes "successfully" as windows-1252; it shows itself by control characters that text never has.
+// A lone NUL between characters is not counted: text tools and mail clients (MSHTML pages) leave a few of them
+// in otherwise ordinary text, while binary data has its zero bytes in runs (and other controls besides).
+const BINARY_CONTROLS = /[\u0001-\u0008\u000E-\u001F]|\u0000{2,}/g;
+
 export function looksBinary(text: string): boolean {
   const sample = text.slice(0, 65536);
   if (sample.length === 0) return false;
-  const controls = sample.match(/[\u0000-\u0008\u000E-\u001F]/g)?.length ?? 0;
+  let controls = 0;
+  for (const run of sample.match(BINARY_CONTROLS) ?? []) controls += run.length;
   return controls > sample.length * 0.01;
 }
 

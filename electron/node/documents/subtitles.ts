@@ -75,22 +75,12 @@ function parseTiming(line: string): { start: number; end: number } | undefined {
   return start === undefined || end === undefined ? undefined : { start, end };
 }
 
+// A WebVTT file's NULs are read as U+FFFD, as the specification's parser does, rather than refusing the file.
 export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt' | 'vtt'): DocumentModel {
-  const { text, warnings } = decodePlain(bytes);
+  const { text, warnings } = decodePlain(bytes, undefined, { nul: format === 'vtt' ? '\uFFFD' : undefined });
   const blocks = text.split(/\n[ \t]*\n/);
-  const builder = new TextBuilder();
-  let cues = 0;
+  const cues: Array<{ start: number; payload: string[] }> = [];
   let malformed = 0;
-  const addCue = (start: number, payload: string[]) => {
-    const cue = builder.open('cue', formatTimestamp(start));
-    for (const line of cueLines(payload.join('\n'))) {
-      builder.append(line);
-      builder.separate('\n');
-    }
-    builder.close(cue);
-    builder.separate('\n');
-    cues++;
-  };
   for (const [index, block] of blocks.entries()) {
     const lines = block.split('\n');
     while (lines.length && lines[0].trim() === '') lines.shift();
@@ -100,28 +90,40 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
     const timing = lines.slice(0, 2).findIndex((l) => l.includes('-->'));
     const first = timing < 0 ? undefined : parseTiming(lines[timing]);
     if (!first) {
-      malformed++;
+      // In SRT a blank line ends a cue only where a counter and a timing line follow: text after a blank line
+      // inside a cue (a verse, a second speaker) is still that cue's. A block that starts with a counter but
+      // has no timing is a damaged cue. WebVTT ends cue text at the blank line, as its parser does.
+      if (format === 'srt' && cues.length && !/^\s*\d+\s*$/.test(lines[0])) cues[cues.length - 1].payload.push('', ...lines);
+      else malformed++;
       continue;
     }
     // A timing line inside cue text starts the next cue: files written without the blank line between
     // cues are common, and WebVTT's own parser ends cue text at any line holding "-->". In SRT the line
     // before it is the next cue's counter, not text.
-    let start = first.start;
-    let payload: string[] = [];
+    let cue = { start: first.start, payload: [] as string[] };
+    cues.push(cue);
     for (const line of lines.slice(timing + 1)) {
       const next = parseTiming(line);
       if (!next) {
-        payload.push(line);
+        cue.payload.push(line);
         continue;
       }
-      if (format === 'srt' && payload.length && /^\s*\d+\s*$/.test(payload[payload.length - 1])) payload.pop();
-      addCue(start, payload);
-      start = next.start;
-      payload = [];
+      if (format === 'srt' && cue.payload.length && /^\s*\d+\s*$/.test(cue.payload[cue.payload.length - 1])) cue.payload.pop();
+      cue = { start: next.start, payload: [] };
+      cues.push(cue);
     }
-    addCue(start, payload);
   }
-  if (cues === 0 && malformed > 0) throw new QuireError('CORRUPT', `no valid ${format.toUpperCase()} cues (${malformed} malformed blocks)`);
+  if (cues.length === 0 && malformed > 0) throw new QuireError('CORRUPT', `no valid ${format.toUpperCase()} cues (${malformed} malformed blocks)`);
   if (malformed > 0) warnings.push(`${malformed} malformed subtitle blocks were skipped`);
+  const builder = new TextBuilder();
+  for (const { start, payload } of cues) {
+    const anchor = builder.open('cue', formatTimestamp(start));
+    for (const line of cueLines(payload.join('\n'))) {
+      builder.append(line);
+      builder.separate('\n');
+    }
+    builder.close(anchor);
+    builder.separate('\n');
+  }
   return builder.model(format, title, warnings);
 }

@@ -3,8 +3,11 @@ import { QuireError } from '../../common/errors.ts';
 import { decodeText, looksBinary } from './decode.ts';
 import { TextBuilder } from './text-builder.ts';
 
-export function decodePlain(bytes: Uint8Array, declared?: string, options: { html?: boolean } = {}): { text: string; warnings: string[] } {
-  const { text, warnings } = decodeText(bytes, declared, options);
+// `nul` replaces NUL characters before the binary-data check (WebVTT reads them as U+FFFD).
+export function decodePlain(bytes: Uint8Array, declared?: string, options: { html?: boolean; nul?: string } = {}): { text: string; warnings: string[] } {
+  const decoded = decodeText(bytes, declared, options);
+  const text = options.nul === undefined ? decoded.text : decoded.text.replaceAll('\0', options.nul);
+  const { warnings } = decoded;
   if (looksBinary(text)) throw new QuireError('UNSUPPORTED_FORMAT', `binary data, not text: Quire reads ${READABLE_FORMATS}`);
   return { text: text.replace(/\r\n?/g, '\n'), warnings };
 }

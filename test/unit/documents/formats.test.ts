@@ -149,6 +149,13 @@ describe('TXT and Markdown', () => {
     }
   });
 
+  it('reads text with a few lone NULs (an MSHTML mail page), and still refuses NULs in runs as binary', async () => {
+    const page = '<html><body><p>Dear colleague,\0</p><p>the minutes are attached.\0</p><p>Regards\0</p></body></html>\0\0'.replace(/\0\0$/, '\0');
+    const doc = await extract('mail.htm', utf8(page));
+    expect(doc.text).toBe('Dear colleague,\n\nthe minutes are attached.\n\nRegards');
+    expect((await refusal('blob.txt', utf8('abc\0\0\0\0'.repeat(50)))).code).toBe('UNSUPPORTED_FORMAT');
+  });
+
   it('refuses binary data and empty text', async () => {
     const binary = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
     expect(await refusal('data.txt', binary)).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('Quire reads PDF, EPUB, DOCX') });
@@ -239,6 +246,21 @@ describe('SRT and WebVTT', () => {
     expect(doc.anchors.map((a) => a.label)).toEqual(['00:00:05,250', '00:00:08,000']);
     expect(slice(doc, doc.anchors[1])).toBe('Neil deGrasse Tyson: Yes, we are.\nRoger Bingham: Great.');
     expect(doc.text).not.toMatch(/cue|comment|fred/);
+  });
+
+  it('keeps SRT cue text after a blank line inside the cue: only a counter and a timing line start the next cue', async () => {
+    const srt = '1\n00:00:01,000 --> 00:00:04,000\nThe first verse,\n\nand the second after a blank line.\n\n2\n00:00:05,000 --> 00:00:06,000\nNext cue.\n';
+    const doc = await extract('song.srt', utf8(srt));
+    expect(doc.anchors.map((a) => [a.label, slice(doc, a)])).toEqual([
+      ['00:00:01,000', 'The first verse, and the second after a blank line.'],
+      ['00:00:05,000', 'Next cue.'],
+    ]);
+    expect(doc.warnings).toEqual([]);
+  });
+
+  it('reads a WebVTT NUL as U+FFFD, as the specification says, instead of refusing the file', async () => {
+    const doc = await extract('nul.vtt', utf8('WEBVTT\n\n00:01.000 --> 00:02.000\nA\0\0\0B\n'));
+    expect(doc.text).toBe('A\uFFFD\uFFFD\uFFFDB');
   });
 
   it('refuses a subtitle file without a single valid cue', async () => {
