@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleDocument } from '../../electron/node/sample-document.ts';
 import { askSample, openApp, type AppPage } from './app-page.ts';
 import { ARTIFACTS } from './browser.ts';
+import { RpcClient } from './rpc-client.ts';
 
 // The least height the conversation's messages get at 800×600: room for a question and most of an answer.
 const MIN_THREAD_HEIGHT = 320;
@@ -66,5 +67,23 @@ describe('at 800×600', () => {
     const head = (await page.locator('.thread-head').boundingBox())!;
     const box = (await page.locator('.composer').boundingBox())!;
     expect(box.y - (head.y + head.height)).toBeGreaterThanOrEqual(MIN_THREAD_HEIGHT);
+  });
+
+  it('with more than three conversations the search box is one line high and the list stays on screen', async () => {
+    const rpc = await RpcClient.open(app.server);
+    const [sample] = (await rpc.call('library.list')).value;
+    for (let i = 0; i < 4; i++) expect((await rpc.call('chat.create', { documentIds: [sample.id] })).ok).toBe(true);
+    rpc.close();
+    await page.reload();
+    await page.getByRole('button', { name: /Chat/ }).click();
+    const search = page.getByRole('searchbox', { name: 'Find a conversation' });
+    await search.waitFor();
+    await page.screenshot({ path: join(ARTIFACTS, 'layout-800-conversation-search.png') });
+    const box = (await search.boundingBox())!;
+    expect(box.height).toBeLessThanOrEqual(40);
+    expect(await inViewport(search)).toBe(true);
+    expect(await inViewport(page.locator('.conversation-item').nth(4))).toBe(true);
+    const sideways = await page.evaluate(() => document.scrollingElement!.scrollWidth > window.innerWidth || [...document.querySelectorAll('.conversation-list, .chat-layout')].some((e) => e.scrollWidth > e.clientWidth + 1));
+    expect(sideways).toBe(false);
   });
 });
