@@ -49,7 +49,7 @@ if (!existsSync(join(model, 'quire.json'))) {
   await writeTinyCheckpoint(hf, SHAPE);
   await convertCheckpoint(hf, model, { precision: 'fp32' });
 }
-if (!existsSync(gguf)) await exportGguf(hf, gguf, { dtype: 'F32' });
+if (!existsSync(gguf)) await exportGguf(model, gguf, { type: 'F32' });
 
 const probe = await EngineSession.load(model, { context: 16 });
 const { dims } = probe.model;

@@ -4,7 +4,7 @@
 // which keeps the full [−8, 7] range in use.
 
 export const INT4_BLOCK = 32;
-const ZERO_POINT = 8;
+export const INT4_ZERO_POINT = 8;
 
 // Quantizes `rows` rows of K values each; `packed` receives rows·K/2 bytes and `scales` rows·K/block floats.
 export function quantizeInt4Rows(src: Float32Array, rows: number, k: number, packed: Uint8Array, scales: Float32Array, block = INT4_BLOCK): void {
@@ -17,13 +17,13 @@ export function quantizeInt4Rows(src: Float32Array, rows: number, k: number, pac
         const v = src[base + j];
         if (Math.abs(v) > Math.abs(vmax)) vmax = v;
       }
-      const scale = Math.fround(vmax / -ZERO_POINT);
+      const scale = Math.fround(vmax / -INT4_ZERO_POINT);
       const inv = scale === 0 ? 0 : 1 / scale;
       scales[r * blocksPerRow + b] = scale;
       const out = (r * k + b * block) / 2;
       for (let j = 0; j < block; j += 2) {
-        const lo = Math.min(15, Math.max(0, Math.round(src[base + j] * inv) + ZERO_POINT));
-        const hi = Math.min(15, Math.max(0, Math.round(src[base + j + 1] * inv) + ZERO_POINT));
+        const lo = Math.min(15, Math.max(0, Math.round(src[base + j] * inv) + INT4_ZERO_POINT));
+        const hi = Math.min(15, Math.max(0, Math.round(src[base + j + 1] * inv) + INT4_ZERO_POINT));
         packed[out + j / 2] = lo | (hi << 4);
       }
     }
@@ -35,7 +35,7 @@ export function dequantizeInt4Rows(packed: Uint8Array, scales: Float32Array, row
   for (let i = 0; i < rows * k; i++) {
     const byte = packed[i >> 1];
     const q = i & 1 ? byte >> 4 : byte & 15;
-    out[i] = (q - ZERO_POINT) * scales[Math.floor(i / block)];
+    out[i] = (q - INT4_ZERO_POINT) * scales[Math.floor(i / block)];
   }
   return out;
 }
