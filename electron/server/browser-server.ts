@@ -4,19 +4,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
-import { decodeWire, encodeWire, type WireMessage } from '../common/wire.ts';
+import { nestsWithin } from '../common/json-depth.ts';
+import { decodeWire, encodeWire, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, UPLOAD_PATH, type WireMessage } from '../common/wire.ts';
 import type { EventBus } from '../node/events.ts';
 import { loopbackHost, loopbackOrigin, sameSecret } from '../node/loopback.ts';
 import type { Router } from '../node/router.ts';
 import { mimeType, resolveAsset } from '../node/static-assets.ts';
+import { Uploads } from './uploads.ts';
 
 export const RPC_PATH = '/rpc';
 // Tells a page whether its token still opens this server (204) or belongs to an earlier run (403), so a
 // page that lost its connection can say which; the token travels in a header, never in a URL.
 export const SESSION_PATH = '/session';
 export const TOKEN_HEADER = 'x-quire-token';
-// Documents are sent whole over the socket; the cap matches the largest file the importers accept (+ base64).
-const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
 
 export interface BrowserServerOptions {
   port: number;
@@ -46,19 +46,32 @@ const SECURITY_HEADERS: Record<string, string> = {
 // user's browser can drive it.
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = randomBytes(24).toString('base64url');
+  const uploads = new Uploads();
   const http = createServer((req, res) => {
     if (!loopbackHost(req.headers.host, port)) {
       res.writeHead(421, { 'Content-Type': 'text/plain', Connection: 'close' }).end('misdirected request');
       return;
     }
-    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname === SESSION_PATH) {
-      const header = req.headers[TOKEN_HEADER];
-      res.writeHead(sameSecret(typeof header === 'string' ? header : null, token) ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
+    const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const header = req.headers[TOKEN_HEADER];
+    const tokened = sameSecret(typeof header === 'string' ? header : null, token);
+    if (pathname === SESSION_PATH) {
+      res.writeHead(tokened ? 204 : 403, { 'Cache-Control': 'no-store' }).end();
       return;
+    }
+    if (pathname === UPLOAD_PATH) {
+      // The token, and a page of this server when a browser sends it (a tool with the token sends no Origin).
+      if (!tokened || (req.headers.origin !== undefined && !loopbackOrigin(req.headers.origin, port))) {
+        res.writeHead(403, { Connection: 'close' }).end();
+        req.resume();
+        return;
+      }
+      return uploads.receive(req, res);
     }
     void serveStatic(options.staticDir, req, res);
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  // A larger frame is refused (close 1009) from its header, before ws buffers any of it.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   let port = 0;
 
   http.on('upgrade', (req, socket, head) => {
@@ -75,7 +88,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options));
+    wss.handleUpgrade(req, socket, head, (ws) => attach(ws, options, uploads));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -89,6 +102,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
+        uploads.clear();
         wss.close();
         http.closeAllConnections();
         http.close(() => resolve());
@@ -96,7 +110,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   };
 }
 
-function attach(ws: WebSocket, { router, bus }: BrowserServerOptions): void {
+function attach(ws: WebSocket, { router, bus }: BrowserServerOptions, uploads: Uploads): void {
   // ws reports protocol violations (bad UTF-8, unmasked or oversize frames, reserved bits and opcodes) and
   // socket resets as 'error' on this object; unheard, that event would end the process. It has already sent
   // the close code the violation calls for, so dropping this one connection is all there is to do.
@@ -108,9 +122,11 @@ function attach(ws: WebSocket, { router, bus }: BrowserServerOptions): void {
   ws.on('close', unsubscribe);
   ws.on('message', (data, isBinary) => {
     if (isBinary) return ws.close(1003, 'text frames only');
+    const bytes = data as Buffer;
+    if (!nestsWithin(bytes, MAX_FRAME_DEPTH)) return ws.close(1008, 'message nests too deeply');
     let message: unknown;
     try {
-      message = decodeWire(data.toString());
+      message = decodeWire(bytes.toString(), (id) => uploads.take(id));
     } catch {
       return ws.close(1007, 'malformed message');
     }

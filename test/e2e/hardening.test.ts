@@ -4,6 +4,7 @@
 import { connect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { stallDuring } from '../unit/stall.ts';
 import { RpcClient } from './rpc-client.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
@@ -119,7 +120,7 @@ const ATTACKS: [string, Buffer][] = [
   ['an unmasked frame', frame(0x1, Buffer.from('{"t":"call"}'), { unmasked: true })],
   ['RSV1 set without an extension', frame(0x1, Buffer.from('{}'), { rsv1: true })],
   ['reserved opcode 3', frame(0x3, Buffer.from('{}'))],
-  ['a frame over the 400 MB message cap (401 MB claimed)', frame(0x1, Buffer.alloc(1024), { claimedLength: 401n * 1024n * 1024n })],
+  ['a frame over the 1 MiB frame cap (401 MB claimed)', frame(0x1, Buffer.alloc(1024), { claimedLength: 401n * 1024n * 1024n })],
   ['the text frame `null`', frame(0x1, Buffer.from('null'))],
   ['a text frame holding a number', frame(0x1, Buffer.from('42'))],
   ['a call whose id is an object', frame(0x1, Buffer.from('{"t":"call","id":{},"name":"app.info"}'))],
@@ -166,6 +167,55 @@ describe('quire serve survives hostile sockets', () => {
     expect(reply.readUInt16BE(2)).toBeGreaterThanOrEqual(1000);
     socket.destroy();
     await expectServing();
+  });
+});
+
+// A client frame of `size` bytes of `[` under an all-zero mask (legal, and it needs no pass over the bytes).
+function nestedFrame(size: number): Buffer {
+  const header = Buffer.alloc(14);
+  header[0] = 0x81;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(size), 2);
+  return Buffer.concat([header, Buffer.alloc(size, '[')]);
+}
+
+describe('one large frame costs only its connection', () => {
+  // Before the frame cap and the nesting bound, 8 MB of `[` held every connection ~4 s and 64 MB ~45 s.
+  it.each([8, 64])('another connection is answered within 100 ms while %i MB of nested arrays arrive', async (megabytes) => {
+    const bytes = nestedFrame(megabytes * 1024 * 1024);
+    const { socket, head } = await upgrade(server.token);
+    expect(head).toMatch(/^HTTP\/1\.1 101/);
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const attack = async () => {
+      socket.write(bytes);
+      await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
+      socket.destroy();
+    };
+    const { before, during } = await stallDuring(async () => expect((await bystander.call('app.info')).ok).toBe(true), attack);
+    expect(during).toBeLessThan(before + 100);
+    await expectServing();
+  });
+
+  it('closes a small frame that nests too deeply with a policy code, before parsing it', async () => {
+    const { socket } = await upgrade(server.token);
+    const reply = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+    socket.write(frame(0x1, Buffer.alloc(4096, '[')));
+    expect((await reply).readUInt16BE(2)).toBe(1008);
+    socket.destroy();
+    await expectServing();
+  });
+
+  it('imports a document larger than a frame through the streamed upload', async () => {
+    const text = 'The lighthouse keeper counted ships. '.repeat(40_000);
+    const imported = await bystander.call('library.import', { name: 'log.txt', bytes: new TextEncoder().encode(text) }, 60_000);
+    expect(imported.ok).toBe(true);
+    expect(imported.value.title).toBeTruthy();
+  });
+
+  it('refuses an upload without the token', async () => {
+    const response = await fetch(`${server.origin}/upload`, { method: 'POST', body: 'x' });
+    expect(response.status).toBe(403);
   });
 });
 

@@ -1,7 +1,8 @@
 // A bare WebSocket client of `quire serve`'s RPC, as the UI's transport speaks it (plain JSON calls,
 // events collected as they arrive), for tests that drive the server without a browser.
 import WebSocket from 'ws';
-import { decodeWire, encodeWire } from '../../electron/common/wire.ts';
+import { decodeWire, encodeCall, UPLOAD_PATH } from '../../electron/common/wire.ts';
+import { TOKEN_HEADER } from '../../electron/server/browser-server.ts';
 import type { ServeProcess } from './serve-process.ts';
 
 export interface Outcome<T = any> {
@@ -17,8 +18,16 @@ export class RpcClient {
   #waiting = new Map<number, (outcome: Outcome) => void>();
   #eventWaiters: { match: (name: string, payload: any) => boolean; resolve: (payload: any) => void }[] = [];
 
-  private constructor(ws: WebSocket) {
+  #upload: (bytes: Uint8Array) => Promise<string>;
+
+  private constructor(ws: WebSocket, server: ServeProcess) {
     this.#ws = ws;
+    // Large byte arrays go beside the socket, as the UI's transport sends them.
+    this.#upload = async (bytes) => {
+      const response = await fetch(server.origin + UPLOAD_PATH, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: bytes as Uint8Array<ArrayBuffer> });
+      if (!response.ok) throw new Error(`upload refused: ${response.status}`);
+      return response.text();
+    };
     ws.on('message', (data) => {
       const message = decodeWire(String(data));
       if (message.t === 'result') this.#waiting.get(message.id)?.(message.outcome as Outcome);
@@ -36,13 +45,14 @@ export class RpcClient {
   static open(server: ServeProcess): Promise<RpcClient> {
     const ws = new WebSocket(`${server.origin.replace('http', 'ws')}/rpc?token=${server.token}`, { origin: server.origin });
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new RpcClient(ws)));
+      ws.once('open', () => resolve(new RpcClient(ws, server)));
       ws.once('error', reject);
     });
   }
 
-  call<T = any>(name: string, payload: unknown = {}, timeoutMs = 10_000): Promise<Outcome<T>> {
+  async call<T = any>(name: string, payload: unknown = {}, timeoutMs = 10_000): Promise<Outcome<T>> {
     const id = this.#next++;
+    const frame = await encodeCall({ id, name, payload }, this.#upload);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name}: no answer in ${timeoutMs} ms`)), timeoutMs);
       this.#waiting.set(id, (outcome) => {
@@ -50,7 +60,7 @@ export class RpcClient {
         this.#waiting.delete(id);
         resolve(outcome as Outcome<T>);
       });
-      this.#ws.send(encodeWire({ t: 'call', id, name, payload }));
+      this.#ws.send(frame);
     });
   }
 

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { QuireError, toEnvelope, type ErrorCode } from '../../common/errors.ts';
+import { JsonDepthGuard } from '../../common/json-depth.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
 import { loopbackHost, sameSecret } from '../loopback.ts';
@@ -26,6 +27,9 @@ import {
 
 // A 4M-token prompt is ~16 MB of text; JSON escaping may add some.
 export const API_MAX_BODY_BYTES = 32 * 1024 * 1024;
+// OpenAI's requests nest a handful of levels (messages → content parts); a body nesting deeper is refused as
+// it arrives, at the first byte past the limit, before anything is parsed.
+export const API_MAX_BODY_DEPTH = 64;
 
 export interface ApiServerOptions {
   port: number;
@@ -123,12 +127,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (declared > maxBody) throw tooLarge();
     const raw = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
+      const depth = new JsonDepthGuard(API_MAX_BODY_DEPTH);
       let size = 0;
-      req.on('data', (chunk: Buffer) => {
+      const refuse = (error: HttpError) => {
+        req.off('data', onData);
+        reject(error);
+      };
+      const onData = (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxBody) reject(tooLarge());
+        if (size > maxBody) refuse(tooLarge());
+        else if (!depth.feed(chunk)) refuse(invalid(`the request body nests deeper than ${API_MAX_BODY_DEPTH} levels`));
         else chunks.push(chunk);
-      });
+      };
+      req.on('data', onData);
       req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });

@@ -1,5 +1,5 @@
 import type { CallOutcome, EventName } from '../../../electron/common/contract.ts';
-import { decodeWire, encodeWire } from '../../../electron/common/wire.ts';
+import { decodeWire, encodeCall, UPLOAD_PATH } from '../../../electron/common/wire.ts';
 import type { ConnectionState, Transport } from './client.ts';
 
 const TOKEN_KEY = 'quire.token';
@@ -53,6 +53,13 @@ export function wsTransport(host: string, token: string | null): Transport {
     }
   };
 
+  // A document goes beside the socket (the server takes no frame large enough for one); the call names it.
+  const upload = async (bytes: Uint8Array): Promise<string> => {
+    const response = await fetch(UPLOAD_PATH, { method: 'POST', headers: { [TOKEN_HEADER]: token ?? '' }, body: bytes as Uint8Array<ArrayBuffer> });
+    if (!response.ok) throw new Error(`the file could not be sent to Quire (${response.status}: ${await response.text()})`);
+    return response.text();
+  };
+
   const connect = () => {
     const ws = new WebSocket(`ws://${host}/rpc?token=${encodeURIComponent(token ?? '')}`);
     socket = ws;
@@ -88,12 +95,19 @@ export function wsTransport(host: string, token: string | null): Transport {
       if (state !== 'open' || socket?.readyState !== WebSocket.OPEN) return failure('DISCONNECTED', 'Quire is not running; start it again and this page reconnects');
       const id = nextId++;
       const ws = socket;
+      let frame: string;
+      try {
+        frame = await encodeCall({ id, name, payload }, upload);
+      } catch (error) {
+        return failure('DISCONNECTED', (error as Error).message);
+      }
+      if (ws.readyState !== WebSocket.OPEN) return failure('DISCONNECTED', 'the connection to Quire was lost');
       return new Promise<CallOutcome>((resolve) => {
         pending.set(id, (outcome) => {
           pending.delete(id);
           resolve(outcome);
         });
-        ws.send(encodeWire({ t: 'call', id, name, payload }));
+        ws.send(frame);
       });
     },
     on(event: EventName, listener) {
