@@ -59,7 +59,9 @@ export async function renderPage(page: PDFPageProxy): Promise<Buffer> {
   const viewport = page.getViewport({ scale });
   const canvas = createCanvas(Math.max(1, Math.floor(viewport.width)), Math.max(1, Math.floor(viewport.height)));
   const context = canvas.getContext('2d');
-  await page.render({ canvas: canvas as unknown as HTMLCanvasElement, canvasContext: context as unknown as CanvasRenderingContext2D, viewport, background: 'white' })
+  // pdf.js types its canvas as the DOM's; @napi-rs/canvas is a drop-in for what it draws with.
+  type RenderParameters = Parameters<PDFPageProxy['render']>[0];
+  await page.render({ canvas: canvas as unknown as RenderParameters['canvas'], canvasContext: context as unknown as RenderParameters['canvasContext'], viewport, background: 'white' })
     .promise;
   const image = grayPnm(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height);
   // The bitmap lives outside the V8 heap, where the garbage collector does not see its size and would keep

@@ -18,8 +18,6 @@ const PRODUCT = /^(electron|models|renderer)\//;
 // Breaks of the table that are known and owned: each is removed by its owner's change in progress. The test fails
 // when one no longer occurs, so this list cannot outlive the fault it excuses.
 const KNOWN_BREAKS: { from: string; to: string; owner: string; why: string }[] = [
-  // TODO(lead): the model runtime move: the engine process still reaches the prefix store's budget and touch.
-  { from: 'electron/node/engine', to: 'electron/node/runtime', owner: 'lead', why: 'engine-host-process and engine-session import runtime/prefix-store.ts' },
   // TODO(lead): runtime/model-fit.ts takes a DocumentStore (type) and runtime/model-runtime.ts a NiahResult (type).
   { from: 'electron/node/runtime', to: 'electron/node/documents', owner: 'lead', why: 'model-fit.ts imports the DocumentStore type' },
   { from: 'electron/node/runtime', to: 'electron/node/eval', owner: 'lead', why: 'model-runtime.ts imports the NiahResult type' },
@@ -133,6 +131,7 @@ describe('function length in the product code', () => {
     { file: 'renderer/src/features/EnginesSection.tsx', name: 'EngineRow', owner: 'UI' },
     { file: 'renderer/src/features/LibraryView.tsx', name: 'LibraryView', owner: 'UI' },
     { file: 'renderer/src/features/chat/NewConversation.tsx', name: 'NewConversation', owner: 'UI' },
+    { file: 'renderer/src/features/chat/Thread.tsx', name: 'MessageItem', owner: 'UI' },
     { file: 'renderer/src/features/viewer/DocumentViewer.tsx', name: 'DocumentViewer', owner: 'documents' },
     { file: 'renderer/src/store/chat-slice.ts', name: 'createChatSlice', owner: 'UI' },
     { file: 'renderer/src/store/models-slice.ts', name: 'createModelsSlice', owner: 'UI' },
