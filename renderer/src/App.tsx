@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useLayoutEffect, useRef } from 'react';
 import { Sidebar, NAV_SHORTCUTS } from './components/Sidebar.tsx';
 import { ChatView } from './features/chat/ChatView.tsx';
 import { LibraryView } from './features/LibraryView.tsx';
@@ -13,7 +13,12 @@ export function App() {
   const theme = useApp((s) => s.settings?.theme ?? 'system');
   const setView = useApp((s) => s.setView);
   const connection = useApp((s) => s.connection);
+  const content = useRef<HTMLElement>(null);
   useTheme(theme);
+  // One scroll area holds every screen: a screen opens at its top, not where the previous one was scrolled to.
+  useLayoutEffect(() => {
+    if (content.current) content.current.scrollTop = 0;
+  }, [view]);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
@@ -36,7 +41,7 @@ export function App() {
         </div>
       ) : null}
       <Sidebar />
-      <main className="content" aria-busy={!ready}>
+      <main ref={content} className="content" aria-busy={!ready}>
         {!ready ? <div className="loading" role="status">Opening Quire…</div> : null}
         {ready && view === 'library' ? <LibraryView /> : null}
         {ready && view === 'chat' ? <ChatView /> : null}

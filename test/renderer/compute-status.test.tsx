@@ -57,7 +57,7 @@ describe('Settings → Compute', () => {
 
   it('before a model loads, says the choice is made at the first question', async () => {
     const panel = await openSettings(fakeBackend());
-    expect(panel.getByText('chosen when the first question loads the model')).toBeTruthy();
+    expect(panel.getByText('Chosen automatically when the first question loads the model')).toBeTruthy();
     expect(panel.queryByText('GPU')).toBeNull();
   });
 });

@@ -34,6 +34,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     refuseEngines: null as string | null,
     // Questions are stopped before their answer begins (the user pressed Stop while the prompt was counted).
     stopBeforeAnswer: false,
+    // A call held until the test lets it answer (a PDF being written, an import in progress).
+    gates: {} as Partial<Record<CallName, Promise<void>>>,
+    // The server is gone: every call fails as the browser transport fails it.
+    down: false,
+    // Whether the library's documents fit the model, where a test wants a refusal.
+    documentFit: { fits: true, reason: 'fits the 4K context' },
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
@@ -109,7 +115,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return { removed: state.engines.length < before };
     },
     'engines.models': () => state.remoteModels,
-    'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, fits: true, reason: 'fits the 4K context' } : null })),
+    'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, ...state.documentFit } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       if (state.refuseImports) throw new QuireError(state.refuseImports.split(':')[0] as 'UNSUPPORTED_FORMAT', state.refuseImports.split(': ').slice(1).join(': '));
       // The real store knows files by their hash; the fake by name and size.
@@ -223,8 +229,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
   };
   const transport: Transport = {
     async call(name, payload): Promise<CallOutcome> {
+      if (state.down) return { ok: false, error: { code: 'DISCONNECTED', message: 'Quire is not running; start it again and this page reconnects' } };
       const input = calls[name].input.parse(payload);
       state.log.push({ name, payload: input });
+      await state.gates[name];
       let value: unknown;
       try {
         value = await handlers[name](input as never);

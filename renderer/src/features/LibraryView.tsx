@@ -56,7 +56,7 @@ export function LibraryView() {
               <th scope="col" className="num wide-only">Pages</th>
               <th scope="col" className="num wide-only">Characters</th>
               <th scope="col" className="num" title="The document as the model is given it (its title and the prompt's framing included): the count the fit check and the answers show too">Tokens</th>
-              <th scope="col">Fits in memory</th>
+              <th scope="col" title="Whether the whole document and the answer's room fit the model in use: its context and this computer's memory">Fits the model</th>
               <th scope="col" className="wide-only">Added</th>
               <th scope="col"><span className="sr-only">Actions</span></th>
             </tr>
@@ -112,7 +112,7 @@ function SampleOffer() {
     <div className="sample-offer card">
       <div>
         <strong>New here? Try a sample document.</strong>
-        <p className="subtle">A short four-chapter book with a fact hidden in chapter three, made for the demo model, and the question to ask it.</p>
+        <p className="subtle">A short book with a fact hidden past its middle, made for the demo model, and the question to ask it. The answer quotes it and links to its place.</p>
       </div>
       <button
         type="button"
@@ -150,6 +150,7 @@ const PHASES = { hash: 'Checking the file', extract: 'Extracting text', ocr: 'Re
 function importStatus(job: ImportJob): string | undefined {
   const p = job.progress;
   if (job.state === 'failed') return job.error;
+  if (job.state === 'waiting') return 'Waiting';
   if (job.state === 'reading') return 'Reading…';
   if (!p) return 'Extracting text…';
   // OCR reads a page in seconds: the page it has reached, not a bare count, tells the user it is moving.
@@ -169,7 +170,7 @@ function ImportRow({ job }: { job: ImportJob }) {
       {job.state === 'importing' ? (
         <button type="button" className="button small" aria-label={`Cancel importing ${job.name}`} onClick={() => void cancel(job.name)}>Cancel</button>
       ) : null}
-      {job.state !== 'failed' ? (
+      {job.state === 'waiting' ? null : job.state !== 'failed' ? (
         <ProgressBar fraction={fraction} label={`Importing ${job.name}`} />
       ) : (
         <button type="button" className="icon-button" aria-label={`Dismiss ${job.name}`} onClick={() => dismiss(job.name)}>×</button>
@@ -211,7 +212,7 @@ function FitBadge({ fit }: { fit: LibraryEntry['fit'] }) {
   if (fit === null) return <span className="subtle">—</span>;
   return (
     <span className={`badge fit-badge${fit.fits ? '' : ' no'}`} title={`${fit.modelName}: ${fit.reason}`}>
-      {fit.fits ? '✓' : '✗'} {formatTokens(fit.context)}
+      {fit.fits ? `✓ ${formatTokens(fit.context)}` : `✗ does not fit ${formatTokens(fit.context)}`}
     </span>
   );
 }

@@ -12,6 +12,7 @@ import { useApp } from '../store/context.tsx';
 import { formatDuration } from './chat/progress.ts';
 import { EnginePicker } from './chat/EnginePicker.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
+import { computeLabel, useEngineStatus } from './engine-status.ts';
 
 type Precision = InstallRequest['precision'];
 const PRECISIONS: { value: Precision; label: string }[] = [
@@ -109,14 +110,14 @@ export function ModelsView() {
 }
 
 function EngineCard() {
-  const engine = useApp((s) => s.engine);
+  const engine = useEngineStatus();
   const provider = useApp((s) => s.settings?.provider ?? 'auto');
   if (!engine) return null;
   return (
     <div className="engine-card" data-testid="engine-status">
       <div>
         <div className="foot-label">Compute</div>
-        <strong>{engine.loaded ? `${engine.provider?.toUpperCase()} · ${engine.path}` : provider === 'auto' ? 'Chosen automatically when the first question loads the model' : `${provider.toUpperCase()} (set in Settings)`}</strong>
+        <strong>{computeLabel(engine, provider)}</strong>
         {engine.reason ? <div className="subtle">{engine.reason}</div> : null}
       </div>
       <div>

@@ -1,10 +1,10 @@
-import { useEffect } from 'react';
 import type { Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
+import { computeLabel, useEngineStatus } from './engine-status.ts';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [
   { value: 'system', label: 'System' },
@@ -41,9 +41,8 @@ const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 // What the engine runs on once a model is loaded: the provider, the GPU with its memory where the platform
 // tells it, the provider check, and a GPU passed over for this model.
 function ComputeStatus() {
-  const engine = useApp((s) => s.engine);
-  const refresh = useApp((s) => s.refreshEngine);
-  useEffect(() => void refresh().catch(() => undefined), [refresh]);
+  const engine = useEngineStatus();
+  const provider = useApp((s) => s.settings?.provider ?? 'auto');
   if (!engine) return null;
   const adapter = engine.adapter;
   const memory = !adapter
@@ -63,7 +62,7 @@ function ComputeStatus() {
       <dl className="facts">
         <div>
           <dt>In use</dt>
-          <dd>{engine.loaded ? `${engine.provider?.toUpperCase()} · ${engine.path}` : 'chosen when the first question loads the model'}</dd>
+          <dd>{computeLabel(engine, provider)}</dd>
         </div>
         {adapter ? (
           <div>

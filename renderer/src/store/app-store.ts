@@ -5,10 +5,11 @@ import { createChatSlice, type ChatSlice } from './chat-slice.ts';
 import { createEnginesSlice, type EnginesSlice } from './engines-slice.ts';
 import { createLibrarySlice, type LibrarySlice } from './library-slice.ts';
 import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
+import { createPassageSlice, type PassageSlice } from './passage-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
 import { createViewerSlice, type ViewerSlice } from './viewer-slice.ts';
 
-export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice & EnginesSlice;
+export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice & EnginesSlice & PassageSlice;
 export type AppStore = StoreApi<AppState>;
 export type SliceCreator<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState'], api: ApiClient) => T;
 
@@ -23,5 +24,6 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createChatSlice(set, get, api),
     ...createViewerSlice(set, get, api),
     ...createEnginesSlice(set, get, api),
+    ...createPassageSlice(set, get, api),
   }));
 }

@@ -42,6 +42,8 @@ export interface ChatSlice {
   deleteConversation(id: string): Promise<void>;
   renameConversation(id: string, title: string): Promise<void>;
   exportConversation(format: ExportFormat, messageId?: string): Promise<void>;
+  // The export being written (a PDF takes seconds): its buttons say so instead of seeming to do nothing.
+  exporting: { format: ExportFormat; messageId: string | null } | null;
   onProgress(progress: ChatProgress): void;
   onDelta(delta: { conversationId: string; text: string }): void;
 }
@@ -72,7 +74,8 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       set({ conversation: await api.call('chat.get', { id: conversationId }).catch(() => get().conversation) });
     } finally {
       set({ streaming: null });
-      await get().loadConversations();
+      // The list may not load (the server went away mid-answer): the notice above already said what failed.
+      await get().loadConversations().catch(() => undefined);
     }
   };
   return {
@@ -127,7 +130,14 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     async ask(question) {
       let conversation = get().conversation;
       if (!conversation) {
-        conversation = await api.call('chat.create', { documentIds: get().draftDocumentIds, engine: get().draftEngine });
+        try {
+          conversation = await api.call('chat.create', { documentIds: get().draftDocumentIds, engine: get().draftEngine });
+        } catch (error) {
+          // Refused or unreachable: said in a notice, and the question stays in the box to send again.
+          get().notify('error', (error as Error).message);
+          if (!get().draftQuestion) set({ draftQuestion: question });
+          return;
+        }
         set({ conversation });
       }
       set({ conversation: { ...conversation } });
@@ -169,9 +179,11 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       if (get().conversation?.id === id) set({ conversation: null });
       await get().loadConversations();
     },
+    exporting: null,
     async exportConversation(format, messageId) {
       const conversation = get().conversation;
-      if (!conversation) return;
+      if (!conversation || get().exporting) return;
+      set({ exporting: { format, messageId: messageId ?? null } });
       try {
         const file = await api.call('export.conversation', { conversationId: conversation.id, format, ...(messageId ? { messageId } : {}) });
         const url = URL.createObjectURL(new Blob([file.bytes], { type: file.mime }));
@@ -184,6 +196,8 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
         setTimeout(() => URL.revokeObjectURL(url), 10_000);
       } catch (error) {
         get().notify('error', (error as Error).message);
+      } finally {
+        set({ exporting: null });
       }
     },
     onProgress(progress) {

@@ -6,7 +6,8 @@ import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
   name: string;
-  state: 'reading' | 'importing' | 'failed';
+  // Files go one at a time: the later ones wait their turn, then are read from the disk, then imported.
+  state: 'waiting' | 'reading' | 'importing' | 'failed';
   error?: string;
   // The backend's progress: checking the file, extracting pages/chapters, storing.
   progress?: ImportProgress;
@@ -66,9 +67,10 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
       set({ documents: await api.call('library.list', {}) });
     },
     async importFiles(files) {
-      set({ imports: [...get().imports.filter((j) => !files.some((f) => f.name === j.name)), ...files.map((f) => ({ name: f.name, state: 'reading' as const }))] });
+      set({ imports: [...get().imports.filter((j) => !files.some((f) => f.name === j.name)), ...files.map((f) => ({ name: f.name, state: 'waiting' as const }))] });
       for (const file of files) {
         try {
+          updateJob(file.name, { state: 'reading' });
           const bytes = new Uint8Array(await file.bytes());
           updateJob(file.name, { state: 'importing' });
           const imported = await api.call('library.import', { name: file.name, bytes, ocrLanguage: get().ocrLanguage });

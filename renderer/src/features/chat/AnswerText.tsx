@@ -1,6 +1,7 @@
-import type { ReactElement } from 'react';
+import { useId, useState, type ReactElement } from 'react';
 import type { ChatMessage, QuoteCheck } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
+import { passageKey } from '../../store/passage-slice.ts';
 
 // A comment anchor's label already says what it is ("Comment by X").
 const LOCATION = { page: 'p.', chapter: 'ch.', heading: '§', cue: '', comment: '' } as const;
@@ -40,16 +41,7 @@ function withQuotes(text: string, quotes: QuoteCheck[], open: (id: string, h?: {
     const { at, check } = best;
     parts.push(rest.slice(0, at));
     if (check.verified && check.documentId !== null && check.start !== null && check.end !== null) {
-      const highlight = { start: check.start, end: check.end };
-      const documentId = check.documentId;
-      parts.push(
-        <span key={key++} className="quote verified">
-          {check.quote}
-          <button type="button" className="cite" title="Open the document at this quote" onClick={() => void open(documentId, highlight)}>
-            {citationLabel(check)}
-          </button>
-        </span>,
-      );
+      parts.push(<VerifiedQuote key={key++} check={check} documentId={check.documentId} highlight={{ start: check.start, end: check.end }} open={open} />);
     } else {
       parts.push(
         <span key={key++} className="quote unverified" title="This quote was not found in the documents">
@@ -61,4 +53,44 @@ function withQuotes(text: string, quotes: QuoteCheck[], open: (id: string, h?: {
     rest = rest.slice(at + check.quote.length);
   }
   return parts;
+}
+
+// A verified quote opens its passage in the viewer whether its text or its place is clicked (the place is the
+// keyboard's way in), and hovering or focusing it previews the passage around it.
+function VerifiedQuote({ check, documentId, highlight, open }: { check: QuoteCheck; documentId: string; highlight: { start: number; end: number }; open: (id: string, h: { start: number; end: number }) => Promise<void> }) {
+  const loadPassage = useApp((s) => s.loadPassage);
+  const passage = useApp((s) => s.passages[passageKey(documentId, highlight.start, highlight.end)]);
+  const [shown, setShown] = useState(false);
+  const previewId = useId();
+  const show = () => {
+    setShown(true);
+    void loadPassage(documentId, highlight.start, highlight.end);
+  };
+  const hide = () => setShown(false);
+  return (
+    <span className="quote verified" onClick={() => void open(documentId, highlight)} onMouseEnter={show} onMouseLeave={hide}>
+      {check.quote}
+      <button
+        type="button"
+        className="cite"
+        title="Open the document at this quote"
+        aria-describedby={shown && passage ? previewId : undefined}
+        onFocus={show}
+        onBlur={hide}
+        onClick={(e) => {
+          e.stopPropagation();
+          void open(documentId, highlight);
+        }}
+      >
+        {citationLabel(check)}
+      </button>
+      {shown && passage ? (
+        <span role="tooltip" id={previewId} className="quote-preview">
+          {passage.before}
+          <mark>{passage.quote}</mark>
+          {passage.after}
+        </span>
+      ) : null}
+    </span>
+  );
 }

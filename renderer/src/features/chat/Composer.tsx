@@ -1,5 +1,6 @@
-import type { FormEvent, KeyboardEvent } from 'react';
+import { useEffect, useRef, type FormEvent } from 'react';
 import { useApp } from '../../store/context.tsx';
+import { enterSends } from './enter-sends.ts';
 
 export function Composer({ disabledReason, onAsk }: { disabledReason: string | null; onAsk: (question: string) => void }) {
   // In the store, not the component: a question being typed survives a look at the library or settings.
@@ -7,6 +8,16 @@ export function Composer({ disabledReason, onAsk }: { disabledReason: string | n
   const setQuestion = useApp((s) => s.setDraftQuestion);
   const streaming = useApp((s) => s.streaming);
   const stop = useApp((s) => s.stop);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // The box keeps the keyboard: when it appears (Ask from the library, a new conversation's first answer
+  // replacing the draft screen) or an answer ends, focus that fell to the page comes back here, never taken
+  // from another control the user is on.
+  const idle = streaming === null;
+  const enabled = disabledReason === null;
+  useEffect(() => {
+    const active = document.activeElement;
+    if (enabled && idle && (active === null || active === document.body)) box.current?.focus();
+  }, [enabled, idle]);
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     const text = question.trim();
@@ -14,22 +25,17 @@ export function Composer({ disabledReason, onAsk }: { disabledReason: string | n
     setQuestion('');
     onAsk(text);
   };
-  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      submit();
-    }
-  };
   return (
     <form className="composer" onSubmit={submit}>
       <textarea
+        ref={box}
         aria-label="Question"
         placeholder={disabledReason ?? 'Ask about the documents… (Enter to send, Shift+Enter for a new line)'}
         disabled={disabledReason !== null}
         rows={2}
         value={question}
         onChange={(e) => setQuestion(e.target.value)}
-        onKeyDown={onKeyDown}
+        onKeyDown={enterSends(() => submit())}
       />
       {streaming ? (
         <button type="button" className="button danger" onClick={() => void stop()}>

@@ -1,20 +1,22 @@
 import { useEffect, useRef, useState } from 'react';
 import { EXPORT_FORMATS } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
-import { EXPORT_LABELS } from './export-labels.ts';
+import { EXPORT_LABELS, exportingText } from './export-labels.ts';
 
 // One answer (with its question) in any export format: "Export answer" opens the formats in place, a format
 // downloads the file and closes them, Escape closes them.
 export function ExportAnswer({ messageId, disabled }: { messageId: string; disabled: boolean }) {
   const exportConversation = useApp((s) => s.exportConversation);
+  const exporting = useApp((s) => s.exporting);
   const [open, setOpen] = useState(false);
   const first = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (open) first.current?.focus();
   }, [open]);
+  if (exporting?.messageId === messageId) return <span className="subtle exporting" role="status">{exportingText(exporting.format)}</span>;
   if (!open) {
     return (
-      <button type="button" className="link-button" disabled={disabled} onClick={() => setOpen(true)}>
+      <button type="button" className="link-button" disabled={disabled || exporting !== null} onClick={() => setOpen(true)}>
         Export answer
       </button>
     );

@@ -4,8 +4,9 @@ import { useApp } from '../../store/context.tsx';
 import { AnswerText } from './AnswerText.tsx';
 import { ExportAnswer } from './ExportAnswer.tsx';
 import { RemoveTurn, VersionSwitch } from './TurnControls.tsx';
-import { EXPORT_LABELS } from './export-labels.ts';
+import { EXPORT_LABELS, exportingText } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
+import { enterSends } from './enter-sends.ts';
 import { progressFraction, progressLabel } from './progress.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
@@ -18,6 +19,7 @@ export function Thread() {
   const streaming = useApp((s) => (s.streaming?.conversationId === conversation.id ? s.streaming : null));
   const ask = useApp((s) => s.ask);
   const exportConversation = useApp((s) => s.exportConversation);
+  const exporting = useApp((s) => s.exporting);
   const openViewer = useApp((s) => s.openViewer);
   const setEngine = useApp((s) => s.setConversationEngine);
   const end = useRef<HTMLDivElement>(null);
@@ -54,10 +56,11 @@ export function Thread() {
         <div className="export" role="group" aria-label="Export conversation">
           <span className="subtle">Export</span>
           {EXPORT_FORMATS.map((format) => (
-            <button key={format} type="button" className="button small" disabled={!conversation.messages.some((m) => m.role === 'assistant') || streaming !== null} onClick={() => void exportConversation(format)}>
+            <button key={format} type="button" className="button small" disabled={!conversation.messages.some((m) => m.role === 'assistant') || streaming !== null || exporting !== null} onClick={() => void exportConversation(format)}>
               {EXPORT_LABELS[format]}
             </button>
           ))}
+          {exporting && exporting.messageId === null ? <span className="subtle exporting" role="status">{exportingText(exporting.format)}</span> : null}
         </div>
       </header>
       {conversation.unsaved ? (
@@ -108,6 +111,10 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
   const editQuestion = useApp((s) => s.editQuestion);
   const notify = useApp((s) => s.notify);
   const [editing, setEditing] = useState<string | null>(null);
+  const askAgain = () => {
+    if (editing?.trim()) void editQuestion(message.id, editing.trim());
+    setEditing(null);
+  };
   const copy = () =>
     navigator.clipboard.writeText(message.content).then(
       () => notify('info', 'Copied to the clipboard.'),
@@ -129,11 +136,10 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
             className="edit-form"
             onSubmit={(e) => {
               e.preventDefault();
-              if (editing.trim()) void editQuestion(message.id, editing.trim());
-              setEditing(null);
+              askAgain();
             }}
           >
-            <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} rows={2} />
+            <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} onKeyDown={enterSends(askAgain)} rows={2} />
             <button type="submit" className="button primary small">Ask again</button>
             <button type="button" className="button small" onClick={() => setEditing(null)}>Cancel</button>
             <p className="hint edit-note">Asking again keeps this question and the answers after it as an earlier version.</p>
