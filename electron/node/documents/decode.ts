@@ -1,5 +1,7 @@
 import { analyse } from 'chardet';
 import { QuireError } from '../../common/errors.ts';
+import { decodeEbcdic, looksEbcdic } from './ebcdic.ts';
+import { plausibility } from './plausible-text.ts';
 
 export interface Decoded {
   text: string;
@@ -119,22 +121,64 @@ function withoutTags(bytes: Uint8Array): Uint8Array {
   return out.subarray(0, n);
 }
 
-// The detector's candidates, best first; the first that decodes the whole file without an invalid sequence wins.
+// Single-byte encodings the detector does not name or ranks below a wrong one: IBM866 (DOS Russian, which it
+// does not know) and the Central European and Cyrillic Windows code pages (Croatian read as windows-1252
+// gives "ðino" for "đino").
+const EXTRA_CANDIDATES = ['ibm866', 'windows-1250', 'windows-1251'];
+// How much more plausible (plausible-text.ts) another candidate's text must be to overrule the detector's first.
+const PLAUSIBILITY_MARGIN = 0.1;
+// A text at least this plausible is not called a guess, whatever the detector's confidence.
+const PLAUSIBLE = 0.95;
+
+const MULTIBYTE = /^(?:shift_jis|euc-jp|euc-kr|big5|gb18030|gbk|gb2312|iso-2022)/i;
+
+const label = (encoding: string) => (new TextDecoder(encoding).encoding === 'windows-1252' ? 'windows-1252' : encoding);
+
+// The detector's candidates, best first, and the extra ones; the detector's first that decodes the whole file
+// without an invalid sequence wins unless another candidate's text is clearly more plausible: the detector's
+// statistics alone confuse single-byte encodings, which decode any byte.
 function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
   const sample = html ? withoutTags(bytes.subarray(0, DETECTION_SAMPLE * 4)).subarray(0, DETECTION_SAMPLE) : bytes.subarray(0, DETECTION_SAMPLE);
-  for (const match of analyse(sample)) {
-    if (match.confidence <= 0 || /^(?:UTF-|ASCII)/i.test(match.name)) continue;
-    const encoding = DETECTED_ENCODING[match.name] ?? match.name;
-    const text = tryDecode(bytes, encoding);
-    if (text === undefined) continue;
-    const name = new TextDecoder(encoding).encoding === 'windows-1252' ? 'windows-1252' : encoding;
-    const warnings =
-      match.confidence < CONFIDENT
-        ? [`the text is not UTF-8; it was read as ${name} (detected with low confidence, ${match.confidence}%): some characters may be wrong`]
-        : [];
-    return { text, encoding: name, warnings, confidence: match.confidence };
+  const matches = analyse(sample).filter((m) => m.confidence > 0 && !/^(?:UTF-|ASCII)/i.test(m.name));
+  const candidates = [...new Set([...matches.map((m) => DETECTED_ENCODING[m.name] ?? m.name), ...EXTRA_CANDIDATES])]
+    .map((encoding) => ({ encoding, confidence: matches.find((m) => (DETECTED_ENCODING[m.name] ?? m.name) === encoding)?.confidence }))
+    .filter(({ encoding }) => tryDecode(new Uint8Array(0), encoding) !== undefined)
+    .map((c) => {
+      const text = new TextDecoder(c.encoding).decode(sample);
+      return { ...c, text, score: plausibility(text) };
+    });
+  const detected = candidates.filter((c) => c.confidence !== undefined);
+  let chosen = detected.find((c) => tryDecode(bytes, c.encoding) !== undefined);
+  // A multibyte encoding that decodes the whole file strictly is already strong evidence; only single-byte
+  // reads, which never fail, are weighed against each other.
+  if (chosen && MULTIBYTE.test(chosen.encoding)) candidates.splice(0, candidates.length, chosen);
+  for (const c of candidates) {
+    if (MULTIBYTE.test(c.encoding)) continue;
+    if (c.score >= (chosen?.score ?? 0) + PLAUSIBILITY_MARGIN && c.score >= PLAUSIBLE && tryDecode(bytes, c.encoding) !== undefined) chosen = c;
   }
-  return undefined;
+  if (!chosen) return undefined;
+  const text = tryDecode(bytes, chosen.encoding)!;
+  const picked = chosen;
+  const name = label(chosen.encoding);
+  const confidence = chosen.confidence ?? Math.round(chosen.score * 100);
+  // An unsure detector is not called a guess when the text it gives is plausible and no other encoding gives
+  // a different text nearly as plausible ("caffè" in windows-1252 is "caffč" in windows-1250).
+  const rival = candidates.some((c) => c.text !== picked.text && c.score > picked.score - PLAUSIBILITY_MARGIN);
+  const warnings =
+    confidence < CONFIDENT && (chosen.score < PLAUSIBLE || rival)
+      ? [`the text is not UTF-8; it was read as ${name} (detected with low confidence, ${confidence}%): some characters may be wrong`]
+      : [];
+  return { text, encoding: name, warnings, confidence };
+}
+
+// EBCDIC text (ebcdic.ts): read through code page 500 when that gives plausible text, else refused by name.
+function detectEbcdic(bytes: Uint8Array): Decoded | undefined {
+  if (!looksEbcdic(bytes)) return undefined;
+  const text = decodeEbcdic(bytes);
+  if (plausibility(text) < PLAUSIBLE) {
+    throw new QuireError('UNSUPPORTED_FORMAT', 'EBCDIC text in a code page other than IBM500 (Latin-1), which Quire does not read: convert it to UTF-8');
+  }
+  return { text, encoding: 'IBM500 (EBCDIC)', warnings: [] };
 }
 
 // The 7-bit encodings of old Japanese and Korean mail are valid UTF-8, but their escape sequences would be read
@@ -168,9 +212,9 @@ function decodeIso2022Kr(bytes: Uint8Array): string | undefined {
   return tryDecode(out.subarray(0, n), 'euc-kr');
 }
 
-// Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-32 or UTF-16 or escapes say ISO-2022,
-// then the encoding the file declares (HTML's meta charset), then the detector's guess, and last
-// windows-1252, which decodes any byte sequence and says so.
+// Plain text: a BOM wins, then strict UTF-8 unless zero bytes say UTF-32 or UTF-16, escapes say ISO-2022 or
+// spaces say EBCDIC, then the encoding the file declares (HTML's meta charset), then the detector's guess
+// checked against the text's plausibility, and last windows-1252, which decodes any byte sequence and says so.
 export function decodeText(bytes: Uint8Array, declared?: string, { html = false } = {}): Decoded {
   const bom = bomEncoding(bytes);
   if (bom === 'utf-32le' || bom === 'utf-32be') {
@@ -208,6 +252,8 @@ export function decodeText(bytes: Uint8Array, declared?: string, { html = false 
     const text = decodeIso2022Kr(bytes);
     if (text !== undefined) return { text, encoding: 'iso-2022-kr', warnings: [] };
   }
+  const ebcdic = detectEbcdic(bytes);
+  if (ebcdic) return ebcdic;
   const utf8 = tryDecode(bytes, 'utf-8');
   if (utf8 !== undefined) return { text: utf8, encoding: 'utf-8', warnings: [] };
   if (declared && declared.toLowerCase() !== 'utf-8') {

@@ -56,11 +56,31 @@ describe('legacy encodings', () => {
     });
   }
 
-  it('warns when the detector is not confident', async () => {
-    const text = 'Ça va? Où est le café, là-bas?';
+  it('reads single-byte encodings the detector confuses by the plausibility of the text (IBM866, windows-1250)', async () => {
+    const russian = await extract('dos.txt', pythonEncoded(RUSSIAN, 'cp866'));
+    expect(russian).toMatchObject({ text: RUSSIAN, warnings: [] });
+    const croatian = 'Đino, gdje si? Čekam te već sat vremena.\nHoću kući, žao mi je, ali moram ići.';
+    const srt = await extract('film.srt', pythonEncoded(`1\n00:00:01,000 --> 00:00:03,000\n${croatian.replace('\n', '\n\n2\n00:00:04,000 --> 00:00:06,000\n')}\n`, 'cp1250'));
+    expect(srt.text).toBe(croatian);
+    expect(srt.warnings).toEqual([]);
+  });
+
+  it('reads EBCDIC (code page 500) text and refuses other EBCDIC code pages by name', async () => {
+    const text = 'The quick brown fox jumps over the lazy dog.\nGrüße aus München! Price: 100 [EUR] or more.';
+    expect(await extract('mainframe.txt', pythonEncoded(text, 'cp500'))).toMatchObject({ text, warnings: [] });
+    const error = await extractBytes('hebrew.txt', pythonEncoded(HEBREW, 'cp424')).catch((e: { code: string; message: string }) => e);
+    expect(error).toMatchObject({ code: 'UNSUPPORTED_FORMAT', message: expect.stringContaining('EBCDIC') });
+  });
+
+  it('warns when the detector is not confident and another encoding reads as plausibly', async () => {
+    // "caffè è" in windows-1252 is "caffč č" in windows-1250: both plausible, so the read is a guess.
+    const text = 'Il caffè è buono.';
     const doc = await extract('short.txt', pythonEncoded(text, 'cp1252'));
     expect(doc.text).toBe(text);
     expect(doc.warnings).toEqual([expect.stringMatching(/^the text is not UTF-8; it was read as windows-1252 \(detected with low confidence, \d+%\)/)]);
+    // Read as windows-1250 this one would be "Oů est le café, ŕ-bas": only windows-1252 gives French, no guess.
+    const french = 'Ça va? Où est le café, là-bas?';
+    expect(await extract('short.txt', pythonEncoded(french, 'cp1252'))).toMatchObject({ text: french, warnings: [] });
   });
 
   it('reads HTML without a declared charset with the same detection (Shift_JIS, windows-1256)', async () => {
