@@ -2,6 +2,8 @@ import type { Conversation, ExportedFile, ExportFormat } from '../../common/cont
 import { QuireError } from '../../common/errors.ts';
 import { buildExportModel, safeFileName, type ExportModel } from './export-model.ts';
 import { toDocx, toHtml, toJson, toMarkdown } from './formats.ts';
+import { PRODUCT_VERSION } from '../version.ts';
+import { withPdfInfo } from './pdf-info.ts';
 import type { PdfPrinter } from './pdf-printer.ts';
 
 const MIME: Record<ExportFormat, string> = {
@@ -27,6 +29,13 @@ export async function exportConversation(
     : format === 'html' ? encode(toHtml(model))
     : format === 'json' ? encode(toJson(model))
     : format === 'docx' ? await toDocx(model)
-    : await printPdf(toHtml(model));
-  return { fileName: `${safeFileName(model.title)}.${format}`, mime: MIME[format], bytes };
+    : withPdfInfo(await printPdf(toHtml(model)), { title: model.title, creator: `Quire ${PRODUCT_VERSION}`, producer: `Quire ${PRODUCT_VERSION} (printed by Chromium)` });
+  return { fileName: `${exportFileName(conversation, model.title, messageId)}.${format}`, mime: MIME[format], bytes };
+}
+
+// One answer is not saved over its conversation's export: it is named for its place in the conversation.
+function exportFileName(conversation: Conversation, title: string, messageId: string | undefined): string {
+  if (!messageId) return safeFileName(title);
+  const answers = conversation.messages.filter((m) => m.role === 'assistant');
+  return `${safeFileName(title)}-answer-${answers.findIndex((m) => m.id === messageId) + 1}`;
 }
