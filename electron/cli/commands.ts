@@ -10,5 +10,6 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   ask: { summary: 'ask a question about a whole document, streaming the answer', load: async () => (await import('./ask.ts')).ask },
   eval: { summary: 'evaluate needle-in-a-haystack retrieval of a model, with a heatmap', load: async () => (await import('./eval.ts')).evaluate },
   extract: { summary: 'extract a document into text with page, chapter, heading and cue anchors', load: async () => (await import('./extract.ts')).extract },
+  db: { summary: "check Quire's database, or recover a damaged one", load: async () => (await import('./db.ts')).db },
   desktop: { summary: 'launch the desktop app (Electron)', load: async () => (await import('./desktop.ts')).desktop },
 };

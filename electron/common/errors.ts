@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   'PROVIDER_CHECK_FAILED',
   // the disk (or a file-size limit) refused a write: nothing of that operation was stored
   'DISK_FULL',
+  // the app database failed its check: it is open read-only (what could be read), nothing new is saved
+  'DATABASE_DAMAGED',
   // a remote engine (an OpenAI-compatible server such as vLLM): could not be reached, refused the key, does
   // not serve the model, cannot take the prompt, failed with its own message, presented a bad TLS
   // certificate, did not answer in time, or is plain http to another machine without the user's consent
@@ -73,6 +75,8 @@ export function toEnvelope(error: unknown): ErrorEnvelope {
   if (error instanceof QuireError) return { code: error.code, message: error.message };
   const full = diskFullReason(error);
   if (full) return { code: 'DISK_FULL', message: full };
+  const damaged = databaseDamageReason(error);
+  if (damaged) return { code: 'DATABASE_DAMAGED', message: damaged };
   if (error && typeof error === 'object' && isErrorCode((error as { code?: unknown }).code)) {
     const e = error as { code: ErrorCode; message?: unknown };
     return { code: e.code, message: String(e.message ?? e.code) };
@@ -110,6 +114,22 @@ export function diskFullReason(error: unknown): string | undefined {
   if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && ((errcode & 0xff) === SQLITE_FULL || errcode === SQLITE_IOERR_WRITE || errcode === SQLITE_IOERR_SHMSIZE)) {
     return 'the disk is full: the database could not be written; nothing was saved, free some space and try again';
   }
+  return undefined;
+}
+
+// SQLite result codes of a damaged database (SQLITE_CORRUPT, SQLITE_NOTADB) or of one Quire opened read-only
+// because it is damaged (SQLITE_READONLY), by their primary code.
+const SQLITE_READONLY = 8;
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
+
+export function databaseDamageReason(error: unknown): string | undefined {
+  if (!error || typeof error !== 'object') return undefined;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  if (code !== 'ERR_SQLITE_ERROR' || typeof errcode !== 'number') return undefined;
+  const primary = errcode & 0xff;
+  if (primary === SQLITE_READONLY) return "Quire's database is damaged and open read-only: nothing was saved (see the message at start: quire db salvage or quire db restore, then start Quire again)";
+  if (primary === SQLITE_CORRUPT || primary === SQLITE_NOTADB) return "Quire's database is damaged (SQLite: database disk image is malformed); start Quire again to check it and to be offered its backup or a salvage";
   return undefined;
 }
 

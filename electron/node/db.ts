@@ -2,20 +2,56 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { diskFullReason, QuireError } from '../common/errors.ts';
+import { BACKUP_EVERY_WRITES, backUp, quickCheck } from './db-backup.ts';
+import { applyStagedRecovery, damageMessage, recordHealthy, salvageForReading } from './db-recovery.ts';
 
 export type Db = DatabaseSync;
 
+// Damaged databases, opened read-only on their salvage, by the damaged file's path.
+const damaged = new WeakMap<Db, string>();
+// Databases that take rolling backups: their file, and the writes committed since the last backup.
+const backedUp = new WeakMap<Db, { path: string; writes: number; running: boolean }>();
+
 // Opens (creating if needed) the app database in WAL mode: readers never block the writer, and a crash
-// mid-transaction rolls back on the next open instead of leaving half a row set behind.
+// mid-transaction rolls back on the next open instead of leaving half a row set behind. A database that fails
+// SQLite's quick check is never opened for writing: the app reads a salvaged copy, read-only, and is told
+// (db-recovery.ts). A sound one is backed up at once and then every BACKUP_EVERY_WRITES writes (db-backup.ts).
 export function openDatabase(path: string): Db {
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    // Created 0600 before SQLite opens it, whatever the umask: SQLite gives its WAL and shared-memory files
-    // the database file's own permissions, so all three stay the user's alone.
-    closeSync(openSync(path, 'a', 0o600));
-    if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  if (path === ':memory:') return configure(new DatabaseSync(path));
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  applyStagedRecovery(path);
+  const existed = statSync(path, { throwIfNoEntry: false });
+  const problem = existed && existed.size > 0 ? quickCheck(path) : null;
+  if (problem) {
+    const db = new DatabaseSync(salvageForReading(path, problem), { readOnly: true });
+    db.exec('PRAGMA foreign_keys = ON');
+    damaged.set(db, path);
+    return db;
   }
-  const db = new DatabaseSync(path);
+  recordHealthy(path);
+  // Created 0600 before SQLite opens it, whatever the umask: SQLite gives its WAL and shared-memory files
+  // the database file's own permissions, so all three stay the user's alone.
+  closeSync(openSync(path, 'a', 0o600));
+  if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  const db = configure(new DatabaseSync(path));
+  backedUp.set(db, { path, writes: 0, running: false });
+  backUpNow(db);
+  return db;
+}
+
+// A backup runs beside the app's own work; one that fails (the app closing the database meanwhile, a full
+// disk) leaves the previous backups in place and is tried again after the next writes.
+function backUpNow(db: Db): void {
+  const state = backedUp.get(db);
+  if (!state || state.running) return;
+  state.running = true;
+  state.writes = 0;
+  backUp(db, state.path)
+    .catch(() => undefined)
+    .finally(() => (state.running = false));
+}
+
+function configure(db: Db): Db {
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
   db.exec('PRAGMA foreign_keys = ON');
@@ -40,11 +76,25 @@ export function migrate(db: Db, component: string, steps: readonly string[]): vo
   }
 }
 
+// Refuses, with the user's way out, any write to a database that was found damaged, before work that would
+// end in that write is begun (an import parses the document first).
+export function assertWritable(db: Db): void {
+  const path = damaged.get(db);
+  if (path !== undefined) throw new QuireError('DATABASE_DAMAGED', damageMessage(path) ?? "Quire's database is damaged and open read-only");
+}
+
+export function isDamaged(db: Db): boolean {
+  return damaged.has(db);
+}
+
 export function transaction<T>(db: Db, body: () => T): T {
+  assertWritable(db);
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = body();
     db.exec('COMMIT');
+    const state = backedUp.get(db);
+    if (state && ++state.writes >= BACKUP_EVERY_WRITES) backUpNow(db);
     return result;
   } catch (error) {
     // SQLite rolls the transaction back by itself after SQLITE_FULL, I/O and memory errors; a ROLLBACK then
