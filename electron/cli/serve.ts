@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { QuireError } from '../common/errors.ts';
 import { createAppServices } from '../node/app-services.ts';
 import { ensureDefaultModel } from '../node/default-model.ts';
-import { claimDataDir, dataDir } from '../node/paths.ts';
+import { damageMessage } from '../node/db-recovery.ts';
+import { claimDataDir, databasePath, dataDir } from '../node/paths.ts';
 import { startBrowserServer } from '../server/browser-server.ts';
 import { intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -33,6 +34,8 @@ export const serve: Command = {
     claimDataDir(root);
     if (await ensureDefaultModel(root)) io.stderr('quire: installed quire-nano, the bundled demonstration model\n');
     const services = createAppServices({ mode: 'browser', root });
+    const damage = damageMessage(databasePath(root));
+    if (damage) io.stderr(`quire: ${damage}\n`);
     const server = await startBrowserServer({ port, staticDir: RENDERER_DIST, router: services.router, bus: services.bus }).catch(
       (error: NodeJS.ErrnoException) => {
         void services.close();

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { DocumentSummary } from '../../common/contract.ts';
 import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
-import { migrate, transaction, type Db } from '../db.ts';
+import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
 import { DocumentCache } from '../engine/document-cache.ts';
 import { extractFile, extractIsolated } from './extract.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
@@ -114,6 +114,7 @@ export class DocumentStore {
   }
 
   async importFile(path: string, options: ImportOptions = {}): Promise<ImportResult> {
+    assertWritable(this.#db);
     const hash = await hashFile(path, options.onProgress).catch((error: unknown) => {
       throw (error as { code?: string }).code === 'ENOENT' ? new QuireError('NOT_FOUND', `no such file: ${path}`) : error;
     });
@@ -124,6 +125,7 @@ export class DocumentStore {
   }
 
   async importBytes(name: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<ImportResult> {
+    assertWritable(this.#db);
     const hash = createHash('sha256').update(bytes).digest('hex');
     options.onProgress?.({ phase: 'hash', done: bytes.length, total: bytes.length });
     const existing = this.#byHash(hash);
@@ -165,6 +167,8 @@ export class DocumentStore {
 
   setTokenCount(docId: string, tokenizerId: string, count: number): void {
     if (!Number.isInteger(count) || count < 0) throw new QuireError('INVALID_INPUT', `token count must be a non-negative integer, got ${count}`);
+    // A count is a cache: a damaged database, open read-only, keeps none, and the library still lists.
+    if (isDamaged(this.#db)) return;
     try {
       this.#db
         .prepare(
