@@ -196,7 +196,9 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
     await result.waitFor({ timeout: 180_000 });
     // A random-weight model finds nothing: the figure must say so rather than invent a score.
     expect(await result.locator('strong').innerText()).toMatch(/^\d+% of needles found$/);
-    expect(await result.getByRole('img').locator('svg rect').count()).toBeGreaterThan(20);
+    // The chart: a cell for each of the 20 length × depth pairs, and the colour scale beside them.
+    expect(await result.getByTestId('niah-cell').count()).toBe(20);
+    expect(await result.getByRole('img').getByText('Document length (tokens)').count()).toBe(1);
     expect(await page.getByTestId('engine-status').innerText()).toMatch(/free of/);
     await shot('models-self-check');
   });

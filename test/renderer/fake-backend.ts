@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
@@ -38,6 +38,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     gates: {} as Partial<Record<CallName, Promise<void>>>,
     // The server is gone: every call fails as the browser transport fails it.
     down: false,
+    // What the self-check finds, cell by cell.
+    selfCheckCells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }] as NiahCell[],
     // Whether the library's documents fit the model, where a test wants a refusal.
     documentFit: { fits: true, reason: 'fits the 4K context' },
   };
@@ -87,7 +89,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.installed = state.installed.filter((m) => m.id !== id);
       return { removed: true };
     },
-    'models.selfCheck': () => ({ modelId: 'tiny', cells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }], mean: 1, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
+    'models.selfCheck': () => ({ modelId: 'tiny', cells: state.selfCheckCells, mean: state.selfCheckCells.reduce((n, c) => n + c.accuracy, 0) / state.selfCheckCells.length, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
     'models.engine': () => state.engine,
     'models.hubToken': () => ({ saved: false, protection: 'user-only-file' }),
     'models.setHubToken': ({ token }: { token: string | null }) => ({ saved: token !== null, protection: 'user-only-file' }),

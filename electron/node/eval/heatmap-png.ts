@@ -1,6 +1,7 @@
 // The NIAH heatmap as a PNG (see heatmap.ts for the layout), drawn with the bitmap font.
 import { drawText } from './bitmap-font.ts';
-import { accuracyColor, BACKGROUND, heatmapLayout, INK, MISSING, type HeatmapCell } from './heatmap.ts';
+import { accuracyColor } from '../../common/niah-color.ts';
+import { BACKGROUND, heatmapLayout, INK, MISSING, type HeatmapCell } from './heatmap.ts';
 import { encodePng } from './png.ts';
 
 export function renderHeatmapPng(cells: readonly HeatmapCell[], title?: string): Uint8Array {

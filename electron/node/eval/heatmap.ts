@@ -1,6 +1,7 @@
 // The NIAH heatmap as in the UltraLong paper's figure: context length across, needle depth down (0% on top),
 // each cell coloured from red (0) through yellow to green (1) with its accuracy written in it. One layout
 // feeds both renderers (PNG for files, SVG for the app).
+import { accuracyColor } from '../../common/niah-color.ts';
 import { advance, GLYPH_HEIGHT, textWidth } from './bitmap-font.ts';
 
 export interface HeatmapCell {
@@ -27,21 +28,6 @@ export interface HeatmapLayout {
 export const BACKGROUND = [255, 255, 255] as const;
 export const INK = [40, 40, 40] as const;
 export const MISSING = [200, 200, 200] as const;
-
-// Red → yellow → green, like matplotlib's RdYlGn at its ends and middle.
-const STOPS = [
-  [215, 48, 39],
-  [254, 224, 139],
-  [26, 152, 80],
-] as const;
-
-export function accuracyColor(accuracy: number): [number, number, number] {
-  const t = Math.min(1, Math.max(0, accuracy)) * 2;
-  const i = Math.min(1, Math.floor(t));
-  const f = t - i;
-  const [a, b] = [STOPS[i], STOPS[i + 1]];
-  return [0, 1, 2].map((k) => Math.round(a[k] + (b[k] - a[k]) * f)) as [number, number, number];
-}
 
 // Powers of two read as 4K, 1M; other lengths as plain numbers.
 export function lengthLabel(length: number): string {

@@ -1,13 +1,12 @@
 import { useState } from 'react';
-import { InlineSvg } from '../components/InlineSvg.tsx';
 import { HubToken } from './HubToken.tsx';
+import { NiahChart } from './NiahChart.tsx';
 import type { CatalogEntry, InstallRequest, RemoteChoice } from '../../../electron/common/contract.ts';
 import { modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { installKv } from '../../../models/model-spec.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
-import { formatBytes } from '../components/format.ts';
-import { formatTokens } from '../../../electron/common/format.ts';
+import { formatBytes, formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { formatDuration } from './chat/progress.ts';
 import { EnginePicker } from './chat/EnginePicker.tsx';
@@ -166,13 +165,14 @@ function SelfCheck() {
         <div className="progress" data-testid="self-check-progress">
           <span className="progress-label">{check.total ? `${check.done} of ${check.total} cells` : 'Loading the model…'}</span>
           <ProgressBar fraction={fraction} label="Self-check progress" />
+          {check.cells.length > 0 ? <NiahChart cells={check.cells} label={`Self-check so far: ${check.done} of ${check.total} cells`} /> : null}
         </div>
       ) : null}
       {check.error ? <p className="install-error" role="alert">{check.error}</p> : null}
       {check.result ? (
         <div className="self-check-result" data-testid="self-check-result">
           <strong>{Math.round(check.result.mean * 100)}% of needles found</strong>
-          <InlineSvg className="heatmap" markup={check.result.heatmapSvg} label={`Self-check heatmap: ${Math.round(check.result.mean * 100)}% found`} />
+          <NiahChart cells={check.result.cells} label={`Self-check: ${Math.round(check.result.mean * 100)}% of needles found, by document length and where the fact was`} />
         </div>
       ) : null}
     </section>

@@ -1,7 +1,8 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { renderHeatmapPng } from '../../../electron/node/eval/heatmap-png.ts';
-import { accuracyColor, heatmapLayout, heatmapSvg, lengthLabel } from '../../../electron/node/eval/heatmap.ts';
+import { accuracyColor } from '../../../electron/common/niah-color.ts';
+import { heatmapLayout, heatmapSvg, lengthLabel } from '../../../electron/node/eval/heatmap.ts';
 import { crc32, PNG_SIGNATURE } from '../../../electron/node/eval/png.ts';
 
 // A PNG reader just for these checks: chunks with their CRCs, IHDR, and unfiltered RGB rows.
