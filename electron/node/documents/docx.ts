@@ -5,6 +5,10 @@ import { TextBuilder, type OpenAnchor } from './text-builder.ts';
 import { attr, descendants, elements, firstElement, parseXml, textContent, type XmlElement } from './xml.ts';
 import { dirOf, resolvePart, ZipArchive } from './zip-guard.ts';
 import { metadataTitle } from './detect.ts';
+import { ommlText } from './docx-math.ts';
+import { readHtml } from './html.ts';
+import { findElement, renderMarkup } from './markup.ts';
+import { decodePlain } from './text.ts';
 
 const MAIN_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
 // Text inside these never shows on the page: deleted revisions, field codes, properties (a content control's
@@ -29,17 +33,33 @@ function mainPart(zip: ZipArchive): string {
   throw new QuireError('CORRUPT', 'DOCX: no main document part (word/document.xml)');
 }
 
-// Parts the main document links to (styles, footnotes, endnotes), by the last word of the relationship type.
-function relatedParts(zip: ZipArchive, main: string): Map<string, string> {
-  const related = new Map<string, string>();
+interface Relationship {
+  id: string;
+  // The last word of the relationship type (styles, footnotes, aFChunk …).
+  type: string;
+  target: string;
+}
+
+// The parts the main document links to (styles, footnotes, endnotes, embedded chunks) that the package holds.
+function relationships(zip: ZipArchive, main: string): Relationship[] {
   const relsPart = `${dirOf(main)}/_rels/${main.slice(main.lastIndexOf('/') + 1)}.rels`.replace(/^\//, '');
-  if (!zip.has(relsPart)) return related;
-  for (const rel of elements(readXml(zip, relsPart), 'Relationship')) {
-    const type = (attr(rel, 'Type') ?? '').split('/').pop() ?? '';
+  if (!zip.has(relsPart)) return [];
+  return elements(readXml(zip, relsPart), 'Relationship').flatMap((rel) => {
     const target = resolvePart(dirOf(main), attr(rel, 'Target') ?? '');
-    if (attr(rel, 'TargetMode') !== 'External' && target && zip.has(target) && !related.has(type)) related.set(type, target);
-  }
-  return related;
+    if (attr(rel, 'TargetMode') === 'External' || !target || !zip.has(target)) return [];
+    return [{ id: attr(rel, 'Id') ?? '', type: (attr(rel, 'Type') ?? '').split('/').pop() ?? '', target }];
+  });
+}
+
+// A part's content type: its Override in [Content_Types].xml, else the Default for its extension.
+function contentType(zip: ZipArchive, part: string): string {
+  if (!zip.has('[Content_Types].xml')) return '';
+  const types = readXml(zip, '[Content_Types].xml');
+  const override = elements(types, 'Override').find((o) => resolvePart('', attr(o, 'PartName') ?? '') === part);
+  if (override) return (attr(override, 'ContentType') ?? '').toLowerCase();
+  const extension = part.slice(part.lastIndexOf('.') + 1).toLowerCase();
+  const fallback = elements(types, 'Default').find((d) => (attr(d, 'Extension') ?? '').toLowerCase() === extension);
+  return (fallback && attr(fallback, 'ContentType')?.toLowerCase()) ?? '';
 }
 
 // Heading level per paragraph style id: "heading N" styles, outline levels, and styles based on either;
@@ -107,12 +127,17 @@ interface Context {
   notes: Notes;
   comments: Comments;
   title: { text: string };
+  // The part an altChunk's relationship id names, with its content type.
+  chunk: (id: string) => { bytes: Uint8Array; type: string } | undefined;
+  warnings: string[];
 }
 
 type Mark = { mark: 'start' | 'end' | 'reference'; id: string };
-// A paragraph as text pieces, comment marks, and gaps (a space that only shows between two pieces of text).
+// A paragraph as text pieces, comment marks, gaps (a space that only shows between two pieces of text) and
+// breaks (a text box's paragraphs inside it are paragraphs of their own).
 const GAP = { gap: true } as const;
-type Piece = string | Mark | typeof GAP;
+const BREAK = { paragraph: true } as const;
+type Piece = string | Mark | typeof GAP | typeof BREAK;
 
 const COMMENT_MARKS: Record<string, Mark['mark']> = { commentRangeStart: 'start', commentRangeEnd: 'end', commentReference: 'reference' };
 
@@ -124,9 +149,14 @@ function runPieces(node: XmlElement, notes: Notes, pieces: Piece[] = []): Piece[
     if (text) pieces.push(text);
     text = '';
   };
-  const stack: XmlElement[] = [node];
+  const stack: Array<XmlElement | typeof BREAK> = [node];
   while (stack.length) {
     const e = stack.pop()!;
+    if ('paragraph' in e) {
+      flush();
+      pieces.push(BREAK);
+      continue;
+    }
     switch (e.name) {
       case 't':
         text += textContent(e);
@@ -155,6 +185,16 @@ function runPieces(node: XmlElement, notes: Notes, pieces: Piece[] = []): Piece[
         flush();
         pieces.push({ mark: COMMENT_MARKS[e.name], id: attr(e, 'id') ?? '' });
         continue;
+      case 'oMath':
+        text += ommlText(e);
+        continue;
+      case 'txbxContent': {
+        // A text box (or shape) anchored in this paragraph: a break before, between and after its paragraphs.
+        const children = elements(e);
+        stack.push(BREAK);
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i], BREAK);
+        continue;
+      }
     }
     if (INVISIBLE.has(e.name)) continue;
     const children = elements(e);
@@ -189,9 +229,24 @@ function applyMark(builder: TextBuilder, comments: Comments, { mark, id }: Mark)
   else if (mark === 'reference' || (mark === 'end' && !comments.referenced.has(id))) placeComment(builder, comments, id);
 }
 
-// Appends a paragraph's pieces, trimmed at both ends as a whole; a word right after a placed comment is kept
-// apart from its closing bracket.
+// Appends a paragraph's pieces; a break (a text box's paragraph) ends one paragraph of text and starts the next.
 function appendPieces(builder: TextBuilder, pieces: Piece[], comments: Comments): void {
+  let segment: Piece[] = [];
+  for (const piece of pieces) {
+    if (piece !== BREAK) {
+      segment.push(piece);
+      continue;
+    }
+    appendSegment(builder, segment, comments);
+    builder.separate('\n\n');
+    segment = [];
+  }
+  appendSegment(builder, segment, comments);
+}
+
+// Appends pieces between breaks, trimmed at both ends as a whole; a word right after a placed comment is kept
+// apart from its closing bracket.
+function appendSegment(builder: TextBuilder, pieces: Piece[], comments: Comments): void {
   const strings = pieces.map((p, i) => [p, i] as const).filter(([p]) => typeof p === 'string' && p.trim() !== '');
   const first = strings.length ? strings[0][1] : -1;
   const last = strings.length ? strings[strings.length - 1][1] : -1;
@@ -259,7 +314,7 @@ function renderTable(builder: TextBuilder, table: XmlElement, ctx: Context): voi
         builder.append('|');
         builder.separate(' ');
       }
-      appendPieces(builder, cell.map((p) => (typeof p === 'string' ? p.replace(/\s+/g, ' ') : p)), ctx.comments);
+      appendPieces(builder, cell.map((p) => (typeof p === 'string' ? p.replace(/\s+/g, ' ') : p === BREAK ? GAP : p)), ctx.comments);
     });
     builder.separate('\n');
   }
@@ -285,10 +340,35 @@ function renderBlocks(builder: TextBuilder, container: XmlElement, ctx: Context)
     } else if (block.name === 'commentRangeStart' || block.name === 'commentRangeEnd') {
       // Ranges may open and close between paragraphs.
       appendPieces(builder, runPieces(block, ctx.notes), ctx.comments);
+    } else if (block.name === 'altChunk') {
+      renderChunk(builder, attr(block, 'id') ?? '', ctx);
     } else if (WRAPPERS.has(block.name)) {
       renderBlocks(builder, block, ctx);
     }
   }
+}
+
+// An embedded part that stands in the body (altChunk): a document whose body is HTML pasted in, or text.
+// Other types (a nested .docx, MHT) are named in a warning.
+function renderChunk(builder: TextBuilder, id: string, ctx: Context): void {
+  const chunk = ctx.chunk(id);
+  if (!chunk) return;
+  builder.separate('\n\n');
+  if (/^(?:text\/html|application\/xhtml\+xml)/.test(chunk.type)) {
+    const { root, warnings } = readHtml(chunk.bytes);
+    renderMarkup(builder, findElement(root, 'body') ?? root);
+    ctx.warnings.push(...warnings);
+  } else if (chunk.type.startsWith('text/plain')) {
+    const { text, warnings } = decodePlain(chunk.bytes);
+    for (const paragraph of text.split(/\n\s*\n/)) {
+      builder.append(paragraph.trim());
+      builder.separate('\n\n');
+    }
+    ctx.warnings.push(...warnings);
+  } else {
+    ctx.warnings.push(`an embedded part of type ${chunk.type || 'unknown'} was not read`);
+  }
+  builder.separate('\n\n');
 }
 
 function readComments(zip: ZipArchive, part: string | undefined, notes: Notes): Map<string, Comment> {
@@ -305,7 +385,9 @@ function readComments(zip: ZipArchive, part: string | undefined, notes: Notes): 
 export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentModel {
   const zip = new ZipArchive(bytes, 'DOCX');
   const main = mainPart(zip);
-  const related = relatedParts(zip, main);
+  const rels = relationships(zip, main);
+  const related = new Map<string, string>();
+  for (const { type, target } of rels) if (!related.has(type)) related.set(type, target);
   const styles = related.get('styles');
   const levels = headingLevels(styles ? readXml(zip, styles) : undefined);
   if (!styles) for (let n = 1; n <= 9; n++) levels.set(`Heading${n}`, n);
@@ -327,7 +409,12 @@ export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentM
     open: new Map(),
     placed: new Set(),
   };
-  renderBlocks(builder, body, { levels, notes, comments, title });
+  const warnings: string[] = [];
+  const chunk = (id: string) => {
+    const rel = rels.find((r) => r.id === id && r.type === 'aFChunk');
+    return rel && { bytes: zip.read(rel.target), type: contentType(zip, rel.target) };
+  };
+  renderBlocks(builder, body, { levels, notes, comments, title, chunk, warnings });
   // A range that never ended and was never referenced still shows its comment, at the end of the text.
   for (const id of comments.open.keys()) {
     if (comments.placed.has(id)) continue;
@@ -349,5 +436,5 @@ export function extractDocx(bytes: Uint8Array, fallbackTitle: string): DocumentM
   const core = zip.has('docProps/core.xml') ? readXml(zip, 'docProps/core.xml') : undefined;
   const titleElement = core && firstElement(core, 'title');
   const coreTitle = titleElement ? textContent(titleElement).trim() : '';
-  return builder.model('docx', metadataTitle(coreTitle) || title.text || fallbackTitle, []);
+  return builder.model('docx', metadataTitle(coreTitle) || title.text || fallbackTitle, warnings);
 }

@@ -90,3 +90,44 @@ describe('DOCX comments', () => {
     expect(doc.anchors.filter((a) => a.kind === 'comment')).toEqual([]);
   });
 });
+
+describe('DOCX text boxes, embedded HTML and equations', () => {
+  const textbox = (...paragraphs: string[]) =>
+    `<w:r><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic><a:graphicData><wps:wsp><wps:txbx><w:txbxContent>${paragraphs.map(p).join('')}</w:txbxContent></wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>${paragraphs.map(p).join('')}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>`;
+
+  it("keeps a text box's paragraphs apart from each other and from the paragraph it is anchored in", async () => {
+    const body = [
+      `<w:p><w:r><w:t>2017</w:t></w:r>${textbox('Using Microsoft Word')}</w:p>`,
+      `<w:p>${textbox('This is the Author', 'This is an engaging title page')}</w:p>`,
+      p('Body text.'),
+    ].join('');
+    const doc = await extract('title-page.docx', makeDocx(body));
+    expect(doc.text).toBe('2017\n\nUsing Microsoft Word\n\nThis is the Author\n\nThis is an engaging title page\n\nBody text.');
+  });
+
+  it('reads a body that is an embedded HTML or plain-text part (altChunk) instead of refusing it as EMPTY', async () => {
+    const html = '<html><head><meta charset="utf-8"><title>t</title></head><body><h1>Quarterly memo</h1><p>Sales grew by 4 %.</p></body></html>';
+    const doc = await extract(
+      'chunk.docx',
+      makeDocx('<w:altChunk r:id="rIdHtml"/><w:altChunk r:id="rIdText"/>', {
+        chunks: [
+          { id: 'rIdHtml', name: 'afchunk.htm', contentType: 'text/html', data: html },
+          { id: 'rIdText', name: 'afchunk.txt', contentType: 'text/plain', data: 'A plain postscript.' },
+        ],
+      }),
+    );
+    expect(doc.text).toBe('Quarterly memo\n\nSales grew by 4 %.\n\nA plain postscript.');
+    expect(doc.anchors).toEqual([{ kind: 'heading', label: 'Quarterly memo', start: 0, end: doc.chars }]);
+  });
+
+  it('writes Word equations in linear form, not with their exponents flattened into the base', async () => {
+    const r = (t: string) => `<m:r><m:t>${t}</m:t></m:r>`;
+    const sup = (base: string, exponent: string) => `<m:sSup><m:e>${r(base)}</m:e><m:sup>${r(exponent)}</m:sup></m:sSup>`;
+    const pythagoras = `<m:oMath>${sup('a', '2')}${r('+')}${sup('b', '2')}${r('=')}${sup('c', '2')}</m:oMath>`;
+    const fraction = `<m:oMath>${r('x=')}<m:f><m:num>${r('-b±')}<m:rad><m:radPr><m:degHide m:val="1"/></m:radPr><m:deg/><m:e>${sup('b', '2')}${r('-4ac')}</m:e></m:rad></m:num><m:den>${r('2a')}</m:den></m:f></m:oMath>`;
+    const sum = `<m:oMath><m:nary><m:naryPr><m:chr m:val="∑"/></m:naryPr><m:sub>${r('i=1')}</m:sub><m:sup>${r('n')}</m:sup><m:e><m:sSub><m:e>${r('x')}</m:e><m:sub>${r('i')}</m:sub></m:sSub></m:e></m:nary></m:oMath>`;
+    const body = `<w:p><w:r><w:t xml:space="preserve">Since </w:t></w:r>${pythagoras}<w:r><w:t xml:space="preserve">, we have</w:t></w:r></w:p><w:p>${fraction}</w:p><w:p>${sum}</w:p>`;
+    const doc = await extract('math.docx', makeDocx(body));
+    expect(doc.text).toBe('Since a^2+b^2=c^2, we have\n\nx=(-b±√(b^2-4ac))/(2a)\n\n∑_(i=1)^n x_i');
+  });
+});

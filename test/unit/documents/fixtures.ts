@@ -217,11 +217,21 @@ export function makeDocx(
     footnotes = {},
     documentXml,
     comments,
-  }: { title?: string; footnotes?: Record<string, string>; documentXml?: string; comments?: Array<{ id: string; author: string; paragraphs: string[] }> } = {},
+    chunks = [],
+  }: {
+    title?: string;
+    footnotes?: Record<string, string>;
+    documentXml?: string;
+    comments?: Array<{ id: string; author: string; paragraphs: string[] }>;
+    // Embedded parts the body places with <w:altChunk r:id="…"/>: word/<name>, typed by an Override.
+    chunks?: Array<{ id: string; name: string; contentType: string; data: string | Uint8Array }>;
+  } = {},
 ): Uint8Array {
   const files: Zippable = {
     '[Content_Types].xml': utf8(
-      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+      `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>${chunks
+        .map((c) => `<Override PartName="/word/${c.name}" ContentType="${c.contentType}"/>`)
+        .join('')}</Types>`,
     ),
     '_rels/.rels': utf8(
       '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
@@ -229,7 +239,7 @@ export function makeDocx(
     'word/_rels/document.xml.rels': utf8(
       `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/>${
         comments ? '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="comments.xml"/>' : ''
-      }</Relationships>`,
+      }${chunks.map((c) => `<Relationship Id="${c.id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk" Target="${c.name}"/>`).join('')}</Relationships>`,
     ),
     'word/styles.xml': utf8(
       `<?xml version="1.0"?><w:styles ${W}><w:style w:type="paragraph" w:styleId="Normal"><w:name w:val="Normal"/></w:style><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style><w:style w:type="paragraph" w:styleId="Chapter"><w:name w:val="Chapter Head"/><w:basedOn w:val="Heading1"/></w:style></w:styles>`,
@@ -241,6 +251,7 @@ export function makeDocx(
     ),
     'word/document.xml': utf8(documentXml ?? `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${W}><w:body>${bodyXml}<w:sectPr/></w:body></w:document>`),
   };
+  for (const c of chunks) files[`word/${c.name}`] = typeof c.data === 'string' ? utf8(c.data) : c.data;
   if (comments) {
     files['word/comments.xml'] = utf8(
       `<?xml version="1.0"?><w:comments ${W}>${comments
