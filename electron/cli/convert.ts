@@ -1,4 +1,5 @@
 import { QuireError } from '../common/errors.ts';
+import { formatBytes } from '../common/format.ts';
 import { choiceOption, intOption, parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 
@@ -33,8 +34,7 @@ export const convert: Command = {
         const percent = Math.floor((100 * doneBytes) / totalBytes);
         if (percent === lastPercent && !io.isTTY) return;
         lastPercent = percent;
-        const mb = (n: number) => (n / 1e6).toFixed(0);
-        const line = `converting ${percent}% (${mb(doneBytes)}/${mb(totalBytes)} MB) ${tensor}`;
+        const line = `converting ${percent}% (${formatBytes(doneBytes)} of ${formatBytes(totalBytes)}) ${tensor}`;
         io.stderr(io.isTTY ? `\r${line.padEnd(100).slice(0, 100)}` : `${line}\n`);
       },
     });

@@ -6,3 +6,19 @@ export function formatTokens(tokens: number): string {
   if (tokens >= 1000) return `${(tokens / 1000).toFixed(1)}K`;
   return String(tokens);
 }
+
+// Sizes as people read them, in the UI and in the reasons the backend gives: SI units (1 kB = 1000 B), as file
+// managers and disk makers count, so a 139.4 MB file reads "139 MB" here and in the file manager alike. Three
+// figures at most: 7.5 GB, 42.0 MB, 139 MB.
+const BYTE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < BYTE_UNITS.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const figure = unit === 0 || Math.abs(value) >= 100 ? String(Math.round(value)) : value.toFixed(1);
+  return `${figure} ${BYTE_UNITS[unit]}`;
+}

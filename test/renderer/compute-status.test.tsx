@@ -31,7 +31,7 @@ describe('Settings → Compute', () => {
     const panel = await openSettings(backend);
     expect(panel.getByText('WEBGPU · native')).toBeTruthy();
     expect(panel.getByText('NVIDIA GeForce RTX 4090')).toBeTruthy();
-    expect(panel.getByText('20.0 GiB free of 24.0 GiB')).toBeTruthy();
+    expect(panel.getByText('21.5 GB free of 25.8 GB')).toBeTruthy();
     expect(panel.getByText(/^passed on a 48-token canary/)).toBeTruthy();
     expect(panel.queryByRole('status')).toBeNull();
     expect(panel.queryByText(/QUIRE_PROVIDER/)).toBeNull();

@@ -4,6 +4,7 @@
 // A CPU-type Vulkan device is a software rasterizer (SwiftShader, llvmpipe/lavapipe): usable when asked for,
 // never chosen by `auto`.
 import { execFileSync } from 'node:child_process';
+import { formatBytes } from '../../common/format.ts';
 import { loadNativeAddon } from './native-addon.ts';
 
 export interface GpuAdapter {
@@ -155,8 +156,7 @@ export function webgpuAdapter(): AdapterProbe {
 }
 
 export function describeAdapter(a: GpuAdapter): string {
-  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
   const memory =
-    a.memoryBytes === null ? 'memory unknown' : a.freeBytes !== null ? `${gib(a.freeBytes)} free of ${gib(a.memoryBytes)}` : `${gib(a.memoryBytes)}${a.kind === 'integrated' ? ' shared' : ''}, free unknown`;
+    a.memoryBytes === null ? 'memory unknown' : a.freeBytes !== null ? `${formatBytes(a.freeBytes)} free of ${formatBytes(a.memoryBytes)}` : `${formatBytes(a.memoryBytes)}${a.kind === 'integrated' ? ' shared' : ''}, free unknown`;
   return `${a.name} (${a.kind}, ${a.driver}; ${memory})`;
 }

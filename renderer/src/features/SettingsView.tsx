@@ -1,6 +1,6 @@
 import type { Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
-import { formatTokens } from '../../../electron/common/format.ts';
+import { formatBytes, formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
@@ -35,9 +35,6 @@ const PROVIDERS: { value: Settings['provider']; label: string }[] = [
   { value: 'cpu', label: 'CPU only' },
 ];
 
-
-const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-
 // What the engine runs on once a model is loaded: the provider, the GPU with its memory where the platform
 // tells it, the provider check, and a GPU passed over for this model.
 function ComputeStatus() {
@@ -50,8 +47,8 @@ function ComputeStatus() {
     : adapter.memoryBytes === null
       ? 'device memory unknown'
       : adapter.freeBytes !== null
-        ? `${gib(adapter.freeBytes)} free of ${gib(adapter.memoryBytes)}`
-        : `${gib(adapter.memoryBytes)}${adapter.kind === 'integrated' ? ' shared with the system' : ''} (free memory unknown)`;
+        ? `${formatBytes(adapter.freeBytes)} free of ${formatBytes(adapter.memoryBytes)}`
+        : `${formatBytes(adapter.memoryBytes)}${adapter.kind === 'integrated' ? ' shared with the system' : ''} (free memory unknown)`;
   return (
     <div className="compute-status" data-testid="compute-status">
       {engine.providerOverride ? (

@@ -24,7 +24,7 @@ describe('provider choice', () => {
     const linux = autoCandidates('linux', null, probeOf(swiftshader, rtx));
     expect(linux.map((c) => c.provider)).toEqual(['webgpu', 'cpu']);
     expect(linux[0].adapter?.name).toBe('NVIDIA GeForce RTX 4090');
-    expect(linux[0].why).toBe('WebGPU on NVIDIA GeForce RTX 4090 (discrete, NVIDIA 550.54; 24.0 GiB, free unknown)');
+    expect(linux[0].why).toBe('WebGPU on NVIDIA GeForce RTX 4090 (discrete, NVIDIA 550.54; 25.8 GB, free unknown)');
     expect(autoCandidates('win32', null, probeOf(intel)).map((c) => c.provider)).toEqual(['dml', 'webgpu', 'cpu']);
   });
 
@@ -53,9 +53,9 @@ describe('GPU adapter probe', () => {
     expect(smi).toEqual([{ name: 'NVIDIA GeForce RTX 4090', totalBytes: 24564 * 2 ** 20, freeBytes: 20110 * 2 ** 20, driver: '550.54.14' }]);
     const { adapter } = adaptersFromVulkan({ ok: true, devices: [rtx] }, smi);
     expect(adapter).toMatchObject({ memoryBytes: 24564 * 2 ** 20, freeBytes: 20110 * 2 ** 20, driver: 'NVIDIA 550.54.14' });
-    expect(describeAdapter(adapter!)).toBe('NVIDIA GeForce RTX 4090 (discrete, NVIDIA 550.54.14; 19.6 GiB free of 24.0 GiB)');
+    expect(describeAdapter(adapter!)).toBe('NVIDIA GeForce RTX 4090 (discrete, NVIDIA 550.54.14; 21.1 GB free of 25.8 GB)');
     const integrated = adaptersFromVulkan({ ok: true, devices: [intel] }).adapter!;
-    expect(describeAdapter(integrated)).toBe('Intel(R) Graphics (RPL-P) (integrated, Intel open-source Mesa driver Mesa 24.0; 16.0 GiB shared, free unknown)');
+    expect(describeAdapter(integrated)).toBe('Intel(R) Graphics (RPL-P) (integrated, Intel open-source Mesa driver Mesa 24.0; 17.2 GB shared, free unknown)');
     expect(describeAdapter({ ...integrated, memoryBytes: null })).toContain('memory unknown');
   });
 });
