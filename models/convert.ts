@@ -6,6 +6,7 @@ import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts
 import { calibrateKvScales, calibrationIds, KV_SCALE_HEADROOM, KV_SCALE_METHOD, type KvCalibration } from './kv-calibration.ts';
 import { buildLlamaGraph, OPSETS, type GraphOptions } from './llama-graph.ts';
 import { DEMO_CONFIG_KEY } from './manifest.ts';
+import { recordVerified, weightsIdentity } from './weights-identity.ts';
 import {
   DEMO_LABEL,
   generationDefaults,
@@ -145,6 +146,8 @@ async function writeConverted(hfDir: string, outDir: string, options: ConvertOpt
     checksums,
   } satisfies ModelManifest);
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // The checksums were computed from the bytes written: the files as they stand are verified.
+  recordVerified(outDir, weightsIdentity(outDir, Object.keys(checksums)));
   return manifest;
 }
 

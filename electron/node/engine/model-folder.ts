@@ -18,7 +18,8 @@ export interface ModelFolder {
   layout: KvLayout;
   // The cache as the graph stores it (dtype, io dtype, quantization), for the tensors the engine allocates.
   kv: KvFormat;
-  // Weights identity (source checksum, precision, io and KV dtypes): a snapshot from other weights is refused.
+  // Weights identity (source checksum, precision, io and KV dtypes, and the SHA-256 of every file as converted):
+  // a snapshot from other weights is refused, a re-converted or repaired model's included.
   modelHash: string;
   ropeHash: string;
 }
@@ -38,7 +39,7 @@ export function openModelFolder(dir: string): ModelFolder {
     ioDtype: manifest.ioDtype,
   };
   const modelHash = createHash('sha256')
-    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.ioDtype, manifest.kvDtype, manifest.bytes, ...(manifest.kvQuant === 'webgpu' ? ['webgpu'] : [])]))
+    .update(JSON.stringify([manifest.source.checksum, manifest.precision, manifest.ioDtype, manifest.kvDtype, manifest.bytes, ...(manifest.kvQuant === 'webgpu' ? ['webgpu'] : []), ...(manifest.checksums ? [manifest.checksums] : [])]))
     .digest('hex');
   return {
     dir,
