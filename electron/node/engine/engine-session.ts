@@ -16,6 +16,8 @@ import {
 } from './kv-snapshot.ts';
 import { touchSnapshot } from './document-cache.ts';
 import { floatCacheFolder, openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
+import type { VerifyProgress } from '../../../models/verify-model.ts';
+import { ensureVerified } from '../../../models/weights-identity.ts';
 import { checkKvProvider, webgpuF16Need } from '../../../models/model-spec.ts';
 import { candidatesFor, type Candidate, type Provider, type ProviderChoice } from './provider-choice.ts';
 import type { GpuAdapter } from './gpu-adapter.ts';
@@ -32,6 +34,8 @@ import { formatBytes, planFit, snapshotStagingBytes, type FitReport } from './me
 export const DEFAULT_PREFILL_CHUNK = 512;
 
 export interface LoadOptions {
+  // Told while a model whose files changed since they were last verified is verified in full, before it is used.
+  onVerifyProgress?: (progress: VerifyProgress) => void;
   provider?: ProviderChoice;
   providerOptions?: Record<string, string>;
   // Positions the RoPE tables and the KV cache are sized for; defaults to the manifest's context.
@@ -275,6 +279,8 @@ export class EngineSession {
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<EngineSession> {
+    // Damaged weights answer with garbage, not an error: a changed file is verified before anything runs on it.
+    await ensureVerified(dir, { onProgress: options.onVerifyProgress });
     const model = openModelFolder(dir);
     const { opened, plan, candidate, warning } = await openBackend(model, options);
     return new EngineSession(model, opened.backend, { reason: opened.reason, plan, adapter: candidate.adapter ?? null, check: opened.check, warning }, options.hostAvailableBytes);
