@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// Quire's CLI entry. The sources are TypeScript run by Node's own type stripping, which needs Node >= 22.18
-// (npm scripts get Node 24 from the `node` devDependency; Electron ships Node 24 too).
+// Quire's CLI entry. The sources are TypeScript run by Node's own type stripping: the Node they need is stated
+// once, in package.json's `engines` (npm scripts and `npx quire` get Node 24 from the `node` devDependency;
+// Electron ships Node 24 too).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
+const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const minimum = /^>=\s*(\d+)\.(\d+)/.exec(engines.node).slice(1).map(Number);
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`quire: NODE_VERSION: Node ${process.versions.node} is too old; run through npm (npx quire …) or install Node >= 22.18\n`);
+if (major < minimum[0] || (major === minimum[0] && minor < minimum[1])) {
+  process.stderr.write(`quire: NODE_VERSION: Node ${process.versions.node} is too old; run through npm (npx quire …) or install Node ${engines.node}\n`);
   process.exit(1);
 }
 
