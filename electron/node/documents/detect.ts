@@ -1,22 +1,7 @@
 import { basename, extname } from 'node:path';
 import { READABLE_FORMATS, type DocumentFormat } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
-import { MAX_FILE_BYTES } from './limits.ts';
-
-const EXTENSIONS: Record<string, DocumentFormat> = {
-  '.pdf': 'pdf',
-  '.epub': 'epub',
-  '.docx': 'docx',
-  '.txt': 'txt',
-  '.text': 'txt',
-  '.md': 'md',
-  '.markdown': 'md',
-  '.html': 'html',
-  '.htm': 'html',
-  '.xhtml': 'html',
-  '.srt': 'srt',
-  '.vtt': 'vtt',
-};
+import { DOCUMENT_EXTENSIONS as EXTENSIONS, MAX_FILE_BYTES, tooLargeMessage } from '../../common/document-files.ts';
 
 const ascii = (head: Uint8Array, from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
 
@@ -82,7 +67,7 @@ export function detectFormat(name: string, head: Uint8Array): DocumentFormat {
 export function checkSize(format: DocumentFormat, bytes: number): void {
   const cap = MAX_FILE_BYTES[format];
   if (bytes > cap) {
-    throw new QuireError('TOO_LARGE', `${(bytes / 2 ** 20).toFixed(1)} MB is over the ${cap / 2 ** 20} MB limit for ${format.toUpperCase()} files`);
+    throw new QuireError('TOO_LARGE', tooLargeMessage(format, bytes));
   }
   if (bytes === 0) throw new QuireError('EMPTY', 'the file is empty');
 }

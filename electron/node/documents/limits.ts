@@ -1,20 +1,10 @@
 import { totalmem } from 'node:os';
-import type { DocumentFormat } from '../../common/document.ts';
 
 // Every cap on untrusted documents lives here, so a refusal can always be traced to one named number.
 const MB = 1024 * 1024;
 
-// Checked on the file size before anything is read.
-export const MAX_FILE_BYTES: Record<DocumentFormat, number> = {
-  pdf: 200 * MB,
-  epub: 100 * MB,
-  docx: 100 * MB,
-  txt: 50 * MB,
-  md: 50 * MB,
-  html: 50 * MB,
-  srt: 50 * MB,
-  vtt: 50 * MB,
-};
+// Checked on the file size before anything is read (the page checks the same table when a file is dropped).
+export { MAX_FILE_BYTES } from '../../common/document-files.ts';
 
 // Zip containers (EPUB, DOCX): counted while inflating, never trusted from the headers.
 export const MAX_ZIP_ENTRIES = 10_000;

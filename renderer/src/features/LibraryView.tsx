@@ -1,6 +1,7 @@
 import { useRef, useState, type DragEvent } from 'react';
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import { READABLE_FORMATS } from '../../../electron/common/document.ts';
+import { DOCUMENT_EXTENSIONS } from '../../../electron/common/document-files.ts';
 import { OCR_LANGUAGE_NAMES, OCR_LANGUAGES, ocrNote, type OcrLanguage } from '../../../electron/common/ocr-languages.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
@@ -9,7 +10,7 @@ import { useApp } from '../store/context.tsx';
 import { visibleDocuments, type ImportJob } from '../store/library-slice.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 
-export const ACCEPTED_EXTENSIONS = ['.pdf', '.epub', '.docx', '.txt', '.md', '.markdown', '.html', '.htm', '.srt', '.vtt'];
+const ACCEPTED_EXTENSIONS = Object.keys(DOCUMENT_EXTENSIONS);
 
 export function LibraryView() {
   const documents = useApp((s) => s.documents);
@@ -39,7 +40,7 @@ export function LibraryView() {
       </header>
       <DemoModelNotice />
       <SampleOffer />
-      <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, bytes: () => f.arrayBuffer() })))} />
+      <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, size: f.size, bytes: () => f.arrayBuffer() })))} />
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
           {imports.map((job) => (

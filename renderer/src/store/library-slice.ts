@@ -2,6 +2,7 @@ import type { LibraryEntry } from '../../../electron/common/contract.ts';
 import type { ImportProgress } from '../../../electron/common/document.ts';
 import type { QuireError } from '../../../electron/common/errors.ts';
 import { ocrLanguageForLocale, type OcrLanguage } from '../../../electron/common/ocr-languages.ts';
+import { sizeRefusal } from '../../../electron/common/document-files.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
@@ -28,7 +29,8 @@ export interface LibrarySlice {
   // Clears a failed import's row.
   dismissImport(name: string): void;
   refreshLibrary(): Promise<void>;
-  importFiles(files: { name: string; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
+  // `size` is known before reading (File.size): a file over its format's limit is refused without being read.
+  importFiles(files: { name: string; size: number; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
   deleteDocument(id: string): Promise<void>;
   onImportProgress(progress: ImportProgress & { name: string }): void;
 }
@@ -66,8 +68,14 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
     async refreshLibrary() {
       set({ documents: await api.call('library.list', {}) });
     },
-    async importFiles(files) {
-      set({ imports: [...get().imports.filter((j) => !files.some((f) => f.name === j.name)), ...files.map((f) => ({ name: f.name, state: 'waiting' as const }))] });
+    async importFiles(dropped) {
+      const refused = dropped.flatMap((f) => {
+        const reason = sizeRefusal(f.name, f.size);
+        return reason ? [{ name: f.name, state: 'failed' as const, error: reason }] : [];
+      });
+      const files = dropped.filter((f) => !refused.some((r) => r.name === f.name));
+      set({ imports: [...get().imports.filter((j) => !dropped.some((f) => f.name === j.name)), ...refused, ...files.map((f) => ({ name: f.name, state: 'waiting' as const }))] });
+      if (files.length === 0) return;
       for (const file of files) {
         try {
           updateJob(file.name, { state: 'reading' });

@@ -8,6 +8,7 @@ import { DocumentModelSchema } from '../../../electron/common/document.ts';
 import { extractBytes, extractFile, extractIsolated, extractionsRunning } from '../../../electron/node/documents/extract.ts';
 import { EXTRACT_CONCURRENCY, MAX_FILE_BYTES, MAX_XML_DEPTH, MAX_ZIP_ENTRIES } from '../../../electron/node/documents/limits.ts';
 import { docxParagraph, makeDocx, makeEpub, makePdf } from './fixtures.ts';
+import { formatBytes } from '../../../electron/common/format.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quire-hostile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -151,7 +152,7 @@ describe('huge files and the worker', () => {
     const before = process.memoryUsage().rss;
     const error = await refused(extractFile(path));
     expect(error).toMatchObject({ code: 'TOO_LARGE' });
-    expect(error.message).toContain(`${MAX_FILE_BYTES.txt / 2 ** 20} MB limit`);
+    expect(error.message).toContain(`over the ${formatBytes(MAX_FILE_BYTES.txt)} limit for TXT files`);
     expect(process.memoryUsage().rss - before).toBeLessThan(50 * 2 ** 20);
   });
 
