@@ -258,3 +258,47 @@ export function isUnreadable(items: TextItem[]): boolean {
 // What can still be read on such a page: the runs set in fonts that have a map (a page number, a heading); a
 // run with any such code is from the unreadable font (a short one may hold only a space glyph or two).
 export const readableItems = (items: TextItem[]) => items.filter((i) => garbage(i.str) === 0);
+
+// Fake bold: some producers draw a run twice or more, a fraction of a point apart, instead of using a bold font,
+// and pdf.js gives each drawing as an item, so the words came out doubled ("微软公司的微软公司的"). An item that
+// repeats an earlier item's text at nearly the same origin (within a sixth of its size) is the same ink.
+export function dropOverprints(items: TextItem[]): TextItem[] {
+  const drawn = new Map<string, TextItem[]>();
+  return items.filter((item) => {
+    if (item.str.trim() === '') return true;
+    const near = (other: TextItem) => {
+      const limit = itemSize(item) / 6;
+      return Math.abs(other.transform[4] - item.transform[4]) <= limit && Math.abs(other.transform[5] - item.transform[5]) <= limit;
+    };
+    const same = drawn.get(item.str);
+    if (same?.some(near)) return false;
+    if (same) same.push(item);
+    else drawn.set(item.str, [item]);
+    return true;
+  });
+}
+
+// Some Arabic PDFs set a font whose Unicode map points its kashida and ligature glyphs at Greek and modifier
+// letters, giving runs such as "ϲΒϴΒ ˴" among the Arabic words. On a page whose letters are mostly Arabic, a
+// word made only of Greek or Coptic letters and spacing modifiers is such a run and is dropped; the count says
+// whether the page needs a warning.
+const STRAY_RUN = /(?<=^|\s)[\p{Script=Greek}\p{Script=Coptic}\u02B0-\u02FF]+(?=\s|$)/gu;
+const ARABIC_LETTER = /\p{Script=Arabic}/u;
+
+export function dropStrayRuns(lines: Line[]): { lines: Line[]; dropped: number } {
+  const letters = [...lines.map((l) => l.text).join('')].filter((c) => /\p{L}/u.test(c));
+  if (letters.filter((c) => ARABIC_LETTER.test(c)).length <= letters.length / 2) return { lines, dropped: 0 };
+  let dropped = 0;
+  const cleaned = lines.flatMap((line) => {
+    const text = line.text.replace(STRAY_RUN, () => {
+      dropped++;
+      return '';
+    });
+    if (text === line.text) return [line];
+    const rest = text.replace(/\s+/g, ' ').trim();
+    // A line that held only such runs goes, rather than reading as a paragraph break.
+    return rest ? [{ ...line, text: rest }] : [];
+  });
+  return { lines: cleaned, dropped };
+}
+

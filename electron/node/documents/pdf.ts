@@ -6,7 +6,8 @@ import { MAX_PDF_PAGES } from './limits.ts';
 import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
 import { drawsImages, listLabels, PageOcr, sureReading } from './ocr.ts';
-import { hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
+import { dropOverprints, dropStrayRuns, hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
+import { withFieldValues, type FieldAnnotation } from './pdf-form.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
@@ -74,6 +75,7 @@ export async function extractPdf(
     let blank = 0;
     let unreadable = 0;
     const garbledPages: string[] = [];
+    const strayPages: string[] = [];
     for (let n = 1; n <= pdf.numPages; n++) {
       const label = labels?.[n - 1] || String(n);
       const anchor = builder.open('page', label, { keepEmpty: true });
@@ -83,13 +85,16 @@ export async function extractPdf(
       try {
         const page = await pdf.getPage(n);
         const content = await page.getTextContent();
-        const items = content.items.filter((i): i is TextItem & typeof i => 'str' in i);
+        const annotations = (await page.getAnnotations().catch(() => [])) as FieldAnnotation[];
+        const items = withFieldValues(dropOverprints(content.items.filter((i): i is TextItem & typeof i => 'str' in i)), annotations);
         // A page set in fonts without a Unicode map gives codes, not text: only its readable runs are kept,
         // and it is named in a warning. `garbled` is the per-page flag for reading such a page by OCR instead.
         garbled = isUnreadable(items);
         // Only a page with letter-spaced runs has its glyphs read, for their word ends.
         const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
-        paragraphs = pageParagraphs(pageLines(garbled ? readableItems(items) : items, words));
+        const { lines, dropped } = dropStrayRuns(pageLines(garbled ? readableItems(items) : items, words));
+        if (dropped) strayPages.push(label);
+        paragraphs = pageParagraphs(lines);
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
         // inside a text PDF), and a page set in fonts without a Unicode map shows its text only as glyphs: both
         // are read by OCR; the latter keeps its readable runs (and its warning) unless OCR is sure.
@@ -125,6 +130,7 @@ export async function extractPdf(
       throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
     }
     if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages)}: the text layer cannot be read (fonts without a Unicode map)`);
+    if (strayPages.length) warnings.push(`${strayPages.length > 1 ? 'pages' : 'page'} ${listLabels(strayPages)}: runs of stray Greek letters in Arabic text (a font's wrong Unicode map) were left out`);
     if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
     if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
     warnings.push(...ocr.warnings());

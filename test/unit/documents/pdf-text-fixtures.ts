@@ -17,6 +17,8 @@ export interface GlyphFont {
 export interface GlyphPage {
   // Content-stream operators; `glyphs(font, text)` writes a hex string of the font's glyph ids.
   content: string;
+  // Filled-in form fields (AcroForm widgets) on the page: a text field, or a choice field with its value.
+  fields?: Array<{ name: string; value: string; rect: [number, number, number, number]; type?: 'Tx' | 'Ch' }>;
 }
 
 export function glyphs(font: GlyphFont, text: string[]): string {
@@ -55,11 +57,19 @@ export function makeGlyphPdf(font: GlyphFont, pages: GlyphPage[], { helvetica = 
   add(`<< /Type /Font /Subtype /Type0 /BaseFont /QuireGlyphs /Encoding /Identity-${font.vertical ? 'V' : 'H'} /DescendantFonts [4 0 R]${font.toUnicode === false ? '' : ' /ToUnicode 5 0 R'} >>`);
   add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
   const kids: number[] = [];
+  const fields: number[] = [];
   for (const page of pages) {
+    const annots = (page.fields ?? []).map((f) => {
+      add(`<< /Type /Annot /Subtype /Widget /FT /${f.type ?? 'Tx'} /T (${f.name}) /V (${f.value}) /Rect [${f.rect.join(' ')}] /F 4 /DA (/F2 10 Tf 0 g) >>`);
+      fields.push(objects.length);
+      return objects.length;
+    });
     add(stream(Buffer.from(page.content, 'latin1')));
-    add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 6 0 R${helvetica ? ' /F2 7 0 R' : ''} >> >> /Contents ${objects.length} 0 R >>`);
+    const contents = objects.length;
+    add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 6 0 R${helvetica ? ' /F2 7 0 R' : ''} >> >> /Contents ${contents} 0 R${annots.length ? ` /Annots [${annots.map((a) => `${a} 0 R`).join(' ')}]` : ''} >>`);
     kids.push(objects.length);
   }
+  if (fields.length) objects[0] = enc(`<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${fields.map((f) => `${f} 0 R`).join(' ')}] /DA (/F2 0 Tf 0 g) >> >>`);
   objects[1] = enc(`<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`);
   const chunks = [enc('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n')];
   let length = chunks[0].length;

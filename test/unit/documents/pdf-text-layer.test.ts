@@ -180,3 +180,39 @@ describe('PDFs from a real producer (Chromium, Skia/PDF)', () => {
     });
   }
 });
+
+describe('PDF forms, over-printed and stray runs', () => {
+  const helvetica: GlyphFont = { alphabet: ['x'] };
+
+  it('reads filled-in form fields in place, after their labels', async () => {
+    const content = 'BT /F2 12 Tf 72 700 Td (Name:) Tj ET BT /F2 12 Tf 72 670 Td (Partner:) Tj ET BT /F2 12 Tf 72 640 Td (Signed below.) Tj ET';
+    const fields = [
+      { name: 'name', value: 'Alice', rect: [140, 695, 320, 715] as [number, number, number, number] },
+      { name: 'partner', value: 'Bob', rect: [140, 665, 320, 685] as [number, number, number, number], type: 'Ch' as const },
+    ];
+    const doc = await read('form.pdf', makeGlyphPdf(helvetica, [{ content, fields }], { helvetica: true }));
+    expect(doc.text).toBe('Name: Alice\n\nPartner: Bob\n\nSigned below.');
+  });
+
+  it('drops a run drawn twice at (nearly) the same place for fake bold', async () => {
+    const font: GlyphFont = { alphabet: [...'微软公司的'] };
+    const g = glyphs(font, [...'微软公司的']);
+    const content = `BT /F1 12 Tf 72 700 Td ${g} Tj ET BT /F1 12 Tf 72.4 700.2 Td ${g} Tj ET BT /F1 12 Tf 72 680 Td ${g} Tj ET`;
+    const doc = await read('bold.pdf', makeGlyphPdf(font, [{ content }]));
+    // The third drawing is a line of its own, 20 pt lower: kept.
+    expect(doc.text).toBe('微软公司的微软公司的');
+    expect(doc.text).not.toContain('微软公司的微软公司的微软公司的');
+  });
+
+  it('leaves out runs of stray Greek letters in Arabic text, with a warning', async () => {
+    const words = ['مرحبا', 'بالعالم', 'ϲΒϴΒ', '˴', 'والسلام'];
+    // pdf.js reverses a right-to-left glyph's text into logical order: the map holds it as drawn.
+    const font: GlyphFont = { alphabet: words, unicode: words.map((w) => (/\p{Script=Arabic}/u.test(w) ? [...w].reverse().join('') : w)) };
+    // Right to left: the first word is drawn rightmost.
+    const content = words.map((w, i) => `BT /F1 12 Tf ${480 - i * 60} 700 Td ${glyphs(font, [w])} Tj ET`).join(' ');
+    const doc = await read('arabic.pdf', makeGlyphPdf(font, [{ content }]));
+    expect(doc.text).toBe('مرحبا بالعالم والسلام');
+    expect(doc.warnings).toEqual([expect.stringContaining('stray Greek letters')]);
+  });
+});
+
