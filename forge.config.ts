@@ -66,7 +66,7 @@ const config: ForgeConfig = {
         // Run in their own thread/process; main points at them with useBundledEntryPoints (same file names).
         { entry: { 'engine-host': 'electron/node/engine/engine-host-process.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
         { entry: { 'document-worker': 'electron/node/documents/worker.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
-        { entry: { 'text-worker': 'electron/node/chat/text-worker.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
+        { entry: { 'text-worker': 'electron/node/runtime/text-worker.ts' }, config: 'electron/main/vite.config.ts', target: 'main' },
       ],
       renderer: [{ name: 'main_window', config: 'renderer/vite.config.ts' }],
     }),

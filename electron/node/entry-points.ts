@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 // scripts as .cjs files next to main.cjs, and the main process points here at them before any service starts.
 export const entryPoints = {
   documentWorker: fileURLToPath(new URL('./documents/worker.ts', import.meta.url)),
-  textWorker: fileURLToPath(new URL('./chat/text-worker.ts', import.meta.url)),
+  textWorker: fileURLToPath(new URL('./runtime/text-worker.ts', import.meta.url)),
   engineHost: fileURLToPath(new URL('./engine/engine-host-process.ts', import.meta.url)),
   nativeAddon: fileURLToPath(new URL('../../native/build/Release/quire_ort.node', import.meta.url)),
   // The offline default model's Hugging Face folder (a packaged app carries it as an extra resource).

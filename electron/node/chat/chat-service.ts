@@ -4,13 +4,13 @@ import { isDiskFull, QuireError } from '../../common/errors.ts';
 import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
 import type { DocumentStore } from '../documents/store.ts';
 import type { EventBus } from '../events.ts';
-import type { ModelFit } from '../model-fit.ts';
-import { DocumentCache } from '../engine/document-cache.ts';
+import type { ModelFit } from '../runtime/model-fit.ts';
+import { prefixKey } from '../runtime/prefix-store.ts';
 import type { ConversationStore } from './conversations.ts';
-import type { ModelRuntime } from './model-runtime.ts';
-import type { TextService } from './text-service.ts';
+import type { ModelRuntime, PromptIds } from '../runtime/model-runtime.ts';
+import type { TextService } from '../runtime/text-service.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
-import { conversationMessages, type Turn } from './prompt.ts';
+import { conversationMessages, type Turn } from '../runtime/prompt.ts';
 import { RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
@@ -51,8 +51,6 @@ export class ChatService {
   // which for a book is worth doing once, not at every question.
   #prefixes = new Map<string, Promise<number[]>>();
 
-  // Where documents' snapshots live and how much disk they may take.
-  #caches: DocumentCache;
   #remote: RemoteAnswerer | null;
   // Answers the database could not take because the disk was full, per conversation: shown with it and
   // stored at the next look at it or question in it, once there is room. An answer the user waited minutes
@@ -61,7 +59,6 @@ export class ChatService {
 
   constructor(deps: ChatServiceDeps) {
     this.#deps = deps;
-    this.#caches = new DocumentCache(deps.root);
     this.#remote = deps.remote ? new RemoteAnswerer(deps.remote) : null;
   }
 
@@ -213,87 +210,73 @@ export class ChatService {
   }
 
   // The engine is shared with the API server and the self-check: the question waits its turn (a stop while
-  // waiting leaves the queue), then runs whole.
+  // waiting leaves the queue), then runs whole in one engine call (model-runtime.ts answer()).
   async #answerLocal(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
-    const waiting = new AbortController();
-    running.cancel = () => waiting.abort();
-    this.#deps.bus.emit('chat.progress', { conversationId: conversation.id, phase: 'loading', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
-    return this.#deps.runtime.queue.run(waiting.signal, () => this.#answerOnEngine(conversation, documents, turns, running));
-  }
-
-  async #answerOnEngine(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
     const { bus, runtime } = this.#deps;
-    running.cancel = () => runtime.cancel();
+    const abort = new AbortController();
+    running.cancel = () => abort.abort();
     const started = performance.now();
     const progress = (phase: ChatProgress['phase'], p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
-    const model = this.#deps.activeModel();
-    // 'loading' was said when the question joined the engine's queue (#answerLocal).
-    const loaded = await runtime.ensure(model, this.#deps.settings());
     progress('tokenizing');
-    const prefix = await this.#prefix(model, documents);
-    const prompt = Array.from(await this.#deps.text.encode(model.dir, conversationMessages(documents, turns, model.promptStyle), true));
-    const maxNewTokens = answerRoom(loaded.report.context, this.#deps.settings().answerTokens);
-    if (prompt.length + maxNewTokens > loaded.report.context) {
-      throw new QuireError(
-        'DOES_NOT_FIT',
-        `this conversation needs ${prompt.length + maxNewTokens} tokens but the context is ${loaded.report.context}; choose a longer context in Settings (a lower KV precision makes it fit in less memory) or fewer documents`,
-      );
-    }
-    const before = await runtime.host.call('state', {});
-    const target = this.#caches.target({ documentIds: documents.map((d) => d.id), modelId: model.id, prefix });
+    const model = this.#deps.activeModel();
+    const prompt = await this.#promptIds(model, documents, turns);
+    progress('loading');
     const warnings: string[] = [];
-    let documentSource: MessageStats['documentSource'] = null;
-    let text = '';
     let firstToken = 0;
-    let generatedTokens = 0;
     let generationStarted = 0;
-    try {
-      if (loaded.cache.holds(prefix, prompt)) {
-        documentSource = 'cache';
-      } else {
-        progress('restoring', { done: 0, total: prefix.length, tokensPerSecond: 0, etaSeconds: 0 });
-        documentSource = await loaded.cache.loadDocument(runtime.host, prefix, target, {
-          onProgress: (p) => progress('prefill', p),
-          onWarning: (message) => warnings.push(message),
-        });
-      }
-      await loaded.cache.sync(runtime.host, prompt, { onProgress: (p) => progress('prefill', p) });
-      progress('generating');
-      generationStarted = performance.now();
-      const result = await loaded.cache.generate(
-        runtime.host,
-        { maxNewTokens, sampling: model.generation.greedy ? { greedy: true } : { temperature: model.generation.temperature, topP: model.generation.topP }, stop: [] },
-        {
-          onText: (piece) => {
-            firstToken ||= performance.now();
-            text += piece;
-            bus.emit('chat.delta', { conversationId: conversation.id, text: piece });
-          },
+    const result = await runtime.answer(
+      {
+        model,
+        settings: this.#deps.settings(),
+        prompt,
+        room: (context) => answerRoom(context, this.#deps.settings().answerTokens),
+        sampling: model.generation.greedy ? { greedy: true } : { temperature: model.generation.temperature, topP: model.generation.topP },
+        stop: [],
+        save: 'prefix',
+        signal: abort.signal,
+      },
+      {
+        onPhase: (p) => {
+          if (p.phase === 'restoring') progress('restoring');
+          else {
+            generationStarted = performance.now();
+            progress('generating');
+          }
         },
-      );
-      generatedTokens = result.tokens.length;
-      text = result.text;
-    } catch (error) {
-      if (!(running.cancelled && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
-    }
-    const after = await runtime.host.call('state', {});
-    // A stopped answer's tokens: the engine keeps all it generated but the last in its cache.
-    if (running.cancelled && generationStarted && text !== '') generatedTokens = Math.max(1, after.length - prompt.length + 1);
+        onProgress: (p) => progress('prefill', p),
+        onWarning: (message) => warnings.push(message),
+        onText: (piece) => {
+          firstToken ||= performance.now();
+          bus.emit('chat.delta', { conversationId: conversation.id, text: piece });
+        },
+      },
+    );
     const generationSeconds = generationStarted ? (performance.now() - generationStarted) / 1000 : 0;
     return {
-      text,
+      text: result.text,
       stats: {
-        promptTokens: prompt.length,
-        documentTokens: prefix.length,
-        prefilledTokens: after.prefilledTokens - before.prefilledTokens,
-        generatedTokens,
-        documentSource,
+        promptTokens: result.promptTokens,
+        documentTokens: prompt.prefix?.length ?? 0,
+        prefilledTokens: result.prefilledTokens,
+        generatedTokens: result.tokens.length,
+        documentSource: result.source,
         ...(warnings.length > 0 ? { warnings } : {}),
         secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
-        tokensPerSecond: generationSeconds > 0 ? generatedTokens / generationSeconds : 0,
-        stopped: running.cancelled,
+        tokensPerSecond: generationSeconds > 0 ? result.tokens.length / generationSeconds : 0,
+        stopped: result.stopped || running.cancelled,
       },
+    };
+  }
+
+  // The prompt as the runtime takes it: the documents' shared prefix, then this conversation's turns.
+  async #promptIds(model: InstalledModel, documents: (DocumentModel & { id: string })[], turns: Turn[]): Promise<PromptIds> {
+    const prefix = await this.#prefix(model, documents);
+    const full = await this.#deps.text.encode(model.dir, conversationMessages(documents, turns, model.promptStyle), true);
+    const tokens = Int32Array.from(prefix);
+    return {
+      prefix: { key: prefixKey(tokens), length: tokens.length, tokens: async () => tokens, owners: documents.map((d) => d.id) },
+      tail: Int32Array.from(full.subarray(tokens.length)),
     };
   }
 

@@ -9,7 +9,7 @@ import type { ChatMessage } from '../../../models/chat-template.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import type { OpenAiClient, RemoteUsage } from '../remote/openai-client.ts';
 import type { RemoteTokenCount } from '../remote/remote-tokenizer.ts';
-import { conversationMessages, type PromptDocument, type Turn } from './prompt.ts';
+import { conversationMessages, type PromptDocument, type Turn } from '../runtime/prompt.ts';
 
 // How often the estimated progress is sent while the server processes the prompt (it says nothing until its
 // first token).

@@ -6,7 +6,6 @@ import type { DocumentSummary } from '../../common/contract.ts';
 import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
-import { DocumentCache } from '../engine/document-cache.ts';
 import { extractFile, extractIsolated } from './extract.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
@@ -105,11 +104,12 @@ async function hashFile(path: string, onProgress?: (progress: ImportProgress) =>
 // nothing behind, and a refused file leaves the library as it was.
 export class DocumentStore {
   #db: Db;
-  #caches: DocumentCache;
+  // Deletes what was derived from a document elsewhere (its saved KV prefixes).
+  #removeDerived: (id: string) => void;
 
-  constructor(db: Db, root: string) {
+  constructor(db: Db, removeDerived: (id: string) => void = () => undefined) {
     this.#db = db;
-    this.#caches = new DocumentCache(root);
+    this.#removeDerived = removeDerived;
     migrate(db, 'documents', MIGRATIONS);
   }
 
@@ -157,11 +157,11 @@ export class DocumentStore {
     return { format: row.format, title: row.title, text: row.text, anchors, chars: row.chars, warnings: JSON.parse(row.warnings) as string[] };
   }
 
-  // Removes the document, its anchors and token counts, then its KV snapshots (derived data: a crash between
-  // the two leaves an orphaned folder, never a document whose snapshots are gone).
+  // Removes the document, its anchors and token counts, then what was derived from it (a crash between the two
+  // leaves orphaned files, never a document whose caches are gone).
   delete(id: string): boolean {
     const deleted = transaction(this.#db, () => this.#db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0);
-    this.#caches.removeDocument(id);
+    this.#removeDerived(id);
     return deleted;
   }
 

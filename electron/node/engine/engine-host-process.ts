@@ -8,8 +8,8 @@ import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-s
 import { generateText } from './generate-text.ts';
 import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
-import { enforceSnapshotBudget } from './document-cache.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
+import { answerPrompt, type PrefixHeld } from './answer-prompt.ts';
 import { parentChannel } from '../service-process.ts';
 
 export interface Port {
@@ -17,10 +17,15 @@ export interface Port {
   send(message: EngineReply): void;
 }
 
+// Calls that leave the cache as it was (or, for answer, keep track of it themselves).
+const KEEPS_CACHE = new Set<EngineRequest['method']>(['answer', 'encode', 'state']);
+
 export function serveEngine(port: Port): void {
   let session: EngineSession | null = null;
   let tokenizer: Tokenizer | null = null;
   let running: AbortController | null = null;
+  // The prefix the cache holds by key (answer calls): any other call that changes the cache forgets it.
+  const held: PrefixHeld = { key: null };
   let queue = Promise.resolve();
 
   const loaded = (): EngineSession => {
@@ -29,8 +34,10 @@ export function serveEngine(port: Port): void {
   };
 
   async function handle(request: Exclude<EngineRequest, { method: 'cancel' }>, signal: AbortSignal): Promise<unknown> {
-    const progress = (p: unknown) => port.send({ id: request.id, event: 'progress', data: p });
+    const send = (event: Extract<EngineReply, { event: string }>['event']) => (data: unknown) => port.send({ id: request.id, event, data });
+    const progress = send('progress');
     const prefillOptions = (chunk?: number): PrefillOptions => ({ signal, onProgress: progress, ...(chunk ? { chunk } : {}) });
+    if (!KEEPS_CACHE.has(request.method)) held.key = null;
     switch (request.method) {
       case 'load': {
         await session?.release();
@@ -44,13 +51,16 @@ export function serveEngine(port: Port): void {
         return Array.from(tokenizer.encode(request.params.text, { addBos: request.params.addBos ?? false, parseSpecial: request.params.parseSpecial ?? false }));
       case 'sync':
         return loaded().sync(request.params.tokens, prefillOptions(request.params.chunk));
-      case 'loadDocument': {
-        const onWarning = (message: string) => port.send({ id: request.id, event: 'warning', data: message });
-        const source = await loaded().loadDocument(request.params.tokens, request.params.snapshot, { ...prefillOptions(request.params.chunk), onWarning });
-        if (request.params.budgetBytes !== undefined) {
-          await enforceSnapshotBudget(request.params.snapshotsRoot, request.params.budgetBytes, new Set([request.params.snapshot]));
-        }
-        return source;
+      case 'answer': {
+        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+        return answerPrompt(loaded(), tokenizer, held, request.params, {
+          signal,
+          onProgress: progress,
+          onPhase: send('phase'),
+          onText: send('text'),
+          onWarning: send('warning'),
+          onAnswer: send('answer'),
+        });
       }
       case 'generate': {
         if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
@@ -59,7 +69,7 @@ export function serveEngine(port: Port): void {
           sampling: request.params.sampling as SamplingOptions,
           stop: request.params.stop ?? [],
           signal,
-          onText: (text) => port.send({ id: request.id, event: 'text', data: text }),
+          onText: send('text'),
         });
       }
       case 'rewind':
@@ -83,7 +93,7 @@ export function serveEngine(port: Port): void {
         await session?.release();
         session = null;
         tokenizer = null;
-        return runNiah(request.params.dir, { ...request.params.options, signal, onCell: (cell) => port.send({ id: request.id, event: 'cell', data: cell }) });
+        return runNiah(request.params.dir, { ...request.params.options, signal, onCell: send('cell') });
     }
   }
 

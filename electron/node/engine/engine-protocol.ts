@@ -1,7 +1,8 @@
 // Messages between an engine host process and its caller. Typed arrays and plain objects only: the channel
 // uses structured clone ('advanced' serialization), which also carries the logits as a Float32Array.
 import type { ErrorEnvelope } from '../../common/errors.ts';
-import type { LoadOptions, PrefillProgress, DocumentSource, EngineReport } from './engine-session.ts';
+import type { LoadOptions, PrefillProgress, EngineReport } from './engine-session.ts';
+import type { AnswerParams, AnswerPhase, AnswerResult, PREFIX_NOT_HELD } from './answer-prompt.ts';
 import type { SamplingOptions } from './sampler.ts';
 import type { NiahCell, NiahOptions, NiahResult } from '../eval/niah.ts';
 
@@ -11,7 +12,7 @@ export type EngineRequest =
   | Call<'load', { dir: string; options: LoadOptions }>
   | Call<'encode', { text: string; addBos?: boolean; parseSpecial?: boolean }>
   | Call<'sync', { tokens: number[]; chunk?: number }>
-  | Call<'loadDocument', { tokens: number[]; snapshot: string; chunk?: number; snapshotsRoot: string; budgetBytes?: number }>
+  | Call<'answer', AnswerParams>
   | Call<'generate', { maxNewTokens: number; sampling?: SamplingOptions; stop?: string[] }>
   | Call<'rewind', { length: number }>
   | Call<'saveSnapshot', { path: string; length?: number }>
@@ -27,7 +28,9 @@ export type EngineReply =
   | { id: number; event: 'progress'; data: unknown }
   | { id: number; event: 'text'; data: unknown }
   | { id: number; event: 'cell'; data: unknown }
-  | { id: number; event: 'warning'; data: unknown };
+  | { id: number; event: 'warning'; data: unknown }
+  | { id: number; event: 'phase'; data: unknown }
+  | { id: number; event: 'answer'; data: unknown };
 
 export interface EngineState {
   length: number;
@@ -39,7 +42,7 @@ export interface EngineResults {
   load: EngineReport;
   encode: number[];
   sync: Float32Array;
-  loadDocument: DocumentSource;
+  answer: AnswerResult | typeof PREFIX_NOT_HELD;
   generate: { tokens: number[]; text: string };
   rewind: number;
   saveSnapshot: null;
@@ -53,4 +56,4 @@ export interface EngineResults {
 // weights are never held twice); cells arrive as 'cell' events.
 export type NiahRunOptions = Omit<NiahOptions, 'signal' | 'onCell'>;
 
-export type { NiahCell, PrefillProgress };
+export type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, PrefillProgress };

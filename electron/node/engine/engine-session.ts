@@ -14,7 +14,6 @@ import {
   tensorsOffset,
   writeSnapshot,
 } from './kv-snapshot.ts';
-import { touchSnapshot } from './document-cache.ts';
 import { floatCacheFolder, openModelFolder, ropeInputs, type ModelFolder, type RopeInputs } from './model-folder.ts';
 import type { VerifyProgress } from '../../../models/verify-model.ts';
 import { ensureVerified } from '../../../models/weights-identity.ts';
@@ -23,7 +22,7 @@ import { candidatesFor, type Candidate, type Provider, type ProviderChoice } fro
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
-import { deviceMemory } from '../planning-memory.ts';
+import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
@@ -108,6 +107,48 @@ export interface GenerateOptions {
 }
 
 export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
+
+// What a warning calls the text whose cache it is about: a question's documents, or an API client's prompt.
+export type CacheSubject = 'document' | 'prompt';
+
+export interface PrepareOptions extends LoadDocumentOptions {
+  subject?: CacheSubject;
+  // Whether the last position's logits are needed (a generation follows); default true.
+  logits?: boolean;
+  // A saved prefix to restore when it shares more with the prompt than the live cache does.
+  restore?: string | null;
+  onRestoring?: () => void;
+}
+
+// How a prompt got into the cache: the tokens the live cache already held, the snapshot restored (or null) and
+// how many of the prompt's tokens it held, one discarded as damaged, whether there was no host memory to
+// restore one, and the tokens prefilled.
+export interface Prepared {
+  live: number;
+  restored: string | null;
+  fromSnapshot: number;
+  discarded: string | null;
+  noRoom: boolean;
+  prefilled: number;
+}
+
+// Where the first `prefixLength` tokens (a document's) came from.
+export function documentSource(prepared: Prepared, prefixLength: number): DocumentSource {
+  if (prepared.live >= prefixLength) return 'cache';
+  return prepared.restored ? 'snapshot' : 'prefill';
+}
+
+// Whether the prompt's first `length` tokens are worth saving: they had to be read (neither the live cache nor
+// the snapshot held them all), and there was host memory for a snapshot.
+export function needsSave(prepared: Prepared, length: number): boolean {
+  return !prepared.noRoom && Math.max(prepared.live, prepared.fromSnapshot) < length;
+}
+
+export function commonLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
 
 // Refuses, before allocating anything, a context that does not fit the memory the candidate's cache lives in
 // (RAM, or the GPU's where it is known); null where that memory cannot be known.
@@ -348,9 +389,7 @@ export class EngineSession {
   }
 
   commonPrefix(tokens: readonly number[]): number {
-    let n = 0;
-    while (n < tokens.length && n < this.length && tokens[n] === this.cached[n]) n++;
-    return n;
+    return commonLength(tokens, this.cached);
   }
 
   // Makes the cache hold exactly `tokens`, reusing the longest cached prefix, and returns the last logits.
@@ -425,7 +464,6 @@ export class EngineSession {
     this.lastLogits = null;
     await this.backend.loadKv(path, tensorsOffset(header), header.tokenCount, header.blockBytes, sums);
     this.cached = Array.from(tokens);
-    await touchSnapshot(path);
     return header.tokenCount;
   }
 
@@ -441,72 +479,83 @@ export class EngineSession {
     }
   }
 
-  // How many leading document tokens a snapshot can restore: all of its tokens when they are a prefix of the
-  // document and it was made for this model, else 0 (a stale or foreign snapshot is simply replaced). A
-  // damaged one (CORRUPT) is reported, so the caller can discard it and say so.
-  private async snapshotPrefix(path: string, tokens: readonly number[]): Promise<number | QuireError> {
+  // How many leading prompt tokens a snapshot shares with the prompt (restoring it and rewinding to that many
+  // keeps them), 0 for one made for another model or context (it is simply not used). A damaged one
+  // (CORRUPT) is reported, so the caller can discard it and say so.
+  private async snapshotPrefix(path: string, prompt: readonly number[]): Promise<number | QuireError> {
     if (!existsSync(path)) return 0;
     try {
       const header = await readSnapshotHeader(path);
       checkSnapshot(header, { ...this.model.layout, modelHash: this.model.modelHash, ropeHash: this.model.ropeHash });
-      if (header.tokenCount > tokens.length || header.tokenCount > this.backend.capacity) return 0;
-      const saved = await readSnapshotTokens(path, header);
-      return saved.every((t, i) => t === tokens[i]) ? saved.length : 0;
+      if (header.tokenCount > this.backend.capacity) return 0;
+      return commonLength(await readSnapshotTokens(path, header), prompt);
     } catch (error) {
       if (error instanceof QuireError && error.code === 'CORRUPT') return error;
       return 0;
     }
   }
 
-  // Gets the document prefix into the cache the cheapest way: already there, from its snapshot, or by
-  // prefilling what is missing (then saving the snapshot for the next process). A damaged snapshot is never
-  // used: it is deleted, the document prefilled again, and `onWarning` told why.
-  async loadDocument(tokens: readonly number[], snapshot: string, options: LoadDocumentOptions = {}): Promise<DocumentSource> {
-    const live = this.commonPrefix(tokens);
-    if (live === tokens.length) {
-      this.rewind(tokens.length);
-      return 'cache';
-    }
+  // Gets `prompt` into the cache the cheapest way: what the live cache already holds, then the saved prefix
+  // `restore` where it holds more, then prefill of the rest. A damaged snapshot is never used: it is deleted,
+  // the prompt prefilled instead, and `onWarning` told why. With `keepLogits` false only the cache matters
+  // (a document's prefix); otherwise the last position's logits are ready for generation.
+  async prepare(prompt: readonly number[], options: PrepareOptions = {}): Promise<Prepared> {
+    const live = this.commonPrefix(prompt);
+    const subject = options.subject ?? 'document';
     const snapshots = this.backend.snapshots.ok;
-    let source: DocumentSource = 'prefill';
-    let damaged: QuireError | null = null;
-    let noRoom = false;
-    const usable = snapshots ? await this.snapshotPrefix(snapshot, tokens) : 0;
-    if (usable instanceof QuireError) {
-      damaged = usable;
-    } else if (usable > live) {
+    const prepared: Prepared = { live, restored: null, fromSnapshot: 0, discarded: null, noRoom: false, prefilled: 0 };
+    const usable = snapshots && options.restore ? await this.snapshotPrefix(options.restore, prompt) : 0;
+    let damaged = usable instanceof QuireError ? usable : null;
+    if (typeof usable === 'number' && usable > live) {
+      options.onRestoring?.();
       try {
-        await this.restoreSnapshot(snapshot);
-        source = 'snapshot';
+        await this.restoreSnapshot(options.restore!);
+        prepared.restored = options.restore!;
+        prepared.fromSnapshot = usable;
       } catch (error) {
         if (error instanceof QuireError && error.code === 'LIMIT_EXCEEDED') {
-          noRoom = true;
-          options.onWarning?.(`this document's saved cache was not restored: ${error.message}; the document is processed again`);
-        } else if (error instanceof QuireError && error.code === 'CORRUPT') damaged = error;
+          prepared.noRoom = true;
+          options.onWarning?.(`this ${subject}'s saved cache was not restored: ${error.message}; the ${subject} is processed again`);
+        } else if (error instanceof QuireError && (error.code === 'CORRUPT' || error.code === 'SNAPSHOT_MISMATCH')) damaged = error;
         else throw error;
       }
     }
     if (damaged) {
-      await rm(snapshot, { force: true });
-      options.onWarning?.(`this document's saved cache was damaged (${damaged.message}); it was discarded and the document processed again`);
+      await rm(options.restore!, { force: true });
+      prepared.discarded = options.restore!;
+      options.onWarning?.(`this ${subject}'s saved cache was damaged (${damaged.message}); it was discarded and the ${subject} processed again`);
     }
-    const done = this.commonPrefix(tokens);
-    this.rewind(done);
-    if (done < tokens.length) {
-      await this.prefill(tokens.slice(done), options);
-      // (Not saved again when there was no room to restore it: saving needs the same buffer.)
-      if (snapshots && !noRoom) await this.saveSnapshotOrWarn(snapshot, options);
-      else if (!this.backend.snapshots.ok) options.onWarning?.(`this document's cache cannot be saved here (${this.backend.snapshots.reason}); it is processed again after a restart`);
+    const before = this.prefilledTokens;
+    try {
+      // A prompt already whole in the cache is read again only for its last logits, when they are wanted.
+      if (options.logits === false && this.commonPrefix(prompt) === prompt.length) this.rewind(prompt.length);
+      else await this.sync(prompt, options);
+    } finally {
+      prepared.prefilled = this.prefilledTokens - before;
     }
-    return source;
+    return prepared;
+  }
+
+  // A document's prefix into the cache (from the live cache, its snapshot, or prefill), saved as that snapshot
+  // when it had to be prefilled: what the GPU kit and benches time on their own.
+  async loadDocument(tokens: readonly number[], snapshot: string, options: LoadDocumentOptions = {}): Promise<DocumentSource> {
+    const prepared = await this.prepare(tokens, { ...options, restore: snapshot, logits: false });
+    if (needsSave(prepared, tokens.length)) await this.saveSnapshotOrWarn(snapshot, tokens.length, options);
+    return documentSource(prepared, tokens.length);
   }
 
   // The snapshot only saves time on a later question; failing to write it (a full disk, a quota, a file-size
   // limit, a read-only folder) must not cost this one. writeSnapshot leaves no partial file behind and an older
-  // snapshot in place (still good for its prefix); the user is told why the document is processed again later.
-  private async saveSnapshotOrWarn(snapshot: string, options: LoadDocumentOptions): Promise<void> {
+  // snapshot in place (still good for its prefix); the user is told why the text is processed again later.
+  async saveSnapshotOrWarn(snapshot: string, length: number, options: { onWarning?: (message: string) => void; subject?: CacheSubject }): Promise<boolean> {
+    const subject = options.subject ?? 'document';
+    if (!this.backend.snapshots.ok) {
+      options.onWarning?.(`this ${subject}'s cache cannot be saved here (${this.backend.snapshots.reason}); it is processed again after a restart`);
+      return false;
+    }
     try {
-      await this.saveSnapshot(snapshot);
+      await this.saveSnapshot(snapshot, length);
+      return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? '';
       const message = (error as Error).message ?? String(error);
@@ -515,7 +564,8 @@ export class EngineSession {
         : /EFBIG/.test(`${code} ${message}`)
           ? 'a file size limit was reached (EFBIG)'
           : message.split('\n')[0];
-      options.onWarning?.(`this document's cache could not be saved: ${reason}; the answer is not affected, but the document is processed again after a restart`);
+      options.onWarning?.(`this ${subject}'s cache could not be saved: ${reason}; the answer is not affected, but the ${subject} is processed again after a restart`);
+      return false;
     }
   }
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import { downloadRepo } from '../../../models/download.ts';
-import type { TextService } from '../chat/text-service.ts';
+import type { TextService } from '../runtime/text-service.ts';
 import { childPath } from '../paths.ts';
 import { HF_TOKEN_SECRET, type SecretStore } from '../secrets.ts';
 import type { OpenAiClient } from './openai-client.ts';

@@ -65,7 +65,8 @@ describe('the in-app API', () => {
     const events: string[] = [];
     const off = services.bus.subscribe((name, payload) => {
       const { phase } = payload as { phase: string };
-      if (name === 'chat.progress' && phase !== 'loading' && events.at(-1) !== `chat ${phase}`) events.push(`chat ${phase}`);
+      // Waiting for the engine ('loading') and tokenizing (in the text worker) are not the engine's work.
+      if (name === 'chat.progress' && !['loading', 'tokenizing'].includes(phase) && events.at(-1) !== `chat ${phase}`) events.push(`chat ${phase}`);
     });
     const conversation = await callRouter(services, 'chat.create', { documentIds: [documentId] });
     // A long prompt through the API first; the app's question arrives while it is being read.

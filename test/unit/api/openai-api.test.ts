@@ -4,11 +4,12 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModelText } from '../../../electron/node/chat/model-text.ts';
-import { conversationMessages, documentPrefix } from '../../../electron/node/chat/prompt.ts';
+import { loadModelText } from '../../../electron/node/runtime/model-text.ts';
+import { conversationMessages, documentPrefix } from '../../../electron/node/runtime/prompt.ts';
 import { readSnapshotHeader } from '../../../electron/node/engine/kv-snapshot.ts';
-import { API_SNAPSHOT_FOLDER, API_SNAPSHOT_MIN_TOKENS } from '../../../electron/node/api/prefix-cache.ts';
-import { API_QUEUE_LIMIT } from '../../../electron/node/engine/engine-queue.ts';
+import { API_SNAPSHOT_MIN_TOKENS } from '../../../electron/node/api/api-engine.ts';
+import { listSnapshots } from '../../../electron/node/runtime/prefix-store.ts';
+import { API_QUEUE_LIMIT } from '../../../electron/node/runtime/engine-queue.ts';
 import { API_MAX_BODY_BYTES } from '../../../electron/node/api/openai-server.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { runCli } from '../run-cli.ts';
@@ -235,8 +236,8 @@ describe('quire serve --api', () => {
     // Prefilling all 15,000 tokens takes over 6 s on this model.
     expect(performance.now() - t).toBeLessThan(3000);
     // A completed prefill of that prompt would have been saved; none was.
-    const folder = join(api.dataDir, 'snapshots', API_SNAPSHOT_FOLDER);
-    const counts = await Promise.all(readdirSync(folder).map(async (name) => (await readSnapshotHeader(join(folder, name))).tokenCount));
+    const files = await listSnapshots(join(api.dataDir, 'snapshots'));
+    const counts = await Promise.all(files.map(async ({ path }) => (await readSnapshotHeader(path)).tokenCount));
     expect(counts).not.toContain(prompt.length);
   });
 

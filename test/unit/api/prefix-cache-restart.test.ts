@@ -1,13 +1,14 @@
 // The API's prefix cache survives the server: a follow-up after a restart is served from the snapshot the
 // first question left, and a damaged snapshot is discarded and the prompt processed again.
-import { openSync, readdirSync, readSync, writeSync, closeSync, mkdtempSync } from 'node:fs';
+import { openSync, existsSync, readSync, writeSync, closeSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadModelText } from '../../../electron/node/chat/model-text.ts';
-import { conversationMessages, documentPrefix } from '../../../electron/node/chat/prompt.ts';
+import { loadModelText } from '../../../electron/node/runtime/model-text.ts';
+import { conversationMessages, documentPrefix } from '../../../electron/node/runtime/prompt.ts';
 import { readSnapshotHeader, tensorsOffset } from '../../../electron/node/engine/kv-snapshot.ts';
-import { API_SNAPSHOT_FOLDER, API_SNAPSHOT_MIN_TOKENS } from '../../../electron/node/api/prefix-cache.ts';
+import { API_SNAPSHOT_MIN_TOKENS } from '../../../electron/node/api/api-engine.ts';
+import { listSnapshots } from '../../../electron/node/runtime/prefix-store.ts';
 import { apiTinyModel, startApi, type ApiProcess } from './api-process.ts';
 
 const DOCUMENT = Array.from({ length: 90 }, (_, i) => `Entry ${i}: the keeper trimmed lamp ${i * 3} before the storm.`).join('\n');
@@ -57,9 +58,9 @@ describe('the API prefix cache across restarts', () => {
     // Asked in the same process: the live cache; it also waits until the first question's snapshot is written.
     const live = await ask(first, 'Who trimmed the lamps?');
     expect(live.cached).toBeGreaterThanOrEqual(prefix.length);
-    const folder = join(dataDir, 'snapshots', API_SNAPSHOT_FOLDER);
-    const [file] = readdirSync(folder);
-    expect((await readSnapshotHeader(join(folder, file))).tokenCount).toBe(opening.prompt);
+    const [file, ...more] = await listSnapshots(join(dataDir, 'snapshots'));
+    expect(more).toEqual([]);
+    expect((await readSnapshotHeader(file.path)).tokenCount).toBe(opening.prompt);
     await killed(first);
 
     const second = await start(model, dataDir);
@@ -73,7 +74,7 @@ describe('the API prefix cache across restarts', () => {
     await second.stop();
 
     // One flipped byte in the cached keys: the engine's block checksums catch it.
-    const path = join(folder, file);
+    const { path } = file;
     const at = tensorsOffset(await readSnapshotHeader(path)) + 1000;
     const fd = openSync(path, 'r+');
     const byte = Buffer.alloc(1);
@@ -86,7 +87,7 @@ describe('the API prefix cache across restarts', () => {
     expect(again.cached).toBe(0);
     expect(again.text).toBe(live.text);
     expect(third.stderr()).toMatch(/discarded and the prompt processed again/);
-    expect(readdirSync(folder)).not.toContain(file);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('writes the snapshot of a prompt just answered before a stopped server exits', async () => {

@@ -16,7 +16,7 @@ const ENTRIES = {
   main: 'electron/main/main.ts',
   'engine-host': 'electron/node/engine/engine-host-process.ts',
   'document-worker': 'electron/node/documents/worker.ts',
-  'text-worker': 'electron/node/chat/text-worker.ts',
+  'text-worker': 'electron/node/runtime/text-worker.ts',
 };
 
 describe('desktop bundles', () => {

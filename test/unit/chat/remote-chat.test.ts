@@ -6,13 +6,13 @@ import type { ChatProgress, Settings } from '../../../electron/common/contract.t
 import { QuireError } from '../../../electron/common/errors.ts';
 import { ChatService } from '../../../electron/node/chat/chat-service.ts';
 import { ConversationStore } from '../../../electron/node/chat/conversations.ts';
-import { ModelRuntime } from '../../../electron/node/chat/model-runtime.ts';
-import { TextService } from '../../../electron/node/chat/text-service.ts';
+import { ModelRuntime } from '../../../electron/node/runtime/model-runtime.ts';
+import { TextService } from '../../../electron/node/runtime/text-service.ts';
 import { openDatabase } from '../../../electron/node/db.ts';
 import { DocumentStore } from '../../../electron/node/documents/store.ts';
 import { EventBus } from '../../../electron/node/events.ts';
 import { buildExportModel } from '../../../electron/node/export/export-model.ts';
-import { ModelFit } from '../../../electron/node/model-fit.ts';
+import { ModelFit } from '../../../electron/node/runtime/model-fit.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { DEFAULT_SETTINGS } from '../../../electron/node/settings.ts';
 import { startVllmStub, type VllmStub } from '../../fixtures/vllm-stub.ts';
@@ -40,7 +40,7 @@ beforeAll(async () => {
   stub = await startVllmStub({ model: MODEL, maxModelLen: 4096, reply: 'The tenant does: "the tenant shall keep the garden tidy" (clause 1).' });
   const root = mkdtempSync(join(tmpdir(), 'quire-remote-chat-'));
   const db = openDatabase(join(root, 'quire.db'));
-  documents = new DocumentStore(db, root);
+  documents = new DocumentStore(db);
   documentId = (await documents.importBytes('lease.txt', new TextEncoder().encode(LEASE))).id;
   conversations = new ConversationStore(db);
   const text = new TextService();
@@ -51,7 +51,7 @@ beforeAll(async () => {
   newChat = () => new ChatService({
     conversations,
     documents,
-    runtime: new ModelRuntime(),
+    runtime: new ModelRuntime({ root }),
     bus,
     root,
     settings: () => settings,

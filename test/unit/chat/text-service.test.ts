@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TextService } from '../../../electron/node/chat/text-service.ts';
+import { TextService } from '../../../electron/node/runtime/text-service.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 
 let dir: string;

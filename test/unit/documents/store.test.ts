@@ -25,7 +25,7 @@ const book = makePdf(
 describe('DocumentStore', () => {
   it('imports a file, lists a summary without text, returns the full model, recognizes re-imports', async () => {
     const root = newRoot();
-    const store = new DocumentStore(openDatabase(databasePath(root)), root);
+    const store = new DocumentStore(openDatabase(databasePath(root)));
     const path = join(base, 'book.pdf');
     writeFileSync(path, book);
     const phases = new Set<ImportProgress['phase']>();
@@ -51,7 +51,7 @@ describe('DocumentStore', () => {
 
   it('keeps token counts per tokenizer and shows the latest in summaries', async () => {
     const root = newRoot();
-    const store = new DocumentStore(openDatabase(databasePath(root)), root);
+    const store = new DocumentStore(openDatabase(databasePath(root)));
     const { id } = await store.importBytes('a.txt', utf8('some words here'));
     expect(store.getTokenCount(id, 'llama3')).toBeUndefined();
     store.setTokenCount(id, 'llama3', 4);
@@ -68,7 +68,7 @@ describe('DocumentStore', () => {
   it('deletes a document with its anchors, token counts and snapshot folder, and nothing else', async () => {
     const root = newRoot();
     const db = openDatabase(databasePath(root));
-    const store = new DocumentStore(db, root);
+    const store = new DocumentStore(db);
     const keep = await store.importBytes('keep.md', utf8('# Keep\n\ntext'));
     const gone = await store.importBytes('gone.md', utf8('# Gone\n\ntext'));
     store.setTokenCount(gone.id, 'llama3', 3);
@@ -90,7 +90,7 @@ describe('DocumentStore', () => {
 
   it('leaves the library untouched when a file is refused', async () => {
     const root = newRoot();
-    const store = new DocumentStore(openDatabase(databasePath(root)), root);
+    const store = new DocumentStore(openDatabase(databasePath(root)));
     await store.importBytes('ok.txt', utf8('fine'));
     await expect(store.importBytes('scan.pdf', makePdf([{ image: true }]))).rejects.toMatchObject({ code: 'SCANNED' });
     await expect(store.importFile(join(base, 'missing.pdf'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -114,7 +114,7 @@ describe('DocumentStore', () => {
         `import { writeSync } from 'node:fs';
          const { DocumentStore } = await import(${JSON.stringify(storeUrl)});
          const { openDatabase } = await import(${JSON.stringify(dbUrl)});
-         const store = new DocumentStore(openDatabase(${JSON.stringify(databasePath(root))}), ${JSON.stringify(root)});
+         const store = new DocumentStore(openDatabase(${JSON.stringify(databasePath(root))}));
          await store.importFile(${JSON.stringify(path)}, { onProgress: (p) => {
            if (p.phase === 'store' && p.done >= 10000) { writeSync(1, 'storing\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60000); }
          } });`,
@@ -131,7 +131,7 @@ describe('DocumentStore', () => {
     await new Promise((done) => child.on('exit', done));
 
     const db = openDatabase(databasePath(root));
-    const store = new DocumentStore(db, root);
+    const store = new DocumentStore(db);
     expect(db.prepare('SELECT (SELECT COUNT(*) FROM documents) AS docs, (SELECT COUNT(*) FROM document_anchors) AS anchors').get()).toEqual({ docs: 0, anchors: 0 });
     const imported = await store.importFile(path);
     expect(imported.duplicate).toBe(false);

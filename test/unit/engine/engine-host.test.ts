@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../../electron/node/engine/engine-host.ts';
+import { EngineHost } from '../../../electron/node/runtime/engine-host.ts';
 import type { PrefillProgress } from '../../../electron/node/engine/engine-protocol.ts';
 import { snapshotsDir } from '../../../electron/node/paths.ts';
 import { tinyModel } from './tiny-model.ts';
+import { loadDocument } from './load-document.ts';
 
 // The acceptance: a 16K-token document prefilled once; a follow-up prefills only its own tokens; after
 // the engine process is killed and restarted, the document comes back from its snapshot, not a prefill.
@@ -42,7 +43,7 @@ describe('engine host', () => {
     const report = await host.call('load', { dir, options: { context: CONTEXT } });
     expect(report.context).toBe(CONTEXT);
     const progress: PrefillProgress[] = [];
-    const source = await host.call('loadDocument', { tokens: doc, snapshot, chunk: 2048, snapshotsRoot: snapshotsDir(root) }, { onProgress: (p) => progress.push(p) });
+    const source = await loadDocument(host, { tokens: doc, snapshot, chunk: 2048}, { onProgress: (p) => progress.push(p) });
     expect(source).toBe('prefill');
     expect(progress.at(-1)).toMatchObject({ done: DOC_TOKENS, total: DOC_TOKENS, etaSeconds: 0 });
     expect(progress[0].tokensPerSecond).toBeGreaterThan(0);
@@ -61,7 +62,7 @@ describe('engine host', () => {
   it('restores the document from its snapshot after a process restart', { timeout: 60_000 }, async () => {
     const host = start();
     await host.call('load', { dir, options: { context: CONTEXT } });
-    expect(await host.call('loadDocument', { tokens: doc, snapshot, snapshotsRoot: snapshotsDir(root) })).toBe('snapshot');
+    expect(await loadDocument(host, { tokens: doc, snapshot})).toBe('snapshot');
     expect((await host.call('state', {})).prefilledTokens).toBe(0);
     const logits = await host.call('sync', { tokens: [...doc, ...q2] });
     expect((await host.call('state', {})).prefilledTokens).toBe(q2.length);

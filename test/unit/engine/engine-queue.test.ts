@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EngineQueue } from '../../../electron/node/engine/engine-queue.ts';
+import { EngineQueue } from '../../../electron/node/runtime/engine-queue.ts';
 import { QuireError } from '../../../electron/common/errors.ts';
 
 const gate = () => {

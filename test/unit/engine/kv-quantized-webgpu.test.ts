@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost, forkEngineProcess } from '../../../electron/node/engine/engine-host.ts';
+import { EngineHost, forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts';
 import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
 import { rowBytes } from '../../../electron/node/engine/kv-snapshot.ts';
 import { planFit } from '../../../electron/node/engine/memory-planner.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
-import { enforceSnapshotBudget, touchSnapshot } from '../../../electron/node/engine/document-cache.ts';
+import { enforceSnapshotBudget } from '../../../electron/node/runtime/prefix-store.ts';
 import {
   BlockSums,
   checkSnapshot,
@@ -112,7 +112,7 @@ describe('kv snapshots', () => {
       paths.push(path);
     }
     const size = (await stat(paths[0])).size;
-    await touchSnapshot(paths[0]); // now the most recent
+    await utimes(paths[0], new Date(), new Date()); // now the most recent
     const deleted = await enforceSnapshotBudget(root, 2 * size, new Set([paths[1]]));
     expect(deleted).toEqual([paths[2]]);
     expect(await enforceSnapshotBudget(root, 0, new Set([paths[1]]))).toEqual([paths[0]]);

@@ -7,12 +7,13 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost, type EngineProcess } from '../../../electron/node/engine/engine-host.ts';
+import { EngineHost, type EngineProcess } from '../../../electron/node/runtime/engine-host.ts';
 import { childService } from '../../../electron/node/service-process.ts';
 import type { EngineReply, EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
 import { entryPoints } from '../../../electron/node/entry-points.ts';
 import { snapshotsDir } from '../../../electron/node/paths.ts';
 import { tinyModel } from './tiny-model.ts';
+import { loadDocument } from './load-document.ts';
 
 // 128 blocks of 512 bytes: the snapshot of the document below is about 1 MB.
 const FILE_SIZE_LIMIT_BLOCKS = 128;
@@ -46,7 +47,7 @@ afterAll(() => host?.kill());
 describe('a snapshot that cannot be written', () => {
   it('is skipped with a reason; the document is loaded and the question answered', { timeout: 120_000 }, async () => {
     const warnings: string[] = [];
-    const source = await host.call('loadDocument', { tokens: doc, snapshot, snapshotsRoot: snapshotsDir(root) }, { onWarning: (w) => warnings.push(w) });
+    const source = await loadDocument(host, { tokens: doc, snapshot}, { onWarning: (w) => warnings.push(w) });
     expect(source).toBe('prefill');
     expect(warnings).toHaveLength(1);
     // The onnxruntime-node path names the errno (EFBIG); the native addon reports a short write.

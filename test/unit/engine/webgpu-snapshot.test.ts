@@ -5,9 +5,10 @@ import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHost, forkEngineProcess } from '../../../electron/node/engine/engine-host.ts';
+import { EngineHost, forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts';
 import { tinyModel } from './tiny-model.ts';
 import { maxDiff } from '../logits.ts';
+import { loadDocument } from './load-document.ts';
 
 const SWIFTSHADER = '/usr/lib/chromium';
 const WEBGPU_ENV = {
@@ -41,7 +42,7 @@ beforeAll(async () => {
   dir = await tinyModel({ originalContext: 512, factor: 4 });
   const cpu = start('cpu');
   await cpu.call('load', { dir, options: { provider: 'cpu', context: CONTEXT } });
-  expect(await cpu.call('loadDocument', { tokens: doc, snapshot: cpuSnapshot, snapshotsRoot, chunk: CHUNK })).toBe('prefill');
+  expect(await loadDocument(cpu, { tokens: doc, snapshot: cpuSnapshot, chunk: CHUNK })).toBe('prefill');
   cpuLogits = await cpu.call('sync', { tokens: [...doc, ...question], chunk: CHUNK });
   await cpu.close();
 }, 120_000);
@@ -57,7 +58,7 @@ describe('a WebGPU (device-resident) cache', () => {
     expect(report.path).toBe('native');
     expect(report.snapshots).toEqual({ ok: true, onDevice: true });
     const warnings: string[] = [];
-    expect(await first.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
+    expect(await loadDocument(first, { tokens: doc, snapshot: gpuSnapshot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
     expect(warnings).toEqual([]);
     const live = await first.call('sync', { tokens: [...doc, ...question], chunk: CHUNK });
     expect(maxDiff(live, cpuLogits)).toBeLessThan(1e-3);
@@ -65,14 +66,14 @@ describe('a WebGPU (device-resident) cache', () => {
 
     const second = start('webgpu');
     await second.call('load', { dir, options: { provider: 'webgpu', context: CONTEXT } });
-    expect(await second.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot })).toBe('snapshot');
+    expect(await loadDocument(second, { tokens: doc, snapshot: gpuSnapshot })).toBe('snapshot');
     expect((await second.call('state', {})).prefilledTokens).toBe(0);
     const restored = await second.call('sync', { tokens: [...doc, ...question], chunk: CHUNK });
     expect((await second.call('state', {})).prefilledTokens).toBe(question.length);
     expect(maxDiff(restored, cpuLogits)).toBeLessThan(1e-3);
     // The CPU path's snapshot restores onto the device too: one format.
     await second.call('rewind', { length: 0 });
-    expect(await second.call('loadDocument', { tokens: doc, snapshot: cpuSnapshot, snapshotsRoot })).toBe('snapshot');
+    expect(await loadDocument(second, { tokens: doc, snapshot: cpuSnapshot })).toBe('snapshot');
     expect(maxDiff(await second.call('sync', { tokens: [...doc, ...question], chunk: CHUNK }), cpuLogits)).toBeLessThan(1e-3);
     await second.close();
   });
@@ -80,7 +81,7 @@ describe('a WebGPU (device-resident) cache', () => {
   it('snapshot restores on the CPU path, so what came off the device is the cache itself', { timeout: 120_000 }, async () => {
     const cpu = start('cpu');
     await cpu.call('load', { dir, options: { provider: 'cpu', context: CONTEXT } });
-    expect(await cpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot })).toBe('snapshot');
+    expect(await loadDocument(cpu, { tokens: doc, snapshot: gpuSnapshot })).toBe('snapshot');
     expect((await cpu.call('state', {})).prefilledTokens).toBe(0);
     expect(maxDiff(await cpu.call('sync', { tokens: [...doc, ...question] }), cpuLogits)).toBeLessThan(1e-3);
     await cpu.close();
@@ -91,21 +92,21 @@ describe('a WebGPU (device-resident) cache', () => {
     const gpu = start('webgpu');
     await gpu.call('load', { dir, options: { provider: 'webgpu', context: CONTEXT, hostAvailableBytes: 1024 } });
     const warnings: string[] = [];
-    expect(await gpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
+    expect(await loadDocument(gpu, { tokens: doc, snapshot: gpuSnapshot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
     expect(warnings).toEqual([expect.stringMatching(/^this document's saved cache was not restored: restoring a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the document is processed again$/)]);
     // The snapshot stays for a process with room for it.
     expect(statSync(gpuSnapshot).mtimeMs).toBe(mtimeMs);
     warnings.length = 0;
     const other = join(snapshotsRoot, 'doc-other', 'a.qkv');
     await gpu.call('rewind', { length: 0 });
-    expect(await gpu.call('loadDocument', { tokens: doc.slice(0, 200), snapshot: other, snapshotsRoot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
+    expect(await loadDocument(gpu, { tokens: doc.slice(0, 200), snapshot: other, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
     expect(warnings).toEqual([expect.stringMatching(/^this document's cache could not be saved: saving a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the answer is not affected/)]);
     expect(existsSync(other)).toBe(false);
     await gpu.close();
     // A cache in host memory needs no staging buffer.
     const cpu = start('cpu');
     await cpu.call('load', { dir, options: { provider: 'cpu', context: CONTEXT, hostAvailableBytes: 1024 } });
-    expect(await cpu.call('loadDocument', { tokens: doc, snapshot: gpuSnapshot, snapshotsRoot })).toBe('snapshot');
+    expect(await loadDocument(cpu, { tokens: doc, snapshot: gpuSnapshot })).toBe('snapshot');
     await cpu.close();
   });
 });

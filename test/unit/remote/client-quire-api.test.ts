@@ -4,7 +4,7 @@
 // and a cancel during the prefill.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
-import { loadModelText } from '../../../electron/node/chat/model-text.ts';
+import { loadModelText } from '../../../electron/node/runtime/model-text.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { apiTinyModel, startApi, type ApiProcess } from '../api/api-process.ts';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TextService } from '../../../electron/node/chat/text-service.ts';
+import { TextService } from '../../../electron/node/runtime/text-service.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { remoteTokens } from '../../../electron/node/remote/remote-tokenizer.ts';
 import { HF_TOKEN_SECRET, SecretStore } from '../../../electron/node/secrets.ts';

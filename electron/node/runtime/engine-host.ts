@@ -3,7 +3,7 @@
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
 import { forkProcess, type ServiceProcess } from '../service-process.ts';
-import type { EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from './engine-protocol.ts';
+import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from '../engine/engine-protocol.ts';
 
 // The engine's process as the host sees it (service-process.ts: a forked child in plain Node, a utilityProcess in
 // the desktop app).
@@ -21,6 +21,8 @@ export interface CallListeners {
   onText?: (text: string) => void;
   onCell?: (cell: NiahCell) => void;
   onWarning?: (message: string) => void;
+  onPhase?: (phase: AnswerPhase) => void;
+  onAnswer?: (result: AnswerResult) => void;
 }
 
 interface Pending {
@@ -52,6 +54,8 @@ export class EngineHost {
       if (message.event === 'progress') pending.listeners.onProgress?.(message.data as PrefillProgress);
       else if (message.event === 'cell') pending.listeners.onCell?.(message.data as NiahCell);
       else if (message.event === 'warning') pending.listeners.onWarning?.(message.data as string);
+      else if (message.event === 'phase') pending.listeners.onPhase?.(message.data as AnswerPhase);
+      else if (message.event === 'answer') pending.listeners.onAnswer?.(message.data as AnswerResult);
       else pending.listeners.onText?.(message.data as string);
       return;
     }

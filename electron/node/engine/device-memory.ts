@@ -1,9 +1,9 @@
 // What a Settings provider choice means for planning, before anything is loaded: the device it resolves to,
 // the memory a fit plan is made against (where the cache will live), and what a conversion for it may use.
 import { freemem } from 'node:os';
-import type { PlanningMemory, Settings } from '../common/contract.ts';
-import type { ConversionTarget } from '../../models/model-spec.ts';
-import { candidatesFor, type Candidate } from './engine/provider-choice.ts';
+import type { PlanningMemory, Settings } from '../../common/contract.ts';
+import type { ConversionTarget } from '../../../models/model-spec.ts';
+import { candidatesFor, type Candidate } from '../engine/provider-choice.ts';
 
 // What the engine would try first for this choice (engine-session.ts tries the same list).
 function resolve(choice: Settings['provider']): Candidate {

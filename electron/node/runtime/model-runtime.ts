@@ -1,19 +1,50 @@
 import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
-import { LiveCache } from '../engine/document-cache.ts';
-import { EngineQueue } from '../engine/engine-queue.ts';
-import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from '../engine/engine-host.ts';
-import type { NiahCell, NiahRunOptions } from '../engine/engine-protocol.ts';
+import { EngineQueue } from './engine-queue.ts';
+import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from './engine-host.ts';
+import type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, NiahRunOptions, PrefillProgress } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
+import type { SamplingOptions } from '../engine/sampler.ts';
 import type { NiahResult } from '../eval/niah.ts';
+import { prefixKey, PrefixStore } from './prefix-store.ts';
 
 export interface LoadedModel {
   model: InstalledModel;
   report: EngineReport;
-  // What this engine's KV cache holds; changed only through its own methods.
-  readonly cache: LiveCache;
 }
+
+// A prompt as the runtime takes it: the prefix every question about the same documents shares (its tokens
+// fetched only when the engine does not hold it already), then the rest.
+export interface PromptIds {
+  prefix: { key: string; length: number; tokens: () => Promise<Int32Array>; owners: readonly string[] } | null;
+  tail: Int32Array;
+}
+
+export interface AnswerRequest {
+  model: InstalledModel;
+  settings: RuntimeSettings;
+  prompt: PromptIds;
+  // The longest answer, given the context the model loaded with.
+  room: (context: number) => number;
+  sampling: SamplingOptions;
+  stop: string[];
+  // What is worth saving for later: the document prefix (whenever it had to be read), or the whole prompt
+  // once this much of it had to be read (the API's prompts, which have no known prefix).
+  save: 'prefix' | { promptMinPrefilled: number };
+  signal: AbortSignal;
+}
+
+export interface AnswerListeners {
+  onPhase?: (phase: AnswerPhase) => void;
+  onProgress?: (p: PrefillProgress) => void;
+  onText?: (text: string) => void;
+  onWarning?: (message: string) => void;
+  // The answer as soon as it is complete, before the saving of its prefix (which the returned promise waits for).
+  onAnswer?: (result: Answered) => void;
+}
+
+export type Answered = AnswerResult & { context: number };
 
 // A restart after the engine process died waits this long, doubled for each further death within
 // CRASH_WINDOW_MS and capped, so an engine that dies at once on load cannot spin the machine.
@@ -30,7 +61,7 @@ export type EngineStateEvent =
   | { state: 'restarted'; reason: null; modelId: string | null; restartInMs: 0 }
   | { state: 'failed'; reason: string; modelId: string | null; restartInMs: 0 };
 
-type RuntimeSettings = Pick<Settings, 'contextTokens' | 'provider'>;
+export type RuntimeSettings = Pick<Settings, 'contextTokens' | 'provider'>;
 
 // One engine process for the app, (re)loaded when the chosen model, context or provider changes. The
 // tokenizer and chat template live here too, so prompts are tokenized by exactly the model's own rules.
@@ -41,7 +72,12 @@ export class ModelRuntime {
   // Whoever uses the engine (a question, the self-check, an API request) takes a turn here, so that no one's
   // prefill runs between another's prefill and generation.
   readonly queue = new EngineQueue();
+  // Saved prefixes, for every caller alike.
+  readonly store: PrefixStore;
   #host: EngineHost | null = null;
+  // The prefix key the engine's cache holds, as its last answer said: a prompt starting with it is sent without
+  // the prefix's tokens. Forgotten with the engine (a death, a load).
+  #held: string | null = null;
   #loaded: (LoadedModel & { key: string }) | null = null;
   #loading: Promise<LoadedModel> | null = null;
   #spawn: () => EngineProcess;
@@ -54,9 +90,10 @@ export class ModelRuntime {
   #reloadTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(spawn: () => EngineProcess = forkEngineProcess, onState: (event: EngineStateEvent) => void = () => undefined) {
-    this.#spawn = spawn;
-    this.#onState = onState;
+  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void }) {
+    this.store = new PrefixStore(options.root);
+    this.#spawn = options.spawn ?? forkEngineProcess;
+    this.#onState = options.onState ?? (() => undefined);
   }
 
   // The live engine. After a death this is a new process (the dead one's calls have already failed); callers
@@ -84,6 +121,7 @@ export class ModelRuntime {
     if (host !== this.#host) return;
     this.#host = null;
     this.#loaded = null;
+    this.#held = null;
     const now = Date.now();
     this.#deaths = this.#deaths.filter((t) => now - t < CRASH_WINDOW_MS);
     this.#deaths.push(now);
@@ -124,8 +162,9 @@ export class ModelRuntime {
     if (this.#loaded?.key === key) return this.#loaded;
     this.#loading = (async () => {
       const host = this.host;
+      this.#held = null;
       const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
-      const loaded = { key, model, report, cache: new LiveCache() };
+      const loaded = { key, model, report };
       // The engine may have died while the tokenizer loaded: then it holds nothing, and saying otherwise
       // would send the next question to an empty process.
       if (host !== this.#host) throw new QuireError('INTERNAL', this.#lastExit ?? 'the engine process exited while loading the model');
@@ -144,6 +183,74 @@ export class ModelRuntime {
     return this.#loaded;
   }
 
+  // One question or completion, the only way the app, the API and the CLI use the engine: waits its turn, loads
+  // the model where needed, then one engine call reads what the cache lacks (restoring the best saved prefix),
+  // answers, and saves what is worth keeping. A first question costs two engine calls (load, answer), a
+  // follow-up one; a stop at any point resolves with the answer so far, marked stopped.
+  answer(request: AnswerRequest, listeners: AnswerListeners = {}): Promise<Answered> {
+    return this.queue.run(request.signal, async () => {
+      const loaded = await this.ensure(request.model, request.settings);
+      const context = loaded.report.context;
+      const { prefix, tail } = request.prompt;
+      const promptTokens = (prefix?.length ?? 0) + tail.length;
+      const maxNewTokens = request.room(context);
+      if (promptTokens + maxNewTokens > context) {
+        throw new QuireError(
+          'DOES_NOT_FIT',
+          `this conversation needs ${promptTokens + maxNewTokens} tokens but the context is ${context}; choose a longer context in Settings (a lower KV precision makes it fit in less memory) or fewer documents`,
+        );
+      }
+      const cancel = () => this.cancel();
+      request.signal.addEventListener('abort', cancel);
+      try {
+        const engineListeners: CallListeners = { ...listeners, onAnswer: (result) => listeners.onAnswer?.({ ...result, context }) };
+        let result = this.#held !== null && prefix?.key === this.#held ? await this.#call(request, loaded, null, engineListeners) : 'prefix-not-held';
+        if (result === 'prefix-not-held') result = await this.#call(request, loaded, prefix ? await prefix.tokens() : null, engineListeners);
+        if (result === 'prefix-not-held') throw new QuireError('INTERNAL', 'the engine did not take the prompt prefix it was sent');
+        return { ...result, context };
+      } finally {
+        request.signal.removeEventListener('abort', cancel);
+      }
+    });
+  }
+
+  // `prefixTokens` null: the engine holds the prefix already and gets the tail alone.
+  async #call(request: AnswerRequest, loaded: LoadedModel, prefixTokens: Int32Array | null, listeners: CallListeners): Promise<AnswerResult | 'prefix-not-held'> {
+    const { model } = request;
+    const { prefix, tail } = request.prompt;
+    const snapshots = loaded.report.snapshots.ok;
+    // The whole prompt is known only when the prefix's tokens are at hand: then the best saved prefix is found.
+    const prompt = prefixTokens ? concat(prefixTokens, tail) : prefix ? null : tail;
+    const match = snapshots && prompt ? await this.store.longestMatch(model.id, prompt, loaded.report.context) : null;
+    let save: AnswerParams['save'] = null;
+    let saveTokens: ArrayLike<number> = [];
+    if (snapshots && request.save === 'prefix' && prefix && prefix.length > 0) {
+      save = { path: this.store.path(model.id, prefix.key), length: prefix.length, minPrefilled: 1 };
+      saveTokens = prefixTokens ?? [];
+    } else if (snapshots && request.save !== 'prefix' && prompt) {
+      save = { path: this.store.path(model.id, prefixKey(prompt)), length: prompt.length, minPrefilled: request.save.promptMinPrefilled };
+      saveTokens = prompt;
+    }
+    const params: AnswerParams = {
+      prefix: prefix ? { key: prefix.key, length: prefix.length, tokens: prefixTokens } : null,
+      tail,
+      restore: match?.path ?? null,
+      save,
+      maxNewTokens: request.room(loaded.report.context),
+      sampling: request.sampling,
+      stop: request.stop,
+    };
+    const result = await this.host.call('answer', params, listeners);
+    if (result === 'prefix-not-held') return result;
+    this.#held = result.held;
+    if (result.restored) await this.store.restored(result.restored);
+    // (A damaged prefix read again is saved again under the same name.)
+    if (result.discarded && result.discarded !== result.saved) await this.store.discard(result.discarded);
+    // Saved while the tokens were not sent (the engine held the prefix): the store reads them from the file.
+    if (result.saved) await this.store.saved(model.id, result.saved, saveTokens.length > 0 ? saveTokens : await prefix!.tokens(), prefix?.owners ?? []);
+    return result;
+  }
+
   // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
   // never held twice) and loads again on the next question.
   async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<NiahResult> {
@@ -151,6 +258,7 @@ export class ModelRuntime {
       await this.#backOff();
       await this.#loading?.catch(() => undefined);
       this.#loaded = null;
+      this.#held = null;
       return this.host.call('niah', { dir: model.dir, options }, { onCell });
     });
   }
@@ -168,6 +276,14 @@ export class ModelRuntime {
     // Cleared first, so the exit that follows is not taken for a death.
     this.#host = null;
     this.#loaded = null;
+    this.#held = null;
     await host?.close();
   }
+}
+
+function concat(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }

@@ -1,0 +1,132 @@
+// One question or completion in the engine's process, start to end in one call: the prompt into the cache
+// (what the live cache holds, else the saved prefix the caller found, else prefill), the answer generated and
+// streamed, then — once the answer is out — the prompt's prefix saved for later questions and processes. The
+// caller sends a prefix the engine already holds by its key alone, so a follow-up about a 1M-token book carries
+// only its own new tokens; the reply carries every figure (no extra round trip to ask for them).
+import { QuireError } from '../../common/errors.ts';
+import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
+import { documentSource, needsSave, type EngineSession, type PrefillProgress, type Prepared } from './engine-session.ts';
+import { generateText } from './generate-text.ts';
+import type { SamplingOptions } from './sampler.ts';
+
+export interface AnswerParams {
+  // The tokens every question about the same documents shares, named by `key`; `tokens` may be left out when
+  // the engine said it holds that key (AnswerResult.held). Null for a prompt with no such prefix (the API's).
+  prefix: { key: string; length: number; tokens: Int32Array | null } | null;
+  // The rest of the prompt, after the prefix.
+  tail: Int32Array;
+  // A saved prefix that shares more with the prompt than the live cache may (the prefix store's best match).
+  restore: string | null;
+  // Where the prompt's first `length` tokens are saved after the answer, when they had to be read (neither the
+  // live cache nor a snapshot held them) and at least `minPrefilled` of the prompt was prefilled.
+  save: { path: string; length: number; minPrefilled: number } | null;
+  maxNewTokens: number;
+  sampling?: SamplingOptions;
+  stop?: string[];
+  chunk?: number;
+}
+
+export interface AnswerResult {
+  tokens: number[];
+  text: string;
+  // Stopped by a cancel: what was generated so far (possibly nothing).
+  stopped: boolean;
+  promptTokens: number;
+  prefilledTokens: number;
+  source: ReturnType<typeof documentSource>;
+  // The prefix key the cache holds after the call (null: none known).
+  held: string | null;
+  restored: string | null;
+  saved: string | null;
+  discarded: string | null;
+}
+
+export type AnswerPhase = { phase: 'restoring' } | { phase: 'generating'; cachedTokens: number };
+
+export interface AnswerListeners {
+  signal: AbortSignal;
+  onPhase: (phase: AnswerPhase) => void;
+  onProgress: (p: PrefillProgress) => void;
+  onText: (text: string) => void;
+  onWarning: (message: string) => void;
+  // The answer, before the prefix is saved (a save of a long prefix takes a while; the answer need not wait).
+  onAnswer: (result: AnswerResult) => void;
+}
+
+// The engine needs the prefix's tokens but was sent only its key (it no longer holds it): the caller sends again
+// with the tokens. Only after a change the caller could not see, so rare.
+export const PREFIX_NOT_HELD = 'prefix-not-held';
+
+// The key of the prefix the engine's cache holds (set by answerPrompt; any other call that changes the cache
+// clears it).
+export interface PrefixHeld {
+  key: string | null;
+}
+
+export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer, held: PrefixHeld, params: AnswerParams, listeners: AnswerListeners): Promise<AnswerResult | typeof PREFIX_NOT_HELD> {
+  const { prefix } = params;
+  const prefixLength = prefix?.length ?? 0;
+  if (prefix && !prefix.tokens && (held.key !== prefix.key || session.length < prefixLength)) return PREFIX_NOT_HELD;
+  const prompt = promptTokens(session, prefix, params.tail);
+  const subject = prefix ? 'document' : 'prompt';
+  // Whatever happens next changes the cache: the key holds again only once the prefix is known to be there.
+  held.key = null;
+  const before = session.prefilledTokens;
+  let prepared: Prepared | null = null;
+  try {
+    prepared = await session.prepare(prompt, {
+      restore: params.restore,
+      ...(params.chunk ? { chunk: params.chunk } : {}),
+      signal: listeners.signal,
+      onProgress: listeners.onProgress,
+      onWarning: listeners.onWarning,
+      onRestoring: () => listeners.onPhase({ phase: 'restoring' }),
+      subject,
+      logits: params.maxNewTokens > 0,
+    });
+  } catch (error) {
+    // A stop while the prompt is read is an answer with nothing in it; the chunks read stay in the cache.
+    if (!(error instanceof QuireError && error.code === 'CANCELLED')) throw error;
+  } finally {
+    if (prefix && session.commonPrefix(prompt) >= prefixLength) held.key = prefix.key;
+  }
+  const prefilledTokens = session.prefilledTokens - before;
+  let generated = { tokens: [] as number[], text: '', stopped: prepared === null };
+  if (prepared) {
+    listeners.onPhase({ phase: 'generating', cachedTokens: prompt.length - prepared.prefilled });
+    if (params.maxNewTokens > 0) {
+      generated = await generateText(session, tokenizer, {
+        maxNewTokens: params.maxNewTokens,
+        ...(params.sampling ? { sampling: params.sampling } : {}),
+        stop: params.stop ?? [],
+        signal: listeners.signal,
+        onText: listeners.onText,
+        stopOnCancel: true,
+      });
+    }
+  }
+  const result: AnswerResult = {
+    ...generated,
+    promptTokens: prompt.length,
+    prefilledTokens,
+    source: prepared ? documentSource(prepared, prefixLength) : 'prefill',
+    held: held.key,
+    restored: prepared?.restored ?? null,
+    saved: null,
+    discarded: prepared?.discarded ?? null,
+  };
+  listeners.onAnswer(result);
+  const save = params.save;
+  // The prompt's rows are still the cache's first rows after generation (it only appends).
+  if (save && prepared && needsSave(prepared, save.length) && prepared.prefilled >= save.minPrefilled && save.length <= prompt.length) {
+    if (await session.saveSnapshotOrWarn(save.path, save.length, { onWarning: listeners.onWarning, subject })) result.saved = save.path;
+  }
+  return result;
+}
+
+function promptTokens(session: EngineSession, prefix: AnswerParams['prefix'], tail: Int32Array): number[] {
+  const head = prefix ? (prefix.tokens ? Array.from(prefix.tokens) : session.tokens.slice(0, prefix.length)) : [];
+  if (prefix && head.length !== prefix.length) throw new QuireError('INVALID_INPUT', `the prefix holds ${head.length} tokens, not ${prefix.length}`);
+  for (const token of tail) head.push(token);
+  return head;
+}
