@@ -1,0 +1,83 @@
+// The one answer() path: how many calls a question costs the engine's process (each a message across
+// processes), and a document's saved prefix serving the API, through the app's own services.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
+import { ApiEngine } from '../../../electron/node/api/api-engine.ts';
+import type { EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
+import { forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts';
+import { conversationMessages } from '../../../electron/node/runtime/prompt.ts';
+import { installTinyModel } from '../../e2e/tiny-model.ts';
+import { callRouter } from '../router-call.ts';
+
+const calls: EngineRequest['method'][] = [];
+// The engine's process as the app starts it, with every request it is sent written down.
+function countingEngine() {
+  const child = forkEngineProcess();
+  return {
+    ...child,
+    onMessage: child.onMessage.bind(child),
+    onExit: child.onExit.bind(child),
+    stop: child.stop.bind(child),
+    kill: child.kill.bind(child),
+    send: (message: EngineRequest) => {
+      if (message.method !== 'cancel') calls.push(message.method);
+      child.send(message);
+    },
+  };
+}
+
+let root: string;
+let services: AppServices;
+let documentId: string;
+const text = Array.from({ length: 150 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy.`).join('\n');
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'quire-answer-'));
+  await installTinyModel(root);
+  services = createAppServices({ mode: 'cli', root, engineProcess: countingEngine });
+  await callRouter(services, 'settings.update', { answerTokens: 16, contextTokens: 8192 });
+  documentId = (await callRouter(services, 'library.import', { name: 'lease.txt', bytes: new TextEncoder().encode(text) })).id;
+}, 120_000);
+
+afterAll(async () => {
+  await services?.close();
+});
+
+describe('answer()', () => {
+  it('costs a first question two engine calls (load, answer) and a follow-up one', async () => {
+    const { id } = await callRouter(services, 'chat.create', { documentIds: [documentId] });
+    calls.length = 0;
+    const first = await callRouter(services, 'chat.ask', { conversationId: id, question: 'Who keeps the garden?' });
+    expect(first.messages[1].stats).toMatchObject({ documentSource: 'prefill', stopped: false });
+    expect(calls).toEqual(['load', 'answer']);
+    calls.length = 0;
+    const second = await callRouter(services, 'chat.ask', { conversationId: id, question: 'And the roof?' });
+    expect(second.messages[3].stats!.documentSource).toBe('cache');
+    expect(calls).toEqual(['answer']);
+  });
+
+  it("serves an API request in a new process from the document's saved prefix", async () => {
+    await services.close();
+    // A new process: the engine holds nothing, the document's prefix is on disk from the question above.
+    services = createAppServices({ mode: 'cli', root, engineProcess: countingEngine });
+    const model = services.activeModel();
+    const api = new ApiEngine({ runtime: services.runtime, text: services.text, root, model: () => model, settings: services.engineSettings });
+    const document = services.documents.get(documentId)!;
+    const messages = conversationMessages([document], [{ role: 'user', content: 'Who trims the hedge?' }], model.promptStyle);
+    const prompt = await api.chatTokens(messages, true);
+    let cached = -1;
+    calls.length = 0;
+    await api.complete(
+      { prompt, maxTokens: 4, sampling: { greedy: true }, stop: [], signal: new AbortController().signal, onPrefilled: (n) => (cached = n) },
+      () => undefined,
+    );
+    expect(calls).toEqual(['load', 'answer']);
+    // All but the question's own tokens came from the document's snapshot.
+    const documentTokens = (await callRouter(services, 'library.list', {})).find((d) => d.id === documentId)!.tokens!;
+    expect(cached).toBeGreaterThanOrEqual(documentTokens - 16);
+    expect(prompt.length - cached).toBeLessThan(40);
+  });
+});
