@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-// Quire's CLI entry. The sources are TypeScript run by Node's own type stripping: the Node they need is stated
-// once, in package.json's `engines` (npm scripts and `npx quire` get Node 24 from the `node` devDependency;
-// Electron ships Node 24 too).
+// Quire's CLI entry. The sources are TypeScript run by Node's own type stripping, so a Node of your own runs
+// them from MINIMUM_NODE on; through npm (npm start, npx quire) they always run on the Node 24 of the `node`
+// devDependency, whatever Node runs npm. This is the one place the minimum is stated.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
-const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const minimum = /^>=\s*(\d+)\.(\d+)/.exec(engines.node).slice(1).map(Number);
+const MINIMUM_NODE = [22, 18];
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < minimum[0] || (major === minimum[0] && minor < minimum[1])) {
-  process.stderr.write(`quire: NODE_VERSION: Node ${process.versions.node} is too old; run through npm (npx quire …) or install Node ${engines.node}\n`);
+if (major < MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor < MINIMUM_NODE[1])) {
+  process.stderr.write(`quire: NODE_VERSION: Node ${process.versions.node} is too old; run through npm (npx quire …) or install Node >= ${MINIMUM_NODE.join('.')}\n`);
   process.exit(1);
 }
 
