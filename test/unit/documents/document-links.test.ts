@@ -1,11 +1,11 @@
 // A document passed by path that is a link (or behind a linked folder) to a system file or a hidden file of
 // the home folder is refused with one line naming the real file; links to ordinary files still work.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDocumentPath } from '../../../electron/node/documents/document-path.ts';
+import { checkDocumentPath, hardLinkRisk } from '../../../electron/node/documents/document-path.ts';
 
 const REPO = join(import.meta.dirname, '../../..');
 const dir = mkdtempSync(join(tmpdir(), 'quire-links-'));
@@ -56,3 +56,33 @@ describe('documents behind symbolic links', () => {
     await expect(checkDocumentPath(join(home, '.ssh', 'id_ed25519'), home)).resolves.toBeUndefined();
   });
 });
+
+describe('documents that are hard links', () => {
+  it('refuses a second name of a file owned by a system account or another user, keeps the user’s own', () => {
+    expect(hardLinkRisk({ nlink: 2, uid: 0 }, 1000)).toBe('a file of a system account (uid 0)');
+    expect(hardLinkRisk({ nlink: 2, uid: 0 }, 0)).toBe('a file of a system account (uid 0)');
+    expect(hardLinkRisk({ nlink: 3, uid: 1001 }, 1000)).toBe('a file of another user (uid 1001)');
+    expect(hardLinkRisk({ nlink: 2, uid: 1000 }, 1000)).toBeNull();
+    expect(hardLinkRisk({ nlink: 1, uid: 0 }, 1000)).toBeNull();
+    // Windows: no owner to judge by.
+    expect(hardLinkRisk({ nlink: 2, uid: 0 }, undefined)).toBeNull();
+  });
+
+  it('quire extract refuses a hard link to /etc/passwd where the system lets one be made', async () => {
+    const link = join(dir, 'hard-report.txt');
+    try {
+      linkSync('/etc/passwd', link);
+    } catch {
+      // Linux's protected_hardlinks lets an ordinary user link only files they own: no such link can exist.
+      return;
+    }
+    await expect(checkDocumentPath(link, home)).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/is a hard link \(\d names\) to a file of a system account \(uid 0\)/) });
+    const r = quire('extract', link);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^quire: FORBIDDEN: .*hard link/);
+    expect(r.stdout).not.toMatch(/root:/);
+    // Named where it lives, the system file is still the user's choice.
+    await expect(checkDocumentPath('/etc/passwd', home)).resolves.toBeUndefined();
+  });
+});
+
