@@ -53,3 +53,10 @@ export function intraOpThreads(requested?: number, env: NodeJS.ProcessEnv = proc
   if (!/^[1-9]\d*$/.test(fromEnv)) throw new QuireError('INVALID_INPUT', `${INTRA_OP_THREADS_ENV} wants a positive integer, got "${fromEnv}"`);
   return Number(fromEnv);
 }
+
+// onnxruntime's intra-op threads spin while waiting for work. On cores that something else also uses (the app's
+// UI, a browser, an import) a spinning thread holds the core the thread it waits for needs: on this 2-core
+// machine under a load of ~9, 2 threads decoded a 1B-shaped int4 model at 2.8 tok/s spinning and 16 tok/s not
+// (bench/cpu-session-options.ts). Quire's threads sleep instead; a session config that sets it wins.
+export const INTRA_OP_SPINNING_KEY = 'session.intra_op.allow_spinning';
+export const INTRA_OP_SPINNING = '0';

@@ -3,7 +3,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
 import { noF16Advice } from './provider-check.ts';
-import { intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
+import { INTRA_OP_SPINNING, INTRA_OP_SPINNING_KEY, intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need } from '../../../models/model-spec.ts';
@@ -12,7 +12,11 @@ import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need } from
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
 
 export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {
-  return { ...options, intraOpThreads: intraOpThreads(options.intraOpThreads) };
+  return {
+    ...options,
+    intraOpThreads: intraOpThreads(options.intraOpThreads),
+    sessionConfig: { [INTRA_OP_SPINNING_KEY]: INTRA_OP_SPINNING, ...options.sessionConfig },
+  };
 }
 
 export class NativeBackend implements Backend {

@@ -6,7 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { QuireError } from '../../common/errors.ts';
 import { readCacheBody, writeCacheBody } from './kv-snapshot.ts';
-import { intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
+import { INTRA_OP_SPINNING, intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 import { GRAPH_IO, IO_TYPE, KV_STORAGE, kvRowElements, ORT_TYPE_NAME } from '../../../models/model-spec.ts';
 
@@ -40,6 +40,7 @@ export function ortNodeSessionOptions(options: OrtNodeOptions): ort.InferenceSes
     // its errors still print.
     logSeverityLevel: 3,
     intraOpNumThreads: intraOpThreads(options.intraOpThreads),
+    extra: { session: { intra_op: { allow_spinning: INTRA_OP_SPINNING } } },
   };
 }
 
