@@ -141,7 +141,7 @@ CUDA_OK=0
 if ls "$ORT_DIR"/libonnxruntime_providers_cuda.so >/dev/null 2>&1; then
   p=$(probe cuda); echo "probe cuda: $p"
   echo "$p" | grep -q '"tokens"' && CUDA_OK=1
-else echo "cuda: onnxruntime-node's CUDA provider library was not installed where the kit was packed (ONNXRUNTIME_NODE_INSTALL=cuda12); skipped"; fi
+else echo "cuda: onnxruntime-node's CUDA provider library was not installed where the kit was packed (npm run install:cuda); skipped"; fi
 # WebGPU is run even where the probe failed (its own provider check, say): the conformance runner and the bench
 # then record why. The 8B-shaped bench on cpu would only spend the lease, so the device never runs it.
 if [ -z "$PROVIDERS" ]; then

@@ -291,7 +291,7 @@ function xmlEncoding(bytes: Uint8Array): string {
 // XML parts of EPUB and DOCX: a BOM, else the encoding the declaration names, else UTF-8, strictly.
 export function decodeXml(bytes: Uint8Array, label: string): string {
   const encoding = xmlEncoding(bytes);
-  let decoder: TextDecoder;
+  let decoder: InstanceType<typeof TextDecoder>;
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
   } catch {
