@@ -15,7 +15,7 @@ export const exportModel: Command = commandGroup('export', 'export a converted m
       if (positionals.length !== 2) throw new QuireError('USAGE', `expected <model-dir> <out.gguf> (usage: ${GGUF_USAGE})`);
       const type = choiceOption(values.type, 'type', TYPES);
       const { exportGguf } = await import('../../models/gguf.ts');
-      const { formatBytes } = await import('../node/engine/memory-planner.ts');
+      const { formatBytes } = await import('../common/format.ts');
       const out = await exportGguf(positionals[0], positionals[1], type ? { type: type.toUpperCase() as Uppercase<typeof type> } : {});
       io.stdout(`${out.path} ${formatBytes(out.bytes)} (${out.bytes} bytes, ${out.type})\n`);
       return 0;

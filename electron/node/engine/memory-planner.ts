@@ -2,6 +2,7 @@
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
 // activations + logits, against the memory the provider reports free, less a headroom for the runtime.
 
+import { formatBytes } from '../../common/format.ts';
 import { IO_TYPE, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
 import { rowBytes, type KvLayout } from './kv-snapshot.ts';
 
@@ -79,16 +80,9 @@ export function snapshotStagingBytes(layout: Pick<KvLayout, 'kvHeads' | 'headDim
   return layout.kvHeads * capacity * rowBytes(layout);
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+// TODO(lead): engine-session.ts and runtime/model-fit.ts take the formatter from here; import it from
+// electron/common/format.ts instead and drop this re-export.
+export { formatBytes };
 
 // `kv` is a dtype, or a model's whole cache format (a WebGPU-quantized row also holds its scale).
 export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanOptions): FitReport {

@@ -93,14 +93,14 @@ describe('a WebGPU (device-resident) cache', () => {
     await gpu.call('load', { dir, options: { provider: 'webgpu', context: CONTEXT, hostAvailableBytes: 1024 } });
     const warnings: string[] = [];
     expect(await loadDocument(gpu, { tokens: doc, snapshot: gpuSnapshot, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
-    expect(warnings).toEqual([expect.stringMatching(/^this document's saved cache was not restored: restoring a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the document is processed again$/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^this document's saved cache was not restored: restoring a webgpu cache needs [\d.]+ [kMG]B of free memory and 1\.0 kB is free; the document is processed again$/)]);
     // The snapshot stays for a process with room for it.
     expect(statSync(gpuSnapshot).mtimeMs).toBe(mtimeMs);
     warnings.length = 0;
     const other = join(snapshotsRoot, 'doc-other', 'a.qkv');
     await gpu.call('rewind', { length: 0 });
     expect(await loadDocument(gpu, { tokens: doc.slice(0, 200), snapshot: other, chunk: CHUNK }, { onWarning: (w) => warnings.push(w) })).toBe('prefill');
-    expect(warnings).toEqual([expect.stringMatching(/^this document's cache could not be saved: saving a webgpu cache needs [\d.]+ [KMG]iB of free memory and 1\.0 KiB is free; the answer is not affected/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^this document's cache could not be saved: saving a webgpu cache needs [\d.]+ [kMG]B of free memory and 1\.0 kB is free; the answer is not affected/)]);
     expect(existsSync(other)).toBe(false);
     await gpu.close();
     // A cache in host memory needs no staging buffer.

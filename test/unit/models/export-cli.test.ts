@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatBytes } from '../../../electron/node/engine/memory-planner.ts';
+import { formatBytes } from '../../../electron/common/format.ts';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { runCli } from '../run-cli.ts';
