@@ -23,7 +23,6 @@ export interface ChatServiceDeps {
   documents: DocumentStore;
   runtime: ModelRuntime;
   bus: EventBus;
-  root: string;
   settings: () => Settings;
   activeModel: () => InstalledModel;
   modelFit: ModelFit;

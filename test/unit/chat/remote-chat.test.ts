@@ -53,7 +53,6 @@ beforeAll(async () => {
     documents,
     runtime: new ModelRuntime({ root }),
     bus,
-    root,
     settings: () => settings,
     activeModel: () => {
       throw new QuireError('NOT_FOUND', 'no model is installed');

@@ -1,0 +1,70 @@
+// The library: importing (with progress and cancel), listing with each document's count and fit, reading and
+// deleting documents, the sample document.
+import { QuireError } from '../../common/errors.ts';
+import { sampleDocument } from '../sample-document.ts';
+import type { AppContext, DomainHandlers } from './context.ts';
+
+type Library = 'library.list' | 'library.sample' | 'library.import' | 'library.cancelImport' | 'library.delete' | 'library.original' | 'library.get';
+
+export function libraryHandlers({ bus, documents, originals, modelFit, currentModel, engineSettings }: AppContext): DomainHandlers<Library> {
+  // Imports are named by their file name in progress events, and so in a cancel too.
+  const importing = new Map<string, AbortController>();
+  const known = (id: string) => {
+    if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+  };
+  return {
+    'library.list': async () => {
+      const model = currentModel();
+      const summaries = documents.list();
+      if (!model) return summaries.map((summary) => ({ ...summary, fit: null }));
+      const fits = await modelFit.documentFits(summaries.map((s) => s.id), model, engineSettings());
+      // The count the fit used, also when a full disk kept it from being stored.
+      return summaries.map((summary) => ({ ...summary, tokens: fits.get(summary.id)?.tokens ?? summary.tokens, fit: fits.get(summary.id)?.fit ?? null }));
+    },
+    'library.sample': async () => {
+      const sample = sampleDocument();
+      const document = await documents.importBytes(sample.name, new TextEncoder().encode(sample.text), {
+        onProgress: (p) => bus.emit('library.progress', { name: sample.name, ...p }),
+      });
+      bus.emit('library.changed', {});
+      return { document, questions: sample.questions.map((q) => q.question) };
+    },
+    'library.import': async ({ name, bytes, ocrLanguage }) => {
+      const abort = new AbortController();
+      importing.set(name, abort);
+      try {
+        const imported = await documents.importBytes(name, bytes, {
+          ocrLanguage,
+          signal: abort.signal,
+          onProgress: (p) => bus.emit('library.progress', { name, ...p }),
+          original: { keep: (id, format) => originals.keep(id, format, bytes), remove: (id) => originals.remove(id) },
+        });
+        bus.emit('library.changed', {});
+        return imported;
+      } finally {
+        if (importing.get(name) === abort) importing.delete(name);
+      }
+    },
+    'library.cancelImport': ({ name }) => {
+      const abort = importing.get(name);
+      abort?.abort();
+      return { cancelled: abort !== undefined };
+    },
+    'library.delete': ({ id }) => {
+      known(id);
+      documents.delete(id);
+      originals.remove(id);
+      bus.emit('library.changed', {});
+      return { deleted: true };
+    },
+    'library.original': ({ id }) => {
+      known(id);
+      return { bytes: originals.read(id) };
+    },
+    'library.get': ({ id }) => {
+      const doc = documents.get(id);
+      if (!doc) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { ...doc, id };
+    },
+  };
+}

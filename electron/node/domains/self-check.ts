@@ -1,0 +1,52 @@
+// The self-check: a short needle-in-a-haystack grid on the local model (in the engine's process) or on a
+// remote engine's model, with a cell-by-cell progress event and the heatmap.
+import { QuireError } from '../../common/errors.ts';
+import type { RemoteChoice } from '../../common/contract.ts';
+import { engineContext } from '../../../models/model-spec.ts';
+import type { NiahCell } from '../engine/engine-protocol.ts';
+import { remoteTarget } from '../chat/remote-answer.ts';
+import { heatmapSvg } from '../eval/heatmap.ts';
+import { runRemoteNiah } from '../eval/remote-niah.ts';
+import { remoteTokens } from '../remote/remote-tokenizer.ts';
+import type { AppContext, DomainHandlers } from './context.ts';
+
+// The grid: four lengths up to the chosen context, five depths (the paper's figure, shortened).
+const SELF_CHECK_FRACTIONS = [0.125, 0.25, 0.5, 1];
+const SELF_CHECK_DEPTHS = [0, 25, 50, 75, 100];
+
+export function selfCheckHandlers({ root, bus, settings, secrets, engines, runtime, text, activeModel, engineSettings }: AppContext): DomainHandlers<'models.selfCheck'> {
+  const grid = (context: number) => {
+    const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
+    const total = lengths.length * SELF_CHECK_DEPTHS.length;
+    let done = 0;
+    return { lengths, onCell: (cell: NiahCell) => bus.emit('models.selfCheckProgress', { cell, done: ++done, total }) };
+  };
+
+  // On a remote engine's model: the same grid up to the server's context, counted by the server.
+  const remote = async (engine: RemoteChoice) => {
+    const { client, context } = await remoteTarget(engines, engine);
+    if (!context) throw new QuireError('INVALID_INPUT', `${client.host} does not report ${engine.model}'s context, which the self-check needs`);
+    const { lengths, onCell } = grid(context);
+    const result = await runRemoteNiah({
+      client,
+      model: engine.model,
+      context,
+      count: async (messages) => (await remoteTokens(client, engine.model, messages, { root, text, secrets })).tokens,
+      lengths,
+      depths: SELF_CHECK_DEPTHS,
+      onCell,
+    });
+    return { modelId: engine.model, ...result, heatmapSvg: heatmapSvg(result.cells, `${engine.model} on ${client.host} · self-check`) };
+  };
+
+  return {
+    'models.selfCheck': async ({ engine }) => {
+      if (engine) return remote(engine);
+      const model = activeModel();
+      const context = engineContext(model, settings.get());
+      const { lengths, onCell } = grid(context);
+      const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, onCell);
+      return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
+    },
+  };
+}
