@@ -23,8 +23,8 @@ export type Target =
   | { kind: 'builtin'; name: string; prefixed: boolean };
 
 function scriptKind(file: string): ts.ScriptKind {
-  if (/\.[mc]?tsx$|\.tsx$/.test(file)) return ts.ScriptKind.TSX;
-  if (/\.jsx$/.test(file)) return ts.ScriptKind.JSX;
+  if (file.endsWith('.tsx')) return ts.ScriptKind.TSX;
+  if (file.endsWith('.jsx')) return ts.ScriptKind.JSX;
   if (/\.[mc]?js$/.test(file)) return ts.ScriptKind.JS;
   return ts.ScriptKind.TS;
 }

@@ -2,9 +2,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SOURCE_EXTENSIONS } from './imports.ts';
 
-// Build outputs, installed packages and fetched peers: never sources of the repository, whatever their extension.
-const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', '.vite', '.git', '.kit', '.peers', 'artifacts', '.quire-data']);
-const SKIPPED_PATHS = new Set(['native/build', 'bench/out']);
+// What .gitignore leaves out (installed packages, build outputs, fetched peers, test artifacts): never sources of
+// the repository, whatever their extension. Folder names anywhere, then paths from the root.
+const SKIPPED_FOLDERS = new Set(['node_modules', 'dist', 'out', '.vite', '.git', '.quire-data']);
+const SKIPPED_PATHS = new Set(['native/build', 'bench/out', 'bench/.peers', 'bench/gpu/.kit', 'test/artifacts']);
 
 /** Every source file (any of SOURCE_EXTENSIONS) under `root`'s `folders`, as `/`-separated paths relative to `root`. */
 export function sourceFiles(root: string, folders: string[]): string[] {
