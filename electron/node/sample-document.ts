@@ -1,11 +1,11 @@
 // The sample a new user can try at once: a short multi-chapter book in the style quire-nano was trained on
-// (scene sentences, models/nano/data.ts) with one passkey hidden deep inside it, and the question to ask, with
+// (scene sentences, models/passkey-text.ts) with one passkey hidden deep inside it, and the question to ask, with
 // the answer it should get — the digits and the sentence they are in, quoted verbatim, which the app verifies
 // and links to the passage — so the first minute with the demo model ends in a right answer. One fact only:
 // quire-nano finds one passkey among filler at any depth, but not one of several (`quire eval niah --task
 // multikey`: 5% at 1K and 4K tokens).
 import { mulberry32 } from '../common/random.ts';
-import { answerText, factSentence, fillerSentences, NAMES, passkey, question } from '../../models/nano/data.ts';
+import { answerText, factSentence, fillerSentences, NAMES, passkey, question } from '../../models/passkey-text.ts';
 
 export const SAMPLE_NAME = 'The Keepers of the Valley (sample).md';
 export const SAMPLE_TITLE = 'The Keepers of the Valley';

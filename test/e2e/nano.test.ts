@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../electron/common/random.ts';
 import { entryPoints } from '../../electron/node/entry-points.ts';
-import { factSentence, fillerSentences, NAMES, passkey, question } from '../../models/nano/data.ts';
+import { factSentence, fillerSentences, NAMES, passkey, question } from '../../models/passkey-text.ts';
 import { loadTokenizer } from '../../models/tokenizer/tokenizer.ts';
 import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
 import { ARTIFACTS, launchChromium, watchProblems } from './browser.ts';

@@ -1,8 +1,8 @@
 // The NIAH prompt: generated filler sentences with facts hidden at depth percents, then the question, as the
-// single user turn of the model's own chat template — the layout quire-nano trains on (models/nano/data.ts:
+// single user turn of the model's own chat template — the layout quire-nano trains on (models/passkey-text.ts:
 // sentences joined by spaces, a blank line, the question). Sized in the model's tokens to a target length.
 import type { ChatMessage, ChatTemplate } from '../../../models/chat-template.ts';
-import { fillerSentences } from '../../../models/nano/data.ts';
+import { fillerSentences } from '../../../models/passkey-text.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';

@@ -1,7 +1,7 @@
 // The self-check on a remote engine's model: the same haystacks, facts, questions and scoring as the local run
 // (niah.ts), sent through the server's chat endpoint. Sizes come from the server's own token counts: the model's
 // tokenizer is on the server, so a haystack is grown to a target length by its measured tokens per sentence.
-import { fillerSentences } from '../../../models/nano/data.ts';
+import { fillerSentences } from '../../../models/passkey-text.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';

@@ -1,7 +1,7 @@
-// The retrieval tasks: passkey NIAH in the phrasing quire-nano was trained on (models/nano/data.ts), and
+// The retrieval tasks: passkey NIAH in the phrasing quire-nano was trained on (models/passkey-text.ts), and
 // RULER-style variants built from the same sentences. A task turns a seeded generator and a depth percent
 // into facts to hide, a question, and the strings a correct answer must give.
-import { factSentence, NAMES, passkey, question } from '../../../models/nano/data.ts';
+import { factSentence, NAMES, passkey, question } from '../../../models/passkey-text.ts';
 
 export const TASKS = ['niah', 'multikey', 'multivalue', 'vt'] as const;
 export type TaskName = (typeof TASKS)[number];

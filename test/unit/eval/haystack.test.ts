@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chatTemplateFromConfig } from '../../../models/chat-template.ts';
-import { factSentence, question } from '../../../models/nano/data.ts';
+import { factSentence, question } from '../../../models/passkey-text.ts';
 import { writeTinyTokenizer } from '../../../models/tokenizer/tiny.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { buildHaystackPrompt, Filler, type PromptKit } from '../../../electron/node/eval/haystack.ts';

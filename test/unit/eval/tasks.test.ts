@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerText, factSentence, question } from '../../../models/nano/data.ts';
+import { answerText, factSentence, question } from '../../../models/passkey-text.ts';
 import { mulberry32 } from '../../../electron/common/random.ts';
 import { makeSample, scoreAnswer, TASKS } from '../../../electron/node/eval/tasks.ts';
 
