@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_IMAGE_STREAM_BYTES, MAX_PDF_STREAM_BYTES } from './limits.ts';
 import { decodableChain, type PdfFilter } from './pdf-filters.ts';
+import { streamDecryptor } from './pdf-crypt.ts';
 
 // How far before a `stream` keyword its dictionary may start.
 const DICT_WINDOW = 64 * 1024;
@@ -12,10 +13,13 @@ const DICT_WINDOW = 64 * 1024;
 // filter chain (deflate, LZW, run-length, ASCII hex and base-85, nested in any order) is decoded here and only
 // counted, and a stream past its cap refuses the document. Only streams that could pass their cap (size times
 // the chain's largest expansion) are decoded, so the few large streams of a normal PDF are the only cost.
-// Image streams get a larger cap (text extraction never decodes them, and scans are legitimately large);
-// streams that do not inflate (encrypted, damaged) are left to pdf.js, which copes with or refuses them.
-export async function checkPdfStreams(bytes: Uint8Array): Promise<void> {
+// Image streams get a larger cap (text extraction never decodes them, and scans are legitimately large).
+// Encrypted streams are decrypted first (pdf-crypt.ts) with the empty user password or the one given, so a
+// bomb under encryption meets the same caps; streams that still do not inflate (damaged, or a password this
+// key does not open) are left to pdf.js, which copes with or refuses them.
+export async function checkPdfStreams(bytes: Uint8Array, password?: string): Promise<void> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const decrypt = streamDecryptor(bytes, password);
   let from = 0;
   for (;;) {
     const at = buf.indexOf('stream', from, 'latin1');
@@ -40,7 +44,13 @@ export async function checkPdfStreams(bytes: Uint8Array): Promise<void> {
     const image = /\/Subtype\s*\/Image\b/.test(dict);
     const cap = image ? MAX_PDF_IMAGE_STREAM_BYTES : MAX_PDF_STREAM_BYTES;
     const ratio = chain.reduce((r, f) => r * f.maxRatio, 1);
-    if ((end - start) * ratio > cap) await countDecoded(bytes.subarray(start, end), chain, cap, image);
+    if ((end - start) * ratio > cap) {
+      // Cross-reference streams are never encrypted; every other stream is, under its object's own key.
+      const objectId = decrypt && !/\/Type\s*\/XRef\b/.test(dict) ? /(\d+)\s+(\d+)\s+$/.exec(buf.toString('latin1', Math.max(0, objAt - 24), objAt)) : null;
+      const raw = bytes.subarray(start, end);
+      const data = (objectId && decrypt?.(Number(objectId[1]), Number(objectId[2]), raw)) || raw;
+      await countDecoded(data, chain, cap, image);
+    }
     from = Math.max(from, end);
   }
 }

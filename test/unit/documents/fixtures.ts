@@ -19,8 +19,8 @@ export interface PdfOptions {
   userPassword?: string;
   // The owner password of an encrypted PDF ("owner" unless given).
   ownerPassword?: string;
-  // The security handler's revision: 2 (40-bit RC4, the default) or 3 (128-bit RC4).
-  revision?: 2 | 3;
+  // The security handler's revision: 2 (40-bit RC4, the default), 3 (128-bit RC4) or 4 (AES-128).
+  revision?: 2 | 3 | 4;
   // Leave /ID out of the trailer (the key is then derived from an empty file identifier).
   noId?: boolean;
 }
@@ -51,17 +51,18 @@ function escapePdfString(s: Buffer): string {
   return s.toString('latin1').replace(/[\\()]/g, (c) => `\\${c}`);
 }
 
-// Standard security handler: revision 2 (40-bit RC4), the one every reader supports, or revision 3 (128-bit
-// RC4, the key hashed 50 times and each RC4 pass repeated with 19 derived keys).
-function security(userPassword: string, id: Buffer, ownerPassword = 'owner', revision: 2 | 3 = 2) {
+// Standard security handler: revision 2 (40-bit RC4), the one every reader supports, revision 3 (128-bit
+// RC4, the key hashed 50 times and each RC4 pass repeated with 19 derived keys), or revision 4 with AES-128
+// (AESV2: revision 3's key, a per-object key salted with "sAlT", AES-CBC with the IV before the data).
+export function security(userPassword: string, id: Buffer, ownerPassword = 'owner', revision: 2 | 3 | 4 = 2) {
   const n = revision === 2 ? 5 : 16;
   const stretch = (hash: Buffer) => {
-    if (revision === 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, n));
+    if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, n));
     return hash.subarray(0, n);
   };
   const passes = (key: Buffer, data: Buffer) => {
     let out = rc4(key, data);
-    if (revision === 3) for (let i = 1; i <= 19; i++) out = rc4(Buffer.from(key.map((b) => b ^ i)), out);
+    if (revision >= 3) for (let i = 1; i <= 19; i++) out = rc4(Buffer.from(key.map((b) => b ^ i)), out);
     return out;
   };
   const O = passes(stretch(md5(pad(ownerPassword))), pad(userPassword));
@@ -71,10 +72,16 @@ function security(userPassword: string, id: Buffer, ownerPassword = 'owner', rev
   const U = revision === 2 ? rc4(key, PASSWORD_PAD) : Buffer.concat([passes(key, md5(PASSWORD_PAD, id)), Buffer.alloc(16)]);
   const objectKey = (num: number) => {
     const extra = Buffer.from([num & 255, (num >> 8) & 255, (num >> 16) & 255, 0, 0]);
-    return md5(key, extra).subarray(0, Math.min(n + 5, 16));
+    return md5(key, extra, revision === 4 ? Buffer.from('sAlT') : Buffer.alloc(0)).subarray(0, Math.min(n + 5, 16));
   };
-  const dict = revision === 2 ? '/V 1 /R 2 /Length 40' : '/V 2 /R 3 /Length 128';
-  return { O, U, dict, encrypt: (num: number, data: Buffer) => rc4(objectKey(num), data) };
+  const dict =
+    revision === 2 ? '/V 1 /R 2 /Length 40' : revision === 3 ? '/V 2 /R 3 /Length 128' : '/V 4 /R 4 /Length 128 /CF << /StdCF << /CFM /AESV2 /Length 16 >> >> /StmF /StdCF /StrF /StdCF';
+  const aes = (num: number, data: Buffer) => {
+    const iv = md5(Buffer.from(String(num))).subarray(0, 16);
+    const cipher = createCipheriv('aes-128-cbc', objectKey(num), iv);
+    return Buffer.concat([iv, cipher.update(data), cipher.final()]);
+  };
+  return { O, U, dict, encrypt: revision === 4 ? aes : (num: number, data: Buffer) => rc4(objectKey(num), data) };
 }
 
 export function makePdf(pages: PdfPage[], options: PdfOptions = {}): Uint8Array {
