@@ -3,7 +3,7 @@ import { QuireError } from '../electron/common/errors.ts';
 import catalogJson from './catalog.json' with { type: 'json' };
 
 // Known models the app offers to download. A superset of the contract's CatalogEntry: the contract
-// schema strips `gated` and `files` when the list crosses to the renderer.
+// schema strips `gated`, `files` and `architecture` when the list crosses to the renderer.
 export const CatalogModel = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
@@ -14,6 +14,20 @@ export const CatalogModel = z
     parameters: z.string().min(1),
     downloadBytes: z.number().int().positive(),
     nativeContext: z.number().int().positive(),
+    // The checkpoint's shape (config.json), so the memory planner can say what runs on this machine before
+    // anything is downloaded.
+    architecture: z
+      .object({
+        layers: z.number().int().positive(),
+        heads: z.number().int().positive(),
+        kvHeads: z.number().int().positive(),
+        headDim: z.number().int().positive(),
+        hiddenSize: z.number().int().positive(),
+        intermediateSize: z.number().int().positive(),
+        vocabSize: z.number().int().positive(),
+        parameterCount: z.number().int().positive(),
+      })
+      .strict(),
     description: z.string().min(1),
     // The hub refuses downloads until the user accepts the licence and supplies a token.
     gated: z.boolean(),

@@ -181,6 +181,26 @@ export const PlanningMemory = z.object({
   source: z.string(),
 });
 export type PlanningMemory = z.infer<typeof PlanningMemory>;
+// What a catalog model would be on this machine, from the memory planner before anything is downloaded: for
+// each weight precision and cache this device runs, the tokens of context that fit its memory (at most the
+// model's own), the converted size and the disk a conversion needs; and the time a download and a
+// conversion take at the stated speeds. `recommended` marks the choice Quire would make here.
+export const CatalogFitOption = z.object({
+  precision: Precision,
+  kv: KvDtype,
+  weightBytes: z.number(),
+  maxTokens: z.number().int(),
+  diskBytes: z.number(),
+  recommended: z.boolean(),
+});
+export type CatalogFitOption = z.infer<typeof CatalogFitOption>;
+export const CatalogFitReport = z.object({
+  memory: PlanningMemory,
+  downloadBytesPerSecond: z.number(),
+  convertBytesPerSecond: z.number(),
+  models: z.array(z.object({ id: z.string(), downloadSeconds: z.number(), convertSeconds: z.number(), options: z.array(CatalogFitOption) })),
+});
+export type CatalogFitReport = z.infer<typeof CatalogFitReport>;
 export const FitPlan = z.object({
   modelId: z.string(),
   documentTokens: z.number().int(),
@@ -339,6 +359,7 @@ export const calls = {
   'models.remove': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ removed: z.boolean() })),
   'models.engine': call(empty, EngineStatus),
   'models.choices': call(empty, ConversionChoices),
+  'models.catalogFit': call(empty, CatalogFitReport),
   // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
   // With `engine`, the check runs on a remote engine's model, up to the server's context.
   'models.selfCheck': call(z.object({ engine: RemoteChoice.optional() }).strict(), SelfCheckResult),

@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, FitPlan, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
@@ -6,6 +6,8 @@ import { conversionChoices } from '../../models/model-spec.ts';
 import { SAMPLE_TITLE, sampleDocument } from '../../electron/node/sample-document.ts';
 import { DEFAULT_SETTINGS } from '../../electron/node/settings.ts';
 import type { Transport } from '../../renderer/src/api/client.ts';
+import { catalogFit } from '../../electron/node/catalog-fit.ts';
+import { loadCatalog } from '../../models/catalog.ts';
 
 // An in-memory backend that speaks the contract (inputs and outputs are validated with the same schemas as
 // the real router), so component tests exercise the UI against the real message shapes.
@@ -38,6 +40,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     gates: {} as Partial<Record<CallName, Promise<void>>>,
     // The server is gone: every call fails as the browser transport fails it.
     down: false,
+    // What the local model's fit check says instead of "fits", where a test wants a refusal.
+    localFit: {} as Partial<FitPlan>,
+    // The memory the catalog's fit is planned against.
+    memory: { device: 'system memory (RAM)', availableBytes: 24e9, source: 'free RAM' },
     // What the self-check finds, cell by cell.
     selfCheckCells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }] as NiahCell[],
     // Whether the library's documents fit the model, where a test wants a refusal.
@@ -79,6 +85,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return state.settings;
     },
     'models.catalog': () => state.catalog,
+    // The real planner over the real catalog's models that this backend lists.
+    'models.catalogFit': () => catalogFit(loadCatalog().filter((m) => state.catalog.some((c) => c.id === m.id)), state.memory, { provider: 'cpu' }, { prefillChunk: 512 }),
     'models.choices': () => ({ provider: 'cpu', float16: true, choices: conversionChoices({ provider: 'cpu' }).map(({ precision, io, kv }) => ({ precision, io, kv })) }),
     'models.installed': () => state.installed,
     'models.install': () => {
@@ -222,6 +230,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       choices: [{ kvDtype: 'fp16', installed: true, fits: true, reason: 'fits', maxTokens: 100_000 }],
       advice: [],
       ...(engine ? { server: { host: remoteEngine(engine)!.host, model: engine.model, tokensExact: true, tokenSource: 'the server' } } : {}),
+      ...(engine ? {} : state.localFit),
     }),
     'export.conversation': ({ conversationId, format }: { conversationId: string; format: string }) => ({
       fileName: `${conversationId}.${format}`,

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { HubToken } from './HubToken.tsx';
 import { NiahChart } from './NiahChart.tsx';
 import type { CatalogEntry, InstallRequest, RemoteChoice } from '../../../electron/common/contract.ts';
@@ -12,11 +12,12 @@ import { formatDuration } from './chat/progress.ts';
 import { EnginePicker } from './chat/EnginePicker.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { computeLabel, useEngineStatus } from './engine-status.ts';
+import { recommendedModel } from './catalog-here.ts';
 
 type Precision = InstallRequest['precision'];
 const PRECISIONS: { value: Precision; label: string }[] = [
-  { value: 'int4', label: 'INT4 weights · ~4.5 GB for 8B' },
-  { value: 'fp16', label: 'FP16 weights · ~16 GB for 8B' },
+  { value: 'int4', label: 'INT4 weights · smallest' },
+  { value: 'fp16', label: 'FP16 weights' },
   { value: 'fp32', label: 'FP32 weights · exact, largest' },
 ];
 
@@ -50,7 +51,12 @@ export function ModelsView() {
   const settings = useApp((s) => s.settings);
   const updateSettings = useApp((s) => s.updateSettings);
   const removeModel = useApp((s) => s.removeModel);
+  const loadCatalogFit = useApp((s) => s.loadCatalogFit);
+  const report = useApp((s) => s.catalogFit);
   const active = settings?.modelId ?? installed[0]?.id ?? null;
+  // What runs here follows the memory free now and the compute chosen in Settings: asked each time the screen opens.
+  useEffect(() => void loadCatalogFit().catch(() => undefined), [loadCatalogFit, settings?.provider]);
+  const recommended = report ? recommendedModel(report, (id) => catalog.find((e) => e.id === id)?.nativeContext ?? 0) : null;
   return (
     <section className="view" aria-labelledby="models-title">
       <header className="view-head">
@@ -98,7 +104,7 @@ export function ModelsView() {
       <h2 className="section-title">Catalog</h2>
       <ul className="cards" aria-label="Model catalog">
         {catalog.map((entry) => (
-          <CatalogCard key={entry.id} entry={entry} installed={installed.some((m) => m.id === entry.id)} />
+          <CatalogCard key={entry.id} entry={entry} installed={installed.some((m) => m.id === entry.id)} recommended={entry.id === recommended} />
         ))}
       </ul>
       <h2 className="section-title">From Hugging Face</h2>
@@ -239,14 +245,21 @@ function KvNote({ kv, substituted, float16 }: { kv: string | null; substituted: 
   );
 }
 
-function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boolean }) {
+function CatalogCard({ entry, installed, recommended }: { entry: CatalogEntry; installed: boolean; recommended: boolean }) {
   const install = useApp((s) => s.installModel);
   const running = useApp((s) => Boolean(s.installs[entry.id]) && !s.installs[entry.id].error);
+  const focused = useApp((s) => s.catalogFocus === entry.id);
+  const card = useRef<HTMLLIElement>(null);
   const [precision, setPrecision, { kv, substituted, float16 }] = usePrecision();
+  // Sent here from a conversation's fit panel: the card comes into view, marked.
+  useEffect(() => {
+    if (focused) card.current?.scrollIntoView?.({ block: 'center' });
+  }, [focused]);
   return (
-    <li className="card">
+    <li ref={card} className={`card${focused ? ' focused' : ''}`} aria-current={focused ? 'true' : undefined}>
       <div className="card-head">
         <strong>{entry.name}</strong>
+        {recommended ? <span className="badge ok">Recommended for this computer</span> : null}
         <span className="badge">{formatTokens(entry.nativeContext)} context</span>
       </div>
       <p className="card-text">{entry.description}</p>
@@ -255,6 +268,7 @@ function CatalogCard({ entry, installed }: { entry: CatalogEntry; installed: boo
         <div><dt>Download</dt><dd>{formatBytes(entry.downloadBytes)}</dd></div>
         <div><dt>Source</dt><dd className="mono">{entry.hfRepo}</dd></div>
       </dl>
+      <HereFacts entry={entry} precision={precision} />
       <a className="licence" href={entry.licenceUrl} target="_blank" rel="noopener noreferrer">
         Licence: {entry.licence} <Icon name="external" size={13} />
       </a>
@@ -295,5 +309,44 @@ function HubInstall() {
       </div>
       {id ? <InstallProgressBar id={id} /> : null}
     </form>
+  );
+}
+
+const PRECISION_NAMES: Record<Precision, string> = { int4: 'INT4', fp16: 'FP16', fp32: 'FP32' };
+
+// What this model would be here, from the memory planner: the context each cache holds with the weights
+// chosen above, the disk a conversion needs, how long it takes, and Quire's recommendation.
+function HereFacts({ entry, precision }: { entry: CatalogEntry; precision: Precision }) {
+  const report = useApp((s) => s.catalogFit);
+  const here = report?.models.find((m) => m.id === entry.id);
+  if (!report || !here) return null;
+  const rows = here.options.filter((o) => o.precision === precision);
+  const best = here.options.find((o) => o.recommended);
+  return (
+    <div className="here" data-testid={`here-${entry.id}`}>
+      <div className="foot-label">On this computer · {formatBytes(report.memory.availableBytes)} of {report.memory.device} free</div>
+      <ul className="here-tokens" aria-label={`Context ${entry.name} holds here with ${PRECISION_NAMES[precision]} weights`}>
+        {rows.map((o) => (
+          <li key={o.kv} className={o.maxTokens > 0 ? '' : 'no-fit'}>
+            {o.maxTokens === 0
+              ? `Does not fit with an ${o.kv.toUpperCase()} cache`
+              : `≈ ${formatTokens(o.maxTokens)} tokens${o.maxTokens === entry.nativeContext ? ' (its whole context)' : ''} with an ${o.kv.toUpperCase()} cache`}
+          </li>
+        ))}
+      </ul>
+      {rows[0] ? (
+        <p className="subtle here-cost">
+          Disk needed {formatBytes(rows[0].diskBytes)} (download and converted model) · download ≈ {formatDuration(here.downloadSeconds)} at{' '}
+          {formatBytes(report.downloadBytesPerSecond)}/s · conversion ≈ {formatDuration(here.convertSeconds)}
+        </p>
+      ) : null}
+      {best ? (
+        <p className="here-pick">
+          Recommended here: {PRECISION_NAMES[best.precision]} weights with an {best.kv.toUpperCase()} cache, ≈ {formatTokens(best.maxTokens)} tokens
+        </p>
+      ) : (
+        <p className="here-pick warn">Too large for this computer’s memory at every precision: a remote engine can run it (Settings → Engines).</p>
+      )}
+    </div>
   );
 }

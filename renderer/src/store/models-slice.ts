@@ -1,4 +1,4 @@
-import type { CatalogEntry, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, CatalogFitReport, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -23,6 +23,12 @@ export interface ModelsSlice {
   // What the chosen provider can convert and run (follows Settings → Compute).
   choices: ConversionChoices | null;
   installs: Record<string, InstallJob>;
+  // What each catalog model would be on this machine (tokens per cache, disk, time), asked when shown.
+  catalogFit: CatalogFitReport | null;
+  loadCatalogFit(): Promise<void>;
+  // The catalog card the fit panel sent the user to: shown in view and marked when the Models screen opens.
+  catalogFocus: string | null;
+  showInCatalog(id: string): void;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   verifications: Record<string, Verification>;
   // Whether a Hugging Face access token is saved, and how it is kept (the token never comes back here).
@@ -60,6 +66,12 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     engine: null,
     choices: null,
     installs: {},
+    catalogFit: null,
+    async loadCatalogFit() {
+      set({ catalogFit: await api.call('models.catalogFit', {}) });
+    },
+    catalogFocus: null,
+    showInCatalog: (id) => set({ catalogFocus: id, view: 'models' }),
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
     hubToken: null,

@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import { Icon } from '../../components/icons.tsx';
 import type { FitAdvice } from '../../../../electron/common/contract.ts';
-import { formatTokens } from '../../../../electron/common/format.ts';
+import { formatBytes, formatTokens } from '../../../../electron/common/format.ts';
+import { modelsHolding } from '../catalog-here.ts';
+import { formatDuration } from './progress.ts';
 import { useApp } from '../../store/context.tsx';
 import { Composer } from './Composer.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
@@ -110,6 +112,7 @@ export function NewConversation() {
                   {fit.advice.map((a) => <AdviceAction key={a.label} advice={a} />)}
                 </div>
               ) : null}
+              {!fit.fits && !fit.server ? <WayForward tokens={fit.documentTokens + fit.answerRoom} /> : null}
             </div>
           ) : null}
           <SampleQuestions />
@@ -154,6 +157,64 @@ function SampleQuestions() {
           {q}
         </button>
       ))}
+    </div>
+  );
+}
+
+// A book that does not fit is not a dead end: the catalog models (and the weights and cache) that would hold
+// it on this computer, with what each costs, one click from their card; else the remote engines that serve a
+// long enough context, or the advice to add one.
+function WayForward({ tokens }: { tokens: number }) {
+  const report = useApp((s) => s.catalogFit);
+  const catalog = useApp((s) => s.catalog);
+  const loadCatalogFit = useApp((s) => s.loadCatalogFit);
+  const showInCatalog = useApp((s) => s.showInCatalog);
+  const setEngine = useApp((s) => s.setDraftEngine);
+  const setView = useApp((s) => s.setView);
+  const engines = useApp((s) => s.engines);
+  const checks = useApp((s) => s.engineChecks);
+  useEffect(() => void loadCatalogFit().catch(() => undefined), [loadCatalogFit]);
+  if (!report) return null;
+  const local = modelsHolding(report, tokens).flatMap((h) => {
+    const entry = catalog.find((e) => e.id === h.id);
+    return entry ? [{ ...h, entry }] : [];
+  });
+  const remote = engines.flatMap((e) => (checks[e.id]?.models ?? []).flatMap((m) => (m.maxModelLen !== null && m.maxModelLen >= tokens ? [{ engine: e, model: m, context: m.maxModelLen }] : [])));
+  return (
+    <div className="way-forward" role="group" aria-label="What would hold these documents">
+      {local.length > 0 ? (
+        <>
+          <p className="way-title">On this computer ({formatBytes(report.memory.availableBytes)} free), these would hold {tokens.toLocaleString()} tokens:</p>
+          <ul className="way-list">
+            {local.map(({ entry, option, downloadSeconds, convertSeconds }) => (
+              <li key={entry.id}>
+                <span>
+                  <strong>{entry.name}</strong> · {option.precision.toUpperCase()} weights, {option.kv.toUpperCase()} cache: ≈ {formatTokens(option.maxTokens)} tokens here
+                  <span className="subtle"> · download {formatBytes(entry.downloadBytes)} (≈ {formatDuration(downloadSeconds)}), conversion ≈ {formatDuration(convertSeconds)}, disk {formatBytes(option.diskBytes)}</span>
+                </span>
+                <button type="button" className="button small" onClick={() => showInCatalog(entry.id)}>Show {entry.name} in the catalog</button>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="way-title">No catalog model holds {tokens.toLocaleString()} tokens in this computer’s {formatBytes(report.memory.availableBytes)} of free memory.</p>
+      )}
+      {remote.length > 0 ? (
+        <ul className="way-list">
+          {remote.map(({ engine, model, context }) => (
+            <li key={`${engine.id}/${model.id}`}>
+              <span><strong>{model.id}</strong> on {engine.host} serves {formatTokens(context)} tokens of context</span>
+              <button type="button" className="button small" onClick={() => setEngine({ engineId: engine.id, model: model.id })}>Ask {engine.name}</button>
+            </li>
+          ))}
+        </ul>
+      ) : local.length === 0 ? (
+        <p className="way-remote">
+          A remote engine serving at least {formatTokens(tokens)} tokens of context can (UltraLong on vLLM: docs/vllm.md).{' '}
+          <button type="button" className="link-button" onClick={() => setView('settings')}>Add one in Settings → Engines</button>
+        </p>
+      ) : null}
     </div>
   );
 }
