@@ -4,13 +4,15 @@ import { QuireError } from '../../common/errors.ts';
 import { loadCatalog } from '../../../models/catalog.ts';
 import { conversionChoices } from '../../../models/model-spec.ts';
 import { verifyModel } from '../../../models/verify-model.ts';
-import { conversionTarget } from '../engine/device-memory.ts';
+import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
+import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
+import { catalogFit } from '../catalog-fit.ts';
 import type { GpuAdapter } from '../engine/gpu-adapter.ts';
 import { listInstalledModels } from '../installed-models.ts';
 import { modelsDir } from '../paths.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
-type Models = 'models.catalog' | 'models.choices' | 'models.installed' | 'models.install' | 'models.cancelInstall' | 'models.remove' | 'models.verify' | 'models.engine';
+type Models = 'models.catalog' | 'models.catalogFit' | 'models.choices' | 'models.installed' | 'models.install' | 'models.cancelInstall' | 'models.remove' | 'models.verify' | 'models.engine';
 
 // A progress event per this many bytes read, not per chunk: a 16 GB model would otherwise send thousands.
 const VERIFY_PROGRESS_BYTES = 64e6;
@@ -18,6 +20,7 @@ const VERIFY_PROGRESS_BYTES = 64e6;
 export function modelsHandlers({ root, bus, settings, runtime, installer, engineSettings, providerOverride }: AppContext): DomainHandlers<Models> {
   return {
     'models.catalog': () => loadCatalog(),
+    'models.catalogFit': () => catalogFit(loadCatalog(), planningMemory(engineSettings().provider), conversionTarget(engineSettings().provider), { prefillChunk: DEFAULT_PREFILL_CHUNK }),
     'models.choices': () => {
       const target = conversionTarget(settings.get().provider);
       return { provider: target.provider ?? 'cpu', float16: target.float16 !== false, choices: conversionChoices(target).map(({ precision, io, kv }) => ({ precision, io, kv })) };
