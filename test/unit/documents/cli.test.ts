@@ -1,18 +1,17 @@
+// `quire extract`. The printing and each refusal run the CLI in this process (its output captured), so a test
+// costs one parse, not a Node start; one refusal runs as a real process, for what only a process shows: the
+// exit status and exactly one line on stderr.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
+import { runCli } from '../run-cli.ts';
 import { makeEpub, makePdf } from './fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'quire-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function quire(...args: string[]) {
-  const r = spawnSync('node_modules/.bin/node', ['bin/quire.mjs', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function file(name: string, bytes: Uint8Array | string): string {
   const path = join(dir, name);
@@ -20,13 +19,16 @@ function file(name: string, bytes: Uint8Array | string): string {
   return path;
 }
 
+const random = new Uint8Array(5000).map((_, i) => (i * 7919 + 13) % 256);
+const ONE_LINE_REFUSAL = (code: string) => new RegExp(`^quire: ${code}: [^\\n]+\\n$`);
+
 describe('quire extract', () => {
-  it('prints the document model as JSON with --json, C1 and bidi controls of the text included', () => {
+  it('prints the document model as JSON with --json, C1 and bidi controls of the text included', async () => {
     // U+0081 (EBCDIC and legacy Cyrillic decodes hold such), a C1 CSI and a bidi override: printed as JSON's
     // own escapes, which parse back to the same characters, never as the terminal's \xNN.
     const body = '<p>It was a dark night \u0081\u009b\u202e.</p>';
     const path = file('book.epub', makeEpub([{ file: 'a.xhtml', title: 'Opening', body }], { title: 'Night' }));
-    const r = quire('extract', path, '--json');
+    const r = await runCli(['extract', path, '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/[\u007f-\u009f\u202a-\u202e]/);
@@ -35,9 +37,9 @@ describe('quire extract', () => {
     expect(doc.anchors).toEqual([{ kind: 'chapter', label: 'Opening', start: 0, end: 24 }]);
   });
 
-  it('prints a readable summary without --json', () => {
+  it('prints a readable summary without --json', async () => {
     const path = file('report.pdf', makePdf([{ paragraphs: [['First page.']] }, { paragraphs: [['Second page.']] }], { title: 'Report', labels: [[0, 'D', 'A-']] }));
-    const r = quire('extract', path);
+    const r = await runCli(['extract', path]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('format    pdf');
     expect(r.stdout).toContain('title     Report');
@@ -46,27 +48,31 @@ describe('quire extract', () => {
     expect(r.stdout).toContain('First page. Second page.');
   });
 
-  it('refuses bad files with exit 1 and exactly one stderr line "quire: CODE: reason"', () => {
-    const random = new Uint8Array(5000).map((_, i) => (i * 7919 + 13) % 256);
-    const cases: Array<[string, string]> = [
-      [file('random.pdf', random), 'CORRUPT'],
-      [file('scan.pdf', makePdf([{ image: true }])), 'SCANNED'],
-      [file('locked.pdf', makePdf([{ paragraphs: [['x']] }], { userPassword: 'pw' })), 'ENCRYPTED'],
-      [file('empty.txt', ''), 'EMPTY'],
-      [file('blob.bin', random), 'UNSUPPORTED_FORMAT'],
-      [join(dir, 'missing.epub'), 'NOT_FOUND'],
-    ];
-    for (const [path, code] of cases) {
-      const r = quire('extract', path, '--json');
-      expect(r.code, path).toBe(1);
-      expect(r.stdout, path).toBe('');
-      expect(r.stderr, path).toMatch(new RegExp(`^quire: ${code}: [^\\n]+\\n$`));
-    }
+  it.each([
+    ['random.pdf', 'CORRUPT', () => random],
+    ['scan.pdf', 'SCANNED', () => makePdf([{ image: true }])],
+    ['locked.pdf', 'ENCRYPTED', () => makePdf([{ paragraphs: [['x']] }], { userPassword: 'pw' })],
+    ['empty.txt', 'EMPTY', () => ''],
+    ['blob.bin', 'UNSUPPORTED_FORMAT', () => random],
+    ['missing.epub', 'NOT_FOUND', null],
+  ] as const)('refuses %s with exit 1 and one line "quire: %s: reason"', async (name, code, bytes) => {
+    const path = bytes ? file(name, bytes()) : join(dir, name);
+    const r = await runCli(['extract', path, '--json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(ONE_LINE_REFUSAL(code));
   });
 
-  it('answers usage errors with exit 2', () => {
-    const r = quire('extract');
+  it('as a process, exits 1 with exactly that one line on stderr and nothing on stdout', () => {
+    const r = spawnSync('node_modules/.bin/node', ['bin/quire.mjs', 'extract', file('empty-too.txt', ''), '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(ONE_LINE_REFUSAL('EMPTY'));
+  });
+
+  it('answers usage errors with exit 2', async () => {
+    const r = await runCli(['extract']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^quire: USAGE: [^\n]+\n$/);
+    expect(r.stderr).toMatch(ONE_LINE_REFUSAL('USAGE'));
   });
 });
