@@ -20,6 +20,9 @@ export interface LaunchOptions {
   name: string;
   // The V8 heap cap of the process, in MB.
   heapMb?: number;
+  // The operating system's cap on the process's whole writable memory (heap, ArrayBuffers, native buffers), in
+  // MB, where the launcher can set one; past it an allocation fails and the process ends.
+  memoryMb?: number;
   // Discards the process's own output (library chatter must not reach the CLI's stdout or stderr).
   quiet?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -40,12 +43,27 @@ function inheritedFlags(): string[] {
   return flags;
 }
 
-export const forkProcess: ProcessLauncher = <In, Out>(entry: string, { heapMb, quiet, env }: LaunchOptions) =>
+// The V8 heap cap leaves out ArrayBuffers and native buffers (a decrypted, inflated PDF stream took 3.6 GB
+// past a 2 GB heap cap). On Linux and macOS the child is started through the shell's `ulimit -d`, RLIMIT_DATA:
+// since Linux 4.7 it counts every private writable mapping (heap pages, malloc, ArrayBuffers), while V8's
+// reserved address space, never written, costs nothing against it (an address-space limit, RLIMIT_AS, would
+// fail WebAssembly's reservations). The shell execs Node in its place, so the IPC channel and the process id
+// are the child's own; if the limit cannot be set the child still starts. Windows has no such shell (a job
+// object would do it, out of Node's reach), and there only the heap cap holds.
+const LIMIT_SHELL = '/bin/sh';
+
+function memoryCapped(execArgv: string[], memoryMb: number | undefined): { execPath: string; execArgv: string[] } {
+  if (!memoryMb || process.platform === 'win32') return { execPath: process.execPath, execArgv };
+  const script = 'ulimit -d "$1" 2>/dev/null; shift; exec "$@"';
+  return { execPath: LIMIT_SHELL, execArgv: ['-c', script, 'quire-limit', String(memoryMb * 1024), process.execPath, ...execArgv] };
+}
+
+export const forkProcess: ProcessLauncher = <In, Out>(entry: string, { heapMb, memoryMb, quiet, env }: LaunchOptions) =>
   childService<In, Out>(
     fork(entry, [], {
       serialization: 'advanced',
       env: env ?? process.env,
-      execArgv: [...inheritedFlags(), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])],
+      ...memoryCapped([...inheritedFlags(), ...(heapMb ? [`--max-old-space-size=${heapMb}`] : [])], memoryMb),
       stdio: quiet ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

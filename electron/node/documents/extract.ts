@@ -6,7 +6,7 @@ import { checkDocumentPath } from './document-path.ts';
 import { extractDocx } from './docx.ts';
 import { extractEpub } from './epub.ts';
 import { extractHtml } from './html.ts';
-import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, PARSER_MEMORY_MB, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
 import { checkOcrLanguage } from './ocr.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 import { extractPdf } from './pdf.ts';
@@ -103,14 +103,15 @@ export async function extractIsolated(input: WorkerInput, options: ExtractOption
   }
 }
 
-// A parser killed for want of memory: V8 aborts the process at its heap cap (SIGABRT, or SIGTRAP on some builds),
-// which a utilityProcess reports as its exit code.
+// A parser killed for want of memory: V8 aborts the process at its heap cap, or when the operating system's cap
+// refuses it memory (SIGABRT, or SIGTRAP on some builds), which a utilityProcess reports as its exit code; an
+// allocation the cap refuses to a buffer is a RangeError, which extractBytes reads as LIMIT_EXCEEDED too.
 const OUT_OF_MEMORY_EXITS = new Set(['SIGABRT', 'SIGTRAP', '134', '133']);
 
 function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const parser = launch<WorkerInput, WorkerMessage>(entryPoints.documentWorker, { name: 'Quire document parser', heapMb: WORKER_HEAP_MB, quiet: true });
+    const parser = launch<WorkerInput, WorkerMessage>(entryPoints.documentWorker, { name: 'Quire document parser', heapMb: WORKER_HEAP_MB, memoryMb: PARSER_MEMORY_MB, quiet: true });
     let settled = false;
     const settle = (error: QuireError | undefined, model?: DocumentModel) => {
       if (settled) return;
@@ -142,7 +143,7 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
     parser.onExit((reason) =>
       settle(
         OUT_OF_MEMORY_EXITS.has(reason)
-          ? new QuireError('LIMIT_EXCEEDED', `parsing needed more than ${WORKER_HEAP_MB} MB of memory`)
+          ? new QuireError('LIMIT_EXCEEDED', `parsing needed more memory than its limit (${WORKER_HEAP_MB} MB of heap, ${PARSER_MEMORY_MB} MB in all)`)
           : new QuireError('INTERNAL', `the parser stopped (${reason})`),
       ),
     );

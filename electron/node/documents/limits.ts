@@ -44,6 +44,10 @@ export function workerHeapMb(totalBytes: number): number {
   return Math.max(MIN_WORKER_HEAP_MB, Math.min(MAX_WORKER_HEAP_MB, Math.floor((totalBytes * WORKER_HEAP_SHARE) / MB)));
 }
 export const WORKER_HEAP_MB = workerHeapMb(totalmem());
+// The parser process's whole writable memory, where the operating system can cap it (service-process.ts): its
+// heap, the largest stream pdf.js may hold (an image within MAX_PDF_IMAGE_STREAM_BYTES) and room for Node,
+// pdf.js and the text's copies. 3.5 GB on machines of 16 GB and more.
+export const PARSER_MEMORY_MB = WORKER_HEAP_MB + MAX_PDF_IMAGE_STREAM_BYTES / MB + 512;
 
 // Sniffing reads only this much of a file before its size cap is checked.
 export const SNIFF_BYTES = 8192;

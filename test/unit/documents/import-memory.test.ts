@@ -12,7 +12,7 @@ import { MAX_PDF_STREAM_BYTES, MAX_WORKER_HEAP_MB, MIN_WORKER_HEAP_MB, workerHea
 import { flateBombPdf } from './flate-bomb.ts';
 import { extractIsolated, useParserLauncher } from '../../../electron/node/documents/extract.ts';
 import { forkProcess, type LaunchOptions } from '../../../electron/node/service-process.ts';
-import { WORKER_HEAP_MB } from '../../../electron/node/documents/limits.ts';
+import { MAX_PDF_IMAGE_STREAM_BYTES, PARSER_MEMORY_MB, WORKER_HEAP_MB } from '../../../electron/node/documents/limits.ts';
 import { makePdf } from './fixtures.ts';
 
 const GiB = 2 ** 30;
@@ -46,11 +46,28 @@ describe('memory of imports', () => {
     try {
       const time = (s: number) => `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},000`;
       const cues = Array.from({ length: 300_000 }, (_, i) => `${i + 1}\n${time(i)} --> ${time(i + 1)}\nLine ${i} of the film.\n`).join('\n');
-      await expect(extractIsolated({ name: 'film.srt', bytes: new TextEncoder().encode(cues) })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', message: `parsing needed more than ${WORKER_HEAP_MB} MB of memory` });
-      expect(launched).toEqual([{ name: 'Quire document parser', heapMb: WORKER_HEAP_MB, quiet: true }]);
+      await expect(extractIsolated({ name: 'film.srt', bytes: new TextEncoder().encode(cues) })).rejects.toMatchObject({
+        code: 'LIMIT_EXCEEDED',
+        message: `parsing needed more memory than its limit (${WORKER_HEAP_MB} MB of heap, ${PARSER_MEMORY_MB} MB in all)`,
+      });
+      expect(launched).toEqual([{ name: 'Quire document parser', heapMb: WORKER_HEAP_MB, memoryMb: PARSER_MEMORY_MB, quiet: true }]);
     } finally {
       useParserLauncher(forkProcess);
     }
+  }, 60_000);
+
+  // ArrayBuffers and native buffers lie outside the heap cap (an encrypted PDF bomb took the parser to 3.6 GB):
+  // the operating system caps the process's whole writable memory, and a breach reads as LIMIT_EXCEEDED.
+  it.skipIf(process.platform === 'win32')('caps the whole memory of the parser process, not only its heap', async () => {
+    useParserLauncher((entry, options) => forkProcess(entry, { ...options, memoryMb: 300 }));
+    try {
+      // 40 MB of text: its bytes, the decoded string and the model's copies fit the 2 GB heap, not 300 MB in all.
+      const text = new TextEncoder().encode('word '.repeat(8 * 2 ** 20));
+      await expect(extractIsolated({ name: 'big.txt', bytes: text })).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    } finally {
+      useParserLauncher(forkProcess);
+    }
+    expect(PARSER_MEMORY_MB).toBe(WORKER_HEAP_MB + MAX_PDF_IMAGE_STREAM_BYTES / 2 ** 20 + 512);
   }, 60_000);
 
   it('caps the parser heap at an eighth of the machine, between 256 MB and 2 GB', () => {
