@@ -3,7 +3,7 @@
 // long the download and the conversion take. The catalog cards and the fit panel's way forward both read it.
 import type { CatalogFitOption, CatalogFitReport, PlanningMemory } from '../common/contract.ts';
 import type { CatalogModel } from '../../models/catalog.ts';
-import { conversionChoices, resolveConversion, type ConversionTarget, type Precision } from '../../models/model-spec.ts';
+import { conversionChoices, KV_DTYPES, resolveConversion, type ConversionTarget, type Precision } from '../../models/model-spec.ts';
 import { planFit, type ModelDims } from './engine/memory-planner.ts';
 
 // A download's speed until one is measured: 50 MB/s (a 400 Mbit/s line). Conversion reads the checkpoint at
@@ -54,6 +54,8 @@ export function catalogFit(
       // The download and the converted folder are on the disk together until the conversion swaps in.
       return [{ precision: choice.precision, kv: choice.kv, weightBytes, maxTokens: Math.min(model.nativeContext, plan.maxContext), diskBytes: model.downloadBytes + weightBytes }];
     });
+    // Widest cache first, as the cards list them.
+    options.sort((a, b) => KV_DTYPES.indexOf(a.kv) - KV_DTYPES.indexOf(b.kv));
     const best = pick([...options]);
     return {
       id: model.id,
