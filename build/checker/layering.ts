@@ -61,5 +61,5 @@ export function layeringViolations(table: LayerTable, edges: ImportEdge[]): Viol
 }
 
 export function describeViolation(v: Violation): string {
-  return `${v.file}:${v.line} imports '${v.specifier}': ${v.message}`;
+  return `${v.file}:${v.line} imports '${v.specifier}': ${v.message} (the rules: build/layers.json, docs/architecture.md)`;
 }
