@@ -25,4 +25,21 @@ describe('Settings → API for other apps', () => {
     expect(backend.state.settings.apiServer.enabled).toBe(false);
     expect(within(section).queryByTestId('api-status')).toBeNull();
   });
+
+  it('beside the running API, an example request in curl and in Python with its address, key and model', async () => {
+    const backend = fakeBackend({ installed: [{ id: 'quire-nano', name: 'quire-nano', dir: '/m', precision: 'fp32', ioDtype: 'fp32', kvDtype: 'fp32', contextTokens: 4096, kvBytesPerToken: 1, bytes: 1, demo: true, promptStyle: 'bare', generation: { greedy: true, temperature: 0, topP: 1 } }] });
+    const store = await mountApp(backend);
+    await act(async () => store.setState({ view: 'settings' }));
+    const section = screen.getByRole('group', { name: 'API for other apps' });
+    expect(within(section).queryByTestId('api-examples')).toBeNull();
+    await act(async () => fireEvent.click(within(section).getByRole('checkbox')));
+    const curl = within(section).getByLabelText('Example request in curl').textContent!;
+    expect(curl).toContain('curl http://127.0.0.1:8400/v1/chat/completions');
+    expect(curl).toContain("-H 'Authorization: Bearer quire-fake-key'");
+    expect(curl).toContain('"model":"quire-nano"');
+    fireEvent.click(within(section).getByRole('button', { name: 'Python' }));
+    const python = within(section).getByLabelText('Example request in Python').textContent!;
+    expect(python).toContain('client = OpenAI(base_url="http://127.0.0.1:8400/v1", api_key="quire-fake-key")');
+    expect(python).toContain('model="quire-nano"');
+  });
 });

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApp } from '../store/context.tsx';
+import { apiExamples } from './api-examples.ts';
 
 // Settings → API: Quire's engine for other apps on this computer (editors, scripts, any OpenAI client), with
 // its address and key to copy. Requests take turns with the user's own questions on the one engine.
@@ -8,6 +9,8 @@ export function ApiSection() {
   const status = useApp((s) => s.apiStatus);
   const load = useApp((s) => s.loadApiStatus);
   const update = useApp((s) => s.updateSettings);
+  // The model the API serves: the one in use here.
+  const model = useApp((s) => s.settings?.modelId ?? s.installed[0]?.id ?? null);
   const [port, setPort] = useState('');
   useEffect(() => void load().catch(() => undefined), [load]);
   useEffect(() => setPort(String(settings?.apiServer.port ?? '')), [settings?.apiServer.port]);
@@ -38,6 +41,7 @@ export function ApiSection() {
       ) : status?.state === 'failed' ? (
         <p className="compute-warning" role="status">The API could not start: {status.error}</p>
       ) : null}
+      {status?.state === 'running' && model ? <ApiExamples url={status.url!} apiKey={status.key!} model={model} /> : null}
       <p className="hint">
         Only apps on this computer can reach it, with the key. Their requests wait for your own questions (one engine answers at a time), and a
         document they send twice is read once: its cache is kept, also across restarts.
@@ -54,6 +58,26 @@ function CopyFact({ label, value }: { label: string; value: string }) {
       <dd className="mono">
         {value} <button type="button" className="button small" onClick={() => void navigator.clipboard?.writeText(value).catch(() => undefined)}>Copy</button>
       </dd>
+    </div>
+  );
+}
+
+// A first request, in curl and in Python, with this API's address, key and model filled in.
+function ApiExamples({ url, apiKey, model }: { url: string; apiKey: string; model: string }) {
+  const examples = apiExamples(url, apiKey, model);
+  const [shown, setShown] = useState<'curl' | 'python'>('curl');
+  return (
+    <div className="api-examples" data-testid="api-examples">
+      <div className="api-example-tabs" role="group" aria-label="Example request">
+        <span className="subtle">Example request</span>
+        {(['curl', 'python'] as const).map((kind) => (
+          <button key={kind} type="button" className="button small" aria-pressed={shown === kind} onClick={() => setShown(kind)}>
+            {kind === 'curl' ? 'curl' : 'Python'}
+          </button>
+        ))}
+        <button type="button" className="link-button" onClick={() => void navigator.clipboard?.writeText(examples[shown]).catch(() => undefined)}>Copy</button>
+      </div>
+      <pre className="api-example mono" aria-label={`Example request in ${shown === 'curl' ? 'curl' : 'Python'}`}>{examples[shown]}</pre>
     </div>
   );
 }
