@@ -1,100 +1,121 @@
-// Quire against llama.cpp (node-llama-cpp, CPU) in one run, on the same generated weights: the checkpoint is
-// converted to Quire's ONNX folder and exported to GGUF, both fp32 with an fp32 KV cache by default. Per context:
-// prefill and decode tokens/s, time to first token of a follow-up question (Quire from its document snapshot in
-// a fresh session, llama.cpp re-processing document and question, and llama.cpp reusing its live cache), KV
-// bytes per token, and achieved FLOP/s against the roofline arithmetic of docs/design.md §3. Installs node-llama-cpp
-// into bench/.peers when missing. Prints a table and writes bench/out/llamacpp.svg.
-//   node bench/llamacpp.ts [--contexts 1024,4096,16384] [--decode 32] [--threads N] [--llama-kv F32|F16] [--dir /tmp/quire-bench-llamacpp]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+// Quire against llama.cpp (node-llama-cpp, CPU) on real shapes and bit-identical int4 weights: a generated
+// Llama-3.2-1B-shaped checkpoint (whole) and Llama-3.1-8B's widths with a few of its 32 layers (figures also
+// scaled to 32), converted to Quire int4 and exported from Quire's own blocks to GGUF Q4_0 (`quire export gguf`),
+// so both engines run the same values. Per shape, KV type and context: prefill and decode tokens/s with the
+// cores each engine actually used, time to first token of a follow-up (Quire from its snapshot in a fresh
+// session, llama.cpp re-processing, both from the live cache), peak RSS, the ratio Quire/llama.cpp, the roofline
+// (prefill FLOP/s against the cores' peak, decode bytes/token against measured copy bandwidth), and the two
+// engines' last-token logits on the same ids (cosine, top-1). Each measurement runs in a child process of its
+// own (peak RSS is its own), the engines alternate, and the best of --rounds is kept: on cores shared with
+// other work single runs are noise. Installs node-llama-cpp into bench/.peers when missing.
+//   node bench/llamacpp.ts [--shapes 1b,8b] [--layers 2] [--contexts 2048] [--kv fp32] [--rounds 2]
+//                          [--decode 16] [--chunk 512] [--threads N] [--dir /tmp/quire-bench-llamacpp]
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QuireError } from '../electron/common/errors.ts';
-import { EngineSession } from '../electron/node/engine/engine-session.ts';
 import { convertCheckpoint } from '../models/convert.ts';
 import { exportGguf } from '../models/gguf.ts';
-import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
+import { readManifest } from '../models/manifest.ts';
+import type { KvDtype } from '../models/model-spec.ts';
+import { writeTinyCheckpoint, type TinyCheckpointOptions } from '../models/tiny-checkpoint.ts';
 import { installNodeLlamaCpp, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
-import { copyBandwidth, eightBEstimate, logLogSvg, prefillFlops, printTable, seconds } from './roofline.ts';
+import { copyBandwidth, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
-    contexts: { type: 'string', default: '1024,4096,16384' },
-    decode: { type: 'string', default: '32' },
+    shapes: { type: 'string', default: '1b,8b' },
+    // Of Llama-3.1-8B's 32 layers; the figures are also given scaled to 32.
+    layers: { type: 'string', default: '2' },
+    contexts: { type: 'string', default: '2048' },
+    kv: { type: 'string', default: 'fp32' },
+    rounds: { type: 'string', default: '2' },
+    decode: { type: 'string', default: '16' },
     chunk: { type: 'string', default: '512' },
-    'llama-kv': { type: 'string', default: 'F32' },
     // Both engines get the same count. llama.cpp's threads spin at barriers: on cores shared with other work
-    // (load above the core count) more than one thread collapses it (2.2 vs 93 decode tok/s measured here).
+    // (load above the core count) more threads than free cores can collapse it.
     threads: { type: 'string', default: String(availableParallelism()) },
+    flash: { type: 'string', default: 'on' },
     dir: { type: 'string', default: join(tmpdir(), 'quire-bench-llamacpp') },
+    child: { type: 'string' },
   },
 });
 
-// Vocabulary of the tiny tokenizer, so the GGUF carries a real tokenizer; YaRN ×16 over a 4K original context.
-const SHAPE = { hiddenSize: 256, intermediateSize: 704, layers: 4, heads: 4, kvHeads: 2, originalContext: 4096, factor: 16 };
 const QUESTION = 24;
-const decodeSteps = Number(values.decode);
-const chunk = Number(values.chunk);
-const contexts = values.contexts.split(',').map(Number);
-const llamaKv = values['llama-kv'] as KvType;
-if (llamaKv !== 'F32' && llamaKv !== 'F16') throw new QuireError('USAGE', `--llama-kv must be F32 or F16, got ${llamaKv}`);
-const threads = Number(values.threads);
-
-installNodeLlamaCpp();
-const hf = join(values.dir, 'hf');
-const model = join(values.dir, 'model');
-const gguf = join(values.dir, 'model-f32.gguf');
-if (!existsSync(join(model, 'quire.json'))) {
-  await writeTinyCheckpoint(hf, SHAPE);
-  await convertCheckpoint(hf, model, { precision: 'fp32' });
-}
-if (!existsSync(gguf)) await exportGguf(model, gguf, { type: 'F32' });
-
-const probe = await EngineSession.load(model, { context: 16 });
-const { dims } = probe.model;
-const kvQuire = probe.report.kvBytesPerToken;
-await probe.release();
-const V = dims.vocabSize;
-const kvLlama = 2 * dims.layers * dims.kvHeads * dims.headDim * (llamaKv === 'F32' ? 4 : 2);
-const weightBytes = dims.weightBytes;
-const params = weightBytes / 4;
-const bandwidth = copyBandwidth();
-// Ordinary tokens only (below the specials), so neither engine meets an end-of-turn it might treat specially.
-const doc = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919 + 1) % 500);
-const question = Array.from({ length: QUESTION }, (_, i) => (i * 31 + 5) % 500);
+// Generated checkpoints with the real widths (random bf16 weights, the tiny tokenizer padded to the vocabulary).
+const LLAMA3_ROPE = { rope: 'llama3', originalContext: 8192, ropeTheta: 500000, vocabSize: 128256, heads: 32, kvHeads: 8, dtype: 'BF16', shards: 2, demo: false } as const;
+const SHAPES: Record<string, (layers: number) => TinyCheckpointOptions> = {
+  '1b': () => ({ ...LLAMA3_ROPE, hiddenSize: 2048, intermediateSize: 8192, layers: 16, factor: 32, tied: true }),
+  '8b': (layers) => ({ ...LLAMA3_ROPE, hiddenSize: 4096, intermediateSize: 14336, layers, factor: 8 }),
+};
+const FULL_LAYERS: Record<string, number> = { '1b': 16, '8b': 32 };
+// llama.cpp's cache of the same width as Quire's.
+const LLAMA_KV: Partial<Record<KvDtype, KvType>> = { fp32: 'F32', fp16: 'F16', int8: 'Q8_0' };
+const LLAMA_KV_BYTES: Record<KvType, number> = { F32: 4, F16: 2, Q8_0: 34 / 32 }; // per value (Q8_0: an fp16 scale per 32)
 
 interface Side {
   prefillTps: number;
+  prefillCores: number; // CPU seconds per wall second while prefilling
   decodeTps: number;
-  ttftFollowUp: number; // Quire: from the snapshot; llama.cpp: document and question re-processed
+  ttftFollowUp: number; // Quire: from the snapshot in a fresh session; llama.cpp: document and question re-processed
   ttftLive: number; // the document still in this process's cache
+  peakRssMB: number;
 }
 
-async function runQuire(n: number): Promise<Side> {
-  const snapshot = join(values.dir, 'snapshots', `doc-${n}.qkv`);
-  const t = await measureFollowUp(model, { document: doc(n), question, decodeSteps, chunk, snapshot, threads });
-  return { prefillTps: n / t.prefillSeconds, decodeTps: t.decodeTps, ttftFollowUp: t.ttftSnapshot, ttftLive: t.ttftCache };
+interface ChildJob {
+  engine: 'quire' | 'llama.cpp';
+  model: string; // Quire folder or GGUF file
+  n: number;
+  kv: KvDtype;
+  logits: string; // where the last document position's logits go (float32)
 }
 
-const llama = await loadLlamaCpp();
-const llamaModel = await llama.loadModel({ modelPath: gguf, gpuLayers: 0 });
-let flashAttention = false;
+const decodeSteps = Number(values.decode);
+const chunk = Number(values.chunk);
+const threads = Number(values.threads);
+const doc = (n: number) => Array.from({ length: n }, (_, i) => (i * 7919 + 1) % 500); // ordinary tokens only
+const question = Array.from({ length: QUESTION }, (_, i) => (i * 31 + 5) % 500);
 
-async function runLlamaCpp(n: number): Promise<Side> {
-  const capacity = n + QUESTION + decodeSteps + 1;
-  const context = await llamaModel.createContext({
-    contextSize: capacity,
+// CPU time over wall time of `work`: how many cores an engine really used.
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cores: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const value = await work();
+  const wall = seconds(start);
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: wall, cores: (used.user + used.system) / 1e6 / wall };
+}
+
+async function runQuire(job: ChildJob): Promise<Omit<Side, 'peakRssMB'>> {
+  const snapshot = join(values.dir, 'snapshots', `${job.n}.qkv`);
+  mkdirSync(join(values.dir, 'snapshots'), { recursive: true });
+  const t = await measureFollowUp(job.model, { document: doc(job.n), question, decodeSteps, chunk, snapshot, threads });
+  rmSync(snapshot, { force: true });
+  writeFileSync(job.logits, t.documentLogits);
+  return { prefillTps: job.n / t.prefillSeconds, prefillCores: t.prefillCores, decodeTps: t.decodeTps, ttftFollowUp: t.ttftSnapshot, ttftLive: t.ttftCache };
+}
+
+async function runLlamaCpp(job: ChildJob): Promise<Omit<Side, 'peakRssMB'>> {
+  const llama = await loadLlamaCpp();
+  const model = await llama.loadModel({ modelPath: job.model, gpuLayers: 0 });
+  const kv = LLAMA_KV[job.kv]!;
+  const context = await model.createContext({
+    contextSize: job.n + QUESTION + decodeSteps + 1,
     batchSize: chunk,
     threads,
-    experimentalKvCacheKeyType: llamaKv,
-    experimentalKvCacheValueType: llamaKv,
+    flashAttention: values.flash === 'on',
+    experimentalKvCacheKeyType: kv,
+    experimentalKvCacheValueType: kv,
   });
-  flashAttention = context.flashAttention;
   const seq = context.getSequence();
-  let start = performance.now();
-  await seq.evaluateWithoutGeneratingNewTokens(doc(n));
-  const prefillSeconds = seconds(start);
+  const document = doc(job.n);
+  const last = (ids: number[]) => [...ids.slice(0, -1), [ids.at(-1)!, { generateNext: { logits: true } }] as [number, { generateNext: { logits: true } }]];
+  const prefill = await timed(() => seq.controlledEvaluate(last(document)));
+  const logits = prefill.value.at(-1)!.next.logits!;
+  writeFileSync(job.logits, Float32Array.from({ length: logits.size }, (_, t) => logits.get(t)!));
   await seq.evaluateWithoutGeneratingNewTokens(question.slice(0, -1));
   // The first token comes from the question's last position, the rest are decode steps, as in Quire's generate.
   let produced = 0;
@@ -105,58 +126,145 @@ async function runLlamaCpp(n: number): Promise<Side> {
   }
   const decodeTps = decodeSteps / seconds(decodeStart);
   // Follow-up with the document still cached: drop the answer and the question, evaluate a new question.
-  await seq.eraseContextTokenRanges([{ start: n, end: seq.nextTokenIndex }]);
-  start = performance.now();
-  await seq.controlledEvaluate([...question.slice(0, -1), [question.at(-1)!, { generateNext: { logits: true } }]]);
-  const ttftLive = seconds(start);
+  await seq.eraseContextTokenRanges([{ start: job.n, end: seq.nextTokenIndex }]);
+  const live = await timed(() => seq.controlledEvaluate(last(question)));
   // What llama.cpp does after a restart: the document and the question processed again.
   await seq.clearHistory();
-  start = performance.now();
-  await seq.controlledEvaluate([...doc(n), ...question.slice(0, -1), [question.at(-1)!, { generateNext: { logits: true } }]]);
-  const ttftFollowUp = seconds(start);
+  const again = await timed(() => seq.controlledEvaluate(last([...document, ...question])));
   await context.dispose();
-  return { prefillTps: n / prefillSeconds, decodeTps, ttftFollowUp, ttftLive };
+  await model.dispose();
+  await llama.dispose();
+  return { prefillTps: job.n / prefill.seconds, prefillCores: prefill.cores, decodeTps, ttftFollowUp: again.seconds, ttftLive: live.seconds };
 }
 
-const rows: { n: number; quire: Side; cpp: Side }[] = [];
-for (const n of contexts) {
-  rows.push({ n, quire: await runQuire(n), cpp: await runLlamaCpp(n) });
-  process.stderr.write(`context ${n} done\n`);
+if (values.child) {
+  const job = JSON.parse(values.child) as ChildJob;
+  const side = job.engine === 'quire' ? await runQuire(job) : await runLlamaCpp(job);
+  process.stdout.write(JSON.stringify({ ...side, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+  process.exit(0);
 }
-await llamaModel.dispose();
-await llama.dispose();
 
-const gflops = (n: number, tps: number) => (prefillFlops(dims, params, n) / (n / tps) / 1e9).toFixed(1);
-const decodeFloor = (n: number, kv: number) => (bandwidth / (weightBytes + n * kv)).toFixed(0);
-const header = [
-  'context',
-  'engine',
-  'prefill tok/s',
-  'prefill GFLOP/s',
-  'decode tok/s',
-  'decode floor tok/s',
-  'TTFT follow-up s',
-  'TTFT live cache s',
-  'KV B/token',
-];
-const table = rows.flatMap(({ n, quire, cpp }) => [
-  [String(n), 'quire', quire.prefillTps.toFixed(0), gflops(n, quire.prefillTps), quire.decodeTps.toFixed(1), decodeFloor(n, kvQuire), `${quire.ttftFollowUp.toFixed(3)} snapshot`, quire.ttftLive.toFixed(3), String(kvQuire)],
-  [String(n), 'llama.cpp', cpp.prefillTps.toFixed(0), gflops(n, cpp.prefillTps), cpp.decodeTps.toFixed(1), decodeFloor(n, kvLlama), `${cpp.ttftFollowUp.toFixed(3)} re-process`, cpp.ttftLive.toFixed(3), String(kvLlama)],
-]);
-console.log(`llama.cpp bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} (load ${loadavg()[0].toFixed(1)}), ${threads} threads each; Quire ${probe.report.reason}`);
-console.log(`llama.cpp: node-llama-cpp ${NODE_LLAMA_CPP_VERSION} (${llama.buildType} binaries, cpu), KV ${llamaKv}, flash attention ${flashAttention ? 'on' : 'off'}, batch ${chunk}`);
-console.log(`model: ${dims.layers} layers, hidden ${dims.hiddenSize}, ${dims.heads}/${dims.kvHeads} heads × ${dims.headDim}, vocab ${V}, ${(weightBytes / 1e6).toFixed(1)} MB fp32 weights (same values in ${gguf})`);
-console.log(`roofline (docs/design.md §3): prefill FLOPs = 2·params·N + 2·layers·heads·headDim·N²; decode floor = memcpy ${(bandwidth / 1e9).toFixed(1)} GB/s / (weights + N·KV bytes)`);
+function runChild(job: ChildJob): Side {
+  const out = execFileSync(process.execPath, [process.argv[1], ...process.argv.slice(2), '--child', JSON.stringify(job)], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out) as Side;
+}
+
+// The Quire int4 folder for a shape and cache type, and the Q4_0 GGUF written from its blocks (once per shape:
+// the weights do not depend on the cache).
+async function prepare(shape: string, layers: number, kv: KvDtype): Promise<{ model: string; gguf: string }> {
+  const root = join(values.dir, shape === '8b' ? `8b-${layers}` : shape);
+  const hf = join(root, 'hf');
+  const model = join(root, `int4-kv-${kv}`);
+  const gguf = join(root, 'q4_0.gguf');
+  if (!existsSync(join(hf, 'config.json'))) {
+    process.stderr.write(`generating the ${shape} checkpoint in ${hf}\n`);
+    await writeTinyCheckpoint(hf, SHAPES[shape](layers));
+  }
+  if (!existsSync(join(model, 'quire.json'))) {
+    process.stderr.write(`converting to int4, kv ${kv}\n`);
+    await convertCheckpoint(hf, model, { precision: 'int4', kv });
+  }
+  if (!existsSync(gguf)) {
+    const out = await exportGguf(model, gguf, { type: 'Q4_0' });
+    const r = out.scaleRounding!;
+    process.stderr.write(`exported ${gguf}: scales rounded to fp16 moved weights by at most ${r.maxAbs.toExponential(2)} (mean ${r.meanAbs.toExponential(2)}, at most ${(100 * r.maxRelative).toFixed(3)}% of a block's scale)\n`);
+  }
+  return { model, gguf };
+}
+
+function agreement(a: Float32Array, b: Float32Array): { cosine: number; top1: boolean } {
+  let [ab, aa, bb, ia, ib] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+    if (a[i] > a[ia]) ia = i;
+    if (b[i] > b[ib]) ib = i;
+  }
+  return { cosine: ab / Math.sqrt(aa * bb), top1: ia === ib };
+}
+
+const readF32 = (path: string) => new Float32Array(readFileSync(path).buffer.slice(0));
+const best = (runs: Side[]): Side => ({
+  prefillTps: Math.max(...runs.map((r) => r.prefillTps)),
+  prefillCores: runs.reduce((a, r) => (r.prefillTps > a.prefillTps ? r : a)).prefillCores,
+  decodeTps: Math.max(...runs.map((r) => r.decodeTps)),
+  ttftFollowUp: Math.min(...runs.map((r) => r.ttftFollowUp)),
+  ttftLive: Math.min(...runs.map((r) => r.ttftLive)),
+  peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+});
+
+// Peak arithmetic of these cores from their clock and vector units: fp32 FMA (two 256-bit FMA pipes: 32 FLOP
+// per cycle) and int8 dot products (AVX-512 VNNI: 64 multiply-adds per cycle, 128 ops).
+function corePeaks(): { fp32: number; int8: number; described: string } {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1] ?? 0);
+  const vnni = /\bavx512_vnni\b/.test(info);
+  const cores = availableParallelism();
+  const fp32 = cores * mhz * 1e6 * 32;
+  const int8 = vnni ? fp32 * 4 : fp32;
+  return { fp32, int8, described: `${cores} × ${mhz.toFixed(0)} MHz: fp32 FMA ${(fp32 / 1e9).toFixed(0)} GFLOP/s, int8${vnni ? ' VNNI' : ''} ${(int8 / 1e9).toFixed(0)} GOP/s` };
+}
+
+if (!Number.isInteger(threads) || threads < 1) throw new QuireError('USAGE', `--threads wants a positive integer, got ${values.threads}`);
+const kvs = values.kv.split(',') as KvDtype[];
+for (const kv of kvs) if (!LLAMA_KV[kv]) throw new QuireError('USAGE', `--kv wants fp32, fp16 or int8 (against llama.cpp's F32, F16, Q8_0), got ${kv}`);
+const shapes = values.shapes.split(',');
+for (const shape of shapes) if (!SHAPES[shape]) throw new QuireError('USAGE', `--shapes wants 1b and/or 8b, got ${shape}`);
+const layers8b = Number(values.layers);
+const contexts = values.contexts.split(',').map(Number);
+installNodeLlamaCpp();
+
+const bandwidth = copyBandwidth();
+const peaks = corePeaks();
+const loadBefore = loadavg()[0];
+const header = ['shape', 'kv', 'context', 'engine', 'prefill tok/s', 'cores', 'GFLOP/s', '% int8 peak', 'decode tok/s', 'decode floor', 'TTFT follow-up s', 'TTFT live s', 'peak RSS MB'];
+const table: string[][] = [];
+const ratios: string[] = [];
+const notes: string[] = [];
+for (const shape of shapes) {
+  const layers = shape === '8b' ? layers8b : FULL_LAYERS[shape];
+  for (const kv of kvs) {
+    const { model, gguf } = await prepare(shape, layers, kv);
+    const manifest = readManifest(model);
+    const c = manifest.config;
+    const layerParams = c.numLayers * (c.hiddenSize * (c.numHeads + 2 * c.numKvHeads) * c.headDim + c.numHeads * c.headDim * c.hiddenSize + 3 * c.hiddenSize * c.intermediateSize);
+    // Decode reads every weight but the embedding table (one row) once per token, and the valid cache.
+    const embeddingBytes = c.vocabSize * c.hiddenSize * 2;
+    const weightBytes = statSync(gguf).size - embeddingBytes;
+    const kvBytes = { quire: manifest.kvBytesPerToken, 'llama.cpp': 2 * c.numLayers * c.numKvHeads * c.headDim * LLAMA_KV_BYTES[LLAMA_KV[kv]!] };
+    for (const n of contexts) {
+      const runs: Record<'quire' | 'llama.cpp', Side[]> = { quire: [], 'llama.cpp': [] };
+      const logits = { quire: join(values.dir, 'quire.logits'), 'llama.cpp': join(values.dir, 'llama.logits') };
+      for (let round = 0; round < Number(values.rounds); round++) {
+        const order = round % 2 === 0 ? (['quire', 'llama.cpp'] as const) : (['llama.cpp', 'quire'] as const);
+        for (const engine of order) runs[engine].push(runChild({ engine, model: engine === 'quire' ? model : gguf, n, kv, logits: logits[engine] }));
+        process.stderr.write(`${shape} kv ${kv} ${n}: round ${round + 1} done (load ${loadavg()[0].toFixed(1)})\n`);
+      }
+      const sides = { quire: best(runs.quire), 'llama.cpp': best(runs['llama.cpp']) };
+      for (const engine of ['quire', 'llama.cpp'] as const) {
+        const s = sides[engine];
+        const flops = prefillFlops({ layers: c.numLayers, heads: c.numHeads, headDim: c.headDim }, layerParams, n) / (n / s.prefillTps);
+        const floor = bandwidth / (weightBytes + n * kvBytes[engine]);
+        table.push([
+          shape === '8b' ? `8b ×${layers}` : shape, kv, String(n), engine, s.prefillTps.toFixed(1), s.prefillCores.toFixed(2), (flops / 1e9).toFixed(0),
+          (100 * flops / peaks.int8).toFixed(1), s.decodeTps.toFixed(1), floor.toFixed(1), `${s.ttftFollowUp.toFixed(2)} ${engine === 'quire' ? 'snapshot' : 're-process'}`, s.ttftLive.toFixed(3), s.peakRssMB.toFixed(0),
+        ]);
+      }
+      const q = sides.quire;
+      const l = sides['llama.cpp'];
+      const agree = agreement(readF32(logits.quire), readF32(logits['llama.cpp']));
+      ratios.push(`${shape}${shape === '8b' ? ` ×${layers}` : ''} kv ${kv} ${n}: prefill ${(q.prefillTps / l.prefillTps).toFixed(2)}×, decode ${(q.decodeTps / l.decodeTps).toFixed(2)}×, follow-up ${(l.ttftFollowUp / q.ttftFollowUp).toFixed(1)}× sooner; logits cosine ${agree.cosine.toFixed(4)}, top-1 ${agree.top1 ? 'same' : 'DIFFERENT'}`);
+      if (shape === '8b') {
+        const scale = (tps: number) => (1 / (FULL_LAYERS['8b'] / layers / tps)).toFixed(1);
+        notes.push(`8b ×${layers} kv ${kv} ${n} scaled to 32 layers (layer time ×${32 / layers}, embedding and head counted as layers): prefill Quire ${scale(q.prefillTps)} / llama.cpp ${scale(l.prefillTps)} tok/s, decode ${scale(q.decodeTps)} / ${scale(l.decodeTps)} tok/s`);
+      }
+    }
+  }
+}
+
+console.log(`llama.cpp bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}, ${threads} threads each, best of ${values.rounds} alternated runs`);
+console.log(`llama.cpp: node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, flash attention ${values.flash}, batch ${chunk}; Quire: int4 MatMulNBits (accuracy_level 4), chunk ${chunk}; same Q4_0 weights (quire export gguf)`);
+console.log(`roofline: ${peaks.described}; decode floor = copy ${(bandwidth / 1e9).toFixed(1)} GB/s / (weights read per token + N·KV bytes)`);
 printTable(header, table);
-console.log(eightBEstimate(Math.max(...rows.map(({ n, quire, cpp }) => Math.max(Number(gflops(n, quire.prefillTps)), Number(gflops(n, cpp.prefillTps))))), bandwidth));
-
-const svg = logLogSvg(contexts, [
-  { name: 'Quire prefill tok/s', color: '#1f77b4', values: rows.map((r) => r.quire.prefillTps) },
-  { name: 'llama.cpp prefill tok/s', color: '#1f77b4', dashed: true, values: rows.map((r) => r.cpp.prefillTps) },
-  { name: 'Quire decode tok/s', color: '#d62728', values: rows.map((r) => r.quire.decodeTps) },
-  { name: 'llama.cpp decode tok/s', color: '#d62728', dashed: true, values: rows.map((r) => r.cpp.decodeTps) },
-  { name: 'decode floor (Quire KV)', color: '#7f7f7f', dashed: true, values: rows.map((r) => Number(decodeFloor(r.n, kvQuire))) },
-], 'context (tokens)');
-mkdirSync(join(import.meta.dirname, 'out'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'out', 'llamacpp.svg'), svg);
-console.log('plot: bench/out/llamacpp.svg');
+for (const line of [...ratios, ...notes]) console.log(line);

@@ -29,7 +29,7 @@ export interface LlamaContext {
   dispose(): Promise<void>;
 }
 
-export type KvType = 'F32' | 'F16';
+export type KvType = 'F32' | 'F16' | 'Q8_0';
 
 export interface LlamaModel {
   createContext(options: {

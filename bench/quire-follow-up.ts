@@ -4,6 +4,10 @@ import { seconds } from './roofline.ts';
 
 export interface FollowUpTiming {
   prefillSeconds: number;
+  // CPU seconds per wall second while prefilling the document: the cores the engine really used.
+  prefillCores: number;
+  // The last document position's logits, to compare with another engine on the same ids.
+  documentLogits: Float32Array;
   // Time to the first token of a follow-up question: with nothing cached (document and question prefilled),
   // with the document still in this process's cache, and from its snapshot in a fresh session.
   ttftNone: number;
@@ -22,9 +26,11 @@ export async function measureFollowUp(
   const load = { context: document.length + question.length + decodeSteps + 1, ...(options.threads ? { intraOpThreads: options.threads } : {}) };
   rmSync(snapshot, { force: true });
   const a = await EngineSession.load(model, load);
+  const cpu = process.cpuUsage();
   let start = performance.now();
-  await a.prefill(document, { chunk });
+  const documentLogits = await a.prefill(document, { chunk });
   const prefillSeconds = seconds(start);
+  const used = process.cpuUsage(cpu);
   await a.saveSnapshot(snapshot);
   await a.prefill(question, { chunk });
   const ttftNone = seconds(start);
@@ -42,5 +48,5 @@ export async function measureFollowUp(
   await b.prefill(question, { chunk });
   const ttftSnapshot = seconds(start);
   await b.release();
-  return { prefillSeconds, ttftNone, ttftCache, ttftSnapshot, decodeTps };
+  return { prefillSeconds, prefillCores: (used.user + used.system) / 1e6 / prefillSeconds, documentLogits, ttftNone, ttftCache, ttftSnapshot, decodeTps };
 }
