@@ -119,3 +119,63 @@ describe('MathML in HTML', () => {
     expect(doc.text).toBe('Area \\pi r^2.');
   });
 });
+
+describe('plain-text books', () => {
+  const prose = (n: number) => Array.from({ length: 6 }, (_, i) => `Paragraph ${i + 1} of part ${n} goes on for a while, as a chapter's paragraphs do.`).join('\n\n');
+  // A Project Gutenberg book as it comes: header, contents (one line each), then chapters in several styles.
+  const book = [
+    'The Project Gutenberg eBook of A Tale Told Twice',
+    '',
+    'This ebook is for the use of anyone anywhere in the United States and most other parts of the world.',
+    '',
+    'Title: A Tale Told Twice',
+    '       and Once Again',
+    '',
+    'Author: Ann Example',
+    '',
+    '*** START OF THE PROJECT GUTENBERG EBOOK A TALE TOLD TWICE ***',
+    '',
+    'Contents',
+    '',
+    'CHAPTER I.',
+    'CHAPTER II.',
+    'BOOK TWO',
+    '',
+    'CHAPTER I.',
+    '',
+    'Down the Rabbit-Hole',
+    '',
+    prose(1),
+    '',
+    'Chapter 12',
+    '',
+    prose(2),
+    '',
+    'BOOK TWO',
+    '',
+    prose(3),
+    '',
+    'XIV.',
+    '',
+    prose(4),
+    '',
+    '# Epilogue',
+    '',
+    prose(5),
+    '',
+    'In chapter 3 we saw a mention, not a heading.',
+  ].join('\n');
+
+  it('anchors chapter lines (CHAPTER I, Chapter 12, BOOK TWO, a roman numeral, a Markdown heading), not the contents', async () => {
+    const doc = await extract('pg1234.txt', utf8(book));
+    expect(chapters(doc).map((c) => c.label)).toEqual(['CHAPTER I. Down the Rabbit-Hole', 'Chapter 12', 'BOOK TWO', 'XIV.', 'Epilogue']);
+    expect(slice(doc, chapters(doc)[1])).toMatch(/^Chapter 12\n\nParagraph 1 of part 2[\s\S]*Paragraph 6 of part 2[^\n]*\n\n$/);
+  });
+
+  it("titles a Project Gutenberg book from its header's Title line, not its file name", async () => {
+    expect((await extract('pg1234.txt', utf8(book))).title).toBe('A Tale Told Twice and Once Again');
+    // Elsewhere a "Title:" line is just text.
+    expect((await extract('notes.txt', utf8('Title: not this\n\nSome notes.'))).title).toBe('notes');
+  });
+});
+
