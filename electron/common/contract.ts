@@ -14,6 +14,22 @@ export const Theme = z.enum(['system', 'light', 'dark']);
 export { KvDtype };
 export const Provider = ProviderChoice;
 
+// How answers are written, app-wide and per conversation: the user's instructions (added to Quire's own
+// system prompt) and the sampling settings; null is the model's own default (its generation_config), and for
+// the seed a new one each answer.
+export const AnswerStyle = z
+  .object({
+    instructions: z.string().max(4_000),
+    temperature: z.number().min(0).max(2).nullable(),
+    topP: z.number().gt(0).max(1).nullable(),
+    seed: z.number().int().min(0).max(2_147_483_647).nullable(),
+  })
+  .strict();
+export type AnswerStyle = z.infer<typeof AnswerStyle>;
+// A conversation's own choices over the app's: any of the style's fields, and its longest answer.
+export const ConversationStyle = AnswerStyle.partial().extend({ answerTokens: z.number().int().min(16).max(32_768).optional() }).strict();
+export type ConversationStyle = z.infer<typeof ConversationStyle>;
+
 export const Settings = z.object({
   theme: Theme,
   modelId: z.string().nullable(),
@@ -22,6 +38,7 @@ export const Settings = z.object({
   kvDtype: KvDtype,
   // Longest answer, in tokens.
   answerTokens: z.number().int().min(16).max(32_768),
+  answerStyle: AnswerStyle,
   // Quire's engine served to other apps on this computer as an OpenAI-compatible API (loopback only).
   apiServer: z.object({ enabled: z.boolean(), port: z.number().int().min(1024).max(65_535) }).strict(),
 });

@@ -1,4 +1,4 @@
-import { Settings } from '../common/contract.ts';
+import { Settings, type AnswerStyle, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
 import { migrate, type Db } from './db.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -8,6 +8,7 @@ export const DEFAULT_SETTINGS: Settings = {
   contextTokens: 131_072,
   kvDtype: 'fp16',
   answerTokens: 1024,
+  answerStyle: { instructions: '', temperature: null, topP: null, seed: null },
   // Off until the user turns it on; the port is one other tools can be set up with once.
   apiServer: { enabled: false, port: 8400 },
 };
@@ -49,4 +50,35 @@ function safeJson(text: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+// What one answer is asked with: the conversation's own choices over the app's, over the model's defaults
+// (generation_config). The runtime's answer() takes the instructions into the system prompt and the rest as
+// the engine's sampling; exports state the same values.
+export interface AnswerSampling {
+  instructions: string;
+  maxTokens: number;
+  greedy: boolean;
+  temperature: number;
+  topP: number;
+  seed: number | undefined;
+}
+
+export function samplingFor(
+  settings: Pick<Settings, 'answerTokens' | 'answerStyle'>,
+  model: Pick<InstalledModel, 'generation'>,
+  conversation: { style?: ConversationStyle | null } = {},
+): AnswerSampling {
+  const own = conversation.style ?? {};
+  const pick = <K extends keyof AnswerStyle>(key: K): AnswerStyle[K] => (own[key] !== undefined ? own[key] : settings.answerStyle[key]) as AnswerStyle[K];
+  const temperature = pick('temperature') ?? model.generation.temperature;
+  return {
+    instructions: pick('instructions').trim(),
+    maxTokens: own.answerTokens ?? settings.answerTokens,
+    // A temperature of 0 is greedy; without a temperature of its own an answer samples as the model's defaults say.
+    greedy: pick('temperature') === null ? model.generation.greedy : temperature === 0,
+    temperature,
+    topP: pick('topP') ?? model.generation.topP,
+    seed: pick('seed') ?? undefined,
+  };
 }

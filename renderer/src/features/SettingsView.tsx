@@ -4,6 +4,7 @@ import { formatBytes, formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
+import { AnswerStyleSection } from './AnswerStyleSection.tsx';
 import { computeLabel, useEngineStatus } from './engine-status.ts';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [
@@ -138,6 +139,7 @@ export function SettingsView() {
           </select>
           <p className="hint">Answers stop at this length; room for it is kept in the context.</p>
         </fieldset>
+        <AnswerStyleSection />
         <fieldset className="setting">
           <legend>Document cache precision</legend>
           <p className="hint">Used when a model is downloaded and converted (it is part of the converted model); the library shows what fits at each.</p>
