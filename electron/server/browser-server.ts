@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CONTENT_SECURITY_POLICY } from '../common/csp.ts';
-import { nestsWithin } from '../common/json-depth.ts';
+import { nestsWithin } from '../common/json-bounds.ts';
 import { decodeWire, encodeWire, MAX_FRAME_BYTES, MAX_FRAME_DEPTH, UPLOAD_PATH, type WireMessage } from '../common/wire.ts';
 import type { EventBus } from '../node/events.ts';
 import { loopbackHost, loopbackOrigin, sameSecret } from '../node/loopback.ts';

@@ -183,11 +183,11 @@ describe('one large frame costs only its connection', () => {
   // Before the frame cap and the nesting bound, 8 MB of `[` held every connection ~4 s and 64 MB ~45 s.
   it.each([8, 64])('another connection is answered within 100 ms while %i MB of nested arrays arrive', async (megabytes) => {
     const bytes = nestedFrame(megabytes * 1024 * 1024);
-    const { socket, head } = await upgrade(server.token);
-    expect(head).toMatch(/^HTTP\/1\.1 101/);
-    socket.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const attack = async () => {
+      const { socket, head } = await upgrade(server.token);
+      expect(head).toMatch(/^HTTP\/1\.1 101/);
+      socket.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
       socket.write(bytes);
       await Promise.race([closed, new Promise((r) => setTimeout(r, 5_000))]);
       socket.destroy();

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import { QuireError, toEnvelope, type ErrorCode } from '../../common/errors.ts';
-import { JsonDepthGuard } from '../../common/json-depth.ts';
+import { JsonBounds } from '../../common/json-bounds.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
 import { loopbackHost, sameSecret } from '../loopback.ts';
@@ -30,6 +30,10 @@ export const API_MAX_BODY_BYTES = 32 * 1024 * 1024;
 // OpenAI's requests nest a handful of levels (messages → content parts); a body nesting deeper is refused as
 // it arrives, at the first byte past the limit, before anything is parsed.
 export const API_MAX_BODY_DEPTH = 64;
+// The longest list a request legitimately holds is a prompt of token ids as long as the largest context
+// (4,194,304 tokens); a body listing more items (`[1,1,1,…]`) is refused as it arrives, so that JSON.parse never
+// takes longer than on the largest legitimate body.
+export const API_MAX_BODY_ITEMS = 4_194_304 + 65_536;
 
 export interface ApiServerOptions {
   port: number;
@@ -127,7 +131,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (declared > maxBody) throw tooLarge();
     const raw = await new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
-      const depth = new JsonDepthGuard(API_MAX_BODY_DEPTH);
+      const bounds = new JsonBounds(API_MAX_BODY_DEPTH, API_MAX_BODY_ITEMS);
       let size = 0;
       const refuse = (error: HttpError) => {
         req.off('data', onData);
@@ -136,7 +140,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       const onData = (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBody) refuse(tooLarge());
-        else if (!depth.feed(chunk)) refuse(invalid(`the request body nests deeper than ${API_MAX_BODY_DEPTH} levels`));
+        else if (!bounds.feed(chunk)) {
+          refuse(invalid(bounds.exceeded === 'depth' ? `the request body nests deeper than ${API_MAX_BODY_DEPTH} levels` : `the request body lists more than ${API_MAX_BODY_ITEMS} items`));
+        }
         else chunks.push(chunk);
       };
       req.on('data', onData);

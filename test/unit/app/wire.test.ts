@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestsWithin, JsonDepthGuard } from '../../../electron/common/json-depth.ts';
+import { nestsWithin, JsonBounds } from '../../../electron/common/json-bounds.ts';
 import { decodeWire, encodeCall, encodeWire, INLINE_BYTES_LIMIT, MAX_FRAME_BYTES } from '../../../electron/common/wire.ts';
 
 describe('browser-mode wire format', () => {
@@ -51,8 +51,15 @@ describe('JSON nesting bound', () => {
     expect(nestsWithin(bytes('["\\" [[[[ "]'), 1)).toBe(true);
     expect(nestsWithin(bytes('["\\\\", [[1]]]'), 2)).toBe(false);
   });
+  it('bounds the items a text lists, commas inside strings not counted', () => {
+    const bounds = new JsonBounds(4, 3);
+    expect(bounds.feed(new TextEncoder().encode('{"a":"x,y,z,w","b":[1,2'))).toBe(true);
+    expect(bounds.feed(new TextEncoder().encode(',3]'))).toBe(true);
+    expect(bounds.feed(new TextEncoder().encode(',"c"'))).toBe(false);
+    expect(bounds.exceeded).toBe('items');
+  });
   it('keeps its place across pieces split inside a string and an escape', () => {
-    const guard = new JsonDepthGuard(2);
+    const guard = new JsonBounds(2);
     for (const piece of ['[{"x":"a\\', '"[[[[', '"}', ',[', '[']) expect(guard.feed(bytes(piece)), piece).toBe(piece !== '[');
   });
 });
