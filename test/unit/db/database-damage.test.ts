@@ -11,6 +11,7 @@ import { QuireError, toEnvelope } from '../../../electron/common/errors.ts';
 import { BACKUPS_KEPT, backUp, backupFolder, listBackups } from '../../../electron/node/db-backup.ts';
 import { damageMessage, stageRecovery } from '../../../electron/node/db-recovery.ts';
 import { isDamaged, migrate, openDatabase, transaction, type Db } from '../../../electron/node/db.ts';
+import { runCli } from '../run-cli.ts';
 
 const SCHEMA = [
   `CREATE TABLE documents (id TEXT PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL);
@@ -143,6 +144,26 @@ describe('a damaged database', () => {
     const restored = openDatabase(path);
     expect([...readAll(restored).keys()].sort()).toEqual([...backedUp].sort());
     restored.close();
+  });
+});
+
+describe('quire db', () => {
+  it('says the database is damaged (exit 1), salvages it, then finds it sound', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quire-db-cli-'));
+    cpSync(template, dir, { recursive: true });
+    overwrite(join(dir, 'quire.db'), 0, Buffer.alloc(100));
+    const saved = process.env.QUIRE_DATA_DIR;
+    process.env.QUIRE_DATA_DIR = dir;
+    try {
+      const status = await runCli(['db', 'status']);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/quire\.db is damaged \(file is not a database\)/);
+      expect((await runCli(['db', 'salvage'])).code).toBe(0);
+      expect(await runCli(['db', 'status'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/passed its check/) });
+      expect((await runCli(['db', 'restore'])).stderr).toMatch(/^quire: INVALID_INPUT: .*nothing to recover\n$/);
+    } finally {
+      process.env.QUIRE_DATA_DIR = saved;
+    }
   });
 });
 
