@@ -83,4 +83,44 @@ describe('the document viewer', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Next match' }));
     expect(text.querySelector('mark')!.closest('pre')).toBeTruthy();
   });
+
+  it('draws a section by its structure: cue times at every cue, DOCX headings as headings and tables as tables', async () => {
+    const store = await mountApp(fakeBackend({ installed: [model], documents: [] }));
+    const srt = 'Hello there.\nGeneral Kenobi.\nYou are a bold one.';
+    const cue = (label: string, text: string) => ({ kind: 'cue' as const, label, start: srt.indexOf(text), end: srt.indexOf(text) + text.length + 1 });
+    const subtitles = { id: 's', format: 'srt' as const, title: 'Film', text: srt, chars: srt.length, warnings: [], anchors: [cue('00:00:01,000', 'Hello there.'), cue('00:00:03,500', 'General Kenobi.'), cue('00:00:05,000', 'You are a bold one.')] };
+    act(() => store.setState({ viewer: { document: subtitles, highlight: null, original: null } }));
+    const cues = [...screen.getByTestId('viewer-text').querySelectorAll('.viewer-cue')];
+    expect(cues.map((c) => [c.querySelector('.cue-time')!.textContent, c.textContent!.slice(12)])).toEqual([
+      ['00:00:01,000', 'Hello there.'],
+      ['00:00:03,500', 'General Kenobi.'],
+      ['00:00:05,000', 'You are a bold one.'],
+    ]);
+    const docx = 'Budget\n\nItem | Amount\nPaper | 12\nInk | 30\n\nSpent as planned.';
+    const report = { id: 'd', format: 'docx' as const, title: 'Report', text: docx, chars: docx.length, warnings: [], anchors: [{ kind: 'heading' as const, label: 'Budget', start: 0, end: docx.length }] };
+    act(() => store.setState({ viewer: { document: report, highlight: null, original: null } }));
+    const text = screen.getByTestId('viewer-text');
+    expect(within(text).getByRole('heading', { name: 'Budget' })).toBeTruthy();
+    expect(text.textContent).not.toMatch(/Section|\|/);
+    expect([...text.querySelectorAll('table tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent))).toEqual([
+      ['Item', 'Amount'],
+      ['Paper', '12'],
+      ['Ink', '30'],
+    ]);
+    // Find marks a match inside a cell.
+    fireEvent.change(screen.getByLabelText('Find in document'), { target: { value: 'ink' } });
+    expect(text.querySelector('mark')!.closest('td')!.textContent).toBe('Ink');
+  });
+
+  it('does not carry the find text over to the next document', async () => {
+    const backend = fakeBackend({ installed: [model], documents: [doc('a', 'Moby Dick', 'txt'), doc('b', 'Walden', 'txt')] });
+    const store = await mountApp(backend);
+    await act(() => store.getState().openViewer('a'));
+    fireEvent.change(screen.getByLabelText('Find in document'), { target: { value: 'Moby' } });
+    expect(screen.getByTestId('find-count').textContent).toBe('1 of 1');
+    await act(() => store.getState().openViewer('b'));
+    expect((screen.getByLabelText('Find in document') as HTMLInputElement).value).toBe('');
+    expect(screen.getByTestId('find-count').textContent).toBe('');
+  });
 });
+

@@ -1,16 +1,25 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useApp } from '../../store/context.tsx';
+import type { AppState } from '../../store/app-store.ts';
 import { useDialogFocus } from '../../components/dialog-focus.ts';
 import { MarkdownText } from './MarkdownText.tsx';
 import { PdfPage } from './PdfPage.tsx';
+import { SectionText } from './SectionText.tsx';
 import { documentSections, findAll, sectionIndexAt, sectionTitle } from './sections.ts';
 
 const KIND_LABEL = { page: 'Page', cue: 'Cue at', chapter: 'Chapter', heading: 'Section', comment: '', part: 'Part' } as const;
 
+type Viewer = NonNullable<AppState['viewer']>;
+
+// Each document opens afresh: its find text, section and view mode are never the last document's.
 export function DocumentViewer() {
   const viewer = useApp((s) => s.viewer);
+  return viewer ? <ViewerDialog key={viewer.document.id} viewer={viewer} /> : null;
+}
+
+function ViewerDialog({ viewer }: { viewer: Viewer }) {
   const close = useApp((s) => s.closeViewer);
-  const sections = useMemo(() => (viewer ? documentSections(viewer.document) : []), [viewer?.document]);
+  const sections = useMemo(() => documentSections(viewer.document), [viewer.document]);
   const [index, setIndex] = useState(0);
   const [asPrinted, setAsPrinted] = useState(false);
   const loadOriginal = useApp((s) => s.loadOriginal);
@@ -18,22 +27,21 @@ export function DocumentViewer() {
   const dialog = useRef<HTMLDivElement>(null);
   // Find in the document: every match, and which one is shown.
   const [query, setQuery] = useState('');
-  const matches = useMemo(() => (viewer ? findAll(viewer.document.text, query) : []), [viewer?.document.text, query]);
+  const matches = useMemo(() => findAll(viewer.document.text, query), [viewer.document.text, query]);
   const [current, setCurrent] = useState(0);
   const found = query.trim() && matches.length > 0 ? { start: matches[current], end: matches[current] + query.trim().length } : null;
   // A new document or a new quote moves to its section; fetching the original (page view) must not.
-  const highlight = found ?? viewer?.highlight ?? null;
+  const highlight = found ?? viewer.highlight;
   useEffect(() => {
     setIndex(highlight ? sectionIndexAt(sections, highlight.start) : 0);
   }, [highlight?.start, sections]);
-  useEffect(() => setCurrent(0), [query, viewer?.document.id]);
+  useEffect(() => setCurrent(0), [query]);
   const step = (by: number) => matches.length && setCurrent((c) => (c + by + matches.length) % matches.length);
   useEffect(() => {
     mark.current?.scrollIntoView?.({ block: 'center' });
   }, [index, viewer]);
-  useDialogFocus(dialog, viewer !== null);
+  useDialogFocus(dialog, true);
   useEffect(() => {
-    if (!viewer) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') close();
       else if (e.key === 'ArrowRight' && e.altKey) setIndex((i) => Math.min(sections.length - 1, i + 1));
@@ -41,14 +49,10 @@ export function DocumentViewer() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [viewer, sections.length, close]);
-  if (!viewer) return null;
+  }, [sections.length, close]);
   const doc = viewer.document;
   const section = sections[index];
   const text = doc.text.slice(section.start, section.end);
-  const hl = highlight && highlight.start < section.end && highlight.end > section.start
-    ? { start: Math.max(0, highlight.start - section.start), end: Math.min(text.length, highlight.end - section.start) }
-    : null;
   return (
     <div className="viewer-backdrop" onClick={close}>
       <div className="viewer" role="dialog" aria-modal="true" aria-label={`Document: ${doc.title}`} tabIndex={-1} ref={dialog} onClick={(e) => e.stopPropagation()}>
@@ -95,22 +99,16 @@ export function DocumentViewer() {
         </nav>
         {asPrinted && section.kind === 'page' ? (
           <div className="viewer-page">
-            {viewer.original ? <PdfPage bytes={viewer.original} pageNumber={index + 1} /> : <p className="subtle">Loading the page…</p>}
+            {viewer.original ? <PdfPage bytes={viewer.original} pageNumber={index + 1} find={query} /> : <p className="subtle">Loading the page…</p>}
           </div>
         ) : (
           <article className={`viewer-text${doc.format === 'md' ? ' viewer-markdown' : ''}`} data-testid="viewer-text">
-            {/* A Markdown section opens with its own heading, drawn as one. */}
-            {doc.format === 'md' && section.kind === 'heading' ? null : <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>}
+            {/* A heading's section opens with the heading itself, drawn as one. */}
+            {section.kind === 'heading' ? null : <div className="viewer-label">{sectionTitle(KIND_LABEL[section.kind], section.label)}</div>}
             {doc.format === 'md' ? (
               <MarkdownText text={text} start={section.start} highlight={highlight} markRef={mark} />
-            ) : hl ? (
-              <>
-                {text.slice(0, hl.start)}
-                <mark ref={mark}>{text.slice(hl.start, hl.end)}</mark>
-                {text.slice(hl.end)}
-              </>
             ) : (
-              text
+              <SectionText doc={doc} section={section} highlight={highlight} markRef={mark} />
             )}
           </article>
         )}

@@ -1,34 +1,15 @@
 import { useMemo, type ReactNode, type RefObject } from 'react';
+import { highlighter, type Range } from './highlighter.tsx';
 import { markdownBlocks, type Inline } from './markdown-blocks.ts';
-
-interface Range {
-  start: number;
-  end: number;
-}
 
 // A Markdown section rendered as React elements (never as HTML), with the highlighted range marked wherever it
 // falls; `start` is the section's offset in the document, `highlight` in document offsets.
 export function MarkdownText({ text, start, highlight, markRef }: { text: string; start: number; highlight: Range | null; markRef: RefObject<HTMLElement | null> }) {
   const blocks = useMemo(() => markdownBlocks(text, start), [text, start]);
-  // Only the first marked piece takes the ref the viewer scrolls to.
-  let refGiven = false;
-  const piece = (p: { start: number; text: string }, key: number): ReactNode => {
-    const from = highlight ? Math.max(highlight.start, p.start) - p.start : 0;
-    const to = highlight ? Math.min(highlight.end, p.start + p.text.length) - p.start : 0;
-    if (!highlight || to <= from) return p.text;
-    const ref = refGiven ? undefined : markRef;
-    refGiven = true;
-    return (
-      <span key={key}>
-        {p.text.slice(0, from)}
-        <mark ref={ref}>{p.text.slice(from, to)}</mark>
-        {p.text.slice(to)}
-      </span>
-    );
-  };
+  const piece = highlighter(highlight, markRef);
   const inline = (nodes: Inline[]): ReactNode[] =>
     nodes.map((n, i) => {
-      if (n.kind === 'text') return <span key={i}>{piece(n, i)}</span>;
+      if (n.kind === 'text') return <span key={i}>{piece(n)}</span>;
       if (n.kind === 'code') return <code key={i}>{inline(n.children)}</code>;
       if (n.kind === 'strong') return <strong key={i}>{inline(n.children)}</strong>;
       if (n.kind === 'em') return <em key={i}>{inline(n.children)}</em>;
@@ -52,7 +33,7 @@ export function MarkdownText({ text, start, highlight, markRef }: { text: string
             return <Tag key={i}>{b.items.map((item, j) => <li key={j}>{inline(item)}</li>)}</Tag>;
           }
           case 'code':
-            return <pre key={i}><code>{piece(b, 0)}</code></pre>;
+            return <pre key={i}><code>{piece(b)}</code></pre>;
           case 'rule':
             return <hr key={i} />;
         }
