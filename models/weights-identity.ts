@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from './manifest.ts';
-import { verifyModel, type VerifyProgress } from './verify-model.ts';
+import { verifyModel, type VerifyProgress, type VerifyResult } from './verify-model.ts';
 
 export const VERIFIED_FILE = 'quire-verified.json';
 const SAMPLE_BLOCKS = 16;
@@ -84,15 +84,20 @@ export function changedFile(dir: string): string | null {
   }) ?? null;
 }
 
-// Resolves once the model's files are the verified ones, verifying them in full first (with progress) when any
-// changed since; throws MODEL_CORRUPT naming the damaged file and the repair when that verification fails.
-// Answers whether a full verification ran.
-export async function ensureVerified(dir: string, options: { onProgress?: (p: VerifyProgress) => void; signal?: AbortSignal } = {}): Promise<boolean> {
-  if (changedFile(dir) === null) return false;
+// Verifies the model in full against quire.json's checksums (throws MODEL_CORRUPT naming the damaged file and
+// the repair) and records its files as verified, unless one changed while it was read.
+export async function verifyAndRecord(dir: string, options: { onProgress?: (p: VerifyProgress) => void; signal?: AbortSignal } = {}): Promise<VerifyResult> {
   const files = Object.keys(readManifest(dir).checksums ?? {});
   const before = JSON.stringify(weightsIdentity(dir, files));
   const result = await verifyModel(dir, options);
-  // Recorded only if nothing changed while it was read.
   if (result.status === 'ok' && JSON.stringify(weightsIdentity(dir, files)) === before) recordVerified(dir, JSON.parse(before) as WeightsIdentity);
+  return result;
+}
+
+// Resolves once the model's files are the verified ones, verifying them in full first (with progress) when any
+// changed since. Answers whether a full verification ran.
+export async function ensureVerified(dir: string, options: { onProgress?: (p: VerifyProgress) => void; signal?: AbortSignal } = {}): Promise<boolean> {
+  if (changedFile(dir) === null) return false;
+  await verifyAndRecord(dir, options);
   return true;
 }

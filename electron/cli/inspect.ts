@@ -79,9 +79,10 @@ const INSPECTORS: Record<string, Subcommand> = {
   },
 };
 
+// A model that passes is recorded as verified, so its next load needs no full check.
 async function verifyFolder(dir: string, io: CliIo): Promise<'ok' | 'unchecked'> {
-  const { verifyModel } = await import('../../models/verify-model.ts');
-  const result = await verifyModel(dir);
+  const { verifyAndRecord } = await import('../../models/weights-identity.ts');
+  const result = await verifyAndRecord(dir);
   if (result.status === 'unchecked') io.stderr(`quire: warning: ${result.reason}\n`);
   return result.status;
 }

@@ -10,6 +10,7 @@ import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
 import { openModelFolder } from '../../../electron/node/engine/model-folder.ts';
 import { changedFile, VERIFIED_FILE } from '../../../models/weights-identity.ts';
 import { tinyModel } from '../engine/tiny-model.ts';
+import { runCli } from '../run-cli.ts';
 
 const DATA = 'model.onnx.data';
 
@@ -65,6 +66,13 @@ describe('weights identity', () => {
     utimesSync(path, atime, mtime);
     expect(changedFile(dir)).toBe(DATA);
     await expect(load(dir)).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
+  });
+
+  it('is recorded by quire inspect model --verify, so the next load needs no full check', async () => {
+    const dir = await modelCopy();
+    expect(changedFile(dir)).not.toBeNull();
+    expect((await runCli(['inspect', 'model', dir, '--verify', '--json'])).code).toBe(0);
+    expect(changedFile(dir)).toBeNull();
   });
 
   it('binds snapshots to the content of the weights: other checksums, another model hash', async () => {
