@@ -380,6 +380,8 @@ export const calls = {
   // A short needle-in-a-haystack run of the chosen model up to the chosen context; cells stream as events.
   // With `engine`, the check runs on a remote engine's model, up to the server's context.
   'models.selfCheck': call(z.object({ engine: RemoteChoice.optional() }).strict(), SelfCheckResult),
+  // Stops the self-check that runs (its call then fails with CANCELLED); false when none runs.
+  'models.cancelSelfCheck': call(empty, z.object({ cancelled: z.boolean() })),
   // Every file of an installed model against the SHA-256 its conversion recorded; a damaged one fails with
   // MODEL_CORRUPT and the way to repair it. Progress streams as models.verifyProgress.
   'models.verify': call(

@@ -44,6 +44,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     localFit: {} as Partial<FitPlan>,
     // The memory the catalog's fit is planned against.
     memory: { device: 'system memory (RAM)', availableBytes: 24e9, source: 'free RAM' },
+    // Cancel was pressed: the running self-check ends with CANCELLED.
+    selfCheckCancelled: false,
     // What the self-check finds, cell by cell.
     selfCheckCells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }] as NiahCell[],
     // Whether the library's documents fit the model, where a test wants a refusal.
@@ -97,7 +99,11 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       state.installed = state.installed.filter((m) => m.id !== id);
       return { removed: true };
     },
-    'models.selfCheck': () => ({ modelId: 'tiny', cells: state.selfCheckCells, mean: state.selfCheckCells.reduce((n, c) => n + c.accuracy, 0) / state.selfCheckCells.length, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' }),
+    'models.cancelSelfCheck': () => ({ cancelled: (state.selfCheckCancelled = true) }),
+    'models.selfCheck': () => {
+      if (state.selfCheckCancelled) throw new QuireError('CANCELLED', 'the self-check was cancelled');
+      return { modelId: 'tiny', cells: state.selfCheckCells, mean: state.selfCheckCells.reduce((n, c) => n + c.accuracy, 0) / state.selfCheckCells.length, heatmapSvg: '<svg xmlns="http://www.w3.org/2000/svg"/>' };
+    },
     'models.engine': () => state.engine,
     'models.hubToken': () => ({ saved: false, protection: 'user-only-file' }),
     'models.setHubToken': ({ token }: { token: string | null }) => ({ saved: token !== null, protection: 'user-only-file' }),

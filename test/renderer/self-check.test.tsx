@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 // Issue 25 point 7: the self-check is a chart (axes with their titles, a colour scale and its legend), drawn
 // from the cells.
-import { act, fireEvent, screen, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { InstalledModel, NiahCell } from '../../electron/common/contract.ts';
 import { accuracyColor } from '../../electron/common/niah-color.ts';
@@ -36,5 +36,25 @@ describe('the self-check chart', () => {
     expect(half.querySelector('rect')!.getAttribute('fill')).toBe(`rgb(${accuracyColor(0.5).join(',')})`);
     // The headline is the sentence above the chart, not a monospace caption inside it.
     expect(chart.textContent).not.toMatch(/MEAN/);
+  });
+});
+
+describe('cancelling the self-check', () => {
+  it('Cancel stops the running check: no result, no error, and it can run again', async () => {
+    const backend = fakeBackend({ installed: [model] });
+    let open!: () => void;
+    backend.state.gates['models.selfCheck'] = new Promise<void>((resolve) => (open = resolve));
+    await mountApp(backend);
+    fireEvent.click(screen.getByRole('button', { name: /Models/ }));
+    const section = await screen.findByRole('region', { name: 'Self-check' });
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Run self-check' })));
+    const progress = within(section).getByTestId('self-check-progress');
+    await act(async () => fireEvent.click(within(progress).getByRole('button', { name: 'Cancel' })));
+    expect(backend.state.log.some((c) => c.name === 'models.cancelSelfCheck')).toBe(true);
+    await act(async () => open());
+    await waitFor(() => expect(within(section).queryByTestId('self-check-progress')).toBeNull());
+    expect(within(section).queryByTestId('self-check-result')).toBeNull();
+    expect(within(section).queryByRole('alert')).toBeNull();
+    expect((within(section).getByRole('button', { name: 'Run self-check' }) as HTMLButtonElement).disabled).toBe(false);
   });
 });

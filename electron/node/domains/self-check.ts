@@ -14,7 +14,11 @@ import type { AppContext, DomainHandlers } from './context.ts';
 const SELF_CHECK_FRACTIONS = [0.125, 0.25, 0.5, 1];
 const SELF_CHECK_DEPTHS = [0, 25, 50, 75, 100];
 
-export function selfCheckHandlers({ root, bus, settings, secrets, engines, runtime, text, activeModel, engineSettings }: AppContext): DomainHandlers<'models.selfCheck'> {
+export function selfCheckHandlers({ root, bus, settings, secrets, engines, runtime, text, activeModel, engineSettings }: AppContext): DomainHandlers<'models.selfCheck' | 'models.cancelSelfCheck'> {
+  // The self-check that runs, so Cancel can stop it: its signal ends a remote run between requests and, on
+  // the local model, cancels the engine's grid (runtime.cancel stops what the engine runs now).
+  let running: AbortController | null = null;
+
   const grid = (context: number) => {
     const lengths = SELF_CHECK_FRACTIONS.map((f) => Math.round(context * f));
     const total = lengths.length * SELF_CHECK_DEPTHS.length;
@@ -23,7 +27,7 @@ export function selfCheckHandlers({ root, bus, settings, secrets, engines, runti
   };
 
   // On a remote engine's model: the same grid up to the server's context, counted by the server.
-  const remote = async (engine: RemoteChoice) => {
+  const remote = async (engine: RemoteChoice, signal: AbortSignal) => {
     const { client, context } = await remoteTarget(engines, engine);
     if (!context) throw new QuireError('INVALID_INPUT', `${client.host} does not report ${engine.model}'s context, which the self-check needs`);
     const { lengths, onCell } = grid(context);
@@ -35,18 +39,33 @@ export function selfCheckHandlers({ root, bus, settings, secrets, engines, runti
       lengths,
       depths: SELF_CHECK_DEPTHS,
       onCell,
+      signal,
     });
     return { modelId: engine.model, ...result, heatmapSvg: heatmapSvg(result.cells, `${engine.model} on ${client.host} · self-check`) };
   };
 
   return {
     'models.selfCheck': async ({ engine }) => {
-      if (engine) return remote(engine);
-      const model = activeModel();
-      const context = engineContext(model, settings.get());
-      const { lengths, onCell } = grid(context);
-      const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, onCell);
-      return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
+      if (running) throw new QuireError('BUSY', 'a self-check is already running');
+      const run = new AbortController();
+      running = run;
+      try {
+        if (engine) return await remote(engine, run.signal);
+        const model = activeModel();
+        const context = engineContext(model, settings.get());
+        const { lengths, onCell } = grid(context);
+        run.signal.addEventListener('abort', () => runtime.cancel(), { once: true });
+        const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, onCell);
+        return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
+      } catch (error) {
+        throw run.signal.aborted ? new QuireError('CANCELLED', 'the self-check was cancelled') : error;
+      } finally {
+        running = null;
+      }
+    },
+    'models.cancelSelfCheck': () => {
+      running?.abort();
+      return { cancelled: running !== null };
     },
   };
 }

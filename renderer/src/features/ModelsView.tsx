@@ -139,6 +139,7 @@ function EngineCard() {
 function SelfCheck() {
   const check = useApp((s) => s.selfCheck);
   const run = useApp((s) => s.runSelfCheck);
+  const cancel = useApp((s) => s.cancelSelfCheck);
   const loadRemoteModels = useApp((s) => s.loadRemoteModels);
   const hasLocal = useApp((s) => s.installed.length > 0);
   const engines = useApp((s) => s.engines);
@@ -169,7 +170,10 @@ function SelfCheck() {
       ) : null}
       {check.running ? (
         <div className="progress" data-testid="self-check-progress">
-          <span className="progress-label">{check.total ? `${check.done} of ${check.total} cells` : 'Loading the model…'}</span>
+          <div className="progress-row">
+            <span className="progress-label">{check.total ? `${check.done} of ${check.total} cells` : 'Loading the model…'}</span>
+            <button type="button" className="link-button" onClick={() => void cancel()}>Cancel</button>
+          </div>
           <ProgressBar fraction={fraction} label="Self-check progress" />
           {check.cells.length > 0 ? <NiahChart cells={check.cells} label={`Self-check so far: ${check.done} of ${check.total} cells`} /> : null}
         </div>

@@ -1,4 +1,5 @@
 import type { CatalogEntry, CatalogFitReport, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { QuireError } from '../../../electron/common/errors.ts';
 import type { SliceCreator } from './app-store.ts';
 
 export interface InstallJob {
@@ -46,6 +47,7 @@ export interface ModelsSlice {
   onInstallProgress(progress: InstallProgress): void;
   // On a remote engine's model where given, else on the local model.
   runSelfCheck(engine?: RemoteChoice | null): Promise<void>;
+  cancelSelfCheck(): Promise<void>;
   onSelfCheckProgress(progress: { cell: NiahCell; done: number; total: number }): void;
   verifyModel(id: string): Promise<void>;
   onVerifyProgress(progress: { id: string; doneBytes: number; totalBytes: number }): void;
@@ -125,9 +127,14 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
         const result = await api.call('models.selfCheck', engine ? { engine } : {});
         set({ selfCheck: { ...get().selfCheck, running: false, result } });
       } catch (error) {
-        set({ selfCheck: { ...get().selfCheck, running: false, error: (error as Error).message } });
+        // Cancelled by the user: nothing went wrong, the check just goes.
+        const cancelled = (error as QuireError).code === 'CANCELLED';
+        set({ selfCheck: cancelled ? IDLE_SELF_CHECK : { ...get().selfCheck, running: false, error: (error as Error).message } });
       }
       set({ engine: await api.call('models.engine', {}) });
+    },
+    async cancelSelfCheck() {
+      await api.call('models.cancelSelfCheck', {});
     },
     onSelfCheckProgress({ cell, done, total }) {
       const current = get().selfCheck;
