@@ -269,7 +269,12 @@ function denseRows(weights: ModelWeights, name: string, type: 'F32' | 'F16', fir
     cols,
     type,
     rowBytes: cols * FLOAT_BYTES[type],
-    read: (start, count) => encodeFloats(toFloats(weights.read(name, (first + start) * inRow, count * inRow), t.type), type),
+    read: (start, count) => {
+      const bytes = weights.read(name, (first + start) * inRow, count * inRow);
+      // Stored as GGUF wants it (an int4 model's fp16 embedding into Q4_0's F16): the bytes as they are.
+      const same = (t.type === ONNX_TYPE.FLOAT && type === 'F32') || (t.type === ONNX_TYPE.FLOAT16 && type === 'F16');
+      return same ? bytes : encodeFloats(toFloats(bytes, t.type), type);
+    },
   };
 }
 
