@@ -21,6 +21,10 @@ export const TEMPLATE_MARKUP_LIMIT = 1_000_000;
 const OPEN = '\ue000';
 const CLOSE = '\ue001';
 
+// How a template writes message text: as given, or trimmed (Llama-3.1's does).
+export type ContentForm = 'raw' | 'trim';
+const FORMS: Record<ContentForm, (s: string) => string> = { raw: (s) => s, trim: (s) => s.trim() };
+
 export class ChatTemplate {
   readonly source: string;
   #template: Template;
@@ -56,8 +60,38 @@ export class ChatTemplate {
   // tokens: message text (a document, a question) that contains "<|eot_id|>" stays plain text and
   // cannot forge a turn boundary.
   encode(tokenizer: Tokenizer, messages: ChatMessage[], options: RenderOptions = {}): Uint32Array {
-    // The template's own markup first, with placeholders for the messages: a template that writes far more
-    // than any chat format needs is refused before the real (document-sized) render.
+    const pieces = this.#markup(messages, options);
+    const expected = this.render(messages, options);
+    // Templates may trim message content (Llama-3.1 does); find which form reproduces the real render.
+    const form = (['raw', 'trim'] as const).find(
+      (f) => pieces.map((p, i) => (i % 2 === 1 ? FORMS[f](messages[Number(p)].content) : p)).join('') === expected,
+    );
+    if (!form) throw new QuireError('UNSUPPORTED_MODEL', 'chat template transforms message text in a way Quire cannot tokenize safely');
+    return concatIds(pieces.map((p, i) => (i % 2 === 1 ? tokenizer.encode(FORMS[form](messages[Number(p)].content), { parseSpecial: false }) : tokenizer.encode(p))));
+  }
+
+  // The conversation's tokens around message `index`'s text, without that text: the markup and messages
+  // before it, and all after it, with the form the template writes it in. A prompt whose document text is
+  // stored already encoded is completed from these, so the book is neither rendered nor encoded again; the
+  // form comes from a probe of the same messages with padded placeholders instead of the book-sized render.
+  encodeAround(tokenizer: Tokenizer, messages: ChatMessage[], options: RenderOptions, index: number): { before: Uint32Array; after: Uint32Array; form: ContentForm } {
+    const pieces = this.#markup(messages, options);
+    const probe = this.render(
+      messages.map((m, i) => ({ ...m, content: ` ${OPEN}${i}${CLOSE} ` })),
+      options,
+    );
+    const form: ContentForm = probe.includes(` ${OPEN}${index}${CLOSE} `) ? 'raw' : 'trim';
+    const at = pieces.findIndex((p, i) => i % 2 === 1 && Number(p) === index);
+    if (at < 0 || (form === 'trim' && !probe.includes(`${OPEN}${index}${CLOSE}`))) {
+      throw new QuireError('UNSUPPORTED_MODEL', 'chat template transforms message text in a way Quire cannot tokenize safely');
+    }
+    const encode = (p: string, i: number) => (i % 2 === 1 ? tokenizer.encode(FORMS[form](messages[Number(p)].content), { parseSpecial: false }) : tokenizer.encode(p));
+    return { before: concatIds(pieces.slice(0, at).map(encode)), after: concatIds(pieces.slice(at + 1).map((p, i) => encode(p, at + 1 + i))), form };
+  }
+
+  // The render with a placeholder for each message's text, split into markup (even) and message indices (odd).
+  // A template that writes far more than any chat format needs is refused before the real render.
+  #markup(messages: ChatMessage[], options: RenderOptions): string[] {
     const marked = this.render(
       messages.map((m, i) => ({ ...m, content: `${OPEN}${i}${CLOSE}` })),
       options,
@@ -65,26 +99,18 @@ export class ChatTemplate {
     if (marked.length > TEMPLATE_MARKUP_LIMIT) {
       throw new QuireError('LIMIT_EXCEEDED', `the chat template writes ${(marked.length / 1e6).toFixed(1)} MB of its own text for ${messages.length} messages (at most ${TEMPLATE_MARKUP_LIMIT / 1e6} MB)`);
     }
-    const expected = this.render(messages, options);
-    const pieces = marked.split(new RegExp(`${OPEN}(\\d+)${CLOSE}`));
-    // Templates may trim message content (Llama-3.1 does); find which form reproduces the real render.
-    const contentOf = [(s: string) => s, (s: string) => s.trim()].find(
-      (form) => pieces.map((p, i) => (i % 2 === 1 ? form(messages[Number(p)].content) : p)).join('') === expected,
-    );
-    if (!contentOf) throw new QuireError('UNSUPPORTED_MODEL', 'chat template transforms message text in a way Quire cannot tokenize safely');
-    const parts = pieces.map((p, i) =>
-      i % 2 === 1
-        ? tokenizer.encode(contentOf(messages[Number(p)].content), { parseSpecial: false })
-        : tokenizer.encode(p),
-    );
-    const ids = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      ids.set(part, at);
-      at += part.length;
-    }
-    return ids;
+    return marked.split(new RegExp(`${OPEN}(\\d+)${CLOSE}`));
   }
+}
+
+function concatIds(parts: Uint32Array[]): Uint32Array {
+  const ids = new Uint32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    ids.set(part, at);
+    at += part.length;
+  }
+  return ids;
 }
 
 // The checkpoint's own template (a string, or the "default" of a named list); Llama-3.1's when the

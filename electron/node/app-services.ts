@@ -27,6 +27,7 @@ import { createRouter, type Handlers } from './router.ts';
 import type { EngineProcess } from './runtime/engine-host.ts';
 import { ModelFit } from './runtime/model-fit.ts';
 import { ModelRuntime } from './runtime/model-runtime.ts';
+import { DocumentPrompts } from './runtime/prompt-ids.ts';
 import { TextService } from './runtime/text-service.ts';
 import { HF_TOKEN_SECRET, SecretStore, type SecretCipher } from './secrets.ts';
 import { SettingsStore } from './settings.ts';
@@ -63,7 +64,13 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const bus = new EventBus();
   const runtime = new ModelRuntime({ root, ...(engineProcess ? { spawn: engineProcess } : {}), onState: (state) => bus.emit('models.engineState', state) });
-  const documents = new DocumentStore(db, (id) => runtime.store.removeDocument(id));
+  const text = new TextService();
+  const prompts = new DocumentPrompts(root, text);
+  // What was derived from a document goes with it: its stored prompt ids and saved KV prefixes.
+  const documents = new DocumentStore(db, (id) => {
+    prompts.removeDocument(id);
+    runtime.store.removeDocument(id);
+  });
   const conversations = new ConversationStore(db);
   const currentModel = (): InstalledModel | undefined => {
     if (modelDir) return modelAt(modelDir);
@@ -75,8 +82,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
     return chosen;
   };
-  const text = new TextService();
-  const modelFit = new ModelFit(documents, text);
+  const modelFit = new ModelFit(documents, prompts);
   const chat = new ChatService({
     conversations,
     documents,
@@ -85,7 +91,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     settings: engineSettings,
     activeModel,
     modelFit,
-    text,
+    prompts,
     // Remote conversations: the engine's client, the model's own tokens (the server's, else its hub tokenizer),
     // and how fast it reads prompts (kept with the engines).
     remote: {

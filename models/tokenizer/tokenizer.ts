@@ -169,6 +169,28 @@ export class Tokenizer {
     return out.result();
   }
 
+  // Ordinary text (no special tokens parsed) encoded so that more text can follow later without encoding it
+  // again: for any `more`, encode(text + more) equals ids[0, head) followed by encode(text.slice(cut) + more).
+  // The cut is the start of the first pre-tokenizer piece ending within RESUME_MARGIN characters of the end:
+  // pieces before it end far enough from the end that no continuation can change them (the split regex looks
+  // ahead at most a character), and BPE never merges across pieces.
+  encodeResumable(text: string): { ids: Uint32Array; head: number; cut: number } {
+    const out = new OutputBuffer(Math.max(16, text.length >> 2));
+    const cache: PieceCache = new Map();
+    let offset = 0;
+    let head = -1;
+    let cut = text.length;
+    forEachPiece(text, this.#split, (piece) => {
+      if (head < 0 && offset + piece.length > text.length - RESUME_MARGIN) {
+        head = out.length;
+        cut = offset;
+      }
+      offset += piece.length;
+      this.#encodePieceCached(piece, out, cache);
+    });
+    return { ids: out.result(), head: head < 0 ? out.length : head, cut };
+  }
+
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     return new TextDecoder().decode(this.decodeBytes(ids, options));
   }
@@ -212,12 +234,14 @@ export class Tokenizer {
   }
 
   #encodeOrdinary(text: string, out: OutputBuffer, cache: PieceCache): void {
-    forEachPiece(text, this.#split, (piece) => {
-      const hit = cache.get(piece);
-      if (hit === undefined) this.#encodePiece(piece, out, cache);
-      else if (typeof hit === 'number') out.push(hit);
-      else out.pushAll(hit);
-    });
+    forEachPiece(text, this.#split, (piece) => this.#encodePieceCached(piece, out, cache));
+  }
+
+  #encodePieceCached(piece: string, out: OutputBuffer, cache: PieceCache): void {
+    const hit = cache.get(piece);
+    if (hit === undefined) this.#encodePiece(piece, out, cache);
+    else if (typeof hit === 'number') out.push(hit);
+    else out.pushAll(hit);
   }
 
   #encodePiece(piece: string, out: OutputBuffer, cache: PieceCache): void {
@@ -297,9 +321,15 @@ function buildTokenBytes(
   return [bytes, offsets];
 }
 
+// Characters before the end of a resumable encode that no piece kept in its head may reach (encodeResumable).
+export const RESUME_MARGIN = 16;
+
 class OutputBuffer {
   #ids: Uint32Array;
   #length = 0;
+  get length(): number {
+    return this.#length;
+  }
   constructor(capacity: number) {
     this.#ids = new Uint32Array(capacity);
   }

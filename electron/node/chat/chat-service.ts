@@ -5,18 +5,15 @@ import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../comm
 import type { DocumentStore } from '../documents/store.ts';
 import type { EventBus } from '../events.ts';
 import type { ModelFit } from '../runtime/model-fit.ts';
-import { prefixKey } from '../runtime/prefix-store.ts';
+import type { DocumentPrompts, DocumentRef } from '../runtime/prompt-ids.ts';
 import type { ConversationStore } from './conversations.ts';
-import type { ModelRuntime, PromptIds } from '../runtime/model-runtime.ts';
-import type { TextService } from '../runtime/text-service.ts';
+import type { ModelRuntime } from '../runtime/model-runtime.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import { conversationMessages, type Turn } from '../runtime/prompt.ts';
 import { RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
-// Document sets whose prompt prefix stays tokenized (a few conversations' worth).
-const CACHED_PREFIXES = 4;
 
 export interface ChatServiceDeps {
   conversations: ConversationStore;
@@ -26,8 +23,8 @@ export interface ChatServiceDeps {
   settings: () => Settings;
   activeModel: () => InstalledModel;
   modelFit: ModelFit;
-  // Tokenizing and template rendering, off the main thread.
-  text: TextService;
+  // The documents' prompt ids, tokenized once and stored (prompt-ids.ts).
+  prompts: DocumentPrompts;
   // Remote engines (OpenAI-compatible servers); where absent, every conversation is local.
   remote?: RemoteEngines;
 }
@@ -46,9 +43,6 @@ export class ChatService {
   #deps: ChatServiceDeps;
   #running: Running | null = null;
   #normalized = new Map<string, NormalizedText>();
-  // The documents' shared prompt prefix per model and document set: finding it tokenizes the documents twice,
-  // which for a book is worth doing once, not at every question.
-  #prefixes = new Map<string, Promise<number[]>>();
 
   #remote: RemoteAnswerer | null;
   // Answers the database could not take because the disk was full, per conversation: shown with it and
@@ -149,10 +143,9 @@ export class ChatService {
   // planner do the rest (model-fit.ts).
   // A remote engine's plan is the server's context against the server's count.
   async fit(documentIds: string[], engine: RemoteChoice | null = null): Promise<FitPlan> {
-    const documents = this.#documents(documentIds);
-    if (engine) return this.#remoteAnswerer().fit(engine, documents, this.#deps.settings());
+    if (engine) return this.#remoteAnswerer().fit(engine, this.#documents(documentIds), this.#deps.settings());
     const model = this.#deps.activeModel();
-    const documentTokens = (await this.#prefix(model, documents)).length;
+    const documentTokens = (await this.#deps.prompts.prefix(model, this.#refs(documentIds))).header.length;
     return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
   }
 
@@ -166,9 +159,11 @@ export class ChatService {
     const running: Running = { conversationId: conversation.id, cancelled: false, cancel: () => undefined };
     this.#running = running;
     try {
-      const documents = this.#documents(conversation.documentIds);
-      const made = conversation.engine ? await this.#answerRemote(conversation, documents, history, running) : await this.#answerLocal(conversation, documents, history, running);
-      const answer = { role: 'assistant' as const, content: made.text, quotes: this.#verify(documents, made.text), stats: made.stats };
+      const made = conversation.engine
+        ? await this.#answerRemote(conversation, this.#documents(conversation.documentIds), history, running)
+        : await this.#answerLocal(conversation, this.#refs(conversation.documentIds), history, running);
+      // The documents' text is read for the quote check only once the answer exists.
+      const answer = { role: 'assistant' as const, content: made.text, quotes: this.#verify(this.#documents(conversation.documentIds), made.text), stats: made.stats };
       const asked = question === null ? [] : [{ role: 'user' as const, content: question, quotes: [], stats: null }];
       if (!this.#store(conversation.id, cutAt, [...asked, answer])) this.#unsaved.set(conversation.id, { cutAt, messages: [...asked, answer] });
       return this.#view(conversation.id);
@@ -210,7 +205,7 @@ export class ChatService {
 
   // The engine is shared with the API server and the self-check: the question waits its turn (a stop while
   // waiting leaves the queue), then runs whole in one engine call (model-runtime.ts answer()).
-  async #answerLocal(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
+  async #answerLocal(conversation: Conversation, documents: DocumentRef[], turns: Turn[], running: Running): Promise<Answer> {
     const { bus, runtime } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
@@ -219,7 +214,7 @@ export class ChatService {
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
     progress('tokenizing');
     const model = this.#deps.activeModel();
-    const prompt = await this.#promptIds(model, documents, turns);
+    const prompt = await this.#deps.prompts.prompt(model, documents, turns);
     progress('loading');
     const warnings: string[] = [];
     let firstToken = 0;
@@ -256,7 +251,7 @@ export class ChatService {
       text: result.text,
       stats: {
         promptTokens: result.promptTokens,
-        documentTokens: prompt.prefix?.length ?? 0,
+        documentTokens: prompt.documentTokens,
         prefilledTokens: result.prefilledTokens,
         generatedTokens: result.tokens.length,
         documentSource: result.source,
@@ -268,28 +263,12 @@ export class ChatService {
     };
   }
 
-  // The prompt as the runtime takes it: the documents' shared prefix, then this conversation's turns.
-  async #promptIds(model: InstalledModel, documents: (DocumentModel & { id: string })[], turns: Turn[]): Promise<PromptIds> {
-    const prefix = await this.#prefix(model, documents);
-    const full = await this.#deps.text.encode(model.dir, conversationMessages(documents, turns, model.promptStyle), true);
-    const tokens = Int32Array.from(prefix);
-    return {
-      prefix: { key: prefixKey(tokens), length: tokens.length, tokens: async () => tokens, owners: documents.map((d) => d.id) },
-      tail: Int32Array.from(full.subarray(tokens.length)),
-    };
-  }
-
-  #prefix(model: InstalledModel, documents: (DocumentModel & { id: string })[]): Promise<number[]> {
-    const key = JSON.stringify([model.dir, documents.map((d) => d.id)]);
-    let prefix = this.#prefixes.get(key);
-    if (!prefix) {
-      prefix = this.#deps.text.prefix(model.dir, documents.map(({ title, format, text }) => ({ title, format, text })), model.promptStyle);
-      // A failure (a damaged tokenizer, a runaway template) is not remembered: the next question tries again.
-      prefix.catch(() => this.#prefixes.delete(key));
-      this.#prefixes.set(key, prefix);
-      if (this.#prefixes.size > CACHED_PREFIXES) this.#prefixes.delete(this.#prefixes.keys().next().value!);
-    }
-    return prefix;
+  // The documents as the stored prompt ids name them; their text is read only if their prefix must be encoded.
+  #refs(ids: string[]): DocumentRef[] {
+    return ids.map((id) => {
+      if (!this.#deps.documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { id, load: () => this.#documents([id])[0] };
+    });
   }
 
   #documents(ids: string[]): (DocumentModel & { id: string })[] {

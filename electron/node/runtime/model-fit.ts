@@ -6,7 +6,7 @@ import { formatTokens } from '../../common/format.ts';
 import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../../common/contract.ts';
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { isDiskFull } from '../../common/errors.ts';
-import type { TextService } from './text-service.ts';
+import type { DocumentPrompts } from './prompt-ids.ts';
 import type { DocumentStore } from '../documents/store.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { formatBytes, planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
@@ -24,15 +24,15 @@ export interface FitRequest {
 
 export class ModelFit {
   #documents: DocumentStore;
-  #text: TextService;
+  #prompts: DocumentPrompts;
   #memory: (provider: Settings['provider']) => PlanningMemory;
   #dims = new Map<string, ModelDims>();
   // Counts the database could not store (full disk), so a book is not tokenized again at every listing.
   #unsaved = new Map<string, number>();
 
-  constructor(documents: DocumentStore, text: TextService, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
+  constructor(documents: DocumentStore, prompts: DocumentPrompts, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
     this.#documents = documents;
-    this.#text = text;
+    this.#prompts = prompts;
     this.#memory = memory;
   }
 
@@ -48,9 +48,9 @@ export class ModelFit {
       this.#store(documentId, model, key, unsaved);
       return unsaved;
     }
-    const doc = this.#documents.get(documentId);
-    if (!doc) return null;
-    const count = await this.#text.count(model.dir, documentId, { title: doc.title, format: doc.format, text: doc.text }, model.promptStyle);
+    if (!this.#documents.summary(documentId)) return null;
+    // Its stored prompt ids, encoded now if they are not yet: the count, the fit and its questions share them.
+    const count = await this.#prompts.count(model, { id: documentId, load: () => this.#documents.get(documentId)! });
     this.#store(documentId, model, key, count);
     return count;
   }

@@ -30,24 +30,36 @@ export function documentsBlock(documents: readonly PromptDocument[]): string {
     .join('\n\n');
 }
 
-// `turns` alternate user/assistant and end with the user's new question. The `instructions` style (instruct
-// models) gets the instructions, titled document blocks and a labelled question; the `bare` style (quire-nano was
-// trained on "document text, blank line, question" with no system prompt) gets exactly that.
-export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], style: PromptStyle): ChatMessage[] {
-  const withInstructions = style === 'instructions';
+// The opening user turn's text before the first question: the `instructions` style (instruct models) gets
+// titled document blocks and a question label, the `bare` style (quire-nano was trained on "document text, blank
+// line, question" with no system prompt) exactly that. Every question about the same documents starts with it.
+export function openingText(documents: readonly PromptDocument[], style: PromptStyle): string {
+  return style === 'instructions' ? `${documentsBlock(documents)}\n\n${QUESTION_LABEL} ` : `${documents.map((d) => d.text).join('\n\n')}\n\n`;
+}
+
+// Which message holds the opening text: after the instructions where the style has them.
+export function openingIndex(style: PromptStyle): number {
+  return style === 'instructions' ? 1 : 0;
+}
+
+// `turns` alternate user/assistant and end with the user's new question; `opening` (openingText) comes before
+// the first of them.
+export function promptMessages(opening: string, turns: readonly Turn[], style: PromptStyle): ChatMessage[] {
   const [first, ...rest] = turns;
-  const messages: ChatMessage[] = withInstructions ? [{ role: 'system', content: QUIRE_INSTRUCTIONS }] : [];
-  const opening = withInstructions
-    ? `${documentsBlock(documents)}\n\n${QUESTION_LABEL} ${first.content}`
-    : `${documents.map((d) => d.text).join('\n\n')}\n\n${first.content}`;
-  messages.push({ role: 'user', content: opening });
+  const messages: ChatMessage[] = style === 'instructions' ? [{ role: 'system', content: QUIRE_INSTRUCTIONS }] : [];
+  messages.push({ role: 'user', content: `${opening}${first.content}` });
   for (const turn of rest) messages.push({ role: turn.role, content: turn.content });
   return messages;
 }
 
+export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], style: PromptStyle): ChatMessage[] {
+  return promptMessages(openingText(documents, style), turns, style);
+}
+
 // The tokens every question shares: those of the conversation up to the question itself. Found as the
 // common prefix of two renders that differ only in the question, so it is exact for any tokenizer and
-// template (no guessing where BPE merges across the boundary).
+// template (no guessing where BPE merges across the boundary). The reference the stored prompt ids
+// (prompt-ids.ts) are tested against.
 export function documentPrefix(encode: (messages: ChatMessage[]) => ArrayLike<number>, documents: readonly PromptDocument[], style: PromptStyle): number[] {
   const a = encode(conversationMessages(documents, [{ role: 'user', content: 'a' }], style));
   const b = encode(conversationMessages(documents, [{ role: 'user', content: 'b' }], style));

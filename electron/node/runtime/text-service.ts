@@ -8,7 +8,8 @@ import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { PromptStyle } from '../../../models/model-spec.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
-import type { PromptDocument } from './prompt.ts';
+import type { PromptDocument, Turn } from './prompt.ts';
+import type { EncodedDocuments, encodeTail } from './prompt-encoding.ts';
 
 export const TEXT_WORKER_HEAP_MB = 2048;
 // Time for any request, plus time per MB of text it carries (tokenizing runs at several MB/s).
@@ -16,15 +17,18 @@ const BASE_TIMEOUT_MS = 15_000;
 const TIMEOUT_MS_PER_MB = 2_000;
 
 export type TextOp =
-  // A document's tokens as the prompt holds it (the model's template, its title): the one count shown for it.
-  | { op: 'count'; document: PromptDocument; style: PromptStyle }
+  // A document set's prompt prefix, encoded once to be stored (prompt-encoding.ts).
+  | { op: 'documents'; documents: PromptDocument[]; style: PromptStyle }
+  // A question's prompt after its documents' stored prefix.
+  | { op: 'tail'; rest: string; turns: Turn[]; style: PromptStyle; stable: Uint32Array }
   | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
   // Raw text as the OpenAI-compatible API's completions and /tokenize take it (special tokens parsed).
   | { op: 'tokens'; text: string; addSpecial: boolean }
-  | { op: 'decode'; tokens: number[] }
-  | { op: 'prefix'; documents: PromptDocument[]; style: PromptStyle };
+  | { op: 'decode'; tokens: number[] };
 export type TextRequest = TextOp & { id: number; dir: string };
-export type TextReply = { id: number; ok: true; count: number; tokens: Uint32Array | null; text?: string } | { id: number; ok: false; error: ErrorEnvelope };
+export type TextReply =
+  | { id: number; ok: true; tokens: Uint32Array | null; text?: string; encoded?: EncodedDocuments; tail?: ReturnType<typeof encodeTail> }
+  | { id: number; ok: false; error: ErrorEnvelope };
 
 interface Pending {
   request: TextRequest;
@@ -34,11 +38,11 @@ interface Pending {
 }
 
 function textBytes(op: TextOp): number {
-  if (op.op === 'count') return op.document.text.length;
+  if (op.op === 'documents') return op.documents.reduce((n, d) => n + d.text.length, 0);
   if (op.op === 'tokens') return op.text.length;
   if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
-  return op.documents.reduce((n, d) => n + d.text.length, 0);
+  return op.turns.reduce((n, t) => n + t.content.length, op.rest.length);
 }
 
 export interface TextServiceOptions {
@@ -52,24 +56,28 @@ export class TextService {
   #next = 1;
   // In the worker's order: it handles one request at a time, so the first is the one running.
   #pending: Pending[] = [];
-  #counts = new Map<string, Promise<number>>();
+  #encoding = new Map<string, Promise<EncodedDocuments>>();
 
   constructor(options: TextServiceOptions = {}) {
     this.#baseTimeoutMs = options.baseTimeoutMs ?? BASE_TIMEOUT_MS;
   }
 
-  // Tokens of `document` in the model's prompt (what a question about it alone sends: the template, the title,
-  // the text), the same as the fit check's; `key` names the document (its id) for sharing.
-  count(dir: string, key: string, document: PromptDocument, style: PromptStyle): Promise<number> {
+  // The prompt prefix of `documents` under the model's template and tokenizer (prompt-encoding.ts); `key`
+  // names the document set, so that callers asking at the same time share one encode.
+  encodeDocuments(dir: string, key: string, documents: PromptDocument[], style: PromptStyle): Promise<EncodedDocuments> {
     const id = JSON.stringify([dir, key, style]);
-    let count = this.#counts.get(id);
-    if (!count) {
-      count = this.#request(dir, { op: 'count', document, style }).then((r) => r.count);
-      this.#counts.set(id, count);
-      // Only the answer is kept by the caller (the database); here just while callers wait for it.
-      void count.finally(() => this.#counts.delete(id)).catch(() => undefined);
+    let encoded = this.#encoding.get(id);
+    if (!encoded) {
+      encoded = this.#request(dir, { op: 'documents', documents, style }).then((r) => r.encoded!);
+      this.#encoding.set(id, encoded);
+      // Only the caller keeps the result (prompt-ids.ts stores it); here just while callers wait for it.
+      void encoded.finally(() => this.#encoding.delete(id)).catch(() => undefined);
     }
-    return count;
+    return encoded;
+  }
+
+  async encodeTail(dir: string, rest: string, turns: Turn[], style: PromptStyle, stable: Uint32Array): Promise<ReturnType<typeof encodeTail>> {
+    return (await this.#request(dir, { op: 'tail', rest, turns, style, stable })).tail!;
   }
 
   async encode(dir: string, messages: ChatMessage[], addGenerationPrompt: boolean): Promise<Uint32Array> {
@@ -84,10 +92,6 @@ export class TextService {
   // Special tokens are kept, as Hugging Face's decode does by default.
   async decode(dir: string, tokens: number[]): Promise<string> {
     return (await this.#request(dir, { op: 'decode', tokens })).text!;
-  }
-
-  async prefix(dir: string, documents: PromptDocument[], style: PromptStyle): Promise<number[]> {
-    return Array.from((await this.#request(dir, { op: 'prefix', documents, style })).tokens!);
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,7 @@ import { DEFAULT_HEADROOM_FRACTION, planFit } from '../../../electron/node/engin
 import { openModelFolder } from '../../../electron/node/engine/model-folder.ts';
 import { modelAt } from '../../../electron/node/installed-models.ts';
 import { ModelFit } from '../../../electron/node/runtime/model-fit.ts';
-import { TextService } from '../../../electron/node/runtime/text-service.ts';
+import type { DocumentPrompts } from '../../../electron/node/runtime/prompt-ids.ts';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
@@ -96,7 +96,7 @@ describe('fit check', () => {
     const total = (kv: 'fp16' | 'int8') => planFit(dims, kv, { availableBytes: Number.MAX_SAFE_INTEGER, context: CONTEXT, prefillChunk: 512 }).bytes.total;
     // A device with room for an int8 cache of this context but not an fp16 (let alone the model's fp32) one.
     const availableBytes = Math.round((total('int8') + total('fp16')) / 2 / (1 - DEFAULT_HEADROOM_FRACTION));
-    const fit = new ModelFit({} as DocumentStore, new TextService(), () => ({ device: 'Test GPU (VRAM)', availableBytes, source: 'test' }));
+    const fit = new ModelFit({} as DocumentStore, {} as DocumentPrompts, () => ({ device: 'Test GPU (VRAM)', availableBytes, source: 'test' }));
     const plan = fit.plan({ model, settings: { contextTokens: CONTEXT, answerTokens: 64, provider: 'webgpu' }, documentTokens: 100 });
     expect(plan).toMatchObject({ fitsContext: true, fitsMemory: false, fits: false, memory: { device: 'Test GPU (VRAM)' } });
     expect(plan.reason).toMatch(/does not fit Test GPU \(VRAM\)/);

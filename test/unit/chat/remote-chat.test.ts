@@ -8,6 +8,7 @@ import { ChatService } from '../../../electron/node/chat/chat-service.ts';
 import { ConversationStore } from '../../../electron/node/chat/conversations.ts';
 import { ModelRuntime } from '../../../electron/node/runtime/model-runtime.ts';
 import { TextService } from '../../../electron/node/runtime/text-service.ts';
+import { DocumentPrompts } from '../../../electron/node/runtime/prompt-ids.ts';
 import { openDatabase } from '../../../electron/node/db.ts';
 import { DocumentStore } from '../../../electron/node/documents/store.ts';
 import { EventBus } from '../../../electron/node/events.ts';
@@ -44,6 +45,7 @@ beforeAll(async () => {
   documentId = (await documents.importBytes('lease.txt', new TextEncoder().encode(LEASE))).id;
   conversations = new ConversationStore(db);
   const text = new TextService();
+  const prompts = new DocumentPrompts(root, text);
   const bus = new EventBus();
   bus.subscribe((name, payload) => events.push({ name, payload }));
   settings = { ...DEFAULT_SETTINGS, answerTokens: 256 };
@@ -57,8 +59,8 @@ beforeAll(async () => {
     activeModel: () => {
       throw new QuireError('NOT_FOUND', 'no model is installed');
     },
-    modelFit: new ModelFit(documents, text),
-    text,
+    modelFit: new ModelFit(documents, prompts),
+    prompts,
     remote: {
       client: (id) => {
         if (id !== engine.engineId) throw new QuireError('NOT_FOUND', `no engine ${id}`);

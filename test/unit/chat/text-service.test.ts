@@ -37,16 +37,16 @@ describe('text service', () => {
     const book = 'The tide tables were written by hand every evening, without fail. '.repeat(150_000); // ~10 MB
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
-    const first = service.count(dir, 'book', { title: 'Tides', format: 'txt', text: book }, 'instructions');
-    const again = service.count(dir, 'book', { title: 'Tides', format: 'txt', text: book }, 'instructions');
+    const first = service.encodeDocuments(dir, 'book', [{ title: 'Tides', format: 'txt', text: book }], 'instructions');
+    const again = service.encodeDocuments(dir, 'book', [{ title: 'Tides', format: 'txt', text: book }], 'instructions');
     expect(again).toBe(first);
-    const count = await first;
+    const count = (await first).prefix.length;
     clearInterval(timer);
     expect(count).toBeGreaterThan(1_000_000);
     // Counting on the main thread would have let no tick run until it finished.
     expect(ticks).toBeGreaterThan(5);
     // A line of text is the prompt's framing and little more.
-    expect(await service.count(dir, 'other', { title: 'Tide', format: 'txt', text: 'The tide.' }, 'instructions')).toBeLessThan(400);
+    expect((await service.encodeDocuments(dir, 'other', [{ title: 'Tide', format: 'txt', text: 'The tide.' }], 'instructions')).prefix.length).toBeLessThan(400);
   }, 120_000);
 
   it('refuses a template that writes megabytes of its own text, in one line', async () => {
