@@ -1,13 +1,16 @@
 // Rolling backups of the app database, made with SQLite's online backup (the database stays in use while it is
-// copied): one at each start whose quick check passed, and one after every BACKUP_EVERY_WRITES committed
-// writes. The newest BACKUPS_KEPT are kept, 0600 in a 0700 folder beside the database. A damaged database is
-// never backed up, so a damage cannot push the last good copies out.
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+// copied): one at each start whose quick check passed and one after every BACKUP_EVERY_WRITES committed writes,
+// at most one per BACKUP_MIN_INTERVAL_MS either way (a library of books is gigabytes: neither a conversation nor
+// a few restarts should copy it again and again).
+// The newest BACKUPS_KEPT are kept, 0600 in a 0700 folder beside the database. A damaged database is never
+// backed up, so a damage cannot push the last good copies out.
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 
 export const BACKUPS_KEPT = 3;
 export const BACKUP_EVERY_WRITES = 200;
+export const BACKUP_MIN_INTERVAL_MS = 10 * 60_000;
 const PREFIX = 'quire-';
 const SUFFIX = '.db';
 
@@ -53,6 +56,12 @@ export function quickCheck(path: string): string | null {
 // The newest backup whose quick check passes, or null.
 export function newestGoodBackup(databasePath: string): string | null {
   return listBackups(databasePath).find((path) => quickCheck(path) === null) ?? null;
+}
+
+// Whether the newest backup is younger than BACKUP_MIN_INTERVAL_MS (a start right after another makes none).
+export function recentBackup(databasePath: string): boolean {
+  const newest = listBackups(databasePath)[0];
+  return newest !== undefined && Date.now() - statSync(newest).mtimeMs < BACKUP_MIN_INTERVAL_MS;
 }
 
 let sequence = 0;

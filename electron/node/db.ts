@@ -2,7 +2,7 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { diskFullReason, QuireError } from '../common/errors.ts';
-import { BACKUP_EVERY_WRITES, backUp, quickCheck } from './db-backup.ts';
+import { BACKUP_EVERY_WRITES, BACKUP_MIN_INTERVAL_MS, backUp, quickCheck, recentBackup } from './db-backup.ts';
 import { applyStagedRecovery, damageMessage, recordHealthy, salvageForReading } from './db-recovery.ts';
 
 export type Db = DatabaseSync;
@@ -10,12 +10,12 @@ export type Db = DatabaseSync;
 // Damaged databases, opened read-only on their salvage, by the damaged file's path.
 const damaged = new WeakMap<Db, string>();
 // Databases that take rolling backups: their file, and the writes committed since the last backup.
-const backedUp = new WeakMap<Db, { path: string; writes: number; running: boolean }>();
+const backedUp = new WeakMap<Db, { path: string; writes: number; running: boolean; last: number }>();
 
 // Opens (creating if needed) the app database in WAL mode: readers never block the writer, and a crash
 // mid-transaction rolls back on the next open instead of leaving half a row set behind. A database that fails
 // SQLite's quick check is never opened for writing: the app reads a salvaged copy, read-only, and is told
-// (db-recovery.ts). A sound one is backed up at once and then every BACKUP_EVERY_WRITES writes (db-backup.ts).
+// (db-recovery.ts). A sound one is backed up at once and then after writes (db-backup.ts says when).
 export function openDatabase(path: string): Db {
   if (path === ':memory:') return configure(new DatabaseSync(path));
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -34,8 +34,8 @@ export function openDatabase(path: string): Db {
   closeSync(openSync(path, 'a', 0o600));
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const db = configure(new DatabaseSync(path));
-  backedUp.set(db, { path, writes: 0, running: false });
-  backUpNow(db);
+  backedUp.set(db, { path, writes: 0, running: false, last: 0 });
+  if (!recentBackup(path)) backUpNow(db);
   return db;
 }
 
@@ -46,6 +46,7 @@ function backUpNow(db: Db): void {
   if (!state || state.running) return;
   state.running = true;
   state.writes = 0;
+  state.last = Date.now();
   backUp(db, state.path)
     .catch(() => undefined)
     .finally(() => (state.running = false));
@@ -94,7 +95,7 @@ export function transaction<T>(db: Db, body: () => T): T {
     const result = body();
     db.exec('COMMIT');
     const state = backedUp.get(db);
-    if (state && ++state.writes >= BACKUP_EVERY_WRITES) backUpNow(db);
+    if (state && ++state.writes >= BACKUP_EVERY_WRITES && Date.now() - state.last >= BACKUP_MIN_INTERVAL_MS) backUpNow(db);
     return result;
   } catch (error) {
     // SQLite rolls the transaction back by itself after SQLITE_FULL, I/O and memory errors; a ROLLBACK then

@@ -179,5 +179,9 @@ describe('rolling backups', () => {
     expect(backups.length).toBe(BACKUPS_KEPT);
     expect(statSync(backupFolder(path)).mode & 0o777).toBe(0o700);
     for (const backup of backups) expect(statSync(backup).mode & 0o777).toBe(0o600);
+    // A start right after a backup makes none.
+    openDatabase(path).close();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(listBackups(path)).toEqual(backups);
   });
 });
