@@ -7,7 +7,7 @@ import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, S
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { isDiskFull } from '../../common/errors.ts';
 import type { DocumentPrompts } from './prompt-ids.ts';
-import type { DocumentStore } from '../documents/store.ts';
+import type { PromptDocument } from './prompt.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { formatBytes, planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
@@ -22,15 +22,23 @@ export interface FitRequest {
   documentTokens: number;
 }
 
+// The stored documents as the fit reads them: whether one exists, its text (to encode it once), its stored counts.
+export interface CountedDocuments {
+  summary(id: string): unknown;
+  get(id: string): PromptDocument | undefined;
+  getTokenCount(id: string, key: string): number | undefined;
+  setTokenCount(id: string, key: string, count: number): void;
+}
+
 export class ModelFit {
-  #documents: DocumentStore;
+  #documents: CountedDocuments;
   #prompts: DocumentPrompts;
   #memory: (provider: Settings['provider']) => PlanningMemory;
   #dims = new Map<string, ModelDims>();
   // Counts the database could not store (full disk), so a book is not tokenized again at every listing.
   #unsaved = new Map<string, number>();
 
-  constructor(documents: DocumentStore, prompts: DocumentPrompts, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
+  constructor(documents: CountedDocuments, prompts: DocumentPrompts, memory: (provider: Settings['provider']) => PlanningMemory = planningMemory) {
     this.#documents = documents;
     this.#prompts = prompts;
     this.#memory = memory;

@@ -3,10 +3,9 @@ import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
 import { EngineQueue } from './engine-queue.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from './engine-host.ts';
-import type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, NiahRunOptions, PrefillProgress } from '../engine/engine-protocol.ts';
+import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
-import type { NiahResult } from '../eval/niah.ts';
 import { prefixKey, PrefixStore } from './prefix-store.ts';
 
 export interface LoadedModel {
@@ -253,7 +252,7 @@ export class ModelRuntime {
 
   // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
   // never held twice) and loads again on the next question.
-  async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<NiahResult> {
+  async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<EngineResults['niah']> {
     return this.queue.run(new AbortController().signal, async () => {
       await this.#backOff();
       await this.#loading?.catch(() => undefined);
