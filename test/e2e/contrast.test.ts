@@ -111,11 +111,14 @@ describe('the self-check heatmap', () => {
       const of = (value: string) => ((probe.style.color = value), getComputedStyle(probe).color);
       const theme = { panel: of('var(--panel)'), ink: of('var(--ink-2)') };
       probe.remove();
-      return { theme, background: getComputedStyle(box.querySelector('.hm-bg')!).fill, label: getComputedStyle(box.querySelector('.hm-ink')!).fill };
+      // The chart has no page of its own: it sits on the card, its grid lines in the card's colour.
+      const white = [...box.querySelectorAll('rect')].filter((r) => getComputedStyle(r).fill === 'rgb(255, 255, 255)').length;
+      return { theme, grid: getComputedStyle(box.querySelector('.niah-cell')!).stroke, label: getComputedStyle(box.querySelector('.niah-axis')!).fill, tick: getComputedStyle(box.querySelector('.niah-tick')!).fill, white };
     });
     await page.screenshot({ path: join(ARTIFACTS, 'contrast-dark-self-check.png') });
-    expect(colours.background).toBe(colours.theme.panel);
+    expect(colours.grid).toBe(colours.theme.panel);
     expect(colours.label).toBe(colours.theme.ink);
-    expect(colours.background).not.toBe('rgb(255, 255, 255)');
+    expect(colours.tick).toBe(colours.theme.ink);
+    expect(colours.white).toBe(0);
   });
 });

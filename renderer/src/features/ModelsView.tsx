@@ -175,7 +175,7 @@ function SelfCheck() {
             <button type="button" className="link-button" onClick={() => void cancel()}>Cancel</button>
           </div>
           <ProgressBar fraction={fraction} label="Self-check progress" />
-          {check.cells.length > 0 ? <NiahChart cells={check.cells} label={`Self-check so far: ${check.done} of ${check.total} cells`} /> : null}
+          {check.cells.length > 0 ? <NiahChart cells={check.cells} label="Self-check so far, cell by cell" /> : null}
         </div>
       ) : null}
       {check.error ? <p className="install-error" role="alert">{check.error}</p> : null}
