@@ -49,11 +49,11 @@ describe('quire extract', () => {
   });
 
   it.each([
-    ['random.pdf', 'CORRUPT', () => random],
-    ['scan.pdf', 'SCANNED', () => makePdf([{ image: true }])],
-    ['locked.pdf', 'ENCRYPTED', () => makePdf([{ paragraphs: [['x']] }], { userPassword: 'pw' })],
-    ['empty.txt', 'EMPTY', () => ''],
-    ['blob.bin', 'UNSUPPORTED_FORMAT', () => random],
+    ['random.pdf', 'CORRUPT', (): Uint8Array | string => random],
+    ['scan.pdf', 'SCANNED', (): Uint8Array | string => makePdf([{ image: true }])],
+    ['locked.pdf', 'ENCRYPTED', (): Uint8Array | string => makePdf([{ paragraphs: [['x']] }], { userPassword: 'pw' })],
+    ['empty.txt', 'EMPTY', (): Uint8Array | string => ''],
+    ['blob.bin', 'UNSUPPORTED_FORMAT', (): Uint8Array | string => random],
     ['missing.epub', 'NOT_FOUND', null],
   ] as const)('refuses %s with exit 1 and one line "quire: %s: reason"', async (name, code, bytes) => {
     const path = bytes ? file(name, bytes()) : join(dir, name);
@@ -75,4 +75,20 @@ describe('quire extract', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(ONE_LINE_REFUSAL('USAGE'));
   });
+
+  it('opens a password-protected PDF with --password, and says when the password is not right', async () => {
+    const locked = file('locked-pw.pdf', makePdf([{ paragraphs: [['Minutes of the board.']] }], { userPassword: 'pw', revision: 3 }));
+    const r = await runCli(['extract', locked, '--json', '--password', 'pw']);
+    expect(r.stderr).toBe('');
+    expect(DocumentModelSchema.parse(JSON.parse(r.stdout)).text).toBe('Minutes of the board.');
+    const wrong = await runCli(['extract', locked, '--json', '--password', 'nope']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^quire: ENCRYPTED: the PDF is password-protected and that password is not right\n$/);
+    // qpdf's AES-256 file (revision 6) with its user password, through the bomb guard's decryption as well.
+    const qpdf = join(import.meta.dirname, '../../corpus/files/pdfreader/sample-aes256-user-password.pdf');
+    const aes = await runCli(['extract', qpdf, '--json', '--password', 'user secret']);
+    expect(aes.stderr).toBe('');
+    expect(JSON.parse(aes.stdout).text).toContain('hello world');
+  });
 });
+
