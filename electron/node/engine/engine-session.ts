@@ -3,6 +3,7 @@
 // the end of the documents and a follow-up prefills only its own tokens.
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import type { Backend, EnginePath, SnapshotSupport } from './backend.ts';
 import {
@@ -22,6 +23,7 @@ import { candidatesFor, type Candidate, type Provider, type ProviderChoice } fro
 import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
+import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
 import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
@@ -31,6 +33,8 @@ import { kvProviderOptions, webgpuSetup } from './webgpu-options.ts';
 import { formatBytes, planFit, snapshotStagingBytes, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
+// A read of at least this many chunks records its rates for the next read's estimate.
+const ETA_RECORD_CHUNKS = 4;
 
 export interface LoadOptions {
   // Told while a model whose files changed since they were last verified is verified in full, before it is used.
@@ -293,6 +297,8 @@ export class EngineSession {
   readonly backend: Backend;
   readonly report: EngineReport;
   private readonly hostAvailable: () => number;
+  // Prefill rates measured on earlier reads of this model here (prefill-eta.ts).
+  private readonly rateBook = new PrefillRateBook(join(dataDir(), 'prefill-rates.json'));
   // Tokens whose keys and values are in the cache, in order.
   private cached: number[] = [];
   private lastLogits: Float32Array | null = null;
@@ -351,6 +357,9 @@ export class EngineSession {
     const V = this.vocabSize;
     const all = options.allLogits ? new Float32Array(tokens.length * V) : null;
     const started = performance.now();
+    const rateKey = `${this.model.modelHash}:${this.report.provider}:${this.report.path}`;
+    const eta = new PrefillEta(this.rateBook.get(rateKey));
+    const end = this.length + tokens.length;
     let logits: Float32Array = new Float32Array(0);
     for (let done = 0; done < tokens.length; ) {
       if (options.signal?.aborted) throw new QuireError('CANCELLED', `prefill cancelled after ${done} of ${tokens.length} tokens`);
@@ -358,11 +367,13 @@ export class EngineSession {
       const onAbort = () => this.backend.cancel();
       options.signal?.addEventListener('abort', onAbort);
       let result;
+      const chunkStarted = performance.now();
       try {
         result = await this.backend.step(piece, this.length, all ? piece.length : 1);
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
       }
+      eta.add(this.length, piece.length, (performance.now() - chunkStarted) / 1000);
       // Not push(...piece): spreading a chunk passes every token as an argument on the stack, and a large
       // --chunk would overflow it (RangeError) in proportion to the input.
       for (const token of piece) this.cached.push(token);
@@ -372,8 +383,11 @@ export class EngineSession {
       done += piece.length;
       const seconds = (performance.now() - started) / 1000;
       const tokensPerSecond = done / Math.max(seconds, 1e-9);
-      options.onProgress?.({ done, total: tokens.length, tokensPerSecond, etaSeconds: (tokens.length - done) / tokensPerSecond });
+      options.onProgress?.({ done, total: tokens.length, tokensPerSecond, etaSeconds: eta.remaining(this.length, end) });
     }
+    // Enough chunks to tell the two rates apart: kept as the next read's first estimate.
+    const rates = eta.rates();
+    if (rates && tokens.length >= ETA_RECORD_CHUNKS * chunk) this.rateBook.set(rateKey, rates);
     this.lastLogits = logits;
     return all ?? logits;
   }
