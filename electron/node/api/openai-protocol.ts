@@ -1,6 +1,6 @@
 // The OpenAI-compatible wire format, as vLLM serves it (vllm/entrypoints/openai/protocol.py): the request
 // bodies Quire accepts, checked field by field, and the response and stream-chunk shapes it sends. Fields
-// the engine cannot honour (n > 1, logprobs, tools, penalties other than 0, logit_bias) are refused by name
+// the engine cannot honour (n > 1, logprobs, tools, penalties other than 0, logit_bias) are refused by name, in a sentence,
 // rather than silently ignored; fields that change nothing for a single local engine (user …) pass.
 import { z } from 'zod';
 
@@ -15,9 +15,14 @@ export const ChatMessageIn = z.object({
 });
 
 const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
-const single = (name: string) => z.number().int().refine((n) => n === 1, `only ${name}=1 is supported`).nullish();
+// A field the engine cannot honour: its default passes, any other value is refused in a sentence that names
+// the field (the server sends a refinement's message as it is, not after the field's path); `value` checks
+// only the type.
+const refusedUnless = <T extends z.ZodType>(value: T, allowed: (v: z.infer<T>) => boolean, sentence: string) =>
+  value.refine(allowed, { message: sentence }).nullish();
+const single = (name: string) => refusedUnless(z.number().int(), (n) => n === 1, `${name} > 1 is not supported: Quire's engine returns one choice per request`);
 // Penalties the sampler does not implement: 0 (their default) passes, anything else is refused.
-const unsupportedPenalty = (name: string) => z.number().refine((n) => n === 0, `${name} is not supported (only 0)`).nullish();
+const unsupportedPenalty = (name: string) => refusedUnless(z.number(), (n) => n === 0, `${name} is not supported: leave it out or send 0`);
 
 const sampling = {
   model: z.string().nullish(),
@@ -34,7 +39,7 @@ const sampling = {
   n: single('n'),
   presence_penalty: unsupportedPenalty('presence_penalty'),
   frequency_penalty: unsupportedPenalty('frequency_penalty'),
-  logit_bias: z.record(z.string(), z.number()).refine((bias) => Object.keys(bias).length === 0, 'logit_bias is not supported').nullish(),
+  logit_bias: refusedUnless(z.record(z.string(), z.number()), (bias) => Object.keys(bias).length === 0, 'logit_bias is not supported: leave it out or send {}'),
   user: z.string().nullish(),
 };
 
@@ -43,8 +48,9 @@ export const ChatCompletionRequest = z.object({
   messages: z.array(ChatMessageIn).min(1),
   max_completion_tokens: z.number().int().positive().nullish(),
   add_generation_prompt: z.boolean().nullish(),
-  logprobs: z.literal(false).nullish(),
-  tools: z.array(z.unknown()).max(0, 'tools are not supported').nullish(),
+  logprobs: refusedUnless(z.boolean(), (v) => !v, 'logprobs is not supported yet: leave it out or send false'),
+  top_logprobs: refusedUnless(z.number().int(), (n) => n === 0, 'top_logprobs is not supported yet: leave it out'),
+  tools: refusedUnless(z.array(z.unknown()), (tools) => tools.length === 0, 'tools are not supported: Quire answers from the documents, without function calling'),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
@@ -52,10 +58,10 @@ export const CompletionRequest = z.object({
   ...sampling,
   // One prompt per request: a string or its token ids.
   prompt: z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]),
-  echo: z.literal(false).nullish(),
-  logprobs: z.null().optional(),
+  echo: refusedUnless(z.boolean(), (v) => !v, 'echo is not supported: leave it out or send false'),
+  logprobs: refusedUnless(z.number().int(), () => false, 'logprobs is not supported yet: leave it out'),
   best_of: single('best_of'),
-  suffix: z.null().optional(),
+  suffix: refusedUnless(z.string(), () => false, 'suffix is not supported: Quire completes text only after the prompt'),
 });
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 

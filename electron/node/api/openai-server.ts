@@ -1,8 +1,8 @@
 // Quire's engine behind an OpenAI-compatible HTTP API on loopback (`quire serve --api`), following vLLM's
 // wire format so that OpenAI clients, vLLM clients and Quire's own remote-engine client all work against it:
-// /v1/models, /v1/chat/completions, /v1/completions (both streamed as server-sent events), /tokenize and
-// /detokenize. Every request must present the bearer key and a loopback Host; bodies are capped; every
-// refusal is OpenAI's JSON error body with the matching HTTP status, never a stack trace.
+// /v1/models, /v1/chat/completions, /v1/completions (both streamed as server-sent events), /tokenize,
+// /detokenize and /health. Every request but /health must present the bearer key, every one a loopback
+// Host; bodies are capped; every refusal is OpenAI's JSON error body with the matching HTTP status, never a stack trace.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -96,11 +96,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!loopbackHost(req.headers.host, port)) throw new HttpError(421, 'this server answers only at 127.0.0.1 or localhost on its own port', 'invalid_request_error', 'FORBIDDEN');
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    // A liveness probe (vLLM's and Kubernetes' /health) needs no key: it says only that the server answers.
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
     const auth = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
     if (!sameSecret(auth?.[1], options.key)) {
       throw new HttpError(401, 'missing or wrong API key: send the key `quire serve --api` printed as "Authorization: Bearer KEY"', 'invalid_request_error', 'invalid_api_key');
     }
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const route = ROUTES[`${req.method} ${path}`];
     if (route) return route(req, res);
     const retrieve = /^\/v1\/models\/(.+)$/.exec(path);
@@ -159,7 +161,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (!result.success) {
       const issue = result.error.issues[0];
       const param = issue.path.join('.') || null;
-      throw invalid(`${param ? `${param}: ` : ''}${issue.message}`, 'INVALID_INPUT', param);
+      // A refinement's message is a sentence naming its field ("n > 1 is not supported: …"); the schema's own
+      // messages ("expected number") need the field in front.
+      throw invalid(issue.code === 'custom' || !param ? issue.message : `${param}: ${issue.message}`, 'INVALID_INPUT', param);
     }
     return result.data;
   }
@@ -285,11 +289,15 @@ function send(res: ServerResponse, status: number, data: object): void {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'X-Content-Type-Options': 'nosniff' }).end(text);
 }
 
+// How long a client refused for a full queue should wait before trying again (the openai clients honour it).
+export const RETRY_AFTER_SECONDS = 1;
+
 function fail(res: ServerResponse, error: HttpError): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
+  if (error.status === 429) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
   send(res, error.status, errorBody(error.message, error.type, error.code, error.param));
 }
 

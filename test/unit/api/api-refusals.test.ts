@@ -1,0 +1,93 @@
+// The API's answers an integrating developer reads without the source: a liveness probe, when to retry a
+// full queue, and refusals of what the engine cannot do in sentences naming the field.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QuireError } from '../../../electron/common/errors.ts';
+import type { ApiEngine } from '../../../electron/node/api/api-engine.ts';
+import { RETRY_AFTER_SECONDS, startApiServer, type ApiServer } from '../../../electron/node/api/openai-server.ts';
+
+const KEY = 'test-key-0123456789';
+let server: ApiServer;
+
+beforeAll(async () => {
+  // An engine whose queue is always full: every completion that reaches it is refused BUSY.
+  const engine = {
+    model: () => ({ id: 'tiny', generation: { greedy: true } }),
+    context: () => 2048,
+    vocabSize: () => 256,
+    chatTokens: async () => [1, 2, 3],
+    textTokens: async () => [1, 2, 3],
+    complete: async () => {
+      throw new QuireError('BUSY', 'the engine is busy with one request and 8 waiting; try again shortly');
+    },
+  } as unknown as ApiEngine;
+  server = await startApiServer({ port: 0, key: KEY, engine });
+});
+afterAll(() => server?.close());
+
+const root = () => server.baseUrl.slice(0, -'/v1'.length);
+
+async function chat(fields: object): Promise<{ status: number; message: string; param: string | null; headers: Headers }> {
+  const response = await fetch(`${server.baseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...fields }),
+  });
+  const body = (await response.json()) as { error: { message: string; param: string | null } };
+  return { status: response.status, message: body.error.message, param: body.error.param, headers: response.headers };
+}
+
+async function completion(fields: object): Promise<{ status: number; message: string }> {
+  const response = await fetch(`${server.baseUrl}/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: 'hi', ...fields }),
+  });
+  return { status: response.status, message: ((await response.json()) as { error: { message: string } }).error.message };
+}
+
+describe('API hygiene', () => {
+  it('answers /health without a key, and nothing else without one', async () => {
+    const health = await fetch(`${root()}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${server.baseUrl}/models`)).status).toBe(401);
+  });
+
+  it('tells a client refused for a full queue when to retry', async () => {
+    const refused = await chat({});
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe(String(RETRY_AFTER_SECONDS));
+  });
+
+  it.each([
+    [{ n: 2 }, 'n', /^n > 1 is not supported/],
+    [{ logprobs: true }, 'logprobs', /^logprobs is not supported/],
+    [{ top_logprobs: 3 }, 'top_logprobs', /^top_logprobs is not supported/],
+    [{ tools: [{ type: 'function' }] }, 'tools', /^tools are not supported/],
+    [{ presence_penalty: 0.5 }, 'presence_penalty', /^presence_penalty is not supported/],
+    [{ logit_bias: { '5': 1 } }, 'logit_bias', /^logit_bias is not supported/],
+  ])('refuses %j in a sentence naming the field', async (fields, param, sentence) => {
+    const refused = await chat(fields);
+    expect(refused.status).toBe(400);
+    expect(refused.param).toBe(param);
+    expect(refused.message).toMatch(sentence);
+    expect(refused.message).not.toMatch(/expected|invalid input|too big/i);
+  });
+
+  it.each([
+    [{ echo: true }, /^echo is not supported/],
+    [{ logprobs: 2 }, /^logprobs is not supported/],
+    [{ best_of: 3 }, /^best_of > 1 is not supported/],
+    [{ suffix: 'end' }, /^suffix is not supported/],
+  ])('refuses the completion field %j in a sentence', async (fields, sentence) => {
+    const refused = await completion(fields);
+    expect(refused.status).toBe(400);
+    expect(refused.message).toMatch(sentence);
+  });
+
+  it('still names the field of a mistyped value', async () => {
+    const refused = await chat({ temperature: 'hot' });
+    expect(refused.status).toBe(400);
+    expect(refused.message).toMatch(/^temperature: /);
+  });
+});
