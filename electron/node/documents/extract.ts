@@ -27,16 +27,18 @@ export interface ExtractOptions {
   ocrLanguage?: OcrLanguage;
   // Aborting stops the parser (and its OCR) and rejects with CANCELLED.
   signal?: AbortSignal;
+  // A protected PDF's user password: handed to the parser for this reading, never stored or logged.
+  password?: string;
 }
 
-async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallback, ocrLanguage?: OcrLanguage): Promise<DocumentModel> {
+async function parse(name: string, bytes: Uint8Array, { onProgress, ocrLanguage, password }: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage' | 'password'>): Promise<DocumentModel> {
   const format = detectFormat(name, bytes.subarray(0, SNIFF_BYTES));
   checkSize(format, bytes.length);
   const title = titleFromName(name);
   switch (format) {
     case 'pdf':
-      await checkPdfStreams(bytes);
-      return extractPdf(bytes, title, onProgress, ocrLanguage);
+      await checkPdfStreams(bytes, password);
+      return extractPdf(bytes, title, onProgress, ocrLanguage, password);
     case 'epub':
       return extractEpub(bytes, title, onProgress);
     case 'docx':
@@ -54,9 +56,9 @@ async function parse(name: string, bytes: Uint8Array, onProgress?: ProgressCallb
 
 // In-process extraction, for callers that already isolate it (the worker below, benchmarks, tests). A library
 // failing on hostile input surfaces as CORRUPT, or LIMIT_EXCEEDED when it ran out of stack or string length.
-export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage'> = {}): Promise<DocumentModel> {
+export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage' | 'password'> = {}): Promise<DocumentModel> {
   try {
-    const model = await parse(name, bytes, options.onProgress, options.ocrLanguage && checkOcrLanguage(options.ocrLanguage));
+    const model = await parse(name, bytes, { ...options, ocrLanguage: options.ocrLanguage && checkOcrLanguage(options.ocrLanguage) });
     options.onProgress?.(1, 1);
     return model;
   } catch (error) {
@@ -67,7 +69,7 @@ export async function extractBytes(name: string, bytes: Uint8Array, options: Pic
   }
 }
 
-export type WorkerInput = ({ path: string; name: string } | { bytes: Uint8Array; name: string }) & { ocrLanguage?: OcrLanguage };
+export type WorkerInput = ({ path: string; name: string } | { bytes: Uint8Array; name: string }) & { ocrLanguage?: OcrLanguage; password?: string };
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; phase?: 'ocr' }
   | { type: 'done'; model: DocumentModel }
@@ -147,7 +149,7 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
           : new QuireError('INTERNAL', `the parser stopped (${reason})`),
       ),
     );
-    parser.send({ ...input, ocrLanguage: options.ocrLanguage });
+    parser.send({ ...input, ocrLanguage: options.ocrLanguage, password: options.password });
   });
 }
 

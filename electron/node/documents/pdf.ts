@@ -17,7 +17,7 @@ const pdfjsData = (folder: string) => join(PDFJS_DIR, folder) + sep;
 function refusal(error: unknown): QuireError {
   if (error instanceof QuireError) return error;
   const { name, message } = error as { name?: string; message?: string };
-  if (name === 'PasswordException') return new QuireError('ENCRYPTED', 'the PDF is password-protected');
+  if (name === 'PasswordException') return new QuireError('ENCRYPTED', 'the PDF is password-protected: open it with its password');
   return new QuireError('CORRUPT', `not a readable PDF (${(message ?? String(error)).split('\n')[0]})`);
 }
 
@@ -28,14 +28,17 @@ const PASSWORD_PADDING = String.fromCharCode(
   ...[0x2e, 0x2e, 0x00, 0xb6, 0xd0, 0x68, 0x3e, 0x80, 0x2f, 0x0c, 0xa9, 0xfe, 0x64, 0x53, 0x69, 0x7a],
 );
 
+const isPasswordError = (error: unknown) => (error as { name?: string })?.name === 'PasswordException';
 const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
 
 // `progress` is told the phase 'ocr' while pages are being read by OCR (seconds each, instead of milliseconds).
+// `password`: the user password of a protected PDF, used for this reading only and kept nowhere.
 export async function extractPdf(
   bytes: Uint8Array,
   fallbackTitle: string,
   progress?: (done: number, total: number, phase?: 'ocr') => void,
   ocrLanguage: OcrLanguage = 'eng',
+  password?: string,
 ): Promise<DocumentModel> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const open = (password?: string) => pdfjs.getDocument({
@@ -52,7 +55,7 @@ export async function extractPdf(
     cMapUrl: pdfjsData('cmaps'),
     wasmUrl: pdfjsData('wasm'),
   });
-  let task = open();
+  let task = open(password);
   const ocr = new PageOcr(ocrLanguage);
   try {
     // pdf.js tries an empty user password by itself, but an empty password (or none) never reaches its
@@ -60,6 +63,7 @@ export async function extractPdf(
     // without asking — is retried with the padding, which stands for the empty password (revisions 2 to 4,
     // RC4 and AES-128, which share the padded key derivation; AES-256 has no padding and stays refused).
     const pdf = await task.promise.catch(async (error: unknown) => {
+      if (password !== undefined && isPasswordError(error)) throw new QuireError('ENCRYPTED', 'the PDF is password-protected and that password is not right');
       if (!needsPassword(error)) throw refusal(error);
       await task.destroy();
       task = open(PASSWORD_PADDING);

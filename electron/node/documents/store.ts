@@ -53,6 +53,8 @@ export interface ImportOptions {
   // The language scanned pages are read in, and a signal that cancels the import while it is parsed.
   ocrLanguage?: OcrLanguage;
   signal?: AbortSignal;
+  // A protected PDF's password, for extraction only: it is not a column, and not part of any message logged.
+  password?: string;
 }
 
 export type ImportResult = DocumentSummary & { duplicate: boolean };
@@ -194,6 +196,7 @@ export class DocumentStore {
       timeoutMs: options.timeoutMs,
       ocrLanguage: options.ocrLanguage,
       signal: options.signal,
+      password: options.password,
       onProgress: (done: number, total: number, phase?: 'ocr') => options.onProgress?.({ phase: phase ?? 'extract', done, total }),
     };
   }

@@ -10,6 +10,7 @@ async function run(input: WorkerInput, post: (message: WorkerMessage) => void): 
     const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
     const model = await extractBytes(input.name, bytes, {
       ocrLanguage: input.ocrLanguage,
+      password: input.password,
       onProgress: (done, total, phase) => post({ type: 'progress', done, total, phase }),
     });
     post({ type: 'done', model });

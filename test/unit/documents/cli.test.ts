@@ -76,4 +76,19 @@ describe('quire extract', () => {
     expect(r.stderr).toMatch(ONE_LINE_REFUSAL('USAGE'));
   });
 
+  it('opens a password-protected PDF with --password, and says when the password is not right', async () => {
+    const locked = file('locked-pw.pdf', makePdf([{ paragraphs: [['Minutes of the board.']] }], { userPassword: 'pw', revision: 3 }));
+    const r = await runCli(['extract', locked, '--json', '--password', 'pw']);
+    expect(r.stderr).toBe('');
+    expect(DocumentModelSchema.parse(JSON.parse(r.stdout)).text).toBe('Minutes of the board.');
+    const wrong = await runCli(['extract', locked, '--json', '--password', 'nope']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^quire: ENCRYPTED: the PDF is password-protected and that password is not right\n$/);
+    // qpdf's AES-256 file (revision 6) with its user password, through the bomb guard's decryption as well.
+    const qpdf = join(import.meta.dirname, '../../corpus/files/pdfreader/sample-aes256-user-password.pdf');
+    const aes = await runCli(['extract', qpdf, '--json', '--password', 'user secret']);
+    expect(aes.stderr).toBe('');
+    expect(JSON.parse(aes.stdout).text).toContain('hello world');
+  });
 });
+

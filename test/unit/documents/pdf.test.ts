@@ -35,7 +35,7 @@ describe('PDF encryption', () => {
     expect(doc.text).toBe('Secret ledger text');
     await expect(extractBytes('locked.pdf', makePdf(pages, { userPassword: 'secret', ownerPassword: 'also secret' }))).rejects.toMatchObject({
       code: 'ENCRYPTED',
-      message: 'the PDF is password-protected',
+      message: 'the PDF is password-protected: open it with its password',
     });
   });
 });
