@@ -261,13 +261,16 @@ export const InstallRequest = z
   .object({
     catalogId: z.string().min(1).max(64).optional(),
     repo: z.string().min(3).max(200).optional(),
+    // A folder on this computer: a Hugging Face checkpoint already downloaded (converted here), or a converted
+    // Quire model folder (copied in as it is).
+    folder: z.string().min(1).max(4096).optional(),
     precision: Precision,
     // KV cache and activation dtypes baked into the converted graph; the spec's defaults when absent.
     kv: KvDtype.optional(),
     io: IoDtype.optional(),
   })
   .strict()
-  .refine((r) => Boolean(r.catalogId) !== Boolean(r.repo), { message: 'give either catalogId or repo' })
+  .refine((r) => [r.catalogId, r.repo, r.folder].filter(Boolean).length === 1, { message: 'give one of catalogId, repo or folder' })
   // An invalid combination is refused here, before anything is downloaded (the machine's own limits are checked
   // again by the installer, which knows the provider).
   .superRefine((r, ctx) => {
@@ -393,9 +396,10 @@ export const calls = {
   'models.hubToken': call(empty, HubTokenState),
   'models.setHubToken': call(z.object({ token: z.string().trim().min(8).max(512).regex(/^[\x21-\x7e]+$/, 'a token is one word of printable characters').nullable() }).strict(), HubTokenState),
   'library.list': call(empty, z.array(LibraryEntry)),
-  // `ocrLanguage`: the language scanned pages are read in (English unless given).
+  // `ocrLanguage`: the language scanned pages are read in (English unless given). `password`: a protected PDF's
+  // user password, asked for after an ENCRYPTED refusal; used for that extraction only and kept nowhere.
   'library.import': call(
-    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array), ocrLanguage: z.enum(OCR_LANGUAGES).optional() }).strict(),
+    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array), ocrLanguage: z.enum(OCR_LANGUAGES).optional(), password: z.string().min(1).max(1024).optional() }).strict(),
     // `duplicate`: these bytes were already in the library; nothing new was stored.
     DocumentSummary.extend({ duplicate: z.boolean() }),
   ),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
 import type { InstalledModel, InstallProgress, InstallRequest } from '../common/contract.ts';
 import { QuireError } from '../common/errors.ts';
-import { isModelId, modelIdForRepo } from '../common/model-id.ts';
+import { isModelId, modelIdForFolder, modelIdForRepo } from '../common/model-id.ts';
 import { findCatalogModel } from '../../models/catalog.ts';
 import { convertCheckpoint } from '../../models/convert.ts';
 import { resolveConversion, type ConversionTarget } from '../../models/model-spec.ts';
@@ -16,10 +16,22 @@ const DEFAULT_FILES = ['*.safetensors', '*.json'];
 const REPO_ID = /^[A-Za-z0-9][\w.-]{0,95}\/[A-Za-z0-9][\w.-]{0,95}$/;
 
 export function modelIdFor(request: InstallRequest): string {
-  return request.catalogId ?? modelIdForRepo(request.repo!);
+  return request.catalogId ?? (request.folder ? modelIdForFolder(request.folder) : modelIdForRepo(request.repo!));
 }
 
-// Downloads a checkpoint from the Hugging Face hub (resumable, checksummed) and converts it on this machine.
+// What a folder on this computer holds: a converted Quire model (its quire.json), or a Hugging Face
+// checkpoint (config.json and safetensors) to convert; anything else is refused in words.
+function folderKind(folder: string): 'converted' | 'checkpoint' {
+  if (!isAbsolute(folder)) throw new QuireError('INVALID_INPUT', `give the folder's full path, not ${JSON.stringify(folder.slice(0, 200))}`);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new QuireError('NOT_FOUND', `no folder ${folder} on this computer`);
+  const names = readdirSync(folder);
+  if (names.includes('quire.json')) return 'converted';
+  if (names.includes('config.json') && names.some((n) => n.endsWith('.safetensors'))) return 'checkpoint';
+  throw new QuireError('UNSUPPORTED_MODEL', `${folder} is neither a converted Quire model (quire.json) nor a Hugging Face checkpoint (config.json and .safetensors files)`);
+}
+
+// Downloads a checkpoint from the Hugging Face hub (resumable, checksummed) and converts it on this machine, or
+// takes one from a folder on this computer (a checkpoint to convert, or a converted model to copy in).
 // The converted folder appears under models/ only when complete (a rename), so a cancelled or failed install
 // never shows up as an installed model; the raw download is removed after a successful conversion.
 export class ModelInstaller {
@@ -46,22 +58,17 @@ export class ModelInstaller {
   async install(request: InstallRequest, onProgress: (p: InstallProgress) => void, device: ConversionTarget = {}): Promise<InstalledModel> {
     // Decided in full before a byte is downloaded: a combination this machine cannot convert or run is refused now.
     const conversion = resolveConversion(request, device);
+    if (request.folder) return this.#installFolder(request.folder, conversion, onProgress);
     const entry = request.catalogId ? findCatalogModel(request.catalogId) : null;
     const repo = entry?.hfRepo ?? request.repo;
     if (!repo || !REPO_ID.test(repo)) throw new QuireError('INVALID_INPUT', 'give a catalog model or a Hugging Face repository like owner/name');
     const id = checkedId(modelIdFor(request));
-    const target = childPath(modelsDir(this.#root), id);
-    if (existsSync(join(target, 'quire.json'))) throw new QuireError('INVALID_INPUT', `${id} is already installed`);
-    if (this.#running.has(id)) throw new QuireError('BUSY', `${id} is already being installed`);
-    const controller = new AbortController();
-    this.#running.set(id, controller);
     // The checkpoint folder's name becomes the model's display name.
     const downloads = join(this.#root, 'downloads', id);
     const download = join(downloads, entry?.name ?? basename(repo));
-    const staging = join(modelsDir(this.#root), `.${id}.${randomUUID().slice(0, 8)}.partial`);
-    try {
+    const model = await this.#staged(id, async (staging, signal) => {
       await downloadRepo(repo, download, {
-        signal: controller.signal,
+        signal,
         token: this.#hubToken() ?? undefined,
         include: entry?.files ?? DEFAULT_FILES,
         onProgress: (p) =>
@@ -70,22 +77,52 @@ export class ModelInstaller {
         if (error instanceof QuireError && error.code === 'NOT_FOUND') throw new QuireError('NOT_FOUND', `no repository ${repo} on the Hugging Face hub (or it is gated and needs a Hugging Face access token)`);
         throw error;
       });
-      const started = performance.now();
-      await convertCheckpoint(download, staging, {
-        ...conversion,
-        onProgress: (p) => {
-          if (controller.signal.aborted) throw new QuireError('CANCELLED', 'installation cancelled');
-          const rate = p.doneBytes / Math.max(1e-3, (performance.now() - started) / 1000);
-          onProgress({ id, phase: 'convert', done: p.doneBytes, total: p.totalBytes, bytesPerSecond: rate, etaSeconds: (p.totalBytes - p.doneBytes) / Math.max(1, rate), detail: p.tensor });
-        },
-      });
+      await this.#convert(id, download, staging, conversion, signal, onProgress);
+    });
+    rmSync(downloads, { recursive: true, force: true });
+    return model;
+  }
+
+  // A folder on this computer: a converted model is checked (modelAt reads its manifest) and copied in; a
+  // checkpoint is converted in place of a download, and the user's folder is left as it was.
+  async #installFolder(folder: string, conversion: ReturnType<typeof resolveConversion>, onProgress: (p: InstallProgress) => void): Promise<InstalledModel> {
+    const kind = folderKind(folder);
+    const id = checkedId(modelIdForFolder(folder));
+    return this.#staged(id, async (staging, signal) => {
+      if (kind === 'checkpoint') return this.#convert(id, folder, staging, conversion, signal, onProgress);
+      modelAt(folder);
+      cpSync(folder, staging, { recursive: true });
+    });
+  }
+
+  // One install of `id` at a time, built in a hidden staging folder that becomes models/<id> only when whole.
+  async #staged(id: string, build: (staging: string, signal: AbortSignal) => Promise<void>): Promise<InstalledModel> {
+    const target = childPath(modelsDir(this.#root), id);
+    if (existsSync(join(target, 'quire.json'))) throw new QuireError('INVALID_INPUT', `${id} is already installed`);
+    if (this.#running.has(id)) throw new QuireError('BUSY', `${id} is already being installed`);
+    const controller = new AbortController();
+    this.#running.set(id, controller);
+    const staging = join(modelsDir(this.#root), `.${id}.${randomUUID().slice(0, 8)}.partial`);
+    try {
+      await build(staging, controller.signal);
       renameSync(staging, target);
-      rmSync(downloads, { recursive: true, force: true });
       return modelAt(target);
     } finally {
       rmSync(staging, { recursive: true, force: true });
       this.#running.delete(id);
     }
+  }
+
+  async #convert(id: string, checkpoint: string, staging: string, conversion: ReturnType<typeof resolveConversion>, signal: AbortSignal, onProgress: (p: InstallProgress) => void): Promise<void> {
+    const started = performance.now();
+    await convertCheckpoint(checkpoint, staging, {
+      ...conversion,
+      onProgress: (p) => {
+        if (signal.aborted) throw new QuireError('CANCELLED', 'installation cancelled');
+        const rate = p.doneBytes / Math.max(1e-3, (performance.now() - started) / 1000);
+        onProgress({ id, phase: 'convert', done: p.doneBytes, total: p.totalBytes, bytesPerSecond: rate, etaSeconds: (p.totalBytes - p.doneBytes) / Math.max(1, rate), detail: p.tensor });
+      },
+    });
   }
 
   remove(id: string): boolean {

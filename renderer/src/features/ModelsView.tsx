@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { HubToken } from './HubToken.tsx';
 import { NiahChart } from './NiahChart.tsx';
 import type { CatalogEntry, InstallRequest, RemoteChoice } from '../../../electron/common/contract.ts';
-import { modelIdForRepo } from '../../../electron/common/model-id.ts';
+import { modelIdForFolder, modelIdForRepo } from '../../../electron/common/model-id.ts';
 import { installKv } from '../../../models/model-spec.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
@@ -110,6 +110,8 @@ export function ModelsView() {
       <h2 className="section-title">From Hugging Face</h2>
       <HubInstall />
       <HubToken />
+      <h2 className="section-title">From a folder on this computer</h2>
+      <FolderInstall />
     </section>
   );
 }
@@ -352,5 +354,31 @@ function HereFacts({ entry, precision }: { entry: CatalogEntry; precision: Preci
         <p className="here-pick warn">Too large for this computer’s memory at every precision: a remote engine can run it (Settings → Engines).</p>
       )}
     </div>
+  );
+}
+
+// A model already on this computer: a Hugging Face checkpoint downloaded before (converted here, the folder
+// left as it is), or a converted Quire model folder (copied in).
+function FolderInstall() {
+  const install = useApp((s) => s.installModel);
+  const [folder, setFolder] = useState('');
+  const [precision, setPrecision, { kv }] = usePrecision();
+  const id = modelIdForFolder(folder);
+  return (
+    <form
+      className="hub-install card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (folder.trim()) void install(id, { folder: folder.trim(), precision, ...(kv ? { kv } : {}) });
+      }}
+    >
+      <p className="card-text">The full path of a folder with a Llama-3.x checkpoint (config.json and .safetensors), converted here, or of a model Quire converted (quire.json), copied in as it is.</p>
+      <div className="card-actions">
+        <input className="text-input mono" aria-label="Model folder" placeholder="/home/you/models/Llama-3.1-8B-Instruct" value={folder} onChange={(e) => setFolder(e.target.value)} />
+        <PrecisionSelect value={precision} onChange={setPrecision} label="Precision for the folder" />
+        <button type="submit" className="button primary" disabled={!id}>Install from folder</button>
+      </div>
+      {id ? <InstallProgressBar id={id} /> : null}
+    </form>
   );
 }
