@@ -93,22 +93,24 @@ export interface RopeTables {
   sin: Float32Array;
 }
 
-// cos/sin of one position into `cos`/`sin` (d/2 values each).
-export function ropeRow(freqs: RopeFrequencies, position: number, cos: Float32Array, sin: Float32Array): void {
+// cos/sin of one position into `cos`/`sin` (d/2 values each, from `at`).
+export function ropeRow(freqs: RopeFrequencies, position: number, cos: Float32Array, sin: Float32Array, at = 0): void {
   const m = f32(freqs.attentionFactor);
-  for (let i = 0; i < freqs.invFreq.length; i++) {
-    const angle = f32(position * freqs.invFreq[i]);
-    cos[i] = f32(Math.cos(angle)) * m;
-    sin[i] = f32(Math.sin(angle)) * m;
+  const invFreq = freqs.invFreq;
+  for (let i = 0; i < invFreq.length; i++) {
+    const angle = f32(position * invFreq[i]);
+    cos[at + i] = f32(Math.cos(angle)) * m;
+    sin[at + i] = f32(Math.sin(angle)) * m;
   }
 }
 
-// cos/sin for positions 0..positions−1 (the context the user chose); positions·d/2·8 bytes.
+// cos/sin for positions 0..positions−1 (the context the user chose); positions·d/2·8 bytes, written in place
+// (no view or array per position: a 1M-token context has a million of them).
 export function ropeTables(freqs: RopeFrequencies, positions: number): RopeTables {
   const half = freqs.invFreq.length;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
-  for (let t = 0; t < positions; t++) ropeRow(freqs, t, cos.subarray(t * half, (t + 1) * half), sin.subarray(t * half, (t + 1) * half));
+  for (let t = 0; t < positions; t++) ropeRow(freqs, t, cos, sin, t * half);
   return { positions, halfDim: half, cos, sin };
 }
 

@@ -24,6 +24,7 @@ import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
 import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
+import { cachedRopeInputs } from './rope-cache.ts';
 import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
@@ -273,7 +274,7 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
       checkKvProvider(model.manifest, candidate.provider);
       checkFeatures(model, candidate);
       // Tables for a long context are large: built only once the plan says it fits.
-      rope ??= ropeInputs(model, context);
+      rope ??= cachedRopeInputs(model, context, join(dataDir(), 'rope-tables'));
       const opened = await openChecked(model, rope, candidate, options);
       opened.reason = [`${candidate.provider}: ${candidate.why}`, ...skipped, opened.reason, ...(opened.check ? [`provider check ${opened.check.split(' (')[0]}`] : [])].join('; ');
       return { opened, plan, candidate, warning: warnings.length ? warnings.join('; ') : null };
