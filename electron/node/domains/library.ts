@@ -29,12 +29,13 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
       bus.emit('library.changed', {});
       return { document, questions: sample.questions.map((q) => q.question) };
     },
-    'library.import': async ({ name, bytes, ocrLanguage }) => {
+    'library.import': async ({ name, bytes, ocrLanguage, password }) => {
       const abort = new AbortController();
       importing.set(name, abort);
       try {
         const imported = await documents.importBytes(name, bytes, {
           ocrLanguage,
+          password,
           signal: abort.signal,
           onProgress: (p) => bus.emit('library.progress', { name, ...p }),
           original: { keep: (id, format) => originals.keep(id, format, bytes), remove: (id) => originals.remove(id) },

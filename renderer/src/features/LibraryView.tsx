@@ -171,12 +171,34 @@ function ImportRow({ job }: { job: ImportJob }) {
       {job.state === 'importing' ? (
         <button type="button" className="button small" aria-label={`Cancel importing ${job.name}`} onClick={() => void cancel(job.name)}>Cancel</button>
       ) : null}
+      {job.locked ? <PasswordForm name={job.name} /> : null}
       {job.state === 'waiting' ? null : job.state !== 'failed' ? (
         <ProgressBar fraction={fraction} label={`Importing ${job.name}`} />
       ) : (
         <button type="button" className="icon-button" aria-label={`Dismiss ${job.name}`} onClick={() => dismiss(job.name)}>×</button>
       )}
     </li>
+  );
+}
+
+// A PDF refused as password-protected asks for its password; it lives in this form until sent, then only in
+// that one import call.
+function PasswordForm({ name }: { name: string }) {
+  const unlock = useApp((s) => s.unlockImport);
+  const [password, setPassword] = useState('');
+  return (
+    <form
+      className="import-password"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const given = password;
+        setPassword('');
+        if (given) void unlock(name, given);
+      }}
+    >
+      <input type="password" className="text-input" aria-label={`Password for ${name}`} placeholder="Password" autoComplete="off" value={password} onChange={(e) => setPassword(e.target.value)} />
+      <button type="submit" className="button small" disabled={!password}>Open</button>
+    </form>
   );
 }
 

@@ -12,7 +12,11 @@ export interface ImportJob {
   error?: string;
   // The backend's progress: checking the file, extracting pages/chapters, storing.
   progress?: ImportProgress;
+  // A PDF refused as password-protected: its password can be given to import it (unlockImport).
+  locked?: boolean;
 }
+
+type DroppedFile = { name: string; size: number; bytes: () => Promise<ArrayBuffer> };
 
 export interface LibrarySlice {
   documents: LibraryEntry[];
@@ -30,7 +34,9 @@ export interface LibrarySlice {
   dismissImport(name: string): void;
   refreshLibrary(): Promise<void>;
   // `size` is known before reading (File.size): a file over its format's limit is refused without being read.
-  importFiles(files: { name: string; size: number; bytes: () => Promise<ArrayBuffer> }[]): Promise<void>;
+  importFiles(files: DroppedFile[]): Promise<void>;
+  // Imports a locked PDF again with its password, which goes with that one call and is kept nowhere.
+  unlockImport(name: string, password: string): Promise<void>;
   deleteDocument(id: string): Promise<void>;
   onImportProgress(progress: ImportProgress & { name: string }): void;
 }
@@ -42,6 +48,29 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         ? get().imports.map((job) => (job.name === name ? { ...job, ...patch } : job))
         : get().imports.filter((job) => job.name !== name),
     });
+  // Files refused as password-protected, kept until their password is given or their row dismissed.
+  const locked = new Map<string, DroppedFile>();
+  const importOne = async (file: DroppedFile, password?: string) => {
+    try {
+      updateJob(file.name, { state: 'reading', error: undefined, locked: false });
+      const bytes = new Uint8Array(await file.bytes());
+      updateJob(file.name, { state: 'importing' });
+      const imported = await api.call('library.import', { name: file.name, bytes, ocrLanguage: get().ocrLanguage, ...(password ? { password } : {}) });
+      locked.delete(file.name);
+      updateJob(file.name, null);
+      // The same bytes again: nothing new was stored, and the user should know why no row appeared.
+      if (imported.duplicate) get().notify('info', `${file.name} is already in the library as “${imported.title}”.`);
+    } catch (error) {
+      const code = (error as QuireError).code;
+      // A cancel is the user's own choice, not a failure to show: the row just goes.
+      if (code === 'CANCELLED') updateJob(file.name, null);
+      else {
+        const lockedPdf = code === 'ENCRYPTED' && /\.pdf$/i.test(file.name);
+        if (lockedPdf) locked.set(file.name, file);
+        updateJob(file.name, { state: 'failed', error: (error as Error).message, locked: lockedPdf });
+      }
+    }
+  };
   return {
     documents: [],
     filter: '',
@@ -64,7 +93,10 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         get().notify('error', (error as Error).message);
       }
     },
-    dismissImport: (name) => set({ imports: get().imports.filter((j) => j.name !== name) }),
+    dismissImport: (name) => {
+      locked.delete(name);
+      set({ imports: get().imports.filter((j) => j.name !== name) });
+    },
     async refreshLibrary() {
       set({ documents: await api.call('library.list', {}) });
     },
@@ -76,21 +108,13 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
       const files = dropped.filter((f) => !refused.some((r) => r.name === f.name));
       set({ imports: [...get().imports.filter((j) => !dropped.some((f) => f.name === j.name)), ...refused, ...files.map((f) => ({ name: f.name, state: 'waiting' as const }))] });
       if (files.length === 0) return;
-      for (const file of files) {
-        try {
-          updateJob(file.name, { state: 'reading' });
-          const bytes = new Uint8Array(await file.bytes());
-          updateJob(file.name, { state: 'importing' });
-          const imported = await api.call('library.import', { name: file.name, bytes, ocrLanguage: get().ocrLanguage });
-          updateJob(file.name, null);
-          // The same bytes again: nothing new was stored, and the user should know why no row appeared.
-          if (imported.duplicate) get().notify('info', `${file.name} is already in the library as “${imported.title}”.`);
-        } catch (error) {
-          // A cancel is the user's own choice, not a failure to show: the row just goes.
-          if ((error as QuireError).code === 'CANCELLED') updateJob(file.name, null);
-          else updateJob(file.name, { state: 'failed', error: (error as Error).message });
-        }
-      }
+      for (const file of files) await importOne(file);
+      await get().refreshLibrary();
+    },
+    async unlockImport(name, password) {
+      const file = locked.get(name);
+      if (!file) return;
+      await importOne(file, password);
       await get().refreshLibrary();
     },
     onImportProgress({ name, ...progress }) {
