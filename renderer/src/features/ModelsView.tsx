@@ -294,24 +294,69 @@ function CatalogCard({ entry, installed, recommended }: { entry: CatalogEntry; i
   );
 }
 
+// Any Llama-3.x checkpoint on the hub, by its repository.
 function HubInstall() {
+  return (
+    <SourceInstall
+      description="Any Llama-3.x checkpoint in Hugging Face format (safetensors) — it is downloaded with resume and checksums, then converted here."
+      label="Hugging Face repository"
+      precisionLabel="Precision for the repository"
+      placeholder="owner/model-name"
+      action="Install"
+      idFor={modelIdForRepo}
+      valid={(text) => /^[^/\s]+\/[^/\s]+$/.test(text)}
+      request={(repo) => ({ repo })}
+    />
+  );
+}
+
+// A model already on this computer: a Hugging Face checkpoint downloaded before (converted here, the folder
+// left as it is), or a converted Quire model folder (copied in).
+function FolderInstall() {
+  return (
+    <SourceInstall
+      description="The full path of a folder with a Llama-3.x checkpoint (config.json and .safetensors), converted here, or of a model Quire converted (quire.json), copied in as it is."
+      label="Model folder"
+      precisionLabel="Precision for the folder"
+      placeholder="/home/you/models/Llama-3.1-8B-Instruct"
+      action="Install from folder"
+      idFor={modelIdForFolder}
+      valid={(text) => modelIdForFolder(text) !== ''}
+      request={(folder) => ({ folder })}
+    />
+  );
+}
+
+// An install from a source the user names (a repository, a folder), at the precision chosen, its progress
+// followed under the model id the installer will give it.
+function SourceInstall(props: {
+  description: string;
+  label: string;
+  precisionLabel: string;
+  placeholder: string;
+  action: string;
+  idFor: (source: string) => string;
+  valid: (source: string) => boolean;
+  request: (source: string) => { repo: string } | { folder: string };
+}) {
   const install = useApp((s) => s.installModel);
-  const [repo, setRepo] = useState('');
+  const [source, setSource] = useState('');
   const [precision, setPrecision, { kv }] = usePrecision();
-  const id = modelIdForRepo(repo);
+  const text = source.trim();
+  const id = props.idFor(source);
   return (
     <form
       className="hub-install card"
       onSubmit={(e) => {
         e.preventDefault();
-        if (repo.trim()) void install(id, { repo: repo.trim(), precision, ...(kv ? { kv } : {}) });
+        if (props.valid(text)) void install(id, { ...props.request(text), precision, ...(kv ? { kv } : {}) });
       }}
     >
-      <p className="card-text">Any Llama-3.x checkpoint in Hugging Face format (safetensors) — it is downloaded with resume and checksums, then converted here.</p>
+      <p className="card-text">{props.description}</p>
       <div className="card-actions">
-        <input className="text-input" aria-label="Hugging Face repository" placeholder="owner/model-name" value={repo} onChange={(e) => setRepo(e.target.value)} />
-        <PrecisionSelect value={precision} onChange={setPrecision} label="Precision for the repository" />
-        <button type="submit" className="button primary" disabled={!/^[^/\s]+\/[^/\s]+$/.test(repo.trim())}>Install</button>
+        <input className="text-input" aria-label={props.label} placeholder={props.placeholder} value={source} onChange={(e) => setSource(e.target.value)} />
+        <PrecisionSelect value={precision} onChange={setPrecision} label={props.precisionLabel} />
+        <button type="submit" className="button primary" disabled={!props.valid(text)}>{props.action}</button>
       </div>
       {id ? <InstallProgressBar id={id} /> : null}
     </form>
@@ -354,31 +399,5 @@ function HereFacts({ entry, precision }: { entry: CatalogEntry; precision: Preci
         <p className="here-pick warn">Too large for this computer’s memory at every precision: a remote engine can run it (Settings → Engines).</p>
       )}
     </div>
-  );
-}
-
-// A model already on this computer: a Hugging Face checkpoint downloaded before (converted here, the folder
-// left as it is), or a converted Quire model folder (copied in).
-function FolderInstall() {
-  const install = useApp((s) => s.installModel);
-  const [folder, setFolder] = useState('');
-  const [precision, setPrecision, { kv }] = usePrecision();
-  const id = modelIdForFolder(folder);
-  return (
-    <form
-      className="hub-install card"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (folder.trim()) void install(id, { folder: folder.trim(), precision, ...(kv ? { kv } : {}) });
-      }}
-    >
-      <p className="card-text">The full path of a folder with a Llama-3.x checkpoint (config.json and .safetensors), converted here, or of a model Quire converted (quire.json), copied in as it is.</p>
-      <div className="card-actions">
-        <input className="text-input mono" aria-label="Model folder" placeholder="/home/you/models/Llama-3.1-8B-Instruct" value={folder} onChange={(e) => setFolder(e.target.value)} />
-        <PrecisionSelect value={precision} onChange={setPrecision} label="Precision for the folder" />
-        <button type="submit" className="button primary" disabled={!id}>Install from folder</button>
-      </div>
-      {id ? <InstallProgressBar id={id} /> : null}
-    </form>
   );
 }
