@@ -19,7 +19,7 @@ const hash = (algorithm: string, ...parts: BinaryLike[]) => {
 };
 
 // RC4 is gone from OpenSSL 3's default provider, so it is written out (it is a dozen lines).
-function rc4(key: Uint8Array, data: Uint8Array): Buffer {
+export function rc4(key: Uint8Array, data: Uint8Array): Buffer {
   const s = new Uint8Array(256).map((_, i) => i);
   for (let i = 0, j = 0; i < 256; i++) {
     j = (j + s[i] + key[i % key.length]) & 255;

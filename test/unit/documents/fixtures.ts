@@ -1,5 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { zipSync, type Zippable } from 'fflate';
+// The product's RC4: what it encrypts here, pdf.js (the tests' reader) decrypts with its own.
+import { rc4 } from '../../../electron/node/documents/pdf-crypt.ts';
 
 // Fixture writers for the document tests and the extraction benchmark: a minimal PDF writer (text pages,
 // page labels, image-only pages, RC4 encryption), and EPUB/DOCX packages built with fflate.
@@ -26,22 +28,6 @@ export interface PdfOptions {
 }
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
-
-function rc4(key: Buffer, data: Buffer): Buffer {
-  const s = Array.from({ length: 256 }, (_, i) => i);
-  for (let i = 0, j = 0; i < 256; i++) {
-    j = (j + s[i] + key[i % key.length]) & 255;
-    [s[i], s[j]] = [s[j], s[i]];
-  }
-  const out = Buffer.alloc(data.length);
-  for (let n = 0, i = 0, j = 0; n < data.length; n++) {
-    i = (i + 1) & 255;
-    j = (j + s[i]) & 255;
-    [s[i], s[j]] = [s[j], s[i]];
-    out[n] = data[n] ^ s[(s[i] + s[j]) & 255];
-  }
-  return out;
-}
 
 const PASSWORD_PAD = Buffer.from('28bf4e5e4e758a4164004e56fffa01082e2e00b6d0683e802f0ca9fe6453697a', 'hex');
 const md5 = (...parts: Buffer[]) => createHash('md5').update(Buffer.concat(parts)).digest();
