@@ -63,4 +63,24 @@ describe('browser-mode connection', () => {
     await page.getByRole('heading', { level: 1, name: 'Models' }).waitFor();
     await page.close();
   });
+
+  // Issue 25 point 7: a question asked while the server is down is a notice, not an uncaught page error.
+  it('asking a new question with the server stopped says so and raises no page error', async () => {
+    const server = await serve({ QUIRE_DEFAULT_MODEL: '' });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems = await watchProblems(page);
+    await page.goto(server.url);
+    await page.getByRole('button', { name: 'Try a sample document' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
+    await page.getByTestId('fit').waitFor();
+    await server.stop();
+    await page.getByRole('alert').filter({ hasText: 'Quire has stopped' }).waitFor({ timeout: 15_000 });
+    await page.getByLabel('Question', { exact: true }).fill('Who keeps the garden?');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: /not running/ }).waitFor({ timeout: 5_000 });
+    expect(await page.getByLabel('Question', { exact: true }).inputValue()).toBe('Who keeps the garden?');
+    await page.waitForTimeout(300);
+    expect(problems.pageErrors).toEqual([]);
+    await page.close();
+  });
 });
