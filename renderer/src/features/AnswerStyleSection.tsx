@@ -55,7 +55,7 @@ export function AnswerStyleSection() {
         <button type="button" className="button primary small" disabled={!changed} onClick={() => 'style' in result && void update({ answerStyle: result.style })}>Save</button>
         <button type="button" className="link-button" onClick={() => setDraft(toDraft({ instructions: '', temperature: null, topP: null, seed: null }))}>Use the model’s defaults</button>
       </div>
-      <p className="hint">Every conversation starts with these; its own choices go over them. Exports state what each answer was asked with.</p>
+      <p className="hint">An empty field is the model’s own default (its generation settings); the seed, a new one for each answer.</p>
     </fieldset>
   );
 }
