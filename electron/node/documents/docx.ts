@@ -9,6 +9,7 @@ import { ommlText } from './docx-math.ts';
 import { readHtml } from './html.ts';
 import { findElement, renderMarkup } from './markup.ts';
 import { decodePlain } from './text.ts';
+import { rtfText } from './rtf.ts';
 
 const MAIN_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
 // Text inside these never shows on the page: deleted revisions, field codes, properties (a content control's
@@ -348,8 +349,8 @@ function renderBlocks(builder: TextBuilder, container: XmlElement, ctx: Context)
   }
 }
 
-// An embedded part that stands in the body (altChunk): a document whose body is HTML pasted in, or text.
-// Other types (a nested .docx, MHT) are named in a warning.
+// An embedded part that stands in the body (altChunk): a document whose body is HTML pasted in, plain text or
+// RTF. Other types (a nested .docx, MHT) are named in a warning.
 function renderChunk(builder: TextBuilder, id: string, ctx: Context): void {
   const chunk = ctx.chunk(id);
   if (!chunk) return;
@@ -358,13 +359,15 @@ function renderChunk(builder: TextBuilder, id: string, ctx: Context): void {
     const { root, warnings } = readHtml(chunk.bytes);
     renderMarkup(builder, findElement(root, 'body') ?? root);
     ctx.warnings.push(...warnings);
-  } else if (chunk.type.startsWith('text/plain')) {
-    const { text, warnings } = decodePlain(chunk.bytes);
-    for (const paragraph of text.split(/\n\s*\n/)) {
+  } else if (chunk.type.startsWith('text/plain') || /^(?:application|text)\/rtf/.test(chunk.type)) {
+    // Plain text separates paragraphs by a blank line; RTF ends each with \par, one newline.
+    const rtf = !chunk.type.startsWith('text/plain');
+    const plain = rtf ? { text: rtfText(new TextDecoder('latin1').decode(chunk.bytes)), warnings: [] } : decodePlain(chunk.bytes);
+    for (const paragraph of plain.text.split(rtf ? /\n+/ : /\n\s*\n/)) {
       builder.append(paragraph.trim());
       builder.separate('\n\n');
     }
-    ctx.warnings.push(...warnings);
+    ctx.warnings.push(...plain.warnings);
   } else {
     ctx.warnings.push(`an embedded part of type ${chunk.type || 'unknown'} was not read`);
   }

@@ -120,6 +120,13 @@ describe('DOCX text boxes, embedded HTML and equations', () => {
     expect(doc.anchors).toEqual([{ kind: 'heading', label: 'Quarterly memo', start: 0, end: doc.chars }]);
   });
 
+  it('reads an RTF altChunk: its paragraphs, escapes and Unicode, not its font table or field codes', async () => {
+    // As Word writes RTF: a font table, \\'hh bytes of the ANSI code page, \\u with a fallback, a field.
+    const rtf = String.raw`{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0\fswiss Arial;}}{\*\generator Writer;}\f0\fs24 Caf\'e9 au lait\par Price: 5\u8364?\par {\field{\*\fldinst HYPERLINK "x"}{\fldrslt see the menu}}\par}`;
+    const doc = await extract('rtf.docx', makeDocx('<w:altChunk r:id="rIdRtf"/>', { chunks: [{ id: 'rIdRtf', name: 'afchunk.rtf', contentType: 'application/rtf', data: rtf }] }));
+    expect(doc.text).toBe('Café au lait\n\nPrice: 5€\n\nsee the menu');
+  });
+
   it('writes Word equations in linear form, not with their exponents flattened into the base', async () => {
     const r = (t: string) => `<m:r><m:t>${t}</m:t></m:r>`;
     const sup = (base: string, exponent: string) => `<m:sSup><m:e>${r(base)}</m:e><m:sup>${r(exponent)}</m:sup></m:sSup>`;
