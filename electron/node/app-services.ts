@@ -144,6 +144,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     // `quire serve --api` serves the same engine, model choice and secrets over HTTP.
     runtime,
     text,
+    prompts,
     secrets,
     activeModel,
     engineSettings,

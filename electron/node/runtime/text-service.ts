@@ -13,7 +13,8 @@ import type { EncodedDocuments, encodeTail } from './prompt-encoding.ts';
 
 export const TEXT_WORKER_HEAP_MB = 2048;
 // Time for any request, plus time per MB of text it carries (tokenizing runs at several MB/s).
-const BASE_TIMEOUT_MS = 15_000;
+// A first request also loads the tokenizer (a Llama-3 tokenizer.json is 9 MB: ~5 s on two busy cores).
+const BASE_TIMEOUT_MS = 60_000;
 const TIMEOUT_MS_PER_MB = 2_000;
 
 export type TextOp =

@@ -1,0 +1,155 @@
+// Whole books at their real size through the app's own services and router: a long-context test model the bench
+// generates (tiny widths, 2 layers, YaRN ×128 over 8,192 → 1,048,576 positions, the real Llama-3 tokenizer and
+// the Llama-3.1 template), book text it makes, and per size each stage's time next to its goal (issue 21):
+// import, count, fit, engine load at the chosen context, the first question (a real prefill up to --prefill-max
+// tokens; above it the document's cache is a synthetic snapshot, so 1M runs everything but the prefill), a
+// follow-up with the cache live (Quire's own time before the engine starts, and to the first token), the first
+// question after a restart, and peak RSS of the app's process and of its children. Ends with each stage's
+// log-log slope from the smallest size to the largest.
+//   node_modules/.bin/node bench/scale.ts [--sizes 65536,262144,1048576] [--prefill-max 65536] [--dir DIR]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createAppServices, type AppServices } from '../electron/node/app-services.ts';
+import type { EngineRequest } from '../electron/node/engine/engine-protocol.ts';
+import { makeHeader, writeCacheBody, writeSnapshot } from '../electron/node/engine/kv-snapshot.ts';
+import { openModelFolder } from '../electron/node/engine/model-folder.ts';
+import { forkEngineProcess } from '../electron/node/runtime/engine-host.ts';
+import { convertCheckpoint } from '../models/convert.ts';
+import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
+import { LLAMA3_CONFIG, llama3TokenizerJson, variedText } from '../test/unit/models/tokenizer-llama3-fixture.ts';
+import { callRouter } from '../test/unit/router-call.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '65536,262144,1048576' },
+    'prefill-max': { type: 'string', default: '65536' },
+    dir: { type: 'string', default: join(tmpdir(), 'quire-bench-scale') },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+const prefillMax = Number(values['prefill-max']);
+const ANSWER = 16;
+
+// When the engine's process was sent each answer call: Quire's own time before the engine starts ends there.
+let answerSentAt = 0;
+const recordingEngine = () => {
+  const child = forkEngineProcess();
+  return {
+    onMessage: child.onMessage.bind(child),
+    onExit: child.onExit.bind(child),
+    stop: child.stop.bind(child),
+    kill: child.kill.bind(child),
+    send: (message: EngineRequest) => {
+      if (message.method === 'answer') answerSentAt = performance.now();
+      child.send(message);
+    },
+  };
+};
+
+// Peak resident memory of this process and of its children (the engine, the parsers), sampled every 200 ms.
+const peaks = { app: 0, children: 0 };
+const sampler = setInterval(() => {
+  peaks.app = Math.max(peaks.app, process.memoryUsage().rss);
+  try {
+    const rss = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    peaks.children = Math.max(peaks.children, rss.split('\n').reduce((s, l) => s + (Number(l.trim()) || 0), 0) * 1024);
+  } catch {
+    // No children at this moment.
+  }
+}, 200);
+sampler.unref();
+
+async function model(root: string): Promise<string> {
+  const hf = join(values.dir, 'hf');
+  rmSync(hf, { recursive: true, force: true });
+  await writeTinyCheckpoint(hf, { originalContext: 8192, factor: 128, hiddenSize: 256, intermediateSize: 512, layers: 2, heads: 4, kvHeads: 1, vocabSize: 128256, demo: false, seed: 3 });
+  writeFileSync(join(hf, 'tokenizer.json'), JSON.stringify(llama3TokenizerJson()));
+  writeFileSync(join(hf, 'tokenizer_config.json'), JSON.stringify(LLAMA3_CONFIG));
+  const out = join(root, 'models', 'scale-test');
+  await convertCheckpoint(hf, out, { precision: 'fp32' });
+  return out;
+}
+
+// A document's cache as a snapshot of zeros under the name its prefix gets: the first question restores it
+// instead of reading a million tokens on two cores (the restore is timed; the prefill is what it stands in for).
+async function syntheticSnapshot(services: AppServices, dir: string, documentId: string): Promise<void> {
+  const m = services.activeModel();
+  const { header: stored, tokens } = await services.prompts.prefix(m, [{ id: documentId, load: () => services.documents.get(documentId)! }]);
+  const ids = await tokens();
+  const folder = openModelFolder(dir);
+  const header = makeHeader(folder.layout, { modelHash: folder.modelHash, ropeHash: folder.ropeHash }, ids);
+  const capacity = ids.length;
+  const zeros = new Uint8Array(folder.layout.kvHeads * capacity * header.rowBytes);
+  await writeSnapshot(services.runtime.store.path(m.id, stored.key), header, ids, (file, _tmp, offset) => writeCacheBody(file, offset, folder.layout, ids.length, capacity, () => zeros, header.blockBytes));
+}
+
+const seconds = (t: number) => (performance.now() - t) / 1000;
+type Row = Record<string, number>;
+const rows: { size: number; row: Row }[] = [];
+
+mkdirSync(values.dir, { recursive: true });
+const modelRoot = mkdtempSync(join(values.dir, 'model-'));
+const dir = await model(modelRoot);
+for (const size of sizes) {
+  const root = mkdtempSync(join(values.dir, `data-${size}-`));
+  mkdirSync(join(root, 'models'), { recursive: true });
+  execFileSync('cp', ['-r', dir, join(root, 'models', 'scale-test')]);
+  const row: Row = {};
+  let services = createAppServices({ mode: 'cli', root, engineProcess: recordingEngine });
+  const context = 2 ** Math.ceil(Math.log2(size + 4096));
+  await callRouter(services, 'settings.update', { answerTokens: ANSWER, contextTokens: Math.min(context, 1_048_576) });
+  // Llama-3 averages about 4.3 characters per token on English prose.
+  const text = variedText(Math.round(size * 4.3), 11);
+  let t = performance.now();
+  const { id } = await callRouter(services, 'library.import', { name: `book-${size}.txt`, bytes: new TextEncoder().encode(text) });
+  row.import = seconds(t);
+  t = performance.now();
+  const tokens = (await callRouter(services, 'library.list', {})).find((d) => d.id === id)!.tokens!;
+  row.count = seconds(t);
+  t = performance.now();
+  await callRouter(services, 'chat.fit', { documentIds: [id] });
+  row.fit = seconds(t);
+  t = performance.now();
+  await services.runtime.ensure(services.activeModel(), services.engineSettings());
+  row.load = seconds(t);
+  if (tokens > prefillMax) await syntheticSnapshot(services, services.activeModel().dir, id);
+  const conversation = await callRouter(services, 'chat.create', { documentIds: [id] });
+  t = performance.now();
+  await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'What did the keeper log?' });
+  row.first = seconds(t);
+  t = performance.now();
+  const live = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'And then?' });
+  row.followUpQuire = (answerSentAt - t) / 1000;
+  row.followUpTtft = live.messages.at(-1)!.stats!.secondsToFirstToken;
+  await services.close();
+  services = createAppServices({ mode: 'cli', root, engineProcess: recordingEngine });
+  t = performance.now();
+  const restarted = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Where?' });
+  row.restartQuire = (answerSentAt - t) / 1000;
+  row.restartTtft = restarted.messages.at(-1)!.stats!.secondsToFirstToken;
+  await services.close();
+  row.appPeakMB = peaks.app / 1e6;
+  row.childrenPeakMB = peaks.children / 1e6;
+  row.tokens = tokens;
+  rows.push({ size, row });
+  console.log(`${size}: ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
+  rmSync(root, { recursive: true, force: true });
+}
+
+const GOALS: Record<string, string> = {
+  import: '', count: 'import+count+fit ≤ 2 s at 1M', fit: '', load: '1M ≤ 2× 128K',
+  first: '', followUpQuire: '≤ 0.050 s, ≤ 1% growth', followUpTtft: '', restartQuire: 'no document encode', restartTtft: '',
+  appPeakMB: '', childrenPeakMB: '',
+};
+console.log(`\n| stage | ${rows.map((r) => `${r.size / 1024}K`).join(' | ')} | log-log slope | goal |`);
+console.log(`|---|${rows.map(() => '---|').join('')}---|---|`);
+for (const stage of Object.keys(GOALS)) {
+  const first = rows[0].row[stage];
+  const last = rows.at(-1)!.row[stage];
+  const slope = rows.length > 1 && first > 0 && last > 0 ? Math.log(last / first) / Math.log(rows.at(-1)!.size / rows[0].size) : NaN;
+  console.log(`| ${stage} | ${rows.map((r) => r.row[stage].toFixed(3)).join(' | ')} | ${Number.isNaN(slope) ? '—' : slope.toFixed(2)} | ${GOALS[stage]} |`);
+}
+console.log(`\nprefill up to ${prefillMax} tokens; above it the first question restores a synthetic snapshot. ${new Date().toISOString().slice(0, 10)}, ${process.env.HOSTNAME ?? ''}`);
