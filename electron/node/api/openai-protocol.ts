@@ -3,6 +3,7 @@
 // the engine cannot honour (n > 1, logprobs, tools, penalties other than 0, logit_bias) are refused by name, in a sentence,
 // rather than silently ignored; fields that change nothing for a single local engine (user …) pass.
 import { z } from 'zod';
+import type { PromptStyle } from '../../../models/model-spec.ts';
 
 const text = z.object({ type: z.literal('text'), text: z.string() });
 const messageContent = z.union([z.string(), z.array(text)]);
@@ -99,6 +100,9 @@ export interface ModelCard {
   root: string;
   parent: null;
   max_model_len: number;
+  // Quire's extension: how the model wants its prompt laid out (model-spec.ts), so that a Quire using this
+  // server as its remote engine asks exactly as it would locally.
+  prompt_style: PromptStyle;
 }
 
 // OpenAI's error body; `code` is OpenAI's where it has one (invalid_api_key, context_length_exceeded,

@@ -118,7 +118,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   function modelCard(id?: string): ModelCard {
     const model = engine.model();
     if (id !== undefined && id !== model.id) throw modelMissing(id);
-    return { id: model.id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'quire', root: model.id, parent: null, max_model_len: engine.context(model) };
+    return { id: model.id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'quire', root: model.id, parent: null, max_model_len: engine.context(model), prompt_style: model.promptStyle };
   }
 
   // A request naming another model is refused as vLLM does; one naming none gets the served model.

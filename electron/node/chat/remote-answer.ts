@@ -1,12 +1,15 @@
-// Answers on a remote engine (an OpenAI-compatible server such as vLLM). The prompt is laid out exactly as for
-// the local model (prompt.ts, 'instructions' style), so every question of a conversation starts with the same
-// tokens and the server's prefix cache serves them on follow-ups. The fit is checked against the server's own
-// context before anything is sent.
+// Answers on a remote engine (an OpenAI-compatible server such as vLLM). The prompt is laid out exactly as the
+// local path lays it out for the same model (prompt.ts, in the model's own style), so a model answers the same
+// way local and remote, every question of a conversation starts with the same tokens, and the server's prefix
+// cache serves them on follow-ups. The fit is checked against the server's own context before anything is
+// sent; the documents are counted once per server, model and document set, so the question itself is the
+// only upload of the documents.
+import { createHash } from 'node:crypto';
 import type { ConversationEngine, FitPlan, MessageStats, RemoteChoice, Settings } from '../../common/contract.ts';
 import { formatTokens } from '../../common/format.ts';
 import { QuireError } from '../../common/errors.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
-import { answerRoom } from '../../../models/model-spec.ts';
+import { answerRoom, type PromptStyle } from '../../../models/model-spec.ts';
 import type { OpenAiClient, RemoteUsage } from '../remote/openai-client.ts';
 import type { RemoteTokenCount } from '../remote/remote-tokenizer.ts';
 import { conversationMessages, type PromptDocument, type Turn } from '../runtime/prompt.ts';
@@ -16,6 +19,12 @@ import { conversationMessages, type PromptDocument, type Turn } from '../runtime
 const PREFILL_TICK_MS = 250;
 // An estimate never claims the work done: the bar stops short until the first token proves it.
 const MAX_ESTIMATED_FRACTION = 0.95;
+// A reading speed is measured only over this many tokens read or more: below it the time to the first token
+// is the request's own overhead (a follow-up from the cache read 62,549 tokens/s).
+export const MIN_MEASURED_TOKENS = 256;
+// Document sets whose server counts are kept (a count of a 4M-token prompt is ~16 MB sent and minutes read).
+const COUNTS_KEPT = 16;
+const EMPTY_QUESTION: Turn[] = [{ role: 'user', content: '' }];
 
 // The remote engines the user added (remote/engines.ts) and their token counts (remote/remote-tokenizer.ts).
 export interface RemoteEngines {
@@ -26,6 +35,15 @@ export interface RemoteEngines {
   // progress. 0 when never measured.
   speed(engineId: string, model: string): number;
   recordSpeed(engineId: string, model: string, tokensPerSecond: number): void;
+  // The prompt style of a model the server does not describe, where this computer knows it (an installed model
+  // of that name); 'instructions' otherwise.
+  style?(model: string): PromptStyle | null;
+}
+
+interface RemoteTarget {
+  client: OpenAiClient;
+  context: number | null;
+  style: PromptStyle;
 }
 
 export interface RemoteProgress {
@@ -46,6 +64,8 @@ export class RemoteAnswerer {
   #engines: RemoteEngines;
   // The last prompt each engine and model read, as text, for what its prefix cache will serve next.
   #lastPrompt = new Map<string, string>();
+  // Server counts of prompt openings, by server, model and the opening's content hash (oldest first).
+  #counts = new Map<string, RemoteTokenCount>();
 
   constructor(engines: RemoteEngines) {
     this.#engines = engines;
@@ -58,9 +78,10 @@ export class RemoteAnswerer {
   }
 
   async fit(choice: RemoteChoice, documents: readonly PromptDocument[], settings: Pick<Settings, 'answerTokens'>): Promise<FitPlan> {
-    const { client, context } = await this.#target(choice);
+    const target = await this.#target(choice);
+    const { client, context } = target;
     // The documents' share of the prompt: the layout every question of the conversation starts with.
-    const count = await this.#engines.count(client, choice.model, conversationMessages(documents, [{ role: 'user', content: '' }], 'instructions'));
+    const count = await this.#openingCount(target, choice.model, documents);
     const room = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
     const fits = context === null || count.tokens + room <= context;
     const where = `${choice.model} on ${client.host}`;
@@ -98,10 +119,11 @@ export class RemoteAnswerer {
     io: { signal: AbortSignal; onProgress(progress: RemoteProgress): void; onText(text: string): void },
   ): Promise<RemoteAnswer> {
     const started = performance.now();
-    const { client, context } = await this.#target(engine);
-    const messages = conversationMessages(documents, turns, 'instructions');
+    const target = await this.#target(engine);
+    const { client, context } = target;
+    const messages = conversationMessages(documents, turns, target.style);
     io.onProgress({ phase: 'tokenizing', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
-    const { tokens } = await this.#engines.count(client, engine.model, messages, io.signal);
+    const { tokens } = await this.#promptCount(target, engine.model, documents, turns, io.signal);
     const maxTokens = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
     if (context !== null && tokens + maxTokens > context) {
       throw new QuireError(
@@ -162,7 +184,12 @@ export class RemoteAnswerer {
     const cachedTokens = usage?.cachedTokens ?? null;
     const processed = promptTokens - (cachedTokens ?? 0);
     const toFirst = firstToken ? (firstToken - sent) / 1000 : 0;
-    if (toFirst > 0 && processed > 0) this.#engines.recordSpeed(engine.engineId, engine.model, processed / toFirst);
+    // A speed is the server's reading of tokens it did not have: over what it says its cache did not serve, or
+    // where it does not say, only a prompt sharing nothing with the last one it read; never a stopped answer's.
+    const uncachedKnown = cachedTokens !== null || shared === 0;
+    if (!stopped && uncachedKnown && toFirst > 0 && processed >= MIN_MEASURED_TOKENS) {
+      this.#engines.recordSpeed(engine.engineId, engine.model, processed / toFirst);
+    }
     const generatedTokens = usage?.completionTokens ?? pieces;
     const generating = firstToken ? (performance.now() - firstToken) / 1000 : 0;
     return {
@@ -180,18 +207,46 @@ export class RemoteAnswerer {
     };
   }
 
-  #target(choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
+  #target(choice: RemoteChoice): Promise<RemoteTarget> {
     return remoteTarget(this.#engines, choice);
+  }
+
+  // The opening every question about these documents starts with, counted once per server, model and content.
+  async #openingCount(target: RemoteTarget, model: string, documents: readonly PromptDocument[], signal?: AbortSignal): Promise<RemoteTokenCount> {
+    const messages = conversationMessages(documents, EMPTY_QUESTION, target.style);
+    const key = createHash('sha256').update(JSON.stringify([target.client.baseUrl, model, messages])).digest('hex');
+    const known = this.#counts.get(key);
+    if (known) return known;
+    const count = await this.#engines.count(target.client, model, messages, signal);
+    // An estimate is not kept: a tokenizer reachable later counts exactly.
+    if (count.exact) {
+      this.#counts.set(key, count);
+      if (this.#counts.size > COUNTS_KEPT) this.#counts.delete(this.#counts.keys().next().value!);
+    }
+    return count;
+  }
+
+  // The whole prompt's count without sending the documents again: their opening's (kept), plus what the turns
+  // add to it, counted with the documents' text left out. Exact but where a document's last characters and the
+  // layout after them would tokenize together (a BPE merge across that boundary: a token at most).
+  async #promptCount(target: RemoteTarget, model: string, documents: readonly PromptDocument[], turns: readonly Turn[], signal: AbortSignal): Promise<RemoteTokenCount> {
+    const opening = await this.#openingCount(target, model, documents, signal);
+    const emptied = documents.map((d) => ({ ...d, text: '' }));
+    const [withTurns, without] = await Promise.all([
+      this.#engines.count(target.client, model, conversationMessages(emptied, turns, target.style), signal),
+      this.#openingCount(target, model, emptied, signal),
+    ]);
+    return { tokens: opening.tokens + withTurns.tokens - without.tokens, exact: opening.exact && withTurns.exact && without.exact, source: opening.source };
   }
 }
 
-// The engine's client and the model's context (null where the server does not report it), the model checked
-// against the server's list.
-export async function remoteTarget(engines: Pick<RemoteEngines, 'client'>, choice: RemoteChoice): Promise<{ client: OpenAiClient; context: number | null }> {
+// The engine's client, the model's context (null where the server does not report it) and its prompt style,
+// the model checked against the server's list.
+export async function remoteTarget(engines: Pick<RemoteEngines, 'client' | 'style'>, choice: RemoteChoice): Promise<RemoteTarget> {
   const client = engines.client(choice.engineId);
   const card = (await client.models()).find((m) => m.id === choice.model);
   if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
-  return { client, context: card.maxModelLen };
+  return { client, context: card.maxModelLen, style: card.promptStyle ?? engines.style?.(choice.model) ?? 'instructions' };
 }
 
 const flatten = (messages: readonly ChatMessage[]) => messages.map((m) => `${m.role}\n${m.content}`).join('\n');

@@ -1,9 +1,11 @@
-// A client for OpenAI-compatible servers (vLLM first: its /tokenize, its max_model_len and its error bodies),
-// written for whole-document prompts: a prefill can keep a stream silent for minutes, so the silence allowed
+// A client for OpenAI-compatible servers (vLLM first: its /tokenize, its max_model_len and its error bodies;
+// llama.cpp, Ollama, LM Studio and transformers serve for what they report differently), written for
+// whole-document prompts: a prefill can keep a stream silent for minutes, so the silence allowed
 // is the caller's to set; a chat is never sent twice (the server would process the document again); and every
 // failure is one REMOTE_* QuireError in words, never a socket code or the key.
 import { z } from 'zod';
 import type { ChatMessage } from '../../../models/chat-template.ts';
+import { PromptStyle } from '../../../models/model-spec.ts';
 import { checkEngineUrl } from '../../common/engine-url.ts';
 import { QuireError, type ErrorCode } from '../../common/errors.ts';
 import { causeChain, NETWORK_WORDS } from '../../common/network-words.ts';
@@ -12,8 +14,11 @@ export { checkEngineUrl };
 
 export interface RemoteModel {
   id: string;
+  // The context the server runs the model with, from whichever field its kind reports it in; null where none does.
   maxModelLen: number | null;
   ownedBy: string | null;
+  // How the model wants its prompt laid out, where the server says (Quire's own API does; others do not).
+  promptStyle: PromptStyle | null;
 }
 
 export interface RemoteUsage {
@@ -62,12 +67,25 @@ const MESSAGE_LIMIT = 400;
 const BODY_LIMIT = 256 * 2 ** 20;
 const EVENT_LIMIT = 4 * 2 ** 20;
 
-// GET /v1/models. vLLM's ModelCard adds max_model_len to OpenAI's {id, object, created, owned_by}.
+const contextLength = z.number().int().positive();
+// GET /v1/models. vLLM's ModelCard adds max_model_len to OpenAI's {id, object, created, owned_by}; Quire's adds
+// prompt_style too.
 const ModelList = z.object({
-  data: z.array(z.object({ id: z.string().min(1), max_model_len: z.number().int().positive().nullish(), owned_by: z.string().nullish() }).passthrough()),
+  data: z.array(
+    z.object({ id: z.string().min(1), max_model_len: contextLength.nullish(), owned_by: z.string().nullish(), prompt_style: PromptStyle.nullish().catch(null) }).passthrough(),
+  ),
 });
-// vLLM's TokenizeResponse: {count, max_model_len, tokens, token_strs}.
+// vLLM's TokenizeResponse {count, max_model_len, tokens, token_strs}; llama.cpp's {tokens}.
 const TokenizeReply = z.object({ tokens: z.array(z.number().int().nonnegative()) }).passthrough();
+// llama.cpp's POST /apply-template: the chat template rendered, as text.
+const TemplateReply = z.object({ prompt: z.string() }).passthrough();
+// Where servers that leave max_model_len out say the context they run a model with (from their docs):
+// llama.cpp's GET /props (`default_generation_settings.n_ctx`, older builds `n_ctx`), LM Studio's GET
+// /api/v0/models/{id} (`loaded_context_length`, else `max_context_length`), Ollama's POST /api/show (`num_ctx`
+// in its parameters where the Modelfile sets it, else the model's `<arch>.context_length`).
+const LlamaCppProps = z.object({ default_generation_settings: z.object({ n_ctx: contextLength.nullish() }).passthrough().nullish(), n_ctx: contextLength.nullish() }).passthrough();
+const LmStudioModel = z.object({ loaded_context_length: contextLength.nullish(), max_context_length: contextLength.nullish() }).passthrough();
+const OllamaShow = z.object({ parameters: z.string().nullish(), model_info: z.record(z.string(), z.unknown()).nullish() }).passthrough();
 const Usage = z
   .object({
     prompt_tokens: z.number().int().nonnegative(),
@@ -123,6 +141,10 @@ export class OpenAiClient {
   #connectTimeoutMs: number;
   #idleTimeoutMs: number;
   #retryDelaysMs: readonly number[];
+  // The model list, asked once per client (an engine's session): a question needs it, the server's context
+  // does not change while it runs. A refusal that says otherwise (the model gone, the context exceeded) or
+  // models(true) asks again.
+  #models: Promise<RemoteModel[]> | null = null;
 
   constructor(options: OpenAiClientOptions) {
     const url = checkEngineUrl(options.baseUrl, options.allowInsecureHttp ?? false);
@@ -136,22 +158,63 @@ export class OpenAiClient {
     this.#retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   }
 
-  async models(): Promise<RemoteModel[]> {
+  models(refresh = false): Promise<RemoteModel[]> {
+    if (refresh || !this.#models) {
+      const listing = this.#listModels();
+      this.#models = listing;
+      listing.catch(() => {
+        if (this.#models === listing) this.#models = null;
+      });
+    }
+    return this.#models;
+  }
+
+  async #listModels(): Promise<RemoteModel[]> {
     const body = await this.#idempotent(() => this.#json('GET', `${this.baseUrl}/models`, undefined, this.#connectTimeoutMs), 'the model list');
     const list = ModelList.safeParse(body);
     if (!list.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} answered /v1/models with something that is not a model list`);
-    return list.data.data.map((m) => ({ id: m.id, maxModelLen: m.max_model_len ?? null, ownedBy: m.owned_by ?? null }));
+    return Promise.all(
+      list.data.data.map(async (m) => ({
+        id: m.id,
+        maxModelLen: m.max_model_len ?? (await this.#reportedContext(m.id)),
+        ownedBy: m.owned_by ?? null,
+        promptStyle: m.prompt_style ?? null,
+      })),
+    );
   }
 
-  // vLLM's POST /tokenize at the server root, rendering the chat template as a chat would (the prompt's
-  // tokens exactly as the chat will send them).
-  tokenizeChat(model: string, messages: ChatMessage[], signal?: AbortSignal): Promise<number[] | null> {
-    return this.#tokenize({ model, messages, add_generation_prompt: true, add_special_tokens: false }, signal);
+  // The context of a model whose card leaves it out, from the field each server kind has for it; null when
+  // none answers (transformers serve has none: the user is asked).
+  async #reportedContext(model: string): Promise<number | null> {
+    const probes: [string, string, object | undefined, (body: unknown) => number | null | undefined][] = [
+      ['GET', `${this.#root}/props`, undefined, (b) => { const p = LlamaCppProps.safeParse(b); return p.success ? (p.data.default_generation_settings?.n_ctx ?? p.data.n_ctx) : null; }],
+      ['GET', `${this.#root}/api/v0/models/${encodeURIComponent(model)}`, undefined, (b) => { const m = LmStudioModel.safeParse(b); return m.success ? (m.data.loaded_context_length ?? m.data.max_context_length) : null; }],
+      ['POST', `${this.#root}/api/show`, { model }, (b) => ollamaContext(b)],
+    ];
+    for (const [method, url, payload, read] of probes) {
+      try {
+        const context = read(await this.#json(method, url, payload, this.#connectTimeoutMs, true));
+        if (context) return context;
+      } catch {
+        // Another kind of server: this path means something else there or is refused; the next probe decides.
+      }
+    }
+    return null;
   }
 
-  // The text's own tokens, without the BOS a prompt starts with (as a document is counted locally).
-  tokenizeText(model: string, text: string): Promise<number[] | null> {
-    return this.#tokenize({ model, prompt: text, add_special_tokens: false });
+  // The prompt's tokens exactly as the chat will send them: the server's POST /tokenize at its root rendering
+  // the chat template (vLLM), else — where /tokenize reads only text (llama.cpp: `content`, and an empty list
+  // for anything else) — the template rendered by the server's /apply-template and that text tokenized. Null
+  // where the server cannot count; never an empty list for a prompt, which no template renders to nothing.
+  async tokenizeChat(model: string, messages: ChatMessage[], signal?: AbortSignal): Promise<number[] | null> {
+    const rendered = await this.#tokenize({ model, messages, add_generation_prompt: true, add_special_tokens: false }, signal);
+    if (rendered === null || rendered.length > 0) return rendered;
+    const template = await this.#idempotent(() => this.#json('POST', `${this.#root}/apply-template`, { model, messages }, this.#idleTimeoutMs, true, signal), 'rendering the template');
+    const text = TemplateReply.safeParse(template);
+    if (!text.success || !text.data.prompt) return null;
+    // The rendered text carries the template's special tokens (its BOS included) as text: parse them, add none.
+    const tokens = await this.#tokenize({ model, content: text.data.prompt, add_special: false, parse_special: true }, signal);
+    return tokens?.length ? tokens : null;
   }
 
   // A stop while a long prompt is being tokenized (a 4M-token /tokenize takes a while) ends it at once.
@@ -163,6 +226,8 @@ export class OpenAiClient {
     return reply.data.tokens;
   }
 
+  // onFirstToken comes with the first piece of the answer (or its end, for an empty one), not with the stream's
+  // opening event: vLLM and others send the role alone at once, before the prompt is read.
   async chat(request: RemoteChatRequest, handlers: { onText(piece: string): void; onFirstToken?(): void }): Promise<RemoteChatResult> {
     const payload = {
       model: request.model,
@@ -178,6 +243,12 @@ export class OpenAiClient {
       const response = await exchange.response;
       if (!response.ok) throw this.#statusError(response.status, await exchange.text(response), 'the answer');
       const result: RemoteChatResult = { text: '', finishReason: null, usage: null };
+      let first = true;
+      const started = () => {
+        if (!first) return;
+        first = false;
+        handlers.onFirstToken?.();
+      };
       const take = (data: unknown) => {
         if (data && typeof data === 'object' && ('error' in data || (data as { object?: unknown }).object === 'error')) {
           const error = serverError(JSON.stringify(data));
@@ -187,6 +258,7 @@ export class OpenAiClient {
         if (!chunk.success) throw this.#error('REMOTE_SERVER_ERROR', `${this.host} sent a chunk that is not a chat completion`);
         for (const choice of chunk.data.choices ?? []) {
           const piece = choice.delta?.content ?? choice.message?.content;
+          if (piece || choice.finish_reason) started();
           if (piece) {
             result.text += piece;
             handlers.onText(piece);
@@ -198,17 +270,11 @@ export class OpenAiClient {
       // A server that ignores `stream` answers with one JSON body.
       if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         const text = await exchange.text(response);
-        handlers.onFirstToken?.();
         take(parseJson(text, () => this.#error('REMOTE_SERVER_ERROR', `${this.host} answered with something that is not a chat completion`)));
         return result;
       }
-      let first = true;
       let done = false;
       for await (const data of exchange.events(response)) {
-        if (first) {
-          first = false;
-          handlers.onFirstToken?.();
-        }
         if (data === '[DONE]') {
           done = true;
           break;
@@ -218,7 +284,10 @@ export class OpenAiClient {
       if (!done && result.finishReason === null) throw this.#error('REMOTE_UNREACHABLE', `the connection to ${this.host} closed before the answer was complete`);
       return result;
     } catch (error) {
-      throw exchange.translate(error);
+      const failure = exchange.translate(error);
+      // The server's model or its context changed since the list was read: the next question reads it again.
+      if (failure.code === 'REMOTE_MODEL_MISSING' || failure.code === 'REMOTE_CONTEXT_EXCEEDED') this.#models = null;
+      throw failure;
     } finally {
       exchange.close();
     }
@@ -383,6 +452,16 @@ async function* eventData(chunks: AsyncIterable<string>, tooLarge: () => QuireEr
     }
   }
   if (data.length) yield data.join('\n');
+}
+
+// Ollama's /api/show: `num_ctx N` among its parameters' lines, else the model's trained context.
+function ollamaContext(body: unknown): number | null {
+  const show = OllamaShow.safeParse(body);
+  if (!show.success) return null;
+  const set = /^num_ctx\s+(\d+)\s*$/m.exec(show.data.parameters ?? '');
+  if (set && Number(set[1]) > 0) return Number(set[1]);
+  const trained = Object.entries(show.data.model_info ?? {}).find(([key, value]) => key.endsWith('.context_length') && Number.isInteger(value) && (value as number) > 0);
+  return trained ? (trained[1] as number) : null;
 }
 
 function parseJson(text: string, invalid: () => QuireError): unknown {

@@ -34,6 +34,12 @@ const engine = { engineId: 'gpu-box', model: MODEL };
 const speeds = new Map<string, number>();
 // A chat service over the same database, engines and speeds: a new one is the app after a restart.
 let newChat: () => ChatService;
+let client: OpenAiClient;
+// The server restarted with another context: the client's model list (read once per engine session) again.
+const restartWith = async (maxModelLen: number) => {
+  stub.options.maxModelLen = maxModelLen;
+  await client.models(true);
+};
 const chats = () => stub.requests.filter((r) => r.path === '/v1/chat/completions');
 const chatBody = () => chats().at(-1)!.body as { messages: { role: string; content: string }[]; max_tokens: number };
 
@@ -49,7 +55,7 @@ beforeAll(async () => {
   const bus = new EventBus();
   bus.subscribe((name, payload) => events.push({ name, payload }));
   settings = { ...DEFAULT_SETTINGS, answerTokens: 256 };
-  const client = new OpenAiClient({ baseUrl: stub.baseUrl, apiKey: null });
+  client = new OpenAiClient({ baseUrl: stub.baseUrl, apiKey: null });
   newChat = () => new ChatService({
     conversations,
     documents,
@@ -78,10 +84,10 @@ afterAll(async () => {
   await stub?.close();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   events.length = 0;
   stub.options.prefillDelayMs = 0;
-  stub.options.maxModelLen = 4096;
+  await restartWith(4096);
 });
 
 describe('a conversation on a remote engine', () => {
@@ -102,7 +108,7 @@ describe('a conversation on a remote engine', () => {
     expect(fit.documentTokens).toBeGreaterThan(LEASE_WORDS);
     expect(fit.documentTokens).toBeLessThan(LEASE_WORDS + 100);
     // The documents with less room than the answer's.
-    stub.options.maxModelLen = fit.documentTokens + 20;
+    await restartWith(fit.documentTokens + 20);
     const tight = await chat.fit([documentId], engine);
     expect(tight).toMatchObject({ fits: false, context: fit.documentTokens + 20 });
     expect(tight.reason).toContain(`need more than the ${tight.context} context of ${MODEL} on 127.0.0.1`);
@@ -192,7 +198,7 @@ describe('a conversation on a remote engine', () => {
   it('refuses a conversation that does not fit before sending anything, leaving it unchanged', async () => {
     const { id } = await chat.create([documentId], engine);
     const sent = chats().length;
-    stub.options.maxModelLen = (await chat.fit([documentId], engine)).documentTokens + 40;
+    await restartWith((await chat.fit([documentId], engine)).documentTokens + 40);
     await expect(chat.ask({ conversationId: id, question: 'Who keeps the garden?' })).rejects.toMatchObject({ code: 'DOES_NOT_FIT' });
     expect(chats().length).toBe(sent);
     expect(chat.get(id).messages).toEqual([]);

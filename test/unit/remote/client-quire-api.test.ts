@@ -37,7 +37,7 @@ async function failure(promise: Promise<unknown>): Promise<QuireError> {
 
 describe('OpenAiClient against quire serve --api', () => {
   it('reads the model card and tokenizes with the model’s own chat template', async () => {
-    expect(await client.models()).toEqual([{ id: 'model', maxModelLen: 16_384, ownedBy: 'quire' }]);
+    expect(await client.models()).toEqual([{ id: 'model', maxModelLen: 16_384, ownedBy: 'quire', promptStyle: 'bare' }]);
     const messages = ask('Which lamp was trimmed first?');
     expect(await client.tokenizeChat('model', messages)).toEqual(Array.from((await loadModelText(modelDir)).encode(messages, true)));
   });
@@ -67,7 +67,7 @@ describe('OpenAiClient against quire serve --api', () => {
   it('a cancel during the prefill rejects CANCELLED and the server takes the next question', async () => {
     const controller = new AbortController();
     // About 12K of the 16K context: seconds of reading on a CPU.
-    const perDocument = (await client.tokenizeText('model', DOCUMENT))!.length;
+    const perDocument = (await client.tokenizeChat('model', [{ role: 'user', content: DOCUMENT }]))!.length;
     const long = Array.from({ length: Math.floor(12_000 / perDocument) }, () => DOCUMENT).join('\n');
     const asked = client.chat(
       { model: 'model', messages: [{ role: 'user', content: `${long}\nSummarize.` }], maxTokens: 4, signal: controller.signal },

@@ -46,7 +46,7 @@ describe('EngineStore', () => {
     stub = await startVllmStub({ apiKey: KEY, maxModelLen: 1_048_576 });
     const { root, db, secrets, engines } = setUp();
     const { engine, models } = await engines.add({ name: 'Lab cluster', baseUrl: stub.baseUrl.replace('/v1', '/'), apiKey: KEY });
-    expect(models).toEqual([{ id: stub.options.model, maxModelLen: 1_048_576, ownedBy: 'vllm' }]);
+    expect(models).toEqual([{ id: stub.options.model, maxModelLen: 1_048_576, ownedBy: 'vllm', promptStyle: null }]);
     expect(engine).toMatchObject({ name: 'Lab cluster', baseUrl: stub.baseUrl, host: `127.0.0.1:${stub.port}`, hasKey: true, insecure: false, protection: 'user-only-file' });
     expect(JSON.stringify(engine)).not.toContain(KEY);
     expect(secrets.get(engineKeySecret(engine.id))).toBe(KEY);

@@ -60,20 +60,19 @@ describe('OpenAiClient against vLLM’s wire format', () => {
   it('lists models with their max_model_len and sends the key only as a bearer token', async () => {
     const { stub, client } = await setUp({ maxModelLen: 131_072 });
     expect(client.host).toBe(`127.0.0.1:${stub.port}`);
-    expect(await client.models()).toEqual([{ id: MODEL, maxModelLen: 131_072, ownedBy: 'vllm' }]);
+    expect(await client.models()).toEqual([{ id: MODEL, maxModelLen: 131_072, ownedBy: 'vllm', promptStyle: null }]);
     expect(stub.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models', authorization: `Bearer ${KEY}` });
   });
 
-  it('tokenizes a chat and a text with the server’s /tokenize, or says null where there is none', async () => {
+  it('tokenizes a chat with the server’s /tokenize, or says null where there is none', async () => {
     const { stub, client } = await setUp();
     const chat = messages('The lamp was replaced in 1911.', 'When?');
     expect(await client.tokenizeChat(MODEL, chat)).toEqual(stub.tokenize(chat));
     expect(stub.requests.at(-1)).toMatchObject({ path: '/tokenize', body: { model: MODEL, add_generation_prompt: true } });
-    expect(await client.tokenizeText(MODEL, 'one two three')).toEqual(stub.tokenize(null, 'one two three'));
     stub.options.tokenize = false;
     expect(await client.tokenizeChat(MODEL, chat)).toBeNull();
     stub.options.tokenize = true;
-    expect((await failure(client.tokenizeText('other/model', 'x'))).code).toBe('REMOTE_MODEL_MISSING');
+    expect((await failure(client.tokenizeChat('other/model', chat))).code).toBe('REMOTE_MODEL_MISSING');
   });
 
   it('streams an answer with usage, and a follow-up reports the prefix cache’s tokens in whole blocks', async () => {
@@ -172,7 +171,7 @@ describe('OpenAiClient against vLLM’s wire format', () => {
     expect(stub.requests.filter((r) => r.path === '/v1/models')).toHaveLength(3);
 
     stub.faults.push({ kind: 'status', status: 503 }, { kind: 'status', status: 503 }, { kind: 'status', status: 503 });
-    const exhausted = await failure(client.models());
+    const exhausted = await failure(client.models(true));
     expect(exhausted.code).toBe('REMOTE_SERVER_ERROR');
     expect(exhausted.message).toMatch(/after retries/);
 
