@@ -46,6 +46,16 @@ export type Settings = z.infer<typeof Settings>;
 
 // The in-app API's state: its address and key while it runs (the user copies both into the other app), or
 // why it could not start.
+// Whether the database is damaged (then the app runs read-only on what could be read), in words with the way
+// out, the newest good backup, and a recovery staged for the next start.
+export const DatabaseStatus = z.object({
+  damaged: z.boolean(),
+  message: z.string().nullable(),
+  backup: z.string().nullable(),
+  staged: z.enum(['salvage', 'backup']).nullable(),
+});
+export type DatabaseStatus = z.infer<typeof DatabaseStatus>;
+
 export const ApiStatus = z.object({
   state: z.enum(['off', 'running', 'failed']),
   url: z.string().nullable(),
@@ -214,6 +224,8 @@ export type CatalogFitOption = z.infer<typeof CatalogFitOption>;
 export const CatalogFitReport = z.object({
   memory: PlanningMemory,
   downloadBytesPerSecond: z.number(),
+  // Whether that speed was measured on this computer's last download (else it is assumed).
+  downloadSpeedMeasured: z.boolean(),
   convertBytesPerSecond: z.number(),
   models: z.array(z.object({ id: z.string(), downloadSeconds: z.number(), convertSeconds: z.number(), options: z.array(CatalogFitOption) })),
 });
@@ -447,6 +459,8 @@ export const calls = {
   'engines.remove': call(z.object({ id }).strict(), z.object({ removed: z.boolean() })),
   'engines.models': call(z.object({ id }).strict(), z.array(RemoteModelInfo)),
   'api.status': call(empty, ApiStatus),
+  'database.status': call(empty, DatabaseStatus),
+  'database.recover': call(z.object({ from: z.enum(['salvage', 'backup']) }).strict(), DatabaseStatus),
 } as const;
 
 export const events = {

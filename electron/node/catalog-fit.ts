@@ -37,8 +37,10 @@ export function catalogFit(
   memory: PlanningMemory,
   target: ConversionTarget,
   // The engine's prefill chunk (engine-session.ts DEFAULT_PREFILL_CHUNK), which bounds the activations planned.
-  { prefillChunk, downloadBytesPerSecond = ASSUMED_DOWNLOAD_BYTES_PER_SECOND }: { prefillChunk: number; downloadBytesPerSecond?: number },
+  // The speed of this computer's last download where one was measured (download-speed.ts).
+  { prefillChunk, measuredDownloadSpeed = null }: { prefillChunk: number; measuredDownloadSpeed?: number | null },
 ): CatalogFitReport {
+  const downloadBytesPerSecond = measuredDownloadSpeed ?? ASSUMED_DOWNLOAD_BYTES_PER_SECOND;
   const models = catalog.map((model) => {
     const { architecture: arch } = model;
     const seen = new Set<string>();
@@ -64,5 +66,5 @@ export function catalogFit(
       options: options.map((o) => ({ ...o, recommended: o === best })),
     };
   });
-  return { memory, downloadBytesPerSecond, convertBytesPerSecond: CONVERT_BYTES_PER_SECOND, models };
+  return { memory, downloadBytesPerSecond, downloadSpeedMeasured: measuredDownloadSpeed !== null, convertBytesPerSecond: CONVERT_BYTES_PER_SECOND, models };
 }

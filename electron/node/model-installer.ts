@@ -8,6 +8,7 @@ import { findCatalogModel } from '../../models/catalog.ts';
 import { convertCheckpoint } from '../../models/convert.ts';
 import { resolveConversion, type ConversionTarget } from '../../models/model-spec.ts';
 import { downloadRepo } from '../../models/download.ts';
+import { recordDownloadSpeed } from './download-speed.ts';
 import { modelAt } from './installed-models.ts';
 import { childPath, modelsDir } from './paths.ts';
 
@@ -67,13 +68,17 @@ export class ModelInstaller {
     const downloads = join(this.#root, 'downloads', id);
     const download = join(downloads, entry?.name ?? basename(repo));
     const model = await this.#staged(id, async (staging, signal) => {
+      // This session's rate (resumed bytes do not count), kept for the catalog's estimates.
+      let rate = 0;
       await downloadRepo(repo, download, {
         signal,
         token: this.#hubToken() ?? undefined,
         include: entry?.files ?? DEFAULT_FILES,
-        onProgress: (p) =>
-          onProgress({ id, phase: 'download', done: p.bytesDone, total: p.bytesTotal, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds ?? 0, detail: p.file }),
-      }).catch((error: unknown) => {
+        onProgress: (p) => {
+          rate = p.bytesPerSecond;
+          onProgress({ id, phase: 'download', done: p.bytesDone, total: p.bytesTotal, bytesPerSecond: p.bytesPerSecond, etaSeconds: p.etaSeconds ?? 0, detail: p.file });
+        },
+      }).then(() => recordDownloadSpeed(this.#root, rate)).catch((error: unknown) => {
         if (error instanceof QuireError && error.code === 'NOT_FOUND') throw new QuireError('NOT_FOUND', `no repository ${repo} on the Hugging Face hub (or it is gated and needs a Hugging Face access token)`);
         throw error;
       });

@@ -53,6 +53,12 @@ describe('installing a model from the hub in the browser', () => {
     expect(await installed.innerText()).toMatch(/INT8 · [\d.]+ [KM]?B\/token/);
     expect(await page.getByTestId('current-model').innerText()).toBe('Tiny-Llama');
     await page.screenshot({ path: join(ARTIFACTS, 'models-installed.png') });
+    // The download's speed is kept: the catalog's download times now use this computer's line.
+    const here = page.getByTestId('here-ultralong-8b-1m');
+    expect(await here.innerText()).toContain('assumed until a download is measured');
+    await page.getByRole('button', { name: /Library/ }).click();
+    await page.getByRole('button', { name: /Models/ }).click();
+    await here.getByText(/measured here/).waitFor();
   });
 
   it('refuses an unknown repository with a clear message, keeping what is installed', async () => {

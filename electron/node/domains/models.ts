@@ -7,6 +7,7 @@ import { verifyModel } from '../../../models/verify-model.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { catalogFit } from '../catalog-fit.ts';
+import { measuredDownloadSpeed } from '../download-speed.ts';
 import type { GpuAdapter } from '../engine/gpu-adapter.ts';
 import { listInstalledModels } from '../installed-models.ts';
 import { modelsDir } from '../paths.ts';
@@ -20,7 +21,8 @@ const VERIFY_PROGRESS_BYTES = 64e6;
 export function modelsHandlers({ root, bus, settings, runtime, installer, engineSettings, providerOverride }: AppContext): DomainHandlers<Models> {
   return {
     'models.catalog': () => loadCatalog(),
-    'models.catalogFit': () => catalogFit(loadCatalog(), planningMemory(engineSettings().provider), conversionTarget(engineSettings().provider), { prefillChunk: DEFAULT_PREFILL_CHUNK }),
+    'models.catalogFit': () =>
+      catalogFit(loadCatalog(), planningMemory(engineSettings().provider), conversionTarget(engineSettings().provider), { prefillChunk: DEFAULT_PREFILL_CHUNK, measuredDownloadSpeed: measuredDownloadSpeed(root) }),
     'models.choices': () => {
       const target = conversionTarget(settings.get().provider);
       return { provider: target.provider ?? 'cpu', float16: target.float16 !== false, choices: conversionChoices(target).map(({ precision, io, kv }) => ({ precision, io, kv })) };

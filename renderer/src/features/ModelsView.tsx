@@ -388,7 +388,7 @@ function HereFacts({ entry, precision }: { entry: CatalogEntry; precision: Preci
       {rows[0] ? (
         <p className="subtle here-cost">
           Disk needed {formatBytes(rows[0].diskBytes)} (download and converted model) · download ≈ {formatDuration(here.downloadSeconds)} at{' '}
-          {formatBytes(report.downloadBytesPerSecond)}/s · conversion ≈ {formatDuration(here.convertSeconds)}
+          {formatBytes(report.downloadBytesPerSecond)}/s{report.downloadSpeedMeasured ? ' (measured here)' : ' (assumed until a download is measured)'} · conversion ≈ {formatDuration(here.convertSeconds)}
         </p>
       ) : null}
       {best ? (

@@ -48,7 +48,7 @@ describe('the catalog on this machine', () => {
   });
 
   it('counts the disk for the download and the converted weights together, and the times at the stated speeds', () => {
-    const report = catalogFit(catalog, ram(24 * GB), cpu, { prefillChunk: DEFAULT_PREFILL_CHUNK, downloadBytesPerSecond: 100e6 });
+    const report = catalogFit(catalog, ram(24 * GB), cpu, { prefillChunk: DEFAULT_PREFILL_CHUNK, measuredDownloadSpeed: 100e6 });
     const model = ultralong(report);
     const entry = catalog.find((m) => m.id === 'ultralong-8b-1m')!;
     const fp16 = model.options.find((o) => o.precision === 'fp16')!;
