@@ -27,7 +27,12 @@ const MIGRATIONS = [
      measured_at TEXT NOT NULL,
      PRIMARY KEY (engine_id, model)
    )`,
+  // The last measures, as a JSON list: the speed used is their median, so one odd request (a prompt the server
+  // had cached, a server busy with another user) does not skew the next estimate.
+  `ALTER TABLE remote_engine_speeds ADD COLUMN samples TEXT`,
 ];
+// Measures kept per engine and model.
+export const SPEED_SAMPLES = 7;
 
 interface Row {
   id: string;
@@ -35,6 +40,28 @@ interface Row {
   base_url: string;
   allow_insecure_http: number;
   created_at: string;
+}
+
+interface SpeedRow {
+  tokens_per_second: number;
+  samples: string | null;
+}
+
+// A row measured before samples were kept counts as its one sample.
+function parseSamples(row: SpeedRow): number[] {
+  try {
+    const list = JSON.parse(row.samples ?? '') as unknown;
+    if (Array.isArray(list) && list.every((n) => typeof n === 'number' && n > 0)) return list;
+  } catch {
+    // no samples yet
+  }
+  return [row.tokens_per_second];
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 export interface NewEngine {
@@ -51,6 +78,8 @@ export class EngineStore {
   #db: Db;
   #secrets: SecretStore;
   #clientSettings: ClientSettings;
+  // One client per engine for as long as the app runs (an engine's session): it reads the model list once.
+  #clients = new Map<string, OpenAiClient>();
 
   constructor(db: Db, secrets: SecretStore, clientSettings: ClientSettings = {}) {
     this.#db = db;
@@ -96,6 +125,7 @@ export class EngineStore {
       const apiKey = patch.apiKey?.trim() || null;
       await this.#clientFor(row.base_url, apiKey, row.allow_insecure_http === 1).models();
       this.#secrets.set(engineKeySecret(id), apiKey);
+      this.#clients.delete(id);
     }
     if (patch.name !== undefined) {
       const name = patch.name.trim();
@@ -108,34 +138,43 @@ export class EngineStore {
   remove(id: string): boolean {
     const removed = this.#db.prepare('DELETE FROM remote_engines WHERE id = ?').run(id).changes > 0;
     if (removed) this.#secrets.set(engineKeySecret(id), null);
+    this.#clients.delete(id);
     return removed;
   }
 
   client(id: string): OpenAiClient {
+    const known = this.#clients.get(id);
+    if (known) return known;
     const row = this.#row(id);
-    return this.#clientFor(row.base_url, this.#secrets.get(engineKeySecret(id)), row.allow_insecure_http === 1);
+    const client = this.#clientFor(row.base_url, this.#secrets.get(engineKeySecret(id)), row.allow_insecure_http === 1);
+    this.#clients.set(id, client);
+    return client;
   }
 
+  // The Engines screen's check: the server asked again (its models may have changed since the session began).
   models(id: string): Promise<RemoteModel[]> {
-    return this.client(id).models();
+    return this.client(id).models(true);
   }
 
-  // The last measured prompt-reading speed of an engine's model; 0 when never measured.
+  // The engine's model's prompt-reading speed, the median of its last measures; 0 when never measured.
   speed(id: string, model: string): number {
-    const row = this.#db.prepare('SELECT tokens_per_second FROM remote_engine_speeds WHERE engine_id = ? AND model = ?').get(id, model) as
-      | { tokens_per_second: number }
-      | undefined;
-    return row?.tokens_per_second ?? 0;
+    return this.#speedRow(id, model)?.tokens_per_second ?? 0;
   }
 
   recordSpeed(id: string, model: string, tokensPerSecond: number): void {
     if (!(tokensPerSecond > 0 && Number.isFinite(tokensPerSecond)) || !this.#exists(id)) return;
+    const row = this.#speedRow(id, model);
+    const samples = [...(row ? parseSamples(row) : []), tokensPerSecond].slice(-SPEED_SAMPLES);
     this.#db
       .prepare(
-        'INSERT INTO remote_engine_speeds (engine_id, model, tokens_per_second, measured_at) VALUES (?, ?, ?, ?) ' +
-          'ON CONFLICT(engine_id, model) DO UPDATE SET tokens_per_second = excluded.tokens_per_second, measured_at = excluded.measured_at',
+        'INSERT INTO remote_engine_speeds (engine_id, model, tokens_per_second, measured_at, samples) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(engine_id, model) DO UPDATE SET tokens_per_second = excluded.tokens_per_second, measured_at = excluded.measured_at, samples = excluded.samples',
       )
-      .run(id, model, tokensPerSecond, new Date().toISOString());
+      .run(id, model, median(samples), new Date().toISOString(), JSON.stringify(samples));
+  }
+
+  #speedRow(id: string, model: string): SpeedRow | undefined {
+    return this.#db.prepare('SELECT tokens_per_second, samples FROM remote_engine_speeds WHERE engine_id = ? AND model = ?').get(id, model) as SpeedRow | undefined;
   }
 
   #clientFor(baseUrl: string, apiKey: string | null, allowInsecureHttp: boolean): OpenAiClient {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { calls } from '../../../electron/common/contract.ts';
 import { openDatabase } from '../../../electron/node/db.ts';
-import { EngineStore } from '../../../electron/node/remote/engines.ts';
+import { EngineStore, SPEED_SAMPLES } from '../../../electron/node/remote/engines.ts';
 import { engineKeySecret, SecretStore } from '../../../electron/node/secrets.ts';
 import { startVllmStub, type VllmStub } from '../../fixtures/vllm-stub.ts';
 
@@ -33,13 +33,40 @@ describe('EngineStore', () => {
     engines.recordSpeed(engine.id, 'other', Number.NaN);
     engines.recordSpeed('no-such-engine', 'm', 10);
     const reopened = new EngineStore(openDatabase(join(root, 'quire.db')), new SecretStore(root));
-    expect(reopened.speed(engine.id, 'm')).toBe(1500.5);
+    // The median of the measures: between the two.
+    expect(reopened.speed(engine.id, 'm')).toBe(1350.25);
     expect(reopened.speed(engine.id, 'other')).toBe(0);
     expect(reopened.speed('no-such-engine', 'm')).toBe(0);
     reopened.remove(engine.id);
     const again = await reopened.add({ name: 'Lab', baseUrl: stub.baseUrl });
     expect(reopened.speed(engine.id, 'm')).toBe(0);
     expect(reopened.speed(again.engine.id, 'm')).toBe(0);
+  });
+
+  it('keeps a robust speed: one odd measure among the last ones does not move it, old ones are forgotten', async () => {
+    stub = await startVllmStub({});
+    const { engines } = setUp();
+    const { engine } = await engines.add({ name: 'Lab', baseUrl: stub.baseUrl });
+    for (const speed of [1000, 1100, 900, 1050]) engines.recordSpeed(engine.id, 'm', speed);
+    // A prompt the server had cached read at 62,549 tokens/s (issue 26): the estimate stays the server's own.
+    engines.recordSpeed(engine.id, 'm', 62_549);
+    expect(engines.speed(engine.id, 'm')).toBe(1050);
+    // A faster server now: after SPEED_SAMPLES new measures the old ones no longer count.
+    for (let i = 0; i < SPEED_SAMPLES; i++) engines.recordSpeed(engine.id, 'm', 5000);
+    expect(engines.speed(engine.id, 'm')).toBe(5000);
+  });
+
+  it('lists an engine’s models once per session, and again when the Engines screen checks it', async () => {
+    stub = await startVllmStub({});
+    const { engines } = setUp();
+    const { engine } = await engines.add({ name: 'Lab', baseUrl: stub.baseUrl });
+    const listed = () => stub!.requests.filter((r) => r.path === '/v1/models').length;
+    const before = listed();
+    await engines.client(engine.id).models();
+    await engines.client(engine.id).models();
+    expect(listed() - before).toBe(1);
+    await engines.models(engine.id);
+    expect(listed() - before).toBe(2);
   });
 
   it('adds an engine after listing its models, keeps the key in the secret store only, and survives a reopen', async () => {
