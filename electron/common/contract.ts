@@ -387,6 +387,8 @@ export const calls = {
   'models.catalog': call(empty, z.array(CatalogEntry)),
   'models.installed': call(empty, z.array(InstalledModel)),
   'models.install': call(InstallRequest, InstalledModel),
+  // Downloads stopped before their conversion, with the bytes each has: installing one again resumes it.
+  'models.pausedDownloads': call(empty, z.array(z.object({ id: z.string(), bytes: z.number() }))),
   'models.cancelInstall': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ cancelled: z.boolean() })),
   'models.remove': call(z.object({ id: z.string().min(1).max(200) }).strict(), z.object({ removed: z.boolean() })),
   'models.engine': call(empty, EngineStatus),

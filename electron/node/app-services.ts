@@ -6,6 +6,7 @@ import { ConversationStore } from './chat/conversations.ts';
 import { openDatabase } from './db.ts';
 import { apiDomain } from './domains/api.ts';
 import { chatHandlers } from './domains/chat.ts';
+import { databaseHandlers } from './domains/database.ts';
 import type { AppContext } from './domains/context.ts';
 import { enginesHandlers } from './domains/engines.ts';
 import { libraryHandlers } from './domains/library.ts';
@@ -132,6 +133,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     ...enginesHandlers(context),
     ...libraryHandlers(context),
     ...chatHandlers(context),
+    ...databaseHandlers(context),
     ...api.handlers,
   };
 

@@ -49,8 +49,9 @@ export function salvageForReading(path: string, problem: string): string {
   return salvagedPath(path);
 }
 
+// SQLite lists what it found a line each: said on one line.
 function damagedWords(path: string, problem: string): string {
-  return `Quire's database ${basename(path)} is damaged (${problem})`;
+  return `Quire's database ${basename(path)} is damaged (${problem.replace(/\s*\n\s*/g, '; ').trim()})`;
 }
 
 // The user's message, in words, with the way out; null when the database is sound.

@@ -46,6 +46,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     memory: { device: 'system memory (RAM)', availableBytes: 24e9, source: 'free RAM' },
     // Cancel was pressed: the running self-check ends with CANCELLED.
     selfCheckCancelled: false,
+    // Downloads stopped before their conversion.
+    pausedDownloads: [] as { id: string; bytes: number }[],
     // What the self-check finds, cell by cell.
     selfCheckCells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }] as NiahCell[],
     // Whether the library's documents fit the model, where a test wants a refusal.
@@ -79,6 +81,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       : { state: 'off', url: null, key: null, error: null };
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'api.status': () => apiStatus(),
+    'database.status': () => ({ damaged: false, message: null, backup: null, staged: null }),
+    'database.recover': () => {
+      throw Object.assign(new Error('the database is not damaged; there is nothing to recover'), { code: 'INVALID_INPUT' });
+    },
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,
     'settings.update': (patch: Partial<Settings>) => {
@@ -95,6 +101,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       throw new Error('the fake backend installs nothing');
     },
     'models.cancelInstall': () => ({ cancelled: false }),
+    'models.pausedDownloads': () => state.pausedDownloads,
     'models.remove': ({ id }: { id: string }) => {
       state.installed = state.installed.filter((m) => m.id !== id);
       return { removed: true };
