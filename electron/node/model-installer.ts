@@ -130,6 +130,17 @@ export class ModelInstaller {
     });
   }
 
+  // Downloads stopped before their conversion (Pause, a failure, the app closed): what each has on disk. Its
+  // files (and a file's .part) stay in downloads/<id>, so installing it again resumes where it stopped.
+  pausedDownloads(): { id: string; bytes: number }[] {
+    const downloads = join(this.#root, 'downloads');
+    if (!existsSync(downloads)) return [];
+    return readdirSync(downloads, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && isModelId(entry.name) && !this.#running.has(entry.name))
+      .map((entry) => ({ id: entry.name, bytes: folderBytes(join(downloads, entry.name)) }))
+      .filter((paused) => paused.bytes > 0);
+  }
+
   remove(id: string): boolean {
     const dir = childPath(modelsDir(this.#root), checkedId(id));
     // A models/ entry that is a link to elsewhere goes as a link (rmSync removes the link itself, never
@@ -138,6 +149,12 @@ export class ModelInstaller {
     rmSync(dir, { recursive: true, force: true });
     return true;
   }
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0);
 }
 
 function checkedId(id: string): string {

@@ -19,3 +19,14 @@ describe('installing from a folder', () => {
     expect(install.closest('form')!.querySelector('[role="alert"]')!.textContent).toContain('installs nothing');
   });
 });
+
+describe('a paused download', () => {
+  it('is offered for resuming on its catalog card, with what it has downloaded', async () => {
+    const catalog = [{ id: 'ultralong-8b-1m', name: 'UltraLong-8B 1M Instruct', hfRepo: 'nvidia/x', licence: 'cc-by-nc-4.0', licenceUrl: 'https://example.org/', parameters: '8B', downloadBytes: 32_121_044_992, nativeContext: 1_048_576, description: 'UltraLong.' }];
+    const backend = fakeBackend({ catalog });
+    backend.state.pausedDownloads = [{ id: 'ultralong-8b-1m', bytes: 9_400_000_000 }];
+    await mountApp(backend);
+    const card = (await screen.findByRole('button', { name: 'Resume download' })).closest('li')!;
+    expect(card.textContent).toContain('Paused with 9.4 GB of 32.1 GB downloaded.');
+  });
+});

@@ -13,7 +13,7 @@ import { listInstalledModels } from '../installed-models.ts';
 import { modelsDir } from '../paths.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
-type Models = 'models.catalog' | 'models.catalogFit' | 'models.choices' | 'models.installed' | 'models.install' | 'models.cancelInstall' | 'models.remove' | 'models.verify' | 'models.engine';
+type Models = 'models.catalog' | 'models.catalogFit' | 'models.pausedDownloads' | 'models.choices' | 'models.installed' | 'models.install' | 'models.cancelInstall' | 'models.remove' | 'models.verify' | 'models.engine';
 
 // A progress event per this many bytes read, not per chunk: a 16 GB model would otherwise send thousands.
 const VERIFY_PROGRESS_BYTES = 64e6;
@@ -23,6 +23,7 @@ export function modelsHandlers({ root, bus, settings, runtime, installer, engine
     'models.catalog': () => loadCatalog(),
     'models.catalogFit': () =>
       catalogFit(loadCatalog(), planningMemory(engineSettings().provider), conversionTarget(engineSettings().provider), { prefillChunk: DEFAULT_PREFILL_CHUNK, measuredDownloadSpeed: measuredDownloadSpeed(root) }),
+    'models.pausedDownloads': () => installer.pausedDownloads(),
     'models.choices': () => {
       const target = conversionTarget(settings.get().provider);
       return { provider: target.provider ?? 'cpu', float16: target.float16 !== false, choices: conversionChoices(target).map(({ precision, io, kv }) => ({ precision, io, kv })) };

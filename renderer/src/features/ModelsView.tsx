@@ -56,6 +56,9 @@ export function ModelsView() {
   const active = settings?.modelId ?? installed[0]?.id ?? null;
   // What runs here follows the memory free now and the compute chosen in Settings: asked each time the screen opens.
   useEffect(() => void loadCatalogFit().catch(() => undefined), [loadCatalogFit, settings?.provider]);
+  const loadPausedDownloads = useApp((s) => s.loadPausedDownloads);
+  // A download paused before a restart is found again here and offered for resuming.
+  useEffect(() => void loadPausedDownloads().catch(() => undefined), [loadPausedDownloads]);
   const recommended = report ? recommendedModel(report, (id) => catalog.find((e) => e.id === id)?.nativeContext ?? 0) : null;
   return (
     <section className="view" aria-labelledby="models-title">
@@ -198,6 +201,7 @@ function InstallProgressBar({ id }: { id: string }) {
   if (job.error) return <p className="install-error" role="alert">{job.error}</p>;
   const p = job.progress;
   const fraction = p && p.total > 0 ? Math.min(1, p.done / p.total) : null;
+  const downloading = !p || p.phase === 'download';
   const label = !p
     ? 'Starting…'
     : `${p.phase === 'download' ? 'Downloading' : 'Converting'} ${formatBytes(p.done)} of ${formatBytes(p.total)} · ${formatBytes(p.bytesPerSecond)}/s${p.etaSeconds > 0 ? ` · ${formatDuration(p.etaSeconds)} left` : ''}`;
@@ -205,7 +209,8 @@ function InstallProgressBar({ id }: { id: string }) {
     <div className="progress" data-testid={`install-${id}`}>
       <div className="progress-row">
         <span className="progress-label">{label}</span>
-        <button type="button" className="link-button" onClick={() => void cancel(id)}>Cancel</button>
+        {/* While downloading, stopping keeps what has arrived (Resume continues it); a conversion starts over. */}
+        <button type="button" className="link-button" title={downloading ? 'Stop for now; what is downloaded is kept' : undefined} onClick={() => void cancel(id)}>{downloading ? 'Pause' : 'Cancel'}</button>
       </div>
       <ProgressBar fraction={fraction} label={`Installing ${id}`} />
     </div>
@@ -255,6 +260,7 @@ function CatalogCard({ entry, installed, recommended }: { entry: CatalogEntry; i
   const install = useApp((s) => s.installModel);
   const running = useApp((s) => Boolean(s.installs[entry.id]) && !s.installs[entry.id].error);
   const focused = useApp((s) => s.catalogFocus === entry.id);
+  const paused = useApp((s) => (s.installs[entry.id] ? undefined : s.pausedDownloads[entry.id]));
   const card = useRef<HTMLLIElement>(null);
   const [precision, setPrecision, { kv, substituted, float16 }] = usePrecision();
   // Sent here from a conversation's fit panel: the card comes into view, marked.
@@ -284,10 +290,11 @@ function CatalogCard({ entry, installed, recommended }: { entry: CatalogEntry; i
         <div className="card-actions">
           <PrecisionSelect value={precision} onChange={setPrecision} label={`Precision for ${entry.name}`} />
           <button type="button" className="button primary" disabled={running || !kv} onClick={() => void install(entry.id, { catalogId: entry.id, precision, ...(kv ? { kv } : {}) })}>
-            Download and convert
+            {paused ? 'Resume download' : 'Download and convert'}
           </button>
         </div>
       )}
+      {paused && !installed ? <p className="subtle" role="status">Paused with {formatBytes(paused)} of {formatBytes(entry.downloadBytes)} downloaded.</p> : null}
       {installed ? null : <KvNote kv={kv} substituted={substituted} float16={float16} />}
       <InstallProgressBar id={entry.id} />
     </li>

@@ -29,6 +29,9 @@ export interface ModelsSlice {
   loadCatalogFit(): Promise<void>;
   // The catalog card the fit panel sent the user to: shown in view and marked when the Models screen opens.
   catalogFocus: string | null;
+  // Downloads paused or stopped before their conversion, by model id: bytes on disk; installing resumes them.
+  pausedDownloads: Record<string, number>;
+  loadPausedDownloads(): Promise<void>;
   showInCatalog(id: string): void;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   verifications: Record<string, Verification>;
@@ -73,6 +76,11 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
       set({ catalogFit: await api.call('models.catalogFit', {}) });
     },
     catalogFocus: null,
+    pausedDownloads: {},
+    async loadPausedDownloads() {
+      const paused = await api.call('models.pausedDownloads', {});
+      set({ pausedDownloads: Object.fromEntries(paused.map((p) => [p.id, p.bytes])) });
+    },
     showInCatalog: (id) => set({ catalogFocus: id, view: 'models' }),
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
@@ -107,8 +115,11 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
         await get().loadModels();
         await get().refreshLibrary();
       } catch (error) {
-        setJob(id, { progress: null, error: (error as Error).message });
+        // Paused (cancelled while downloading) is the user's choice: the card offers Resume, not an error.
+        if ((error as QuireError).code === 'CANCELLED') setJob(id, null);
+        else setJob(id, { progress: null, error: (error as Error).message });
       }
+      await get().loadPausedDownloads().catch(() => undefined);
     },
     async cancelInstall(id) {
       await api.call('models.cancelInstall', { id });

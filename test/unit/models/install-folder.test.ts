@@ -49,3 +49,16 @@ describe('installing from a folder on this computer', () => {
     await expect(install(photos)).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/neither a converted Quire model \(quire\.json\) nor a Hugging Face checkpoint/) });
   });
 });
+
+describe('paused downloads', () => {
+  it('lists each download stopped before its conversion with the bytes it has, so installing it again resumes', () => {
+    const root = fresh('paused');
+    const partial = join(root, 'downloads', 'ultralong-8b-1m', 'UltraLong-8B 1M Instruct');
+    mkdirSync(partial, { recursive: true });
+    writeFileSync(join(partial, 'config.json'), '{}');
+    writeFileSync(join(partial, 'model-00001-of-00007.safetensors.part'), new Uint8Array(1000));
+    mkdirSync(join(root, 'downloads', 'empty-one'), { recursive: true });
+    expect(new ModelInstaller(root).pausedDownloads()).toEqual([{ id: 'ultralong-8b-1m', bytes: 1002 }]);
+    expect(new ModelInstaller(fresh('none')).pausedDownloads()).toEqual([]);
+  });
+});
