@@ -18,6 +18,13 @@ function gate() {
   return { promise, open };
 }
 
+// Types a question in the box and sends it with Enter; resolves once its answer is shown.
+async function send(text: string) {
+  fireEvent.change(question(), { target: { value: text } });
+  await act(async () => fireEvent.keyDown(question(), { key: 'Enter' }));
+  await screen.findByText(`You asked: ${text}`);
+}
+
 async function askFromLibrary(backend: ReturnType<typeof fakeBackend>) {
   const store = await mountApp(backend);
   await act(async () => fireEvent.click(screen.getByRole('button', { name: 'Ask' })));
@@ -30,18 +37,14 @@ describe('focus stays in the question box', () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     await askFromLibrary(backend);
     expect(document.activeElement).toBe(question());
-    fireEvent.change(question(), { target: { value: 'What changed?' } });
-    await act(async () => fireEvent.keyDown(question(), { key: 'Enter' }));
-    await screen.findByText('You asked: What changed?');
+    await send('What changed?');
     await waitFor(() => expect(document.activeElement).toBe(question()));
   });
 
   it('Enter in the edit-question box asks again, as the main box sends; Shift+Enter is a new line', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     await askFromLibrary(backend);
-    fireEvent.change(question(), { target: { value: 'First?' } });
-    await act(async () => fireEvent.keyDown(question(), { key: 'Enter' }));
-    await screen.findByText('You asked: First?');
+    await send('First?');
     fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
     const edit = screen.getByLabelText('Edit question');
     fireEvent.change(edit, { target: { value: 'Second?' } });
@@ -57,9 +60,7 @@ describe('feedback', () => {
   it('a PDF export says it is being written until the file is there, and takes no second click', async () => {
     const backend = fakeBackend({ installed: [model], documents: [report] });
     await askFromLibrary(backend);
-    fireEvent.change(question(), { target: { value: 'What changed?' } });
-    await act(async () => fireEvent.keyDown(question(), { key: 'Enter' }));
-    await screen.findByText('You asked: What changed?');
+    await send('What changed?');
     const pdf = gate();
     backend.state.gates['export.conversation'] = pdf.promise;
     URL.createObjectURL ??= () => 'blob:x';
