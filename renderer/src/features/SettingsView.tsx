@@ -1,4 +1,4 @@
-import type { Settings } from '../../../electron/common/contract.ts';
+import type { AppInfo, Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { formatBytes, formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -162,17 +162,21 @@ export function SettingsView() {
         </fieldset>
         <EnginesSection />
         {info?.mode !== 'cli' ? <ApiSection /> : null}
-        {info ? (
-          <fieldset className="setting">
-            <legend>About</legend>
-            <dl className="facts">
-              <div><dt>Version</dt><dd>{info.version}</dd></div>
-              <div><dt>Mode</dt><dd>{info.mode === 'desktop' ? 'Desktop app' : 'Browser mode'}</dd></div>
-              <div><dt>Data folder</dt><dd className="mono">{info.dataDir}</dd></div>
-            </dl>
-          </fieldset>
-        ) : null}
+        {info ? <About info={info} /> : null}
       </div>
     </section>
+  );
+}
+
+function About({ info }: { info: AppInfo }) {
+  return (
+    <fieldset className="setting">
+      <legend>About</legend>
+      <dl className="facts">
+        <div><dt>Version</dt><dd>{info.version}</dd></div>
+        <div><dt>Mode</dt><dd>{info.mode === 'desktop' ? 'Desktop app' : 'Browser mode'}</dd></div>
+        <div><dt>Data folder</dt><dd className="mono">{info.dataDir}</dd></div>
+      </dl>
+    </fieldset>
   );
 }

@@ -101,13 +101,8 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
       set({ documents: await api.call('library.list', {}) });
     },
     async importFiles(dropped) {
-      const refused = dropped.flatMap((f) => {
-        const reason = sizeRefusal(f.name, f.size);
-        return reason ? [{ name: f.name, state: 'failed' as const, error: reason }] : [];
-      });
-      const files = dropped.filter((f) => !refused.some((r) => r.name === f.name));
+      const { refused, files } = refuseOversized(dropped);
       set({ imports: [...get().imports.filter((j) => !dropped.some((f) => f.name === j.name)), ...refused, ...files.map((f) => ({ name: f.name, state: 'waiting' as const }))] });
-      if (files.length === 0) return;
       for (const file of files) await importOne(file);
       await get().refreshLibrary();
     },
@@ -126,6 +121,15 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
     },
   };
 };
+
+// Files over their format's limit are refused by their size alone, before a byte is read or sent.
+function refuseOversized<F extends { name: string; size: number }>(dropped: F[]): { refused: ImportJob[]; files: F[] } {
+  const refused = dropped.flatMap((f) => {
+    const reason = sizeRefusal(f.name, f.size);
+    return reason ? [{ name: f.name, state: 'failed' as const, error: reason }] : [];
+  });
+  return { refused, files: dropped.filter((f) => !refused.some((r) => r.name === f.name)) };
+}
 
 export function visibleDocuments(documents: LibraryEntry[], filter: string): LibraryEntry[] {
   const needle = filter.trim().toLocaleLowerCase();
