@@ -7,6 +7,7 @@ import { QuireError } from '../../common/errors.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { documentSource, needsSave, type EngineSession, type PrefillProgress, type Prepared } from './engine-session.ts';
 import { generateText } from './generate-text.ts';
+import { PrefillCheckpoints } from './prefill-checkpoints.ts';
 import type { SamplingOptions } from './sampler.ts';
 
 export interface AnswerParams {
@@ -20,6 +21,8 @@ export interface AnswerParams {
   // Where the prompt's first `length` tokens are saved after the answer, when they had to be read (neither the
   // live cache nor a snapshot held them) and at least `minPrefilled` of the prompt was prefilled.
   save: { path: string; length: number; minPrefilled: number } | null;
+  // Where checkpoints of a long read of the saved part go (prefill-checkpoints.ts), or null for none.
+  checkpoints: string | null;
   maxNewTokens: number;
   sampling?: SamplingOptions;
   stop?: string[];
@@ -39,6 +42,8 @@ export interface AnswerResult {
   restored: string | null;
   saved: string | null;
   discarded: string | null;
+  // The checkpoint left on disk by a read that did not finish (stopped): the next question reads on from it.
+  checkpoint: { path: string; length: number } | null;
 }
 
 export type AnswerPhase = { phase: 'restoring' } | { phase: 'generating'; cachedTokens: number };
@@ -72,9 +77,11 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
   // Whatever happens next changes the cache: the key holds again only once the prefix is known to be there.
   held.key = null;
   const before = session.prefilledTokens;
+  const checkpoints = params.save && params.checkpoints ? new PrefillCheckpoints(session, params.checkpoints, params.save.length, listeners.onWarning) : null;
   let prepared: Prepared | null = null;
   try {
     prepared = await session.prepare(prompt, {
+      ...(checkpoints ? { onChunk: checkpoints.onChunk } : {}),
       restore: params.restore,
       ...(params.chunk ? { chunk: params.chunk } : {}),
       signal: listeners.signal,
@@ -114,6 +121,7 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
     restored: prepared?.restored ?? null,
     saved: null,
     discarded: prepared?.discarded ?? null,
+    checkpoint: null,
   };
   listeners.onAnswer(result);
   const save = params.save;
@@ -121,6 +129,8 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
   if (save && prepared && needsSave(prepared, save.length) && prepared.prefilled >= save.minPrefilled && save.length <= prompt.length) {
     if (await session.saveSnapshotOrWarn(save.path, save.length, { onWarning: listeners.onWarning, subject })) result.saved = save.path;
   }
+  if (result.saved) await checkpoints?.done();
+  result.checkpoint = checkpoints?.latest ?? null;
   return result;
 }
 

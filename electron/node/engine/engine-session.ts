@@ -95,6 +95,8 @@ export interface PrefillOptions {
   signal?: AbortSignal;
   // Keep logits of every position (inspect --all) instead of the last one.
   allLogits?: boolean;
+  // Called after each chunk with the cache's length (a checkpoint may be saved there).
+  onChunk?: (length: number) => Promise<void>;
 }
 
 export interface LoadDocumentOptions extends PrefillOptions {
@@ -385,6 +387,7 @@ export class EngineSession {
       const seconds = (performance.now() - started) / 1000;
       const tokensPerSecond = done / Math.max(seconds, 1e-9);
       options.onProgress?.({ done, total: tokens.length, tokensPerSecond, etaSeconds: eta.remaining(this.length, end) });
+      await options.onChunk?.(this.length);
     }
     // Enough chunks to tell the two rates apart: kept as the next read's first estimate.
     const rates = eta.rates();

@@ -53,6 +53,12 @@ export function rowBytes(layout: Pick<KvLayout, 'headDim' | 'kvDtype' | 'kvQuant
   return kvRowBytes(layout.headDim, layout.kvQuant === 'webgpu' ? { kv: layout.kvDtype, io: 'fp32', quant: 'webgpu' } : layout.kvDtype);
 }
 
+// The name of a saved prefix: the same tokens are the same file everywhere (the prefix store, the engine's
+// checkpoints, the key of the prefix the engine holds).
+export function prefixKey(tokens: ArrayLike<number>): string {
+  return tokenHash(tokens).slice(0, 32);
+}
+
 export function tokenHash(tokens: ArrayLike<number>): string {
   return createHash('sha256').update(new Uint8Array(Int32Array.from(tokens).buffer)).digest('hex');
 }

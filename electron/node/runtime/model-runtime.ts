@@ -6,6 +6,7 @@ import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess }
 import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress } from '../engine/engine-protocol.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
+import { dirname } from 'node:path';
 import { prefixKey, PrefixStore } from './prefix-store.ts';
 
 export interface LoadedModel {
@@ -235,6 +236,7 @@ export class ModelRuntime {
       tail,
       restore: match?.path ?? null,
       save,
+      checkpoints: save ? dirname(save.path) : null,
       maxNewTokens: request.room(loaded.report.context),
       sampling: request.sampling,
       stop: request.stop,
@@ -247,6 +249,8 @@ export class ModelRuntime {
     if (result.discarded && result.discarded !== result.saved) await this.store.discard(result.discarded);
     // Saved while the tokens were not sent (the engine held the prefix): the store reads them from the file.
     if (result.saved) await this.store.saved(model.id, result.saved, saveTokens.length > 0 ? saveTokens : await prefix!.tokens(), prefix?.owners ?? []);
+    // A read stopped part-way left its latest checkpoint: the next question about the same text reads on from it.
+    if (result.checkpoint && prompt) await this.store.saved(model.id, result.checkpoint.path, prompt.subarray(0, result.checkpoint.length), prefix?.owners ?? []);
     return result;
   }
 

@@ -12,7 +12,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readSnapshotHeader, readSnapshotTokens, SNAPSHOT_EXTENSION, tokenHash } from '../engine/kv-snapshot.ts';
+import { prefixKey, readSnapshotHeader, readSnapshotTokens, SNAPSHOT_EXTENSION } from '../engine/kv-snapshot.ts';
+
+export { prefixKey };
 import { commonLength } from '../engine/engine-session.ts';
 import { snapshotsDir } from '../paths.ts';
 
@@ -24,11 +26,6 @@ export interface PrefixMatch {
   path: string;
   // Tokens the saved prefix shares with the prompt, from the start.
   common: number;
-}
-
-// The name of a prefix: the same tokens are the same key everywhere (file names, the engine's held prefix).
-export function prefixKey(tokens: ArrayLike<number>): string {
-  return tokenHash(tokens).slice(0, 32);
 }
 
 function modelTag(modelId: string): string {
@@ -123,24 +120,26 @@ export class PrefixStore {
     const tag = modelTag(modelId);
     const folder = join(this.root, tag);
     const files = () => safeList(folder).filter((name) => name.endsWith(SNAPSHOT_EXTENSION)).map((name) => join(folder, name));
-    let index = this.#index.get(tag);
-    if (index) {
-      // Evicted by another process sharing the data folder (the CLI beside the app).
-      const present = new Set(files());
-      for (const path of index.keys()) if (!present.has(path)) index.delete(path);
-      return index;
-    }
     mkdirSync(folder, { recursive: true });
-    index = new Map();
-    for (const path of files()) {
+    let index = this.#index.get(tag);
+    if (!index) {
+      index = new Map();
+      this.#index.set(tag, index);
+    }
+    // What another process sharing the data folder evicted (the CLI beside the app) goes; what it or an engine
+    // that died mid-read (its checkpoints) wrote comes in.
+    const present = new Set(files());
+    for (const path of index.keys()) if (!present.has(path)) index.delete(path);
+    for (const path of present) {
+      if (index.has(path)) continue;
       try {
         index.set(path, await readSnapshotTokens(path, await readSnapshotHeader(path)));
       } catch {
-        // An unreadable header or token list makes the file useless: it goes now rather than at eviction.
+        // An unreadable header or token list makes the file useless: it goes now rather than at eviction (a file
+        // still being written is never seen: snapshots are renamed into place whole).
         await rm(path, { force: true });
       }
     }
-    this.#index.set(tag, index);
     return index;
   }
 }

@@ -13,6 +13,7 @@ export async function loadDocument(host: EngineHost, params: { tokens: number[];
       tail: new Int32Array(0),
       restore: snapshot,
       save: { path: snapshot, length: tokens.length, minPrefilled: 1 },
+      checkpoints: null,
       maxNewTokens: 0,
       ...(chunk ? { chunk } : {}),
     },

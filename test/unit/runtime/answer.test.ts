@@ -35,6 +35,8 @@ let documentId: string;
 const text = Array.from({ length: 150 }, (_, i) => `Clause ${i + 1}: the tenant shall keep the garden tidy.`).join('\n');
 
 beforeAll(async () => {
+  // A checkpoint after every chunk of a read (the engine's process inherits it), so a stop at 60% finds one.
+  process.env.QUIRE_CHECKPOINT_COST_FACTOR = '0';
   root = mkdtempSync(join(tmpdir(), 'quire-answer-'));
   await installTinyModel(root);
   services = createAppServices({ mode: 'cli', root, engineProcess: countingEngine });
@@ -79,5 +81,30 @@ describe('answer()', () => {
     const documentTokens = (await callRouter(services, 'library.list', {})).find((d) => d.id === documentId)!.tokens!;
     expect(cached).toBeGreaterThanOrEqual(documentTokens - 16);
     expect(prompt.length - cached).toBeLessThan(40);
+  });
+
+  it('reads on from the last checkpoint after a read is stopped part-way', async () => {
+    const long = Array.from({ length: 200 }, (_, i) => `Line ${i + 1}: the lamp was trimmed and the log written.`).join('\n');
+    const { id } = await callRouter(services, 'library.import', { name: 'lamps.txt', bytes: new TextEncoder().encode(long) });
+    const conversation = await callRouter(services, 'chat.create', { documentIds: [id] });
+    let stopped = false;
+    const off = services.bus.subscribe((name, payload) => {
+      const p = payload as { phase: string; done: number; total: number };
+      if (name === 'chat.progress' && p.phase === 'prefill' && p.done >= p.total * 0.6 && !stopped) {
+        stopped = true;
+        void callRouter(services, 'chat.stop', { conversationId: conversation.id });
+      }
+    });
+    const first = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Who trimmed the lamp?' });
+    off();
+    expect(stopped).toBe(true);
+    expect(first.messages.at(-1)!.stats!.stopped).toBe(true);
+    // Asked again (the engine's cache was given to another document meanwhile): the checkpoint is restored.
+    const other = await callRouter(services, 'chat.create', { documentIds: [documentId] });
+    await callRouter(services, 'chat.ask', { conversationId: other.id, question: 'Who keeps the garden?' });
+    const again = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Who trimmed the lamp?' });
+    const stats = again.messages.at(-1)!.stats!;
+    expect(stats.documentSource).toBe('snapshot');
+    expect(stats.prefilledTokens).toBeLessThan(stats.documentTokens * 0.6);
   });
 });
