@@ -105,6 +105,6 @@ describe('answer()', () => {
     const again = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Who trimmed the lamp?' });
     const stats = again.messages.at(-1)!.stats!;
     expect(stats.documentSource).toBe('snapshot');
-    expect(stats.prefilledTokens).toBeLessThan(stats.documentTokens * 0.6);
+    expect(stats.prefilledTokens).toBeLessThan(stats.documentTokens! * 0.6);
   });
 });
