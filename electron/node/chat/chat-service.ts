@@ -9,6 +9,7 @@ import type { DocumentPrompts, DocumentRef } from '../runtime/prompt-ids.ts';
 import type { ConversationStore } from './conversations.ts';
 import type { ModelRuntime } from '../runtime/model-runtime.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
+import { samplingFor } from '../settings.ts';
 import { conversationMessages, type Turn } from '../runtime/prompt.ts';
 import { RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
@@ -214,7 +215,8 @@ export class ChatService {
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
     progress('tokenizing');
     const model = this.#deps.activeModel();
-    const prompt = await this.#deps.prompts.prompt(model, documents, turns);
+    const style = samplingFor(this.#deps.settings(), model);
+    const prompt = await this.#deps.prompts.prompt(model, documents, withInstructions(turns, style.instructions, model.promptStyle));
     progress('loading');
     const warnings: string[] = [];
     let firstToken = 0;
@@ -224,8 +226,8 @@ export class ChatService {
         model,
         settings: this.#deps.settings(),
         prompt,
-        room: (context) => answerRoom(context, this.#deps.settings().answerTokens),
-        sampling: model.generation.greedy ? { greedy: true } : { temperature: model.generation.temperature, topP: model.generation.topP },
+        room: (context) => answerRoom(context, style.maxTokens),
+        sampling: style.greedy ? { greedy: true } : { temperature: style.temperature, topP: style.topP, ...(style.seed !== undefined ? { seed: style.seed } : {}) },
         stop: [],
         save: 'prefix',
         signal: abort.signal,
@@ -294,4 +296,13 @@ export class ChatService {
     }
     return [...checks.values()];
   }
+}
+
+// The user's instructions (Settings → How answers are written) go with the question being asked, after it, so
+// that the documents' prefix — and its saved cache — stays the same whatever they say. Models trained on bare
+// document-and-question prompts (quire-nano) get none: their format has no place for them.
+export function withInstructions(turns: Turn[], instructions: string, style: InstalledModel['promptStyle']): Turn[] {
+  if (!instructions || style !== 'instructions') return turns;
+  const last = turns.at(-1)!;
+  return [...turns.slice(0, -1), { ...last, content: `${last.content}\n\nInstructions: ${instructions}` }];
 }

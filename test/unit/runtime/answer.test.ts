@@ -11,8 +11,10 @@ import { forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts
 import { conversationMessages } from '../../../electron/node/runtime/prompt.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
+import { withInstructions } from '../../../electron/node/chat/chat-service.ts';
 
 const calls: EngineRequest['method'][] = [];
+const samplings: unknown[] = [];
 // The engine's process as the app starts it, with every request it is sent written down.
 function countingEngine() {
   const child = forkEngineProcess();
@@ -24,6 +26,7 @@ function countingEngine() {
     kill: child.kill.bind(child),
     send: (message: EngineRequest) => {
       if (message.method !== 'cancel') calls.push(message.method);
+      if (message.method === 'answer') samplings.push(message.params.sampling);
       child.send(message);
     },
   };
@@ -106,5 +109,20 @@ describe('answer()', () => {
     const stats = again.messages.at(-1)!.stats!;
     expect(stats.documentSource).toBe('snapshot');
     expect(stats.prefilledTokens).toBeLessThan(stats.documentTokens! * 0.6);
+  });
+
+  it("answers with Settings' sampling (temperature, top-p, seed), and instructions after an instruct model's question", async () => {
+    await callRouter(services, 'settings.update', { answerStyle: { instructions: 'Answer in French.', temperature: 0.7, topP: 0.8, seed: 5 } });
+    const { id } = await callRouter(services, 'chat.create', { documentIds: [documentId] });
+    samplings.length = 0;
+    await callRouter(services, 'chat.ask', { conversationId: id, question: 'Who keeps the garden?' });
+    expect(samplings).toEqual([{ temperature: 0.7, topP: 0.8, seed: 5 }]);
+    await callRouter(services, 'settings.update', { answerStyle: { instructions: '', temperature: 0, topP: null, seed: null } });
+    await callRouter(services, 'chat.ask', { conversationId: id, question: 'And the roof?' });
+    expect(samplings.at(-1)).toEqual({ greedy: true });
+    const turns = [{ role: 'user' as const, content: 'Who?' }];
+    expect(withInstructions(turns, 'Answer in French.', 'instructions')).toEqual([{ role: 'user', content: 'Who?\n\nInstructions: Answer in French.' }]);
+    // quire-nano's bare format has no place for them.
+    expect(withInstructions(turns, 'Answer in French.', 'bare')).toBe(turns);
   });
 });
