@@ -2,6 +2,7 @@ import { QuireError } from '../common/errors.ts';
 import type { AppInfo, InstalledModel } from '../common/contract.ts';
 import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.ts';
 import { ChatService } from './chat/chat-service.ts';
+import type { RemoteEngines } from './chat/remote-answer.ts';
 import { ConversationStore } from './chat/conversations.ts';
 import { openDatabase } from './db.ts';
 import { apiDomain } from './domains/api.ts';
@@ -73,16 +74,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     runtime.store.removeDocument(id);
   });
   const conversations = new ConversationStore(db);
-  const currentModel = (): InstalledModel | undefined => {
-    if (modelDir) return modelAt(modelDir);
-    const installed = listInstalledModels(modelsDir(root));
-    return installed.find((m) => m.id === settings.get().modelId) ?? installed[0];
-  };
-  const activeModel = (): InstalledModel => {
-    const chosen = currentModel();
-    if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
-    return chosen;
-  };
+  const { currentModel, activeModel } = modelChoice(root, modelDir, settings);
   const modelFit = new ModelFit(documents, prompts);
   const chat = new ChatService({
     conversations,
@@ -93,14 +85,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     activeModel,
     modelFit,
     prompts,
-    // Remote conversations: the engine's client, the model's own tokens (the server's, else its hub tokenizer),
-    // and how fast it reads prompts (kept with the engines).
-    remote: {
-      client: (id) => engines.client(id),
-      count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal),
-      speed: (id, model) => engines.speed(id, model),
-      recordSpeed: (id, model, tokensPerSecond) => engines.recordSpeed(id, model, tokensPerSecond),
-    },
+    remote: remoteEngines(root, engines, text, secrets),
   });
   const context: AppContext = {
     mode,
@@ -125,20 +110,9 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
     engineSettings,
   };
   const api = apiDomain(context, inAppApi);
-  const handlers: Handlers = {
-    ...settingsHandlers(context, () => void api.apply()),
-    ...modelsHandlers(context),
-    ...secretsHandlers(context),
-    ...selfCheckHandlers(context),
-    ...enginesHandlers(context),
-    ...libraryHandlers(context),
-    ...chatHandlers(context),
-    ...databaseHandlers(context),
-    ...api.handlers,
-  };
 
   return {
-    router: createRouter(handlers),
+    router: createRouter(handlersOf(context, api)),
     bus,
     // The CLI drives these directly (files by path, no renderer in between).
     documents,
@@ -160,3 +134,45 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
 }
 
 export type AppServices = ReturnType<typeof createAppServices>;
+
+// Every domain's handlers, composed into the router's one table.
+function handlersOf(context: AppContext, api: ReturnType<typeof apiDomain>): Handlers {
+  return {
+    ...settingsHandlers(context, () => void api.apply()),
+    ...modelsHandlers(context),
+    ...secretsHandlers(context),
+    ...selfCheckHandlers(context),
+    ...enginesHandlers(context),
+    ...libraryHandlers(context),
+    ...chatHandlers(context),
+    ...databaseHandlers(context),
+    ...api.handlers,
+  };
+}
+
+// The model a question uses: the folder given for this process (quire ask --model), else Settings' choice, else
+// the first installed one; activeModel() says in words when there is none.
+function modelChoice(root: string, modelDir: string | undefined, settings: SettingsStore) {
+  const currentModel = (): InstalledModel | undefined => {
+    if (modelDir) return modelAt(modelDir);
+    const installed = listInstalledModels(modelsDir(root));
+    return installed.find((m) => m.id === settings.get().modelId) ?? installed[0];
+  };
+  const activeModel = (): InstalledModel => {
+    const chosen = currentModel();
+    if (!chosen) throw new QuireError('NOT_FOUND', 'no model is installed; add one on the Models screen');
+    return chosen;
+  };
+  return { currentModel, activeModel };
+}
+
+// Remote conversations: the engine's client, the model's own tokens (the server's, else its hub tokenizer), and
+// how fast it reads prompts (kept with the engines).
+function remoteEngines(root: string, engines: EngineStore, text: TextService, secrets: SecretStore): RemoteEngines {
+  return {
+    client: (id) => engines.client(id),
+    count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal),
+    speed: (id, model) => engines.speed(id, model),
+    recordSpeed: (id, model, tokensPerSecond) => engines.recordSpeed(id, model, tokensPerSecond),
+  };
+}

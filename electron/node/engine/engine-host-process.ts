@@ -20,93 +20,98 @@ export interface Port {
 // Calls that leave the cache as it was (or, for answer, keep track of it themselves).
 const KEEPS_CACHE = new Set<EngineRequest['method']>(['answer', 'encode', 'state']);
 
-export function serveEngine(port: Port): void {
-  let session: EngineSession | null = null;
-  let tokenizer: Tokenizer | null = null;
-  let running: AbortController | null = null;
-  // The prefix the cache holds by key (answer calls): any other call that changes the cache forgets it.
-  const held: PrefixHeld = { key: null };
-  let queue = Promise.resolve();
+// What the engine's process holds between calls: the loaded model, its tokenizer, and the key of the prefix its
+// cache holds (answer calls; any other call that changes the cache forgets it).
+interface Served {
+  session: EngineSession | null;
+  tokenizer: Tokenizer | null;
+  held: PrefixHeld;
+}
 
-  const loaded = (): EngineSession => {
-    if (!session) throw new QuireError('INVALID_INPUT', 'no model loaded');
-    return session;
-  };
+function loaded(served: Served): EngineSession {
+  if (!served.session) throw new QuireError('INVALID_INPUT', 'no model loaded');
+  return served.session;
+}
 
-  async function handle(request: Exclude<EngineRequest, { method: 'cancel' }>, signal: AbortSignal): Promise<unknown> {
-    const send = (event: Extract<EngineReply, { event: string }>['event']) => (data: unknown) => port.send({ id: request.id, event, data });
-    const progress = send('progress');
-    const prefillOptions = (chunk?: number): PrefillOptions => ({ signal, onProgress: progress, ...(chunk ? { chunk } : {}) });
-    if (!KEEPS_CACHE.has(request.method)) held.key = null;
-    switch (request.method) {
-      case 'load': {
-        await session?.release();
-        session = null;
-        session = await EngineSession.load(request.params.dir, request.params.options as LoadOptions);
-        tokenizer = await loadTokenizer(request.params.dir);
-        return session.report;
-      }
-      case 'encode':
-        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
-        return Array.from(tokenizer.encode(request.params.text, { addBos: request.params.addBos ?? false, parseSpecial: request.params.parseSpecial ?? false }));
-      case 'sync':
-        return loaded().sync(request.params.tokens, prefillOptions(request.params.chunk));
-      case 'answer': {
-        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
-        return answerPrompt(loaded(), tokenizer, held, request.params, {
-          signal,
-          onProgress: progress,
-          onPhase: send('phase'),
-          onText: send('text'),
-          onWarning: send('warning'),
-          onAnswer: send('answer'),
-        });
-      }
-      case 'generate': {
-        if (!tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
-        return generateText(loaded(), tokenizer, {
-          maxNewTokens: request.params.maxNewTokens,
-          sampling: request.params.sampling as SamplingOptions,
-          stop: request.params.stop ?? [],
-          signal,
-          onText: send('text'),
-        });
-      }
-      case 'rewind':
-        loaded().rewind(request.params.length);
-        return loaded().length;
-      case 'saveSnapshot':
-        await loaded().saveSnapshot(request.params.path, request.params.length);
-        return null;
-      case 'restoreSnapshot':
-        return loaded().restoreSnapshot(request.params.path);
-      case 'state': {
-        const s = loaded();
-        return { length: s.length, prefilledTokens: s.prefilledTokens, report: s.report };
-      }
-      case 'unload':
-        await session?.release();
-        session = null;
-        tokenizer = null;
-        return null;
-      case 'niah':
-        await session?.release();
-        session = null;
-        tokenizer = null;
-        return runNiah(request.params.dir, { ...request.params.options, signal, onCell: send('cell') });
+async function handle(served: Served, port: Port, request: Exclude<EngineRequest, { method: 'cancel' }>, signal: AbortSignal): Promise<unknown> {
+  const send = (event: Extract<EngineReply, { event: string }>['event']) => (data: unknown) => port.send({ id: request.id, event, data });
+  const progress = send('progress');
+  const prefillOptions = (chunk?: number): PrefillOptions => ({ signal, onProgress: progress, ...(chunk ? { chunk } : {}) });
+  if (!KEEPS_CACHE.has(request.method)) served.held.key = null;
+  switch (request.method) {
+    case 'load': {
+      await served.session?.release();
+      served.session = null;
+      served.session = await EngineSession.load(request.params.dir, request.params.options as LoadOptions);
+      served.tokenizer = await loadTokenizer(request.params.dir);
+      return served.session.report;
     }
+    case 'encode':
+      if (!served.tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+      return Array.from(served.tokenizer.encode(request.params.text, { addBos: request.params.addBos ?? false, parseSpecial: request.params.parseSpecial ?? false }));
+    case 'sync':
+      return loaded(served).sync(request.params.tokens, prefillOptions(request.params.chunk));
+    case 'answer': {
+      if (!served.tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+      return answerPrompt(loaded(served), served.tokenizer, served.held, request.params, {
+        signal,
+        onProgress: progress,
+        onPhase: send('phase'),
+        onText: send('text'),
+        onWarning: send('warning'),
+        onAnswer: send('answer'),
+      });
+    }
+    case 'generate': {
+      if (!served.tokenizer) throw new QuireError('INVALID_INPUT', 'no model loaded');
+      return generateText(loaded(served), served.tokenizer, {
+        maxNewTokens: request.params.maxNewTokens,
+        sampling: request.params.sampling as SamplingOptions,
+        stop: request.params.stop ?? [],
+        signal,
+        onText: send('text'),
+      });
+    }
+    case 'rewind':
+      loaded(served).rewind(request.params.length);
+      return loaded(served).length;
+    case 'saveSnapshot':
+      await loaded(served).saveSnapshot(request.params.path, request.params.length);
+      return null;
+    case 'restoreSnapshot':
+      return loaded(served).restoreSnapshot(request.params.path);
+    case 'state': {
+      const s = loaded(served);
+      return { length: s.length, prefilledTokens: s.prefilledTokens, report: s.report };
+    }
+    case 'unload':
+      await served.session?.release();
+      served.session = null;
+      served.tokenizer = null;
+      return null;
+    case 'niah':
+      await served.session?.release();
+      served.session = null;
+      served.tokenizer = null;
+      return runNiah(request.params.dir, { ...request.params.options, signal, onCell: send('cell') });
   }
+}
+
+export function serveEngine(port: Port): void {
+  const served: Served = { session: null, tokenizer: null, held: { key: null } };
+  let running: AbortController | null = null;
+  let queue = Promise.resolve();
 
   port.on((request) => {
     if (request.method === 'cancel') {
       running?.abort();
-      session?.cancel();
+      served.session?.cancel();
       return;
     }
     queue = queue.then(async () => {
       running = new AbortController();
       try {
-        port.send({ id: request.id, ok: true, result: await handle(request, running.signal) });
+        port.send({ id: request.id, ok: true, result: await handle(served, port, request, running.signal) });
       } catch (error) {
         port.send({ id: request.id, ok: false, error: toEnvelope(error) });
       } finally {
