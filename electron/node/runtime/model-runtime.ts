@@ -7,6 +7,7 @@ import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, 
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
 import { dirname } from 'node:path';
+import { formatBytes } from '../../common/format.ts';
 import { prefixKey, PrefixStore } from './prefix-store.ts';
 
 export interface LoadedModel {
@@ -90,8 +91,8 @@ export class ModelRuntime {
   #reloadTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void }) {
-    this.store = new PrefixStore(options.root);
+  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void; snapshotBudgetBytes?: number }) {
+    this.store = new PrefixStore(options.root, options.snapshotBudgetBytes);
     this.#spawn = options.spawn ?? forkEngineProcess;
     this.#onState = options.onState ?? (() => undefined);
   }
@@ -230,6 +231,18 @@ export class ModelRuntime {
     } else if (snapshots && request.save !== 'prefix' && prompt) {
       save = { path: this.store.path(model.id, prefixKey(prompt)), length: prompt.length, minPrefilled: request.save.promptMinPrefilled };
       saveTokens = prompt;
+    }
+    // A cache larger than all the room saved caches have is not saved at all, rather than evicting every other
+    // document's to make room for it (and then itself, at the next save); the answer says so.
+    if (save) {
+      const bytes = save.length * loaded.report.kvBytesPerToken;
+      const room = await this.store.room();
+      if (bytes > room) {
+        listeners.onWarning?.(
+          `this ${prefix ? "document's" : "prompt's"} cache (${formatBytes(bytes)}) is larger than the ${formatBytes(room)} saved caches may use on this disk, so it is not saved and is processed again after a restart; free disk space to keep it`,
+        );
+        save = null;
+      }
     }
     const params: AnswerParams = {
       prefix: prefix ? { key: prefix.key, length: prefix.length, tokens: prefixTokens } : null,

@@ -9,7 +9,7 @@
 // (so the same prefix is one file whoever saves it), and beside a document set's prefix `<key>.qkv.owners.json`,
 // the ids of its documents, so that deleting a document deletes the caches made of it.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { prefixKey, readSnapshotHeader, readSnapshotTokens, SNAPSHOT_EXTENSION } from '../engine/kv-snapshot.ts';
@@ -18,8 +18,10 @@ export { prefixKey };
 import { commonLength } from '../engine/engine-session.ts';
 import { snapshotsDir } from '../paths.ts';
 
-// Saved prefixes may use this much disk before the least recently used ones go.
+// Saved prefixes may use this much disk before the least recently used ones go,
 export const SNAPSHOT_BUDGET_BYTES = 64 * 1024 ** 3;
+// and never the disk's last tenth (other programs, and Quire's own database and documents, need room too).
+const FREE_DISK_KEPT = 0.1;
 const OWNERS_SUFFIX = '.owners.json';
 
 export interface PrefixMatch {
@@ -60,12 +62,25 @@ export class PrefixStore {
     return best;
   }
 
+  // The room saved prefixes have: the budget, or less where the disk holds less (what they take now plus what is
+  // free, keeping the disk's last tenth free).
+  async room(): Promise<number> {
+    const used = (await listSnapshots(this.root)).reduce((n, f) => n + f.bytes, 0);
+    try {
+      mkdirSync(this.root, { recursive: true });
+      const disk = statfsSync(this.root);
+      return Math.max(0, Math.min(this.budgetBytes, used + disk.bavail * disk.bsize - FREE_DISK_KEPT * disk.blocks * disk.bsize));
+    } catch {
+      return this.budgetBytes;
+    }
+  }
+
   // Records a prefix the engine has saved (with the documents it was made of, if any), then keeps all saved
   // prefixes within the budget, least recently used first; this one stays.
   async saved(modelId: string, path: string, tokens: ArrayLike<number>, owners: readonly string[] = []): Promise<string[]> {
     (await this.#entries(modelId)).set(path, Int32Array.from(tokens));
     if (owners.length > 0) writeFileSync(`${path}${OWNERS_SUFFIX}`, JSON.stringify(owners));
-    const evicted = await enforceSnapshotBudget(this.root, this.budgetBytes, new Set([path]));
+    const evicted = await enforceSnapshotBudget(this.root, await this.room(), new Set([path]));
     for (const gone of evicted) this.#forget(gone);
     return evicted;
   }
