@@ -28,7 +28,9 @@ const SRT = `1
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'quire-e2e-chat-'));
   await installTinyModel(dataDir);
-  server = await startServe({ QUIRE_DATA_DIR: dataDir });
+  // A pause per decoded token (engine-session.ts): the answer streams slowly enough that Stop lands mid-answer
+  // however fast or loaded the machine is.
+  server = await startServe({ QUIRE_DATA_DIR: dataDir, QUIRE_TEST_STEP_DELAY_MS: '20' });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 860 }, acceptDownloads: true });
   problems = await watchProblems(page);

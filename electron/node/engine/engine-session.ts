@@ -34,6 +34,10 @@ import { kvProviderOptions, webgpuSetup } from './webgpu-options.ts';
 import { formatBytes, planFit, snapshotStagingBytes, type FitReport } from './memory-planner.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
+// Tests only: a pause after each prefill chunk and each decoded token, so a Stop or a Cancel in a browser test
+// lands while the tiny test model is still reading or answering (it finishes in moments otherwise).
+const TEST_STEP_DELAY_MS = Number(process.env.QUIRE_TEST_STEP_DELAY_MS ?? 0);
+const testPause = () => (TEST_STEP_DELAY_MS > 0 ? new Promise((resolve) => setTimeout(resolve, TEST_STEP_DELAY_MS)) : undefined);
 // A read of at least this many chunks records its rates for the next read's estimate.
 const ETA_RECORD_CHUNKS = 4;
 
@@ -388,6 +392,7 @@ export class EngineSession {
       const tokensPerSecond = done / Math.max(seconds, 1e-9);
       options.onProgress?.({ done, total: tokens.length, tokensPerSecond, etaSeconds: eta.remaining(this.length, end) });
       await options.onChunk?.(this.length);
+      await testPause();
     }
     // Enough chunks to tell the two rates apart: kept as the next read's first estimate.
     const rates = eta.rates();
@@ -446,6 +451,7 @@ export class EngineSession {
       logits = (await this.backend.step([token], this.length, 1)).logits;
       this.cached.push(token);
       this.lastLogits = logits;
+      await testPause();
     }
     return out;
   }
