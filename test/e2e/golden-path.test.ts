@@ -189,13 +189,13 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
     expect(offered.every((p) => choices.choices.some((c) => c.precision === p && c.kv === kv))).toBe(true);
     if (kv !== DEFAULT_SETTINGS.kvDtype) await card.getByText(`Document cache ${kv.toUpperCase()}: the one chosen in Settings does not run here`).waitFor();
     await card.getByRole('button', { name: 'Download and convert' }).click();
-    await settled(page.getByTestId(`install-${CATALOG_ID}`).getByText(/Downloading [\d.]+ [KM]?B of [\d.]+ [KM]?B/), card.locator('.install-error'), 30_000);
+    await settled(page.getByTestId(`install-${CATALOG_ID}`).getByText(/Downloading [\d.]+ [kKMG]?B of [\d.]+ [kKMG]?B/), card.locator('.install-error'), 30_000);
     await shot('installing');
     const installed = page.getByRole('list', { name: 'Installed models' });
     await settled(installed.getByText(ENTRY.name, { exact: true }), card.locator('.install-error'));
     const facts = await installed.innerText();
     expect(facts).toContain(precision);
-    expect(facts).toMatch(new RegExp(`${kv.toUpperCase()} · [\\d.]+ [KM]?B/token`));
+    expect(facts).toMatch(new RegExp(`${kv.toUpperCase()} · [\\d.]+ [kKMG]?B/token`));
     expect(await installed.getByRole('button', { name: 'In use' }).count()).toBe(1);
     await shot('installed');
 

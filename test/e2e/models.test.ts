@@ -44,13 +44,13 @@ describe('installing a model from the hub in the browser', () => {
     await page.getByLabel('Precision for the repository').selectOption('fp32');
     await page.getByRole('button', { name: 'Install', exact: true }).click();
     const progress = page.getByTestId('install-quire-test--tiny-llama');
-    await progress.getByText(/Downloading [\d.]+ [KM]?B of [\d.]+ [KM]?B/).waitFor();
+    await progress.getByText(/Downloading [\d.]+ [kKMG]?B of [\d.]+ [kKMG]?B/).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'models-installing.png') });
     const installed = page.getByRole('list', { name: 'Installed models' });
     await installed.getByText('Tiny-Llama').waitFor({ timeout: 60_000 });
     expect(await installed.getByRole('button', { name: 'In use' }).count()).toBe(1);
     expect(await installed.innerText()).toMatch(/fp32/);
-    expect(await installed.innerText()).toMatch(/INT8 · [\d.]+ [KM]?B\/token/);
+    expect(await installed.innerText()).toMatch(/INT8 · [\d.]+ [kKMG]?B\/token/);
     expect(await page.getByTestId('current-model').innerText()).toBe('Tiny-Llama');
     await page.screenshot({ path: join(ARTIFACTS, 'models-installed.png') });
     // The download's speed is kept: the catalog's download times now use this computer's line.
