@@ -13,14 +13,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAppServices, type AppServices } from '../electron/node/app-services.ts';
-import type { EngineRequest } from '../electron/node/engine/engine-protocol.ts';
 import { makeHeader, writeCacheBody, writeSnapshot } from '../electron/node/engine/kv-snapshot.ts';
 import { openModelFolder } from '../electron/node/engine/model-folder.ts';
-import { forkEngineProcess } from '../electron/node/runtime/engine-host.ts';
 import { convertCheckpoint } from '../models/convert.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
 import { LLAMA3_CONFIG, llama3TokenizerJson, variedText } from '../test/unit/models/tokenizer-llama3-fixture.ts';
 import { callRouter } from '../test/unit/router-call.ts';
+import { recordingEngine as recordingEngineOf } from '../test/unit/runtime/recording-engine.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,19 +34,9 @@ const ANSWER = 16;
 
 // When the engine's process was sent each answer call: Quire's own time before the engine starts ends there.
 let answerSentAt = 0;
-const recordingEngine = () => {
-  const child = forkEngineProcess();
-  return {
-    onMessage: child.onMessage.bind(child),
-    onExit: child.onExit.bind(child),
-    stop: child.stop.bind(child),
-    kill: child.kill.bind(child),
-    send: (message: EngineRequest) => {
-      if (message.method === 'answer') answerSentAt = performance.now();
-      child.send(message);
-    },
-  };
-};
+const recordingEngine = recordingEngineOf((message) => {
+  if (message.method === 'answer') answerSentAt = performance.now();
+});
 
 // Peak resident memory of this process and of its children (the engine, the parsers), sampled every 200 ms.
 const peaks = { app: 0, children: 0 };

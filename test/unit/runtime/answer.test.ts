@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { ApiEngine } from '../../../electron/node/api/api-engine.ts';
 import type { EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
-import { forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts';
+import { recordingEngine } from './recording-engine.ts';
 import { conversationMessages } from '../../../electron/node/runtime/prompt.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
@@ -15,22 +15,10 @@ import { withInstructions } from '../../../electron/node/chat/chat-service.ts';
 
 const calls: EngineRequest['method'][] = [];
 const samplings: unknown[] = [];
-// The engine's process as the app starts it, with every request it is sent written down.
-function countingEngine() {
-  const child = forkEngineProcess();
-  return {
-    ...child,
-    onMessage: child.onMessage.bind(child),
-    onExit: child.onExit.bind(child),
-    stop: child.stop.bind(child),
-    kill: child.kill.bind(child),
-    send: (message: EngineRequest) => {
-      if (message.method !== 'cancel') calls.push(message.method);
-      if (message.method === 'answer') samplings.push(message.params.sampling);
-      child.send(message);
-    },
-  };
-}
+const countingEngine = recordingEngine((message) => {
+  if (message.method !== 'cancel') calls.push(message.method);
+  if (message.method === 'answer') samplings.push(message.params.sampling);
+});
 
 let root: string;
 let services: AppServices;

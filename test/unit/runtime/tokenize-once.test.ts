@@ -6,29 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
-import type { EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
-import { forkEngineProcess } from '../../../electron/node/runtime/engine-host.ts';
+import { recordingEngine } from './recording-engine.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
 
 // What each answer call carried: the prefix's tokens (how many, and as what), or only its key.
 const sent: { prefixTokens: number | null; typed: boolean }[] = [];
-function recordingEngine() {
-  const child = forkEngineProcess();
-  return {
-    onMessage: child.onMessage.bind(child),
-    onExit: child.onExit.bind(child),
-    stop: child.stop.bind(child),
-    kill: child.kill.bind(child),
-    send: (message: EngineRequest) => {
-      if (message.method === 'answer') {
-        const tokens = message.params.prefix?.tokens ?? null;
-        sent.push({ prefixTokens: tokens ? tokens.length : null, typed: tokens === null || tokens instanceof Int32Array });
-      }
-      child.send(message);
-    },
-  };
-}
+const engine = recordingEngine((message) => {
+  if (message.method !== 'answer') return;
+  const tokens = message.params.prefix?.tokens ?? null;
+  sent.push({ prefixTokens: tokens ? tokens.length : null, typed: tokens === null || tokens instanceof Int32Array });
+});
 
 let services: AppServices;
 afterAll(async () => {
@@ -36,7 +24,7 @@ afterAll(async () => {
 });
 
 function start(root: string): { services: AppServices; encodes: () => number } {
-  services = createAppServices({ mode: 'cli', root, engineProcess: recordingEngine });
+  services = createAppServices({ mode: 'cli', root, engineProcess: engine });
   const spy = vi.spyOn(services.text, 'encodeDocuments');
   return { services, encodes: () => spy.mock.calls.length };
 }
