@@ -81,7 +81,10 @@ export function NewConversation() {
             <div className={`fit ${fit.fits ? 'good' : 'bad'}`} data-testid="fit">
               <strong>
                 {`${fit.documentTokens.toLocaleString()} tokens — `}
-                {!fit.fitsContext
+                {/* A remote server that reports no context (transformers serve): its words, never "the 0 context". */}
+                {fit.context === 0
+                  ? `${fit.reason}.`
+                  : !fit.fitsContext
                   ? `more than the ${formatTokens(fit.context)} context with ${fit.answerRoom.toLocaleString()} tokens for the answer.`
                   : fit.fitsMemory
                     ? `fits the ${formatTokens(fit.context)} context.`
