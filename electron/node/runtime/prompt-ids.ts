@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { QuireError } from '../../common/errors.ts';
 import type { InstalledModel } from '../../common/contract.ts';
 import type { PromptIds } from './model-runtime.ts';
 import { prefixKey } from './prefix-store.ts';
@@ -117,7 +118,14 @@ export class DocumentPrompts {
     let identity = this.#identities.get(stamp);
     if (!identity) {
       const hash = createHash('sha256').update(`${FORMAT}\0${model.promptStyle}\0`);
-      for (const file of files) hash.update(readFileSync(file, { flag: 'r' }));
+      for (const file of files) {
+        try {
+          hash.update(readFileSync(file));
+        } catch (error) {
+          // A model folder without its tokenizer is a damaged model, as loading it says too.
+          throw new QuireError('MODEL_CORRUPT', `${model.dir}: ${basename(file)} cannot be read (${(error as Error).message.split('\n')[0]}); install or convert the model again`);
+        }
+      }
       identity = hash.digest('hex').slice(0, 24);
       this.#identities.set(stamp, identity);
     }
