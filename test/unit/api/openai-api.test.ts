@@ -76,7 +76,7 @@ describe('quire serve --api', () => {
     const body = await response.json();
     expect(body).toEqual({
       object: 'list',
-      data: [{ id: 'model', object: 'model', created: expect.any(Number), owned_by: 'quire', root: 'model', parent: null, max_model_len: 16_384 }],
+      data: [{ id: 'model', object: 'model', created: expect.any(Number), owned_by: 'quire', root: 'model', parent: null, max_model_len: 16_384, prompt_style: 'bare' }],
     });
     expect((await fetch(`${api.baseUrl}/models/model`, { headers: auth() })).status).toBe(200);
     const missing = await fetch(`${api.baseUrl}/models/other`, { headers: auth() });
