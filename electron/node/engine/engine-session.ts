@@ -31,7 +31,8 @@ import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
 import { kvProviderOptions, webgpuSetup } from './webgpu-options.ts';
-import { formatBytes, planFit, snapshotStagingBytes, type FitReport } from './memory-planner.ts';
+import { planFit, snapshotStagingBytes, type FitReport } from './memory-planner.ts';
+import { formatBytes } from '../../common/format.ts';
 
 export const DEFAULT_PREFILL_CHUNK = 512;
 // Tests only: a pause after each prefill chunk and each decoded token, so a Stop or a Cancel in a browser test

@@ -80,10 +80,6 @@ export function snapshotStagingBytes(layout: Pick<KvLayout, 'kvHeads' | 'headDim
   return layout.kvHeads * capacity * rowBytes(layout);
 }
 
-// TODO(lead): engine-session.ts and runtime/model-fit.ts take the formatter from here; import it from
-// electron/common/format.ts instead and drop this re-export.
-export { formatBytes };
-
 // `kv` is a dtype, or a model's whole cache format (a WebGPU-quantized row also holds its scale).
 export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanOptions): FitReport {
   const dtype = typeof kv === 'string' ? kv : kv.kv;

@@ -2,14 +2,14 @@
 // real context, and whether that context's cache fits the memory of the device where it will live. Built from
 // quire.json (the spec), the model's tokenizer and template only: no session is created, so checking cannot
 // itself run out of memory. Every piece of advice is an action the user can take at once.
-import { formatTokens } from '../../common/format.ts';
+import { formatBytes, formatTokens } from '../../common/format.ts';
 import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, Settings } from '../../common/contract.ts';
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { isDiskFull } from '../../common/errors.ts';
 import type { DocumentPrompts } from './prompt-ids.ts';
 import type { PromptDocument } from './prompt.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
-import { formatBytes, planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
+import { planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
 import { planningMemory } from '../engine/device-memory.ts';
 
