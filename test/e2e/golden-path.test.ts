@@ -183,7 +183,8 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
     if (provider === 'cpu') expect(expected).toEqual({ precision: UI_DEFAULT_PRECISION, io: 'fp16', kv: DEFAULT_SETTINGS.kvDtype });
     else expect({ float16: choices.float16, precision, kv }).toEqual({ float16: false, precision: 'fp32', kv: 'fp32' });
     const card = page.getByRole('list', { name: 'Model catalog' }).getByRole('listitem').filter({ has: page.getByText(ENTRY.name, { exact: true }) });
-    expect(await card.getByRole('combobox').inputValue()).toBe(precision);
+    // The page reloads what this device runs after the provider changed in Settings: wait for it to arrive.
+    await expect.poll(() => card.getByRole('combobox').inputValue(), { timeout: 30_000 }).toBe(precision);
     // Nothing the device cannot run is offered.
     const offered = await card.getByRole('combobox').locator('option').evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
     expect(offered.every((p) => choices.choices.some((c) => c.precision === p && c.kv === kv))).toBe(true);
