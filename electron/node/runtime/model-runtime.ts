@@ -191,6 +191,8 @@ export class ModelRuntime {
   answer(request: AnswerRequest, listeners: AnswerListeners = {}): Promise<Answered> {
     return this.queue.run(request.signal, async () => {
       const loaded = await this.ensure(request.model, request.settings);
+      // A stop during the load reached no engine call: the question ends here, before one starts.
+      if (request.signal.aborted) throw new QuireError('CANCELLED', 'stopped before the engine began');
       const context = loaded.report.context;
       const { prefix, tail } = request.prompt;
       const promptTokens = (prefix?.length ?? 0) + tail.length;
@@ -254,6 +256,8 @@ export class ModelRuntime {
       sampling: request.sampling,
       stop: request.stop,
     };
+    // The engine drops a cancel that arrives while it runs nothing, so a stop during the awaits above is seen here.
+    if (request.signal.aborted) throw new QuireError('CANCELLED', 'stopped before the engine began');
     const result = await this.host.call('answer', params, listeners);
     if (result === 'prefix-not-held') return result;
     this.#held = result.held;

@@ -3,7 +3,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
 import { ApiEngine } from '../../../electron/node/api/api-engine.ts';
 import type { EngineRequest } from '../../../electron/node/engine/engine-protocol.ts';
@@ -15,9 +15,12 @@ import { withInstructions } from '../../../electron/node/chat/chat-service.ts';
 
 const calls: EngineRequest['method'][] = [];
 const samplings: unknown[] = [];
+// Called as each message goes out (a test that stops a request at a given step).
+let onEngineCall: (method: EngineRequest['method']) => void = () => undefined;
 const countingEngine = recordingEngine((message) => {
   if (message.method !== 'cancel') calls.push(message.method);
   if (message.method === 'answer') samplings.push(message.params.sampling);
+  onEngineCall(message.method);
 });
 
 let root: string;
@@ -112,5 +115,25 @@ describe('answer()', () => {
     expect(withInstructions(turns, 'Answer in French.', 'instructions')).toEqual([{ role: 'user', content: 'Who?\n\nInstructions: Answer in French.' }]);
     // quire-nano's bare format has no place for them.
     expect(withInstructions(turns, 'Answer in French.', 'bare')).toBe(turns);
+  });
+
+  it('starts no answer when the request is stopped while the model loads (the engine drops a cancel while idle)', async () => {
+    await services.close();
+    services = createAppServices({ mode: 'cli', root, engineProcess: countingEngine });
+    const model = services.activeModel();
+    const api = new ApiEngine({ runtime: services.runtime, text: services.text, root, model: () => model, settings: services.engineSettings });
+    const controller = new AbortController();
+    onEngineCall = (method) => {
+      if (method === 'load') controller.abort();
+    };
+    calls.length = 0;
+    const answered = vi.fn();
+    const outcome = await api
+      .complete({ prompt: [20, 21, 22], maxTokens: 4000, sampling: { greedy: true }, stop: [], signal: controller.signal }, answered)
+      .then(() => null, (error: Error & { code?: string }) => error.code);
+    onEngineCall = () => undefined;
+    expect(outcome).toBe('CANCELLED');
+    expect(answered).not.toHaveBeenCalled();
+    expect(calls).toEqual(['load']);
   });
 });
