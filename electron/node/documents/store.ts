@@ -39,6 +39,9 @@ const MIGRATIONS = [
      updated_at INTEGER NOT NULL,
      PRIMARY KEY (doc_id, tokenizer_id)
    );`,
+  // A summary's columns come after the text in each row: without an index holding them, reading one walks the
+  // text's overflow pages (4 MB for a 1M-token book, milliseconds on every question).
+  `CREATE INDEX documents_summary ON documents (id, title, format, chars, pages, imported_at, warnings);`,
 ];
 
 // Anchors are written in batches between progress reports.
@@ -70,11 +73,12 @@ interface SummaryRow {
   tokens: number | null;
 }
 
-// The latest count recorded for the document, or the count of one tokenizer when asked for.
-const SUMMARY_SELECT = `SELECT d.id, d.title, d.format, d.chars, d.pages, d.imported_at, d.warnings,
+// The latest count recorded for the document, or the count of one tokenizer when asked for. The index is named:
+// SQLite prefers the primary key's, which does not hold these columns.
+export const SUMMARY_SELECT = `SELECT d.id, d.title, d.format, d.chars, d.pages, d.imported_at, d.warnings,
   (SELECT t.count FROM doc_tokens t WHERE t.doc_id = d.id AND (? IS NULL OR t.tokenizer_id = ?)
    ORDER BY t.updated_at DESC LIMIT 1) AS tokens
-  FROM documents d`;
+  FROM documents d INDEXED BY documents_summary`;
 
 function toSummary(row: SummaryRow): DocumentSummary {
   return {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DocumentModelSchema, type ImportProgress } from '../../../electron/common/document.ts';
 import { openDatabase } from '../../../electron/node/db.ts';
 import { extractBytes } from '../../../electron/node/documents/extract.ts';
-import { DocumentStore } from '../../../electron/node/documents/store.ts';
+import { DocumentStore, SUMMARY_SELECT } from '../../../electron/node/documents/store.ts';
 import { databasePath, snapshotsDir } from '../../../electron/node/paths.ts';
 import { makePdf } from './fixtures.ts';
 
@@ -47,6 +47,15 @@ describe('DocumentStore', () => {
     expect(again).toMatchObject({ id: first.id, duplicate: true });
     expect(store.list()).toHaveLength(1);
     expect(store.get('no-such-id')).toBeUndefined();
+  });
+
+  it("reads a summary (every question's document check, the library list) without the document's text", () => {
+    const db = openDatabase(databasePath(newRoot()));
+    new DocumentStore(db);
+    for (const [where, ...parameters] of [[' WHERE d.id = ?', 'id'], [' ORDER BY d.imported_at DESC, d.rowid DESC']]) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${SUMMARY_SELECT}${where}`).all(null, null, ...parameters) as { detail: string }[];
+      expect(plan.find((step) => /\bd\b/.test(step.detail) && !/doc_tokens/.test(step.detail))?.detail).toMatch(/COVERING INDEX documents_summary/);
+    }
   });
 
   it('keeps token counts per tokenizer and shows the latest in summaries', async () => {
