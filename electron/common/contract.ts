@@ -47,11 +47,12 @@ export type Settings = z.infer<typeof Settings>;
 // The in-app API's state: its address and key while it runs (the user copies both into the other app), or
 // why it could not start.
 // Whether the database is damaged (then the app runs read-only on what could be read), in words with the way
-// out, the newest good backup, and a recovery staged for the next start.
+// out, the newest good backup (and when it was taken, ISO 8601), and a recovery staged for the next start.
 export const DatabaseStatus = z.object({
   damaged: z.boolean(),
   message: z.string().nullable(),
   backup: z.string().nullable(),
+  backupTime: z.string().nullable(),
   staged: z.enum(['salvage', 'backup']).nullable(),
 });
 export type DatabaseStatus = z.infer<typeof DatabaseStatus>;

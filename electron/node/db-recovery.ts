@@ -67,8 +67,13 @@ export function damageMessage(path: string): string | null {
   );
 }
 
+// When a backup was taken: its file's last write.
+export function backupTakenAt(path: string): Date {
+  return statSync(path).mtime;
+}
+
 function backupTime(path: string): string {
-  return statSync(path).mtime.toISOString().replace('T', ' ').slice(0, 16);
+  return backupTakenAt(path).toISOString().replace('T', ' ').slice(0, 16);
 }
 
 // Stages the chosen recovery for the next start.

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
 import { Sidebar, NAV_SHORTCUTS } from './components/Sidebar.tsx';
 import { ChatView } from './features/chat/ChatView.tsx';
+import { DatabaseBanner } from './features/DatabaseBanner.tsx';
 import { LibraryView } from './features/LibraryView.tsx';
 import { ModelsView } from './features/ModelsView.tsx';
 import { SettingsView } from './features/SettingsView.tsx';
@@ -13,6 +14,7 @@ export function App() {
   const theme = useApp((s) => s.settings?.theme ?? 'system');
   const setView = useApp((s) => s.setView);
   const connection = useApp((s) => s.connection);
+  const damaged = useApp((s) => s.database?.damaged ?? false);
   const content = useRef<HTMLElement>(null);
   useTheme(theme);
   // One scroll area holds every screen: a screen opens at its top, not where the previous one was scrolled to.
@@ -34,7 +36,8 @@ export function App() {
   // Without a valid link the page knows nothing of the library: say so rather than show an empty one.
   if (connection === 'needs-link' || connection === 'stale-link') return <NeedsLink stale={connection === 'stale-link'} />;
   return (
-    <div className="shell">
+    <div className={`shell${damaged ? ' with-banner' : ''}`}>
+      <DatabaseBanner />
       {connection === 'lost' ? (
         <div className="connection-lost" role="alert">
           Quire has stopped. Reconnecting… (if you started it again, open the link it printed).

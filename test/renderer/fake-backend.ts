@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, FitPlan, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, DatabaseStatus, FitPlan, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
@@ -52,6 +52,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     selfCheckCells: [{ length: 512, depth: 50, accuracy: 1, samples: 1, seconds: 0.1 }] as NiahCell[],
     // Whether the library's documents fit the model, where a test wants a refusal.
     documentFit: { fits: true, reason: 'fits the 4K context' },
+    // What database.status reports; a test may report damage.
+    database: { damaged: false, message: null, backup: null, backupTime: null, staged: null } as DatabaseStatus,
   };
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
   const emit = (event: string, payload: unknown) => listeners.get(event)?.forEach((l) => l(payload));
@@ -81,9 +83,10 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       : { state: 'off', url: null, key: null, error: null };
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'api.status': () => apiStatus(),
-    'database.status': () => ({ damaged: false, message: null, backup: null, staged: null }),
-    'database.recover': () => {
-      throw Object.assign(new Error('the database is not damaged; there is nothing to recover'), { code: 'INVALID_INPUT' });
+    'database.status': () => state.database,
+    'database.recover': ({ from }: { from: 'salvage' | 'backup' }) => {
+      if (!state.database.damaged) throw Object.assign(new Error('the database is not damaged; there is nothing to recover'), { code: 'INVALID_INPUT' });
+      return (state.database = { ...state.database, staged: from });
     },
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,

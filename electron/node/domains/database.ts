@@ -2,7 +2,7 @@
 // the recovery the user chooses — keep what was read, or restore the newest good backup — staged for the next
 // start (db-recovery.ts), the damaged file kept aside.
 import type { DatabaseStatus } from '../../common/contract.ts';
-import { damageMessage, databaseHealth, stageRecovery } from '../db-recovery.ts';
+import { backupTakenAt, damageMessage, databaseHealth, stageRecovery } from '../db-recovery.ts';
 import { databasePath } from '../paths.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
@@ -10,7 +10,13 @@ export function databaseHandlers({ root }: AppContext): DomainHandlers<'database
   const path = databasePath(root);
   const status = (): DatabaseStatus => {
     const health = databaseHealth(path);
-    return { damaged: health.damaged, message: damageMessage(path), backup: health.backup, staged: health.staged };
+    return {
+      damaged: health.damaged,
+      message: damageMessage(path),
+      backup: health.backup,
+      backupTime: health.backup ? backupTakenAt(health.backup).toISOString() : null,
+      staged: health.staged,
+    };
   };
   return {
     'database.status': () => status(),

@@ -9,6 +9,7 @@ export function ConfirmButton({
   onConfirm,
   className,
   disabled,
+  title,
   children,
 }: {
   label: string;
@@ -17,6 +18,8 @@ export function ConfirmButton({
   onConfirm: () => void;
   className: string;
   disabled?: boolean;
+  // Why it is disabled, where it is.
+  title?: string;
   children: ReactNode;
 }) {
   const [asking, setAsking] = useState(false);
@@ -26,7 +29,7 @@ export function ConfirmButton({
   }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className={className} aria-label={label} disabled={disabled} onClick={() => setAsking(true)}>
+      <button type="button" className={className} aria-label={label} disabled={disabled} title={title} onClick={() => setAsking(true)}>
         {children}
       </button>
     );

@@ -8,6 +8,7 @@ import { Icon } from '../components/icons.tsx';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
 import { visibleDocuments, type ImportJob } from '../store/library-slice.ts';
+import { readOnlyReason } from '../store/database-slice.ts';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 
 const ACCEPTED_EXTENSIONS = Object.keys(DOCUMENT_EXTENSIONS);
@@ -23,6 +24,8 @@ export function LibraryView() {
   const openViewer = useApp((s) => s.openViewer);
   // A remote engine answers as well as an installed model.
   const hasModel = useApp((s) => s.installed.length > 0 || s.engines.length > 0);
+  // A damaged database takes no import, conversation or deletion: each control says why it is off.
+  const readOnly = useApp(readOnlyReason);
   const shown = visibleDocuments(documents, filter);
   return (
     <section className="view" aria-labelledby="library-title">
@@ -40,7 +43,7 @@ export function LibraryView() {
       </header>
       <DemoModelNotice />
       <SampleOffer />
-      <DropZone compact={documents.length > 0} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, size: f.size, bytes: () => f.arrayBuffer() })))} />
+      <DropZone compact={documents.length > 0} readOnly={readOnly} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, size: f.size, bytes: () => f.arrayBuffer() })))} />
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
           {imports.map((job) => (
@@ -79,7 +82,7 @@ export function LibraryView() {
                 <td><FitBadge fit={doc.fit} /></td>
                 <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
                 <td className="actions">
-                  <button type="button" className="button small" disabled={!hasModel} title={hasModel ? 'Ask about this document' : 'Install a model or add an engine first'} onClick={() => newConversation([doc.id])}>
+                  <button type="button" className="button small" disabled={!hasModel || readOnly !== null} title={readOnly ?? (hasModel ? 'Ask about this document' : 'Install a model or add an engine first')} onClick={() => newConversation([doc.id])}>
                     Ask
                   </button>
                   <ConfirmButton
@@ -87,6 +90,8 @@ export function LibraryView() {
                     label={`Delete ${doc.title}`}
                     question={`Delete “${doc.title}” and its saved cache?`}
                     confirm="Delete"
+                    disabled={readOnly !== null}
+                    title={readOnly ?? undefined}
                     onConfirm={() => void deleteDocument(doc.id)}
                   >
                     <Icon name="trash" size={16} />
@@ -107,6 +112,7 @@ function SampleOffer() {
   const demo = useApp((s) => (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.demo ?? false);
   const empty = useApp((s) => s.documents.length === 0);
   const trySample = useApp((s) => s.trySample);
+  const readOnly = useApp(readOnlyReason);
   const [busy, setBusy] = useState(false);
   if (!demo || !empty) return null;
   return (
@@ -118,7 +124,8 @@ function SampleOffer() {
       <button
         type="button"
         className="button primary"
-        disabled={busy}
+        disabled={busy || readOnly !== null}
+        title={readOnly ?? undefined}
         onClick={() => {
           setBusy(true);
           void trySample().finally(() => setBusy(false));
@@ -240,14 +247,14 @@ function FitBadge({ fit }: { fit: LibraryEntry['fit'] }) {
   );
 }
 
-function DropZone({ compact, onFiles }: { compact: boolean; onFiles: (files: File[]) => void }) {
+function DropZone({ compact, readOnly, onFiles }: { compact: boolean; readOnly: string | null; onFiles: (files: File[]) => void }) {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setOver(false);
     const files = [...event.dataTransfer.files];
-    if (files.length > 0) onFiles(files);
+    if (files.length > 0 && readOnly === null) onFiles(files);
   };
   return (
     <div
@@ -263,10 +270,10 @@ function DropZone({ compact, onFiles }: { compact: boolean; onFiles: (files: Fil
       <div className="dropzone-icon"><Icon name="upload" size={compact ? 20 : 32} /></div>
       <div className="dropzone-text">
         <strong>Drop books, papers and transcripts here</strong>
-        {compact ? null : <span className="subtle">{READABLE_FORMATS} — read on this computer, never uploaded.</span>}
+        {readOnly ? <span className="subtle warn">{readOnly}</span> : compact ? null : <span className="subtle">{READABLE_FORMATS} — read on this computer, never uploaded.</span>}
       </div>
       <OcrLanguageSelect />
-      <button type="button" className="button" onClick={() => input.current?.click()}>Choose files…</button>
+      <button type="button" className="button" disabled={readOnly !== null} title={readOnly ?? undefined} onClick={() => input.current?.click()}>Choose files…</button>
       <input
         ref={input}
         type="file"

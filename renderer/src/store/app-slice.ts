@@ -58,7 +58,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
     try {
       const info = await api.call('app.info', {});
       set({ info });
-      await Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
+      // A damaged database is said at once, before the screens that read it.
+      await Promise.all([get().loadDatabase(), get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
       // What the device runs (a GPU probe on first use) is needed by the Models screen only: not awaited here.
       void get().loadChoices().catch(() => undefined);
       // Remote engines answer too (the Library's Ask, the new conversation's picker).

@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ApiClient } from '../api/client.ts';
 import { createAppSlice, type AppSlice } from './app-slice.ts';
 import { createChatSlice, type ChatSlice } from './chat-slice.ts';
+import { createDatabaseSlice, type DatabaseSlice } from './database-slice.ts';
 import { createEnginesSlice, type EnginesSlice } from './engines-slice.ts';
 import { createLibrarySlice, type LibrarySlice } from './library-slice.ts';
 import { createModelsSlice, type ModelsSlice } from './models-slice.ts';
@@ -9,7 +10,7 @@ import { createPassageSlice, type PassageSlice } from './passage-slice.ts';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice.ts';
 import { createViewerSlice, type ViewerSlice } from './viewer-slice.ts';
 
-export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice & EnginesSlice & PassageSlice;
+export type AppState = AppSlice & LibrarySlice & ModelsSlice & SettingsSlice & ChatSlice & ViewerSlice & EnginesSlice & PassageSlice & DatabaseSlice;
 export type AppStore = StoreApi<AppState>;
 export type SliceCreator<T> = (set: StoreApi<AppState>['setState'], get: StoreApi<AppState>['getState'], api: ApiClient) => T;
 
@@ -25,5 +26,6 @@ export function createAppStore(api: ApiClient): AppStore {
     ...createViewerSlice(set, get, api),
     ...createEnginesSlice(set, get, api),
     ...createPassageSlice(set, get, api),
+    ...createDatabaseSlice(set, get, api),
   }));
 }

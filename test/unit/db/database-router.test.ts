@@ -13,7 +13,7 @@ describe('database.status and database.recover', () => {
   it('say a sound database is sound, and a torn one is read-only with the way out, staging the chosen recovery', { timeout: 180_000 }, async () => {
     const root = mkdtempSync(join(tmpdir(), 'quire-db-router-'));
     let services = createAppServices({ mode: 'cli', root });
-    expect(await callRouter(services, 'database.status', {})).toEqual({ damaged: false, message: null, backup: null, staged: null });
+    expect(await callRouter(services, 'database.status', {})).toEqual({ damaged: false, message: null, backup: null, backupTime: null, staged: null });
     await expect(callRouter(services, 'database.recover', { from: 'salvage' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     for (let i = 0; i < 6; i++) await callRouter(services, 'library.import', { name: `note-${i}.txt`, bytes: new TextEncoder().encode(`Note ${i}: ${'the tide turned. '.repeat(3000)}`) });
     await services.close();
@@ -28,6 +28,9 @@ describe('database.status and database.recover', () => {
     services = createAppServices({ mode: 'cli', root });
     const status = await callRouter(services, 'database.status', {});
     expect(status.damaged).toBe(true);
+    // The banner names the backup's time, which the browser cannot read from a path.
+    if (status.backup) expect(Date.parse(status.backupTime!)).toBe(Math.floor(statSync(status.backup).mtimeMs));
+    else expect(status.backupTime).toBeNull();
     expect(status.message).toMatch(/^[^\n]+ is damaged \([^\n]+\)\. Quire opened it read-only: \d+ rows could be read[^\n]*quire db salvage[^\n]*$/);
     await expect(callRouter(services, 'library.import', { name: 'new.txt', bytes: new TextEncoder().encode('new') })).rejects.toMatchObject({ code: 'DATABASE_DAMAGED' });
     expect(await callRouter(services, 'database.recover', { from: 'salvage' })).toMatchObject({ damaged: true, staged: 'salvage' });

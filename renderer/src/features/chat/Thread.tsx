@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { EXPORT_FORMATS, type ChatMessage } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
+import { readOnlyReason } from '../../store/database-slice.ts';
 import { AnswerText } from './AnswerText.tsx';
 import { ExportAnswer } from './ExportAnswer.tsx';
 import { RemoveTurn, VersionSwitch } from './TurnControls.tsx';
@@ -23,6 +24,7 @@ export function Thread() {
   const openViewer = useApp((s) => s.openViewer);
   const setEngine = useApp((s) => s.setConversationEngine);
   const end = useRef<HTMLDivElement>(null);
+  const readOnly = useApp(readOnlyReason);
   const missing = conversation.documentIds.filter((id) => !documents.some((d) => d.id === id));
   const ready = conversation.messages.some((m) => m.stats?.documentSource);
   useEffect(() => {
@@ -84,7 +86,7 @@ export function Thread() {
           </>
         ) : null}
       </ol>
-      <Composer disabledReason={missing.length > 0 ? 'A document of this conversation was deleted.' : null} onAsk={(q) => void ask(q)} />
+      <Composer disabledReason={missing.length > 0 ? 'A document of this conversation was deleted.' : readOnly} onAsk={(q) => void ask(q)} />
       {/* After the question box: scrolled into view, the newest answer ends above the box, not under it. */}
       <div ref={end} />
     </div>

@@ -1,0 +1,68 @@
+// @vitest-environment jsdom
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { DocumentSummary } from '../../electron/common/contract.ts';
+import { fakeBackend } from './fake-backend.ts';
+import { mountApp } from './mount.tsx';
+
+const BACKUP_TIME = '2026-12-01T09:30:00.000Z';
+const doc: DocumentSummary = { id: 'd1', title: 'Minutes', format: 'txt', chars: 1200, pages: 0, tokens: 300, importedAt: new Date(0).toISOString(), warnings: [] };
+
+function damagedBackend() {
+  const backend = fakeBackend({ documents: [doc] });
+  backend.state.database = {
+    damaged: true,
+    message: "Quire's database quire.db is damaged (database disk image is malformed). Quire opened it read-only: 41 rows could be read (0 of them from the backup of 2026-12-01 09:30), and nothing new can be saved.",
+    backup: '/tmp/quire/backups/quire-20261201T093000.db',
+    backupTime: BACKUP_TIME,
+    staged: null,
+  };
+  return backend;
+}
+
+const banner = () => screen.getByRole('alert', { name: /database is damaged/ });
+
+describe('A damaged database', () => {
+  it('is said across the app at start, with no way to dismiss it, and the writes that would fail are off with the reason', async () => {
+    const store = await mountApp(damagedBackend());
+    act(() => store.getState().setView('library'));
+    expect(banner().textContent).toContain("Quire's database is damaged; it is open read-only so nothing more is lost.");
+    // What SQLite found is there for whoever wants it.
+    expect(within(banner()).getByText(/database disk image is malformed/)).toBeTruthy();
+    expect(within(banner()).queryByRole('button', { name: /dismiss|close/i })).toBeNull();
+    // The library reads, but takes nothing new and deletes nothing.
+    const choose = screen.getByRole('button', { name: 'Choose files…' });
+    expect((choose as HTMLButtonElement).disabled).toBe(true);
+    expect(choose.getAttribute('title')).toMatch(/read-only: nothing new can be saved/);
+    expect((screen.getByRole('button', { name: 'Delete Minutes' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('restores the newest good backup, named by its time, after a confirmation, and says a restart follows', async () => {
+    const backend = damagedBackend();
+    await mountApp(backend);
+    const time = new Date(BACKUP_TIME).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    await act(async () => fireEvent.click(within(banner()).getByRole('button', { name: `Restore the backup of ${time}` })));
+    // Nothing is asked of the backend before the confirmation.
+    expect(backend.state.log.some((c) => c.name === 'database.recover')).toBe(false);
+    const confirm = within(banner()).getByRole('group', { name: /Replace the library with the backup/ });
+    await act(async () => fireEvent.click(within(confirm).getByRole('button', { name: 'Restore' })));
+    await waitFor(() => expect(within(banner()).getByRole('status').textContent).toMatch(/^Ready: the backup of .+ replaces the damaged database when Quire starts again\. Stop quire serve, start it again/));
+    expect(backend.state.log.filter((c) => c.name === 'database.recover')).toEqual([{ name: 'database.recover', payload: { from: 'backup' } }]);
+  });
+
+  it('keeps what could be read when the user chooses that', async () => {
+    const backend = damagedBackend();
+    await mountApp(backend);
+    await act(async () => fireEvent.click(within(banner()).getByRole('button', { name: 'Keep what could be read' })));
+    await act(async () => fireEvent.click(within(banner()).getByRole('button', { name: 'Keep it' })));
+    await waitFor(() => expect(within(banner()).getByRole('status').textContent).toMatch(/^Ready: what could be read becomes the database/));
+    expect(backend.state.log.filter((c) => c.name === 'database.recover').map((c) => c.payload)).toEqual([{ from: 'salvage' }]);
+  });
+
+  it('is not shown when the database is sound', async () => {
+    const store = await mountApp(fakeBackend({ documents: [doc] }));
+    act(() => store.getState().setView('library'));
+    expect(screen.queryByRole('alert', { name: /database is damaged/ })).toBeNull();
+    expect((screen.getByRole('button', { name: 'Choose files…' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+});
