@@ -227,9 +227,11 @@ export class ModelRuntime {
     const match = snapshots && prompt ? await this.store.longestMatch(model.id, prompt, loaded.report.context) : null;
     let save: AnswerParams['save'] = null;
     let saveTokens: ArrayLike<number> = [];
-    if (snapshots && request.save === 'prefix' && prefix && prefix.length > 0) {
+    // A prefix the engine holds was read or restored before: it is not saved again (needsSave), so a follow-up
+    // does not look for room.
+    if (snapshots && request.save === 'prefix' && prefix && prefix.length > 0 && prefixTokens) {
       save = { path: this.store.path(model.id, prefix.key), length: prefix.length, minPrefilled: 1 };
-      saveTokens = prefixTokens ?? [];
+      saveTokens = prefixTokens;
     } else if (snapshots && request.save !== 'prefix' && prompt) {
       save = { path: this.store.path(model.id, prefixKey(prompt)), length: prompt.length, minPrefilled: request.save.promptMinPrefilled };
       saveTokens = prompt;
@@ -264,8 +266,7 @@ export class ModelRuntime {
     if (result.restored) await this.store.restored(result.restored);
     // (A damaged prefix read again is saved again under the same name.)
     if (result.discarded && result.discarded !== result.saved) await this.store.discard(result.discarded);
-    // Saved while the tokens were not sent (the engine held the prefix): the store reads them from the file.
-    if (result.saved) await this.store.saved(model.id, result.saved, saveTokens.length > 0 ? saveTokens : await prefix!.tokens(), prefix?.owners ?? []);
+    if (result.saved) await this.store.saved(model.id, result.saved, saveTokens, prefix?.owners ?? []);
     // A read stopped part-way left its latest checkpoint: the next question about the same text reads on from it.
     if (result.checkpoint && prompt) await this.store.saved(model.id, result.checkpoint.path, prompt.subarray(0, result.checkpoint.length), prefix?.owners ?? []);
     return result;

@@ -50,9 +50,13 @@ describe('answer()', () => {
     expect(first.messages[1].stats).toMatchObject({ documentSource: 'prefill', stopped: false });
     expect(calls).toEqual(['load', 'answer']);
     calls.length = 0;
+    // Nothing is saved from a prefix the engine holds, so the follow-up does not measure the disk's room for it.
+    const room = vi.spyOn(services.runtime.store, 'room');
     const second = await callRouter(services, 'chat.ask', { conversationId: id, question: 'And the roof?' });
     expect(second.messages[3].stats!.documentSource).toBe('cache');
     expect(calls).toEqual(['answer']);
+    expect(room).not.toHaveBeenCalled();
+    room.mockRestore();
   });
 
   it("serves an API request in a new process from the document's saved prefix", async () => {
