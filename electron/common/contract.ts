@@ -162,6 +162,11 @@ export const ChatMessage = z.object({
   createdAt: z.string(),
   // On an edited question: which of its versions this is (1-based) and how many there are.
   version: z.object({ index: z.number().int().min(1), count: z.number().int().min(2) }).optional(),
+  // An answer that did not finish (absent on those that did, and on questions): `streaming` while it is
+  // written, stored as it streams; `interrupted` when the app stopped before it finished; `failed` when the
+  // engine failed partway, with the engine's `error`. Each keeps the part that was shown.
+  status: z.enum(['streaming', 'interrupted', 'failed']).optional(),
+  error: z.string().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 

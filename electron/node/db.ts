@@ -63,7 +63,10 @@ function configure(db: Db): Db {
 
 // Each service owns its tables and migrates them on its own: `steps[i]` takes the component from version i
 // to i + 1. Steps run in one transaction each, so an interrupted upgrade is retried whole.
+// A damaged database is never upgraded (that would write into it): its rows are read as its older schema has
+// them, and an app that refused to open it for want of a newer column would show the user nothing at all.
 export function migrate(db: Db, component: string, steps: readonly string[]): void {
+  if (damaged.has(db)) return;
   const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as
     | { version: number }
     | undefined;

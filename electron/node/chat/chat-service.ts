@@ -6,7 +6,8 @@ import type { DocumentStore } from '../documents/store.ts';
 import type { EventBus } from '../events.ts';
 import type { ModelFit } from '../runtime/model-fit.ts';
 import type { DocumentPrompts, DocumentRef } from '../runtime/prompt-ids.ts';
-import type { ConversationStore } from './conversations.ts';
+import type { ConversationStore, NewMessage } from './conversations.ts';
+import { AnswerDraft } from './answer-draft.ts';
 import type { ModelRuntime } from '../runtime/model-runtime.ts';
 import { answerRoom } from '../../../models/model-spec.ts';
 import { samplingFor } from '../settings.ts';
@@ -32,7 +33,6 @@ export interface ChatServiceDeps {
 
 type Running = { conversationId: string; cancelled: boolean; cancel: () => void };
 type Answer = { text: string; stats: MessageStats };
-type NewMessage = Omit<StoredMessage, 'id' | 'createdAt' | 'version'>;
 
 // What the user is told while an answer waits for room on the disk.
 const UNSAVED_REASON =
@@ -150,8 +150,10 @@ export class ChatService {
     return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
   }
 
-  // The conversation in the database changes only once the answer exists (complete or stopped): a failure
-  // leaves it as it was, an edited question or regenerated answer replaces the old tail in one transaction.
+  // A new question is stored before the engine starts and its answer as it streams, so that a crash keeps
+  // both (the answer marked interrupted at the next start); an edited question or regenerated answer replaces
+  // the old tail only once the new answer has begun (answer-draft.ts). A failure or stop before any answer
+  // leaves the conversation as it was; a failure partway keeps the part shown, marked failed (docs/data.md).
   async ask(request: { conversationId: string; question?: string; replaceFrom?: string }): Promise<Conversation> {
     if (this.#running) throw new QuireError('BUSY', 'another question is being answered; stop it or wait for it to finish');
     const conversation = this.get(request.conversationId);
@@ -160,13 +162,24 @@ export class ChatService {
     const running: Running = { conversationId: conversation.id, cancelled: false, cancel: () => undefined };
     this.#running = running;
     try {
-      const made = conversation.engine
-        ? await this.#answerRemote(conversation, this.#documents(conversation.documentIds), history, running)
-        : await this.#answerLocal(conversation, this.#refs(conversation.documentIds), history, running);
+      const draft = new AnswerDraft(this.#deps.conversations, conversation, cutAt, question === null ? [] : [{ role: 'user', content: question, quotes: [], stats: null }]);
+      if (cutAt === null) draft.begin();
+      const shown = (text: string) => {
+        draft.add(text);
+        this.#deps.bus.emit('chat.delta', { conversationId: conversation.id, text });
+      };
+      let made: Answer;
+      try {
+        made = conversation.engine
+          ? await this.#answerRemote(conversation, this.#documents(conversation.documentIds), history, running, shown)
+          : await this.#answerLocal(conversation, this.#refs(conversation.documentIds), history, running, shown);
+      } catch (error) {
+        draft.fail(error as Error);
+        throw error;
+      }
       // The documents' text is read for the quote check only once the answer exists.
-      const answer = { role: 'assistant' as const, content: made.text, quotes: this.#verify(this.#documents(conversation.documentIds), made.text), stats: made.stats };
-      const asked = question === null ? [] : [{ role: 'user' as const, content: question, quotes: [], stats: null }];
-      if (!this.#store(conversation.id, cutAt, [...asked, answer])) this.#unsaved.set(conversation.id, { cutAt, messages: [...asked, answer] });
+      const answer: NewMessage = { role: 'assistant', content: made.text, quotes: this.#verify(this.#documents(conversation.documentIds), made.text), stats: made.stats };
+      if (!draft.finish(answer)) this.#unsaved.set(conversation.id, draft.pending(answer));
       return this.#view(conversation.id);
     } finally {
       this.#running = null;
@@ -193,20 +206,20 @@ export class ChatService {
     return { history: past(conversation.messages.slice(0, index)), question: null, cutAt: message.id };
   }
 
-  async #answerRemote(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running): Promise<Answer> {
+  async #answerRemote(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running, shown: (text: string) => void): Promise<Answer> {
     const { bus } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
     return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, this.#deps.settings(), {
       signal: abort.signal,
       onProgress: (p) => bus.emit('chat.progress', { conversationId: conversation.id, ...p }),
-      onText: (text) => bus.emit('chat.delta', { conversationId: conversation.id, text }),
+      onText: shown,
     });
   }
 
   // The engine is shared with the API server and the self-check: the question waits its turn (a stop while
   // waiting leaves the queue), then runs whole in one engine call (model-runtime.ts answer()).
-  async #answerLocal(conversation: Conversation, documents: DocumentRef[], turns: Turn[], running: Running): Promise<Answer> {
+  async #answerLocal(conversation: Conversation, documents: DocumentRef[], turns: Turn[], running: Running, shown: (text: string) => void): Promise<Answer> {
     const { bus, runtime } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
@@ -244,7 +257,7 @@ export class ChatService {
         onWarning: (message) => warnings.push(message),
         onText: (piece) => {
           firstToken ||= performance.now();
-          bus.emit('chat.delta', { conversationId: conversation.id, text: piece });
+          shown(piece);
         },
       },
     );

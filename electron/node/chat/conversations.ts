@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConversationEngine, type ChatMessage, type Conversation, type ConversationSummary } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
-import { migrate, transaction, type Db } from '../db.ts';
+import { isDamaged, migrate, transaction, type Db } from '../db.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE conversations (
@@ -37,6 +37,11 @@ const MIGRATIONS = [
      PRIMARY KEY (conversation_id, seq, version)
    );
    ALTER TABLE messages ADD COLUMN version INTEGER NOT NULL DEFAULT 1;`,
+  // Answers are stored as they stream: 'streaming' while written, 'interrupted' when the app stopped first,
+  // 'failed' (with the engine's error) when the engine did. The index finds the unfinished ones at each start.
+  `ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'streaming', 'interrupted', 'failed'));
+   ALTER TABLE messages ADD COLUMN error TEXT;
+   CREATE INDEX messages_unfinished ON messages (status) WHERE status = 'streaming';`,
 ];
 
 // How much of the first question becomes the conversation's title.
@@ -61,7 +66,13 @@ interface MessageRow {
   quotes: string;
   stats: string | null;
   created_at: number;
+  // Absent in the tails of versions put aside before answers had a status.
+  status?: 'complete' | NonNullable<ChatMessage['status']>;
+  error?: string | null;
 }
+
+// A message to store: the store gives it its id, time and version.
+export type NewMessage = Omit<ChatMessage, 'id' | 'createdAt' | 'version'>;
 
 // A tail put aside as a version: its messages and the versions of its later questions.
 interface StoredTail {
@@ -77,6 +88,9 @@ export class ConversationStore {
   constructor(db: Db) {
     this.#db = db;
     migrate(db, 'conversations', MIGRATIONS);
+    // An answer still being written when the app last stopped was cut off by that stop (one app writes a
+    // data folder at a time).
+    if (!isDamaged(db)) this.#db.prepare("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'").run();
   }
 
   create(documentIds: string[], modelId: string | null, engine: ConversationEngine | null = null): Conversation {
@@ -117,7 +131,7 @@ export class ConversationStore {
   // Drops the message `cutAt` and everything after it (when given), then appends `messages`, atomically. Cut at
   // a question (an edit), the old tail is kept as a version of that question; cut at an answer (regenerated),
   // it is gone.
-  replaceTail(conversationId: string, cutAt: string | null, messages: Omit<ChatMessage, 'id' | 'createdAt' | 'version'>[]): ChatMessage[] {
+  replaceTail(conversationId: string, cutAt: string | null, messages: NewMessage[]): ChatMessage[] {
     return transaction(this.#db, () => {
       let version = 1;
       if (cutAt) {
@@ -132,16 +146,36 @@ export class ConversationStore {
       }
       const { seq } = this.#db.prepare('SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM messages WHERE conversation_id = ?').get(conversationId) as { seq: number };
       const now = Date.now();
-      const insert = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      const insert = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
       const stored = messages.map((message, i) => {
         const id = randomUUID();
-        insert.run(id, conversationId, seq + i, i === 0 ? version : 1, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, now);
+        insert.run(id, conversationId, seq + i, i === 0 ? version : 1, message.role, message.content, JSON.stringify(message.quotes), message.stats ? JSON.stringify(message.stats) : null, message.status ?? 'complete', message.error ?? null, now);
         return { ...message, id, createdAt: new Date(now).toISOString() };
       });
       const first = messages[0];
       const title = first?.role === 'user' && seq === 0 ? first.content.replace(/\s+/g, ' ').trim().slice(0, TITLE_CHARS) : null;
       this.#db.prepare('UPDATE conversations SET updated_at = ?, title = CASE WHEN user_title THEN title ELSE COALESCE(?, title) END WHERE id = ?').run(now, title, conversationId);
       return stored;
+    });
+  }
+
+  // Rewrites one stored answer in place: the answer as it streams (about once a second, so one row, not the
+  // conversation), then as it ended.
+  writeAnswer(id: string, answer: Pick<NewMessage, 'content' | 'quotes' | 'stats' | 'status' | 'error'>): void {
+    transaction(this.#db, () => {
+      this.#db
+        .prepare('UPDATE messages SET content = ?, quotes = ?, stats = ?, status = ?, error = ? WHERE id = ?')
+        .run(answer.content, JSON.stringify(answer.quotes), answer.stats ? JSON.stringify(answer.stats) : null, answer.status ?? 'complete', answer.error ?? null, id);
+    });
+  }
+
+  // Takes out messages stored for a question that then failed before any answer, and puts back the title and
+  // time the conversation had: it reads as it did before the question.
+  discard(conversationId: string, messageIds: string[], before: { title: string; updatedAt: string }): void {
+    transaction(this.#db, () => {
+      const remove = this.#db.prepare('DELETE FROM messages WHERE id = ? AND conversation_id = ?');
+      for (const id of messageIds) remove.run(id, conversationId);
+      this.#db.prepare('UPDATE conversations SET title = ?, updated_at = ? WHERE id = ?').run(before.title, Date.parse(before.updatedAt), conversationId);
     });
   }
 
@@ -158,8 +192,8 @@ export class ConversationStore {
       this.#putAside(conversationId, question.seq);
       this.#db.prepare('DELETE FROM message_versions WHERE conversation_id = ? AND seq = ? AND version = ?').run(conversationId, question.seq, wanted);
       const tail = JSON.parse(row.tail) as StoredTail;
-      const insertMessage = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const m of tail.messages) insertMessage.run(m.id, conversationId, m.seq, m.version, m.role, m.content, m.quotes, m.stats, m.created_at);
+      const insertMessage = this.#db.prepare('INSERT INTO messages (id, conversation_id, seq, version, role, content, quotes, stats, status, error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const m of tail.messages) insertMessage.run(m.id, conversationId, m.seq, m.version, m.role, m.content, m.quotes, m.stats, m.status ?? 'complete', m.error ?? null, m.created_at);
       const insertVersion = this.#db.prepare('INSERT INTO message_versions (conversation_id, seq, version, tail) VALUES (?, ?, ?, ?)');
       for (const v of tail.nested) insertVersion.run(conversationId, v.seq, v.version, v.tail);
       this.#db.prepare('UPDATE conversations SET updated_at = ? WHERE id = ?').run(Date.now(), conversationId);
@@ -233,5 +267,7 @@ function toMessage(row: MessageRow): ChatMessage {
     quotes: JSON.parse(row.quotes),
     stats: row.stats ? JSON.parse(row.stats) : null,
     createdAt: new Date(row.created_at).toISOString(),
+    ...(row.status && row.status !== 'complete' ? { status: row.status } : {}),
+    ...(row.error ? { error: row.error } : {}),
   };
 }

@@ -85,11 +85,17 @@ describe('chat service over a real tiny model', () => {
 
   it('keeps an answer the full disk refused, shows it, and stores it once there is room', async () => {
     const before = await messages();
-    // What node:sqlite throws when the disk is full (SQLITE_FULL), once: the first store of the answer.
+    // What node:sqlite throws when the disk is full (SQLITE_FULL), twice: the question's store before the engine
+    // starts, and the answer's at its end.
     const full = Object.assign(new Error('database or disk is full'), { code: 'ERR_SQLITE_ERROR', errcode: 13 });
-    const refuse = vi.spyOn(ConversationStore.prototype, 'replaceTail').mockImplementationOnce(() => {
-      throw full;
-    });
+    const refuse = vi
+      .spyOn(ConversationStore.prototype, 'replaceTail')
+      .mockImplementationOnce(() => {
+        throw full;
+      })
+      .mockImplementationOnce(() => {
+        throw full;
+      });
     try {
       const answered = await callRouter(services, 'chat.ask', { conversationId, question: 'Who mends the fence?' });
       expect(answered.unsaved).toMatch(/^The disk is full: this answer is not saved yet/);
