@@ -20,6 +20,19 @@ export type VerifyResult =
   // Converted before checksums were recorded: nothing to compare with.
   | { status: 'unchecked'; reason: string };
 
+// A progress report per this many bytes read (and the first and the last), not per chunk read: a 16 GB model
+// would otherwise send thousands of events to the screen.
+export const VERIFY_PROGRESS_BYTES = 64e6;
+
+export function throttledProgress(report: (p: VerifyProgress) => void, everyBytes = VERIFY_PROGRESS_BYTES): (p: VerifyProgress) => void {
+  let reported = -Infinity;
+  return (p) => {
+    if (p.doneBytes - reported < everyBytes && p.doneBytes < p.totalBytes) return;
+    reported = p.doneBytes;
+    report(p);
+  };
+}
+
 async function fileSha256(path: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20, signal })) {

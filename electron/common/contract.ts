@@ -480,7 +480,9 @@ export const events = {
   'library.progress': ImportProgressSchema.extend({ name: z.string() }),
   'models.changed': z.object({}),
   'models.selfCheckProgress': z.object({ cell: NiahCell, done: z.number().int(), total: z.number().int() }),
-  'models.verifyProgress': z.object({ id: z.string(), doneBytes: z.number(), totalBytes: z.number() }),
+  // Verify's progress, or (`atLoad`) the full check a load makes of a model whose files changed since they were
+  // verified, which a question waits on; `error` when that check found them damaged (MODEL_CORRUPT's words).
+  'models.verifyProgress': z.object({ id: z.string(), doneBytes: z.number(), totalBytes: z.number(), atLoad: z.boolean().optional(), error: z.string().optional() }),
   'chat.delta': z.object({ conversationId: z.string(), text: z.string() }),
   // The engine process died (it restarts after restartInMs and loads the model again), is back, or could not
   // load the model again; models.engine says the same when asked.

@@ -3,7 +3,7 @@ import { freemem, totalmem } from 'node:os';
 import { QuireError } from '../../common/errors.ts';
 import { loadCatalog } from '../../../models/catalog.ts';
 import { conversionChoices } from '../../../models/model-spec.ts';
-import { verifyModel } from '../../../models/verify-model.ts';
+import { throttledProgress, verifyModel } from '../../../models/verify-model.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { catalogFit } from '../catalog-fit.ts';
@@ -14,9 +14,6 @@ import { modelsDir } from '../paths.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
 type Models = 'models.catalog' | 'models.catalogFit' | 'models.pausedDownloads' | 'models.choices' | 'models.installed' | 'models.install' | 'models.cancelInstall' | 'models.remove' | 'models.verify' | 'models.engine';
-
-// A progress event per this many bytes read, not per chunk: a 16 GB model would otherwise send thousands.
-const VERIFY_PROGRESS_BYTES = 64e6;
 
 export function modelsHandlers({ root, bus, settings, runtime, installer, engineSettings, providerOverride }: AppContext): DomainHandlers<Models> {
   return {
@@ -45,13 +42,8 @@ export function modelsHandlers({ root, bus, settings, runtime, installer, engine
     'models.verify': async ({ id }) => {
       const model = listInstalledModels(modelsDir(root)).find((m) => m.id === id);
       if (!model) throw new QuireError('NOT_FOUND', `no installed model ${id}`);
-      let reported = 0;
       const result = await verifyModel(model.dir, {
-        onProgress: ({ doneBytes, totalBytes }) => {
-          if (doneBytes - reported < VERIFY_PROGRESS_BYTES && doneBytes < totalBytes) return;
-          reported = doneBytes;
-          bus.emit('models.verifyProgress', { id, doneBytes, totalBytes });
-        },
+        onProgress: throttledProgress(({ doneBytes, totalBytes }) => bus.emit('models.verifyProgress', { id, doneBytes, totalBytes })),
       });
       if (result.status === 'unchecked') return { status: 'unchecked' as const, message: result.reason };
       return { status: 'ok' as const, message: `all ${result.files.length} files match the checksums recorded when the model was converted` };

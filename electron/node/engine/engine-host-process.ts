@@ -5,6 +5,7 @@ import { QuireError, toEnvelope } from '../../common/errors.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-session.ts';
+import { throttledProgress } from '../../../models/verify-model.ts';
 import { generateText } from './generate-text.ts';
 import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
@@ -42,7 +43,8 @@ async function handle(served: Served, port: Port, request: Exclude<EngineRequest
     case 'load': {
       await served.session?.release();
       served.session = null;
-      served.session = await EngineSession.load(request.params.dir, request.params.options as LoadOptions);
+      // A model whose files changed is verified in full before it loads: its progress goes to the caller.
+      served.session = await EngineSession.load(request.params.dir, { ...(request.params.options as LoadOptions), onVerifyProgress: throttledProgress(send('verify')) });
       served.tokenizer = await loadTokenizer(request.params.dir);
       return served.session.report;
     }

@@ -30,6 +30,7 @@ export type EngineReply =
   | { id: number; event: 'cell'; data: unknown }
   | { id: number; event: 'warning'; data: unknown }
   | { id: number; event: 'phase'; data: unknown }
+  | { id: number; event: 'verify'; data: unknown }
   | { id: number; event: 'answer'; data: unknown };
 
 export interface EngineState {

@@ -3,6 +3,7 @@
 import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
 import { forkProcess, type ServiceProcess } from '../service-process.ts';
+import type { VerifyProgress } from '../../../models/verify-model.ts';
 import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from '../engine/engine-protocol.ts';
 
 // The engine's process as the host sees it (service-process.ts: a forked child in plain Node, a utilityProcess in
@@ -23,6 +24,8 @@ export interface CallListeners {
   onWarning?: (message: string) => void;
   onPhase?: (phase: AnswerPhase) => void;
   onAnswer?: (result: AnswerResult) => void;
+  // A load that verifies changed weights in full first.
+  onVerify?: (progress: VerifyProgress) => void;
 }
 
 interface Pending {
@@ -56,6 +59,7 @@ export class EngineHost {
       else if (message.event === 'warning') pending.listeners.onWarning?.(message.data as string);
       else if (message.event === 'phase') pending.listeners.onPhase?.(message.data as AnswerPhase);
       else if (message.event === 'answer') pending.listeners.onAnswer?.(message.data as AnswerResult);
+      else if (message.event === 'verify') pending.listeners.onVerify?.(message.data as VerifyProgress);
       else pending.listeners.onText?.(message.data as string);
       return;
     }

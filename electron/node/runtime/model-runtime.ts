@@ -9,6 +9,7 @@ import type { SamplingOptions } from '../engine/sampler.ts';
 import { dirname } from 'node:path';
 import { formatBytes } from '../../common/format.ts';
 import { prefixKey, PrefixStore } from './prefix-store.ts';
+import type { VerifyProgress } from '../../../models/verify-model.ts';
 
 export interface LoadedModel {
   model: InstalledModel;
@@ -64,6 +65,10 @@ export type EngineStateEvent =
 
 export type RuntimeSettings = Pick<Settings, 'contextTokens' | 'provider'>;
 
+// What the UI is told while a load verifies a model's changed files in full (models.verifyProgress), and
+// when that check found them damaged.
+export type LoadCheckEvent = { id: string; doneBytes: number; totalBytes: number; atLoad: true; error?: string };
+
 // One engine process for the app, (re)loaded when the chosen model, context or provider changes. The
 // tokenizer and chat template live here too, so prompts are tokenized by exactly the model's own rules.
 // When the process dies (killed, out of memory, a crash in native code) it is replaced after a back-off and
@@ -83,6 +88,7 @@ export class ModelRuntime {
   #loading: Promise<LoadedModel> | null = null;
   #spawn: () => EngineProcess;
   #onState: (event: EngineStateEvent) => void;
+  #onCheck: (event: LoadCheckEvent) => void;
   // What was last asked of ensure(), to load it again after a death.
   #wanted: { model: InstalledModel; settings: RuntimeSettings } | null = null;
   #deaths: number[] = [];
@@ -91,10 +97,11 @@ export class ModelRuntime {
   #reloadTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void; snapshotBudgetBytes?: number }) {
+  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void; onCheck?: (event: LoadCheckEvent) => void; snapshotBudgetBytes?: number }) {
     this.store = new PrefixStore(options.root, options.snapshotBudgetBytes);
     this.#spawn = options.spawn ?? forkEngineProcess;
     this.#onState = options.onState ?? (() => undefined);
+    this.#onCheck = options.onCheck ?? (() => undefined);
   }
 
   // The live engine. After a death this is a new process (the dead one's calls have already failed); callers
@@ -164,7 +171,16 @@ export class ModelRuntime {
     this.#loading = (async () => {
       const host = this.host;
       this.#held = null;
-      const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, listeners);
+      // Whoever waits on the load (a question, the API, a reload after a death) waits on this check too.
+      let checked: VerifyProgress | null = null;
+      const onVerify = (progress: VerifyProgress) => {
+        checked = progress;
+        this.#onCheck({ id: model.id, doneBytes: progress.doneBytes, totalBytes: progress.totalBytes, atLoad: true });
+      };
+      const report = await host.call('load', { dir: model.dir, options: { context, provider: settings.provider } }, { ...listeners, onVerify }).catch((error: QuireError) => {
+        if (checked && error.code === 'MODEL_CORRUPT') this.#onCheck({ id: model.id, doneBytes: checked.doneBytes, totalBytes: checked.totalBytes, atLoad: true, error: error.message });
+        throw error;
+      });
       const loaded = { key, model, report };
       // The engine may have died while the tokenizer loaded: then it holds nothing, and saying otherwise
       // would send the next question to an empty process.
