@@ -20,6 +20,9 @@ export const DOCUMENT_EXTENSIONS: Record<string, DocumentFormat> = {
   '.vtt': 'vtt',
 };
 
+// How the formats read are named to people (the drop zone, a refusal of anything else).
+export const READABLE_FORMATS = 'PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT';
+
 // SI megabytes, as file managers count: a "50 MB" limit is what a file manager calls 50 MB.
 const MB = 1_000_000;
 

@@ -6,8 +6,6 @@ import { z } from 'zod';
 // chapter) and come sorted by start.
 export const DOCUMENT_FORMATS = ['pdf', 'epub', 'docx', 'txt', 'md', 'html', 'srt', 'vtt'] as const;
 export type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-// How the formats read are named to people (the drop zone, a refusal of anything else).
-export const READABLE_FORMATS = 'PDF, EPUB, DOCX, TXT, Markdown, HTML, SRT and WebVTT';
 
 // A `comment` anchor spans a reviewer's comment together with the text it comments on (DOCX).
 export const ANCHOR_KINDS = ['page', 'chapter', 'heading', 'cue', 'comment'] as const;

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
-import { READABLE_FORMATS, type DocumentFormat } from '../../common/document.ts';
+import type { DocumentFormat } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
-import { DOCUMENT_EXTENSIONS as EXTENSIONS, MAX_FILE_BYTES, tooLargeMessage } from '../../common/document-files.ts';
+import { DOCUMENT_EXTENSIONS as EXTENSIONS, MAX_FILE_BYTES, READABLE_FORMATS, tooLargeMessage } from '../../common/document-files.ts';
 
 const ascii = (head: Uint8Array, from: number, to: number) => String.fromCharCode(...head.subarray(from, to));
 

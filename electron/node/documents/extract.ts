@@ -3,16 +3,9 @@ import type { DocumentModel } from '../../common/document.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
 import { checkDocumentPath } from './document-path.ts';
-import { extractDocx } from './docx.ts';
-import { extractEpub } from './epub.ts';
-import { extractHtml } from './html.ts';
 import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, PARSER_MEMORY_MB, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
 import { checkOcrLanguage } from './ocr.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
-import { extractPdf } from './pdf.ts';
-import { checkPdfStreams } from './pdf-guard.ts';
-import { extractSubtitles } from './subtitles.ts';
-import { extractText } from './text.ts';
 import { entryPoints } from '../entry-points.ts';
 import { forkProcess, type ProcessLauncher } from '../service-process.ts';
 
@@ -31,26 +24,28 @@ export interface ExtractOptions {
   password?: string;
 }
 
+// Each format's parser is imported when a document of that format comes: a parser process (and `quire extract`)
+// starts without loading the others, which is most of its start-up.
 async function parse(name: string, bytes: Uint8Array, { onProgress, ocrLanguage, password }: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage' | 'password'>): Promise<DocumentModel> {
   const format = detectFormat(name, bytes.subarray(0, SNIFF_BYTES));
   checkSize(format, bytes.length);
   const title = titleFromName(name);
   switch (format) {
     case 'pdf':
-      await checkPdfStreams(bytes, password);
-      return extractPdf(bytes, title, onProgress, ocrLanguage, password);
+      await (await import('./pdf-guard.ts')).checkPdfStreams(bytes, password);
+      return (await import('./pdf.ts')).extractPdf(bytes, title, onProgress, ocrLanguage, password);
     case 'epub':
-      return extractEpub(bytes, title, onProgress);
+      return (await import('./epub.ts')).extractEpub(bytes, title, onProgress);
     case 'docx':
-      return extractDocx(bytes, title);
+      return (await import('./docx.ts')).extractDocx(bytes, title);
     case 'html':
-      return extractHtml(bytes, title);
+      return (await import('./html.ts')).extractHtml(bytes, title);
     case 'srt':
     case 'vtt':
-      return extractSubtitles(bytes, title, format);
+      return (await import('./subtitles.ts')).extractSubtitles(bytes, title, format);
     case 'txt':
     case 'md':
-      return extractText(bytes, title, format === 'md');
+      return (await import('./text.ts')).extractText(bytes, title, format === 'md');
   }
 }
 

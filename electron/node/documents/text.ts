@@ -1,4 +1,5 @@
-import { READABLE_FORMATS, type Anchor, type DocumentModel } from '../../common/document.ts';
+import type { Anchor, DocumentModel } from '../../common/document.ts';
+import { READABLE_FORMATS } from '../../common/document-files.ts';
 import { QuireError } from '../../common/errors.ts';
 import { decodeText, looksBinary } from './decode.ts';
 import { TextBuilder } from './text-builder.ts';

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import { toEnvelope } from '../../common/errors.ts';
 import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts';
 import { parentChannel } from '../service-process.ts';
@@ -13,6 +14,9 @@ async function run(input: WorkerInput, post: (message: WorkerMessage) => void): 
       password: input.password,
       onProgress: (done, total, phase) => post({ type: 'progress', done, total, phase }),
     });
+    // The caller ends this process as soon as it has the model, before Node would write its compile cache
+    // (bin/quire.mjs), so the modules this parser compiled are written now, for the next parser's start.
+    nodeModule.flushCompileCache?.();
     post({ type: 'done', model });
   } catch (error) {
     post({ type: 'error', error: toEnvelope(error) });

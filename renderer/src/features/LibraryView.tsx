@@ -1,7 +1,6 @@
 import { useRef, useState, type DragEvent } from 'react';
 import type { LibraryEntry } from '../../../electron/common/contract.ts';
-import { READABLE_FORMATS } from '../../../electron/common/document.ts';
-import { DOCUMENT_EXTENSIONS } from '../../../electron/common/document-files.ts';
+import { DOCUMENT_EXTENSIONS, READABLE_FORMATS } from '../../../electron/common/document-files.ts';
 import { OCR_LANGUAGE_NAMES, OCR_LANGUAGES, ocrNote, type OcrLanguage } from '../../../electron/common/ocr-languages.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { Icon } from '../components/icons.tsx';
