@@ -7,7 +7,9 @@ import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
+import type { OutputFormat } from '../engine/json-grammar.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
+import type { TokenLogprob } from '../engine/token-choice.ts';
 import type { ModelRuntime } from '../runtime/model-runtime.ts';
 import type { TextService } from '../runtime/text-service.ts';
 import { readManifest } from '../../../models/manifest.ts';
@@ -30,10 +32,15 @@ export interface CompletionJob {
   maxTokens: number;
   sampling: SamplingOptions;
   stop: string[];
+  // response_format's JSON, enforced token by token; logprobs' count of alternatives (null: no logprobs).
+  format?: OutputFormat | null;
+  logprobs?: number | null;
   signal: AbortSignal;
   // Called once the prompt is in the cache, with how many of its tokens were not prefilled.
   onPrefilled?: (cachedTokens: number) => void;
   onText?: (text: string) => void;
+  // A token's log-probabilities, before the text it completes.
+  onLogprob?: (entry: TokenLogprob) => void;
 }
 
 export interface CompletionResult {
@@ -41,6 +48,7 @@ export interface CompletionResult {
   completionTokens: number;
   finishReason: FinishReason;
   cachedTokens: number;
+  logprobs: TokenLogprob[] | null;
 }
 
 export class ApiEngine {
@@ -101,6 +109,8 @@ export class ApiEngine {
         room: () => job.maxTokens,
         sampling: job.sampling,
         stop: job.stop,
+        format: job.format ?? null,
+        logprobs: job.logprobs ?? null,
         // The prefill is worth keeping even when the client left during generation.
         save: { promptMinPrefilled: API_SNAPSHOT_MIN_TOKENS },
         signal: job.signal,
@@ -110,6 +120,7 @@ export class ApiEngine {
           if (phase.phase === 'generating') job.onPrefilled?.(phase.cachedTokens);
         },
         ...(job.onText ? { onText: job.onText } : {}),
+        ...(job.onLogprob ? { onLogprob: job.onLogprob } : {}),
         onWarning: (message) => this.#deps.warn?.(message),
         // The answer goes out first: the snapshot only helps later requests.
         onAnswer: (answer) => {
@@ -119,6 +130,7 @@ export class ApiEngine {
             completionTokens: answer.tokens.length,
             finishReason: answer.tokens.length >= job.maxTokens ? 'length' : 'stop',
             cachedTokens: answer.promptTokens - answer.prefilledTokens,
+            logprobs: answer.logprobs ?? null,
           });
         },
       },

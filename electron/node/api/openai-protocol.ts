@@ -1,9 +1,10 @@
 // The OpenAI-compatible wire format, as vLLM serves it (vllm/entrypoints/openai/protocol.py): the request
 // bodies Quire accepts, checked field by field, and the response and stream-chunk shapes it sends. Fields
-// the engine cannot honour (n > 1, logprobs, tools, penalties other than 0, logit_bias) are refused by name, in a sentence,
+// the engine cannot honour (n > 1, tools, penalties other than 0, logit_bias) are refused by name, in a sentence,
 // rather than silently ignored; fields that change nothing for a single local engine (user …) pass.
 import { z } from 'zod';
 import type { PromptStyle } from '../../../models/model-spec.ts';
+import { MAX_TOP_LOGPROBS, type TokenLogprob } from '../engine/token-choice.ts';
 
 const text = z.object({ type: z.literal('text'), text: z.string() });
 const messageContent = z.union([z.string(), z.array(text)]);
@@ -25,6 +26,14 @@ const single = (name: string) => refusedUnless(z.number().int(), (n) => n === 1,
 // Penalties the sampler does not implement: 0 (their default) passes, anything else is refused.
 const unsupportedPenalty = (name: string) => refusedUnless(z.number(), (n) => n === 0, `${name} is not supported: leave it out or send 0`);
 
+// How many alternatives to list beside each chosen token.
+const alternatives = (name: string) =>
+  z
+    .number()
+    .int()
+    .refine((n) => n >= 0 && n <= MAX_TOP_LOGPROBS, { message: `${name} must be from 0 to ${MAX_TOP_LOGPROBS}` })
+    .nullish();
+
 const sampling = {
   model: z.string().nullish(),
   max_tokens: z.number().int().positive().nullish(),
@@ -42,6 +51,23 @@ const sampling = {
   frequency_penalty: unsupportedPenalty('frequency_penalty'),
   logit_bias: refusedUnless(z.record(z.string(), z.number()), (bias) => Object.keys(bias).length === 0, 'logit_bias is not supported: leave it out or send {}'),
   user: z.string().nullish(),
+  // OpenAI's on chat; vLLM takes it on completions too. A JSON schema's keywords are checked by the grammar
+  // (engine/json-grammar.ts), which refuses by name those it cannot enforce.
+  response_format: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json_object') }),
+      z.object({
+        type: z.literal('json_schema'),
+        json_schema: z.object({
+          name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'json_schema.name must be 1 to 64 letters, digits, _ or -'),
+          description: z.string().nullish(),
+          schema: z.record(z.string(), z.unknown()).nullish(),
+          strict: z.boolean().nullish(),
+        }),
+      }),
+    ])
+    .nullish(),
 };
 
 export const ChatCompletionRequest = z.object({
@@ -49,8 +75,8 @@ export const ChatCompletionRequest = z.object({
   messages: z.array(ChatMessageIn).min(1),
   max_completion_tokens: z.number().int().positive().nullish(),
   add_generation_prompt: z.boolean().nullish(),
-  logprobs: refusedUnless(z.boolean(), (v) => !v, 'logprobs is not supported yet: leave it out or send false'),
-  top_logprobs: refusedUnless(z.number().int(), (n) => n === 0, 'top_logprobs is not supported yet: leave it out'),
+  logprobs: z.boolean().nullish(),
+  top_logprobs: alternatives('top_logprobs'),
   tools: refusedUnless(z.array(z.unknown()), (tools) => tools.length === 0, 'tools are not supported: Quire answers from the documents, without function calling'),
 });
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
@@ -60,7 +86,8 @@ export const CompletionRequest = z.object({
   // One prompt per request: a string or its token ids.
   prompt: z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]),
   echo: refusedUnless(z.boolean(), (v) => !v, 'echo is not supported: leave it out or send false'),
-  logprobs: refusedUnless(z.number().int(), () => false, 'logprobs is not supported yet: leave it out'),
+  // The legacy form: the count of alternatives alone.
+  logprobs: alternatives('logprobs'),
   best_of: single('best_of'),
   suffix: refusedUnless(z.string(), () => false, 'suffix is not supported: Quire completes text only after the prompt'),
 });
@@ -123,6 +150,12 @@ export function contextExceededMessage(context: number, promptTokens: number, co
   );
 }
 
+// OpenAI's logprobs object: chat's `{content: [...]}`, or the legacy completion's parallel lists, whose text
+// offsets count characters of the completion from its start.
+export type LogprobsBody =
+  | { content: TokenLogprob[] }
+  | { tokens: string[]; token_logprobs: number[]; top_logprobs: Record<string, number>[]; text_offset: number[] };
+
 // The shapes of one response, streamed or whole: chat (`chat.completion[.chunk]`, deltas) or text
 // completions (`text_completion`, text pieces).
 export class ResponseShape {
@@ -130,6 +163,8 @@ export class ResponseShape {
   readonly created = Math.floor(Date.now() / 1000);
   readonly chat: boolean;
   readonly model: string;
+  // Characters of the completion already described by a legacy logprobs object (a stream's next offsets).
+  #offset = 0;
 
   constructor(chat: boolean, model: string, id: string) {
     this.chat = chat;
@@ -146,27 +181,46 @@ export class ResponseShape {
     return this.chat ? this.chunk({ role: 'assistant', content: '' }, null) : null;
   }
 
-  piece(text: string): object {
-    return this.chat ? this.chunk({ content: text }, null) : this.chunk(text, null);
+  // `logprobs`: the entries of the tokens this piece completes (null when not asked for).
+  piece(text: string, logprobs: TokenLogprob[] | null = null): object {
+    return this.chat ? this.chunk({ content: text }, null, logprobs) : this.chunk(text, null, logprobs);
   }
 
-  finish(reason: FinishReason): object {
-    return this.chat ? this.chunk({}, reason) : this.chunk('', reason);
+  finish(reason: FinishReason, logprobs: TokenLogprob[] | null = null): object {
+    return this.chat ? this.chunk({}, reason, logprobs) : this.chunk('', reason, logprobs);
   }
 
   usageChunk(u: Usage): object {
     return { ...this.#head(this.chat ? 'chat.completion.chunk' : 'text_completion'), choices: [], usage: u };
   }
 
-  chunk(delta: string | { role?: string; content?: string }, finish: FinishReason | null): object {
-    const choice = typeof delta === 'string' ? { index: 0, text: delta, logprobs: null, finish_reason: finish } : { index: 0, delta, logprobs: null, finish_reason: finish };
+  chunk(delta: string | { role?: string; content?: string }, finish: FinishReason | null, logprobs: TokenLogprob[] | null = null): object {
+    const lp = this.#logprobs(logprobs);
+    const choice = typeof delta === 'string' ? { index: 0, text: delta, logprobs: lp, finish_reason: finish } : { index: 0, delta, logprobs: lp, finish_reason: finish };
     return { ...this.#head(this.chat ? 'chat.completion.chunk' : 'text_completion'), choices: [choice] };
   }
 
-  whole(text: string, reason: FinishReason, u: Usage): object {
+  whole(text: string, reason: FinishReason, u: Usage, logprobs: TokenLogprob[] | null = null): object {
+    const lp = this.#logprobs(logprobs);
     const choice = this.chat
-      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: reason }
-      : { index: 0, text, logprobs: null, finish_reason: reason };
+      ? { index: 0, message: { role: 'assistant', content: text }, logprobs: lp, finish_reason: reason }
+      : { index: 0, text, logprobs: lp, finish_reason: reason };
     return { ...this.#head(this.chat ? 'chat.completion' : 'text_completion'), choices: [choice], usage: u };
+  }
+
+  #logprobs(entries: TokenLogprob[] | null): LogprobsBody | null {
+    if (!entries) return null;
+    if (this.chat) return { content: entries };
+    const text_offset = entries.map((e) => {
+      const at = this.#offset;
+      this.#offset += e.token.length;
+      return at;
+    });
+    return {
+      tokens: entries.map((e) => e.token),
+      token_logprobs: entries.map((e) => e.logprob),
+      top_logprobs: entries.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))),
+      text_offset,
+    };
   }
 }

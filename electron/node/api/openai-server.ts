@@ -10,7 +10,9 @@ import type { z } from 'zod';
 import { QuireError, toEnvelope, type ErrorCode } from '../../common/errors.ts';
 import { JsonBounds } from '../../common/json-bounds.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
+import { JsonGrammar, type OutputFormat } from '../engine/json-grammar.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
+import type { TokenLogprob } from '../engine/token-choice.ts';
 import { loopbackHost, sameSecret } from '../loopback.ts';
 import type { ApiEngine } from './api-engine.ts';
 import {
@@ -196,11 +198,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (maxTokens < 1 || prompt.length + maxTokens > context) {
       throw invalid(contextExceededMessage(context, prompt.length, asked ?? 0), 'context_length_exceeded', chat ? 'messages' : 'prompt');
     }
+    const format = formatOf(request);
+    const logprobs = logprobsOf(request);
     const shape = new ResponseShape(chat, modelId, randomBytes(12).toString('hex'));
     const stream = request.stream === true;
     const includeUsage = stream && request.stream_options?.include_usage === true;
     const event = (data: object) => res.write(`data: ${JSON.stringify(includeUsage && 'choices' in data && (data.choices as unknown[]).length ? { ...data, usage: null } : data)}\n\n`);
     let streaming = false;
+    // A stream's pieces carry the entries of the tokens they complete.
+    let pending: TokenLogprob[] = [];
+    const taken = () => {
+      if (logprobs === null) return null;
+      const entries = pending;
+      pending = [];
+      return entries;
+    };
     const startStream = () => {
       if (streaming) return;
       streaming = true;
@@ -215,14 +227,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
           maxTokens,
           sampling: samplingOf(request, engine),
           stop: request.stop === undefined || request.stop === null ? [] : [request.stop].flat(),
+          format,
+          logprobs,
           signal: controller.signal,
-          ...(stream ? { onPrefilled: startStream, onText: (piece: string) => event(shape.piece(piece)) } : {}),
+          ...(stream ? { onPrefilled: startStream, onText: (piece: string) => event(shape.piece(piece, taken())) } : {}),
+          ...(stream && logprobs !== null ? { onLogprob: (entry: TokenLogprob) => pending.push(entry) } : {}),
         },
         (result) => {
           const u = usage(prompt.length, result.completionTokens, result.cachedTokens);
-          if (!stream) return send(res, 200, shape.whole(result.text, result.finishReason, u));
+          if (!stream) return send(res, 200, shape.whole(result.text, result.finishReason, u, result.logprobs));
           startStream();
-          event(shape.finish(result.finishReason));
+          // Tokens whose text never went out (cut by a stop string) are listed with the finish.
+          const rest = taken();
+          event(shape.finish(result.finishReason, rest && rest.length > 0 ? rest : null));
           if (includeUsage) event(shape.usageChunk(u));
           res.end('data: [DONE]\n\n');
         },
@@ -325,6 +342,29 @@ function checkIds(ids: number[], vocabSize: number, param: string): number[] {
   const bad = ids.find((id) => id >= vocabSize);
   if (bad !== undefined) throw invalid(`token id ${bad} is outside the model's vocabulary of ${vocabSize}`, 'INVALID_INPUT', param);
   return ids;
+}
+
+// response_format as the engine's output format, its schema checked here so that a keyword the grammar cannot
+// enforce is a 400 naming it, before the request waits its turn.
+function formatOf(request: ChatCompletionRequest | CompletionRequest): OutputFormat | null {
+  const wanted = request.response_format;
+  if (!wanted || wanted.type === 'text') return null;
+  const format: OutputFormat = wanted.type === 'json_object' ? { type: 'json_object' } : { type: 'json_schema', schema: wanted.json_schema.schema ?? {} };
+  try {
+    JsonGrammar.of(format);
+  } catch (error) {
+    throw invalid(toEnvelope(error).message, 'INVALID_INPUT', 'response_format');
+  }
+  return format;
+}
+
+// How many alternatives each token's entry lists, or null for no logprobs: chat's `logprobs: true` with
+// `top_logprobs`, or the legacy completion's `logprobs: N`.
+function logprobsOf(request: ChatCompletionRequest | CompletionRequest): number | null {
+  if (!('messages' in request)) return request.logprobs ?? null;
+  if (request.logprobs === true) return request.top_logprobs ?? 0;
+  if (request.top_logprobs !== undefined && request.top_logprobs !== null) throw invalid('top_logprobs needs logprobs: true', 'INVALID_INPUT', 'top_logprobs');
+  return null;
 }
 
 // OpenAI's sampling fields over the model's own defaults (its generation config); temperature 0 is greedy.

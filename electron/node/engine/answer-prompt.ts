@@ -6,9 +6,11 @@
 import { QuireError } from '../../common/errors.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { documentSource, needsSave, type EngineSession, type PrefillProgress, type Prepared } from './engine-session.ts';
-import { generateText } from './generate-text.ts';
+import { generateText, type GeneratedText } from './generate-text.ts';
 import { PrefillCheckpoints } from './prefill-checkpoints.ts';
+import type { OutputFormat } from './json-grammar.ts';
 import type { SamplingOptions } from './sampler.ts';
+import type { TokenLogprob } from './token-choice.ts';
 
 export interface AnswerParams {
   // The tokens every question about the same documents shares, named by `key`; `tokens` may be left out when
@@ -26,6 +28,10 @@ export interface AnswerParams {
   maxNewTokens: number;
   sampling?: SamplingOptions;
   stop?: string[];
+  // The answer must be JSON of this format (the API's response_format): tokens that cannot continue it are masked.
+  format?: OutputFormat | null;
+  // Each token's log-probability, with this many alternatives (the API's logprobs); absent or null: none.
+  logprobs?: number | null;
   chunk?: number;
 }
 
@@ -34,6 +40,8 @@ export interface AnswerResult {
   text: string;
   // Stopped by a cancel: what was generated so far (possibly nothing).
   stopped: boolean;
+  // One per token, when AnswerParams.logprobs asked for them.
+  logprobs?: TokenLogprob[];
   promptTokens: number;
   prefilledTokens: number;
   source: ReturnType<typeof documentSource>;
@@ -53,6 +61,8 @@ export interface AnswerListeners {
   onPhase: (phase: AnswerPhase) => void;
   onProgress: (p: PrefillProgress) => void;
   onText: (text: string) => void;
+  // A token's log-probabilities, sent before the text it completes (only when asked for).
+  onLogprob?: (entry: TokenLogprob) => void;
   onWarning: (message: string) => void;
   // The answer, before the prefix is saved (a save of a long prefix takes a while; the answer need not wait).
   onAnswer: (result: AnswerResult) => void;
@@ -98,7 +108,7 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
     if (prefix && session.commonPrefix(prompt) >= prefixLength) held.key = prefix.key;
   }
   const prefilledTokens = session.prefilledTokens - before;
-  let generated = { tokens: [] as number[], text: '', stopped: prepared === null };
+  let generated: GeneratedText = { tokens: [], text: '', stopped: prepared === null };
   if (prepared) {
     listeners.onPhase({ phase: 'generating', cachedTokens: prompt.length - prepared.prefilled });
     if (params.maxNewTokens > 0) {
@@ -106,8 +116,11 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
         maxNewTokens: params.maxNewTokens,
         ...(params.sampling ? { sampling: params.sampling } : {}),
         stop: params.stop ?? [],
+        format: params.format ?? null,
+        logprobs: params.logprobs ?? null,
         signal: listeners.signal,
         onText: listeners.onText,
+        ...(listeners.onLogprob ? { onLogprob: listeners.onLogprob } : {}),
         stopOnCancel: true,
       });
     }

@@ -60,6 +60,7 @@ async function handle(served: Served, port: Port, request: Exclude<EngineRequest
         onProgress: progress,
         onPhase: send('phase'),
         onText: send('text'),
+        onLogprob: send('logprob'),
         onWarning: send('warning'),
         onAnswer: send('answer'),
       });

@@ -4,6 +4,7 @@ import type { ErrorEnvelope } from '../../common/errors.ts';
 import type { LoadOptions, PrefillProgress, EngineReport } from './engine-session.ts';
 import type { AnswerParams, AnswerPhase, AnswerResult, PREFIX_NOT_HELD } from './answer-prompt.ts';
 import type { SamplingOptions } from './sampler.ts';
+import type { TokenLogprob } from './token-choice.ts';
 import type { NiahCell, NiahOptions, NiahResult } from '../eval/niah.ts';
 
 type Call<M extends string, P> = { id: number; method: M; params: P };
@@ -27,6 +28,7 @@ export type EngineReply =
   | { id: number; ok: false; error: ErrorEnvelope }
   | { id: number; event: 'progress'; data: unknown }
   | { id: number; event: 'text'; data: unknown }
+  | { id: number; event: 'logprob'; data: unknown }
   | { id: number; event: 'cell'; data: unknown }
   | { id: number; event: 'warning'; data: unknown }
   | { id: number; event: 'phase'; data: unknown }
@@ -57,4 +59,4 @@ export interface EngineResults {
 // weights are never held twice); cells arrive as 'cell' events.
 export type NiahRunOptions = Omit<NiahOptions, 'signal' | 'onCell'>;
 
-export type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, PrefillProgress };
+export type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, PrefillProgress, TokenLogprob };

@@ -112,6 +112,8 @@ export interface LoadDocumentOptions extends PrefillOptions {
 export interface GenerateOptions {
   maxNewTokens: number;
   sampling?: SamplingOptions;
+  // Chooses each token instead of a plain sampler over `sampling` (a format's mask, log-probabilities).
+  choice?: { next(logits: Float32Array, previous: Iterable<number>): number };
   stopTokens?: readonly number[];
   signal?: AbortSignal;
   // Called with each new token; return true to stop (a stop string completed).
@@ -435,12 +437,12 @@ export class EngineSession {
       this.rewind(this.length - 1);
       logits = await this.prefill([last]);
     }
-    const sampler = new Sampler(options.sampling);
+    const sampler = options.choice ?? new Sampler(options.sampling);
     const stops = new Set(options.stopTokens ?? []);
     const out: number[] = [];
     while (out.length < options.maxNewTokens) {
       if (options.signal?.aborted) throw new QuireError('CANCELLED', 'generation cancelled');
-      const token = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached : []);
+      const token: number = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached : []);
       if (stops.has(token)) break;
       out.push(token);
       // The last token is returned but not fed: the cache holds every token but the final one.

@@ -1,5 +1,6 @@
 // Token selection from last-position logits, and stop-string detection on streamed text. Pure: the same
 // seed, settings and logits always give the same tokens.
+import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';
 
 export interface SamplingOptions {
@@ -36,27 +37,38 @@ export class Sampler {
     this.random = mulberry32(options.seed ?? Date.now());
   }
 
-  // `previous`: the tokens the repetition penalty looks at (prompt and generated so far).
-  next(logits: Float32Array, previous: Iterable<number> = []): number {
+  // `previous`: the tokens the repetition penalty looks at (prompt and generated so far). `allowed`: the only
+  // tokens that may be drawn (constrained decoding), ascending; the logits are read in place, not copied, unless
+  // a repetition penalty changes them.
+  next(logits: Float32Array, previous: Iterable<number> = [], allowed: Int32Array | null = null): number {
     const o = this.options;
-    const scores = new Float32Array(logits);
-    applyRepetitionPenalty(scores, previous, o.repetitionPenalty ?? 1);
+    const penalty = o.repetitionPenalty ?? 1;
+    let scores = logits;
+    if (penalty !== 1) {
+      scores = new Float32Array(logits);
+      applyRepetitionPenalty(scores, previous, penalty);
+    }
+    // Candidate i is token `allowed[i]`, or token i without a mask.
+    const count = allowed ? allowed.length : scores.length;
+    if (count === 0) throw new QuireError('INTERNAL', 'no token is allowed at this step');
+    const tokenOf = allowed ? (i: number) => allowed[i] : (i: number) => i;
+    const candidates = allowed ? Float32Array.from(allowed, (token) => scores[token]) : scores;
     const temperature = o.temperature ?? 1;
-    if (o.greedy || temperature <= 0) return argmax(scores);
+    if (o.greedy || temperature <= 0) return tokenOf(argmax(candidates));
 
-    // Unnormalised softmax weights over the whole vocabulary: O(V), no sort (a 128K-entry sort per token
+    // Unnormalised softmax weights over the candidates: O(V), no sort (a 128K-entry sort per token
     // would cost more than a GPU decode step).
-    const max = scores[argmax(scores)];
-    const weights = new Float64Array(scores.length);
+    const max = candidates[argmax(candidates)];
+    const weights = new Float64Array(count);
     let total = 0;
-    for (let i = 0; i < scores.length; i++) total += weights[i] = Math.exp((scores[i] - max) / temperature);
-    const topK = o.topK && o.topK > 0 && o.topK < scores.length ? o.topK : 0;
+    for (let i = 0; i < count; i++) total += weights[i] = Math.exp((candidates[i] - max) / temperature);
+    const topK = o.topK && o.topK > 0 && o.topK < count ? o.topK : 0;
     const topP = o.topP ?? 1;
-    if (!topK && topP >= 1) return this.pick(weights, null, total);
+    if (!topK && topP >= 1) return tokenOf(this.pick(weights, null, total));
 
     // Candidates in descending weight: the k best, or the fewest heaviest that can hold the top-p mass.
     const order = topK ? largest(weights, topK) : heaviest(weights, topP * total);
-    if (topK) total = order.reduce((sum, token) => sum + weights[token], 0);
+    if (topK) total = order.reduce((sum, i) => sum + weights[i], 0);
     let kept = order.length;
     if (topP < 1) {
       let cumulative = 0;
@@ -68,7 +80,7 @@ export class Sampler {
         }
       }
     }
-    return this.pick(weights, order.slice(0, kept), null);
+    return tokenOf(this.pick(weights, order.slice(0, kept), null));
   }
 
   // Draws one token in proportion to its weight, among `tokens` (or the whole vocabulary, of weight `total`).
@@ -87,10 +99,10 @@ export class Sampler {
   }
 }
 
-const byWeight = (weights: Float64Array) => (a: number, b: number) => weights[b] - weights[a] || a - b;
+const byWeight = (weights: ArrayLike<number>) => (a: number, b: number) => weights[b] - weights[a] || a - b;
 
 // The k heaviest tokens, heaviest first (a bounded min-heap: O(V log k)).
-function largest(weights: Float64Array, k: number): number[] {
+export function largest(weights: ArrayLike<number>, k: number): number[] {
   const heap: number[] = [];
   const lighter = (a: number, b: number) => weights[a] < weights[b] || (weights[a] === weights[b] && a > b);
   const siftDown = (i: number) => {

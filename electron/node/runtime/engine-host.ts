@@ -4,7 +4,7 @@ import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
 import { forkProcess, type ServiceProcess } from '../service-process.ts';
 import type { VerifyProgress } from '../../../models/verify-model.ts';
-import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress } from '../engine/engine-protocol.ts';
+import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
 
 // The engine's process as the host sees it (service-process.ts: a forked child in plain Node, a utilityProcess in
 // the desktop app).
@@ -20,6 +20,7 @@ type ParamsOf<M extends Method> = Extract<EngineRequest, { method: M }> extends 
 export interface CallListeners {
   onProgress?: (p: PrefillProgress) => void;
   onText?: (text: string) => void;
+  onLogprob?: (entry: TokenLogprob) => void;
   onCell?: (cell: NiahCell) => void;
   onWarning?: (message: string) => void;
   onPhase?: (phase: AnswerPhase) => void;
@@ -60,6 +61,7 @@ export class EngineHost {
       else if (message.event === 'phase') pending.listeners.onPhase?.(message.data as AnswerPhase);
       else if (message.event === 'answer') pending.listeners.onAnswer?.(message.data as AnswerResult);
       else if (message.event === 'verify') pending.listeners.onVerify?.(message.data as VerifyProgress);
+      else if (message.event === 'logprob') pending.listeners.onLogprob?.(message.data as TokenLogprob);
       else pending.listeners.onText?.(message.data as string);
       return;
     }

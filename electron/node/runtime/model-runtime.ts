@@ -3,7 +3,8 @@ import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
 import { EngineQueue } from './engine-queue.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from './engine-host.ts';
-import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress } from '../engine/engine-protocol.ts';
+import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
+import type { OutputFormat } from '../engine/json-grammar.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
 import { dirname } from 'node:path';
@@ -31,6 +32,9 @@ export interface AnswerRequest {
   room: (context: number) => number;
   sampling: SamplingOptions;
   stop: string[];
+  // The answer must be JSON of this format; each token's log-probability with this many alternatives (the API's).
+  format?: OutputFormat | null;
+  logprobs?: number | null;
   // What is worth saving for later: the document prefix (whenever it had to be read), or the whole prompt
   // once this much of it had to be read (the API's prompts, which have no known prefix).
   save: 'prefix' | { promptMinPrefilled: number };
@@ -41,6 +45,7 @@ export interface AnswerListeners {
   onPhase?: (phase: AnswerPhase) => void;
   onProgress?: (p: PrefillProgress) => void;
   onText?: (text: string) => void;
+  onLogprob?: (entry: TokenLogprob) => void;
   onWarning?: (message: string) => void;
   // The answer as soon as it is complete, before the saving of its prefix (which the returned promise waits for).
   onAnswer?: (result: Answered) => void;
@@ -273,6 +278,8 @@ export class ModelRuntime {
       maxNewTokens: request.room(loaded.report.context),
       sampling: request.sampling,
       stop: request.stop,
+      ...(request.format ? { format: request.format } : {}),
+      ...(request.logprobs !== undefined && request.logprobs !== null ? { logprobs: request.logprobs } : {}),
     };
     // The engine drops a cancel that arrives while it runs nothing, so a stop during the awaits above is seen here.
     if (request.signal.aborted) throw new QuireError('CANCELLED', 'stopped before the engine began');

@@ -61,8 +61,14 @@ describe('API hygiene', () => {
 
   it.each([
     [{ n: 2 }, 'n', /^n > 1 is not supported/],
-    [{ logprobs: true }, 'logprobs', /^logprobs is not supported/],
-    [{ top_logprobs: 3 }, 'top_logprobs', /^top_logprobs is not supported/],
+    [{ top_logprobs: 3 }, 'top_logprobs', /^top_logprobs needs logprobs: true/],
+    [{ logprobs: true, top_logprobs: 21 }, 'top_logprobs', /^top_logprobs must be from 0 to 20/],
+    [{ response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'string', pattern: '^a' } } } }, 'response_format', /^the JSON schema keyword 'pattern' is not supported/],
+    [
+      { response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: { a: { anyOf: [{ type: 'string' }] } } } } } },
+      'response_format',
+      /^the JSON schema keyword 'anyOf' is not supported \(at schema\.properties\.a\)/,
+    ],
     [{ tools: [{ type: 'function' }] }, 'tools', /^tools are not supported/],
     [{ presence_penalty: 0.5 }, 'presence_penalty', /^presence_penalty is not supported/],
     [{ logit_bias: { '5': 1 } }, 'logit_bias', /^logit_bias is not supported/],
@@ -76,7 +82,7 @@ describe('API hygiene', () => {
 
   it.each([
     [{ echo: true }, /^echo is not supported/],
-    [{ logprobs: 2 }, /^logprobs is not supported/],
+    [{ logprobs: 21 }, /^logprobs must be from 0 to 20/],
     [{ best_of: 3 }, /^best_of > 1 is not supported/],
     [{ suffix: 'end' }, /^suffix is not supported/],
   ])('refuses the completion field %j in a sentence', async (fields, sentence) => {
