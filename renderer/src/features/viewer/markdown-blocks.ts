@@ -6,12 +6,16 @@ export type Inline =
   | { kind: 'text'; start: number; text: string }
   | { kind: 'code' | 'strong' | 'em' | 'link'; children: Inline[]; href?: string };
 
-export type Block =
-  | { kind: 'heading'; level: number; inline: Inline[] }
-  | { kind: 'paragraph' | 'quote'; inline: Inline[] }
-  | { kind: 'list'; ordered: boolean; items: Inline[][] }
+// `at`: where the block's source begins in the document, so the viewer finds the block an offset falls in.
+// Blocks keep their lines of text; their inline spans (blockInlines) are read only for the blocks drawn, so a
+// whole book is cut into blocks in one pass of line matching.
+export type Block = { at: number } & (
+  | { kind: 'heading'; level: number; lines: Line[] }
+  | { kind: 'paragraph' | 'quote'; lines: Line[] }
+  | { kind: 'list'; ordered: boolean; items: Line[] }
   | { kind: 'code'; start: number; text: string }
-  | { kind: 'rule' };
+  | { kind: 'rule' }
+);
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 const ATX = /^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/;
@@ -20,7 +24,7 @@ const RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const SETEXT = /^ {0,3}(=+|-+)[ \t]*$/;
 const QUOTE = /^ {0,3}>[ \t]?/;
 
-interface Line {
+export interface Line {
   text: string;
   start: number;
 }
@@ -42,7 +46,7 @@ export function markdownBlocks(text: string, offset = 0): Block[] {
   const all = lines(text, offset);
   let paragraph: Line[] = [];
   const flush = () => {
-    if (paragraph.length) blocks.push({ kind: 'paragraph', inline: inlineOfLines(paragraph) });
+    if (paragraph.length) blocks.push({ kind: 'paragraph', at: paragraph[0].start, lines: paragraph });
     paragraph = [];
   };
   for (let i = 0; i < all.length; i++) {
@@ -56,25 +60,25 @@ export function markdownBlocks(text: string, offset = 0): Block[] {
         if (close && close[0] === fence[0] && close.length >= fence.length) break;
         body.push(all[i]);
       }
-      blocks.push({ kind: 'code', start: body[0]?.start ?? line.start, text: body.map((l) => l.text).join('\n') });
+      blocks.push({ kind: 'code', at: line.start, start: body[0]?.start ?? line.start, text: body.map((l) => l.text).join('\n') });
       continue;
     }
     const atx = ATX.exec(line.text);
     if (atx) {
       flush();
       const start = line.start + line.text.indexOf(atx[2], atx[1].length);
-      blocks.push({ kind: 'heading', level: atx[1].length, inline: inlines(atx[2], start) });
+      blocks.push({ kind: 'heading', at: line.start, level: atx[1].length, lines: [{ text: atx[2], start }] });
       continue;
     }
     const setext = SETEXT.exec(line.text);
     if (setext && paragraph.length === 1) {
-      blocks.push({ kind: 'heading', level: setext[1][0] === '=' ? 1 : 2, inline: inlineOfLines(paragraph) });
+      blocks.push({ kind: 'heading', at: paragraph[0].start, level: setext[1][0] === '=' ? 1 : 2, lines: paragraph });
       paragraph = [];
       continue;
     }
     if (RULE.test(line.text)) {
       flush();
-      blocks.push({ kind: 'rule' });
+      blocks.push({ kind: 'rule', at: line.start });
       continue;
     }
     const item = ITEM.exec(line.text);
@@ -82,15 +86,15 @@ export function markdownBlocks(text: string, offset = 0): Block[] {
       flush();
       const ordered = /\d/.test(item[1]);
       const last = blocks.at(-1);
-      const list = last?.kind === 'list' && last.ordered === ordered ? last : { kind: 'list' as const, ordered, items: [] };
+      const list = last?.kind === 'list' && last.ordered === ordered ? last : { kind: 'list' as const, at: line.start, ordered, items: [] };
       if (list !== last) blocks.push(list);
-      list.items.push(inlines(line.text.slice(item[0].length), line.start + item[0].length));
+      list.items.push({ text: line.text.slice(item[0].length), start: line.start + item[0].length });
       continue;
     }
     const quote = QUOTE.exec(line.text);
     if (quote) {
       flush();
-      blocks.push({ kind: 'quote', inline: inlines(line.text.slice(quote[0].length), line.start + quote[0].length) });
+      blocks.push({ kind: 'quote', at: line.start, lines: [{ text: line.text.slice(quote[0].length), start: line.start + quote[0].length }] });
       continue;
     }
     if (line.text.trim() === '') flush();
@@ -100,14 +104,15 @@ export function markdownBlocks(text: string, offset = 0): Block[] {
   return blocks;
 }
 
-function inlineOfLines(paragraph: Line[]): Inline[] {
+// The inline spans of a block's lines, the line breaks between them kept as text.
+export function blockInlines(paragraph: Line[]): Inline[] {
   return paragraph.flatMap((line, i) => [...(i ? [{ kind: 'text' as const, start: line.start - 1, text: '\n' }] : []), ...inlines(line.text, line.start)]);
 }
 
 // Code spans, links and images (shown as their text), strong and emphasis; anything else is text.
 const INLINE = /`([^`\n]+)`|!?\[([^\]\n]+)\]\(([^)\s]*)[^)]*\)|\*\*(.+?)\*\*|__(.+?)__|\*([^*\s](?:[^*]*[^*\s])?)\*|\b_([^_\s](?:[^_]*[^_\s])?)_\b/g;
 
-export function inlines(text: string, start: number): Inline[] {
+function inlines(text: string, start: number): Inline[] {
   const out: Inline[] = [];
   let at = 0;
   for (const m of text.matchAll(INLINE)) {

@@ -11,8 +11,8 @@ export interface Section {
 export const PLAIN_SECTION_CHARS = 6000;
 const PAGING_KINDS = ['page', 'cue', 'chapter', 'heading'] as const;
 
-// The viewer shows one section at a time — a page, a chapter, a run of subtitle cues — so a 4-million-character
-// book never lands in the DOM at once. Text between or outside anchors is kept in the neighbouring section.
+// A document's sections — its pages, chapters, runs of subtitle cues, or parts cut by size — for the viewer's
+// "Go to" list and page view. Text between or outside anchors is kept in the neighbouring section.
 export function documentSections(doc: Pick<DocumentModel, 'text' | 'anchors'>): Section[] {
   const kind = PAGING_KINDS.find((k) => doc.anchors.some((a) => a.kind === k));
   if (kind) {
@@ -54,13 +54,13 @@ export function sectionTitle(kindLabel: string, label: string): string {
   return `${kindLabel} ${label}`;
 }
 
-// Offsets of every case-insensitive occurrence of `query` (at most `limit`), for find-in-document.
-export function findAll(text: string, query: string, limit = 10_000): number[] {
+// Offsets of every case-insensitive occurrence of `query` in a text given lower-cased (the viewer lowers a
+// document once, not at every key typed), for find-in-document: all of them, however many.
+export function findAll(lowered: string, query: string): number[] {
   const needle = query.trim().toLowerCase();
   if (!needle) return [];
-  const haystack = text.toLowerCase();
   const out: number[] = [];
-  for (let at = haystack.indexOf(needle); at >= 0 && out.length < limit; at = haystack.indexOf(needle, at + needle.length)) out.push(at);
+  for (let at = lowered.indexOf(needle); at >= 0; at = lowered.indexOf(needle, at + needle.length)) out.push(at);
   return out;
 }
 

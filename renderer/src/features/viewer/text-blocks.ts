@@ -58,7 +58,8 @@ export function textBlocks(doc: { text: string; anchors: Anchor[]; format: strin
   // A heading anchor opens with its own words: that paragraph is the heading.
   const headings = new Map(doc.anchors.filter((a) => a.kind === 'heading' && inSection(a)).map((a) => [a.start, a.label]));
   return paragraphs(doc.text, section.start, section.end).map((piece): TextBlock => {
-    if (headings.get(piece.start) === piece.text.replace(/\s+/g, ' ').trim()) return { kind: 'heading', piece };
+    const heading = headings.get(piece.start);
+    if (heading !== undefined && heading === piece.text.replace(/\s+/g, ' ').trim()) return { kind: 'heading', piece };
     const rows = piece.text.includes(CELL_SEPARATOR) ? tableRows(piece) : undefined;
     return rows ? { kind: 'table', rows } : { kind: 'paragraph', piece };
   });

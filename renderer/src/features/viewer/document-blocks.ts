@@ -1,0 +1,51 @@
+import type { Anchor } from '../../../../electron/common/document.ts';
+import { markdownBlocks, type Block } from './markdown-blocks.ts';
+import type { Section } from './sections.ts';
+import { textBlocks, type TextBlock } from './text-blocks.ts';
+
+// The whole document as one list of blocks, in reading order, for the viewer's one scrolling column: each
+// section's blocks (Markdown's or text-blocks.ts's), a section label before a page or a cue run (a heading's
+// section opens with the heading itself; a plain text's parts are cut by size, so they get none). `start` is
+// where the item's source begins in the text; the list is sorted by it.
+export type ViewerItem =
+  | { kind: 'label'; start: number; section: number }
+  | { kind: 'text'; start: number; chars: number; block: TextBlock }
+  | { kind: 'markdown'; start: number; chars: number; block: Block };
+
+function textStart(block: TextBlock): number {
+  return block.kind === 'table' ? block.rows[0][0].start : block.piece.start;
+}
+
+export function documentItems(doc: { text: string; anchors: Anchor[]; format: string }, sections: Section[]): ViewerItem[] {
+  const items: ViewerItem[] = [];
+  // An item's size in characters (for its height until it is drawn) runs to the next item.
+  const push = (item: ViewerItem) => {
+    const last = items.at(-1);
+    if (last && last.kind !== 'label') last.chars = item.start - last.start;
+    items.push(item);
+  };
+  sections.forEach((section, index) => {
+    if (section.kind !== 'heading' && section.kind !== 'part') push({ kind: 'label', start: section.start, section: index });
+    if (doc.format === 'md') {
+      for (const block of markdownBlocks(doc.text.slice(section.start, section.end), section.start)) push({ kind: 'markdown', start: block.at, chars: 0, block });
+    } else {
+      for (const block of textBlocks(doc, section)) push({ kind: 'text', start: textStart(block), chars: 0, block });
+    }
+  });
+  const last = items.at(-1);
+  if (last && last.kind !== 'label') last.chars = doc.text.length - last.start;
+  return items;
+}
+
+// The item an offset falls in: the last one starting at or before it (of several starting there, the first: a
+// section's label before its first block).
+export function itemAt(items: ViewerItem[], offset: number): number {
+  let [low, high] = [0, items.length - 1];
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (items[mid].start <= offset) low = mid;
+    else high = mid - 1;
+  }
+  while (low > 0 && items[low - 1].start === items[low].start) low--;
+  return low;
+}
