@@ -276,5 +276,6 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return () => listeners.get(event)?.delete(listener);
     },
   };
-  return { state, transport };
+  // `emit` sends an event as the server would (progress that no call of the test causes).
+  return { state, transport, emit };
 }

@@ -13,6 +13,7 @@ import { EnginePicker } from './chat/EnginePicker.tsx';
 import { ProgressBar } from '../components/ProgressBar.tsx';
 import { computeLabel, useEngineStatus } from './engine-status.ts';
 import { recommendedModel } from './catalog-here.ts';
+import { loadCheckFraction, loadCheckLabel } from './load-check.ts';
 
 type Precision = InstallRequest['precision'];
 const PRECISIONS: { value: Precision; label: string }[] = [
@@ -41,6 +42,25 @@ function VerifyStatus({ id }: { id: string }) {
     <p className={`subtle${v.status === 'ok' ? '' : ' warn'}`} role="status">
       {text}
     </p>
+  );
+}
+
+// The full check a load makes of files that changed since they were verified: its progress, or the damage found.
+function LoadCheckStatus({ id }: { id: string }) {
+  const check = useApp((s) => s.loadChecks[id]);
+  if (!check) return null;
+  if (check.error !== null) {
+    return (
+      <p className="subtle warn" role="status">
+        Damaged: {check.error}.
+      </p>
+    );
+  }
+  return (
+    <div className="load-check" role="status">
+      <span className="subtle">{loadCheckLabel(check)}</span>
+      <ProgressBar fraction={loadCheckFraction(check)} label="Model file check progress" />
+    </div>
   );
 }
 
@@ -99,6 +119,7 @@ export function ModelsView() {
                 </ConfirmButton>
               </div>
               <VerifyStatus id={model.id} />
+              <LoadCheckStatus id={model.id} />
             </li>
           ))}
         </ul>

@@ -1,4 +1,4 @@
-import type { CatalogEntry, CatalogFitReport, ConversionChoices, EngineStatus, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
+import type { CatalogEntry, CatalogFitReport, ConversionChoices, EngineStatus, EventPayload, HubTokenState, InstalledModel, InstallProgress, InstallRequest, NiahCell, RemoteChoice, SelfCheckResult } from '../../../electron/common/contract.ts';
 import type { QuireError } from '../../../electron/common/errors.ts';
 import type { SliceCreator } from './app-store.ts';
 
@@ -15,6 +15,14 @@ export interface Verification {
   // The outcome: ok, unchecked (converted before checksums) or failed (damaged, with the repair).
   status: 'ok' | 'unchecked' | 'failed' | null;
   message: string | null;
+}
+
+// The full check a load makes of a model whose files changed since they were verified (a question waits on it):
+// its progress, or what it found wrong. Gone once it passed.
+export interface LoadCheck {
+  doneBytes: number;
+  totalBytes: number;
+  error: string | null;
 }
 
 export interface ModelsSlice {
@@ -35,6 +43,7 @@ export interface ModelsSlice {
   showInCatalog(id: string): void;
   selfCheck: { running: boolean; done: number; total: number; cells: NiahCell[]; result: SelfCheckResult | null; error: string | null };
   verifications: Record<string, Verification>;
+  loadChecks: Record<string, LoadCheck>;
   // Whether a Hugging Face access token is saved, and how it is kept (the token never comes back here).
   hubToken: HubTokenState | null;
   loadHubToken(): Promise<void>;
@@ -53,7 +62,7 @@ export interface ModelsSlice {
   cancelSelfCheck(): Promise<void>;
   onSelfCheckProgress(progress: { cell: NiahCell; done: number; total: number }): void;
   verifyModel(id: string): Promise<void>;
-  onVerifyProgress(progress: { id: string; doneBytes: number; totalBytes: number }): void;
+  onVerifyProgress(progress: EventPayload<'models.verifyProgress'>): void;
 }
 
 const IDLE_SELF_CHECK = { running: false, done: 0, total: 0, cells: [], result: null, error: null };
@@ -84,6 +93,7 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     showInCatalog: (id) => set({ catalogFocus: id, view: 'models' }),
     selfCheck: IDLE_SELF_CHECK,
     verifications: {},
+    loadChecks: {},
     hubToken: null,
     async loadHubToken() {
       set({ hubToken: await api.call('models.hubToken', {}) });
@@ -157,13 +167,25 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
       try {
         const { status, message } = await api.call('models.verify', { id });
         put({ running: false, status, message });
+        // Verified whole now: what a check at load found earlier no longer holds.
+        if (status === 'ok') set({ loadChecks: Object.fromEntries(Object.entries(get().loadChecks).filter(([other]) => other !== id)) });
       } catch (error) {
         put({ running: false, status: 'failed', message: (error as Error).message });
       }
     },
-    onVerifyProgress({ id, doneBytes, totalBytes }) {
+    onVerifyProgress({ id, doneBytes, totalBytes, atLoad, error }) {
+      if (atLoad) {
+        const { [id]: _done, ...others } = get().loadChecks;
+        set({ loadChecks: doneBytes >= totalBytes && !error ? others : { ...others, [id]: { doneBytes, totalBytes, error: error ?? null } } });
+        return;
+      }
       const current = get().verifications[id];
       if (current?.running) set({ verifications: { ...get().verifications, [id]: { ...current, doneBytes, totalBytes } } });
     },
   };
 };
+
+// The check a load is making now, which the question being asked waits on; null when none runs.
+export function runningLoadCheck(state: Pick<ModelsSlice, 'loadChecks'>): LoadCheck | null {
+  return Object.values(state.loadChecks).find((check) => check.error === null) ?? null;
+}

@@ -9,6 +9,8 @@ import { EXPORT_LABELS, exportingText } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
 import { enterSends } from './enter-sends.ts';
 import { progressFraction, progressLabel } from './progress.ts';
+import { loadCheckFraction, loadCheckLabel } from '../load-check.ts';
+import { runningLoadCheck } from '../../store/models-slice.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
 
@@ -96,11 +98,13 @@ export function Thread() {
 function Progress() {
   const progress = useApp((s) => s.streaming?.progress ?? null);
   const stop = useApp((s) => s.stop);
-  const fraction = progressFraction(progress);
+  // A load waiting on the check of the model's changed files says so, with how far it has read.
+  const check = useApp((s) => (s.streaming?.progress?.phase === 'loading' ? runningLoadCheck(s) : null));
+  const fraction = check ? loadCheckFraction(check) : progressFraction(progress);
   return (
     <div className="progress" data-testid="progress">
       <div className="progress-row">
-        <span className="progress-label">{progressLabel(progress)}</span>
+        <span className="progress-label">{check ? loadCheckLabel(check) : progressLabel(progress)}</span>
         <button type="button" className="link-button" onClick={() => void stop()}>Cancel</button>
       </div>
       <ProgressBar fraction={fraction} label="Answer progress" />
