@@ -35,6 +35,12 @@ describe('A damaged database', () => {
     expect((choose as HTMLButtonElement).disabled).toBe(true);
     expect(choose.getAttribute('title')).toMatch(/read-only: nothing new can be saved/);
     expect((screen.getByRole('button', { name: 'Delete Minutes' }) as HTMLButtonElement).disabled).toBe(true);
+    // Nor can a question be asked (it would be stored), and the box says why.
+    act(() => store.getState().setView('chat'));
+    const question = screen.getByLabelText('Question') as HTMLTextAreaElement;
+    expect(question.disabled).toBe(true);
+    expect(question.placeholder).toMatch(/^Quire's database is damaged and open read-only/);
+    expect(within(banner()).getByRole('button', { name: 'Keep what could be read' })).toBeTruthy();
   });
 
   it('restores the newest good backup, named by its time, after a confirmation, and says a restart follows', async () => {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useApp } from '../../store/context.tsx';
+import { readOnlyReason } from '../../store/database-slice.ts';
 import { ConfirmButton } from '../../components/ConfirmButton.tsx';
 import { Icon } from '../../components/icons.tsx';
 import { NewConversation } from './NewConversation.tsx';
@@ -13,6 +14,7 @@ export function ChatView() {
   const newConversation = useApp((s) => s.newConversation);
   const deleteConversation = useApp((s) => s.deleteConversation);
   const busy = useApp((s) => s.streaming !== null);
+  const readOnly = useApp(readOnlyReason);
   const [filter, setFilter] = useState('');
   // A conversation is known by its title and by the documents it is about.
   const documentNames = (ids: string[]) => ids.map((id) => documents.find((d) => d.id === id)?.title ?? 'deleted document').join(', ');
@@ -41,7 +43,8 @@ export function ChatView() {
                 label={`Delete conversation ${c.title || 'New conversation'}`}
                 question="Delete this conversation?"
                 confirm="Delete"
-                disabled={busy}
+                disabled={busy || readOnly !== null}
+                title={readOnly ?? undefined}
                 onConfirm={() => void deleteConversation(c.id)}
               >
                 <Icon name="trash" size={14} />

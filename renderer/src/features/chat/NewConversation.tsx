@@ -5,6 +5,7 @@ import { formatBytes, formatTokens } from '../../../../electron/common/format.ts
 import { modelsHolding } from '../catalog-here.ts';
 import { formatDuration } from './progress.ts';
 import { useApp } from '../../store/context.tsx';
+import { readOnlyReason } from '../../store/database-slice.ts';
 import { Composer } from './Composer.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
 
@@ -18,6 +19,7 @@ export function NewConversation() {
   const setView = useApp((s) => s.setView);
   const ask = useApp((s) => s.ask);
   const engine = useApp((s) => s.draftEngine);
+  const readOnly = useApp(readOnlyReason);
   const setEngine = useApp((s) => s.setDraftEngine);
   const engines = useApp((s) => s.engines);
   const checks = useApp((s) => s.engineChecks);
@@ -30,7 +32,8 @@ export function NewConversation() {
   const answerable = models.length > 0 || engines.some((e) => (checks[e.id]?.models?.length ?? 0) > 0);
   const host = engine ? engines.find((e) => e.id === engine.engineId)?.host : null;
   const blocker =
-    !answerable ? 'Install a model to start asking.'
+    readOnly !== null ? readOnly
+    : !answerable ? 'Install a model to start asking.'
     : models.length === 0 && !engine ? 'Choose a remote engine\'s model to answer.'
     : documents.length === 0 ? 'Add a document to start asking.'
     : selected.length === 0 ? 'Choose the documents to ask about.'
@@ -151,12 +154,13 @@ function SampleQuestions() {
   const chosen = useApp((s) => s.draftDocumentIds);
   const fits = useApp((s) => s.fit?.fits ?? false);
   const ask = useApp((s) => s.ask);
+  const readOnly = useApp(readOnlyReason);
   if (!sample || !chosen.includes(sample.documentId)) return null;
   return (
     <div className="sample-questions" role="group" aria-label="Questions to try">
       <span className="subtle">Try asking:</span>
       {sample.questions.map((q) => (
-        <button key={q} type="button" className="button" disabled={!fits} onClick={() => void ask(q)}>
+        <button key={q} type="button" className="button" disabled={!fits || readOnly !== null} title={readOnly ?? undefined} onClick={() => void ask(q)}>
           {q}
         </button>
       ))}
