@@ -65,6 +65,9 @@ describe('a database damaged on disk before the start', () => {
     expect(await page.getByRole('button', { name: 'Choose files…' }).isDisabled()).toBe(true);
     const readable = await page.locator('.doc-table tbody tr').count();
     expect(readable).toBeGreaterThan(0);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Settings/ }).click();
+    expect(await page.getByRole('combobox', { name: 'Context length' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'database-damaged-settings.png') });
 
     await banner.getByRole('button', { name: 'Keep what could be read' }).click();
     await banner.getByRole('group', { name: /Make what could be read the new database/ }).getByRole('button', { name: 'Keep it' }).click();

@@ -40,6 +40,10 @@ describe('A damaged database', () => {
     const question = screen.getByLabelText('Question') as HTMLTextAreaElement;
     expect(question.disabled).toBe(true);
     expect(question.placeholder).toMatch(/^Quire's database is damaged and open read-only/);
+    // Settings are kept in the database too: they stay as they are.
+    act(() => store.getState().setView('settings'));
+    expect(screen.getByRole('combobox', { name: 'Context length' }).matches(':disabled')).toBe(true);
+    expect(screen.getByText(/^Quire's database is damaged and open read-only/)).toBeTruthy();
     expect(within(banner()).getByRole('button', { name: 'Keep what could be read' })).toBeTruthy();
   });
 

@@ -2,6 +2,7 @@ import type { AppInfo, Settings } from '../../../electron/common/contract.ts';
 import { CONTEXT_CHOICES, kvBytesPerToken, offeredKvDtypes, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { formatBytes, formatTokens } from '../../../electron/common/format.ts';
 import { useApp } from '../store/context.tsx';
+import { readOnlyReason } from '../store/database-slice.ts';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
 import { AnswerStyleSection } from './AnswerStyleSection.tsx';
@@ -100,6 +101,8 @@ export function SettingsView() {
   const settings = useApp((s) => s.settings);
   const info = useApp((s) => s.info);
   const update = useApp((s) => s.updateSettings);
+  // Settings and engines live in the database: a damaged one keeps them as they are, and says so.
+  const readOnly = useApp(readOnlyReason);
   if (!settings) return null;
   const set = (patch: Partial<Settings>) => void update(patch);
   return (
@@ -107,10 +110,10 @@ export function SettingsView() {
       <header className="view-head">
         <div>
           <h1 id="settings-title">Settings</h1>
-          <p className="subtle">Saved on this computer as you change them.</p>
+          <p className={`subtle${readOnly ? ' warn' : ''}`}>{readOnly ?? 'Saved on this computer as you change them.'}</p>
         </div>
       </header>
-      <div className="settings-grid">
+      <fieldset className="settings-grid" disabled={readOnly !== null}>
         <fieldset className="setting">
           <legend>Appearance</legend>
           <div className="segmented" role="radiogroup" aria-label="Theme">
@@ -163,7 +166,7 @@ export function SettingsView() {
         <EnginesSection />
         {info?.mode !== 'cli' ? <ApiSection /> : null}
         {info ? <About info={info} /> : null}
-      </div>
+      </fieldset>
     </section>
   );
 }
