@@ -29,7 +29,7 @@ describe('database.status and database.recover', () => {
     const status = await callRouter(services, 'database.status', {});
     expect(status.damaged).toBe(true);
     // The banner names the backup's time, which the browser cannot read from a path.
-    if (status.backup) expect(Date.parse(status.backupTime!)).toBe(Math.floor(statSync(status.backup).mtimeMs));
+    if (status.backup) expect(status.backupTime).toBe(statSync(status.backup).mtime.toISOString());
     else expect(status.backupTime).toBeNull();
     expect(status.message).toMatch(/^[^\n]+ is damaged \([^\n]+\)\. Quire opened it read-only: \d+ rows could be read[^\n]*quire db salvage[^\n]*$/);
     await expect(callRouter(services, 'library.import', { name: 'new.txt', bytes: new TextEncoder().encode('new') })).rejects.toMatchObject({ code: 'DATABASE_DAMAGED' });
