@@ -47,9 +47,10 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
     [items],
   );
   const blocks = useVirtualBlocks(scroller, list, items.length, estimate);
-  // Find in the document's text (lower-cased once per document): every match, and which one is shown.
+  // Find in the document's text (lower-cased once, when a search starts): every match, and which one is shown.
   const [query, setQuery] = useState('');
-  const haystack = useMemo(() => doc.text.toLowerCase(), [doc.text]);
+  const searching = query.trim() !== '';
+  const haystack = useMemo(() => (searching ? doc.text.toLowerCase() : ''), [doc.text, searching]);
   const matches = useMemo(() => findAll(haystack, query), [haystack, query]);
   const [current, setCurrent] = useState(0);
   const found = query.trim() && matches.length > 0 ? { start: matches[current], end: matches[current] + query.trim().length } : null;
@@ -84,10 +85,6 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
     },
     [sections, items, reveal],
   );
-  // Back from a page as printed, the text opens at that page.
-  useEffect(() => {
-    if (inText) reveal(itemAt(items, sections[index].start), 'top');
-  }, [inText]);
   const step = (by: number) => matches.length && setCurrent((c) => (c + by + matches.length) % matches.length);
   useDialogFocus(dialog, true);
   useEffect(() => {
@@ -141,7 +138,7 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
           <button type="button" className="button small" disabled={index === sections.length - 1} onClick={() => go(index + 1)}>Next ›</button>
           {doc.format === 'pdf' && section.kind === 'page' ? (
             <div className="segmented view-mode" role="radiogroup" aria-label="Show">
-              <button type="button" role="radio" aria-checked={!asPrinted} className={asPrinted ? '' : 'on'} onClick={() => setAsPrinted(false)}>Text</button>
+              <button type="button" role="radio" aria-checked={!asPrinted} className={asPrinted ? '' : 'on'} onClick={() => (setAsPrinted(false), go(index))}>Text</button>
               <button type="button" role="radio" aria-checked={asPrinted} className={asPrinted ? 'on' : ''} onClick={() => (setAsPrinted(true), void loadOriginal())}>Page</button>
             </div>
           ) : null}

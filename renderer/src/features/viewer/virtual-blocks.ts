@@ -28,7 +28,8 @@ export function useVirtualBlocks(scroller: RefObject<HTMLElement | null>, list: 
   const view = size.height || FALLBACK_HEIGHT;
   // Heights (estimated until drawn, then measured) and their running sums, kept across draws.
   const model = useMemo(() => {
-    const heights = Float64Array.from({ length: count }, (_, i) => estimate(i, width));
+    const heights = new Float64Array(count);
+    for (let i = 0; i < count; i++) heights[i] = estimate(i, width);
     return { heights, offsets: runningSums(heights), view };
   }, [count, estimate, width]);
   model.view = view;
