@@ -44,8 +44,6 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-// The in-app API's state: its address and key while it runs (the user copies both into the other app), or
-// why it could not start.
 // Whether the database is damaged (then the app runs read-only on what could be read), in words with the way
 // out, the newest good backup (and when it was taken, ISO 8601), and a recovery staged for the next start.
 export const DatabaseStatus = z.object({
@@ -57,6 +55,8 @@ export const DatabaseStatus = z.object({
 });
 export type DatabaseStatus = z.infer<typeof DatabaseStatus>;
 
+// The in-app API's state: its address and key while it runs (the user copies both into the other app), or
+// why it could not start.
 export const ApiStatus = z.object({
   state: z.enum(['off', 'running', 'failed']),
   url: z.string().nullable(),
