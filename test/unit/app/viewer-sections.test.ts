@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { documentItems, itemAt } from '../../../renderer/src/features/viewer/document-blocks.ts';
 import { documentSections, findAll, PLAIN_SECTION_CHARS, sectionTitle } from '../../../renderer/src/features/viewer/sections.ts';
 
 describe('viewer sections', () => {
@@ -27,5 +28,17 @@ describe('viewer sections', () => {
   it('finds every match, case-insensitively', () => {
     expect(findAll('Whale, whale and WHALE; whaler.'.toLowerCase(), 'WHALE')).toEqual([0, 7, 17, 24]);
     expect(findAll('anything', '  ')).toEqual([]);
+  });
+
+  it('lists a whole document as blocks, a label only before a section that does not open with its name', () => {
+    const text = 'CHAPTER ONE\n\nCall me Ishmael.\n\nSome years ago.\n\nPage text here.';
+    const page = text.indexOf('Page text');
+    const chapter = { text, format: 'txt', anchors: [{ kind: 'chapter' as const, label: 'CHAPTER ONE', start: 0, end: page }, { kind: 'chapter' as const, label: 'Two', start: page, end: text.length }] };
+    const items = documentItems(chapter, documentSections(chapter));
+    expect(items.map((i) => (i.kind === 'label' ? `label ${i.section}` : i.kind === 'text' && i.block.kind === 'paragraph' ? i.block.piece.text : i.kind))).toEqual(['CHAPTER ONE', 'Call me Ishmael.', 'Some years ago.', 'label 1', 'Page text here.']);
+    // An offset inside a block is that block; a section's start is its label.
+    expect(itemAt(items, text.indexOf('years'))).toBe(2);
+    expect(itemAt(items, page)).toBe(3);
+    expect(itemAt(items, 0)).toBe(0);
   });
 });

@@ -97,6 +97,8 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
     return () => window.removeEventListener('keydown', onKey);
   }, [index, go, close]);
   const section = sections[index];
+  // A book has hundreds of parts: their list is drawn once, not again at every scroll.
+  const options = useMemo(() => sections.map((s, i) => <option key={i} value={i}>{sectionTitle(KIND_LABEL[s.kind], s.label)}</option>), [sections]);
   // One highlighter for all the blocks drawn: only the first marked piece takes the ref scrolled to.
   const marked = highlighter(highlight, mark);
   return (
@@ -129,9 +131,7 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
           <label>
             <span className="sr-only">Go to</span>
             <select value={index} onChange={(e) => go(Number(e.target.value))} aria-label="Go to">
-              {sections.map((s, i) => (
-                <option key={i} value={i}>{sectionTitle(KIND_LABEL[s.kind], s.label)}</option>
-              ))}
+              {options}
             </select>
           </label>
           <span className="subtle">{index + 1} / {sections.length}</span>

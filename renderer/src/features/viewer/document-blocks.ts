@@ -4,8 +4,8 @@ import type { Section } from './sections.ts';
 import { textBlocks, type TextBlock } from './text-blocks.ts';
 
 // The whole document as one list of blocks, in reading order, for the viewer's one scrolling column: each
-// section's blocks (Markdown's or text-blocks.ts's), a section label before a page or a cue run (a heading's
-// section opens with the heading itself; a plain text's parts are cut by size, so they get none). `start` is
+// section's blocks (Markdown's or text-blocks.ts's), a section label before a page, a cue run or a chapter not
+// opening with its name (a plain text's parts are cut by size, so they get none). `start` is
 // where the item's source begins in the text; the list is sorted by it.
 export type ViewerItem =
   | { kind: 'label'; start: number; section: number }
@@ -25,7 +25,7 @@ export function documentItems(doc: { text: string; anchors: Anchor[]; format: st
     items.push(item);
   };
   sections.forEach((section, index) => {
-    if (section.kind !== 'heading' && section.kind !== 'part') push({ kind: 'label', start: section.start, section: index });
+    if (labelled(doc.text, section)) push({ kind: 'label', start: section.start, section: index });
     if (doc.format === 'md') {
       for (const block of markdownBlocks(doc.text.slice(section.start, section.end), section.start)) push({ kind: 'markdown', start: block.at, chars: 0, block });
     } else {
@@ -35,6 +35,12 @@ export function documentItems(doc: { text: string; anchors: Anchor[]; format: st
   const last = items.at(-1);
   if (last && last.kind !== 'label') last.chars = doc.text.length - last.start;
   return items;
+}
+
+// A section opening with its own title (a heading, a chapter whose first line is its name) is not labelled again.
+function labelled(text: string, section: Section): boolean {
+  if (section.kind === 'heading' || section.kind === 'part') return false;
+  return !text.slice(section.start, section.start + section.label.length + 20).trimStart().startsWith(section.label);
 }
 
 // The item an offset falls in: the last one starting at or before it (of several starting there, the first: a
