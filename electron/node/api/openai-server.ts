@@ -363,7 +363,7 @@ function formatOf(request: ChatCompletionRequest | CompletionRequest): OutputFor
 function logprobsOf(request: ChatCompletionRequest | CompletionRequest): number | null {
   if (!('messages' in request)) return request.logprobs ?? null;
   if (request.logprobs === true) return request.top_logprobs ?? 0;
-  if (request.top_logprobs !== undefined && request.top_logprobs !== null) throw invalid('top_logprobs needs logprobs: true', 'INVALID_INPUT', 'top_logprobs');
+  if (request.top_logprobs) throw invalid('top_logprobs needs logprobs: true', 'INVALID_INPUT', 'top_logprobs');
   return null;
 }
 

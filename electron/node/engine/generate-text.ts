@@ -38,9 +38,10 @@ export async function generateText(session: EngineSession, tokenizer: Tokenizer,
     options.onText?.(piece);
   };
   const tokens: number[] = [];
-  const guided = options.format || (options.logprobs ?? null) !== null;
-  const choice = guided ? new TokenChoice(tokenizer, options) : null;
-  const logprobs: TokenLogprob[] | undefined = choice && (options.logprobs ?? null) !== null ? [] : undefined;
+  const wantsLogprobs = options.logprobs !== undefined && options.logprobs !== null;
+  // A plain sampler (the session's own) unless a format or log-probabilities need more than the token.
+  const choice = options.format || wantsLogprobs ? new TokenChoice(tokenizer, options) : null;
+  const logprobs: TokenLogprob[] | undefined = wantsLogprobs ? [] : undefined;
   const finished = (stopped: boolean): GeneratedText => ({ tokens, text, stopped, ...(logprobs ? { logprobs } : {}) });
   try {
     await session.generate({

@@ -3,7 +3,8 @@
 // is "cloned" by keeping a reference and advance(state, byte) returns the next state or null when the byte
 // cannot continue a valid prefix. Bytes, not characters: a byte-level BPE token may end inside a UTF-8
 // character. Whitespace between tokens is bounded (one space, or a newline and up to 20 spaces or tabs), and
-// numbers to NUMBER_MAX_BYTES, so a model cannot stall in padding or digits forever.
+// numbers to NUMBER_MAX_BYTES with a two-digit exponent, so a model cannot stall in padding or digits forever
+// and every number is finite.
 import { QuireError } from '../../common/errors.ts';
 
 // What the API sends the engine (plain JSON, small): the grammar is built in the engine's process.
@@ -97,8 +98,10 @@ export class JsonGrammar {
     switch (type) {
       case 'any':
         return { kind: 'any', id };
-      case 'string':
-        return { kind: 'string', id, min: count(s.minLength, 0, `${at}.minLength`), max: count(s.maxLength, Infinity, `${at}.maxLength`) };
+      case 'string': {
+        const [min, max] = range(s.minLength, s.maxLength, `${at}.minLength`, `${at}.maxLength`);
+        return { kind: 'string', id, min, max };
+      }
       case 'number':
       case 'integer':
         return { kind: 'number', id, integer: type === 'integer' };
@@ -106,14 +109,10 @@ export class JsonGrammar {
         return this.#literal([true, false]);
       case 'null':
         return this.#literal([null]);
-      case 'array':
-        return {
-          kind: 'array',
-          id,
-          items: s.items === undefined ? { kind: 'any', id: this.#id() } : this.#compile(s.items, `${at}.items`, depth + 1),
-          min: count(s.minItems, 0, `${at}.minItems`),
-          max: count(s.maxItems, Infinity, `${at}.maxItems`),
-        };
+      case 'array': {
+        const [min, max] = range(s.minItems, s.maxItems, `${at}.minItems`, `${at}.maxItems`);
+        return { kind: 'array', id, items: s.items === undefined ? { kind: 'any', id: this.#id() } : this.#compile(s.items, `${at}.items`, depth + 1), min, max };
+      }
       case 'object':
         return this.#object(s, at, depth);
       default:
@@ -152,6 +151,14 @@ function count(value: unknown, fallback: number, at: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) refuse(`${at} must be a non-negative integer`);
   return value;
+}
+
+// A minimum and maximum no value can meet would leave the answer no way to end.
+function range(min: unknown, max: unknown, minAt: string, maxAt: string): [number, number] {
+  const low = count(min, 0, minAt);
+  const high = count(max, Infinity, maxAt);
+  if (low > high) refuse(`${minAt} is larger than ${maxAt}`);
+  return [low, high];
 }
 
 const ANY: GrammarNode = { kind: 'any', id: -1 };
@@ -197,6 +204,14 @@ export function complete(s: JsonState): boolean {
   return s.parent?.frame.t === 'root' && canEnd(s.frame);
 }
 
+// Inside a string at a character boundary with no escape under way: how many more characters it may take
+// (Infinity without maxLength); else null. Any run of plain characters (no quote, backslash or control
+// character) that fits is then accepted, which lets the mask skip walking them byte by byte.
+export function stringRoom(s: JsonState): number | null {
+  const f = s.frame;
+  return f.t === 'str' && f.esc === 0 && f.utf8 === 0 ? f.node.max - f.n : null;
+}
+
 // A key for states that accept the same byte strings up to `horizon` bytes long (a token's length at most):
 // counts far from their limits do not matter, so a long string's states share one key.
 export function stateKey(s: JsonState, horizon: number): string {
@@ -224,7 +239,7 @@ function frameKey(f: Frame, horizon: number): string {
 }
 
 function canEnd(f: Frame): boolean {
-  if (f.t === 'num') return f.phase === 1 || f.phase === 2 || f.phase === 4 || f.phase === 7;
+  if (f.t === 'num') return f.phase === 1 || f.phase === 2 || f.phase === 4 || f.phase === 7 || f.phase === 8;
   if (f.t === 'lit') return f.literals.some((l) => l.bytes.length === f.pos);
   return false;
 }
@@ -307,9 +322,11 @@ function stringByte(s: JsonState, f: Extract<Frame, { t: 'str' }>, b: number): J
 }
 
 // Phases: 0 after '-', 1 a leading 0, 2 integer digits, 3 after '.', 4 fraction digits, 5 after 'e', 6 after
-// the exponent's sign, 7 exponent digits.
+// the exponent's sign, 7 and 8 the exponent's one or two digits: at most two, so that the number (also at most
+// NUMBER_MAX_BYTES long) is finite as a double (1e999 would parse as Infinity).
 function numberByte(s: JsonState, f: Extract<Frame, { t: 'num' }>, b: number): JsonState | null {
-  const to = (phase: number) => (f.length < NUMBER_MAX_BYTES ? at({ ...f, phase, length: f.length + 1 }, s.parent) : null);
+  // A byte is taken only when the number can still end within NUMBER_MAX_BYTES after it.
+  const to = (phase: number) => (f.length + 1 + (canEnd({ ...f, phase }) ? 0 : 1) <= NUMBER_MAX_BYTES ? at({ ...f, phase, length: f.length + 1 }, s.parent) : null);
   const digit = isDigit(b);
   const exp = (b === 0x65 || b === 0x45) && !f.integer;
   const dot = b === 0x2e && !f.integer;
@@ -334,8 +351,10 @@ function numberByte(s: JsonState, f: Extract<Frame, { t: 'num' }>, b: number): J
       next = b === 0x2b || b === 0x2d ? to(6) : digit ? to(7) : null;
       break;
     case 6:
-    case 7:
       next = digit ? to(7) : null;
+      break;
+    case 7:
+      next = digit ? to(8) : null;
       break;
   }
   if (next) return next;

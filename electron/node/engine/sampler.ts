@@ -38,8 +38,8 @@ export class Sampler {
   }
 
   // `previous`: the tokens the repetition penalty looks at (prompt and generated so far). `allowed`: the only
-  // tokens that may be drawn (constrained decoding), ascending; the logits are read in place, not copied, unless
-  // a repetition penalty changes them.
+  // tokens that may be drawn (constrained decoding), whose scores alone are gathered; the logits are read in
+  // place, not copied, unless a repetition penalty changes them.
   next(logits: Float32Array, previous: Iterable<number> = [], allowed: Int32Array | null = null): number {
     const o = this.options;
     const penalty = o.repetitionPenalty ?? 1;
@@ -52,7 +52,11 @@ export class Sampler {
     const count = allowed ? allowed.length : scores.length;
     if (count === 0) throw new QuireError('INTERNAL', 'no token is allowed at this step');
     const tokenOf = allowed ? (i: number) => allowed[i] : (i: number) => i;
-    const candidates = allowed ? Float32Array.from(allowed, (token) => scores[token]) : scores;
+    let candidates = scores;
+    if (allowed) {
+      candidates = new Float32Array(count);
+      for (let i = 0; i < count; i++) candidates[i] = scores[allowed[i]];
+    }
     const temperature = o.temperature ?? 1;
     if (o.greedy || temperature <= 0) return tokenOf(argmax(candidates));
 

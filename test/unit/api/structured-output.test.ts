@@ -88,7 +88,7 @@ describe('structured output', () => {
       });
       const [choice] = answer.choices;
       expect(choice.finish_reason, choice.message.content ?? '').toBe('stop');
-      expect(valid(JSON.parse(choice.message.content!), schema), choice.message.content!).toBe(true);
+      expect(valid(JSON.parse(choice.message.content!), schema), JSON.stringify(choice.message.content)).toBe(true);
     }
   });
 

@@ -17,6 +17,20 @@ describe('sampler', () => {
     expect(new Sampler({ temperature: 0 }).next(logits)).toBe(1);
   });
 
+  it('draws only allowed tokens, in proportion among them, and leaves the logits as they were', () => {
+    const input = new Float32Array(logits);
+    const allowed = Int32Array.from([4, 0, 3]);
+    expect(new Sampler({ greedy: true }).next(input, [], allowed)).toBe(0);
+    const counts = new Array(input.length).fill(0);
+    const sampler = new Sampler({ seed: 3, temperature: 1, topK: 2 });
+    for (let i = 0; i < 2000; i++) counts[sampler.next(input, [], allowed)]++;
+    // Top-2 among the allowed: tokens 0 (logit 1) and 4 (logit 0), e : 1.
+    expect(counts[1] + counts[2] + counts[3]).toBe(0);
+    expect(counts[0] / counts[4]).toBeGreaterThan(2.2);
+    expect(counts[0] / counts[4]).toBeLessThan(3.3);
+    expect(input).toEqual(logits);
+  });
+
   it('is reproducible with a seed', () => {
     const a = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
     const b = histogram(new Sampler({ seed: 7, temperature: 1 }), 50);
