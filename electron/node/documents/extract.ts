@@ -3,11 +3,12 @@ import type { DocumentModel } from '../../common/document.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
 import { checkDocumentPath } from './document-path.ts';
-import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, PARSER_MEMORY_MB, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, parserMemoryMb, PDF_PROCESSES, pdfHelperHeapMb, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
+import { assemblePdf, pageRanges, type PageRange, type PdfPart } from './pdf-parts.ts';
 import { checkOcrLanguage } from './ocr.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 import { entryPoints } from '../entry-points.ts';
-import { forkProcess, type ProcessLauncher } from '../service-process.ts';
+import { forkProcess, type ProcessLauncher, type ServiceProcess } from '../service-process.ts';
 
 // `phase` is 'ocr' while scanned pages are being read by OCR.
 export type ProgressCallback = (done: number, total: number, phase?: 'ocr') => void;
@@ -22,6 +23,8 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   // A protected PDF's user password: handed to the parser for this reading, never stored or logged.
   password?: string;
+  // How many parser processes a long PDF's pages may be shared among (one a core unless given).
+  pdfProcesses?: number;
 }
 
 // Each format's parser is imported when a document of that format comes: a parser process (and `quire extract`)
@@ -52,10 +55,16 @@ async function parse(name: string, bytes: Uint8Array, { onProgress, ocrLanguage,
 // In-process extraction, for callers that already isolate it (the worker below, benchmarks, tests). A library
 // failing on hostile input surfaces as CORRUPT, or LIMIT_EXCEEDED when it ran out of stack or string length.
 export async function extractBytes(name: string, bytes: Uint8Array, options: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage' | 'password'> = {}): Promise<DocumentModel> {
-  try {
+  return refusingHostile(async () => {
     const model = await parse(name, bytes, { ...options, ocrLanguage: options.ocrLanguage && checkOcrLanguage(options.ocrLanguage) });
     options.onProgress?.(1, 1);
     return model;
+  });
+}
+
+async function refusingHostile<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
   } catch (error) {
     if (error instanceof QuireError) throw error;
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
@@ -64,9 +73,49 @@ export async function extractBytes(name: string, bytes: Uint8Array, options: Pic
   }
 }
 
-export type WorkerInput = ({ path: string; name: string } | { bytes: Uint8Array; name: string }) & { ocrLanguage?: OcrLanguage; password?: string };
+// How a parser process takes its share of a PDF (pdf-parts.ts): the first is told how many processes the PDF may
+// have, and once it knows the page count it names the other processes' ranges (`onSplit`) and reads the first;
+// each of the others reads its range of a file of the same page count.
+export type PdfShare = { processes: number } | { range: PageRange; numPages: number };
+
+// A document in a parser process that shares PDFs: the part of a PDF it read, or any other document whole.
+export async function extractShare(
+  name: string,
+  bytes: Uint8Array,
+  share: PdfShare,
+  onSplit: (numPages: number, ranges: PageRange[]) => void,
+  options: Pick<ExtractOptions, 'onProgress' | 'ocrLanguage' | 'password'> = {},
+): Promise<{ part: PdfPart } | { model: DocumentModel }> {
+  let pdf = false;
+  try {
+    pdf = detectFormat(name, bytes.subarray(0, SNIFF_BYTES)) === 'pdf';
+  } catch {
+    // Refused by extractBytes, in its words.
+  }
+  if (!pdf) return { model: await extractBytes(name, bytes, options) };
+  const range = (numPages: number): PageRange => {
+    if ('range' in share) {
+      if (numPages !== share.numPages) throw new QuireError('CORRUPT', 'the file changed while it was being read');
+      return share.range;
+    }
+    const ranges = pageRanges(numPages, share.processes);
+    if (ranges.length > 1) onSplit(numPages, ranges);
+    return ranges[0];
+  };
+  return refusingHostile(async () => {
+    const ocrLanguage = options.ocrLanguage && checkOcrLanguage(options.ocrLanguage);
+    checkSize('pdf', bytes.length);
+    await (await import('./pdf-guard.ts')).checkPdfStreams(bytes, options.password);
+    const part = await (await import('./pdf.ts')).readPdf(bytes, titleFromName(name), { progress: options.onProgress, ocrLanguage, password: options.password, range });
+    return { part };
+  });
+}
+
+export type WorkerInput = ({ path: string; name: string } | { bytes: Uint8Array; name: string }) & { ocrLanguage?: OcrLanguage; password?: string; pdf?: PdfShare };
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; phase?: 'ocr' }
+  | { type: 'split'; numPages: number; ranges: PageRange[] }
+  | { type: 'part'; part: PdfPart }
   | { type: 'done'; model: DocumentModel }
   | { type: 'error'; error: ErrorEnvelope };
 
@@ -105,17 +154,24 @@ export async function extractIsolated(input: WorkerInput, options: ExtractOption
 // allocation the cap refuses to a buffer is a RangeError, which extractBytes reads as LIMIT_EXCEEDED too.
 const OUT_OF_MEMORY_EXITS = new Set(['SIGABRT', 'SIGTRAP', '134', '133']);
 
+// One document in parser processes: one, or for a long PDF one per page range (pdf-parts.ts), whose parts are
+// assembled here in page order. A failure of any ends them all.
 function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const parser = launch<WorkerInput, WorkerMessage>(entryPoints.documentWorker, { name: 'Quire document parser', heapMb: WORKER_HEAP_MB, memoryMb: PARSER_MEMORY_MB, quiet: true });
+    const parsers: ServiceProcess<WorkerInput, WorkerMessage>[] = [];
+    // Per process: its part once delivered, and the pages it has done.
+    const parts: (PdfPart | undefined)[] = [];
+    const done: number[] = [];
+    let ranges = 1;
+    let pages = 0;
     let settled = false;
     const settle = (error: QuireError | undefined, model?: DocumentModel) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
-      parser.kill();
+      for (const parser of parsers) parser.kill();
       if (error) reject(error);
       else resolve(model!);
     };
@@ -124,27 +180,54 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
     const cancel = () => settle(new QuireError('CANCELLED', 'the import was cancelled'));
     if (options.signal?.aborted) queueMicrotask(cancel);
     options.signal?.addEventListener('abort', cancel, { once: true });
-    parser.onMessage((message) => {
-      if (message.type === 'progress') {
-        // A scanned book takes seconds a page: each page read by OCR renews the time limit instead of the
-        // whole book having to fit in the limit meant for parsing.
-        if (message.phase === 'ocr' && !settled) {
-          clearTimeout(timer);
-          const ms = Math.max(timeoutMs, OCR_PAGE_TIMEOUT_MS);
-          timer = setTimeout(() => overrun(ms), ms);
-        }
-        options.onProgress?.(message.done, message.total, message.phase);
-      } else if (message.type === 'done') settle(undefined, message.model);
-      else settle(fromEnvelope(message.error));
-    });
-    parser.onExit((reason) =>
-      settle(
-        OUT_OF_MEMORY_EXITS.has(reason)
-          ? new QuireError('LIMIT_EXCEEDED', `parsing needed more memory than its limit (${WORKER_HEAP_MB} MB of heap, ${PARSER_MEMORY_MB} MB in all)`)
-          : new QuireError('INTERNAL', `the parser stopped (${reason})`),
-      ),
-    );
-    parser.send({ ...input, ocrLanguage: options.ocrLanguage, password: options.password });
+    const start = (message: WorkerInput, heapMb: number) => {
+      const index = parsers.length;
+      const memoryMb = parserMemoryMb(heapMb);
+      const parser = launch<WorkerInput, WorkerMessage>(entryPoints.documentWorker, { name: 'Quire document parser', heapMb, memoryMb, quiet: true });
+      parsers.push(parser);
+      done.push(0);
+      parser.onMessage((message) => {
+        if (settled) return;
+        if (message.type === 'progress') {
+          // A scanned book takes seconds a page: each page read by OCR renews the time limit instead of the
+          // whole book having to fit in the limit meant for parsing.
+          if (message.phase === 'ocr') {
+            clearTimeout(timer);
+            const ms = Math.max(timeoutMs, OCR_PAGE_TIMEOUT_MS);
+            timer = setTimeout(() => overrun(ms), ms);
+          }
+          done[index] = message.done;
+          if (ranges === 1) options.onProgress?.(message.done, message.total, message.phase);
+          else options.onProgress?.(done.reduce((a, b) => a + b, 0), pages, message.phase);
+        } else if (message.type === 'split') {
+          ranges = message.ranges.length;
+          pages = message.numPages;
+          const heap = pdfHelperHeapMb(ranges - 1);
+          for (const range of message.ranges.slice(1)) start({ ...input, ocrLanguage: options.ocrLanguage, password: options.password, pdf: { range, numPages: pages } }, heap);
+        } else if (message.type === 'part') {
+          parts[index] = message.part;
+          if (parts.filter(Boolean).length === ranges) {
+            try {
+              settle(undefined, assemblePdf(parts as PdfPart[], options.ocrLanguage));
+            } catch (error) {
+              settle(error instanceof QuireError ? error : new QuireError('INTERNAL', String(error)));
+            }
+          }
+        } else if (message.type === 'done') settle(undefined, message.model);
+        else settle(fromEnvelope(message.error));
+      });
+      parser.onExit((reason) => {
+        if (parts[index]) return;
+        settle(
+          OUT_OF_MEMORY_EXITS.has(reason)
+            ? new QuireError('LIMIT_EXCEEDED', `parsing needed more memory than its limit (${heapMb} MB of heap, ${memoryMb} MB in all)`)
+            : new QuireError('INTERNAL', `the parser stopped (${reason})`),
+        );
+      });
+      parser.send(message);
+    };
+    const processes = options.pdfProcesses ?? PDF_PROCESSES;
+    start({ ...input, ocrLanguage: options.ocrLanguage, password: options.password, ...(processes > 1 && { pdf: { processes } }) }, WORKER_HEAP_MB);
   });
 }
 

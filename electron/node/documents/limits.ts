@@ -1,4 +1,4 @@
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 
 // Every cap on untrusted documents lives here, so a refusal can always be traced to one named number.
 const MB = 1024 * 1024;
@@ -47,7 +47,21 @@ export const WORKER_HEAP_MB = workerHeapMb(totalmem());
 // The parser process's whole writable memory, where the operating system can cap it (service-process.ts): its
 // heap, the largest stream pdf.js may hold (an image within MAX_PDF_IMAGE_STREAM_BYTES) and room for Node,
 // pdf.js and the text's copies. 3.5 GB on machines of 16 GB and more.
-export const PARSER_MEMORY_MB = WORKER_HEAP_MB + MAX_PDF_IMAGE_STREAM_BYTES / MB + 512;
+export const PARSER_MEMORY_MB = parserMemoryMb(WORKER_HEAP_MB);
+export function parserMemoryMb(heapMb: number): number {
+  return heapMb + MAX_PDF_IMAGE_STREAM_BYTES / MB + 512;
+}
+
+// A long PDF's pages are read in page ranges by several parser processes at once (extract.ts, pdf-parts.ts): one
+// a core up to PDF_MAX_PROCESSES, each range at least PDF_MIN_PAGES_PER_PROCESS pages. The first process keeps
+// its heap cap; the others share one more cap between them (never below MIN_WORKER_HEAP_MB each, and a range
+// holds only its share of the text), so a PDF read in parallel holds at most about twice one parser's heap.
+export const PDF_MAX_PROCESSES = 8;
+export const PDF_MIN_PAGES_PER_PROCESS = 32;
+export const PDF_PROCESSES = Math.min(PDF_MAX_PROCESSES, availableParallelism());
+export function pdfHelperHeapMb(helpers: number): number {
+  return Math.max(MIN_WORKER_HEAP_MB, Math.floor(WORKER_HEAP_MB / Math.max(1, helpers)));
+}
 
 // Sniffing reads only this much of a file before its size cap is checked.
 export const SNIFF_BYTES = 8192;

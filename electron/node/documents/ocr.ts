@@ -79,33 +79,25 @@ export async function drawsImages(page: PDFPageProxy, ops: Record<string, number
   return list.fnArray.some((fn) => painters.has(fn));
 }
 
-interface PageRead {
+// A page where OCR found text (a scanned photo or an empty scan stays a page without text, not an OCR'd one).
+export interface OcrPageRead {
   label: string;
   confidence: number;
 }
 
-// One Tesseract worker for the whole document, started on the first page that needs it; pages are read one at a
-// time, so memory holds one page image at once.
+// One Tesseract worker for the whole document (or page range), started on the first page that needs it; pages
+// are read one at a time, so memory holds one page image at once.
 export class PageOcr {
   readonly language: OcrLanguage;
-  // Pages where OCR found text (a scanned photo or an empty scan stays a page without text, not an OCR'd one).
-  readonly #pages: PageRead[] = [];
-  #tried = 0;
   #worker: Promise<TesseractWorker> | undefined;
 
   constructor(language: OcrLanguage) {
     this.language = language;
   }
 
-  // Pages given to OCR, whether it found text on them or not.
-  get pagesTried(): number {
-    return this.#tried;
-  }
-
   // `accept`: whether the reading replaces what the page has (a page with an unreadable text layer takes only a
-  // sure one); a refused reading is not recorded and gives no lines.
-  async read(page: PDFPageProxy, label: string, accept: (read: OcrResult) => boolean = () => true): Promise<OcrResult> {
-    this.#tried++;
+  // sure one); a refused reading gives no lines. `page`: the page's record for ocrWarnings, when it found text.
+  async read(page: PDFPageProxy, label: string, accept: (read: OcrResult) => boolean = () => true): Promise<OcrResult & { page: OcrPageRead | null }> {
     const image = await renderPage(page);
     const worker = await (this.#worker ??= this.#start());
     const { data } = await worker.recognize(image, {}, { text: false, blocks: true });
@@ -121,26 +113,8 @@ export class PageOcr {
       }
     }
     const confidence = Math.round(data.confidence);
-    if (!accept({ lines, confidence })) return { lines: [], confidence };
-    if (lines.some((l) => l.text)) this.#pages.push({ label, confidence });
-    return { lines, confidence };
-  }
-
-  // What the reader should know about the OCR'd text: which pages were read by OCR, how sure it was, and which
-  // pages to check against their image.
-  warnings(): string[] {
-    if (this.#pages.length === 0) return [];
-    const mean = Math.round(this.#pages.reduce((sum, p) => sum + p.confidence, 0) / this.#pages.length);
-    const lowest = this.#pages.reduce((low, p) => (p.confidence < low.confidence ? p : low));
-    const warnings = [
-      `${this.#pages.length === 1 ? 'page' : 'pages'} ${listLabels(this.#pages.map((p) => p.label))} ${OCR_NOTE_MARK} (${this.language}): mean confidence ${mean}%` +
-        (lowest.confidence < mean ? `, lowest ${lowest.confidence}% on page ${lowest.label}` : ''),
-    ];
-    const low = this.#pages.filter((p) => p.confidence < OCR_LOW_CONFIDENCE);
-    if (low.length) {
-      warnings.push(`low OCR confidence (under ${OCR_LOW_CONFIDENCE}%) on ${low.length === 1 ? 'page' : 'pages'} ${low.map((p) => `${p.label} (${p.confidence}%)`).join(', ')}: check these against the page images`);
-    }
-    return warnings;
+    if (!accept({ lines, confidence })) return { lines: [], confidence, page: null };
+    return { lines, confidence, page: lines.some((l) => l.text) ? { label, confidence } : null };
   }
 
   async close(): Promise<void> {
@@ -159,6 +133,23 @@ export class PageOcr {
       },
     );
   }
+}
+
+// What the reader should know about the OCR'd text: which pages were read by OCR, how sure it was, and which
+// pages to check against their image. `pages` in page order.
+export function ocrWarnings(language: OcrLanguage, pages: readonly OcrPageRead[]): string[] {
+  if (pages.length === 0) return [];
+  const mean = Math.round(pages.reduce((sum, p) => sum + p.confidence, 0) / pages.length);
+  const lowest = pages.reduce((low, p) => (p.confidence < low.confidence ? p : low));
+  const warnings = [
+    `${pages.length === 1 ? 'page' : 'pages'} ${listLabels(pages.map((p) => p.label))} ${OCR_NOTE_MARK} (${language}): mean confidence ${mean}%` +
+      (lowest.confidence < mean ? `, lowest ${lowest.confidence}% on page ${lowest.label}` : ''),
+  ];
+  const low = pages.filter((p) => p.confidence < OCR_LOW_CONFIDENCE);
+  if (low.length) {
+    warnings.push(`low OCR confidence (under ${OCR_LOW_CONFIDENCE}%) on ${low.length === 1 ? 'page' : 'pages'} ${low.map((p) => `${p.label} (${p.confidence}%)`).join(', ')}: check these against the page images`);
+  }
+  return warnings;
 }
 
 // A page whose text layer is unreadable (fonts without a Unicode map) takes its OCR reading only when Tesseract is

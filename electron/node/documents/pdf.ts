@@ -3,9 +3,9 @@ import { dirname, join, sep } from 'node:path';
 import type { DocumentModel } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { MAX_PDF_PAGES } from './limits.ts';
-import { TextBuilder } from './text-builder.ts';
 import { metadataTitle } from './detect.ts';
-import { drawsImages, listLabels, PageOcr, sureReading } from './ocr.ts';
+import { drawsImages, PageOcr, sureReading } from './ocr.ts';
+import { assemblePdf, type PageRange, type PdfPageRead, type PdfPart } from './pdf-parts.ts';
 import { dropOverprints, dropStrayRuns, hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
 import { withFieldValues, type FieldAnnotation } from './pdf-form.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
@@ -31,8 +31,17 @@ const PASSWORD_PADDING = String.fromCharCode(
 const isPasswordError = (error: unknown) => (error as { name?: string })?.name === 'PasswordException';
 const needsPassword = (error: unknown) => (error as { name?: string; code?: number })?.name === 'PasswordException' && (error as { code?: number }).code === 1;
 
-// `progress` is told the phase 'ocr' while pages are being read by OCR (seconds each, instead of milliseconds).
-// `password`: the user password of a protected PDF, used for this reading only and kept nowhere.
+export interface ReadPdfOptions {
+  // Told pages done within the range read, and the phase 'ocr' while pages are being read by OCR (seconds each,
+  // instead of milliseconds).
+  progress?: (done: number, total: number, phase?: 'ocr') => void;
+  ocrLanguage?: OcrLanguage;
+  // The user password of a protected PDF, used for this reading only and kept nowhere.
+  password?: string;
+  // Which pages this reading takes, once the page count is known (all of them unless given).
+  range?: (numPages: number) => PageRange;
+}
+
 export async function extractPdf(
   bytes: Uint8Array,
   fallbackTitle: string,
@@ -40,6 +49,10 @@ export async function extractPdf(
   ocrLanguage: OcrLanguage = 'eng',
   password?: string,
 ): Promise<DocumentModel> {
+  return assemblePdf([await readPdf(bytes, fallbackTitle, { progress, ocrLanguage, password })], ocrLanguage);
+}
+
+export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progress, ocrLanguage = 'eng', password, range }: ReadPdfOptions = {}): Promise<PdfPart> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const open = (password?: string) => pdfjs.getDocument({
     password,
@@ -72,18 +85,12 @@ export async function extractPdf(
       });
     });
     if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
+    const [from, to] = range?.(pdf.numPages) ?? [1, pdf.numPages];
     const labels = await pdf.getPageLabels().catch(() => null);
     const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
-    const warnings: string[] = [];
-    const builder = new TextBuilder();
-    let blank = 0;
-    let unreadable = 0;
-    const garbledPages: string[] = [];
-    const strayPages: string[] = [];
-    for (let n = 1; n <= pdf.numPages; n++) {
-      const label = labels?.[n - 1] || String(n);
-      const anchor = builder.open('page', label, { keepEmpty: true });
-      let paragraphs: string[] = [];
+    const pages: PdfPageRead[] = [];
+    for (let n = from; n <= to; n++) {
+      const read: PdfPageRead = { label: labels?.[n - 1] || String(n), paragraphs: [] };
       let scanned = false;
       let garbled = false;
       try {
@@ -97,18 +104,21 @@ export async function extractPdf(
         // Only a page with letter-spaced runs has its glyphs read, for their word ends.
         const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
         const { lines, dropped } = dropStrayRuns(pageLines(garbled ? readableItems(items) : items, words));
-        if (dropped) strayPages.push(label);
-        paragraphs = pageParagraphs(lines);
+        if (dropped) read.stray = true;
+        read.paragraphs = pageParagraphs(lines);
         // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
         // inside a text PDF), and a page set in fonts without a Unicode map shows its text only as glyphs: both
         // are read by OCR; the latter keeps its readable runs (and its warning) unless OCR is sure.
-        const scan = paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS));
+        const scan = read.paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS));
         if (scan || garbled) {
           // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
-          progress?.(n - 1, pdf.numPages, 'ocr');
-          const read = pageParagraphs((await ocr.read(page, label, scan ? undefined : sureReading)).lines);
-          if (scan || read.length > 0) {
-            paragraphs = read;
+          progress?.(n - from, to - from + 1, 'ocr');
+          read.ocr = null;
+          const ocrRead = await ocr.read(page, read.label, scan ? undefined : sureReading);
+          read.ocr = ocrRead.page;
+          const paragraphs = pageParagraphs(ocrRead.lines);
+          if (scan || paragraphs.length > 0) {
+            read.paragraphs = paragraphs;
             scanned = true;
           }
         }
@@ -116,31 +126,15 @@ export async function extractPdf(
       } catch (error) {
         // OCR that cannot start fails the document; a page pdf.js cannot read is counted and skipped.
         if (error instanceof QuireError) throw error;
-        unreadable++;
+        read.unreadable = true;
       }
-      for (const paragraph of paragraphs) {
-        builder.append(paragraph);
-        builder.separate('\n\n');
-      }
-      if (garbled && !scanned) garbledPages.push(label);
-      else if (paragraphs.length === 0) blank++;
-      builder.close(anchor);
-      builder.separate('\n\n');
-      progress?.(n, pdf.numPages, scanned ? 'ocr' : undefined);
+      if (garbled && !scanned) read.garbled = true;
+      pages.push(read);
+      progress?.(n - from + 1, to - from + 1, scanned ? 'ocr' : undefined);
     }
-    if (unreadable === pdf.numPages) throw new QuireError('CORRUPT', 'no page of the PDF could be read');
-    if (builder.chars === 0) {
-      if (garbledPages.length) throw new QuireError('SCANNED', 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR');
-      throw new QuireError('SCANNED', ocr.pagesTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
-    }
-    if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages)}: the text layer cannot be read (fonts without a Unicode map)`);
-    if (strayPages.length) warnings.push(`${strayPages.length > 1 ? 'pages' : 'page'} ${listLabels(strayPages)}: runs of stray Greek letters in Arabic text (a font's wrong Unicode map) were left out`);
-    if (unreadable) warnings.push(`${unreadable} of ${pdf.numPages} pages could not be read`);
-    if (blank > unreadable) warnings.push(`${blank - unreadable} of ${pdf.numPages} pages have no text layer`);
-    warnings.push(...ocr.warnings());
     const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
     const title = metadataTitle(metadata?.get('dc:title')) || metadataTitle(typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
-    return builder.model('pdf', title, warnings);
+    return { numPages: pdf.numPages, title, pages };
   } finally {
     await ocr.close();
     await task.destroy();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { toEnvelope } from '../../common/errors.ts';
-import { extractBytes, type WorkerInput, type WorkerMessage } from './extract.ts';
+import { extractBytes, extractShare, type WorkerInput, type WorkerMessage } from './extract.ts';
 import { parentChannel } from '../service-process.ts';
 
 // Entry of the parser process started by extractIsolated: one document, then the caller ends it.
@@ -9,15 +9,18 @@ import { parentChannel } from '../service-process.ts';
 async function run(input: WorkerInput, post: (message: WorkerMessage) => void): Promise<void> {
   try {
     const bytes = 'bytes' in input ? input.bytes : new Uint8Array(await readFile(input.path));
-    const model = await extractBytes(input.name, bytes, {
+    const options = {
       ocrLanguage: input.ocrLanguage,
       password: input.password,
-      onProgress: (done, total, phase) => post({ type: 'progress', done, total, phase }),
-    });
-    // The caller ends this process as soon as it has the model, before Node would write its compile cache
+      onProgress: (done: number, total: number, phase?: 'ocr') => post({ type: 'progress', done, total, phase }),
+    };
+    const result = input.pdf
+      ? await extractShare(input.name, bytes, input.pdf, (numPages, ranges) => post({ type: 'split', numPages, ranges }), options)
+      : { model: await extractBytes(input.name, bytes, options) };
+    // The caller ends this process as soon as it has the result, before Node would write its compile cache
     // (bin/quire.mjs), so the modules this parser compiled are written now, for the next parser's start.
     nodeModule.flushCompileCache?.();
-    post({ type: 'done', model });
+    post('part' in result ? { type: 'part', part: result.part } : { type: 'done', model: result.model });
   } catch (error) {
     post({ type: 'error', error: toEnvelope(error) });
   }

@@ -1,0 +1,75 @@
+// A PDF read in page ranges: what each page gives the document, and the document made of the parts. Pages are read
+// by one parser process or, for a long PDF, by several at once (extract.ts, pdf.ts), and assemblePdf makes the same
+// text, anchors and warnings of them however the pages were shared out. Kept apart from pdf.ts so that the process
+// that assembles the parts does not load pdf.js.
+import type { DocumentModel } from '../../common/document.ts';
+import { QuireError } from '../../common/errors.ts';
+import type { OcrLanguage } from '../../common/ocr-languages.ts';
+import { PDF_MIN_PAGES_PER_PROCESS } from './limits.ts';
+import { listLabels, ocrWarnings, type OcrPageRead } from './ocr.ts';
+import { TextBuilder } from './text-builder.ts';
+
+// What one page gives the document.
+export interface PdfPageRead {
+  label: string;
+  paragraphs: string[];
+  // pdf.js could not read the page.
+  unreadable?: true;
+  // Fonts without a Unicode map, and OCR did not replace the text layer.
+  garbled?: true;
+  // Runs of stray Greek letters were left out.
+  stray?: true;
+  // Given to OCR, and what it found when it read text there.
+  ocr?: OcrPageRead | null;
+}
+
+// A page range's pages, with what the whole document says of itself (read by every process, so any part has it).
+export interface PdfPart {
+  numPages: number;
+  title: string;
+  pages: PdfPageRead[];
+}
+
+// Pages `from`…`to`, counted from 1, both included.
+export type PageRange = readonly [from: number, to: number];
+
+// The page ranges `processes` parser processes read a PDF of `numPages` pages in: contiguous, in page order, and
+// none shorter than PDF_MIN_PAGES_PER_PROCESS (a process's start and its own opening of the file cost about what
+// that many pages take); one range, all pages, for a short PDF.
+export function pageRanges(numPages: number, processes: number): PageRange[] {
+  const count = Math.max(1, Math.min(processes, Math.floor(numPages / PDF_MIN_PAGES_PER_PROCESS)));
+  return Array.from({ length: count }, (_, i) => [Math.floor((i * numPages) / count) + 1, Math.floor(((i + 1) * numPages) / count)] as const);
+}
+
+// The document of a PDF's parts, given in page order.
+export function assemblePdf(parts: readonly PdfPart[], ocrLanguage: OcrLanguage = 'eng'): DocumentModel {
+  const [{ numPages, title }] = parts;
+  const pages = parts.flatMap((part) => part.pages);
+  const builder = new TextBuilder();
+  for (const page of pages) {
+    const anchor = builder.open('page', page.label, { keepEmpty: true });
+    for (const paragraph of page.paragraphs) {
+      builder.append(paragraph);
+      builder.separate('\n\n');
+    }
+    builder.close(anchor);
+    builder.separate('\n\n');
+  }
+  const unreadable = pages.filter((p) => p.unreadable).length;
+  const blank = pages.filter((p) => !p.garbled && p.paragraphs.length === 0).length;
+  const garbledPages = pages.filter((p) => p.garbled).map((p) => p.label);
+  const strayPages = pages.filter((p) => p.stray).map((p) => p.label);
+  const ocrTried = pages.filter((p) => p.ocr !== undefined).length;
+  if (unreadable === numPages) throw new QuireError('CORRUPT', 'no page of the PDF could be read');
+  if (builder.chars === 0) {
+    if (garbledPages.length) throw new QuireError('SCANNED', 'the text layer cannot be read (fonts without a Unicode map); the pages need OCR');
+    throw new QuireError('SCANNED', ocrTried ? `the PDF has no text layer and OCR (${ocrLanguage}) found no text on its scanned pages` : 'the PDF has no text layer');
+  }
+  const warnings: string[] = [];
+  if (garbledPages.length) warnings.push(`${garbledPages.length > 1 ? 'pages' : 'page'} ${listLabels(garbledPages)}: the text layer cannot be read (fonts without a Unicode map)`);
+  if (strayPages.length) warnings.push(`${strayPages.length > 1 ? 'pages' : 'page'} ${listLabels(strayPages)}: runs of stray Greek letters in Arabic text (a font's wrong Unicode map) were left out`);
+  if (unreadable) warnings.push(`${unreadable} of ${numPages} pages could not be read`);
+  if (blank > unreadable) warnings.push(`${blank - unreadable} of ${numPages} pages have no text layer`);
+  warnings.push(...ocrWarnings(ocrLanguage, pages.flatMap((p) => (p.ocr ? [p.ocr] : []))));
+  return builder.model('pdf', title, warnings);
+}
