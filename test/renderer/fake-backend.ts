@@ -36,6 +36,9 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     refuseEngines: null as string | null,
     // Questions are stopped before their answer begins (the user pressed Stop while the prompt was counted).
     stopBeforeAnswer: false,
+    // The server dies while asked: before it acknowledged the question (no event came), or after its first
+    // progress event; every call fails from then on.
+    diesInAsk: null as 'unacknowledged' | 'acknowledged' | null,
     // A call held until the test lets it answer (a PDF being written, an import in progress).
     gates: {} as Partial<Record<CallName, Promise<void>>>,
     // The server is gone: every call fails as the browser transport fails it.
@@ -198,6 +201,11 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'chat.ask': ({ conversationId, question, replaceFrom }: { conversationId: string; question?: string; replaceFrom?: string }) => {
       if (state.stopBeforeAnswer) throw new QuireError('CANCELLED', 'cancelled');
+      if (state.diesInAsk) {
+        if (state.diesInAsk === 'acknowledged') emit('chat.progress', { conversationId, phase: 'tokenizing', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+        state.down = true;
+        throw new QuireError('DISCONNECTED', 'the connection to Quire was lost');
+      }
       const c = conversation(conversationId);
       const cut = c.messages.findIndex((m) => m.id === replaceFrom);
       // An edited question keeps its old turns as version 1 (two versions at most here).

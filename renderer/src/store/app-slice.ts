@@ -49,7 +49,7 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
     api.connection((state) => {
       const was = get().connection;
       set({ connection: state });
-      if (state === 'open' && was === 'lost') void Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations()]);
+      if (state === 'open' && was === 'lost') void Promise.all([get().loadSettings(), get().loadModels(), get().refreshLibrary(), get().loadConversations(), get().reloadConversation()]);
     });
     if (get().connection === 'needs-link' || get().connection === 'stale-link') {
       set({ ready: true });

@@ -17,6 +17,8 @@ export interface ChatSlice {
   // The question being typed in the composer.
   draftQuestion: string;
   setDraftQuestion(question: string): void;
+  // The question in the box is one Quire never received (the connection died first): it was not sent.
+  draftNotSent: boolean;
   fit: FitPlan | null;
   fitError: string | null;
   // The engine a new conversation will be created on: null for the local model.
@@ -29,6 +31,8 @@ export interface ChatSlice {
   streaming: Streaming | null;
   loadConversations(): Promise<void>;
   openConversation(id: string): Promise<void>;
+  // The open conversation as the backend has it now (back after a lost connection).
+  reloadConversation(): Promise<void>;
   newConversation(documentIds?: string[]): void;
   toggleDraftDocument(id: string): void;
   checkFit(): Promise<void>;
@@ -67,10 +71,17 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
       const conversation = await api.call('chat.ask', { conversationId, ...request });
       set({ conversation });
     } catch (error) {
+      const code = (error as QuireError).code;
       // Stopped before any answer began (waiting for the engine, or while a server counted the prompt): nothing
-      // was stored and nothing went wrong, so no error; a new question goes back to the box.
-      if ((error as QuireError).code !== 'CANCELLED') get().notify('error', (error as Error).message);
-      else if (request.question && !request.replaceFrom && !get().draftQuestion) set({ draftQuestion: request.question });
+      // was stored and nothing went wrong, so no error; a new question goes back to the box. So does one the
+      // server never acknowledged (no event for it came before the connection died): it was not received, and
+      // is marked so. One it did acknowledge is stored there, with what was shown of its answer.
+      if (code !== 'CANCELLED') get().notify('error', (error as Error).message);
+      const streaming = get().streaming;
+      const unacknowledged = code === 'DISCONNECTED' && !streaming?.progress && !streaming?.text;
+      if ((code === 'CANCELLED' || unacknowledged) && request.question && !request.replaceFrom && !get().draftQuestion) {
+        set({ draftQuestion: request.question, draftNotSent: unacknowledged });
+      }
       set({ conversation: await api.call('chat.get', { id: conversationId }).catch(() => get().conversation) });
     } finally {
       set({ streaming: null });
@@ -83,7 +94,8 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     conversation: null,
     draftDocumentIds: [],
     draftQuestion: '',
-    setDraftQuestion: (draftQuestion) => set({ draftQuestion }),
+    setDraftQuestion: (draftQuestion) => set({ draftQuestion, ...(draftQuestion ? {} : { draftNotSent: false }) }),
+    draftNotSent: false,
     fit: null,
     fitError: null,
     draftEngine: null,
@@ -105,6 +117,13 @@ export const createChatSlice: SliceCreator<ChatSlice> = (set, get, api) => {
     },
     async openConversation(id) {
       set({ conversation: await api.call('chat.get', { id }), view: 'chat' });
+    },
+    async reloadConversation() {
+      const open = get().conversation;
+      if (!open || get().streaming) return;
+      // One that is gone meanwhile stays as it was shown; one the user has left is not brought back.
+      const conversation = await api.call('chat.get', { id: open.id }).catch(() => null);
+      if (conversation && get().conversation?.id === open.id) set({ conversation });
     },
     newConversation(documentIds = []) {
       set({ conversation: null, draftDocumentIds: documentIds, fit: null, fitError: null, view: 'chat' });

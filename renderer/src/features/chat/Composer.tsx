@@ -6,6 +6,7 @@ export function Composer({ disabledReason, onAsk }: { disabledReason: string | n
   // In the store, not the component: a question being typed survives a look at the library or settings.
   const question = useApp((s) => s.draftQuestion);
   const setQuestion = useApp((s) => s.setDraftQuestion);
+  const notSent = useApp((s) => s.draftNotSent);
   const streaming = useApp((s) => s.streaming);
   const stop = useApp((s) => s.stop);
   const box = useRef<HTMLTextAreaElement>(null);
@@ -27,9 +28,15 @@ export function Composer({ disabledReason, onAsk }: { disabledReason: string | n
   };
   return (
     <form className="composer" onSubmit={submit}>
+      {notSent ? (
+        <p id="not-sent" className="not-sent" role="status">
+          Not sent — the connection to Quire was lost before it received this question. Ask again once it is back.
+        </p>
+      ) : null}
       <textarea
         ref={box}
         aria-label="Question"
+        aria-describedby={notSent ? 'not-sent' : undefined}
         placeholder={disabledReason ?? 'Ask about the documents… (Enter to send, Shift+Enter for a new line)'}
         disabled={disabledReason !== null}
         rows={2}

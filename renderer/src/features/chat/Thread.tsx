@@ -156,10 +156,12 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
   }
   const stats = message.stats;
   const unverified = message.quotes.filter((q) => !q.verified).length;
+  const unfinished = message.status === 'interrupted' || message.status === 'failed';
   return (
     <li className="message assistant">
-      {message.content ? <AnswerText message={message} /> : <p className="subtle">{stats?.stopped ? 'Stopped before answering.' : 'No answer.'}</p>}
+      {message.content ? <AnswerText message={message} /> : message.status ? null : <p className="subtle">{stats?.stopped ? 'Stopped before answering.' : 'No answer.'}</p>}
       {stats?.stopped && message.content ? <p className="subtle">Stopped.</p> : null}
+      <UnfinishedNote message={message} busy={busy} />
       {stats?.warnings?.map((warning) => (
         <p key={warning} className="subtle warn" role="status">
           {warning}
@@ -185,12 +187,26 @@ function MessageItem({ message, previous, busy }: { message: ChatMessage; previo
         ) : null}
         <span className="message-actions">
           <button type="button" className="link-button" onClick={() => void copy()}>Copy</button>
-          {previous?.role === 'user' ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
+          {previous?.role === 'user' && !unfinished ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
           <ExportAnswer messageId={message.id} disabled={busy || !message.content} />
           {previous?.role === 'user' ? <RemoveTurn messageId={message.id} disabled={busy} /> : null}
         </span>
       </div>
     </li>
+  );
+}
+
+// An answer that did not finish says why, with Retry (which answers the question again in its place).
+function UnfinishedNote({ message, busy }: { message: ChatMessage; busy: boolean }) {
+  const regenerate = useApp((s) => s.regenerate);
+  if (!message.status) return null;
+  if (message.status === 'streaming') return <p className="subtle">Still being written — open the conversation again for the rest.</p>;
+  const why = message.status === 'interrupted' ? 'Interrupted — the app stopped before this answer finished.' : `Failed — ${message.error ?? 'the engine stopped before this answer finished'}.`;
+  return (
+    <div className="unfinished" role="status">
+      <span>{why}</span>
+      <button type="button" className="button small" disabled={busy} onClick={() => void regenerate(message.id)}>Retry</button>
+    </div>
   );
 }
 
