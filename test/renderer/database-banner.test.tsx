@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import type { DocumentSummary } from '../../electron/common/contract.ts';
+import type { ChatMessage, Conversation, DocumentSummary } from '../../electron/common/contract.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
 
@@ -45,6 +45,38 @@ describe('A damaged database', () => {
     expect(screen.getByRole('combobox', { name: 'Context length' }).matches(':disabled')).toBe(true);
     expect(screen.getByText(/^Quire's database is damaged and open read-only/)).toBeTruthy();
     expect(within(banner()).getByRole('button', { name: 'Keep what could be read' })).toBeTruthy();
+  });
+
+  it('keeps the thread\'s writes off with the reason: regenerate, retry, edit, remove, versions, rename', async () => {
+    const backend = damagedBackend();
+    const at = new Date(0).toISOString();
+    const message = (id: string, role: ChatMessage['role'], content: string, more: Partial<ChatMessage> = {}): ChatMessage => ({ id, role, content, quotes: [], stats: null, createdAt: at, ...more });
+    const conversation: Conversation = {
+      id: 'c1', title: 'Minutes', documentIds: ['d1'], modelId: 'm', createdAt: at, updatedAt: at,
+      messages: [
+        message('q1', 'user', 'Who chaired?', { version: { index: 2, count: 2 } }),
+        message('a1', 'assistant', 'Ada chaired.'),
+        message('q2', 'user', 'And the minutes?'),
+        message('a2', 'assistant', 'They were', { status: 'interrupted' }),
+      ],
+    };
+    backend.state.conversations.push(conversation);
+    const store = await mountApp(backend);
+    await act(() => store.getState().openConversation('c1'));
+    const writes = [
+      ...screen.getAllByRole('button', { name: 'Edit' }),
+      screen.getByRole('button', { name: 'Regenerate' }),
+      screen.getByRole('button', { name: 'Retry' }),
+      ...screen.getAllByRole('button', { name: 'Remove this turn' }),
+      screen.getByRole('button', { name: 'Previous version' }),
+      screen.getByRole('button', { name: 'Rename' }),
+    ];
+    expect(writes).toHaveLength(8);
+    for (const button of writes) {
+      expect([button.textContent, (button as HTMLButtonElement).disabled, button.getAttribute('title')]).toEqual([button.textContent, true, expect.stringMatching(/read-only: nothing new can be saved/)]);
+    }
+    // Reading stays: the answer can still be copied and exported.
+    expect((screen.getAllByRole('button', { name: 'Copy' })[0] as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('restores the newest good backup, named by its time, after a confirmation, and says a restart follows', async () => {

@@ -132,7 +132,6 @@ describe('function length in the product code', () => {
     { file: 'renderer/src/features/EnginesSection.tsx', name: 'EngineRow', owner: 'UI' },
     { file: 'renderer/src/features/LibraryView.tsx', name: 'LibraryView', owner: 'UI' },
     { file: 'renderer/src/features/chat/NewConversation.tsx', name: 'NewConversation', owner: 'UI' },
-    { file: 'renderer/src/features/chat/Thread.tsx', name: 'MessageItem', owner: 'UI' },
     { file: 'renderer/src/features/viewer/DocumentViewer.tsx', name: 'ViewerDialog', owner: 'documents' },
     { file: 'renderer/src/store/chat-slice.ts', name: 'createChatSlice', owner: 'UI' },
     { file: 'renderer/src/store/models-slice.ts', name: 'createModelsSlice', owner: 'UI' },

@@ -1,20 +1,15 @@
 import { useEffect, useRef, useState } from 'react';
-import { EXPORT_FORMATS, type ChatMessage } from '../../../../electron/common/contract.ts';
+import { EXPORT_FORMATS } from '../../../../electron/common/contract.ts';
 import { useApp } from '../../store/context.tsx';
 import { readOnlyReason } from '../../store/database-slice.ts';
-import { AnswerText } from './AnswerText.tsx';
-import { ExportAnswer } from './ExportAnswer.tsx';
-import { RemoveTurn, VersionSwitch } from './TurnControls.tsx';
 import { EXPORT_LABELS, exportingText } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
-import { enterSends } from './enter-sends.ts';
+import { MessageItem } from './Message.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
 import { loadCheckFraction, loadCheckLabel } from '../load-check.ts';
 import { runningLoadCheck } from '../../store/models-slice.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
-
-const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
 
 export function Thread() {
   const conversation = useApp((s) => s.conversation)!;
@@ -112,113 +107,16 @@ function Progress() {
   );
 }
 
-function MessageItem({ message, previous, busy }: { message: ChatMessage; previous: ChatMessage | undefined; busy: boolean }) {
-  const regenerate = useApp((s) => s.regenerate);
-  const editQuestion = useApp((s) => s.editQuestion);
-  const notify = useApp((s) => s.notify);
-  const [editing, setEditing] = useState<string | null>(null);
-  const askAgain = () => {
-    if (editing?.trim()) void editQuestion(message.id, editing.trim());
-    setEditing(null);
-  };
-  const copy = () =>
-    navigator.clipboard.writeText(message.content).then(
-      () => notify('info', 'Copied to the clipboard.'),
-      () => notify('error', 'The clipboard is not available here.'),
-    );
-  if (message.role === 'user') {
-    return (
-      <li className="message user">
-        {editing === null ? (
-          <>
-            <div className="bubble">{message.content}</div>
-            <div className="message-actions">
-              <VersionSwitch message={message} disabled={busy} />
-              <button type="button" className="link-button" disabled={busy} onClick={() => setEditing(message.content)}>Edit</button>
-            </div>
-          </>
-        ) : (
-          <form
-            className="edit-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              askAgain();
-            }}
-          >
-            <textarea aria-label="Edit question" value={editing} onChange={(e) => setEditing(e.target.value)} onKeyDown={enterSends(askAgain)} rows={2} />
-            <button type="submit" className="button primary small">Ask again</button>
-            <button type="button" className="button small" onClick={() => setEditing(null)}>Cancel</button>
-            <p className="hint edit-note">Asking again keeps this question and the answers after it as an earlier version.</p>
-          </form>
-        )}
-      </li>
-    );
-  }
-  const stats = message.stats;
-  const unverified = message.quotes.filter((q) => !q.verified).length;
-  const unfinished = message.status === 'interrupted' || message.status === 'failed';
-  return (
-    <li className="message assistant">
-      {message.content ? <AnswerText message={message} /> : message.status ? null : <p className="subtle">{stats?.stopped ? 'Stopped before answering.' : 'No answer.'}</p>}
-      {stats?.stopped && message.content ? <p className="subtle">Stopped.</p> : null}
-      <UnfinishedNote message={message} busy={busy} />
-      {stats?.warnings?.map((warning) => (
-        <p key={warning} className="subtle warn" role="status">
-          {warning}
-        </p>
-      ))}
-      <div className="message-foot">
-        {stats ? (
-          <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
-            {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
-            {stats.documentTokens !== undefined ? `documents ${stats.documentTokens.toLocaleString()} tokens · ` : ''}
-            {stats.remote ? `${stats.remote.model} on ${stats.remote.host} · ` : ''}
-            {stats.remote?.cachedTokens != null
-              ? `${stats.remote.cachedTokens.toLocaleString()} of ${stats.promptTokens.toLocaleString()} tokens came from the server's cache`
-              : `${stats.prefilledTokens.toLocaleString()} ${stats.prefilledTokens === 1 ? 'token' : 'tokens'} processed`}
-            {stats.secondsToFirstToken > 0 ? ` · first token ${stats.secondsToFirstToken.toFixed(1)} s` : ''}
-            {stats.tokensPerSecond > 0 ? ` · ${stats.tokensPerSecond.toFixed(1)} tokens/s` : ''}
-          </span>
-        ) : null}
-        {message.quotes.length > 0 ? (
-          <span className={`quote-summary${unverified ? ' warn' : ''}`}>
-            {message.quotes.length - unverified} of {message.quotes.length} quotes verified
-          </span>
-        ) : null}
-        <span className="message-actions">
-          <button type="button" className="link-button" onClick={() => void copy()}>Copy</button>
-          {previous?.role === 'user' && !unfinished ? <button type="button" className="link-button" disabled={busy} onClick={() => void regenerate(message.id)}>Regenerate</button> : null}
-          <ExportAnswer messageId={message.id} disabled={busy || !message.content} />
-          {previous?.role === 'user' ? <RemoveTurn messageId={message.id} disabled={busy} /> : null}
-        </span>
-      </div>
-    </li>
-  );
-}
-
-// An answer that did not finish says why, with Retry (which answers the question again in its place).
-function UnfinishedNote({ message, busy }: { message: ChatMessage; busy: boolean }) {
-  const regenerate = useApp((s) => s.regenerate);
-  if (!message.status) return null;
-  if (message.status === 'streaming') return <p className="subtle">Still being written — open the conversation again for the rest.</p>;
-  const why = message.status === 'interrupted' ? 'Interrupted — the app stopped before this answer finished.' : `Failed — ${message.error ?? 'the engine stopped before this answer finished'}.`;
-  return (
-    <div className="unfinished" role="status">
-      <span>{why}</span>
-      <button type="button" className="button small" disabled={busy} onClick={() => void regenerate(message.id)}>Retry</button>
-    </div>
-  );
-}
-
 // The title, renamed in place: click Rename, type, Enter (Escape keeps the old one).
 function ConversationTitle({ id, title }: { id: string; title: string }) {
   const rename = useApp((s) => s.renameConversation);
+  const readOnly = useApp(readOnlyReason);
   const [editing, setEditing] = useState<string | null>(null);
   if (editing === null) {
     return (
       <div className="conversation-title-row">
         <h1 id="chat-title">{title || 'New conversation'}</h1>
-        <button type="button" className="link-button" onClick={() => setEditing(title)}>Rename</button>
+        <button type="button" className="link-button" disabled={readOnly !== null} title={readOnly ?? undefined} onClick={() => setEditing(title)}>Rename</button>
       </div>
     );
   }
