@@ -69,11 +69,16 @@ function describe(p: ChatProgress): string {
     case 'tokenizing':
       return 'tokenizing…';
     case 'restoring':
-      return `looking for this document's saved cache (${p.total.toLocaleString('en')} tokens)…`;
+      return p.resumedFrom
+        ? `resuming the reading from its checkpoint (${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')} tokens read before it stopped)…`
+        : `restoring this document's saved cache (${p.total.toLocaleString('en')} tokens)…`;
     case 'prefill': {
-      const percent = p.total ? Math.floor((100 * p.done) / p.total) : 0;
+      const resumed = p.resumedFrom ?? 0;
+      const done = resumed + p.done;
+      const total = resumed + p.total;
+      const percent = total ? Math.floor((100 * done) / total) : 0;
       const eta = p.etaSeconds > 0 ? `, ETA ${formatEta(p.etaSeconds)}` : '';
-      return `prefill ${p.done.toLocaleString('en')}/${p.total.toLocaleString('en')} tokens (${percent}%), ${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s${eta}`;
+      return `prefill ${done.toLocaleString('en')}/${total.toLocaleString('en')} tokens (${percent}%${resumed ? `, resumed from ${resumed.toLocaleString('en')}` : ''}), ${Math.round(p.tokensPerSecond).toLocaleString('en')} tokens/s${eta}`;
     }
     default:
       return '';

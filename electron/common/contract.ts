@@ -266,6 +266,9 @@ export const ChatProgress = z.object({
   etaSeconds: z.number(),
   // Time since the work began, where progress is an estimate (a remote server says nothing until its first token).
   elapsedSeconds: z.number().optional(),
+  // Tokens of the documents read before a stop or a crash and restored from the reading's checkpoint: the reading
+  // goes on from there (done and total count only what is read now).
+  resumedFrom: z.number().int().nonnegative().optional(),
 });
 export type ChatProgress = z.infer<typeof ChatProgress>;
 

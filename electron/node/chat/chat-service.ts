@@ -224,8 +224,10 @@ export class ChatService {
     const abort = new AbortController();
     running.cancel = () => abort.abort();
     const started = performance.now();
+    // Tokens restored from a checkpoint of a reading that stopped part-way: every later figure says where it resumed.
+    let resumedFrom = 0;
     const progress = (phase: ChatProgress['phase'], p = { done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 }) =>
-      bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p });
+      bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p, ...(resumedFrom > 0 ? { resumedFrom } : {}) });
     progress('tokenizing');
     const model = this.#deps.activeModel();
     const style = samplingFor(this.#deps.settings(), model);
@@ -247,8 +249,10 @@ export class ChatService {
       },
       {
         onPhase: (p) => {
-          if (p.phase === 'restoring') progress('restoring');
-          else {
+          if (p.phase === 'restoring') {
+            if (p.tokens < p.of) resumedFrom = p.tokens;
+            progress('restoring', { done: p.tokens, total: p.of, tokensPerSecond: 0, etaSeconds: 0 });
+          } else {
             generationStarted = performance.now();
             progress('generating');
           }

@@ -54,7 +54,9 @@ export interface AnswerResult {
   checkpoint: { path: string; length: number } | null;
 }
 
-export type AnswerPhase = { phase: 'restoring' } | { phase: 'generating'; cachedTokens: number };
+// Restoring: `tokens` of the `of` that the saved part (the document, else the prompt) has; fewer is a reading
+// stopped part-way that goes on from its checkpoint.
+export type AnswerPhase = { phase: 'restoring'; tokens: number; of: number } | { phase: 'generating'; cachedTokens: number };
 
 export interface AnswerListeners {
   signal: AbortSignal;
@@ -97,7 +99,7 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
       signal: listeners.signal,
       onProgress: listeners.onProgress,
       onWarning: listeners.onWarning,
-      onRestoring: () => listeners.onPhase({ phase: 'restoring' }),
+      onRestoring: (tokens) => listeners.onPhase({ phase: 'restoring', tokens, of: prefixLength || prompt.length }),
       subject,
       logits: params.maxNewTokens > 0,
     });

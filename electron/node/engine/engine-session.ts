@@ -131,7 +131,8 @@ export interface PrepareOptions extends LoadDocumentOptions {
   logits?: boolean;
   // A saved prefix to restore when it shares more with the prompt than the live cache does.
   restore?: string | null;
-  onRestoring?: () => void;
+  // With how many of the prompt's tokens the saved prefix holds, before it is read in.
+  onRestoring?: (tokens: number) => void;
 }
 
 // How a prompt got into the cache: the tokens the live cache already held, the snapshot restored (or null) and
@@ -534,7 +535,7 @@ export class EngineSession {
     const usable = snapshots && options.restore ? await this.snapshotPrefix(options.restore, prompt) : 0;
     let damaged = usable instanceof QuireError ? usable : null;
     if (typeof usable === 'number' && usable > live) {
-      options.onRestoring?.();
+      options.onRestoring?.(usable);
       try {
         await this.restoreSnapshot(options.restore!);
         prepared.restored = options.restore!;

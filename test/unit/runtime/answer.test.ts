@@ -12,6 +12,8 @@ import { conversationMessages } from '../../../electron/node/runtime/prompt.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
 import { withInstructions } from '../../../electron/node/chat/chat-service.ts';
+import type { ChatProgress } from '../../../electron/common/contract.ts';
+import { progressFraction, progressLabel } from '../../../renderer/src/features/chat/progress.ts';
 
 const calls: EngineRequest['method'][] = [];
 const samplings: unknown[] = [];
@@ -100,10 +102,23 @@ describe('answer()', () => {
     // Asked again (the engine's cache was given to another document meanwhile): the checkpoint is restored.
     const other = await callRouter(services, 'chat.create', { documentIds: [documentId] });
     await callRouter(services, 'chat.ask', { conversationId: other.id, question: 'Who keeps the garden?' });
+    const events: ChatProgress[] = [];
+    const listen = services.bus.subscribe((name, payload) => name === 'chat.progress' && events.push(payload as ChatProgress));
     const again = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'Who trimmed the lamp?' });
+    listen();
     const stats = again.messages.at(-1)!.stats!;
     expect(stats.documentSource).toBe('snapshot');
     expect(stats.prefilledTokens).toBeLessThan(stats.documentTokens! * 0.6);
+    // The user is told the reading resumes, from where, and the bar starts there rather than at zero.
+    const restoring = events.find((e) => e.phase === 'restoring')!;
+    const resumed = stats.promptTokens! - stats.prefilledTokens!;
+    expect(restoring).toMatchObject({ done: resumed, total: stats.documentTokens, resumedFrom: resumed });
+    expect(progressLabel(restoring)).toBe(`Resuming the reading from ${Math.floor((100 * resumed) / stats.documentTokens!)}%…`);
+    const reading = events.filter((e) => e.phase === 'prefill');
+    expect(reading.length).toBeGreaterThan(0);
+    expect(reading.every((e) => e.resumedFrom === resumed)).toBe(true);
+    expect(progressFraction(reading[0])).toBeGreaterThanOrEqual(resumed / stats.promptTokens!);
+    expect(progressLabel(reading.at(-1)!)).toMatch(new RegExp(`^Reading ${stats.promptTokens!.toLocaleString()} of ${stats.promptTokens!.toLocaleString()} tokens \\(resumed from \\d+%\\)`));
   });
 
   it("answers with Settings' sampling (temperature, top-p, seed), and instructions after an instruct model's question", async () => {

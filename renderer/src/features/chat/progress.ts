@@ -15,7 +15,7 @@ export function progressLabel(progress: ChatProgress | null): string {
     case 'tokenizing':
       return 'Reading the documents…';
     case 'restoring':
-      return 'Loading the documents into the model…';
+      return progress.resumedFrom ? `Resuming the reading from ${resumedPercent(progress)}%…` : 'Loading the documents into the model…';
     case 'prefill': {
       const eta = formatDuration(progress.etaSeconds);
       // A remote server says nothing while it reads: the time it has taken and, from its speed on earlier
@@ -23,7 +23,9 @@ export function progressLabel(progress: ChatProgress | null): string {
       if (progress.elapsedSeconds !== undefined) {
         return `The server is reading ${progress.total.toLocaleString()} tokens · ${formatDuration(progress.elapsedSeconds) || '0 s'}${eta ? ` · about ${eta} left` : ''}`;
       }
-      return `Reading ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} tokens · ${Math.round(progress.tokensPerSecond).toLocaleString()} tokens/s${eta ? ` · ${eta} left` : ''}`;
+      const resumed = progress.resumedFrom ?? 0;
+      const reading = `Reading ${(resumed + progress.done).toLocaleString()} of ${(resumed + progress.total).toLocaleString()} tokens`;
+      return `${reading}${resumed ? ` (resumed from ${resumedPercent(progress)}%)` : ''} · ${Math.round(progress.tokensPerSecond).toLocaleString()} tokens/s${eta ? ` · ${eta} left` : ''}`;
     }
     case 'generating':
       return 'Writing the answer…';
@@ -34,5 +36,13 @@ export function progressFraction(progress: ChatProgress | null): number | null {
   if (!progress || progress.phase !== 'prefill' || progress.total <= 0) return null;
   // No estimate yet (a server's first question): the bar runs without a fraction.
   if (progress.elapsedSeconds !== undefined && progress.tokensPerSecond <= 0) return null;
-  return Math.min(1, progress.done / progress.total);
+  const resumed = progress.resumedFrom ?? 0;
+  return Math.min(1, (resumed + progress.done) / (resumed + progress.total));
+}
+
+// How far the stopped reading had come, of the whole prompt (the restoring event's total is the documents').
+function resumedPercent(progress: ChatProgress): number {
+  const resumed = progress.resumedFrom ?? 0;
+  const whole = progress.phase === 'restoring' ? progress.total : resumed + progress.total;
+  return Math.floor((100 * resumed) / Math.max(whole, 1));
 }
