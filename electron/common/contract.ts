@@ -185,6 +185,9 @@ export const ConversationSummary = z.object({
   modelId: z.string().nullable(),
   // Null (or absent) for the local model.
   engine: ConversationEngine.nullable().optional(),
+  // Its own instructions and sampling (over the app's, Settings → How answers are written); null (or absent)
+  // while it follows the app's.
+  style: ConversationStyle.nullable().optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -444,6 +447,8 @@ export const calls = {
   'chat.create': call(z.object({ documentIds: z.array(id).min(1).max(32), engine: RemoteChoice.nullable().optional() }).strict(), Conversation),
   // The engine that answers the conversation's next question.
   'chat.setEngine': call(z.object({ id, engine: RemoteChoice.nullable() }).strict(), Conversation),
+  // The conversation's own instructions and sampling for its next questions; null: the app's again.
+  'chat.setStyle': call(z.object({ id, style: ConversationStyle.nullable() }).strict(), Conversation),
   'chat.delete': call(z.object({ id }).strict(), z.object({ deleted: z.boolean() })),
   'chat.rename': call(z.object({ id, title: z.string().trim().min(1).max(200) }).strict(), z.object({ renamed: z.boolean() })),
   // Takes a question and its answer (either id) out of the conversation and of what the model is given next.

@@ -1,4 +1,4 @@
-import type { CallName, CallOutcome, CatalogEntry, ChatMessage, DatabaseStatus, FitPlan, NiahCell, Conversation, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
+import type { CallName, CallOutcome, CatalogEntry, ChatMessage, DatabaseStatus, FitPlan, NiahCell, Conversation, ConversationStyle, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
 import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
@@ -191,6 +191,7 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return created;
     },
     'chat.setEngine': ({ id, engine }: { id: string; engine: RemoteChoice | null }) => Object.assign(conversation(id), { engine: remoteEngine(engine) }),
+    'chat.setStyle': ({ id, style }: { id: string; style: ConversationStyle | null }) => Object.assign(conversation(id), { style }),
     'chat.rename': ({ id, title }: { id: string; title: string }) => {
       conversation(id).title = title;
       return { renamed: true };

@@ -1,4 +1,4 @@
-import type { ChatMessage as StoredMessage, ChatProgress, Conversation, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
+import type { ChatMessage as StoredMessage, ChatProgress, Conversation, ConversationStyle, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
 import type { DocumentModel } from '../../common/document.ts';
 import { isDiskFull, QuireError } from '../../common/errors.ts';
 import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
@@ -68,6 +68,13 @@ export class ChatService {
     if (this.#running?.conversationId === id) throw new QuireError('BUSY', 'this conversation is answering a question; stop it or wait for it to finish');
     if (engine) this.#deps.conversations.setEngine(id, null, await this.#remoteAnswerer().resolve(engine));
     else this.#deps.conversations.setEngine(id, this.#localModelId(), null);
+    return this.get(id);
+  }
+
+  // The conversation's own instructions and sampling, for its next questions (the one being answered keeps its own).
+  setStyle(id: string, style: ConversationStyle | null): Conversation {
+    this.get(id);
+    this.#deps.conversations.setStyle(id, style);
     return this.get(id);
   }
 
@@ -230,7 +237,7 @@ export class ChatService {
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p, ...(resumedFrom > 0 ? { resumedFrom } : {}) });
     progress('tokenizing');
     const model = this.#deps.activeModel();
-    const style = samplingFor(this.#deps.settings(), model);
+    const style = samplingFor(this.#deps.settings(), model, conversation);
     const prompt = await this.#deps.prompts.prompt(model, documents, withInstructions(turns, style.instructions, model.promptStyle));
     progress('loading');
     const warnings: string[] = [];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConversationEngine, type ChatMessage, type Conversation, type ConversationSummary } from '../../common/contract.ts';
+import { ConversationEngine, ConversationStyle, type ChatMessage, type Conversation, type ConversationSummary } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { isDamaged, migrate, transaction, type Db } from '../db.ts';
 
@@ -42,6 +42,8 @@ const MIGRATIONS = [
   `ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'streaming', 'interrupted', 'failed'));
    ALTER TABLE messages ADD COLUMN error TEXT;
    CREATE INDEX messages_unfinished ON messages (status) WHERE status = 'streaming';`,
+  // The conversation's own instructions and sampling as JSON; NULL while it follows the app's (every older one).
+  `ALTER TABLE conversations ADD COLUMN style TEXT;`,
 ];
 
 // How much of the first question becomes the conversation's title.
@@ -53,6 +55,8 @@ interface ConversationRow {
   document_ids: string;
   model_id: string | null;
   engine: string | null;
+  // Absent in a damaged database read as its older schema has it.
+  style?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -105,6 +109,10 @@ export class ConversationStore {
   // The engine for the conversation's next questions; the answers already given keep saying which made them.
   setEngine(id: string, modelId: string | null, engine: ConversationEngine | null): boolean {
     return this.#db.prepare('UPDATE conversations SET model_id = ?, engine = ? WHERE id = ?').run(modelId, engine && JSON.stringify(engine), id).changes > 0;
+  }
+
+  setStyle(id: string, style: ConversationStyle | null): boolean {
+    return this.#db.prepare('UPDATE conversations SET style = ? WHERE id = ?').run(style && JSON.stringify(style), id).changes > 0;
   }
 
   list(): ConversationSummary[] {
@@ -254,6 +262,7 @@ function toConversation(row: ConversationRow): ConversationSummary {
     documentIds: JSON.parse(row.document_ids),
     modelId: row.model_id,
     engine: row.engine ? ConversationEngine.parse(JSON.parse(row.engine)) : null,
+    style: row.style ? ConversationStyle.parse(JSON.parse(row.style)) : null,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };

@@ -9,6 +9,7 @@ type Chat =
   | 'chat.get'
   | 'chat.create'
   | 'chat.setEngine'
+  | 'chat.setStyle'
   | 'chat.delete'
   | 'chat.rename'
   | 'chat.removeTurn'
@@ -24,6 +25,7 @@ export function chatHandlers({ chat, conversations, documents, printPdf }: AppCo
     'chat.get': ({ id }) => chat.get(id),
     'chat.create': ({ documentIds, engine }) => chat.create(documentIds, engine ?? null),
     'chat.setEngine': ({ id, engine }) => chat.setEngine(id, engine),
+    'chat.setStyle': ({ id, style }) => chat.setStyle(id, style),
     'chat.delete': ({ id }) => ({ deleted: conversations.delete(id) }),
     'chat.rename': ({ id, title }) => {
       if (!conversations.rename(id, title)) throw new QuireError('NOT_FOUND', `no conversation with id ${id}`);
