@@ -84,7 +84,7 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
   const { prefix } = params;
   const prefixLength = prefix?.length ?? 0;
   if (prefix && !prefix.tokens && (held.key !== prefix.key || session.length < prefixLength)) return PREFIX_NOT_HELD;
-  const prompt = promptTokens(session, prefix, params.tail);
+  const prompt = promptTokens(session.tokens, prefix, params.tail);
   const subject = prefix ? 'document' : 'prompt';
   // Whatever happens next changes the cache: the key holds again only once the prefix is known to be there.
   held.key = null;
@@ -149,9 +149,13 @@ export async function answerPrompt(session: EngineSession, tokenizer: Tokenizer,
   return result;
 }
 
-function promptTokens(session: EngineSession, prefix: AnswerParams['prefix'], tail: Int32Array): number[] {
-  const head = prefix ? (prefix.tokens ? Array.from(prefix.tokens) : session.tokens.slice(0, prefix.length)) : [];
+// The prompt as one typed array: the prefix sent, or the one the cache holds (`held`, the session's tokens), then
+// the tail. A 4 MB copy at a million tokens, where a JS array of them cost 0.1–0.3 s per follow-up.
+export function promptTokens(held: Int32Array, prefix: AnswerParams['prefix'], tail: Int32Array): Int32Array {
+  const head = prefix ? (prefix.tokens ?? held.subarray(0, prefix.length)) : new Int32Array(0);
   if (prefix && head.length !== prefix.length) throw new QuireError('INVALID_INPUT', `the prefix holds ${head.length} tokens, not ${prefix.length}`);
-  for (const token of tail) head.push(token);
-  return head;
+  const prompt = new Int32Array(head.length + tail.length);
+  prompt.set(head);
+  prompt.set(tail, head.length);
+  return prompt;
 }

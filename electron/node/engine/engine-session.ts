@@ -25,6 +25,7 @@ import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild
 import { dataDir } from '../paths.ts';
 import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
 import { cachedRopeInputs } from './rope-cache.ts';
+import { TokenLog, type TokenIds } from './token-log.ts';
 import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
@@ -310,8 +311,7 @@ export class EngineSession {
   private readonly hostAvailable: () => number;
   // Prefill rates measured on earlier reads of this model here (prefill-eta.ts).
   private readonly rateBook = new PrefillRateBook(join(dataDir(), 'prefill-rates.json'));
-  // Tokens whose keys and values are in the cache, in order.
-  private cached: number[] = [];
+  private readonly cached = new TokenLog();
   private lastLogits: Float32Array | null = null;
   // Tokens run through the model since load: how tests and benches see that a follow-up did not re-prefill.
   prefilledTokens = 0;
@@ -348,8 +348,9 @@ export class EngineSession {
     return this.cached.length;
   }
 
-  get tokens(): readonly number[] {
-    return this.cached;
+  // What the cache holds, without a copy: valid until the cache next changes.
+  get tokens(): Int32Array {
+    return this.cached.view();
   }
 
   get vocabSize(): number {
@@ -359,7 +360,7 @@ export class EngineSession {
   // Appends `tokens` after the cached ones in chunks; returns the logits of the last position ([V]) or, with
   // allLogits, of every new position ([tokens.length · V]). A cancel lands between chunks (or inside one on
   // the native path) and keeps every completed chunk, so prefill can resume.
-  async prefill(tokens: readonly number[], options: PrefillOptions = {}): Promise<Float32Array> {
+  async prefill(tokens: TokenIds, options: PrefillOptions = {}): Promise<Float32Array> {
     if (tokens.length === 0) throw new QuireError('INVALID_INPUT', 'nothing to prefill');
     if (this.length + tokens.length > this.backend.capacity) {
       throw new QuireError('DOES_NOT_FIT', `${this.length + tokens.length} tokens exceed the ${this.backend.capacity}-token context`);
@@ -385,9 +386,7 @@ export class EngineSession {
         options.signal?.removeEventListener('abort', onAbort);
       }
       eta.add(this.length, piece.length, (performance.now() - chunkStarted) / 1000);
-      // Not push(...piece): spreading a chunk passes every token as an argument on the stack, and a large
-      // --chunk would overflow it (RangeError) in proportion to the input.
-      for (const token of piece) this.cached.push(token);
+      this.cached.append(piece);
       this.prefilledTokens += piece.length;
       if (all) all.set(result.logits, done * V);
       logits = result.logits.subarray(result.logits.length - V);
@@ -410,17 +409,17 @@ export class EngineSession {
   rewind(length: number): void {
     if (length < 0 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot rewind to ${length} of ${this.length} tokens`);
     if (length !== this.length) {
-      this.cached.length = length;
+      this.cached.truncate(length);
       this.lastLogits = null;
     }
   }
 
-  commonPrefix(tokens: readonly number[]): number {
-    return commonLength(tokens, this.cached);
+  commonPrefix(tokens: ArrayLike<number>): number {
+    return commonLength(tokens, this.cached.view());
   }
 
   // Makes the cache hold exactly `tokens`, reusing the longest cached prefix, and returns the last logits.
-  async sync(tokens: readonly number[], options: PrefillOptions = {}): Promise<Float32Array> {
+  async sync(tokens: TokenIds, options: PrefillOptions = {}): Promise<Float32Array> {
     let keep = this.commonPrefix(tokens);
     if (keep === tokens.length && keep === this.length && this.lastLogits) return this.lastLogits;
     // The last token's logits are needed, so at least it is run again.
@@ -434,7 +433,7 @@ export class EngineSession {
     let logits = this.lastLogits;
     if (!logits) {
       if (this.length === 0) throw new QuireError('INVALID_INPUT', 'generate needs a prompt');
-      const last = this.cached[this.length - 1];
+      const last = this.cached.at(this.length - 1);
       this.rewind(this.length - 1);
       logits = await this.prefill([last]);
     }
@@ -443,7 +442,7 @@ export class EngineSession {
     const out: number[] = [];
     while (out.length < options.maxNewTokens) {
       if (options.signal?.aborted) throw new QuireError('CANCELLED', 'generation cancelled');
-      const token: number = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached : []);
+      const token: number = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached.view() : []);
       if (stops.has(token)) break;
       out.push(token);
       // The last token is returned but not fed: the cache holds every token but the final one.
@@ -453,7 +452,7 @@ export class EngineSession {
       }
       if (this.length + 1 > this.backend.capacity) throw new QuireError('DOES_NOT_FIT', `context of ${this.backend.capacity} tokens is full`);
       logits = (await this.backend.step([token], this.length, 1)).logits;
-      this.cached.push(token);
+      this.cached.append([token]);
       this.lastLogits = logits;
       await testPause();
     }
@@ -470,7 +469,7 @@ export class EngineSession {
     if (!support.ok) throw new QuireError('UNSUPPORTED_MODEL', `KV snapshots are not possible here: ${support.reason}`);
     if (length < 1 || length > this.length) throw new QuireError('INVALID_INPUT', `cannot snapshot ${length} of ${this.length} tokens`);
     this.checkStaging('saving');
-    const tokens = this.cached.slice(0, length);
+    const tokens = this.cached.view(length);
     const header = makeHeader(this.model.layout, { modelHash: this.model.modelHash, ropeHash: this.model.ropeHash }, tokens);
     await writeSnapshot(path, header, tokens, (file, tmp, offset) => this.backend.saveKv(file, tmp, offset, length, header.blockBytes));
   }
@@ -488,10 +487,10 @@ export class EngineSession {
     this.checkStaging('restoring');
     const tokens = await readSnapshotTokens(path, header);
     const sums = await readBlockSums(path, header);
-    this.cached = [];
+    this.cached.truncate(0);
     this.lastLogits = null;
     await this.backend.loadKv(path, tensorsOffset(header), header.tokenCount, header.blockBytes, sums);
-    this.cached = Array.from(tokens);
+    this.cached.replace(tokens);
     return header.tokenCount;
   }
 
@@ -510,7 +509,7 @@ export class EngineSession {
   // How many leading prompt tokens a snapshot shares with the prompt (restoring it and rewinding to that many
   // keeps them), 0 for one made for another model or context (it is simply not used). A damaged one
   // (CORRUPT) is reported, so the caller can discard it and say so.
-  private async snapshotPrefix(path: string, prompt: readonly number[]): Promise<number | QuireError> {
+  private async snapshotPrefix(path: string, prompt: ArrayLike<number>): Promise<number | QuireError> {
     if (!existsSync(path)) return 0;
     try {
       const header = await readSnapshotHeader(path);
@@ -527,7 +526,7 @@ export class EngineSession {
   // `restore` where it holds more, then prefill of the rest. A damaged snapshot is never used: it is deleted,
   // the prompt prefilled instead, and `onWarning` told why. With `keepLogits` false only the cache matters
   // (a document's prefix); otherwise the last position's logits are ready for generation.
-  async prepare(prompt: readonly number[], options: PrepareOptions = {}): Promise<Prepared> {
+  async prepare(prompt: TokenIds, options: PrepareOptions = {}): Promise<Prepared> {
     const live = this.commonPrefix(prompt);
     const subject = options.subject ?? 'document';
     const snapshots = this.backend.snapshots.ok;
@@ -566,7 +565,7 @@ export class EngineSession {
 
   // A document's prefix into the cache (from the live cache, its snapshot, or prefill), saved as that snapshot
   // when it had to be prefilled: what the GPU kit and benches time on their own.
-  async loadDocument(tokens: readonly number[], snapshot: string, options: LoadDocumentOptions = {}): Promise<DocumentSource> {
+  async loadDocument(tokens: TokenIds, snapshot: string, options: LoadDocumentOptions = {}): Promise<DocumentSource> {
     const prepared = await this.prepare(tokens, { ...options, restore: snapshot, logits: false });
     if (needsSave(prepared, tokens.length)) await this.saveSnapshotOrWarn(snapshot, tokens.length, options);
     return documentSource(prepared, tokens.length);
