@@ -1,4 +1,4 @@
-import type { ChatMessage as StoredMessage, ChatProgress, Conversation, ConversationStyle, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
+import type { ChatMessage as StoredMessage, ChatProgress, Conversation, ConversationStyle, ConversationSummary, FitPlan, InstalledModel, MessageStats, QuoteCheck, RemoteChoice, Settings } from '../../common/contract.ts';
 import type { DocumentModel } from '../../common/document.ts';
 import { isDiskFull, QuireError } from '../../common/errors.ts';
 import { normalizeForMatch, verifyQuotes, type NormalizedText } from '../../common/quotes.ts';
@@ -9,10 +9,10 @@ import type { DocumentPrompts, DocumentRef } from '../runtime/prompt-ids.ts';
 import type { ConversationStore, NewMessage } from './conversations.ts';
 import { AnswerDraft } from './answer-draft.ts';
 import type { ModelRuntime } from '../runtime/model-runtime.ts';
-import { answerRoom } from '../../../models/model-spec.ts';
-import { samplingFor } from '../settings.ts';
-import { conversationMessages, type Turn } from '../runtime/prompt.ts';
-import { RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
+import { answerRoom, generationDefaults, type GenerationDefaults } from '../../../models/model-spec.ts';
+import { samplingFor, type AnswerSampling } from '../settings.ts';
+import { withInstructions, type Turn } from '../runtime/prompt.ts';
+import { REMOTE_GENERATION, RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
 // Normalized texts kept for quote checks: those of the conversations in use, not of every document ever asked.
 const NORMALIZED_CACHE_DOCUMENTS = 4;
@@ -76,6 +76,20 @@ export class ChatService {
     this.get(id);
     this.#deps.conversations.setStyle(id, style);
     return this.get(id);
+  }
+
+  // What the conversation's next question is asked with: its own choices over the app's, over the defaults of
+  // the model that answers (those of a model without any where none is installed).
+  samplingOf(conversation: ConversationSummary): AnswerSampling {
+    return samplingFor(this.#deps.settings(), { generation: conversation.engine ? REMOTE_GENERATION : this.#localGeneration() }, conversation);
+  }
+
+  #localGeneration(): GenerationDefaults {
+    try {
+      return this.#deps.activeModel().generation;
+    } catch {
+      return generationDefaults(null); // no model installed yet
+    }
   }
 
   // The model that will answer: Settings' choice, or the first installed one where Settings names none (the
@@ -217,7 +231,7 @@ export class ChatService {
     const { bus } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
-    return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, this.#deps.settings(), {
+    return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, this.samplingOf(conversation), {
       signal: abort.signal,
       onProgress: (p) => bus.emit('chat.progress', { conversationId: conversation.id, ...p }),
       onText: shown,
@@ -237,7 +251,7 @@ export class ChatService {
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p, ...(resumedFrom > 0 ? { resumedFrom } : {}) });
     progress('tokenizing');
     const model = this.#deps.activeModel();
-    const style = samplingFor(this.#deps.settings(), model, conversation);
+    const style = this.samplingOf(conversation);
     const prompt = await this.#deps.prompts.prompt(model, documents, withInstructions(turns, style.instructions, model.promptStyle));
     progress('loading');
     const warnings: string[] = [];
@@ -320,13 +334,4 @@ export class ChatService {
     }
     return [...checks.values()];
   }
-}
-
-// The user's instructions (Settings → How answers are written) go with the question being asked, after it, so
-// that the documents' prefix — and its saved cache — stays the same whatever they say. Models trained on bare
-// document-and-question prompts (quire-nano) get none: their format has no place for them.
-export function withInstructions(turns: Turn[], instructions: string, style: InstalledModel['promptStyle']): Turn[] {
-  if (!instructions || style !== 'instructions') return turns;
-  const last = turns.at(-1)!;
-  return [...turns.slice(0, -1), { ...last, content: `${last.content}\n\nInstructions: ${instructions}` }];
 }

@@ -9,10 +9,11 @@ import type { ConversationEngine, FitPlan, MessageStats, RemoteChoice, Settings 
 import { formatTokens } from '../../common/format.ts';
 import { QuireError } from '../../common/errors.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
-import { answerRoom, type PromptStyle } from '../../../models/model-spec.ts';
+import { answerRoom, type GenerationDefaults, type PromptStyle } from '../../../models/model-spec.ts';
 import type { OpenAiClient, RemoteUsage } from '../remote/openai-client.ts';
 import type { RemoteTokenCount } from '../remote/remote-tokenizer.ts';
-import { conversationMessages, type PromptDocument, type Turn } from '../runtime/prompt.ts';
+import { conversationMessages, withInstructions, type PromptDocument, type Turn } from '../runtime/prompt.ts';
+import type { AnswerSampling } from '../settings.ts';
 
 // How often the estimated progress is sent while the server processes the prompt (it says nothing until its
 // first token).
@@ -25,6 +26,8 @@ export const MIN_MEASURED_TOKENS = 256;
 // Document sets whose server counts are kept (a count of a 4M-token prompt is ~16 MB sent and minutes read).
 const COUNTS_KEPT = 16;
 const EMPTY_QUESTION: Turn[] = [{ role: 'user', content: '' }];
+// A remote server's model answers greedily unless the user chose otherwise (its own defaults are not known here).
+export const REMOTE_GENERATION: GenerationDefaults = { greedy: true, temperature: 0, topP: 1 };
 
 // The remote engines the user added (remote/engines.ts) and their token counts (remote/remote-tokenizer.ts).
 export interface RemoteEngines {
@@ -114,17 +117,18 @@ export class RemoteAnswerer {
   async answer(
     engine: ConversationEngine,
     documents: readonly PromptDocument[],
-    turns: Turn[],
-    settings: Pick<Settings, 'answerTokens'>,
+    asked: Turn[],
+    sampling: AnswerSampling,
     io: { signal: AbortSignal; onProgress(progress: RemoteProgress): void; onText(text: string): void },
   ): Promise<RemoteAnswer> {
     const started = performance.now();
     const target = await this.#target(engine);
     const { client, context } = target;
+    const turns = withInstructions(asked, sampling.instructions, target.style);
     const messages = conversationMessages(documents, turns, target.style);
     io.onProgress({ phase: 'tokenizing', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
     const { tokens } = await this.#promptCount(target, engine.model, documents, turns, io.signal);
-    const maxTokens = context === null ? settings.answerTokens : answerRoom(context, settings.answerTokens);
+    const maxTokens = context === null ? sampling.maxTokens : answerRoom(context, sampling.maxTokens);
     if (context !== null && tokens + maxTokens > context) {
       throw new QuireError(
         'DOES_NOT_FIT',
@@ -161,7 +165,14 @@ export class RemoteAnswerer {
     };
     try {
       const result = await client.chat(
-        { model: engine.model, messages, maxTokens, temperature: 0, signal: io.signal },
+        {
+          model: engine.model,
+          messages,
+          maxTokens,
+          ...(sampling.greedy ? { temperature: 0 } : { temperature: sampling.temperature, topP: sampling.topP }),
+          ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
+          signal: io.signal,
+        },
         {
           onFirstToken: first,
           onText: (piece) => {

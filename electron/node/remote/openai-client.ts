@@ -33,6 +33,7 @@ export interface RemoteChatRequest {
   maxTokens: number;
   temperature?: number;
   topP?: number;
+  seed?: number;
   signal?: AbortSignal;
 }
 
@@ -235,6 +236,7 @@ export class OpenAiClient {
       max_tokens: request.maxTokens,
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
       stream: true,
       stream_options: { include_usage: true },
     };

@@ -52,6 +52,15 @@ export function promptMessages(opening: string, turns: readonly Turn[], style: P
   return messages;
 }
 
+// The user's instructions (Settings → How answers are written, or the conversation's own) go with the question
+// being asked, after it, so that the documents' prefix — and its saved cache — stays the same whatever they say.
+// Models trained on bare document-and-question prompts (quire-nano) get none: their format has no place for them.
+export function withInstructions(turns: Turn[], instructions: string, style: PromptStyle): Turn[] {
+  if (!instructions || style !== 'instructions') return turns;
+  const last = turns.at(-1)!;
+  return [...turns.slice(0, -1), { ...last, content: `${last.content}\n\nInstructions: ${instructions}` }];
+}
+
 export function conversationMessages(documents: readonly PromptDocument[], turns: readonly Turn[], style: PromptStyle): ChatMessage[] {
   return promptMessages(openingText(documents, style), turns, style);
 }

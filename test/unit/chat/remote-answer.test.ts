@@ -1,7 +1,8 @@
 // RemoteAnswerer against the server stub: one upload of the documents per question, speeds measured only
 // where they mean something, and the prompt laid out as the local path lays it out (issue 26 points 5, 7, 8).
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIN_MEASURED_TOKENS, RemoteAnswerer, type RemoteEngines } from '../../../electron/node/chat/remote-answer.ts';
+import { MIN_MEASURED_TOKENS, REMOTE_GENERATION, RemoteAnswerer, type RemoteEngines } from '../../../electron/node/chat/remote-answer.ts';
+import { DEFAULT_SETTINGS, samplingFor } from '../../../electron/node/settings.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { conversationMessages, type Turn } from '../../../electron/node/runtime/prompt.ts';
 import { startVllmStub, type VllmStub, type VllmStubOptions } from '../../fixtures/vllm-stub.ts';
@@ -10,7 +11,7 @@ const MODEL = 'nvidia/Llama-3.1-8B-UltraLong-1M-Instruct';
 const BOOK = Array.from({ length: 60 }, (_, i) => `Entry ${i + 1}: the keeper trimmed lamp number ${i} before the storm.`).join('\n');
 const documents = [{ title: 'log', format: 'txt', text: BOOK }];
 const engine = { engineId: 'box', model: MODEL, host: '' };
-const settings = { answerTokens: 64 };
+const sampling = samplingFor({ ...DEFAULT_SETTINGS, answerTokens: 64 }, { generation: REMOTE_GENERATION });
 
 let stub: VllmStub | null = null;
 afterEach(async () => {
@@ -34,7 +35,7 @@ async function setUp(options: VllmStubOptions, style?: RemoteEngines['style']) {
 }
 
 function ask(answerer: RemoteAnswerer, turns: Turn[], signal = new AbortController().signal) {
-  return answerer.answer(engine, documents, turns, settings, { signal, onProgress: () => undefined, onText: () => undefined });
+  return answerer.answer(engine, documents, turns, sampling, { signal, onProgress: () => undefined, onText: () => undefined });
 }
 
 const chatBodies = (s: VllmStub) => s.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.body as { messages: { role: string; content: string }[] });
@@ -44,7 +45,7 @@ const uploads = (s: VllmStub) => s.requests.filter((r) => JSON.stringify(r.body 
 describe('RemoteAnswerer', () => {
   it('lists the models once and sends the documents once per question: the completion', async () => {
     const { stub, answerer } = await setUp({ reply: 'Lamp 3.' });
-    await answerer.fit(engine, documents, settings);
+    await answerer.fit(engine, documents, { answerTokens: sampling.maxTokens });
     const afterFit = uploads(stub).length;
     expect(afterFit).toBe(1);
     const first = await ask(answerer, [{ role: 'user', content: 'Which lamp first?' }]);

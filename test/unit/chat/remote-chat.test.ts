@@ -210,3 +210,16 @@ describe('a conversation on a remote engine', () => {
     expect(buildExportModel(chat.get(id), []).model).toBe(`${MODEL} on ${new URL(stub.baseUrl).host}`);
   });
 });
+
+describe('a remote conversation’s instructions and sampling', () => {
+  it('go to the server with every question: greedy until chosen, then the conversation’s own', async () => {
+    const { id } = await chat.create([documentId], engine);
+    await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
+    expect(chats().at(-1)!.body).toMatchObject({ temperature: 0, max_tokens: 256 });
+    expect(chats().at(-1)!.body).not.toHaveProperty('seed');
+    chat.setStyle(id, { instructions: 'Answer in French.', temperature: 0.3, topP: 0.8, seed: 9, answerTokens: 100 });
+    await chat.ask({ conversationId: id, question: 'And the roof?' });
+    expect(chats().at(-1)!.body).toMatchObject({ temperature: 0.3, top_p: 0.8, seed: 9, max_tokens: 100 });
+    expect(chatBody().messages.at(-1)!.content).toBe('And the roof?\n\nInstructions: Answer in French.');
+  });
+});

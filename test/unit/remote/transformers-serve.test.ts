@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteAnswerer, type RemoteEngines } from '../../../electron/node/chat/remote-answer.ts';
+import { REMOTE_GENERATION, RemoteAnswerer, type RemoteEngines } from '../../../electron/node/chat/remote-answer.ts';
+import { DEFAULT_SETTINGS, samplingFor } from '../../../electron/node/settings.ts';
 import { OpenAiClient } from '../../../electron/node/remote/openai-client.ts';
 import { TextService } from '../../../electron/node/runtime/text-service.ts';
 import { sampleDocument } from '../../../electron/node/sample-document.ts';
@@ -99,7 +100,7 @@ describe.skipIf(missing !== null)(title, () => {
       { engineId: 'tf', model: MODEL, host: '' },
       [{ title: 'sample', format: 'md', text: sample.text }],
       [{ role: 'user', content: q.question }],
-      { answerTokens: 96 },
+      samplingFor({ ...DEFAULT_SETTINGS, answerTokens: 96 }, { generation: REMOTE_GENERATION }),
       { signal: new AbortController().signal, onProgress: () => undefined, onText: () => undefined },
     );
     expect(answer.text).toContain(q.answer);

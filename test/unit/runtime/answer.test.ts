@@ -11,7 +11,7 @@ import { recordingEngine } from './recording-engine.ts';
 import { conversationMessages } from '../../../electron/node/runtime/prompt.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
-import { withInstructions } from '../../../electron/node/chat/chat-service.ts';
+import { withInstructions } from '../../../electron/node/runtime/prompt.ts';
 import type { ChatProgress } from '../../../electron/common/contract.ts';
 import { progressFraction, progressLabel } from '../../../renderer/src/features/chat/progress.ts';
 
