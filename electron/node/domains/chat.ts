@@ -39,7 +39,7 @@ export function chatHandlers({ chat, conversations, documents, printPdf }: AppCo
     'export.conversation': ({ conversationId, format, messageId }) => {
       const conversation = chat.get(conversationId);
       const summaries = conversation.documentIds.flatMap((id) => documents.summary(id) ?? []);
-      return exportConversation(conversation, summaries, format, printPdf, messageId);
+      return exportConversation(conversation, summaries, chat.samplingOf(conversation), format, printPdf, messageId);
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { ChatMessage, Conversation, DocumentSummary, QuoteCheck } from '../../common/contract.ts';
+import type { AnswerSampling } from '../settings.ts';
 
 // What every export format renders: the questions, the answers, their citations and the documents' metadata,
 // gathered once so the five formats cannot disagree.
@@ -21,6 +22,9 @@ export interface ExportModel {
   exportedAt: string;
   model: string | null;
   documents: Pick<DocumentSummary, 'id' | 'title' | 'format' | 'chars' | 'pages' | 'tokens'>[];
+  // What the conversation's questions are asked with (a null seed: a new one each answer), and whether these are
+  // its own settings or the app's.
+  settings: Omit<AnswerSampling, 'seed'> & { seed: number | null; source: 'conversation' | 'app' };
   exchanges: ExportExchange[];
 }
 
@@ -33,7 +37,7 @@ export function citationLocation(check: QuoteCheck): string | null {
 }
 
 // One exchange per answered question; with `messageId`, only the answer with that id (and its question).
-export function buildExportModel(conversation: Conversation, documents: ExportModel['documents'], messageId?: string, now = new Date()): ExportModel {
+export function buildExportModel(conversation: Conversation, documents: ExportModel['documents'], sampling: AnswerSampling, messageId?: string, now = new Date()): ExportModel {
   const exchanges: ExportExchange[] = [];
   let question: ChatMessage | null = null;
   for (const message of conversation.messages) {
@@ -60,8 +64,19 @@ export function buildExportModel(conversation: Conversation, documents: ExportMo
     // A remote engine's model is named with the server the documents were sent to.
     model: conversation.engine ? `${conversation.engine.model} on ${conversation.engine.host}` : conversation.modelId,
     documents,
+    settings: { ...sampling, seed: sampling.seed ?? null, source: conversation.style ? 'conversation' : 'app' },
     exchanges,
   };
+}
+
+// The instructions and sampling in words, one line each, for the formats people read.
+export function settingsLines({ settings: s }: ExportModel): string[] {
+  return [
+    `Instructions: ${s.instructions || "none beyond Quire's own (answer from the documents, quoting them)"}`,
+    `Sampling: ${s.greedy ? 'greedy (temperature 0: the likeliest word each time)' : `temperature ${s.temperature}, top-p ${s.topP}`}; ${s.seed === null ? 'a new seed for each answer' : `seed ${s.seed}`}`,
+    `Longest answer: ${s.maxTokens.toLocaleString('en')} tokens`,
+    s.source === 'conversation' ? "These are the conversation's own settings." : "These are the app's settings (Settings → How answers are written); the conversation has none of its own.",
+  ];
 }
 
 export function citationLine(c: ExportCitation): string {

@@ -5,6 +5,7 @@ import { toDocx, toHtml, toJson, toMarkdown } from './formats.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import { withPdfInfo } from './pdf-info.ts';
 import type { PdfPrinter } from './pdf-printer.ts';
+import type { AnswerSampling } from '../settings.ts';
 
 const MIME: Record<ExportFormat, string> = {
   md: 'text/markdown; charset=utf-8',
@@ -17,11 +18,12 @@ const MIME: Record<ExportFormat, string> = {
 export async function exportConversation(
   conversation: Conversation,
   documents: ExportModel['documents'],
+  sampling: AnswerSampling,
   format: ExportFormat,
   printPdf: PdfPrinter,
   messageId?: string,
 ): Promise<ExportedFile> {
-  const model = buildExportModel(conversation, documents, messageId);
+  const model = buildExportModel(conversation, documents, sampling, messageId);
   if (model.exchanges.length === 0) throw new QuireError('NOT_FOUND', messageId ? `no answer with id ${messageId} in this conversation` : 'this conversation has no answers to export yet');
   const encode = (text: string) => new TextEncoder().encode(text);
   const bytes =

@@ -1,9 +1,12 @@
 import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
-import { citationLine, type ExportModel } from './export-model.ts';
+import { citationLine, settingsLines, type ExportModel } from './export-model.ts';
+
+const SETTINGS_HEADING = 'Instructions and sampling';
 
 export function toMarkdown(model: ExportModel): string {
   const lines = [`# ${model.title}`, '', `Exported from Quire on ${model.exportedAt.slice(0, 10)}${model.model ? ` · model ${model.model}` : ''}`, '', '## Documents', ''];
   for (const d of model.documents) lines.push(`- **${d.title}** (${d.format.toUpperCase()}, ${d.pages ? `${d.pages} pages, ` : ''}${d.chars.toLocaleString('en')} characters${d.tokens ? `, ${d.tokens.toLocaleString('en')} tokens` : ''})`);
+  lines.push('', `## ${SETTINGS_HEADING}`, '', ...settingsLines(model).map((l) => `- ${l}`));
   model.exchanges.forEach((x, i) => {
     lines.push('', `## Question ${i + 1}`, '', x.question.split('\n').map((l) => `> ${l}`).join('\n'), '', '### Answer', '', x.answer || '_(no answer)_');
     if (x.stopped) lines.push('', '_Stopped before the answer was complete._');
@@ -46,6 +49,7 @@ h1{font-size:20pt;margin:0 0 .2em}h2{font-size:13pt;margin:1.8em 0 .4em;border-b
 <h1>${escapeHtml(model.title)}</h1>
 <p class="meta">Exported from Quire on ${model.exportedAt.slice(0, 10)}${model.model ? ` · model ${escapeHtml(model.model)}` : ''}</p>
 <h2>Documents</h2><ul>${docs}</ul>
+<h2>${SETTINGS_HEADING}</h2><ul class="settings">${settingsLines(model).map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>
 ${exchanges}
 </body></html>
 `;
@@ -67,6 +71,8 @@ export async function toDocx(model: ExportModel): Promise<Uint8Array<ArrayBuffer
           children: [new TextRun({ text: d.title, bold: true }), new TextRun(` — ${d.format.toUpperCase()}${d.pages ? `, ${d.pages} pages` : ''}, ${d.chars.toLocaleString('en')} characters`)],
         }),
     ),
+    new Paragraph({ text: SETTINGS_HEADING, heading: HeadingLevel.HEADING_1 }),
+    ...settingsLines(model).map((l) => new Paragraph({ text: l, bullet: { level: 0 } })),
   ];
   model.exchanges.forEach((x, i) => {
     children.push(new Paragraph({ text: `Question ${i + 1}`, heading: HeadingLevel.HEADING_1 }));

@@ -1,9 +1,11 @@
 // One answer exported alone, in every format: its question and answer and its citations, nothing of the
-// conversation's other turns.
+// conversation's other turns; and every format states the instructions and sampling the conversation is asked with.
 import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { EXPORT_FORMATS, type ChatMessage, type Conversation } from '../../../electron/common/contract.ts';
 import { exportConversation } from '../../../electron/node/export/exporter.ts';
+import { DEFAULT_SETTINGS, samplingFor } from '../../../electron/node/settings.ts';
+import { generationDefaults } from '../../../models/model-spec.ts';
 
 const message = (id: string, role: ChatMessage['role'], content: string, quotes: ChatMessage['quotes'] = []): ChatMessage => ({
   id,
@@ -39,8 +41,10 @@ const printer = async (html: string) => {
   return new Uint8Array(new TextEncoder().encode(`%PDF-1.7 ${html.length}`));
 };
 
-const text = async (format: (typeof EXPORT_FORMATS)[number]) => {
-  const file = await exportConversation(conversation, documents, format, printer, 'a2');
+const sampling = (c: Conversation) => samplingFor(DEFAULT_SETTINGS, { generation: generationDefaults(null) }, c);
+
+const text = async (format: (typeof EXPORT_FORMATS)[number], exported = conversation) => {
+  const file = await exportConversation(exported, documents, sampling(exported), format, printer, 'a2');
   expect(file.fileName.endsWith(`.${format}`)).toBe(true);
   if (format === 'docx') return strFromU8(unzipSync(file.bytes)['word/document.xml']);
   if (format === 'pdf') {
@@ -63,6 +67,23 @@ describe('exporting one answer', () => {
   }
 
   it('names an answer that is not in the conversation', async () => {
-    await expect(exportConversation(conversation, documents, 'md', printer, 'q2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(exportConversation(conversation, documents, sampling(conversation), 'md', printer, 'q2')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+});
+
+describe('every export states the instructions and sampling', () => {
+  const own: Conversation = { ...conversation, style: { instructions: 'Answer in French.', temperature: 0.3, topP: 0.8, seed: 9, answerTokens: 300 } };
+  for (const format of EXPORT_FORMATS) {
+    it(`in ${format}: the conversation's own, or the app's where it has none`, async () => {
+      const body = await text(format, own);
+      if (format === 'json') {
+        expect(JSON.parse(body).settings).toEqual({ instructions: 'Answer in French.', greedy: false, temperature: 0.3, topP: 0.8, seed: 9, maxTokens: 300, source: 'conversation' });
+        expect(JSON.parse(await text(format)).settings).toMatchObject({ instructions: '', greedy: true, seed: null, maxTokens: 1024, source: 'app' });
+        return;
+      }
+      for (const words of ['Instructions and sampling', 'Instructions: Answer in French.', 'temperature 0.3, top-p 0.8', 'seed 9', 'Longest answer: 300 tokens', 'own settings']) expect(body).toContain(words);
+      const app = await text(format);
+      for (const words of ['greedy', 'a new seed for each answer', 'Longest answer: 1,024 tokens', 'Settings → How answers are written']) expect(app).toContain(words);
+    });
+  }
 });

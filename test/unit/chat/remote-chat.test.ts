@@ -207,7 +207,7 @@ describe('a conversation on a remote engine', () => {
   it('exports name the remote model and its host', async () => {
     const { id } = await chat.create([documentId], engine);
     await chat.ask({ conversationId: id, question: 'Who keeps the garden?' });
-    expect(buildExportModel(chat.get(id), []).model).toBe(`${MODEL} on ${new URL(stub.baseUrl).host}`);
+    expect(buildExportModel(chat.get(id), [], chat.samplingOf(chat.get(id))).model).toBe(`${MODEL} on ${new URL(stub.baseUrl).host}`);
   });
 });
 
