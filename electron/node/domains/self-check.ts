@@ -1,11 +1,11 @@
-// The self-check: a short needle-in-a-haystack grid on the local model (in the engine's process) or on a
-// remote engine's model, with a cell-by-cell progress event and the heatmap.
+// The self-check: a short needle-in-a-haystack grid on the local model (through the runtime's answer(), like a
+// question) or on a remote engine's model, with a cell-by-cell progress event and the heatmap.
 import { QuireError } from '../../common/errors.ts';
-import type { RemoteChoice } from '../../common/contract.ts';
+import type { NiahCell, RemoteChoice } from '../../common/contract.ts';
 import { engineContext } from '../../../models/model-spec.ts';
-import type { NiahCell } from '../engine/engine-protocol.ts';
 import { remoteTarget } from '../chat/remote-answer.ts';
 import { heatmapSvg } from '../eval/heatmap.ts';
+import { runLocalNiah } from '../eval/local-niah.ts';
 import { runRemoteNiah } from '../eval/remote-niah.ts';
 import { remoteTokens } from '../remote/remote-tokenizer.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
@@ -16,7 +16,7 @@ const SELF_CHECK_DEPTHS = [0, 25, 50, 75, 100];
 
 export function selfCheckHandlers({ root, bus, settings, secrets, engines, runtime, text, activeModel, engineSettings }: AppContext): DomainHandlers<'models.selfCheck' | 'models.cancelSelfCheck'> {
   // The self-check that runs, so Cancel can stop it: its signal ends a remote run between requests and, on
-  // the local model, cancels the engine's grid (runtime.cancel stops what the engine runs now).
+  // the local model, stops the answer the engine runs now.
   let running: AbortController | null = null;
 
   const grid = (context: number) => {
@@ -52,10 +52,8 @@ export function selfCheckHandlers({ root, bus, settings, secrets, engines, runti
       try {
         if (engine) return await remote(engine, run.signal);
         const model = activeModel();
-        const context = engineContext(model, settings.get());
-        const { lengths, onCell } = grid(context);
-        run.signal.addEventListener('abort', () => runtime.cancel(), { once: true });
-        const result = await runtime.selfCheck(model, { lengths, depths: SELF_CHECK_DEPTHS, samples: 1, context, provider: engineSettings().provider }, onCell);
+        const { lengths, onCell } = grid(engineContext(model, settings.get()));
+        const result = await runLocalNiah({ runtime, text, model, settings: engineSettings(), lengths, depths: SELF_CHECK_DEPTHS, samples: 1, onCell, signal: run.signal });
         return { modelId: model.id, ...result, heatmapSvg: heatmapSvg(result.cells, `${model.name} · self-check`) };
       } catch (error) {
         throw run.signal.aborted ? new QuireError('CANCELLED', 'the self-check was cancelled') : error;

@@ -14,6 +14,7 @@ export type EngineRequest =
   | Call<'encode', { text: string; addBos?: boolean; parseSpecial?: boolean }>
   | Call<'sync', { tokens: number[]; chunk?: number }>
   | Call<'answer', AnswerParams>
+  | Call<'resume', { paused: number }>
   | Call<'generate', { maxNewTokens: number; sampling?: SamplingOptions; stop?: string[] }>
   | Call<'rewind', { length: number }>
   | Call<'saveSnapshot', { path: string; length?: number }>
@@ -21,7 +22,11 @@ export type EngineRequest =
   | Call<'state', Record<string, never>>
   | Call<'unload', Record<string, never>>
   | Call<'niah', { dir: string; options: NiahRunOptions }>
-  | { id: number; method: 'cancel' };
+  | { id: number; method: 'cancel' }
+  // Handled at once, like cancel: another request waits (the running answer yields at its next chance), and an
+  // answer that yielded will not be resumed (its caller left).
+  | { id: number; method: 'yield' }
+  | { id: number; method: 'forget'; paused: number };
 
 export type EngineReply =
   | { id: number; ok: true; result: unknown }
@@ -46,6 +51,7 @@ export interface EngineResults {
   encode: number[];
   sync: Float32Array;
   answer: AnswerResult | typeof PREFIX_NOT_HELD;
+  resume: AnswerResult;
   generate: { tokens: number[]; text: string };
   rewind: number;
   saveSnapshot: null;

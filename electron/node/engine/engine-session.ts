@@ -119,6 +119,9 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   // Called with each new token; return true to stop (a stop string completed).
   onToken?: (token: number) => boolean | void;
+  // Asked before each further token: true ends this call with every token so far in the cache and the next
+  // one's logits kept, so a later generate() continues exactly there (a request yielding its turn).
+  pause?: () => boolean;
 }
 
 export type DocumentSource = 'cache' | 'snapshot' | 'prefill';
@@ -442,6 +445,7 @@ export class EngineSession {
     const out: number[] = [];
     while (out.length < options.maxNewTokens) {
       if (options.signal?.aborted) throw new QuireError('CANCELLED', 'generation cancelled');
+      if (out.length > 0 && options.pause?.()) break;
       const token: number = sampler.next(logits, options.sampling?.repetitionPenalty ? this.cached.view() : []);
       if (stops.has(token)) break;
       out.push(token);

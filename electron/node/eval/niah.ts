@@ -1,8 +1,9 @@
 // Needle-in-a-haystack evaluation as in the UltraLong paper's figure: for each length × depth cell, generated
 // haystacks with a fact at that depth, greedy answers through the model's chat template, exact-match accuracy.
 // A cell's length is the whole sequence, prompt plus room for the answer (as quire-nano's data counts it), so
-// a model's full context is a valid length. One in-process engine session for the run; prompts are ordered so that consecutive
-// ones share their filler up to the needle, and sync() re-runs only what differs.
+// a model's full context is a valid length. The grid's walk is shared by `quire eval niah` (runNiah: one
+// in-process engine session) and the app's self-check (local-niah.ts: the runtime's answer()); its prompts are
+// ordered so that consecutive ones share their filler up to the needle, and the engine re-reads only what differs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chatTemplateFromConfig } from '../../../models/chat-template.ts';
@@ -13,9 +14,8 @@ import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';
 import { EngineSession, type LoadOptions } from '../engine/engine-session.ts';
 import { generateText } from '../engine/generate-text.ts';
-import { buildHaystackPrompt, Filler, type PromptKit } from './haystack.ts';
-import { makeSample, MAX_NEW_TOKENS, scoreAnswer, type TaskName } from './tasks.ts';
-
+import { buildHaystackPrompt, Filler, type PromptKit } from '../runtime/haystack.ts';
+import { makeSample, MAX_NEW_TOKENS, scoreAnswer, type TaskName, type TaskSample } from './tasks.ts';
 
 export interface NiahCell {
   length: number;
@@ -31,18 +31,37 @@ export interface NiahResult {
   mean: number;
 }
 
-export interface NiahOptions {
+export interface NiahGrid {
   lengths: readonly number[];
   depths: readonly number[];
   samples?: number;
   seed?: number;
   task?: TaskName;
+  onCell?: (cell: NiahCell) => void;
+}
+
+export interface NiahOptions extends NiahGrid {
   // KV dtype the caller wants measured: refused unless it is the model's own.
   kv?: KvDtype;
   context?: number;
   provider?: LoadOptions['provider'];
   signal?: AbortSignal;
-  onCell?: (cell: NiahCell) => void;
+}
+
+// One prompt of the grid: the haystack to build (its sample's filler stream, its length in tokens, the facts and
+// question) and the room its answer has.
+export interface NiahPrompt {
+  fillerSeed: number;
+  length: number;
+  sample: TaskSample;
+  maxNewTokens: number;
+}
+
+// How a run asks its prompts: `build` makes one's tokens, `answer` runs them greedily to the answer's text (the
+// cell's time is answer's alone).
+export interface NiahAsker<P> {
+  build(prompt: NiahPrompt): Promise<P>;
+  answer(prompt: P, maxNewTokens: number): Promise<string>;
 }
 
 // Independent seeds per sample and per prompt, so a cell's haystacks do not depend on which other cells run.
@@ -52,7 +71,7 @@ export function seedOf(...parts: number[]): number {
   return h >>> 0;
 }
 
-function checkOptions(options: NiahOptions): void {
+function checkGrid(options: NiahGrid): void {
   if (options.lengths.length === 0 || options.lengths.some((l) => !Number.isInteger(l) || l < 1)) {
     throw new QuireError('INVALID_INPUT', 'lengths must be positive integers');
   }
@@ -70,17 +89,47 @@ function checkKv(manifest: ModelManifest, kv: KvDtype): void {
   }
 }
 
+// Asks every prompt of the grid, deepest needle first within a length and sample (the next prompt then shares
+// everything before its shallower needle), and reports each cell once its last sample is scored.
+export async function walkNiahGrid<P>(grid: NiahGrid, asker: NiahAsker<P>): Promise<NiahResult> {
+  checkGrid(grid);
+  const lengths = [...new Set(grid.lengths)];
+  const depths = [...new Set(grid.depths)];
+  const samples = grid.samples ?? 1;
+  const seed = grid.seed ?? 0;
+  const task = grid.task ?? 'niah';
+  const maxNewTokens = MAX_NEW_TOKENS[task];
+  const done: NiahCell[] = [];
+  for (const length of lengths) {
+    const hits = new Map(depths.map((d) => [d, 0]));
+    const seconds = new Map(depths.map((d) => [d, 0]));
+    for (let s = 0; s < samples; s++) {
+      for (const depth of [...depths].sort((a, b) => b - a)) {
+        const sample = makeSample(task, mulberry32(seedOf(seed, s, length, depth * 1000)), depth);
+        const prompt = await asker.build({ fillerSeed: seedOf(seed, s), length: length - maxNewTokens, sample, maxNewTokens });
+        const started = performance.now();
+        const text = await asker.answer(prompt, maxNewTokens);
+        seconds.set(depth, seconds.get(depth)! + (performance.now() - started) / 1000);
+        if (scoreAnswer(task, text, sample.expected)) hits.set(depth, hits.get(depth)! + 1);
+        if (s === samples - 1) {
+          const cell = { length, depth, accuracy: hits.get(depth)! / samples, samples, seconds: seconds.get(depth)! };
+          done.push(cell);
+          grid.onCell?.(cell);
+        }
+      }
+    }
+  }
+  // Report cells in the order asked (lengths, then depths), not the order they ran.
+  const cells = lengths.flatMap((length) => depths.map((depth) => done.find((c) => c.length === length && c.depth === depth)!));
+  return { cells, mean: cells.reduce((sum, c) => sum + c.accuracy, 0) / cells.length };
+}
+
+// The grid on one engine session in this process (`quire eval niah`, the benches).
 export async function runNiah(modelDir: string, options: NiahOptions): Promise<NiahResult> {
-  checkOptions(options);
+  checkGrid(options);
   const manifest = readManifest(modelDir);
   if (options.kv) checkKv(manifest, options.kv);
-  const lengths = [...new Set(options.lengths)];
-  const depths = [...new Set(options.depths)];
-  const samples = options.samples ?? 1;
-  const seed = options.seed ?? 0;
-  const task = options.task ?? 'niah';
-  const maxNewTokens = MAX_NEW_TOKENS[task];
-  const needed = Math.max(...lengths);
+  const needed = Math.max(...options.lengths);
   const positions = manifest.config.maxPositionEmbeddings;
   if (needed > positions) throw new QuireError('DOES_NOT_FIT', `length ${needed} exceeds the model's ${positions} positions`);
   const context = options.context ?? needed;
@@ -91,38 +140,19 @@ export async function runNiah(modelDir: string, options: NiahOptions): Promise<N
   const kit: PromptKit = { tokenizer, template: chatTemplateFromConfig(config) };
   const session = await EngineSession.load(modelDir, { context, ...(options.provider ? { provider: options.provider } : {}) });
   const fillers = new Map<number, Filler>();
-  const done: NiahCell[] = [];
+  const signal = options.signal ? { signal: options.signal } : {};
   try {
-    for (const length of lengths) {
-      const hits = new Map(depths.map((d) => [d, 0]));
-      const seconds = new Map(depths.map((d) => [d, 0]));
-      for (let s = 0; s < samples; s++) {
-        if (!fillers.has(s)) fillers.set(s, new Filler(tokenizer, seedOf(seed, s)));
-        // Deepest needle first: the next prompt shares everything before its (shallower) needle.
-        for (const depth of [...depths].sort((a, b) => b - a)) {
-          const sample = makeSample(task, mulberry32(seedOf(seed, s, length, depth * 1000)), depth);
-          const prompt = buildHaystackPrompt(kit, fillers.get(s)!, length - maxNewTokens, sample.inserts, sample.question);
-          const started = performance.now();
-          await session.sync(prompt.tokens, options.signal ? { signal: options.signal } : {});
-          const { text } = await generateText(session, tokenizer, {
-            maxNewTokens,
-            sampling: { greedy: true },
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          seconds.set(depth, seconds.get(depth)! + (performance.now() - started) / 1000);
-          if (scoreAnswer(task, text, sample.expected)) hits.set(depth, hits.get(depth)! + 1);
-          if (s === samples - 1) {
-            const cell = { length, depth, accuracy: hits.get(depth)! / samples, samples, seconds: seconds.get(depth)! };
-            done.push(cell);
-            options.onCell?.(cell);
-          }
-        }
-      }
-    }
+    return await walkNiahGrid(options, {
+      build: async ({ fillerSeed, length, sample }) => {
+        if (!fillers.has(fillerSeed)) fillers.set(fillerSeed, new Filler(tokenizer, fillerSeed));
+        return buildHaystackPrompt(kit, fillers.get(fillerSeed)!, length, sample.inserts, sample.question).tokens;
+      },
+      answer: async (tokens, maxNewTokens) => {
+        await session.sync(tokens, signal);
+        return (await generateText(session, tokenizer, { maxNewTokens, sampling: { greedy: true }, ...signal })).text;
+      },
+    });
   } finally {
     await session.release();
   }
-  // Report cells in the order asked (lengths, then depths), not the order they ran.
-  const cells = lengths.flatMap((length) => depths.map((depth) => done.find((c) => c.length === length && c.depth === depth)!));
-  return { cells, mean: cells.reduce((sum, c) => sum + c.accuracy, 0) / cells.length };
 }

@@ -6,9 +6,9 @@ import type { ChatMessage } from '../../../models/chat-template.ts';
 import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';
 import type { OpenAiClient } from '../remote/openai-client.ts';
-import { haystackMessages } from './haystack.ts';
+import { haystackMessages, type Insert } from '../runtime/haystack.ts';
 import { seedOf, type NiahCell, type NiahResult } from './niah.ts';
-import { makeSample, MAX_NEW_TOKENS, scoreAnswer, type Insert } from './tasks.ts';
+import { makeSample, MAX_NEW_TOKENS, scoreAnswer } from './tasks.ts';
 
 // A haystack is re-measured at most this many times while it is fitted to its length.
 const FIT_ROUNDS = 6;

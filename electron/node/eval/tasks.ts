@@ -2,15 +2,10 @@
 // RULER-style variants built from the same sentences. A task turns a seeded generator and a depth percent
 // into facts to hide, a question, and the strings a correct answer must give.
 import { factSentence, NAMES, passkey, question } from '../../../models/passkey-text.ts';
+import type { Insert } from '../runtime/haystack.ts';
 
 export const TASKS = ['niah', 'multikey', 'multivalue', 'vt'] as const;
 export type TaskName = (typeof TASKS)[number];
-
-// A sentence to hide at a depth percent of the haystack (0 = its start, 100 = its end).
-export interface Insert {
-  text: string;
-  depth: number;
-}
 
 export interface TaskSample {
   inserts: Insert[];

@@ -83,6 +83,16 @@ export class EngineHost {
     if (!this.exited) this.child.send({ id: 0, method: 'cancel' } satisfies EngineRequest);
   }
 
+  // Another caller waits: the running answer, when it shares its turn, yields at its next chance.
+  yield(): void {
+    if (!this.exited) this.child.send({ id: 0, method: 'yield' } satisfies EngineRequest);
+  }
+
+  // The paused answer numbered `paused` will not be resumed.
+  forget(paused: number): void {
+    if (!this.exited) this.child.send({ id: 0, method: 'forget', paused } satisfies EngineRequest);
+  }
+
   async close(): Promise<void> {
     if (!this.exited) await this.child.stop();
   }

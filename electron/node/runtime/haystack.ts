@@ -1,12 +1,19 @@
 // The NIAH prompt: generated filler sentences with facts hidden at depth percents, then the question, as the
 // single user turn of the model's own chat template — the layout quire-nano trains on (models/passkey-text.ts:
 // sentences joined by spaces, a blank line, the question). Sized in the model's tokens to a target length.
+// The self-check's prompt layout, so it lives with the runtime: the text worker builds it off the main thread
+// (the eval folder's runs and tasks build on it).
 import type { ChatMessage, ChatTemplate } from '../../../models/chat-template.ts';
 import { fillerSentences } from '../../../models/passkey-text.ts';
 import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { QuireError } from '../../common/errors.ts';
 import { mulberry32 } from '../../common/random.ts';
-import type { Insert } from './tasks.ts';
+
+// A sentence to hide at a depth percent of the haystack (0 = its start, 100 = its end).
+export interface Insert {
+  text: string;
+  depth: number;
+}
 
 export interface PromptKit {
   tokenizer: Tokenizer;
@@ -123,4 +130,22 @@ export function buildHaystackPrompt(kit: PromptKit, filler: Filler, length: numb
     ]);
     return { tokens: Array.from(tokens), documentStart, documentEnd: documentLast + 1, insertOffsets };
   }
+}
+
+// One haystack prompt as the text worker builds it: the seed of its sample's filler stream, its length, its facts
+// and question.
+export interface HaystackRequest {
+  seed: number;
+  length: number;
+  inserts: Insert[];
+  question: string;
+}
+
+// The filler last read, kept so that a grid's prompts (each reading its sample's one stream) tokenize its
+// sentences once.
+let lastFiller: { tokenizer: Tokenizer; seed: number; filler: Filler } | null = null;
+
+export function haystackTokens(kit: PromptKit, request: HaystackRequest): Uint32Array {
+  if (lastFiller?.tokenizer !== kit.tokenizer || lastFiller.seed !== request.seed) lastFiller = { tokenizer: kit.tokenizer, seed: request.seed, filler: new Filler(kit.tokenizer, request.seed) };
+  return Uint32Array.from(buildHaystackPrompt(kit, lastFiller.filler, request.length, request.inserts, request.question).tokens);
 }

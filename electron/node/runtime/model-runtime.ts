@@ -1,7 +1,7 @@
 import type { InstalledModel, Settings } from '../../common/contract.ts';
 import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
-import { EngineQueue } from './engine-queue.ts';
+import { EngineQueue, type Turn } from './engine-queue.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from './engine-host.ts';
 import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
 import type { OutputFormat } from '../engine/json-grammar.ts';
@@ -53,6 +53,11 @@ export interface AnswerListeners {
 
 export type Answered = AnswerResult & { context: number };
 
+// How long an answer decodes, at least, before it yields its turn to a caller waiting behind it (and more when
+// reading it back costs more: answer-prompt.ts). Short enough that a short request waits well under a second
+// behind a long answer; long enough that the long one spends most of its time decoding.
+export const TIME_SLICE_MS = 500;
+
 // A restart after the engine process died waits this long, doubled for each further death within
 // CRASH_WINDOW_MS and capped, so an engine that dies at once on load cannot spin the machine.
 export const RESTART_BACKOFF_MS = 500;
@@ -101,9 +106,20 @@ export class ModelRuntime {
   #lastExit: string | null = null;
   #reloadTimer: NodeJS.Timeout | null = null;
   #closed = false;
+  // An answer's share of the engine before it yields to a waiting caller; null: answers run to their end, in
+  // arrival order (the bench's comparison).
+  readonly #sliceMs: number | null;
 
-  constructor(options: { root: string; spawn?: () => EngineProcess; onState?: (event: EngineStateEvent) => void; onCheck?: (event: LoadCheckEvent) => void; snapshotBudgetBytes?: number }) {
+  constructor(options: {
+    root: string;
+    spawn?: () => EngineProcess;
+    onState?: (event: EngineStateEvent) => void;
+    onCheck?: (event: LoadCheckEvent) => void;
+    snapshotBudgetBytes?: number;
+    timeSliceMs?: number | null;
+  }) {
     this.store = new PrefixStore(options.root, options.snapshotBudgetBytes);
+    this.#sliceMs = options.timeSliceMs === undefined ? TIME_SLICE_MS : options.timeSliceMs;
     this.#spawn = options.spawn ?? forkEngineProcess;
     this.#onState = options.onState ?? (() => undefined);
     this.#onCheck = options.onCheck ?? (() => undefined);
@@ -208,9 +224,10 @@ export class ModelRuntime {
   // One question or completion, the only way the app, the API and the CLI use the engine: waits its turn, loads
   // the model where needed, then one engine call reads what the cache lacks (restoring the best saved prefix),
   // answers, and saves what is worth keeping. A first question costs two engine calls (load, answer), a
-  // follow-up one; a stop at any point resolves with the answer so far, marked stopped.
+  // follow-up one; a stop at any point resolves with the answer so far, marked stopped. While another caller
+  // waits, a long answer yields its turn after its time slice and continues when its turn comes round again.
   answer(request: AnswerRequest, listeners: AnswerListeners = {}): Promise<Answered> {
-    return this.queue.run(request.signal, async () => {
+    return this.queue.run(request.signal, async (turn) => {
       const loaded = await this.ensure(request.model, request.settings);
       // A stop during the load reached no engine call: the question ends here, before one starts.
       if (request.signal.aborted) throw new QuireError('CANCELLED', 'stopped before the engine began');
@@ -224,12 +241,14 @@ export class ModelRuntime {
           `this conversation needs ${promptTokens + maxNewTokens} tokens but the context is ${context}; choose a longer context in Settings (a lower KV precision makes it fit in less memory) or fewer documents`,
         );
       }
-      const cancel = () => this.cancel();
+      // A stop reaches the engine only while this answer holds it, not while it waits after yielding.
+      const held = { turn, holding: true };
+      const cancel = () => held.holding && this.cancel();
       request.signal.addEventListener('abort', cancel);
       try {
         const engineListeners: CallListeners = { ...listeners, onAnswer: (result) => listeners.onAnswer?.({ ...result, context }) };
-        let result = this.#held !== null && prefix?.key === this.#held ? await this.#call(request, loaded, null, engineListeners) : 'prefix-not-held';
-        if (result === 'prefix-not-held') result = await this.#call(request, loaded, prefix ? await prefix.tokens() : null, engineListeners);
+        let result = this.#held !== null && prefix?.key === this.#held ? await this.#call(request, loaded, null, engineListeners, held) : 'prefix-not-held';
+        if (result === 'prefix-not-held') result = await this.#call(request, loaded, prefix ? await prefix.tokens() : null, engineListeners, held);
         if (result === 'prefix-not-held') throw new QuireError('INTERNAL', 'the engine did not take the prompt prefix it was sent');
         return { ...result, context };
       } finally {
@@ -239,7 +258,7 @@ export class ModelRuntime {
   }
 
   // `prefixTokens` null: the engine holds the prefix already and gets the tail alone.
-  async #call(request: AnswerRequest, loaded: LoadedModel, prefixTokens: Int32Array | null, listeners: CallListeners): Promise<AnswerResult | 'prefix-not-held'> {
+  async #call(request: AnswerRequest, loaded: LoadedModel, prefixTokens: Int32Array | null, listeners: CallListeners, held: Holding): Promise<AnswerResult | 'prefix-not-held'> {
     const { model } = request;
     const { prefix, tail } = request.prompt;
     const snapshots = loaded.report.snapshots.ok;
@@ -280,18 +299,58 @@ export class ModelRuntime {
       stop: request.stop,
       ...(request.format ? { format: request.format } : {}),
       ...(request.logprobs !== undefined && request.logprobs !== null ? { logprobs: request.logprobs } : {}),
+      share: this.#sliceMs === null ? null : { sliceMs: this.#sliceMs },
     };
     // The engine drops a cancel that arrives while it runs nothing, so a stop during the awaits above is seen here.
     if (request.signal.aborted) throw new QuireError('CANCELLED', 'stopped before the engine began');
-    const result = await this.host.call('answer', params, listeners);
+    let result = await this.#shared(held.turn, () => this.host.call('answer', params, listeners));
     if (result === 'prefix-not-held') return result;
     this.#held = result.held;
+    while (result.paused !== undefined) result = await this.#resume(request, result, result.paused, listeners, held);
     if (result.restored) await this.store.restored(result.restored);
     // (A damaged prefix read again is saved again under the same name.)
     if (result.discarded && result.discarded !== result.saved) await this.store.discard(result.discarded);
     if (result.saved) await this.store.saved(model.id, result.saved, saveTokens, prefix?.owners ?? []);
     // A read stopped part-way left its latest checkpoint: the next question about the same text reads on from it.
     if (result.checkpoint && prompt) await this.store.saved(model.id, result.checkpoint.path, prompt.subarray(0, result.checkpoint.length), prefix?.owners ?? []);
+    return result;
+  }
+
+  // An engine call during which a caller that starts waiting is told to the engine, so the answer yields to it.
+  async #shared<T>(turn: Turn, call: () => Promise<T>): Promise<T> {
+    const host = this.host;
+    const pending = call();
+    const stop = turn.onContested(() => host.yield());
+    try {
+      return await pending;
+    } finally {
+      stop();
+    }
+  }
+
+  // Waits for the turn to come round again, then continues the paused answer; a caller that goes away meanwhile
+  // gets the answer so far, marked stopped.
+  async #resume(request: AnswerRequest, sofar: AnswerResult, paused: number, listeners: CallListeners, held: Holding): Promise<AnswerResult> {
+    const stopped = (): AnswerResult => {
+      this.#host?.forget(paused);
+      const { paused: _, ...answer } = sofar;
+      const result = { ...answer, stopped: true };
+      listeners.onAnswer?.(result);
+      return result;
+    };
+    held.holding = false;
+    try {
+      await held.turn.pass();
+    } catch (error) {
+      if (error instanceof QuireError && error.code === 'CANCELLED') return stopped();
+      throw error;
+    }
+    held.holding = true;
+    // Another caller may have loaded another model meanwhile.
+    await this.ensure(request.model, request.settings);
+    if (request.signal.aborted) return stopped();
+    const result = await this.#shared(held.turn, () => this.host.call('resume', { paused }, listeners));
+    this.#held = result.held;
     return result;
   }
 
@@ -323,6 +382,12 @@ export class ModelRuntime {
     this.#held = null;
     await host?.close();
   }
+}
+
+// The answer's turn, and whether it holds the engine now (not while it waits after yielding).
+interface Holding {
+  turn: Turn;
+  holding: boolean;
 }
 
 function concat(a: Int32Array, b: Int32Array): Int32Array {

@@ -10,12 +10,15 @@ import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/error
 import { entryPoints } from '../entry-points.ts';
 import type { PromptDocument, Turn } from './prompt.ts';
 import type { EncodedDocuments, encodeTail } from './prompt-encoding.ts';
+import type { HaystackRequest } from './haystack.ts';
 
 export const TEXT_WORKER_HEAP_MB = 2048;
 // Time for any request, plus time per MB of text it carries (tokenizing runs at several MB/s).
 // A first request also loads the tokenizer (a Llama-3 tokenizer.json is 9 MB: ~5 s on two busy cores).
 const BASE_TIMEOUT_MS = 60_000;
 const TIMEOUT_MS_PER_MB = 2_000;
+// Text a haystack token stands for, roughly (English filler), for its time budget.
+const HAYSTACK_BYTES_PER_TOKEN = 4;
 
 export type TextOp =
   // A document set's prompt prefix, encoded once to be stored (prompt-encoding.ts).
@@ -25,7 +28,9 @@ export type TextOp =
   | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
   // Raw text as the OpenAI-compatible API's completions and /tokenize take it (special tokens parsed).
   | { op: 'tokens'; text: string; addSpecial: boolean }
-  | { op: 'decode'; tokens: number[] };
+  | { op: 'decode'; tokens: number[] }
+  // The self-check's prompt (haystack.ts).
+  | ({ op: 'haystack' } & HaystackRequest);
 export type TextRequest = TextOp & { id: number; dir: string };
 export type TextReply =
   | { id: number; ok: true; tokens: Uint32Array | null; text?: string; encoded?: EncodedDocuments; tail?: ReturnType<typeof encodeTail> }
@@ -43,6 +48,7 @@ function textBytes(op: TextOp): number {
   if (op.op === 'tokens') return op.text.length;
   if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
+  if (op.op === 'haystack') return op.length * HAYSTACK_BYTES_PER_TOKEN;
   return op.turns.reduce((n, t) => n + t.content.length, op.rest.length);
 }
 
@@ -93,6 +99,10 @@ export class TextService {
   // Special tokens are kept, as Hugging Face's decode does by default.
   async decode(dir: string, tokens: number[]): Promise<string> {
     return (await this.#request(dir, { op: 'decode', tokens })).text!;
+  }
+
+  async haystack(dir: string, request: HaystackRequest): Promise<Uint32Array> {
+    return (await this.#request(dir, { op: 'haystack', ...request })).tokens!;
   }
 
   async close(): Promise<void> {

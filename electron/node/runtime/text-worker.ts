@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { toEnvelope } from '../../common/errors.ts';
 import { loadModelText } from './model-text.ts';
 import { encodeDocuments, encodeTail } from './prompt-encoding.ts';
+import { haystackTokens } from './haystack.ts';
 import type { TextReply, TextRequest } from './text-service.ts';
 
 // Entry of the text worker started by TextService: requests one at a time, in order, each answered once.
@@ -11,6 +12,7 @@ async function handle(request: TextRequest): Promise<TextReply> {
     if (request.op === 'documents') return { id: request.id, ok: true, tokens: null, encoded: encodeDocuments(text, request.documents, request.style) };
     if (request.op === 'tail') return { id: request.id, ok: true, tokens: null, tail: encodeTail(text, request.rest, request.turns, request.style, request.stable) };
     if (request.op === 'decode') return { id: request.id, ok: true, tokens: null, text: text.tokenizer.decode(request.tokens) };
+    if (request.op === 'haystack') return { id: request.id, ok: true, tokens: haystackTokens(text, request) };
     if (request.op === 'tokens') return { id: request.id, ok: true, tokens: text.tokenizer.encode(request.text, { addBos: request.addSpecial, parseSpecial: true }) };
     return { id: request.id, ok: true, tokens: text.encode(request.messages, request.addGenerationPrompt) };
   } catch (error) {

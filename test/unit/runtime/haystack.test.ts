@@ -6,7 +6,7 @@ import { chatTemplateFromConfig } from '../../../models/chat-template.ts';
 import { factSentence, question } from '../../../models/passkey-text.ts';
 import { writeTinyTokenizer } from '../../../models/tokenizer/tiny.ts';
 import { loadTokenizer } from '../../../models/tokenizer/tokenizer.ts';
-import { buildHaystackPrompt, Filler, type PromptKit } from '../../../electron/node/eval/haystack.ts';
+import { buildHaystackPrompt, Filler, type PromptKit } from '../../../electron/node/runtime/haystack.ts';
 
 let kit: PromptKit;
 beforeAll(async () => {
