@@ -4,9 +4,8 @@
 // beside the physical floor of the same work: one copy of the prefix's bytes into fresh memory (as a prompt is).
 //   node bench/held-prefix.ts [--sizes 65536,131072,262144,1048576] [--runs 20]
 import { parseArgs } from 'node:util';
-import { commonLength } from '../electron/node/engine/engine-session.ts';
 import { promptTokens } from '../electron/node/engine/answer-prompt.ts';
-import { TokenLog } from '../electron/node/engine/token-log.ts';
+import { commonLength, TokenLog } from '../electron/node/engine/token-log.ts';
 import { printTable } from './roofline.ts';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '65536,131072,262144,1048576' }, runs: { type: 'string', default: '20' } } });

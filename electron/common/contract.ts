@@ -41,8 +41,20 @@ export const Settings = z.object({
   answerStyle: AnswerStyle,
   // Quire's engine served to other apps on this computer as an OpenAI-compatible API (loopback only).
   apiServer: z.object({ enabled: z.boolean(), port: z.number().int().min(1024).max(65_535) }).strict(),
+  // Disk space saved document caches may use (what the model has read of each, so its next question starts at
+  // once, also after a restart); beyond it the least recently used go. 0 keeps none.
+  savedCacheBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 export type Settings = z.infer<typeof Settings>;
+
+// The saved caches on disk now, and the room they have: the user's limit, or less where the disk holds less.
+export const SavedCaches = z.object({
+  usedBytes: z.number(),
+  files: z.number().int(),
+  roomBytes: z.number(),
+  diskFreeBytes: z.number().nullable(),
+});
+export type SavedCaches = z.infer<typeof SavedCaches>;
 
 // Whether the database is damaged (then the app runs read-only on what could be read), in words with the way
 // out, the newest good backup (and when it was taken, ISO 8601), and a recovery staged for the next start.
@@ -396,6 +408,9 @@ export const calls = {
   'app.info': call(empty, AppInfo),
   'settings.get': call(empty, Settings),
   'settings.update': call(Settings.partial().strict(), Settings),
+  'settings.savedCaches': call(empty, SavedCaches),
+  // Deletes every saved cache (each document is read again at its next question).
+  'settings.clearSavedCaches': call(empty, z.object({ deleted: z.number().int() })),
   'models.catalog': call(empty, z.array(CatalogEntry)),
   'models.installed': call(empty, z.array(InstalledModel)),
   'models.install': call(InstallRequest, InstalledModel),

@@ -65,7 +65,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
   const engines = new EngineStore(db, secrets);
   const engineSettings = () => (providerOverride ? { ...settings.get(), provider: providerOverride } : settings.get());
   const bus = new EventBus();
-  const runtime = new ModelRuntime({ root, ...(engineProcess ? { spawn: engineProcess } : {}), onState: (state) => bus.emit('models.engineState', state), onCheck: (check) => bus.emit('models.verifyProgress', check) });
+  const runtime = new ModelRuntime({ root, snapshotBudgetBytes: () => settings.get().savedCacheBytes, ...(engineProcess ? { spawn: engineProcess } : {}), onState: (state) => bus.emit('models.engineState', state), onCheck: (check) => bus.emit('models.verifyProgress', check) });
   const text = new TextService();
   const prompts = new DocumentPrompts(root, text);
   // What was derived from a document goes with it: its stored prompt ids and saved KV prefixes.

@@ -1,5 +1,6 @@
 import { Settings, type AnswerStyle, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
 import { migrate, type Db } from './db.ts';
+import { SNAPSHOT_BUDGET_BYTES } from './runtime/prefix-store.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
@@ -11,6 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   answerStyle: { instructions: '', temperature: null, topP: null, seed: null },
   // Off until the user turns it on; the port is one other tools can be set up with once.
   apiServer: { enabled: false, port: 8400 },
+  savedCacheBytes: SNAPSHOT_BUDGET_BYTES,
 };
 
 // Settings live as one JSON row: they are read whole and written whole, and a value that no longer parses

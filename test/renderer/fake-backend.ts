@@ -21,6 +21,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     conversations: [] as Conversation[],
     // A refusal every import gets, where a test wants one ("CODE: message").
     refuseImports: null as string | null,
+    // Settings → Saved document caches: what the disk holds.
+    savedCaches: { usedBytes: 41.2e9, files: 3, roomBytes: 64e9, diskFreeBytes: 412e9 },
     // Document texts by id, where a test needs more than a line.
     texts: {} as Record<string, string>,
     // What models.engine reports; a test may set a loaded engine.
@@ -93,6 +95,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     },
     'app.info': () => ({ name: 'Quire', version: '0.0.0-test', mode: 'browser', platform: 'linux', dataDir: '/tmp/quire' }),
     'settings.get': () => state.settings,
+    'settings.savedCaches': () => state.savedCaches,
+    'settings.clearSavedCaches': () => {
+      const deleted = state.savedCaches.files;
+      state.savedCaches = { ...state.savedCaches, usedBytes: 0, files: 0 };
+      return { deleted };
+    },
     'settings.update': (patch: Partial<Settings>) => {
       state.settings = { ...state.settings, ...patch };
       if (patch.apiServer) emit('api.status', apiStatus());

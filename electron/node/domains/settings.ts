@@ -7,11 +7,14 @@ import { modelsDir } from '../paths.ts';
 import { PRODUCT_VERSION } from '../version.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
-export function settingsHandlers({ mode, root, bus, settings }: AppContext, onApiSwitch: (apiServer: Settings['apiServer']) => void): DomainHandlers<'app.info' | 'settings.get' | 'settings.update'> {
+export function settingsHandlers(
+  { mode, root, bus, settings, runtime }: AppContext,
+  onApiSwitch: (apiServer: Settings['apiServer']) => void,
+): DomainHandlers<'app.info' | 'settings.get' | 'settings.update' | 'settings.savedCaches' | 'settings.clearSavedCaches'> {
   return {
     'app.info': () => ({ name: 'Quire', version: PRODUCT_VERSION, mode, platform: process.platform, dataDir: root }),
     'settings.get': () => settings.get(),
-    'settings.update': (patch) => {
+    'settings.update': async (patch) => {
       // A model that is not installed is refused, not silently replaced by another at the next question.
       if (patch.modelId && !listInstalledModels(modelsDir(root)).some((m) => m.id === patch.modelId)) {
         throw new QuireError('NOT_FOUND', `no installed model with id ${patch.modelId}`);
@@ -19,7 +22,11 @@ export function settingsHandlers({ mode, root, bus, settings }: AppContext, onAp
       const next = settings.update(patch);
       bus.emit('settings.changed', next);
       if (patch.apiServer) onApiSwitch(next.apiServer);
+      // A lower limit applies at once, not at the next save.
+      if (patch.savedCacheBytes !== undefined) await runtime.store.trim();
       return next;
     },
+    'settings.savedCaches': () => runtime.store.usage(),
+    'settings.clearSavedCaches': async () => ({ deleted: await runtime.store.clear() }),
   };
 }

@@ -25,7 +25,7 @@ import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild
 import { dataDir } from '../paths.ts';
 import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
 import { cachedRopeInputs } from './rope-cache.ts';
-import { TokenLog, type TokenIds } from './token-log.ts';
+import { commonLength, TokenLog, type TokenIds } from './token-log.ts';
 import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
@@ -161,12 +161,6 @@ export function documentSource(prepared: Prepared, prefixLength: number): Docume
 // the snapshot held them all), and there was host memory for a snapshot.
 export function needsSave(prepared: Prepared, length: number): boolean {
   return !prepared.noRoom && Math.max(prepared.live, prepared.fromSnapshot) < length;
-}
-
-export function commonLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let n = 0;
-  while (n < a.length && n < b.length && a[n] === b[n]) n++;
-  return n;
 }
 
 // Refuses, before allocating anything, a context that does not fit the memory the candidate's cache lives in

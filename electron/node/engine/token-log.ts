@@ -5,6 +5,12 @@ export type TokenIds = Int32Array | readonly number[];
 
 const FIRST_CAPACITY = 4096;
 
+export function commonLength(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
 export class TokenLog {
   #ids = new Int32Array(FIRST_CAPACITY);
   #length = 0;

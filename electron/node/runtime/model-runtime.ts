@@ -115,7 +115,7 @@ export class ModelRuntime {
     spawn?: () => EngineProcess;
     onState?: (event: EngineStateEvent) => void;
     onCheck?: (event: LoadCheckEvent) => void;
-    snapshotBudgetBytes?: number;
+    snapshotBudgetBytes?: number | (() => number);
     timeSliceMs?: number | null;
   }) {
     this.store = new PrefixStore(options.root, options.snapshotBudgetBytes);
@@ -283,7 +283,7 @@ export class ModelRuntime {
       const room = await this.store.room();
       if (bytes > room) {
         listeners.onWarning?.(
-          `this ${prefix ? "document's" : "prompt's"} cache (${formatBytes(bytes)}) is larger than the ${formatBytes(room)} saved caches may use on this disk, so it is not saved and is processed again after a restart; free disk space to keep it`,
+          `this ${prefix ? "document's" : "prompt's"} cache (${formatBytes(bytes)}) is larger than the ${formatBytes(room)} saved caches may use on this disk, so it is not saved and is processed again after a restart; raise the limit in Settings → Saved document caches, or free disk space, to keep it`,
         );
         save = null;
       }

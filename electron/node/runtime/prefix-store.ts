@@ -15,11 +15,13 @@ import { join } from 'node:path';
 import { prefixKey, readSnapshotHeader, readSnapshotTokens, SNAPSHOT_EXTENSION } from '../engine/kv-snapshot.ts';
 
 export { prefixKey };
-import { commonLength } from '../engine/engine-session.ts';
+import { commonLength } from '../engine/token-log.ts';
 import { snapshotsDir } from '../paths.ts';
+import type { SavedCaches } from '../../common/contract.ts';
 
-// Saved prefixes may use this much disk before the least recently used ones go,
-export const SNAPSHOT_BUDGET_BYTES = 64 * 1024 ** 3;
+// Saved prefixes may use this much disk before the least recently used ones go (the user's setting's default:
+// a 1M-token UltraLong-8B cache, 137 GB, is larger and is kept only if the user raises it),
+export const SNAPSHOT_BUDGET_BYTES = 64e9;
 // and never the disk's last tenth (other programs, and Quire's own database and documents, need room too).
 const FREE_DISK_KEPT = 0.1;
 const OWNERS_SUFFIX = '.owners.json';
@@ -36,13 +38,18 @@ function modelTag(modelId: string): string {
 
 export class PrefixStore {
   readonly root: string;
-  readonly budgetBytes: number;
+  readonly #budget: () => number;
   // Per model tag, the saved prefixes' tokens by path; read from the files' headers on first use.
   #index = new Map<string, Map<string, Int32Array>>();
 
-  constructor(dataRoot: string, budgetBytes = SNAPSHOT_BUDGET_BYTES) {
+  // `budgetBytes` a function where the user may change it while the app runs (Settings).
+  constructor(dataRoot: string, budgetBytes: number | (() => number) = SNAPSHOT_BUDGET_BYTES) {
     this.root = snapshotsDir(dataRoot);
-    this.budgetBytes = budgetBytes;
+    this.#budget = typeof budgetBytes === 'number' ? () => budgetBytes : budgetBytes;
+  }
+
+  get budgetBytes(): number {
+    return this.#budget();
   }
 
   // Where the prefix named `key` of `modelId` is saved (whether or not it exists yet).
@@ -65,14 +72,36 @@ export class PrefixStore {
   // The room saved prefixes have: the budget, or less where the disk holds less (what they take now plus what is
   // free, keeping the disk's last tenth free).
   async room(): Promise<number> {
-    const used = (await listSnapshots(this.root)).reduce((n, f) => n + f.bytes, 0);
+    return (await this.usage()).roomBytes;
+  }
+
+  // What saved prefixes take now, the room they have and the disk's free space (null where it cannot be read).
+  async usage(): Promise<SavedCaches> {
+    const files = await listSnapshots(this.root);
+    const usedBytes = files.reduce((n, f) => n + f.bytes, 0);
     try {
       mkdirSync(this.root, { recursive: true });
       const disk = statfsSync(this.root);
-      return Math.max(0, Math.min(this.budgetBytes, used + disk.bavail * disk.bsize - FREE_DISK_KEPT * disk.blocks * disk.bsize));
+      const diskFreeBytes = disk.bavail * disk.bsize;
+      const roomBytes = Math.max(0, Math.min(this.budgetBytes, usedBytes + diskFreeBytes - FREE_DISK_KEPT * disk.blocks * disk.bsize));
+      return { usedBytes, files: files.length, roomBytes, diskFreeBytes };
     } catch {
-      return this.budgetBytes;
+      return { usedBytes, files: files.length, roomBytes: this.budgetBytes, diskFreeBytes: null };
     }
+  }
+
+  // Keeps the saved prefixes within the room they have now (after the user lowered the limit).
+  async trim(): Promise<string[]> {
+    const evicted = await enforceSnapshotBudget(this.root, await this.room());
+    for (const gone of evicted) this.#forget(gone);
+    return evicted;
+  }
+
+  // Deletes every saved prefix; returns how many there were.
+  async clear(): Promise<number> {
+    const evicted = await enforceSnapshotBudget(this.root, 0);
+    for (const gone of evicted) this.#forget(gone);
+    return evicted.length;
   }
 
   // Records a prefix the engine has saved (with the documents it was made of, if any), then keeps all saved

@@ -6,6 +6,7 @@ import { readOnlyReason } from '../store/database-slice.ts';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
 import { AnswerStyleSection } from './AnswerStyleSection.tsx';
+import { SavedCachesSection } from './SavedCachesSection.tsx';
 import { computeLabel, useEngineStatus } from './engine-status.ts';
 
 const THEMES: { value: Settings['theme']; label: string }[] = [
@@ -163,6 +164,7 @@ export function SettingsView() {
           <p className="hint">Automatic picks the fastest accelerator onnxruntime finds and says why.</p>
           <ComputeStatus />
         </fieldset>
+        <SavedCachesSection />
         <EnginesSection />
         {info?.mode !== 'cli' ? <ApiSection /> : null}
         {info ? <About info={info} /> : null}
