@@ -11,7 +11,7 @@ import type { CliIo } from './command.ts';
 
 // `quire serve --api`: the engine behind an OpenAI-compatible API (electron/node/api/) until SIGINT/SIGTERM.
 // The one stdout line is the contract clients and scripts parse: `quire api: <base URL> key: <key>`.
-export async function serveApi({ port, modelDir }: { port: number; modelDir: string | undefined }, io: CliIo): Promise<number> {
+export async function serveApi({ port, modelDir, maxAnswerTokens }: { port: number; modelDir: string | undefined; maxAnswerTokens?: number }, io: CliIo): Promise<number> {
   const root = dataDir();
   claimDataDir(root);
   // A folder that is no converted model is refused now, in one line, rather than at the first request.
@@ -37,7 +37,7 @@ export async function serveApi({ port, modelDir }: { port: number; modelDir: str
     throw error;
   }
   const key = apiKey(services.secrets);
-  const server = await startApiServer({ port, key, engine }).catch((error: NodeJS.ErrnoException) => {
+  const server = await startApiServer({ port, key, engine, ...(maxAnswerTokens ? { maxAnswerTokens } : {}) }).catch((error: NodeJS.ErrnoException) => {
     void services.close();
     throw new QuireError('USAGE', error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.message);
   });

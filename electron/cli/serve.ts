@@ -13,20 +13,22 @@ import type { Command } from './command.ts';
 import { serveApi } from './serve-api.ts';
 
 export const RENDERER_DIST = new URL('../../dist/renderer/', import.meta.url).pathname;
-const USAGE = 'quire serve [--port N] [--open] | quire serve --api [--port N] [--model DIR]';
+const USAGE = 'quire serve [--port N] [--open] | quire serve --api [--port N] [--model DIR] [--max-tokens N]';
 
 export const serve: Command = {
   summary: 'start the browser mode and print its URL (--api: an OpenAI-compatible API over the engine)',
   usage: USAGE,
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, open: { type: 'boolean' }, api: { type: 'boolean' }, model: { type: 'string' } }, USAGE);
+    const { values } = parseCommandArgs(argv, { port: { type: 'string' }, open: { type: 'boolean' }, api: { type: 'boolean' }, model: { type: 'string' }, 'max-tokens': { type: 'string' } }, USAGE);
     const port = intOption(values.port, 'port') ?? 0;
     if (port > 65_535) throw new QuireError('USAGE', `--port must be at most 65535, got ${port}`);
     if (values.api) {
       if (values.open) throw new QuireError('USAGE', `--open is for the browser mode, not --api (usage: ${USAGE})`);
-      return serveApi({ port, modelDir: values.model }, io);
+      const maxAnswerTokens = intOption(values['max-tokens'], 'max-tokens', { min: 1 });
+      return serveApi({ port, modelDir: values.model, ...(maxAnswerTokens ? { maxAnswerTokens } : {}) }, io);
     }
     if (values.model) throw new QuireError('USAGE', `--model goes with --api (usage: ${USAGE})`);
+    if (values['max-tokens']) throw new QuireError('USAGE', `--max-tokens goes with --api (usage: ${USAGE})`);
     if (!existsSync(new URL('index.html', `file://${RENDERER_DIST}`))) {
       throw new QuireError('NOT_FOUND', 'the UI is not built; run `npm run build:renderer` first');
     }

@@ -1,7 +1,8 @@
 // The OpenAI-compatible wire format, as vLLM serves it (vllm/entrypoints/openai/protocol.py): the request
 // bodies Quire accepts, checked field by field, and the response and stream-chunk shapes it sends. Fields
 // the engine cannot honour (n > 1, tools, penalties other than 0, logit_bias) are refused by name, in a sentence,
-// rather than silently ignored; fields that change nothing for a single local engine (user …) pass.
+// rather than silently ignored; fields that change nothing for a single local engine (user …) pass; a field
+// neither knows is refused as OpenAI refuses it ("Unrecognized request argument supplied"), never dropped.
 import { z } from 'zod';
 import type { PromptStyle } from '../../../models/model-spec.ts';
 import { MAX_TOP_LOGPROBS, type TokenLogprob } from '../engine/token-choice.ts';
@@ -9,12 +10,14 @@ import { MAX_TOP_LOGPROBS, type TokenLogprob } from '../engine/token-choice.ts';
 const text = z.object({ type: z.literal('text'), text: z.string() });
 const messageContent = z.union([z.string(), z.array(text)]);
 
-export const ChatMessageIn = z.object({
-  // `developer` is OpenAI's newer name for `system`.
-  role: z.enum(['system', 'developer', 'user', 'assistant']),
-  content: messageContent,
-  name: z.string().optional(),
-});
+export const ChatMessageIn = z
+  .object({
+    // `developer` is OpenAI's newer name for `system`.
+    role: z.enum(['system', 'developer', 'user', 'assistant']),
+    content: messageContent,
+    name: z.string().optional(),
+  })
+  .strict();
 
 const stop = z.union([z.string(), z.array(z.string()).max(16)]).nullish();
 // A field the engine cannot honour: its default passes, any other value is refused in a sentence that names
@@ -50,7 +53,14 @@ const sampling = {
   presence_penalty: unsupportedPenalty('presence_penalty'),
   frequency_penalty: unsupportedPenalty('frequency_penalty'),
   logit_bias: refusedUnless(z.record(z.string(), z.number()), (bias) => Object.keys(bias).length === 0, 'logit_bias is not supported: leave it out or send {}'),
+  // OpenAI's fields that change nothing here: who asks, a cache hint (Quire caches every prompt's prefix anyway),
+  // tags, and the processing tier (there is one engine).
   user: z.string().nullish(),
+  safety_identifier: z.string().nullish(),
+  prompt_cache_key: z.string().nullish(),
+  metadata: z.record(z.string(), z.string()).nullish(),
+  service_tier: z.string().nullish(),
+  store: refusedUnless(z.boolean(), (v) => !v, 'store is not supported: Quire keeps no completions; leave it out or send false'),
   // OpenAI's on chat; vLLM takes it on completions too. A JSON schema's keywords are checked by the grammar
   // (engine/json-grammar.ts), which refuses by name those it cannot enforce.
   response_format: z
@@ -70,27 +80,36 @@ const sampling = {
     .nullish(),
 };
 
-export const ChatCompletionRequest = z.object({
-  ...sampling,
-  messages: z.array(ChatMessageIn).min(1),
-  max_completion_tokens: z.number().int().positive().nullish(),
-  add_generation_prompt: z.boolean().nullish(),
-  logprobs: z.boolean().nullish(),
-  top_logprobs: alternatives('top_logprobs'),
-  tools: refusedUnless(z.array(z.unknown()), (tools) => tools.length === 0, 'tools are not supported: Quire answers from the documents, without function calling'),
-});
+const noTools = 'Quire answers from the documents, without function calling';
+
+export const ChatCompletionRequest = z
+  .object({
+    ...sampling,
+    messages: z.array(ChatMessageIn).min(1),
+    max_completion_tokens: z.number().int().positive().nullish(),
+    add_generation_prompt: z.boolean().nullish(),
+    logprobs: z.boolean().nullish(),
+    top_logprobs: alternatives('top_logprobs'),
+    tools: refusedUnless(z.array(z.unknown()), (tools) => tools.length === 0, `tools are not supported: ${noTools}`),
+    // Without tools, choosing none (or leaving the choice to the model) is what happens anyway.
+    tool_choice: refusedUnless(z.unknown(), (choice) => choice === 'none' || choice === 'auto', `tool_choice is not supported: ${noTools}; leave it out or send "none"`),
+    parallel_tool_calls: z.boolean().nullish(),
+  })
+  .strict();
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 
-export const CompletionRequest = z.object({
-  ...sampling,
-  // One prompt per request: a string or its token ids.
-  prompt: z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]),
-  echo: refusedUnless(z.boolean(), (v) => !v, 'echo is not supported: leave it out or send false'),
-  // The legacy form: the count of alternatives alone.
-  logprobs: alternatives('logprobs'),
-  best_of: single('best_of'),
-  suffix: refusedUnless(z.string(), () => false, 'suffix is not supported: Quire completes text only after the prompt'),
-});
+export const CompletionRequest = z
+  .object({
+    ...sampling,
+    // One prompt per request: a string or its token ids.
+    prompt: z.union([z.string(), z.array(z.number().int().nonnegative()).min(1)]),
+    echo: refusedUnless(z.boolean(), (v) => !v, 'echo is not supported: leave it out or send false'),
+    // The legacy form: the count of alternatives alone.
+    logprobs: alternatives('logprobs'),
+    best_of: single('best_of'),
+    suffix: refusedUnless(z.string(), () => false, 'suffix is not supported: Quire completes text only after the prompt'),
+  })
+  .strict();
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
 
 export const TokenizeRequest = z.union([

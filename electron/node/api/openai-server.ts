@@ -14,7 +14,7 @@ import { JsonGrammar, type OutputFormat } from '../engine/json-grammar.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
 import type { TokenLogprob } from '../engine/token-choice.ts';
 import { loopbackHost, sameSecret } from '../loopback.ts';
-import type { ApiEngine } from './api-engine.ts';
+import type { ApiEngine, CompletionJob, CompletionResult } from './api-engine.ts';
 import {
   ChatCompletionRequest,
   CompletionRequest,
@@ -25,6 +25,7 @@ import {
   TokenizeRequest,
   usage,
   type ModelCard,
+  type Usage,
 } from './openai-protocol.ts';
 
 // A 4M-token prompt is ~16 MB of text; JSON escaping may add some.
@@ -37,11 +38,17 @@ export const API_MAX_BODY_DEPTH = 64;
 // takes longer than on the largest legitimate body.
 export const API_MAX_BODY_ITEMS = 4_194_304 + 65_536;
 
+// The longest answer the server gives, whatever a request asks: one request cannot hold the engine for the
+// whole context (the rest of a 1M-token context is hours of decoding), and other requests' waits stay bounded.
+export const API_MAX_ANSWER_TOKENS = 4096;
+
 export interface ApiServerOptions {
   port: number;
   key: string;
   engine: ApiEngine;
   maxBodyBytes?: number;
+  // The cap on answer length (default API_MAX_ANSWER_TOKENS; `quire serve --api --max-tokens N`).
+  maxAnswerTokens?: number;
 }
 
 export interface ApiServer {
@@ -87,206 +94,281 @@ function httpError(error: unknown): HttpError {
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
-  let port = 0;
-  const maxBody = options.maxBodyBytes ?? API_MAX_BODY_BYTES;
+  const served: Served = {
+    engine: options.engine,
+    key: options.key,
+    maxBody: options.maxBodyBytes ?? API_MAX_BODY_BYTES,
+    maxAnswerTokens: options.maxAnswerTokens ?? API_MAX_ANSWER_TOKENS,
+    port: 0,
+  };
   const server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      drain(req, 2 * maxBody);
+    route(served, req, res).catch((error) => {
+      drain(req, 2 * served.maxBody);
       fail(res, httpError(error));
     });
   });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!loopbackHost(req.headers.host, port)) throw new HttpError(421, 'this server answers only at 127.0.0.1 or localhost on its own port', 'invalid_request_error', 'FORBIDDEN');
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    // A liveness probe (vLLM's and Kubernetes' /health) needs no key: it says only that the server answers.
-    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
-    const auth = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
-    if (!sameSecret(auth?.[1], options.key)) {
-      throw new HttpError(401, 'missing or wrong API key: send the key `quire serve --api` printed as "Authorization: Bearer KEY"', 'invalid_request_error', 'invalid_api_key');
-    }
-    const route = ROUTES[`${req.method} ${path}`];
-    if (route) return route(req, res);
-    const retrieve = /^\/v1\/models\/(.+)$/.exec(path);
-    if (retrieve && req.method === 'GET') return send(res, 200, modelCard(decodePath(retrieve[1])));
-    const known = Object.keys(ROUTES).some((r) => r.endsWith(` ${path}`));
-    throw known
-      ? new HttpError(405, `${req.method} is not allowed on ${path}`, 'invalid_request_error', 'USAGE')
-      : new HttpError(404, `no route ${path}`, 'not_found_error', 'NOT_FOUND');
-  }
-
-  const { engine } = options;
-
-  function modelCard(id?: string): ModelCard {
-    const model = engine.model();
-    if (id !== undefined && id !== model.id) throw modelMissing(id);
-    return { id: model.id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'quire', root: model.id, parent: null, max_model_len: engine.context(model), prompt_style: model.promptStyle };
-  }
-
-  // A request naming another model is refused as vLLM does; one naming none gets the served model.
-  function checkModel(name: string | null | undefined): string {
-    const id = engine.model().id;
-    if (name && name !== id) throw modelMissing(name);
-    return id;
-  }
-
-  async function body<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
-    const declared = Number(req.headers['content-length']);
-    if (declared > maxBody) throw tooLarge();
-    const raw = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const bounds = new JsonBounds(API_MAX_BODY_DEPTH, API_MAX_BODY_ITEMS);
-      let size = 0;
-      const refuse = (error: HttpError) => {
-        req.off('data', onData);
-        reject(error);
-      };
-      const onData = (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxBody) refuse(tooLarge());
-        else if (!bounds.feed(chunk)) {
-          refuse(invalid(bounds.exceeded === 'depth' ? `the request body nests deeper than ${API_MAX_BODY_DEPTH} levels` : `the request body lists more than ${API_MAX_BODY_ITEMS} items`));
-        }
-        else chunks.push(chunk);
-      };
-      req.on('data', onData);
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', reject);
-    });
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw.toString('utf8'));
-    } catch (error) {
-      throw invalid(`the request body is not valid JSON (${(error as Error).message.split('\n')[0]})`);
-    }
-    const result = schema.safeParse(parsed);
-    if (!result.success) {
-      const issue = result.error.issues[0];
-      const param = issue.path.join('.') || null;
-      // A refinement's message is a sentence naming its field ("n > 1 is not supported: …"); the schema's own
-      // messages ("expected number") need the field in front.
-      throw invalid(issue.code === 'custom' || !param ? issue.message : `${param}: ${issue.message}`, 'INVALID_INPUT', param);
-    }
-    return result.data;
-  }
-
-  function tooLarge(): HttpError {
-    return new HttpError(413, `the request body is larger than ${maxBody} bytes`, 'invalid_request_error', 'TOO_LARGE');
-  }
-
-  async function completion(req: IncomingMessage, res: ServerResponse, chat: boolean): Promise<void> {
-    const controller = new AbortController();
-    // The client went away (closed the connection before the answer ended): the engine stops now, or the
-    // request never reaches it when that happens while the prompt is tokenized or waits its turn.
-    res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    const request = chat ? await body(req, ChatCompletionRequest) : await body(req, CompletionRequest);
-    const modelId = checkModel(request.model);
-    let prompt: number[];
-    if ('messages' in request) {
-      prompt = await engine.chatTokens(chatMessages(request.messages), request.add_generation_prompt ?? true);
-    } else if (typeof request.prompt === 'string') {
-      prompt = await engine.textTokens(request.prompt, true);
-    } else {
-      prompt = checkIds(request.prompt, engine.vocabSize(), 'prompt');
-    }
-    if (prompt.length === 0) throw invalid('the prompt is empty', 'INVALID_INPUT', chat ? 'messages' : 'prompt');
-    const context = engine.context();
-    const asked = ('max_completion_tokens' in request ? request.max_completion_tokens : null) ?? request.max_tokens ?? null;
-    const maxTokens = asked ?? context - prompt.length;
-    if (maxTokens < 1 || prompt.length + maxTokens > context) {
-      throw invalid(contextExceededMessage(context, prompt.length, asked ?? 0), 'context_length_exceeded', chat ? 'messages' : 'prompt');
-    }
-    const format = formatOf(request);
-    const logprobs = logprobsOf(request);
-    const shape = new ResponseShape(chat, modelId, randomBytes(12).toString('hex'));
-    const stream = request.stream === true;
-    const includeUsage = stream && request.stream_options?.include_usage === true;
-    const event = (data: object) => res.write(`data: ${JSON.stringify(includeUsage && 'choices' in data && (data.choices as unknown[]).length ? { ...data, usage: null } : data)}\n\n`);
-    let streaming = false;
-    // A stream's pieces carry the entries of the tokens they complete.
-    let pending: TokenLogprob[] = [];
-    const taken = () => {
-      if (logprobs === null) return null;
-      const entries = pending;
-      pending = [];
-      return entries;
-    };
-    const startStream = () => {
-      if (streaming) return;
-      streaming = true;
-      res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
-      const opening = shape.opening();
-      if (opening) event(opening);
-    };
-    try {
-      await engine.complete(
-        {
-          prompt,
-          maxTokens,
-          sampling: samplingOf(request, engine),
-          stop: request.stop === undefined || request.stop === null ? [] : [request.stop].flat(),
-          format,
-          logprobs,
-          signal: controller.signal,
-          ...(stream ? { onPrefilled: startStream, onText: (piece: string) => event(shape.piece(piece, taken())) } : {}),
-          ...(stream && logprobs !== null ? { onLogprob: (entry: TokenLogprob) => pending.push(entry) } : {}),
-        },
-        (result) => {
-          const u = usage(prompt.length, result.completionTokens, result.cachedTokens);
-          if (!stream) return send(res, 200, shape.whole(result.text, result.finishReason, u, result.logprobs));
-          startStream();
-          // Tokens whose text never went out (cut by a stop string) are listed with the finish.
-          const rest = taken();
-          event(shape.finish(result.finishReason, rest && rest.length > 0 ? rest : null));
-          if (includeUsage) event(shape.usageChunk(u));
-          res.end('data: [DONE]\n\n');
-        },
-      );
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      // Once the stream has begun the status is sent: the error goes in the stream, as vLLM does.
-      if (!streaming) throw error;
-      const e = httpError(error);
-      res.end(`data: ${JSON.stringify(errorBody(e.message, e.type, e.code, e.param))}\n\ndata: [DONE]\n\n`);
-    }
-  }
-
-  const ROUTES: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>> = {
-    'GET /v1/models': async (_req, res) => send(res, 200, { object: 'list', data: [modelCard()] }),
-    'POST /v1/chat/completions': (req, res) => completion(req, res, true),
-    'POST /v1/completions': (req, res) => completion(req, res, false),
-    'POST /tokenize': async (req, res) => {
-      const request = await body(req, TokenizeRequest);
-      checkModel(request.model);
-      const tokens =
-        'messages' in request
-          ? await engine.chatTokens(chatMessages(request.messages), request.add_generation_prompt ?? true)
-          : await engine.textTokens(request.prompt, request.add_special_tokens ?? true);
-      send(res, 200, { count: tokens.length, max_model_len: engine.context(), tokens });
-    },
-    'POST /detokenize': async (req, res) => {
-      const request = await body(req, DetokenizeRequest);
-      checkModel(request.model);
-      send(res, 200, { prompt: await engine.detokenize(checkIds(request.tokens, engine.vocabSize(), 'tokens')) });
-    },
-  };
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
-  port = (server.address() as AddressInfo).port;
+  served.port = (server.address() as AddressInfo).port;
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    port,
+    baseUrl: `http://127.0.0.1:${served.port}/v1`,
+    port: served.port,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+// What every request is served with: the engine, the key, the limits, and the port this server listens on.
+interface Served {
+  engine: ApiEngine;
+  key: string;
+  maxBody: number;
+  maxAnswerTokens: number;
+  port: number;
+}
+
+type Route = (served: Served, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+const ROUTES: Record<string, Route> = {
+  'GET /v1/models': async ({ engine }, _req, res) => send(res, 200, { object: 'list', data: [modelCard(engine)] }),
+  'POST /v1/chat/completions': (served, req, res) => completion(served, req, res, true),
+  'POST /v1/completions': (served, req, res) => completion(served, req, res, false),
+  'POST /tokenize': async ({ engine, maxBody }, req, res) => {
+    const request = await body(req, TokenizeRequest, maxBody);
+    checkModel(engine, request.model);
+    const tokens =
+      'messages' in request
+        ? await engine.chatTokens(chatMessages(request.messages), request.add_generation_prompt ?? true)
+        : await engine.textTokens(request.prompt, request.add_special_tokens ?? true);
+    send(res, 200, { count: tokens.length, max_model_len: engine.context(), tokens });
+  },
+  'POST /detokenize': async ({ engine, maxBody }, req, res) => {
+    const request = await body(req, DetokenizeRequest, maxBody);
+    checkModel(engine, request.model);
+    send(res, 200, { prompt: await engine.detokenize(checkIds(request.tokens, engine.vocabSize(), 'tokens')) });
+  },
+};
+
+async function route(served: Served, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (!loopbackHost(req.headers.host, served.port)) throw new HttpError(421, 'this server answers only at 127.0.0.1 or localhost on its own port', 'invalid_request_error', 'FORBIDDEN');
+  const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+  // A liveness probe (vLLM's and Kubernetes' /health) needs no key: it says only that the server answers.
+  if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) return send(res, 200, { status: 'ok' });
+  const auth = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+  if (!sameSecret(auth?.[1], served.key)) {
+    throw new HttpError(401, 'missing or wrong API key: send the key `quire serve --api` printed as "Authorization: Bearer KEY"', 'invalid_request_error', 'invalid_api_key');
+  }
+  const handler = ROUTES[`${req.method} ${path}`];
+  if (handler) return handler(served, req, res);
+  const retrieve = /^\/v1\/models\/(.+)$/.exec(path);
+  if (retrieve && req.method === 'GET') return send(res, 200, modelCard(served.engine, decodePath(retrieve[1])));
+  const known = Object.keys(ROUTES).some((r) => r.endsWith(` ${path}`));
+  throw known
+    ? new HttpError(405, `${req.method} is not allowed on ${path}`, 'invalid_request_error', 'USAGE')
+    : new HttpError(404, `no route ${path}`, 'not_found_error', 'NOT_FOUND');
+}
+
+function modelCard(engine: ApiEngine, id?: string): ModelCard {
+  const model = engine.model();
+  if (id !== undefined && id !== model.id) throw modelMissing(id);
+  return { id: model.id, object: 'model', created: Math.floor(Date.now() / 1000), owned_by: 'quire', root: model.id, parent: null, max_model_len: engine.context(model), prompt_style: model.promptStyle };
+}
+
+// A request naming another model is refused as vLLM does; one naming none gets the served model.
+function checkModel(engine: ApiEngine, name: string | null | undefined): string {
+  const id = engine.model().id;
+  if (name && name !== id) throw modelMissing(name);
+  return id;
+}
+
+// The body, read up to the size, depth and item limits as it arrives, then parsed and checked against `schema`.
+async function body<S extends z.ZodType>(req: IncomingMessage, schema: S, maxBody: number): Promise<z.infer<S>> {
+  const raw = await readBody(req, maxBody);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw invalid(`the request body is not valid JSON (${(error as Error).message.split('\n')[0]})`);
+  }
+  const result = schema.safeParse(parsed);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    // OpenAI's words for a field it does not know, which clients match.
+    const param = [...issue.path, issue.keys[0]].join('.');
+    throw invalid(`Unrecognized request argument supplied: ${param} (Quire's API does not take it; docs/api.md lists the fields it does)`, 'INVALID_INPUT', param);
+  }
+  const param = issue.path.join('.') || null;
+  // A refinement's message is a sentence naming its field ("n > 1 is not supported: …"); the schema's own
+  // messages ("expected number") need the field in front.
+  throw invalid(issue.code === 'custom' || !param ? issue.message : `${param}: ${issue.message}`, 'INVALID_INPUT', param);
+}
+
+function readBody(req: IncomingMessage, maxBody: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > maxBody) throw tooLarge(maxBody);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const bounds = new JsonBounds(API_MAX_BODY_DEPTH, API_MAX_BODY_ITEMS);
+    let size = 0;
+    const refuse = (error: HttpError) => {
+      req.off('data', onData);
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBody) refuse(tooLarge(maxBody));
+      else if (!bounds.feed(chunk)) {
+        refuse(invalid(bounds.exceeded === 'depth' ? `the request body nests deeper than ${API_MAX_BODY_DEPTH} levels` : `the request body lists more than ${API_MAX_BODY_ITEMS} items`));
+      } else chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(maxBody: number): HttpError {
+  return new HttpError(413, `the request body is larger than ${maxBody} bytes`, 'invalid_request_error', 'TOO_LARGE');
+}
+
+type AnyCompletion = ChatCompletionRequest | CompletionRequest;
+
+// A completion request made ready for the engine: its prompt's tokens, the answer's length and what it asks of
+// each token. Everything refusable is refused here, before the request waits its turn.
+interface CompletionPlan {
+  modelId: string;
+  prompt: number[];
+  maxTokens: number;
+  format: OutputFormat | null;
+  logprobs: number | null;
+}
+
+async function completionPlan(served: Served, request: AnyCompletion, chat: boolean): Promise<CompletionPlan> {
+  const { engine } = served;
+  const modelId = checkModel(engine, request.model);
+  let prompt: number[];
+  if ('messages' in request) {
+    prompt = await engine.chatTokens(chatMessages(request.messages), request.add_generation_prompt ?? true);
+  } else if (typeof request.prompt === 'string') {
+    prompt = await engine.textTokens(request.prompt, true);
+  } else {
+    prompt = checkIds(request.prompt, engine.vocabSize(), 'prompt');
+  }
+  const param = chat ? 'messages' : 'prompt';
+  if (prompt.length === 0) throw invalid('the prompt is empty', 'INVALID_INPUT', param);
+  const context = engine.context();
+  const asked = ('max_completion_tokens' in request ? request.max_completion_tokens : null) ?? request.max_tokens ?? null;
+  // The server's cap applies whatever the request asks (or when it asks nothing): an answer it cuts ends with
+  // finish_reason "length", as one cut by max_tokens does.
+  const maxTokens = Math.min(asked ?? context - prompt.length, served.maxAnswerTokens);
+  if (maxTokens < 1 || prompt.length + maxTokens > context) {
+    throw invalid(contextExceededMessage(context, prompt.length, asked === null ? 0 : maxTokens), 'context_length_exceeded', param);
+  }
+  return { modelId, prompt, maxTokens, format: formatOf(request), logprobs: logprobsOf(request) };
+}
+
+async function completion(served: Served, req: IncomingMessage, res: ServerResponse, chat: boolean): Promise<void> {
+  const controller = new AbortController();
+  // The client went away (closed the connection before the answer ended): the engine stops now, or the
+  // request never reaches it when that happens while the prompt is tokenized or waits its turn.
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  const request = chat ? await body(req, ChatCompletionRequest, served.maxBody) : await body(req, CompletionRequest, served.maxBody);
+  const plan = await completionPlan(served, request, chat);
+  const reply = new CompletionReply(res, new ResponseShape(chat, plan.modelId, randomBytes(12).toString('hex')), request, plan.logprobs !== null);
+  try {
+    await served.engine.complete(
+      {
+        prompt: plan.prompt,
+        maxTokens: plan.maxTokens,
+        sampling: samplingOf(request, served.engine),
+        stop: request.stop === undefined || request.stop === null ? [] : [request.stop].flat(),
+        format: plan.format,
+        logprobs: plan.logprobs,
+        signal: controller.signal,
+        ...reply.listeners(),
+      },
+      (result) => reply.finish(result, usage(plan.prompt.length, result.completionTokens, result.cachedTokens)),
+    );
+  } catch (error) {
+    if (controller.signal.aborted) return;
+    reply.fail(error);
+  }
+}
+
+// One completion's answer on the wire: whole JSON, or server-sent events as the engine produces them.
+class CompletionReply {
+  readonly #res: ServerResponse;
+  readonly #shape: ResponseShape;
+  readonly #stream: boolean;
+  readonly #includeUsage: boolean;
+  readonly #logprobs: boolean;
+  #streaming = false;
+  // A stream's pieces carry the entries of the tokens they complete.
+  #pending: TokenLogprob[] = [];
+
+  constructor(res: ServerResponse, shape: ResponseShape, request: AnyCompletion, logprobs: boolean) {
+    this.#res = res;
+    this.#shape = shape;
+    this.#stream = request.stream === true;
+    this.#includeUsage = this.#stream && request.stream_options?.include_usage === true;
+    this.#logprobs = logprobs;
+  }
+
+  // What the engine streams to, when the client asked for a stream.
+  listeners(): Pick<CompletionJob, 'onPrefilled' | 'onText' | 'onLogprob'> {
+    if (!this.#stream) return {};
+    return {
+      onPrefilled: () => this.#start(),
+      onText: (piece) => this.#event(this.#shape.piece(piece, this.#taken())),
+      ...(this.#logprobs ? { onLogprob: (entry: TokenLogprob) => void this.#pending.push(entry) } : {}),
+    };
+  }
+
+  finish(result: CompletionResult, u: Usage): void {
+    if (!this.#stream) return send(this.#res, 200, this.#shape.whole(result.text, result.finishReason, u, result.logprobs));
+    this.#start();
+    // Tokens whose text never went out (cut by a stop string) are listed with the finish.
+    const rest = this.#taken();
+    this.#event(this.#shape.finish(result.finishReason, rest && rest.length > 0 ? rest : null));
+    if (this.#includeUsage) this.#event(this.#shape.usageChunk(u));
+    this.#res.end('data: [DONE]\n\n');
+  }
+
+  // Before the stream began the error is the response; after, the status is sent and the error goes in the
+  // stream, as vLLM does.
+  fail(error: unknown): void {
+    if (!this.#streaming) throw error;
+    const e = httpError(error);
+    this.#res.end(`data: ${JSON.stringify(errorBody(e.message, e.type, e.code, e.param))}\n\ndata: [DONE]\n\n`);
+  }
+
+  #taken(): TokenLogprob[] | null {
+    if (!this.#logprobs) return null;
+    const entries = this.#pending;
+    this.#pending = [];
+    return entries;
+  }
+
+  #start(): void {
+    if (this.#streaming) return;
+    this.#streaming = true;
+    this.#res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Content-Type-Options': 'nosniff' });
+    const opening = this.#shape.opening();
+    if (opening) this.#event(opening);
+  }
+
+  #event(data: object): void {
+    const chunk = this.#includeUsage && 'choices' in data && (data.choices as unknown[]).length ? { ...data, usage: null } : data;
+    this.#res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  }
 }
 
 function decodePath(part: string): string {
@@ -346,7 +428,7 @@ function checkIds(ids: number[], vocabSize: number, param: string): number[] {
 
 // response_format as the engine's output format, its schema checked here so that a keyword the grammar cannot
 // enforce is a 400 naming it, before the request waits its turn.
-function formatOf(request: ChatCompletionRequest | CompletionRequest): OutputFormat | null {
+function formatOf(request: AnyCompletion): OutputFormat | null {
   const wanted = request.response_format;
   if (!wanted || wanted.type === 'text') return null;
   const format: OutputFormat = wanted.type === 'json_object' ? { type: 'json_object' } : { type: 'json_schema', schema: wanted.json_schema.schema ?? {} };
@@ -360,7 +442,7 @@ function formatOf(request: ChatCompletionRequest | CompletionRequest): OutputFor
 
 // How many alternatives each token's entry lists, or null for no logprobs: chat's `logprobs: true` with
 // `top_logprobs`, or the legacy completion's `logprobs: N`.
-function logprobsOf(request: ChatCompletionRequest | CompletionRequest): number | null {
+function logprobsOf(request: AnyCompletion): number | null {
   if (!('messages' in request)) return request.logprobs ?? null;
   if (request.logprobs === true) return request.top_logprobs ?? 0;
   if (request.top_logprobs) throw invalid('top_logprobs needs logprobs: true', 'INVALID_INPUT', 'top_logprobs');
@@ -368,7 +450,7 @@ function logprobsOf(request: ChatCompletionRequest | CompletionRequest): number 
 }
 
 // OpenAI's sampling fields over the model's own defaults (its generation config); temperature 0 is greedy.
-function samplingOf(request: ChatCompletionRequest | CompletionRequest, engine: ApiEngine): SamplingOptions {
+function samplingOf(request: AnyCompletion, engine: ApiEngine): SamplingOptions {
   const defaults = engine.model().generation;
   const temperature = request.temperature ?? (defaults.greedy ? 0 : defaults.temperature);
   if (temperature === 0) return { greedy: true };

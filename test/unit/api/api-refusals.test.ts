@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
 import type { ApiEngine } from '../../../electron/node/api/api-engine.ts';
 import { RETRY_AFTER_SECONDS, startApiServer, type ApiServer } from '../../../electron/node/api/openai-server.ts';
+import type { CompletionJob } from '../../../electron/node/api/api-engine.ts';
 
 const KEY = 'test-key-0123456789';
 let server: ApiServer;
@@ -95,5 +96,68 @@ describe('API hygiene', () => {
     const refused = await chat({ temperature: 'hot' });
     expect(refused.status).toBe(400);
     expect(refused.message).toMatch(/^temperature: /);
+  });
+});
+
+describe('fields a client may send', () => {
+  it.each([
+    [{ reasoning_effort: 'low' }, 'reasoning_effort'],
+    [{ min_p: 0.1 }, 'min_p'],
+    [{ messages: [{ role: 'assistant', content: 'x', tool_calls: [] }] }, 'messages.0.tool_calls'],
+  ])('refuses the field it does not know in %j with OpenAI\'s words, naming it', async (fields, param) => {
+    const refused = await chat(fields);
+    expect(refused.status).toBe(400);
+    expect(refused.param).toBe(param);
+    expect(refused.message).toMatch(new RegExp(`^Unrecognized request argument supplied: ${param.replace(/\./g, '\\.')}`));
+  });
+
+  it('takes the fields that change nothing for one local engine (the request then waits its turn: 429 here)', async () => {
+    const accepted = await chat({ user: 'u1', safety_identifier: 'x', prompt_cache_key: 'k', metadata: { a: 'b' }, service_tier: 'auto', store: false, tool_choice: 'none', parallel_tool_calls: false });
+    expect(accepted.status).toBe(429);
+    const stored = await chat({ store: true });
+    expect(stored.status).toBe(400);
+    expect(stored.message).toMatch(/^store is not supported/);
+  });
+});
+
+describe("the server's cap on answer length", () => {
+  let capped: ApiServer;
+  const jobs: CompletionJob[] = [];
+
+  beforeAll(async () => {
+    // An engine that answers every request with as many tokens as it may.
+    const engine = {
+      model: () => ({ id: 'tiny', generation: { greedy: true } }),
+      context: () => 100_000,
+      vocabSize: () => 256,
+      chatTokens: async () => [1, 2, 3],
+      textTokens: async () => [1, 2, 3],
+      complete: async (job: CompletionJob, onFinish: (result: object) => void) => {
+        jobs.push(job);
+        onFinish({ text: 'x', completionTokens: job.maxTokens, finishReason: 'length', cachedTokens: 0, logprobs: null });
+      },
+    } as unknown as ApiEngine;
+    capped = await startApiServer({ port: 0, key: KEY, engine, maxAnswerTokens: 50 });
+  });
+  afterAll(() => capped?.close());
+
+  it('applies to max_tokens, max_completion_tokens and a request that asks nothing, and says "length" when it cuts', async () => {
+    const ask = async (fields: object) => {
+      const response = await fetch(`${capped.baseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }], ...fields }),
+      });
+      return { status: response.status, body: (await response.json()) as { choices: { finish_reason: string }[]; usage: { completion_tokens: number } } };
+    };
+    for (const fields of [{}, { max_tokens: 80_000 }, { max_completion_tokens: 51 }]) {
+      const { status, body } = await ask(fields);
+      expect(status, JSON.stringify(fields)).toBe(200);
+      expect(jobs.at(-1)!.maxTokens).toBe(50);
+      expect(body.choices[0].finish_reason).toBe('length');
+      expect(body.usage.completion_tokens).toBe(50);
+    }
+    await ask({ max_tokens: 7 });
+    expect(jobs.at(-1)!.maxTokens).toBe(7);
   });
 });

@@ -11,6 +11,8 @@ describe('quire serve --api arguments', () => {
       [['serve', '--model', '/tmp'], 2, /^quire: USAGE: --model goes with --api/],
       [['serve', '--api', '--open'], 2, /^quire: USAGE: --open is for the browser mode/],
       [['serve', '--api', '--port', '70000'], 2, /^quire: USAGE: --port must be at most 65535/],
+      [['serve', '--api', '--max-tokens', '0'], 2, /^quire: USAGE: --max-tokens wants an integer >= 1/],
+      [['serve', '--max-tokens', '100'], 2, /^quire: USAGE: --max-tokens goes with --api/],
     ];
     for (const [argv, code, message] of cases) {
       const run = await runCli(argv);
