@@ -42,4 +42,56 @@ describe('EngineQueue', () => {
     await expect(failing).rejects.toThrow('boom');
     await expect(next).resolves.toBe('ran');
   });
+
+  it('lets a running caller hear of a waiter and pass its turn: the waiters run in arrival order, then it continues', async () => {
+    const queue = new EngineQueue(2);
+    const order: string[] = [];
+    const signal = () => new AbortController().signal;
+    const contested = gate();
+    const long = queue.run(signal(), async (turn) => {
+      order.push('long starts');
+      turn.onContested(contested.open);
+      await contested.opened;
+      // Both waiters arrive before the long one passes; it goes behind them and is never refused as BUSY,
+      // although the queue's two places are taken.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await turn.pass();
+      order.push('long continues');
+    });
+    const a = queue.run(signal(), async () => void order.push('a'));
+    const b = queue.run(signal(), async () => void order.push('b'));
+    // A third caller is refused: one running (passing or not) and two waiting is the limit.
+    await expect(queue.run(signal(), async () => undefined)).rejects.toMatchObject({ code: 'BUSY' });
+    await Promise.all([long, a, b]);
+    expect(order).toEqual(['long starts', 'a', 'b', 'long continues']);
+  });
+
+  it('passes to nobody when nobody waits, and a caller that leaves while it waits after passing frees the engine', async () => {
+    const queue = new EngineQueue(2);
+    const leaving = new AbortController();
+    const order: string[] = [];
+    await queue.run(new AbortController().signal, async (turn) => {
+      await turn.pass();
+      order.push('alone');
+    });
+    const waiterStarted = gate();
+    const passer = queue.run(leaving.signal, async (turn) => {
+      turn.onContested(() => undefined);
+      const waiter = queue.run(new AbortController().signal, async () => {
+        order.push('waiter');
+        waiterStarted.open();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      });
+      const back = turn.pass();
+      await waiterStarted.opened;
+      leaving.abort();
+      await expect(back).rejects.toMatchObject({ code: 'CANCELLED' });
+      await waiter;
+      order.push('passer gave up');
+    });
+    await passer;
+    // The engine is free: the next caller starts at once, alone.
+    await queue.run(new AbortController().signal, async () => void order.push('next'));
+    expect(order).toEqual(['alone', 'waiter', 'passer gave up', 'next']);
+  });
 });
