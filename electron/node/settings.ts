@@ -1,4 +1,5 @@
-import { Settings, type AnswerStyle, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
+import { Settings, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
+import { styleOver } from '../common/answer-style.ts';
 import { migrate, type Db } from './db.ts';
 import { SNAPSHOT_BUDGET_BYTES } from './runtime/prefix-store.ts';
 
@@ -71,16 +72,15 @@ export function samplingFor(
   model: Pick<InstalledModel, 'generation'>,
   conversation: { style?: ConversationStyle | null } = {},
 ): AnswerSampling {
-  const own = conversation.style ?? {};
-  const pick = <K extends keyof AnswerStyle>(key: K): AnswerStyle[K] => (own[key] !== undefined ? own[key] : settings.answerStyle[key]) as AnswerStyle[K];
-  const temperature = pick('temperature') ?? model.generation.temperature;
+  const style = styleOver(settings, conversation.style);
+  const temperature = style.temperature ?? model.generation.temperature;
   return {
-    instructions: pick('instructions').trim(),
-    maxTokens: own.answerTokens ?? settings.answerTokens,
+    instructions: style.instructions.trim(),
+    maxTokens: style.answerTokens,
     // A temperature of 0 is greedy; without a temperature of its own an answer samples as the model's defaults say.
-    greedy: pick('temperature') === null ? model.generation.greedy : temperature === 0,
+    greedy: style.temperature === null ? model.generation.greedy : temperature === 0,
     temperature,
-    topP: pick('topP') ?? model.generation.topP,
-    seed: pick('seed') ?? undefined,
+    topP: style.topP ?? model.generation.topP,
+    seed: style.seed ?? undefined,
   };
 }

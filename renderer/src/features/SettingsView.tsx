@@ -6,6 +6,7 @@ import { readOnlyReason } from '../store/database-slice.ts';
 import { EnginesSection } from './EnginesSection.tsx';
 import { ApiSection } from './ApiSection.tsx';
 import { AnswerStyleSection } from './AnswerStyleSection.tsx';
+import { ANSWER_CHOICES } from './answer-style-form.tsx';
 import { SavedCachesSection } from './SavedCachesSection.tsx';
 import { computeLabel, useEngineStatus } from './engine-status.ts';
 
@@ -94,8 +95,6 @@ function ComputeStatus() {
     </div>
   );
 }
-
-const ANSWER_CHOICES = [256, 512, 1024, 2048, 4096, 8192];
 
 export function SettingsView() {
   const choices = useApp((s) => s.choices);

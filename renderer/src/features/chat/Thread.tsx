@@ -10,6 +10,7 @@ import { loadCheckFraction, loadCheckLabel } from '../load-check.ts';
 import { runningLoadCheck } from '../../store/models-slice.ts';
 import { ProgressBar } from '../../components/ProgressBar.tsx';
 import { EnginePicker, RemoteNote } from './EnginePicker.tsx';
+import { ConversationSettingsButton } from './ConversationSettings.tsx';
 
 export function Thread() {
   const conversation = useApp((s) => s.conversation)!;
@@ -50,6 +51,7 @@ export function Thread() {
           <div className="thread-engine">
             <EnginePicker value={conversation.engine ? { engineId: conversation.engine.engineId, model: conversation.engine.model } : null} onChange={(e) => void setEngine(e)} disabled={streaming !== null} />
             {conversation.engine ? <RemoteNote host={conversation.engine.host} /> : null}
+            <ConversationSettingsButton />
           </div>
         </div>
         <div className="export" role="group" aria-label="Export conversation">
