@@ -59,7 +59,7 @@ export function StyleFields({ draft, onChange, placeholder }: { draft: StyleDraf
         {answerTokens !== undefined ? (
           <label className="style-field">
             <span>{LABELS.answerTokens}</span>
-            <select aria-label={LABELS.answerTokens} value={answerTokens} onChange={(e) => onChange({ ...draft, answerTokens: Number(e.target.value) })}>
+            <select className="text-input" aria-label={LABELS.answerTokens} value={answerTokens} onChange={(e) => onChange({ ...draft, answerTokens: Number(e.target.value) })}>
               {[...new Set([...ANSWER_CHOICES, answerTokens])].sort((a, b) => a - b).map((n) => (
                 <option key={n} value={n}>{n.toLocaleString()} tokens</option>
               ))}

@@ -33,6 +33,8 @@ export function ConversationSettingsPanel({ close }: { close(): void }) {
   const settings = useApp((s) => s.settings);
   const save = useApp((s) => s.setConversationStyle);
   const readOnly = useApp(readOnlyReason);
+  // A model trained on bare document-and-question prompts (quire-nano) has no place for instructions.
+  const bare = useApp((s) => !s.conversation?.engine && (s.installed.find((m) => m.id === s.settings?.modelId) ?? s.installed[0])?.promptStyle === 'bare');
   const panel = useRef<HTMLDivElement>(null);
   // Set once when opened: an answer finishing meanwhile does not undo what is being typed.
   const [draft, setDraft] = useState<StyleDraft | null>(() => (settings ? draftOf(conversation, settings) : null));
@@ -57,16 +59,17 @@ export function ConversationSettingsPanel({ close }: { close(): void }) {
               : 'This conversation follows the app’s settings (Settings → How answers are written). Saved here, these become its own.'}
           </p>
           <StyleFields draft={draft} onChange={setDraft} placeholder="model default" />
+          {bare ? <p className="hint">The model answering now was trained on bare document-and-question prompts: it is given no instructions, only the sampling.</p> : null}
           {'error' in result ? <p className="install-error" role="alert">{result.error}</p> : null}
           <p className="hint">They apply to this conversation’s next questions; its exports state them. An empty field is the model’s own default; the seed, a new one for each answer.</p>
-          <div className="card-actions">
-            <button type="button" className="button primary small" disabled={'error' in result || readOnly !== null} title={readOnly ?? undefined} onClick={() => 'style' in result && store({ ...result.style, answerTokens: result.answerTokens })}>
-              Save for this conversation
-            </button>
-            {conversation.style ? (
-              <button type="button" className="link-button" disabled={readOnly !== null} onClick={() => store(null)}>Use the app’s settings</button>
-            ) : null}
-          </div>
+        </div>
+        <div className="card-actions side-panel-foot">
+          <button type="button" className="button primary small" disabled={'error' in result || readOnly !== null} title={readOnly ?? undefined} onClick={() => 'style' in result && store({ ...result.style, answerTokens: result.answerTokens })}>
+            Save for this conversation
+          </button>
+          {conversation.style ? (
+            <button type="button" className="link-button" disabled={readOnly !== null} onClick={() => store(null)}>Use the app’s settings</button>
+          ) : null}
         </div>
       </div>
     </div>
