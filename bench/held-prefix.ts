@@ -35,7 +35,11 @@ const rows = sizes.map((n) => {
     common = commonLength(promptTokens(log.view(), prefix, tail), log.view());
   });
   if (common !== n) throw new Error(`common prefix ${common}, expected ${n}`);
-  const floor = time(() => log.view().slice());
+  let copied = 0;
+  const floor = time(() => {
+    copied += log.view().slice().length;
+  });
+  if (copied !== n * runs) throw new Error('the copy was not made');
   return [n.toLocaleString('en'), followUp.toFixed(2), floor.toFixed(2), (followUp / Math.max(floor, 1e-3)).toFixed(1)];
 });
 printTable(['held prefix (tokens)', 'prompt + common prefix (ms, p50)', 'one copy of the prefix (ms, p50)', '× floor'], rows);
