@@ -63,6 +63,24 @@ export interface RemoteAnswer {
   stats: MessageStats;
 }
 
+// A question as it is sent: its messages, their count and the room for the answer.
+interface RemotePrompt {
+  client: OpenAiClient;
+  messages: ChatMessage[];
+  tokens: number;
+  maxTokens: number;
+}
+
+// What came back: the text (so far, when stopped), its pieces, the server's usage figures where it sent them,
+// and when the first token came (0: none did).
+interface Streamed {
+  text: string;
+  pieces: number;
+  usage: RemoteUsage | null;
+  stopped: boolean;
+  firstToken: number;
+}
+
 export class RemoteAnswerer {
   #engines: RemoteEngines;
   // The last prompt each engine and model read, as text, for what its prefix cache will serve next.
@@ -122,6 +140,52 @@ export class RemoteAnswerer {
     io: { signal: AbortSignal; onProgress(progress: RemoteProgress): void; onText(text: string): void },
   ): Promise<RemoteAnswer> {
     const started = performance.now();
+    const prompt = await this.#prompt(engine, documents, asked, sampling, io);
+    const key = `${engine.engineId}\0${engine.model}`;
+    // What the server has to read: the prompt less what it shares with the last one this model processed (its
+    // prefix cache holds at least that), in proportion to the shared text.
+    const flat = flatten(prompt.messages);
+    const shared = sharedPrefix(flat, this.#lastPrompt.get(key) ?? '');
+    const toRead = Math.max(1, prompt.tokens - Math.floor((prompt.tokens * shared) / flat.length));
+    const sent = performance.now();
+    const estimate = estimatePrefill(toRead, this.#engines.speed(engine.engineId, engine.model), io.onProgress);
+    const streamed = await this.#stream(engine.model, prompt, sampling, io, () => {
+      // The server has read this prompt: its cache now starts with it.
+      this.#lastPrompt.set(key, flat);
+      estimate.stop();
+      io.onProgress({ phase: 'generating', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+    }).finally(() => estimate.stop());
+    const { usage, firstToken } = streamed;
+    const promptTokens = usage?.promptTokens ?? prompt.tokens;
+    const cachedTokens = usage?.cachedTokens ?? null;
+    const processed = promptTokens - (cachedTokens ?? 0);
+    const toFirst = firstToken ? (firstToken - sent) / 1000 : 0;
+    // A speed is the server's reading of tokens it did not have: over what it says its cache did not serve, or
+    // where it does not say, only a prompt sharing nothing with the last one it read; never a stopped answer's.
+    const uncachedKnown = cachedTokens !== null || shared === 0;
+    if (!streamed.stopped && uncachedKnown && toFirst > 0 && processed >= MIN_MEASURED_TOKENS) {
+      this.#engines.recordSpeed(engine.engineId, engine.model, processed / toFirst);
+    }
+    const generatedTokens = usage?.completionTokens ?? streamed.pieces;
+    const generating = firstToken ? (performance.now() - firstToken) / 1000 : 0;
+    return {
+      text: streamed.text,
+      stats: {
+        promptTokens,
+        prefilledTokens: firstToken ? processed : 0,
+        generatedTokens,
+        documentSource: null,
+        secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
+        tokensPerSecond: generating > 0 ? generatedTokens / generating : 0,
+        stopped: streamed.stopped,
+        remote: { host: prompt.client.host, model: engine.model, cachedTokens },
+      },
+    };
+  }
+
+  // The question's messages in the model's layout and their count, with the room the answer has; a prompt that
+  // does not fit the server's context is refused before it is sent.
+  async #prompt(engine: ConversationEngine, documents: readonly PromptDocument[], asked: Turn[], sampling: AnswerSampling, io: { signal: AbortSignal; onProgress(progress: RemoteProgress): void }): Promise<RemotePrompt> {
     const target = await this.#target(engine);
     const { client, context } = target;
     const turns = withInstructions(asked, sampling.instructions, target.style);
@@ -135,40 +199,23 @@ export class RemoteAnswerer {
         `this conversation needs ${tokens + maxTokens} tokens but ${engine.model} on ${client.host} takes ${context}; lower the longest answer in Settings or choose fewer documents`,
       );
     }
-    const key = `${engine.engineId}\0${engine.model}`;
-    const rate = this.#engines.speed(engine.engineId, engine.model);
-    // What the server has to read: the prompt less what it shares with the last one this model processed (its
-    // prefix cache holds at least that), in proportion to the shared text.
-    const flat = flatten(messages);
-    const shared = sharedPrefix(flat, this.#lastPrompt.get(key) ?? '');
-    const toRead = Math.max(1, tokens - Math.floor((tokens * shared) / flat.length));
-    const sent = performance.now();
-    const tick = () => {
-      const elapsed = (performance.now() - sent) / 1000;
-      const done = rate > 0 ? Math.min(Math.round(toRead * MAX_ESTIMATED_FRACTION), Math.round(elapsed * rate)) : 0;
-      io.onProgress({ phase: 'prefill', done, total: toRead, tokensPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, toRead / rate - elapsed) : 0, elapsedSeconds: elapsed });
-    };
-    tick();
-    const ticker = setInterval(tick, PREFILL_TICK_MS);
-    let firstToken = 0;
-    let text = '';
-    let pieces = 0;
-    let usage: RemoteUsage | null = null;
-    let stopped = false;
+    return { client, messages, tokens, maxTokens };
+  }
+
+  // The answer as the server streams it; a stop ends it with what came so far. `onFirst` runs at the first token.
+  async #stream(model: string, prompt: RemotePrompt, sampling: AnswerSampling, io: { signal: AbortSignal; onText(text: string): void }, onFirst: () => void): Promise<Streamed> {
+    const streamed: Streamed = { text: '', pieces: 0, usage: null, stopped: false, firstToken: 0 };
     const first = () => {
-      if (firstToken) return;
-      firstToken = performance.now();
-      // The server has read this prompt: its cache now starts with it.
-      this.#lastPrompt.set(key, flat);
-      clearInterval(ticker);
-      io.onProgress({ phase: 'generating', done: 0, total: 0, tokensPerSecond: 0, etaSeconds: 0 });
+      if (streamed.firstToken) return;
+      streamed.firstToken = performance.now();
+      onFirst();
     };
     try {
-      const result = await client.chat(
+      const result = await prompt.client.chat(
         {
-          model: engine.model,
-          messages,
-          maxTokens,
+          model,
+          messages: prompt.messages,
+          maxTokens: prompt.maxTokens,
           ...(sampling.greedy ? { temperature: 0 } : { temperature: sampling.temperature, topP: sampling.topP }),
           ...(sampling.seed !== undefined ? { seed: sampling.seed } : {}),
           signal: io.signal,
@@ -177,45 +224,19 @@ export class RemoteAnswerer {
           onFirstToken: first,
           onText: (piece) => {
             first();
-            pieces++;
-            text += piece;
+            streamed.pieces++;
+            streamed.text += piece;
             io.onText(piece);
           },
         },
       );
-      text = result.text;
-      usage = result.usage;
+      streamed.text = result.text;
+      streamed.usage = result.usage;
     } catch (error) {
       if (!(io.signal.aborted && error instanceof QuireError && error.code === 'CANCELLED')) throw error;
-      stopped = true;
-    } finally {
-      clearInterval(ticker);
+      streamed.stopped = true;
     }
-    const promptTokens = usage?.promptTokens ?? tokens;
-    const cachedTokens = usage?.cachedTokens ?? null;
-    const processed = promptTokens - (cachedTokens ?? 0);
-    const toFirst = firstToken ? (firstToken - sent) / 1000 : 0;
-    // A speed is the server's reading of tokens it did not have: over what it says its cache did not serve, or
-    // where it does not say, only a prompt sharing nothing with the last one it read; never a stopped answer's.
-    const uncachedKnown = cachedTokens !== null || shared === 0;
-    if (!stopped && uncachedKnown && toFirst > 0 && processed >= MIN_MEASURED_TOKENS) {
-      this.#engines.recordSpeed(engine.engineId, engine.model, processed / toFirst);
-    }
-    const generatedTokens = usage?.completionTokens ?? pieces;
-    const generating = firstToken ? (performance.now() - firstToken) / 1000 : 0;
-    return {
-      text,
-      stats: {
-        promptTokens,
-        prefilledTokens: firstToken ? processed : 0,
-        generatedTokens,
-        documentSource: null,
-        secondsToFirstToken: firstToken ? (firstToken - started) / 1000 : 0,
-        tokensPerSecond: generating > 0 ? generatedTokens / generating : 0,
-        stopped,
-        remote: { host: client.host, model: engine.model, cachedTokens },
-      },
-    };
+    return streamed;
   }
 
   #target(choice: RemoteChoice): Promise<RemoteTarget> {
@@ -258,6 +279,20 @@ export async function remoteTarget(engines: Pick<RemoteEngines, 'client' | 'styl
   const card = (await client.models()).find((m) => m.id === choice.model);
   if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
   return { client, context: card.maxModelLen, style: card.promptStyle ?? engines.style?.(choice.model) ?? 'instructions' };
+}
+
+// Progress while the server reads the prompt, estimated from its last measured speed (it says nothing until its
+// first token), until stop().
+function estimatePrefill(toRead: number, rate: number, onProgress: (progress: RemoteProgress) => void): { stop(): void } {
+  const sent = performance.now();
+  const tick = () => {
+    const elapsed = (performance.now() - sent) / 1000;
+    const done = rate > 0 ? Math.min(Math.round(toRead * MAX_ESTIMATED_FRACTION), Math.round(elapsed * rate)) : 0;
+    onProgress({ phase: 'prefill', done, total: toRead, tokensPerSecond: rate, etaSeconds: rate > 0 ? Math.max(0, toRead / rate - elapsed) : 0, elapsedSeconds: elapsed });
+  };
+  tick();
+  const ticker = setInterval(tick, PREFILL_TICK_MS);
+  return { stop: () => clearInterval(ticker) };
 }
 
 const flatten = (messages: readonly ChatMessage[]) => messages.map((m) => `${m.role}\n${m.content}`).join('\n');

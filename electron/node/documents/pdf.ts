@@ -8,6 +8,7 @@ import { drawsImages, PageOcr, sureReading } from './ocr.ts';
 import { assemblePdf, type PageRange, type PdfPageRead, type PdfPart } from './pdf-parts.ts';
 import { dropOverprints, dropStrayRuns, hasLetterSpacing, isUnreadable, pageLines, pageParagraphs, readableItems, type TextItem } from './pdf-text-layer.ts';
 import { withFieldValues, type FieldAnnotation } from './pdf-form.ts';
+import { readXfaFields, withXfaValues, type XfaField } from './pdf-xfa.ts';
 import { glyphWordBreaks } from './pdf-word-breaks.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
@@ -52,8 +53,43 @@ export async function extractPdf(
   return assemblePdf([await readPdf(bytes, fallbackTitle, { progress, ocrLanguage, password })], ocrLanguage);
 }
 
+type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
+type PdfLoading = ReturnType<Pdfjs['getDocument']>;
+type PdfDocument = Awaited<PdfLoading['promise']>;
+
 export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progress, ocrLanguage = 'eng', password, range }: ReadPdfOptions = {}): Promise<PdfPart> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const opened: { task: PdfLoading | null } = { task: null };
+  const ocr = new PageOcr(ocrLanguage);
+  try {
+    const pdf = await openPdf(pdfjs, bytes, password, opened);
+    if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
+    const [from, to] = range?.(pdf.numPages) ?? [1, pdf.numPages];
+    const labels = await pdf.getPageLabels().catch(() => null);
+    const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
+    const formData = (info as { IsXFAPresent?: boolean } | undefined)?.IsXFAPresent ? await readXfaFields(bytes, password) : [];
+    const pages: PdfPageRead[] = [];
+    for (let n = from; n <= to; n++) {
+      // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
+      const read = await readPage(pdfjs, pdf, n, labels?.[n - 1] || String(n), ocr, formData, () => progress?.(n - from, to - from + 1, 'ocr'));
+      pages.push(read.page);
+      progress?.(n - from + 1, to - from + 1, read.scanned ? 'ocr' : undefined);
+    }
+    const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
+    const title = metadataTitle(metadata?.get('dc:title')) || metadataTitle(typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
+    return { numPages: pdf.numPages, title, pages, ...(formData.length && { formData }) };
+  } finally {
+    await ocr.close();
+    await opened.task?.destroy();
+  }
+}
+
+// The document, opened with the password given or none. pdf.js tries an empty user password by itself, but an
+// empty password (or none) never reaches its owner-password check, so a file locked only by an empty owner
+// password — which poppler and qpdf open without asking — is retried with the padding, which stands for the
+// empty password (revisions 2 to 4, RC4 and AES-128, which share the padded key derivation; AES-256 has no
+// padding and stays refused). `opened.task` is the loading task to destroy, whatever happens.
+async function openPdf(pdfjs: Pdfjs, bytes: Uint8Array, password: string | undefined, opened: { task: PdfLoading | null }): Promise<PdfDocument> {
   const open = (password?: string) => pdfjs.getDocument({
     password,
     // pdf.js detaches the buffer it is given; the caller keeps its own.
@@ -68,75 +104,60 @@ export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progre
     cMapUrl: pdfjsData('cmaps'),
     wasmUrl: pdfjsData('wasm'),
   });
-  let task = open(password);
-  const ocr = new PageOcr(ocrLanguage);
-  try {
-    // pdf.js tries an empty user password by itself, but an empty password (or none) never reaches its
-    // owner-password check, so a file locked only by an empty owner password — which poppler and qpdf open
-    // without asking — is retried with the padding, which stands for the empty password (revisions 2 to 4,
-    // RC4 and AES-128, which share the padded key derivation; AES-256 has no padding and stays refused).
-    const pdf = await task.promise.catch(async (error: unknown) => {
-      if (password !== undefined && isPasswordError(error)) throw new QuireError('ENCRYPTED', 'the PDF is password-protected and that password is not right');
-      if (!needsPassword(error)) throw refusal(error);
-      await task.destroy();
-      task = open(PASSWORD_PADDING);
-      return task.promise.catch((retry: unknown) => {
-        throw refusal(needsPassword(retry) ? error : retry);
-      });
-    });
-    if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
-    const [from, to] = range?.(pdf.numPages) ?? [1, pdf.numPages];
-    const labels = await pdf.getPageLabels().catch(() => null);
-    const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
-    const pages: PdfPageRead[] = [];
-    for (let n = from; n <= to; n++) {
-      const read: PdfPageRead = { label: labels?.[n - 1] || String(n), paragraphs: [] };
-      let scanned = false;
-      let garbled = false;
-      try {
-        const page = await pdf.getPage(n);
-        const content = await page.getTextContent();
-        const annotations = (await page.getAnnotations().catch(() => [])) as FieldAnnotation[];
-        const items = withFieldValues(dropOverprints(content.items.filter((i): i is TextItem & typeof i => 'str' in i)), annotations);
-        // A page set in fonts without a Unicode map gives codes, not text: only its readable runs are kept,
-        // and it is named in a warning. `garbled` is the per-page flag for reading such a page by OCR instead.
-        garbled = isUnreadable(items);
-        // Only a page with letter-spaced runs has its glyphs read, for their word ends.
-        const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
-        const { lines, dropped } = dropStrayRuns(pageLines(garbled ? readableItems(items) : items, words));
-        if (dropped) read.stray = true;
-        read.paragraphs = pageParagraphs(lines);
-        // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
-        // inside a text PDF), and a page set in fonts without a Unicode map shows its text only as glyphs: both
-        // are read by OCR; the latter keeps its readable runs (and its warning) unless OCR is sure.
-        const scan = read.paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS));
-        if (scan || garbled) {
-          // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
-          progress?.(n - from, to - from + 1, 'ocr');
-          read.ocr = null;
-          const ocrRead = await ocr.read(page, read.label, scan ? undefined : sureReading);
-          read.ocr = ocrRead.page;
-          const paragraphs = pageParagraphs(ocrRead.lines);
-          if (scan || paragraphs.length > 0) {
-            read.paragraphs = paragraphs;
-            scanned = true;
-          }
-        }
-        page.cleanup();
-      } catch (error) {
-        // OCR that cannot start fails the document; a page pdf.js cannot read is counted and skipped.
-        if (error instanceof QuireError) throw error;
-        read.unreadable = true;
-      }
-      if (garbled && !scanned) read.garbled = true;
-      pages.push(read);
-      progress?.(n - from + 1, to - from + 1, scanned ? 'ocr' : undefined);
-    }
-    const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
-    const title = metadataTitle(metadata?.get('dc:title')) || metadataTitle(typeof infoTitle === 'string' ? infoTitle : '') || fallbackTitle;
-    return { numPages: pdf.numPages, title, pages };
-  } finally {
-    await ocr.close();
+  const task = open(password);
+  opened.task = task;
+  return task.promise.catch(async (error: unknown) => {
+    if (password !== undefined && isPasswordError(error)) throw new QuireError('ENCRYPTED', 'the PDF is password-protected and that password is not right');
+    if (!needsPassword(error)) throw refusal(error);
     await task.destroy();
+    const padded = open(PASSWORD_PADDING);
+    opened.task = padded;
+    return padded.promise.catch((retry: unknown) => {
+      throw refusal(needsPassword(retry) ? error : retry);
+    });
+  });
+}
+
+// One page's paragraphs, from its text layer or by OCR, and whether OCR gave them. A page pdf.js cannot read is
+// marked unreadable; OCR that cannot start fails the document.
+async function readPage(pdfjs: Pdfjs, pdf: PdfDocument, n: number, label: string, ocr: PageOcr, formData: readonly XfaField[], onOcr: () => void): Promise<{ page: PdfPageRead; scanned: boolean }> {
+  const read: PdfPageRead = { label, paragraphs: [] };
+  let scanned = false;
+  let garbled = false;
+  try {
+    const page = await pdf.getPage(n);
+    const content = await page.getTextContent();
+    const { annotations, shown } = withXfaValues((await page.getAnnotations().catch(() => [])) as FieldAnnotation[], formData);
+    if (shown.length) read.formFields = shown;
+    const items = withFieldValues(dropOverprints(content.items.filter((i): i is TextItem & typeof i => 'str' in i)), annotations);
+    // A page set in fonts without a Unicode map gives codes, not text: only its readable runs are kept,
+    // and it is named in a warning. `garbled` is the per-page flag for reading such a page by OCR instead.
+    garbled = isUnreadable(items);
+    // Only a page with letter-spaced runs has its glyphs read, for their word ends.
+    const words = !garbled && hasLetterSpacing(items) ? await glyphWordBreaks(page, pdfjs.OPS) : undefined;
+    const { lines, dropped } = dropStrayRuns(pageLines(garbled ? readableItems(items) : items, words));
+    if (dropped) read.stray = true;
+    read.paragraphs = pageParagraphs(lines);
+    // A page with no text layer that draws an image is a scan (a whole scanned book, or one scanned page
+    // inside a text PDF), and a page set in fonts without a Unicode map shows its text only as glyphs: both
+    // are read by OCR; the latter keeps its readable runs (and its warning) unless OCR is sure.
+    const scan = read.paragraphs.length === 0 && (await drawsImages(page, pdfjs.OPS));
+    if (scan || garbled) {
+      onOcr();
+      read.ocr = null;
+      const ocrRead = await ocr.read(page, read.label, scan ? undefined : sureReading);
+      read.ocr = ocrRead.page;
+      const paragraphs = pageParagraphs(ocrRead.lines);
+      if (scan || paragraphs.length > 0) {
+        read.paragraphs = paragraphs;
+        scanned = true;
+      }
+    }
+    page.cleanup();
+  } catch (error) {
+    if (error instanceof QuireError) throw error;
+    read.unreadable = true;
   }
+  if (garbled && !scanned) read.garbled = true;
+  return { page: read, scanned };
 }
