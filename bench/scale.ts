@@ -7,7 +7,7 @@
 // question after a restart, and peak RSS of the app's process and of its children. Ends with each stage's
 // log-log slope from the smallest size to the largest.
 //   node_modules/.bin/node bench/scale.ts [--sizes 65536,262144,1048576] [--prefill-max 65536] [--dir DIR]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -15,10 +15,9 @@ import { parseArgs } from 'node:util';
 import { createAppServices, type AppServices } from '../electron/node/app-services.ts';
 import { makeHeader, writeCacheBody, writeSnapshot } from '../electron/node/engine/kv-snapshot.ts';
 import { openModelFolder } from '../electron/node/engine/model-folder.ts';
-import { convertCheckpoint } from '../models/convert.ts';
-import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
-import { LLAMA3_CONFIG, llama3TokenizerJson, variedText } from '../test/unit/models/tokenizer-llama3-fixture.ts';
+import { variedText } from '../test/unit/models/tokenizer-llama3-fixture.ts';
 import { callRouter } from '../test/unit/router-call.ts';
+import { longContextModel } from './long-context-model.ts';
 import { recordingEngine as recordingEngineOf } from '../test/unit/runtime/recording-engine.ts';
 
 const { values } = parseArgs({
@@ -51,17 +50,6 @@ const sampler = setInterval(() => {
 }, 200);
 sampler.unref();
 
-async function model(root: string): Promise<string> {
-  const hf = join(values.dir, 'hf');
-  rmSync(hf, { recursive: true, force: true });
-  await writeTinyCheckpoint(hf, { originalContext: 8192, factor: 128, hiddenSize: 256, intermediateSize: 512, layers: 2, heads: 4, kvHeads: 1, vocabSize: 128256, demo: false, seed: 3 });
-  writeFileSync(join(hf, 'tokenizer.json'), JSON.stringify(llama3TokenizerJson()));
-  writeFileSync(join(hf, 'tokenizer_config.json'), JSON.stringify(LLAMA3_CONFIG));
-  const out = join(root, 'models', 'scale-test');
-  await convertCheckpoint(hf, out, { precision: 'fp32' });
-  return out;
-}
-
 // A document's cache as a snapshot of zeros under the name its prefix gets: the first question restores it
 // instead of reading a million tokens on two cores (the restore is timed; the prefill is what it stands in for).
 async function syntheticSnapshot(services: AppServices, dir: string, documentId: string): Promise<void> {
@@ -81,7 +69,7 @@ const rows: { size: number; row: Row }[] = [];
 
 mkdirSync(values.dir, { recursive: true });
 const modelRoot = mkdtempSync(join(values.dir, 'model-'));
-const dir = await model(modelRoot);
+const dir = await longContextModel(values.dir, join(modelRoot, 'models', 'scale-test'));
 for (const size of sizes) {
   const root = mkdtempSync(join(values.dir, `data-${size}-`));
   mkdirSync(join(root, 'models'), { recursive: true });

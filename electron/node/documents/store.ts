@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import type { DocumentSummary } from '../../common/contract.ts';
 import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
+import { aroundTheLoop } from '../event-loop.ts';
 import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
 import { extractFile, extractIsolated } from './extract.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
@@ -58,6 +59,9 @@ export interface ImportOptions {
   signal?: AbortSignal;
   // A protected PDF's password, for extraction only: it is not a column, and not part of any message logged.
   password?: string;
+  // Told once the document is stored (not for a duplicate), with what was parsed: what is derived from its text
+  // (its count) starts without reading a book back from the database.
+  onStored?: (id: string, document: DocumentModel) => void;
 }
 
 export type ImportResult = DocumentSummary & { duplicate: boolean };
@@ -127,6 +131,7 @@ export class DocumentStore {
     const existing = this.#byHash(hash);
     if (existing) return { ...existing, duplicate: true };
     const model = await extractFile(path, this.#extractOptions(options));
+    await aroundTheLoop();
     return this.#store(hash, basename(path), (await stat(path)).size, model, options);
   }
 
@@ -137,6 +142,9 @@ export class DocumentStore {
     const existing = this.#byHash(hash);
     if (existing) return { ...existing, duplicate: true };
     const model = await extractIsolated({ name, bytes }, this.#extractOptions(options));
+    // A book's text arrived from the parser in one task (megabytes deserialized); storing it is the next one, so
+    // the event loop serves others in between.
+    await aroundTheLoop();
     return this.#store(hash, basename(name), bytes.length, model, options);
   }
 
@@ -237,6 +245,7 @@ export class DocumentStore {
       kept = id;
       return { id, duplicate: false };
     }, () => kept !== undefined && options.original?.remove(kept));
+    if (!stored.duplicate) options.onStored?.(stored.id, model);
     return { ...this.summary(stored.id)!, duplicate: stored.duplicate };
   }
 

@@ -32,8 +32,14 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
     'library.import': async ({ name, bytes, ocrLanguage, password }) => {
       const abort = new AbortController();
       importing.set(name, abort);
+      // The count under the model in use is the next thing the library shows: its tokenizer loads while the file
+      // is parsed, and the count starts from the text in hand once the document is stored (a listing that comes
+      // meanwhile waits for the same count).
+      const model = currentModel();
+      if (model) modelFit.warm(model);
       try {
         const imported = await documents.importBytes(name, bytes, {
+          onStored: model && ((id, document) => void modelFit.tokenCount(id, model, document).catch(() => undefined)),
           ocrLanguage,
           password,
           signal: abort.signal,

@@ -44,8 +44,15 @@ export class ModelFit {
     this.#memory = memory;
   }
 
-  // Token counts under the model's own tokenizer, cached per document and model in the database.
-  async tokenCount(documentId: string, model: InstalledModel): Promise<number | null> {
+  // Readies what a count under `model` needs while a document is still being parsed (prompt-ids.ts warm).
+  warm(model: InstalledModel): void {
+    // A damaged tokenizer is reported by the count itself.
+    this.#prompts.warm(model).catch(() => undefined);
+  }
+
+  // Token counts under the model's own tokenizer, cached per document and model in the database. `document`: its
+  // text where the caller has it in hand (just imported), instead of reading it back from the database.
+  async tokenCount(documentId: string, model: InstalledModel, document?: PromptDocument): Promise<number | null> {
     const known = this.#documents.getTokenCount(documentId, countKey(model));
     if (known !== undefined) return known;
     const key = `${model.id}\0${documentId}`;
@@ -58,7 +65,7 @@ export class ModelFit {
     }
     if (!this.#documents.summary(documentId)) return null;
     // Its stored prompt ids, encoded now if they are not yet: the count, the fit and its questions share them.
-    const count = await this.#prompts.count(model, { id: documentId, load: () => this.#documents.get(documentId)! });
+    const count = await this.#prompts.count(model, { id: documentId, load: () => document ?? this.#documents.get(documentId)! });
     this.#store(documentId, model, key, count);
     return count;
   }

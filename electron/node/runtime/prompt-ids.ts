@@ -6,10 +6,11 @@
 // Layout under <data>/prompt-ids/<text identity>/: `<set key>.json` (the prefix's length, key, the head/rest split
 // and the documents it is made of) beside `<set key>.ids` (the prefix's tokens, int32 little-endian).
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
+import { aroundTheLoop } from '../event-loop.ts';
 import type { InstalledModel } from '../../common/contract.ts';
 import type { PromptIds } from './model-runtime.ts';
 import { prefixKey } from './prefix-store.ts';
@@ -48,7 +49,7 @@ export class DocumentPrompts {
   readonly root: string;
   #text: TextService;
   #memo = new Map<string, Promise<StoredPrefix>>();
-  #identities = new Map<string, string>();
+  #identities = new Map<string, Promise<string>>();
 
   constructor(dataRoot: string, text: TextService) {
     this.root = join(dataRoot, 'prompt-ids');
@@ -60,13 +61,24 @@ export class DocumentPrompts {
     return (await this.prefix(model, [document])).header.length;
   }
 
+  // Loads the model's tokenizer in the text worker and names its stored ids, ahead of a count that is coming (a
+  // document being imported): neither then waits on the other, or on the parse.
+  async warm(model: InstalledModel): Promise<void> {
+    await Promise.all([this.#text.warm(model.dir), this.#identity(model, textStamp(model))]);
+  }
+
   async prefix(model: InstalledModel, documents: readonly DocumentRef[]): Promise<StoredPrefix> {
-    const folder = join(this.root, this.#identity(model));
+    const stamp = textStamp(model);
     const name = createHash('sha256').update(documents.map((d) => d.id).join('\n')).digest('hex').slice(0, 32);
-    const memoKey = join(folder, name);
+    // Claimed before the first await: a caller coming while the text files are still being hashed shares this
+    // encode (and the text its first caller had in hand).
+    const memoKey = `${stamp}\0${name}`;
     let stored = this.#memo.get(memoKey);
     if (!stored) {
-      stored = this.#read(folder, name) ?? this.#encode(model, folder, name, documents);
+      stored = this.#identity(model, stamp).then((identity) => {
+        const folder = join(this.root, identity);
+        return this.#read(folder, name) ?? this.#encode(model, folder, name, documents);
+      });
       // A failure (a damaged tokenizer, a runaway template) is not remembered: the next call tries again.
       stored.catch(() => this.#memo.delete(memoKey));
       this.#memo.set(memoKey, stored);
@@ -105,28 +117,24 @@ export class DocumentPrompts {
           const base = join(folder, file.slice(0, -'.json'.length));
           rmSync(`${base}.json`, { force: true });
           rmSync(`${base}.ids`, { force: true });
-          this.#memo.delete(base);
+          for (const key of this.#memo.keys()) if (key.endsWith(`\0${basename(base)}`)) this.#memo.delete(key);
         }
       }
     }
   }
 
-  // The model's text rules as one name: its tokenizer and template files' bytes and the prompt style.
-  #identity(model: InstalledModel): string {
-    const files = ['tokenizer.json', 'tokenizer_config.json'].map((f) => join(model.dir, f));
-    const stamp = JSON.stringify([model.dir, model.promptStyle, ...files.map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0)]);
+  // The model's text rules as one name: its tokenizer and template files' bytes and the prompt style. Read and
+  // hashed a megabyte at a time (a Llama-3 tokenizer.json is 9 MB), so the app's event loop keeps running.
+  async #identity(model: InstalledModel, stamp: string): Promise<string> {
+    const files = textFiles(model);
     let identity = this.#identities.get(stamp);
     if (!identity) {
-      const hash = createHash('sha256').update(`${FORMAT}\0${model.promptStyle}\0`);
-      for (const file of files) {
-        try {
-          hash.update(readFileSync(file));
-        } catch (error) {
-          // A model folder without its tokenizer is a damaged model, as loading it says too.
-          throw new QuireError('MODEL_CORRUPT', `${model.dir}: ${basename(file)} cannot be read (${(error as Error).message.split('\n')[0]}); install or convert the model again`);
-        }
-      }
-      identity = hash.digest('hex').slice(0, 24);
+      identity = hashFiles(`${FORMAT}\0${model.promptStyle}\0`, files).catch((error: unknown) => {
+        // A model folder without its tokenizer is a damaged model, as loading it says too.
+        const { path, message } = error as NodeJS.ErrnoException;
+        throw new QuireError('MODEL_CORRUPT', `${model.dir}: ${basename(path ?? '')} cannot be read (${message.split('\n')[0]}); install or convert the model again`);
+      });
+      identity.catch(() => this.#identities.delete(stamp));
       this.#identities.set(stamp, identity);
     }
     return identity;
@@ -152,6 +160,8 @@ export class DocumentPrompts {
   }
 
   async #encode(model: InstalledModel, folder: string, name: string, documents: readonly DocumentRef[]): Promise<StoredPrefix> {
+    // Handing a book's text to the worker takes tens of milliseconds: a task of its own, not the caller's.
+    await aroundTheLoop();
     const encoded: EncodedDocuments = await this.#text.encodeDocuments(model.dir, name, documents.map((d) => d.load()), model.promptStyle);
     const ids = new Int32Array(encoded.prefix.buffer, encoded.prefix.byteOffset, encoded.prefix.length);
     const header: Header = {
@@ -164,10 +174,10 @@ export class DocumentPrompts {
       stable: Array.from(ids.subarray(encoded.headLength)),
     };
     try {
-      mkdirSync(folder, { recursive: true });
+      await mkdir(folder, { recursive: true });
       // Tokens first, header last and each whole (renamed into place): a header is never read without its tokens.
-      atomicWrite(join(folder, `${name}.ids`), new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength));
-      atomicWrite(join(folder, `${name}.json`), JSON.stringify(header));
+      await atomicWrite(join(folder, `${name}.ids`), new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength));
+      await atomicWrite(join(folder, `${name}.json`), JSON.stringify(header));
     } catch {
       // A cache: where it cannot be written (a full disk, a read-only folder) it lives in this process only.
     }
@@ -175,10 +185,23 @@ export class DocumentPrompts {
   }
 }
 
-function atomicWrite(path: string, data: string | Uint8Array): void {
+const textFiles = (model: InstalledModel) => ['tokenizer.json', 'tokenizer_config.json'].map((f) => join(model.dir, f));
+
+// What changes when the model's text rules may have: the folder, the prompt style and the files' times.
+function textStamp(model: InstalledModel): string {
+  return JSON.stringify([model.dir, model.promptStyle, ...textFiles(model).map((f) => statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0)]);
+}
+
+async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, path);
+  await writeFile(tmp, data, { mode: 0o600 });
+  await rename(tmp, path);
+}
+
+async function hashFiles(salt: string, files: string[]): Promise<string> {
+  const hash = createHash('sha256').update(salt);
+  for (const file of files) for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex').slice(0, 24);
 }
 
 function list(folder: string): string[] {

@@ -29,6 +29,8 @@ export type TextOp =
   // Raw text as the OpenAI-compatible API's completions and /tokenize take it (special tokens parsed).
   | { op: 'tokens'; text: string; addSpecial: boolean }
   | { op: 'decode'; tokens: number[] }
+  // The model's tokenizer and template loaded ahead of the requests that need them.
+  | { op: 'load' }
   // The self-check's prompt (haystack.ts).
   | ({ op: 'haystack' } & HaystackRequest);
 export type TextRequest = TextOp & { id: number; dir: string };
@@ -48,6 +50,7 @@ function textBytes(op: TextOp): number {
   if (op.op === 'tokens') return op.text.length;
   if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
+  if (op.op === 'load') return 0;
   if (op.op === 'haystack') return op.length * HAYSTACK_BYTES_PER_TOKEN;
   return op.turns.reduce((n, t) => n + t.content.length, op.rest.length);
 }
@@ -103,6 +106,12 @@ export class TextService {
 
   async haystack(dir: string, request: HaystackRequest): Promise<Uint32Array> {
     return (await this.#request(dir, { op: 'haystack', ...request })).tokens!;
+  }
+
+  // Starts loading the model's tokenizer now (a Llama-3 one takes most of a second), so that a document being
+  // parsed meanwhile is counted as soon as it is stored. Resolves once it is loaded.
+  async warm(dir: string): Promise<void> {
+    await this.#request(dir, { op: 'load' });
   }
 
   async close(): Promise<void> {

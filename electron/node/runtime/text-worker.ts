@@ -11,6 +11,7 @@ async function handle(request: TextRequest): Promise<TextReply> {
     const text = await loadModelText(request.dir);
     if (request.op === 'documents') return { id: request.id, ok: true, tokens: null, encoded: encodeDocuments(text, request.documents, request.style) };
     if (request.op === 'tail') return { id: request.id, ok: true, tokens: null, tail: encodeTail(text, request.rest, request.turns, request.style, request.stable) };
+    if (request.op === 'load') return { id: request.id, ok: true, tokens: null };
     if (request.op === 'decode') return { id: request.id, ok: true, tokens: null, text: text.tokenizer.decode(request.tokens) };
     if (request.op === 'haystack') return { id: request.id, ok: true, tokens: haystackTokens(text, request) };
     if (request.op === 'tokens') return { id: request.id, ok: true, tokens: text.tokenizer.encode(request.text, { addBos: request.addSpecial, parseSpecial: true }) };
