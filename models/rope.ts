@@ -89,7 +89,7 @@ export function ropeFrequencies(rope: RopeConfig): RopeFrequencies {
 export interface RopeTables {
   positions: number;
   halfDim: number;
-  cos: Float32Array; // [positions, d/2], attention factor included
+  cos: Float32Array; // [positions, d/2] from position `from`, attention factor included
   sin: Float32Array;
 }
 
@@ -104,13 +104,13 @@ export function ropeRow(freqs: RopeFrequencies, position: number, cos: Float32Ar
   }
 }
 
-// cos/sin for positions 0..positions−1 (the context the user chose); positions·d/2·8 bytes, written in place
-// (no view or array per position: a 1M-token context has a million of them).
-export function ropeTables(freqs: RopeFrequencies, positions: number): RopeTables {
+// cos/sin for positions from..from+positions−1; positions·d/2·8 bytes, written in place (no view or array per
+// position). The engine asks for the rows of one step at a time (model-folder.ts ropeInputs).
+export function ropeTables(freqs: RopeFrequencies, positions: number, from = 0): RopeTables {
   const half = freqs.invFreq.length;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
-  for (let t = 0; t < positions; t++) ropeRow(freqs, t, cos, sin, t * half);
+  for (let t = 0; t < positions; t++) ropeRow(freqs, from + t, cos, sin, t * half);
   return { positions, halfDim: half, cos, sin };
 }
 

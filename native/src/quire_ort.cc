@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -263,14 +265,37 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, g_base->GetVersionString());
 }
 
+// Host memory that reads as zeros without having been written: calloc hands a large block over as fresh pages
+// from the system, so a 1M-token cache or RoPE table costs nothing at load and only the rows written become
+// resident (a memset would touch every page of it before the first token). Aligned for the kernels' loads.
+class ZeroedBuffer {
+ public:
+  ZeroedBuffer() = default;
+  explicit ZeroedBuffer(size_t bytes) : raw_(std::calloc(bytes + kAlign, 1), std::free), bytes_(bytes) {
+    if (!raw_) throw std::runtime_error("out of host memory for " + std::to_string(bytes) + " bytes");
+    auto at = reinterpret_cast<uintptr_t>(raw_.get());
+    data_ = reinterpret_cast<uint8_t*>((at + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1));
+  }
+  uint8_t* data() const { return data_; }
+  size_t size() const { return bytes_; }
+
+ private:
+  static constexpr size_t kAlign = 64;
+  std::unique_ptr<void, void (*)(void*)> raw_{nullptr, std::free};
+  uint8_t* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// The buffer is declared before the tensor over it, so the tensor goes first.
 struct HostInput {
-  std::vector<uint8_t> bytes;
+  ZeroedBuffer bytes;
   Ort::Value value{nullptr};
 };
 
 struct KvTensor {
   std::string past;
   std::string present;
+  ZeroedBuffer host;
   Ort::Value value{nullptr};
 };
 
@@ -279,7 +304,8 @@ class Session : public Napi::ObjectWrap<Session> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Session",
                        {InstanceMethod("describe", &Session::Describe), InstanceMethod("allocKv", &Session::AllocKv),
-                        InstanceMethod("setInput", &Session::SetInput),
+                        InstanceMethod("setInput", &Session::SetInput), InstanceMethod("allocInput", &Session::AllocInput),
+                        InstanceMethod("writeInput", &Session::WriteInput),
                         InstanceMethod("bindHostOutput", &Session::BindHostOutput),
                         InstanceMethod("run", &Session::Run), InstanceMethod("cancel", &Session::Cancel),
                         InstanceMethod("saveKv", &Session::SaveKv), InstanceMethod("loadKv", &Session::LoadKv),
@@ -435,23 +461,25 @@ class Session : public Napi::ObjectWrap<Session> {
       kvOnHost_ = memory == "Cpu";
       kvCopyProblem_.clear();
       kv_.clear();
-      OrtAllocator* allocator;
-      if (kvOnHost_) {
-        allocator = Ort::AllocatorWithDefaultOptions();
-      } else {
+      if (!kvOnHost_) {
         Ort::MemoryInfo info(memory.c_str(), OrtDeviceAllocator, 0, OrtMemTypeDefault);
         deviceAllocator_ = std::make_unique<Ort::Allocator>(*session_, info);
-        allocator = *deviceAllocator_;
       }
       for (uint32_t i = 0; i < entries.Length(); i++) {
         Napi::Object entry = entries.Get(i).As<Napi::Object>();
         KvTensor kv;
         kv.past = entry.Get("past").As<Napi::String>();
         kv.present = entry.Get("present").As<Napi::String>();
-        kv.value = Ort::Value::CreateTensor(allocator, kvShape_.data(), kvShape_.size(), type);
         // Host caches start zeroed so reads past the valid length are deterministic; device ones are only read
         // below the sequence length GQA is given.
-        if (kvOnHost_) std::memset(kv.value.GetTensorMutableRawData(), 0, ElementCount(kvShape_) * ElementBytes(type));
+        if (kvOnHost_) {
+          size_t bytes = ElementCount(kvShape_) * ElementBytes(type);
+          kv.host = ZeroedBuffer(bytes);
+          Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+          kv.value = Ort::Value::CreateTensor(cpu, kv.host.data(), bytes, kvShape_.data(), kvShape_.size(), type);
+        } else {
+          kv.value = Ort::Value::CreateTensor(*deviceAllocator_, kvShape_.data(), kvShape_.size(), type);
+        }
         binding_->BindInput(kv.past.c_str(), kv.value);
         binding_->BindOutput(kv.present.c_str(), kv.value);
         kv_.push_back(std::move(kv));
@@ -503,16 +531,55 @@ class Session : public Napi::ObjectWrap<Session> {
     try {
       size_t bytes = ElementCount(shape) * ElementBytes(type);
       if (bytes != array.ByteLength()) throw std::runtime_error("input " + name + ": shape and data size disagree");
-      HostInput& input = inputs_[name];
-      input.bytes.resize(bytes);
+      HostInput& input = BindHostInput(name, shape, type, bytes);
       std::memcpy(input.bytes.data(), static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset(), bytes);
-      Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
-      input.value = Ort::Value::CreateTensor(cpu, input.bytes.data(), bytes, shape.data(), shape.size(), type);
-      binding_->BindInput(name.c_str(), input.value);
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
     return env.Undefined();
+  }
+
+  // allocInput(name, shape, elementType): a zeroed host input written in parts by writeInput. The RoPE tables
+  // are bound at the context's full size (GroupQueryAttention wants every row there) but each step writes only
+  // the rows it rotates, so a row nobody reaches is neither computed nor resident.
+  Napi::Value AllocInput(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    std::string name = info[0].As<Napi::String>();
+    std::vector<int64_t> shape = ShapeArg(info[1]);
+    auto type = static_cast<ONNXTensorElementDataType>(info[2].As<Napi::Number>().Int32Value());
+    try {
+      BindHostInput(name, shape, type, ElementCount(shape) * ElementBytes(type));
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, e.what());
+    }
+    return env.Undefined();
+  }
+
+  // writeInput(name, byteOffset, typedArray): copies the array into an input from byteOffset.
+  Napi::Value WriteInput(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    CheckIdle(env);
+    std::string name = info[0].As<Napi::String>();
+    size_t offset = static_cast<size_t>(info[1].As<Napi::Number>().Int64Value());
+    Napi::TypedArray array = info[2].As<Napi::TypedArray>();
+    auto found = inputs_.find(name);
+    if (found == inputs_.end()) throw Napi::Error::New(env, "input " + name + " is not allocated");
+    if (offset + array.ByteLength() > found->second.bytes.size()) throw Napi::Error::New(env, "input " + name + ": write past its end");
+    std::memcpy(found->second.bytes.data() + offset, static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset(), array.ByteLength());
+    return env.Undefined();
+  }
+
+  HostInput& BindHostInput(const std::string& name, const std::vector<int64_t>& shape, ONNXTensorElementDataType type, size_t bytes) {
+    HostInput& input = inputs_[name];
+    if (input.bytes.size() != bytes || !input.bytes.data()) {
+      input.value = Ort::Value{nullptr};
+      input.bytes = ZeroedBuffer(bytes);
+    }
+    Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
+    input.value = Ort::Value::CreateTensor(cpu, input.bytes.data(), bytes, shape.data(), shape.size(), type);
+    binding_->BindInput(name.c_str(), input.value);
+    return input;
   }
 
   Napi::Value BindHostOutput(const Napi::CallbackInfo& info) {

@@ -24,7 +24,6 @@ import type { GpuAdapter } from './gpu-adapter.ts';
 import { CANARY_TOKENS, cachedVerdict, canaryIds, defaultCheckCache, engineBuild, judge, noF16Advice, runCanary, storeVerdict, type CheckKey } from './provider-check.ts';
 import { dataDir } from '../paths.ts';
 import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
-import { cachedRopeInputs } from './rope-cache.ts';
 import { commonLength, TokenLog, type TokenIds } from './token-log.ts';
 import { deviceMemory } from './device-memory.ts';
 import { loadNativeAddon } from './native-addon.ts';
@@ -281,8 +280,7 @@ async function openBackend(model: ModelFolder, options: LoadOptions): Promise<{ 
       plan = checkFit(model, context, candidate, options);
       checkKvProvider(model.manifest, candidate.provider);
       checkFeatures(model, candidate);
-      // Tables for a long context are large: built only once the plan says it fits.
-      rope ??= cachedRopeInputs(model, context, join(dataDir(), 'rope-tables'));
+      rope ??= ropeInputs(model, context);
       const opened = await openChecked(model, rope, candidate, options);
       opened.reason = [`${candidate.provider}: ${candidate.why}`, ...skipped, opened.reason, ...(opened.check ? [`provider check ${opened.check.split(' (')[0]}`] : [])].join('; ');
       return { opened, plan, candidate, warning: warnings.length ? warnings.join('; ') : null };

@@ -62,21 +62,31 @@ export function floatCacheFolder(model: ModelFolder): ModelFolder {
   return { ...model, manifest: { ...manifest, kvDtype }, layout: { ...model.layout, kvDtype, kvQuant: undefined }, kv: { kv: kvDtype, io: kvDtype } };
 }
 
+// The graph's cos_cache/sin_cache for the context the user chose. GroupQueryAttention wants them bound at the
+// full context, but a step reads only the rows of the positions it rotates: a backend binds zeroed tables of
+// `dims` and writes `rows(past, n)` before each step, so load computes nothing and a 1M-token context's rows
+// are computed (and resident) only as far as a document reaches (a restored cache needs none of its own).
 export interface RopeInputs {
-  cos: Float32Array | Uint16Array;
-  sin: Float32Array | Uint16Array;
   dims: [number, number];
   // ONNX element type of the tables (the graph's io dtype).
   elementType: number;
+  // cos and sin of positions from..from+count−1 in that type, [count, d/2] each.
+  rows(from: number, count: number): { cos: Float32Array | Uint16Array; sin: Float32Array | Uint16Array };
 }
 
 export function ropeInputs(model: ModelFolder, context: number): RopeInputs {
   if (!Number.isInteger(context) || context < 1) throw new QuireError('INVALID_INPUT', `context must be a positive integer, got ${context}`);
   const max = model.manifest.config.maxPositionEmbeddings;
   if (context > max) throw new QuireError('DOES_NOT_FIT', `context ${context} exceeds the model's ${max} positions`);
-  const tables = ropeTables(ropeFrequencies(model.manifest.config.rope), context);
-  const dims: [number, number] = [context, tables.halfDim];
-  const elementType = IO_TYPE[model.manifest.ioDtype];
-  if (model.manifest.ioDtype === 'fp16') return { cos: float32ToHalf(tables.cos), sin: float32ToHalf(tables.sin), dims, elementType };
-  return { cos: tables.cos, sin: tables.sin, dims, elementType };
+  const freqs = ropeFrequencies(model.manifest.config.rope);
+  const fp16 = model.manifest.ioDtype === 'fp16';
+  return {
+    dims: [context, freqs.invFreq.length],
+    elementType: IO_TYPE[model.manifest.ioDtype],
+    rows(from, count) {
+      if (from < 0 || from + count > context) throw new QuireError('DOES_NOT_FIT', `positions ${from}..${from + count - 1} exceed the ${context}-token context`);
+      const { cos, sin } = ropeTables(freqs, count, from);
+      return fp16 ? { cos: float32ToHalf(cos), sin: float32ToHalf(sin) } : { cos, sin };
+    },
+  };
 }

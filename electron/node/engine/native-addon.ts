@@ -18,6 +18,9 @@ export interface NativeSession {
   describe(): { inputs: NativeIoInfo[]; outputs: NativeIoInfo[] };
   allocKv(entries: { past: string; present: string }[], shape: number[], elementType: number, memory?: string): void;
   setInput(name: string, data: ArrayBufferView, shape: number[], elementType: number): void;
+  // A zeroed host input of `shape`, written in parts from a byte offset (the RoPE tables, a step's rows at a time).
+  allocInput(name: string, shape: number[], elementType: number): void;
+  writeInput(name: string, byteOffset: number, data: ArrayBufferView): void;
   bindHostOutput(name: string): void;
   run(): Promise<Record<string, { data: Float32Array; dims: number[] }>>;
   cancel(): boolean;
@@ -89,6 +92,7 @@ export function loadNativeAddon(): NativeLoad {
   if (!library) return (cached = { ok: false, reason: `no onnxruntime library for ${process.platform}-${process.arch}` });
   try {
     const addon = require(entryPoints.nativeAddon) as NativeAddon;
+    if (typeof addon.Session?.prototype?.writeInput !== 'function') return (cached = { ok: false, reason: 'native addon built before inputs written in parts (npm run build:native)' });
     const ortVersion = addon.init(library, ortLogOptions());
     cached = { ok: true, addon, ortVersion };
   } catch (error) {

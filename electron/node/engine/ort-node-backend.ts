@@ -53,7 +53,8 @@ export class OrtNodeBackend implements Backend {
   private readonly session: ort.InferenceSession;
   private readonly model: ModelFolder;
   private readonly cache: ort.Tensor[];
-  private readonly rope: { cos: ort.Tensor; sin: ort.Tensor };
+  // Zeroed tables of the whole context; each step writes the rows it rotates (model-folder.ts ropeInputs).
+  private readonly rope: { inputs: RopeInputs; cos: ort.Tensor; sin: ort.Tensor };
   private cancelled = false;
 
   private constructor(session: ort.InferenceSession, model: ModelFolder, rope: RopeInputs, provider: string) {
@@ -68,7 +69,9 @@ export class OrtNodeBackend implements Backend {
     const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[ortType];
     this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, new data(elements), shape));
     const type = rope.elementType === IO_TYPE.fp16 ? 'float16' : 'float32';
-    this.rope = { cos: new ort.Tensor(type, rope.cos, rope.dims), sin: new ort.Tensor(type, rope.sin, rope.dims) };
+    const [context, half] = rope.dims;
+    const table = () => (type === 'float16' ? new Uint16Array(context * half) : new Float32Array(context * half));
+    this.rope = { inputs: rope, cos: new ort.Tensor(type, table(), rope.dims), sin: new ort.Tensor(type, table(), rope.dims) };
   }
 
   static async open(model: ModelFolder, rope: RopeInputs, options: OrtNodeOptions = { provider: 'cpu' }): Promise<OrtNodeBackend> {
@@ -88,6 +91,10 @@ export class OrtNodeBackend implements Backend {
   async step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult> {
     const { seqlensK, total } = stepLengths(past, ids.length);
     if (total > this.capacity) throw new QuireError('DOES_NOT_FIT', `${total} tokens exceed the ${this.capacity}-token context`);
+    const rows = this.rope.inputs.rows(past, ids.length);
+    const at = past * this.rope.inputs.dims[1];
+    (this.rope.cos.data as Float32Array | Uint16Array).set(rows.cos, at);
+    (this.rope.sin.data as Float32Array | Uint16Array).set(rows.sin, at);
     const feeds: Record<string, ort.Tensor> = {
       [GRAPH_IO.inputIds]: new ort.Tensor('int64', BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length]),
       [GRAPH_IO.seqlensK]: new ort.Tensor('int32', Int32Array.of(seqlensK), [1]),
