@@ -27,6 +27,8 @@ export const MAX_PDF_PAGES = 20_000;
 // content and font streams, and images (a 600 dpi A4 colour scan is about 100 MB raw).
 export const MAX_PDF_STREAM_BYTES = 256 * MB;
 export const MAX_PDF_IMAGE_STREAM_BYTES = 1024 * MB;
+// An XFA form's packet read for its data (pdf-xfa.ts); a larger one is passed over.
+export const MAX_XFA_DATASETS_BYTES = 64 * MB;
 
 // Parsing runs in a worker: killed past this time (TIMEOUT) or this heap (LIMIT_EXCEEDED).
 export const EXTRACT_TIMEOUT_MS = 120_000;

@@ -9,6 +9,8 @@ import type { TextItem } from './pdf-text-layer.ts';
 export interface FieldAnnotation {
   subtype?: string;
   fieldType?: string;
+  // The field's full name, its ancestors' names joined by dots.
+  fieldName?: string;
   fieldValue?: unknown;
   rect?: number[];
   // PDF annotation flags: 2 is Hidden, 32 NoView.

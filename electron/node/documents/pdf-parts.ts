@@ -7,6 +7,7 @@ import { QuireError } from '../../common/errors.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 import { PDF_MIN_PAGES_PER_PROCESS } from './limits.ts';
 import { listLabels, ocrWarnings, type OcrPageRead } from './ocr.ts';
+import type { XfaField } from './pdf-xfa.ts';
 import { TextBuilder } from './text-builder.ts';
 
 // What one page gives the document.
@@ -21,6 +22,8 @@ export interface PdfPageRead {
   stray?: true;
   // Given to OCR, and what it found when it read text there.
   ocr?: OcrPageRead | null;
+  // The data paths of the XFA form fields its widgets show.
+  formFields?: string[];
 }
 
 // A page range's pages, with what the whole document says of itself (read by every process, so any part has it).
@@ -28,6 +31,8 @@ export interface PdfPart {
   numPages: number;
   title: string;
   pages: PdfPageRead[];
+  // An XFA form's data fields.
+  formData?: XfaField[];
 }
 
 // Pages `from`…`to`, counted from 1, both included.
@@ -54,6 +59,19 @@ export function assemblePdf(parts: readonly PdfPart[], ocrLanguage: OcrLanguage 
     }
     builder.close(anchor);
     builder.separate('\n\n');
+  }
+  // An XFA form's values that no widget shows on a page (all of a dynamic form's) are read at the end, each
+  // after its field's name, so nothing typed into the form is missing.
+  const shown = new Set(pages.flatMap((page) => page.formFields ?? []));
+  const unshown = (parts[0].formData ?? []).filter((field) => field.value && !shown.has(field.path));
+  if (unshown.length) {
+    builder.heading(1, 'Form data');
+    builder.append('Form data');
+    builder.separate('\n\n');
+    for (const field of unshown) {
+      builder.append(`${field.label}: ${field.value}`);
+      builder.separate('\n');
+    }
   }
   const unreadable = pages.filter((p) => p.unreadable).length;
   const blank = pages.filter((p) => !p.garbled && p.paragraphs.length === 0).length;

@@ -2,6 +2,7 @@
 // Identity-V for vertical writing) whose ToUnicode map gives each glyph id the text the test chooses, or no
 // map at all (the garbage a font without Unicode mapping gives). No font program is embedded: pdf.js reads
 // text through the ToUnicode map alone.
+import { deflateSync } from 'node:zlib';
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
 const hex4 = (n: number) => n.toString(16).padStart(4, '0').toUpperCase();
@@ -17,8 +18,16 @@ export interface GlyphFont {
 export interface GlyphPage {
   // Content-stream operators; `glyphs(font, text)` writes a hex string of the font's glyph ids.
   content: string;
-  // Filled-in form fields (AcroForm widgets) on the page: a text field, or a choice field with its value.
-  fields?: Array<{ name: string; value: string; rect: [number, number, number, number]; type?: 'Tx' | 'Ch' }>;
+  // Form fields (AcroForm widgets) on the page: a text field, or a choice field, with its value (/V) if given.
+  fields?: Array<{ name: string; value?: string; rect: [number, number, number, number]; type?: 'Tx' | 'Ch' }>;
+}
+
+// An XFA form's packets, written deflated as producers write them: the datasets packet alone in the /XFA array
+// beside a template stub, or (`xdp`) the whole XDP document as one stream. A form without fields is a dynamic
+// one (/NeedsRendering true): its pages are only what a viewer without XFA shows.
+export interface XfaPackets {
+  datasets: string;
+  xdp?: boolean;
 }
 
 export function glyphs(font: GlyphFont, text: string[]): string {
@@ -45,10 +54,14 @@ function toUnicodeCMap(font: GlyphFont): string {
 }
 
 // A one-font PDF: the font is /F1 on every page, at 1000 units per em with every glyph 500 wide.
-export function makeGlyphPdf(font: GlyphFont, pages: GlyphPage[], { helvetica = false } = {}): Uint8Array {
+export function makeGlyphPdf(font: GlyphFont, pages: GlyphPage[], { helvetica = false, xfa }: { helvetica?: boolean; xfa?: XfaPackets } = {}): Uint8Array {
   const objects: Buffer[] = [];
   const add = (body: string | Buffer) => objects.push(typeof body === 'string' ? enc(body) : body);
   const stream = (data: Buffer) => Buffer.concat([enc(`<< /Length ${data.length} >>\nstream\n`), data, enc('\nendstream')]);
+  const deflated = (text: string) => {
+    const data = deflateSync(Buffer.from(text, 'utf8'));
+    return Buffer.concat([enc(`<< /Length ${data.length} /Filter /FlateDecode >>\nstream\n`), data, enc('\nendstream')]);
+  };
   add('<< /Type /Catalog /Pages 2 0 R >>');
   add(''); // 2: the page tree, written once the pages are numbered
   add('<< /Type /FontDescriptor /FontName /QuireGlyphs /Flags 4 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 900 /Descent -200 /CapHeight 700 /StemV 80 >>');
@@ -60,7 +73,7 @@ export function makeGlyphPdf(font: GlyphFont, pages: GlyphPage[], { helvetica = 
   const fields: number[] = [];
   for (const page of pages) {
     const annots = (page.fields ?? []).map((f) => {
-      add(`<< /Type /Annot /Subtype /Widget /FT /${f.type ?? 'Tx'} /T (${f.name}) /V (${f.value}) /Rect [${f.rect.join(' ')}] /F 4 /DA (/F2 10 Tf 0 g) >>`);
+      add(`<< /Type /Annot /Subtype /Widget /FT /${f.type ?? 'Tx'} /T (${f.name})${f.value === undefined ? '' : ` /V (${f.value})`} /Rect [${f.rect.join(' ')}] /F 4 /DA (/F2 10 Tf 0 g) >>`);
       fields.push(objects.length);
       return objects.length;
     });
@@ -69,7 +82,19 @@ export function makeGlyphPdf(font: GlyphFont, pages: GlyphPage[], { helvetica = 
     add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 6 0 R${helvetica ? ' /F2 7 0 R' : ''} >> >> /Contents ${contents} 0 R${annots.length ? ` /Annots [${annots.map((a) => `${a} 0 R`).join(' ')}]` : ''} >>`);
     kids.push(objects.length);
   }
-  if (fields.length) objects[0] = enc(`<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${fields.map((f) => `${f} 0 R`).join(' ')}] /DA (/F2 0 Tf 0 g) >> >>`);
+  let xfaEntry = '';
+  if (xfa?.xdp) {
+    add(deflated(`<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"/>${xfa.datasets.replace(/^<\?xml[^>]*\?>\s*/, '')}</xdp:xdp>`));
+    xfaEntry = ` /XFA ${objects.length} 0 R`;
+  } else if (xfa) {
+    add(deflated('<template xmlns="http://www.xfa.org/schema/xfa-template/3.3/"/>'));
+    add(deflated(xfa.datasets));
+    xfaEntry = ` /XFA [(template) ${objects.length - 1} 0 R (datasets) ${objects.length} 0 R]`;
+  }
+  if (fields.length || xfa) {
+    const dynamic = xfa && !fields.length ? ' /NeedsRendering true' : '';
+    objects[0] = enc(`<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [${fields.map((f) => `${f} 0 R`).join(' ')}] /DA (/F2 0 Tf 0 g)${xfaEntry} >>${dynamic} >>`);
+  }
   objects[1] = enc(`<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(' ')}] /Count ${kids.length} >>`);
   const chunks = [enc('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n')];
   let length = chunks[0].length;
