@@ -23,6 +23,76 @@ export function takeToken(location: Location, storage: Storage, history: History
 
 const failure = (code: string, message: string): CallOutcome => ({ ok: false, error: { code, message } });
 
+// The connection's state, told to whoever watches it; a call made while connecting waits until it settles.
+function connectionState(initial: ConnectionState) {
+  let state = initial;
+  const watchers = new Set<(state: ConnectionState) => void>();
+  const waiters: (() => void)[] = [];
+  return {
+    get: () => state,
+    set(next: ConnectionState) {
+      if (next === state) return;
+      state = next;
+      for (const watch of watchers) watch(state);
+      if (state !== 'connecting') for (const wake of waiters.splice(0)) wake();
+    },
+    settled: () => (state === 'connecting' ? new Promise<void>((wake) => waiters.push(wake)) : Promise.resolve()),
+    watch(watch: (state: ConnectionState) => void) {
+      watchers.add(watch);
+      watch(state);
+      return () => void watchers.delete(watch);
+    },
+  };
+}
+
+// The plain HTTP requests beside the socket, made with the same token.
+function sessionRequests(token: string | null) {
+  const headers = { [TOKEN_HEADER]: token ?? '' };
+  return {
+    // Whether the server is there and still takes this token.
+    async checkSession(): Promise<'valid' | 'stale' | 'down'> {
+      try {
+        const response = await fetch(SESSION_PATH, { headers, cache: 'no-store' });
+        return response.status === 204 ? 'valid' : response.status === 403 ? 'stale' : 'down';
+      } catch {
+        return 'down';
+      }
+    },
+    // A document goes beside the socket (the server takes no frame large enough for one); the call names it.
+    async upload(bytes: Uint8Array): Promise<string> {
+      const response = await fetch(UPLOAD_PATH, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer> });
+      if (!response.ok) throw new Error(`the file could not be sent to Quire (${response.status}: ${await response.text()})`);
+      return response.text();
+    },
+  };
+}
+
+// A socket opened again after each loss, sooner at first and backing off to the maximum, for as long as `lost`
+// says it is worth it.
+function keptSocket(url: string, on: { open(): void; message(data: string): void; lost(): Promise<boolean> }) {
+  let socket: WebSocket | null = null;
+  let retry = RETRY_MS;
+  const connect = () => {
+    const ws = new WebSocket(url);
+    socket = ws;
+    ws.addEventListener('open', () => {
+      retry = RETRY_MS;
+      on.open();
+    });
+    ws.addEventListener('message', (event) => on.message(String(event.data)));
+    ws.addEventListener('close', () => {
+      if (socket !== ws) return;
+      socket = null;
+      void on.lost().then((again) => {
+        if (!again) return;
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, MAX_RETRY_MS);
+      });
+    });
+  };
+  return { connect, current: () => socket };
+}
+
 // A page without a token, or with one from an earlier run, says so instead of showing an empty app; a lost
 // connection fails the calls in flight at once (nothing spins forever) and is retried until the server is
 // back, or until it answers that this token is no longer valid.
@@ -30,74 +100,39 @@ export function wsTransport(host: string, token: string | null): Transport {
   let nextId = 1;
   const pending = new Map<number, (outcome: CallOutcome) => void>();
   const listeners = new Map<string, Set<(payload: unknown) => void>>();
-  const watchers = new Set<(state: ConnectionState) => void>();
-  let state: ConnectionState = token ? 'connecting' : 'needs-link';
-  let socket: WebSocket | null = null;
-  let retry = RETRY_MS;
-  const waiters: (() => void)[] = [];
-
-  const setState = (next: ConnectionState) => {
-    if (next === state) return;
-    state = next;
-    for (const watch of watchers) watch(state);
-    if (state !== 'connecting') for (const wake of waiters.splice(0)) wake();
-  };
-
-  // Whether the server is there and still takes this token.
-  const checkSession = async (): Promise<'valid' | 'stale' | 'down'> => {
-    try {
-      const response = await fetch(SESSION_PATH, { headers: { [TOKEN_HEADER]: token ?? '' }, cache: 'no-store' });
-      return response.status === 204 ? 'valid' : response.status === 403 ? 'stale' : 'down';
-    } catch {
-      return 'down';
-    }
-  };
-
-  // A document goes beside the socket (the server takes no frame large enough for one); the call names it.
-  const upload = async (bytes: Uint8Array): Promise<string> => {
-    const response = await fetch(UPLOAD_PATH, { method: 'POST', headers: { [TOKEN_HEADER]: token ?? '' }, body: bytes as Uint8Array<ArrayBuffer> });
-    if (!response.ok) throw new Error(`the file could not be sent to Quire (${response.status}: ${await response.text()})`);
-    return response.text();
-  };
-
-  const connect = () => {
-    const ws = new WebSocket(`ws://${host}/rpc?token=${encodeURIComponent(token ?? '')}`);
-    socket = ws;
-    ws.addEventListener('open', () => {
-      retry = RETRY_MS;
-      setState('open');
-    });
-    ws.addEventListener('message', (event) => {
-      const message = decodeWire(String(event.data));
+  const state = connectionState(token ? 'connecting' : 'needs-link');
+  const http = sessionRequests(token);
+  const socket = keptSocket(`ws://${host}/rpc?token=${encodeURIComponent(token ?? '')}`, {
+    open: () => state.set('open'),
+    message(data) {
+      const message = decodeWire(data);
       if (message.t === 'result') pending.get(message.id)?.(message.outcome as CallOutcome);
       else if (message.t === 'event') for (const listener of listeners.get(message.name) ?? []) listener(message.payload);
-    });
-    ws.addEventListener('close', () => {
-      if (socket !== ws) return;
-      socket = null;
+    },
+    async lost() {
       for (const resolve of pending.values()) resolve(failure('DISCONNECTED', 'the connection to Quire was lost'));
       pending.clear();
-      void checkSession().then((session) => {
-        if (session === 'stale') return setState('stale-link');
-        setState('lost');
-        setTimeout(connect, retry);
-        retry = Math.min(retry * 2, MAX_RETRY_MS);
-      });
-    });
-  };
-  if (token) connect();
+      if ((await http.checkSession()) === 'stale') {
+        state.set('stale-link');
+        return false;
+      }
+      state.set('lost');
+      return true;
+    },
+  });
+  if (token) socket.connect();
 
   return {
     async call(name, payload) {
-      if (state === 'connecting') await new Promise<void>((wake) => waiters.push(wake));
-      if (state === 'needs-link') return failure('FORBIDDEN', 'this page needs the link Quire printed when it started');
-      if (state === 'stale-link') return failure('FORBIDDEN', 'this link is from an earlier run of Quire; open the link it printed this time');
-      if (state !== 'open' || socket?.readyState !== WebSocket.OPEN) return failure('DISCONNECTED', 'Quire is not running; start it again and this page reconnects');
+      await state.settled();
+      const ws = socket.current();
+      if (state.get() === 'needs-link') return failure('FORBIDDEN', 'this page needs the link Quire printed when it started');
+      if (state.get() === 'stale-link') return failure('FORBIDDEN', 'this link is from an earlier run of Quire; open the link it printed this time');
+      if (state.get() !== 'open' || ws?.readyState !== WebSocket.OPEN) return failure('DISCONNECTED', 'Quire is not running; start it again and this page reconnects');
       const id = nextId++;
-      const ws = socket;
       let frame: string;
       try {
-        frame = await encodeCall({ id, name, payload }, upload);
+        frame = await encodeCall({ id, name, payload }, http.upload);
       } catch (error) {
         return failure('DISCONNECTED', (error as Error).message);
       }
@@ -116,10 +151,6 @@ export function wsTransport(host: string, token: string | null): Transport {
       listeners.set(event, set);
       return () => set.delete(listener);
     },
-    connection(watch) {
-      watchers.add(watch);
-      watch(state);
-      return () => watchers.delete(watch);
-    },
+    connection: state.watch,
   };
 }

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { RemoteEngine, SecretProtection } from '../../../electron/common/contract.ts';
+import type { RemoteEngine, RemoteModelInfo, SecretProtection } from '../../../electron/common/contract.ts';
 import { needsInsecureConsent } from '../../../electron/common/engine-url.ts';
 import { formatTokens } from '../../../electron/common/format.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
@@ -50,10 +50,7 @@ export function EnginesSection() {
 function EngineRow({ engine }: { engine: RemoteEngine }) {
   const check = useApp((s) => s.engineChecks[engine.id]);
   const test = useApp((s) => s.testEngine);
-  const setKey = useApp((s) => s.setEngineKey);
   const remove = useApp((s) => s.removeEngine);
-  const [replacing, setReplacing] = useState(false);
-  const [key, setKeyText] = useState('');
   return (
     <li className="engine-row" aria-label={engine.name}>
       <div className="engine-row-head">
@@ -68,30 +65,7 @@ function EngineRow({ engine }: { engine: RemoteEngine }) {
         <button type="button" className="button small" disabled={check?.running} onClick={() => void test(engine.id)}>
           {check?.running ? 'Testing…' : check?.models ? 'Refresh' : 'Test'}
         </button>
-        {replacing ? (
-          <form
-            className="card-actions"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void setKey(engine.id, key || null).then((ok) => {
-                if (ok) {
-                  setReplacing(false);
-                  setKeyText('');
-                }
-              });
-            }}
-          >
-            <input className="text-input" type="password" autoComplete="off" aria-label={`New API key for ${engine.name}`} value={key} onChange={(e) => setKeyText(e.target.value)} />
-            <button type="submit" className="button small">{key ? 'Save key' : 'Remove key'}</button>
-            <button type="button" className="button small" onClick={() => setReplacing(false)}>
-              Cancel
-            </button>
-          </form>
-        ) : (
-          <button type="button" className="button small" onClick={() => setReplacing(true)}>
-            {engine.hasKey ? 'Replace key' : 'Add key'}
-          </button>
-        )}
+        <EngineKey engine={engine} />
         <ConfirmButton
           label={`Remove ${engine.name}`}
           question={`Remove ${engine.name} and its key?`}
@@ -107,29 +81,65 @@ function EngineRow({ engine }: { engine: RemoteEngine }) {
           {check.error}
         </p>
       ) : null}
-      {check?.models ? (
-        check.models.length === 0 ? (
-          <p className="hint">The server lists no models.</p>
-        ) : (
-          <table className="doc-table engine-models">
-            <thead>
-              <tr>
-                <th>Model</th>
-                <th className="num">Longest context</th>
-              </tr>
-            </thead>
-            <tbody>
-              {check.models.map((m) => (
-                <tr key={m.id}>
-                  <td className="mono">{m.id}</td>
-                  <td className="num">{m.maxModelLen ? `${formatTokens(m.maxModelLen)} tokens` : 'not reported'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )
-      ) : null}
+      {check?.models ? <EngineModels models={check.models} /> : null}
     </li>
+  );
+}
+
+// Add, replace or (saved empty) remove an engine's API key, in place.
+function EngineKey({ engine }: { engine: RemoteEngine }) {
+  const setKey = useApp((s) => s.setEngineKey);
+  const [replacing, setReplacing] = useState(false);
+  const [key, setKeyText] = useState('');
+  if (!replacing) {
+    return (
+      <button type="button" className="button small" onClick={() => setReplacing(true)}>
+        {engine.hasKey ? 'Replace key' : 'Add key'}
+      </button>
+    );
+  }
+  return (
+    <form
+      className="card-actions"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void setKey(engine.id, key || null).then((ok) => {
+          if (ok) {
+            setReplacing(false);
+            setKeyText('');
+          }
+        });
+      }}
+    >
+      <input className="text-input" type="password" autoComplete="off" aria-label={`New API key for ${engine.name}`} value={key} onChange={(e) => setKeyText(e.target.value)} />
+      <button type="submit" className="button small">{key ? 'Save key' : 'Remove key'}</button>
+      <button type="button" className="button small" onClick={() => setReplacing(false)}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+// What the engine's server listed when tested.
+function EngineModels({ models }: { models: RemoteModelInfo[] }) {
+  if (models.length === 0) return <p className="hint">The server lists no models.</p>;
+  return (
+    <table className="doc-table engine-models">
+      <thead>
+        <tr>
+          <th>Model</th>
+          <th className="num">Longest context</th>
+        </tr>
+      </thead>
+      <tbody>
+        {models.map((m) => (
+          <tr key={m.id}>
+            <td className="mono">{m.id}</td>
+            <td className="num">{m.maxModelLen ? `${formatTokens(m.maxModelLen)} tokens` : 'not reported'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 

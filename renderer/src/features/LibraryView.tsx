@@ -18,12 +18,6 @@ export function LibraryView() {
   const setFilter = useApp((s) => s.setFilter);
   const imports = useApp((s) => s.imports);
   const importFiles = useApp((s) => s.importFiles);
-  const deleteDocument = useApp((s) => s.deleteDocument);
-  const newConversation = useApp((s) => s.newConversation);
-  const openViewer = useApp((s) => s.openViewer);
-  // A remote engine answers as well as an installed model.
-  const hasModel = useApp((s) => s.installed.length > 0 || s.engines.length > 0);
-  // A damaged database takes no import, conversation or deletion: each control says why it is off.
   const readOnly = useApp(readOnlyReason);
   const shown = visibleDocuments(documents, filter);
   return (
@@ -50,59 +44,84 @@ export function LibraryView() {
           ))}
         </ul>
       ) : null}
-      {documents.length > 0 ? (
-        <table className="doc-table">
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col" className="wide-only">Format</th>
-              <th scope="col" className="num wide-only">Pages</th>
-              <th scope="col" className="num wide-only">Characters</th>
-              <th scope="col" className="num" title="The document as the model is given it (its title and the prompt's framing included): the count the fit check and the answers show too">Tokens</th>
-              <th scope="col" title="Whether the whole document and the answer's room fit the model in use: its context and this computer's memory">Fits the model</th>
-              <th scope="col" className="wide-only">Added</th>
-              <th scope="col"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((doc) => (
-              <tr key={doc.id}>
-                <td>
-                  <span className="doc-title">
-                    <Icon name="doc" size={16} />
-                    <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
-                  </span>
-                  <OcrNote warnings={doc.warnings} />
-                </td>
-                <td className="wide-only"><span className="badge">{doc.format.toUpperCase()}</span></td>
-                <td className="num wide-only">{doc.pages || '—'}</td>
-                <td className="num wide-only">{doc.chars.toLocaleString()}</td>
-                <td className="num">{doc.tokens === null ? '—' : doc.tokens.toLocaleString()}</td>
-                <td><FitBadge fit={doc.fit} /></td>
-                <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
-                <td className="actions">
-                  <button type="button" className="button small" disabled={!hasModel || readOnly !== null} title={readOnly ?? (hasModel ? 'Ask about this document' : 'Install a model or add an engine first')} onClick={() => newConversation([doc.id])}>
-                    Ask
-                  </button>
-                  <ConfirmButton
-                    className="icon-button"
-                    label={`Delete ${doc.title}`}
-                    question={`Delete “${doc.title}” and its saved cache?`}
-                    confirm="Delete"
-                    disabled={readOnly !== null}
-                    title={readOnly ?? undefined}
-                    onConfirm={() => void deleteDocument(doc.id)}
-                  >
-                    <Icon name="trash" size={16} />
-                  </ConfirmButton>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {documents.length > 0 ? <DocumentTable documents={shown} /> : null}
       {documents.length > 0 && shown.length === 0 ? <p className="subtle">No document title contains “{filter}”.</p> : null}
     </section>
+  );
+}
+
+function DocumentTable({ documents }: { documents: LibraryEntry[] }) {
+  return (
+    <table className="doc-table">
+      <thead>
+        <tr>
+          <th scope="col">Title</th>
+          <th scope="col" className="wide-only">Format</th>
+          <th scope="col" className="num wide-only">Pages</th>
+          <th scope="col" className="num wide-only">Characters</th>
+          <th scope="col" className="num" title="The document as the model is given it (its title and the prompt's framing included): the count the fit check and the answers show too">Tokens</th>
+          <th scope="col" title="Whether the whole document and the answer's room fit the model in use: its context and this computer's memory">Fits the model</th>
+          <th scope="col" className="wide-only">Added</th>
+          <th scope="col"><span className="sr-only">Actions</span></th>
+        </tr>
+      </thead>
+      <tbody>
+        {documents.map((doc) => (
+          <DocumentRow key={doc.id} doc={doc} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function DocumentRow({ doc }: { doc: LibraryEntry }) {
+  const openViewer = useApp((s) => s.openViewer);
+  return (
+    <tr>
+      <td>
+        <span className="doc-title">
+          <Icon name="doc" size={16} />
+          <button type="button" className="title-button" title="Read this document" onClick={() => void openViewer(doc.id)}>{doc.title}</button>
+        </span>
+        <OcrNote warnings={doc.warnings} />
+      </td>
+      <td className="wide-only"><span className="badge">{doc.format.toUpperCase()}</span></td>
+      <td className="num wide-only">{doc.pages || '—'}</td>
+      <td className="num wide-only">{doc.chars.toLocaleString()}</td>
+      <td className="num">{doc.tokens === null ? '—' : doc.tokens.toLocaleString()}</td>
+      <td><FitBadge fit={doc.fit} /></td>
+      <td className="wide-only">{new Date(doc.importedAt).toLocaleDateString()}</td>
+      <td className="actions">
+        <DocumentActions doc={doc} />
+      </td>
+    </tr>
+  );
+}
+
+function DocumentActions({ doc }: { doc: LibraryEntry }) {
+  const deleteDocument = useApp((s) => s.deleteDocument);
+  const newConversation = useApp((s) => s.newConversation);
+  // A remote engine answers as well as an installed model.
+  const hasModel = useApp((s) => s.installed.length > 0 || s.engines.length > 0);
+  // A damaged database takes no import, conversation or deletion: each control says why it is off.
+  const readOnly = useApp(readOnlyReason);
+  return (
+    <>
+      <button type="button" className="button small" disabled={!hasModel || readOnly !== null} title={readOnly ?? (hasModel ? 'Ask about this document' : 'Install a model or add an engine first')} onClick={() => newConversation([doc.id])}>
+        Ask
+      </button>
+      <ConfirmButton
+        className="icon-button"
+        label={`Delete ${doc.title}`}
+        question={`Delete “${doc.title}” and its saved cache?`}
+        confirm="Delete"
+        disabled={readOnly !== null}
+        title={readOnly ?? undefined}
+        onConfirm={() => void deleteDocument(doc.id)}
+      >
+        <Icon name="trash" size={16} />
+      </ConfirmButton>
+    </>
   );
 }
 

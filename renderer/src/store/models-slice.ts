@@ -65,9 +65,54 @@ export interface ModelsSlice {
   onVerifyProgress(progress: EventPayload<'models.verifyProgress'>): void;
 }
 
-const IDLE_SELF_CHECK = { running: false, done: 0, total: 0, cells: [], result: null, error: null };
+// The slice in four pieces, each with the state it owns and the actions on it.
+export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => ({
+  ...createModelList(set, get, api),
+  ...createInstalls(set, get, api),
+  ...createSelfCheck(set, get, api),
+  ...createVerifications(set, get, api),
+});
 
-export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
+// What can be installed, what is, and what runs it.
+const createModelList: SliceCreator<
+  Pick<ModelsSlice, 'catalog' | 'installed' | 'engine' | 'choices' | 'catalogFit' | 'loadCatalogFit' | 'catalogFocus' | 'showInCatalog' | 'hubToken' | 'loadHubToken' | 'saveHubToken' | 'loadModels' | 'loadChoices' | 'refreshEngine'>
+> = (set, get, api) => ({
+  catalog: [],
+  installed: [],
+  engine: null,
+  choices: null,
+  catalogFit: null,
+  async loadCatalogFit() {
+    set({ catalogFit: await api.call('models.catalogFit', {}) });
+  },
+  catalogFocus: null,
+  showInCatalog: (id) => set({ catalogFocus: id, view: 'models' }),
+  hubToken: null,
+  async loadHubToken() {
+    set({ hubToken: await api.call('models.hubToken', {}) });
+  },
+  async saveHubToken(token) {
+    try {
+      set({ hubToken: await api.call('models.setHubToken', { token }) });
+      return true;
+    } catch (error) {
+      get().notify('error', (error as Error).message);
+      return false;
+    }
+  },
+  async loadModels() {
+    const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
+    set({ catalog, installed, engine });
+  },
+  async loadChoices() {
+    set({ choices: await api.call('models.choices', {}) });
+  },
+  async refreshEngine() {
+    set({ engine: await api.call('models.engine', {}) });
+  },
+});
+
+const createInstalls: SliceCreator<Pick<ModelsSlice, 'installs' | 'pausedDownloads' | 'loadPausedDownloads' | 'installModel' | 'cancelInstall' | 'removeModel' | 'onInstallProgress'>> = (set, get, api) => {
   const setJob = (id: string, job: InstallJob | null) => {
     const installs = { ...get().installs };
     if (job) installs[id] = job;
@@ -75,47 +120,11 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     set({ installs });
   };
   return {
-    catalog: [],
-    installed: [],
-    engine: null,
-    choices: null,
     installs: {},
-    catalogFit: null,
-    async loadCatalogFit() {
-      set({ catalogFit: await api.call('models.catalogFit', {}) });
-    },
-    catalogFocus: null,
     pausedDownloads: {},
     async loadPausedDownloads() {
       const paused = await api.call('models.pausedDownloads', {});
       set({ pausedDownloads: Object.fromEntries(paused.map((p) => [p.id, p.bytes])) });
-    },
-    showInCatalog: (id) => set({ catalogFocus: id, view: 'models' }),
-    selfCheck: IDLE_SELF_CHECK,
-    verifications: {},
-    loadChecks: {},
-    hubToken: null,
-    async loadHubToken() {
-      set({ hubToken: await api.call('models.hubToken', {}) });
-    },
-    async saveHubToken(token) {
-      try {
-        set({ hubToken: await api.call('models.setHubToken', { token }) });
-        return true;
-      } catch (error) {
-        get().notify('error', (error as Error).message);
-        return false;
-      }
-    },
-    async loadModels() {
-      const [catalog, installed, engine] = await Promise.all([api.call('models.catalog', {}), api.call('models.installed', {}), api.call('models.engine', {})]);
-      set({ catalog, installed, engine });
-    },
-    async loadChoices() {
-      set({ choices: await api.call('models.choices', {}) });
-    },
-    async refreshEngine() {
-      set({ engine: await api.call('models.engine', {}) });
     },
     async installModel(id, request) {
       setJob(id, { progress: null, error: null });
@@ -142,48 +151,60 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get, api) => {
     onInstallProgress(progress) {
       setJob(progress.id, { progress, error: null });
     },
-    async runSelfCheck(engine) {
-      set({ selfCheck: { ...IDLE_SELF_CHECK, running: true } });
-      try {
-        const result = await api.call('models.selfCheck', engine ? { engine } : {});
-        set({ selfCheck: { ...get().selfCheck, running: false, result } });
-      } catch (error) {
-        // Cancelled by the user: nothing went wrong, the check just goes.
-        const cancelled = (error as QuireError).code === 'CANCELLED';
-        set({ selfCheck: cancelled ? IDLE_SELF_CHECK : { ...get().selfCheck, running: false, error: (error as Error).message } });
-      }
-      set({ engine: await api.call('models.engine', {}) });
-    },
-    async cancelSelfCheck() {
-      await api.call('models.cancelSelfCheck', {});
-    },
-    onSelfCheckProgress({ cell, done, total }) {
-      const current = get().selfCheck;
-      if (current.running) set({ selfCheck: { ...current, done, total, cells: [...current.cells, cell] } });
-    },
-    async verifyModel(id) {
-      const put = (v: Partial<Verification>) => set({ verifications: { ...get().verifications, [id]: { ...get().verifications[id], ...v } as Verification } });
-      put({ running: true, doneBytes: 0, totalBytes: 0, status: null, message: null });
-      try {
-        const { status, message } = await api.call('models.verify', { id });
-        put({ running: false, status, message });
-        // Verified whole now: what a check at load found earlier no longer holds.
-        if (status === 'ok') set({ loadChecks: Object.fromEntries(Object.entries(get().loadChecks).filter(([other]) => other !== id)) });
-      } catch (error) {
-        put({ running: false, status: 'failed', message: (error as Error).message });
-      }
-    },
-    onVerifyProgress({ id, doneBytes, totalBytes, atLoad, error }) {
-      if (atLoad) {
-        const { [id]: _done, ...others } = get().loadChecks;
-        set({ loadChecks: doneBytes >= totalBytes && !error ? others : { ...others, [id]: { doneBytes, totalBytes, error: error ?? null } } });
-        return;
-      }
-      const current = get().verifications[id];
-      if (current?.running) set({ verifications: { ...get().verifications, [id]: { ...current, doneBytes, totalBytes } } });
-    },
   };
 };
+
+const IDLE_SELF_CHECK = { running: false, done: 0, total: 0, cells: [], result: null, error: null };
+
+const createSelfCheck: SliceCreator<Pick<ModelsSlice, 'selfCheck' | 'runSelfCheck' | 'cancelSelfCheck' | 'onSelfCheckProgress'>> = (set, get, api) => ({
+  selfCheck: IDLE_SELF_CHECK,
+  async runSelfCheck(engine) {
+    set({ selfCheck: { ...IDLE_SELF_CHECK, running: true } });
+    try {
+      const result = await api.call('models.selfCheck', engine ? { engine } : {});
+      set({ selfCheck: { ...get().selfCheck, running: false, result } });
+    } catch (error) {
+      // Cancelled by the user: nothing went wrong, the check just goes.
+      const cancelled = (error as QuireError).code === 'CANCELLED';
+      set({ selfCheck: cancelled ? IDLE_SELF_CHECK : { ...get().selfCheck, running: false, error: (error as Error).message } });
+    }
+    set({ engine: await api.call('models.engine', {}) });
+  },
+  async cancelSelfCheck() {
+    await api.call('models.cancelSelfCheck', {});
+  },
+  onSelfCheckProgress({ cell, done, total }) {
+    const current = get().selfCheck;
+    if (current.running) set({ selfCheck: { ...current, done, total, cells: [...current.cells, cell] } });
+  },
+});
+
+// "Verify" asked by the user, and the check a load makes of changed files.
+const createVerifications: SliceCreator<Pick<ModelsSlice, 'verifications' | 'loadChecks' | 'verifyModel' | 'onVerifyProgress'>> = (set, get, api) => ({
+  verifications: {},
+  loadChecks: {},
+  async verifyModel(id) {
+    const put = (v: Partial<Verification>) => set({ verifications: { ...get().verifications, [id]: { ...get().verifications[id], ...v } as Verification } });
+    put({ running: true, doneBytes: 0, totalBytes: 0, status: null, message: null });
+    try {
+      const { status, message } = await api.call('models.verify', { id });
+      put({ running: false, status, message });
+      // Verified whole now: what a check at load found earlier no longer holds.
+      if (status === 'ok') set({ loadChecks: Object.fromEntries(Object.entries(get().loadChecks).filter(([other]) => other !== id)) });
+    } catch (error) {
+      put({ running: false, status: 'failed', message: (error as Error).message });
+    }
+  },
+  onVerifyProgress({ id, doneBytes, totalBytes, atLoad, error }) {
+    if (atLoad) {
+      const { [id]: _done, ...others } = get().loadChecks;
+      set({ loadChecks: doneBytes >= totalBytes && !error ? others : { ...others, [id]: { doneBytes, totalBytes, error: error ?? null } } });
+      return;
+    }
+    const current = get().verifications[id];
+    if (current?.running) set({ verifications: { ...get().verifications, [id]: { ...current, doneBytes, totalBytes } } });
+  },
+});
 
 // The check a load is making now, which the question being asked waits on; null when none runs.
 export function runningLoadCheck(state: Pick<ModelsSlice, 'loadChecks'>): LoadCheck | null {
