@@ -71,17 +71,21 @@ function bytesOf(data: Float32Array, type: DataType): Uint8Array {
   return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
 }
 
-// Emits the graph and streams every weight into `data`. `onTensor` reports each HF tensor once it is written.
-export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: WeightSource, data: ExternalData, onTensor: (name: string) => void = () => {}): GraphBuilder {
-  const g = new GraphBuilder();
-  // The spec's rules, again here so a graph is never built from an invalid triple whoever calls.
-  resolveConversion(opts);
-  const io = IO_TYPE[opts.io];
+// The cache's element type and layout, checked against the model: what the attention layers are built with.
+interface KvLayout {
+  type: DataType;
+  // The last dimension of a cache row: head_dim (in the storage's elements), or the symbolic `kv_row` (WebGPU).
+  last: number | string;
+  // Static per-channel scales in the graph, and the storage's bits.
+  quantized: boolean;
+  bits: number;
+  scales: KvScales;
+}
+
+function kvLayout(cfg: LlamaConfig, opts: GraphOptions): KvLayout {
+  const { hiddenSize: H, numKvHeads: Hkv, headDim: D, intermediateSize: I } = cfg;
   const kvStorage = KV_STORAGE[opts.kv];
   const webgpuKv = opts.kvQuant === 'webgpu';
-  const kvType = kvElementType({ kv: opts.kv, io: opts.io, ...(webgpuKv ? { quant: 'webgpu' as const } : {}) });
-  const { hiddenSize: H, numHeads: Hq, numKvHeads: Hkv, headDim: D, vocabSize: V, intermediateSize: I } = cfg;
-  const kvLast = webgpuKv ? 'kv_row' : kvRowElements(D, opts.kv);
   // Static scales in the graph: a WebGPU-quantized cache has none (the provider keeps a scale in every row).
   const quantized = kvStorage.quantized && !webgpuKv;
   if (webgpuKv && kvStorage.quantized) {
@@ -91,19 +95,39 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
   if (quantized && (opts.kvScales?.length !== cfg.numLayers || opts.kvScales.some((s) => s.k.length !== Hkv * D || s.v.length !== Hkv * D))) {
     throw new QuireError('INTERNAL', `--kv ${opts.kv} needs calibrated K and V scales [${Hkv * D}] for each of ${cfg.numLayers} layers`);
   }
-  const kvScales = opts.kvScales ?? [];
   if (opts.precision === 'int4') {
     for (const k of [H, I]) if (k % INT4_BLOCK !== 0) throw new QuireError('UNSUPPORTED_MODEL', `int4 needs hidden and intermediate sizes divisible by ${INT4_BLOCK}, got ${k}`);
   }
+  return {
+    type: kvElementType({ kv: opts.kv, io: opts.io, ...(webgpuKv ? { quant: 'webgpu' as const } : {}) }),
+    last: webgpuKv ? 'kv_row' : kvRowElements(D, opts.kv),
+    quantized,
+    bits: kvStorage.bits,
+    scales: opts.kvScales ?? [],
+  };
+}
 
+// How the graph takes its weights: each HF tensor checked against the shape the config implies and streamed into
+// `data` as an initializer (dense in the io dtype, or int4 blocks for MatMulNBits), and the matrix products and
+// norms made of them.
+interface WeightWriter {
+  expectShape(name: string, shape: number[]): void;
+  dense(name: string, sources: string[], dims: number[], type: DataType): void;
+  // x [T, k] · Wᵀ for W = rows of `sources` → [T, n].
+  linear(x: string, name: string, sources: string[], k: number): string;
+  // An RMSNorm weight [hidden], named as in the checkpoint.
+  norm(name: string): string;
+}
+
+function weightWriter(g: GraphBuilder, cfg: LlamaConfig, opts: GraphOptions, weights: WeightSource, data: ExternalData, onTensor: (name: string) => void): WeightWriter {
+  const io = IO_TYPE[opts.io];
   const expectShape = (name: string, shape: number[]) => {
     const got = weights.shape(name);
     if (got.join(',') !== shape.join(',')) throw new QuireError('UNSUPPORTED_MODEL', `${name} has shape [${got.join(', ')}], config implies [${shape.join(', ')}]`);
   };
-
   // Rows of several HF tensors, concatenated (packed QKV), converted to `type`.
   const rowsOf = (sources: string[]) => sources.reduce((sum, s) => sum + weights.shape(s)[0], 0);
-  const denseInitializer = (name: string, sources: string[], dims: number[], type: DataType) => {
+  const dense = (name: string, sources: string[], dims: number[], type: DataType) => {
     data.add(g, name, type, dims, (function* () {
       for (const s of sources) {
         for (const chunk of weights.rows(s)) yield bytesOf(chunk.data, type);
@@ -111,7 +135,6 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
       }
     })());
   };
-
   const int4Initializers = (name: string, sources: string[], k: number) => {
     const n = rowsOf(sources);
     const blocks = k / INT4_BLOCK;
@@ -132,23 +155,91 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
     data.add(g, `${name}.scales`, io, [n * blocks], [bytesOf(scales, io)]);
     return n;
   };
-
-  // x [T, k] · Wᵀ for W = rows of `sources` → [T, n].
   const linear = (x: string, name: string, sources: string[], k: number): string => {
     if (opts.precision === 'int4') {
       const n = int4Initializers(name, sources, k);
       return g.node('MatMulNBits', [x, `${name}.qweight`, `${name}.scales`], 1,
         { K: k, N: n, bits: 4, block_size: INT4_BLOCK, accuracy_level: INT4_ACCURACY_LEVEL }, { ...MS, name })[0];
     }
-    denseInitializer(`${name}.weight`, sources, [rowsOf(sources), k], io);
+    dense(`${name}.weight`, sources, [rowsOf(sources), k], io);
     return g.node('Gemm', [x, `${name}.weight`], 1, { transB: 1 }, { name })[0];
   };
-
-  const norm = (name: string, source: string) => {
-    expectShape(source, [H]);
-    denseInitializer(name, [source], [H], io);
+  const norm = (name: string) => {
+    expectShape(name, [cfg.hiddenSize]);
+    dense(name, [name], [cfg.hiddenSize], io);
     return name;
   };
+  return { expectShape, dense, linear, norm };
+}
+
+// What every decoder layer reads besides its own weights: the sequence lengths, the RoPE tables, and the shapes
+// it reshapes with.
+interface LayerInputs {
+  seqlens: string;
+  total: string;
+  cos: string;
+  sin: string;
+  qkvShape: string;
+  flatQ: string;
+}
+
+// One decoder layer: attention (packed QKV, GroupQueryAttention over the cache of layer `l`) and the SwiGLU MLP,
+// each after its skip-RMSNorm. Takes and returns the running hidden state and residual.
+function decoderLayer(g: GraphBuilder, cfg: LlamaConfig, w: WeightWriter, kv: KvLayout, inputs: LayerInputs, l: number, state: { hidden: string; residual: string }): { hidden: string; residual: string } {
+  const { hiddenSize: H, numHeads: Hq, numKvHeads: Hkv, headDim: D, intermediateSize: I } = cfg;
+  const p = `model.layers.${l}`;
+  const inNorm = w.norm(`${p}.input_layernorm.weight`);
+  let { hidden, residual } = state;
+  if (l === 0) {
+    hidden = g.node('SimplifiedLayerNormalization', [residual, inNorm], 1, { axis: -1, epsilon: { float: cfg.rmsNormEps } })[0];
+  } else {
+    const outs = g.node('SkipSimplifiedLayerNormalization', [hidden, residual, inNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
+    hidden = outs[0];
+    residual = outs[3];
+  }
+  const attn = `${p}.self_attn`;
+  w.expectShape(`${attn}.q_proj.weight`, [Hq * D, H]);
+  w.expectShape(`${attn}.k_proj.weight`, [Hkv * D, H]);
+  w.expectShape(`${attn}.v_proj.weight`, [Hkv * D, H]);
+  const qkv = w.linear(hidden, `${attn}.qkv_proj`, [`${attn}.q_proj.weight`, `${attn}.k_proj.weight`, `${attn}.v_proj.weight`], H);
+  const qkv3 = g.node('Reshape', [qkv, inputs.qkvShape], 1)[0];
+  const pastK = g.input(GRAPH_IO.past(l, 'key'), kv.type, ['batch', Hkv, 'past_sequence', kv.last]);
+  const pastV = g.input(GRAPH_IO.past(l, 'value'), kv.type, ['batch', Hkv, 'past_sequence', kv.last]);
+  const presentK = g.output(GRAPH_IO.present(l, 'key'), kv.type, ['batch', Hkv, 'total_sequence', kv.last]);
+  const presentV = g.output(GRAPH_IO.present(l, 'value'), kv.type, ['batch', Hkv, 'total_sequence', kv.last]);
+  const gqaInputs = [qkv3, '', '', pastK, pastV, inputs.seqlens, inputs.total, inputs.cos, inputs.sin];
+  const gqaAttrs: Record<string, AttrValue> = { num_heads: Hq, kv_num_heads: Hkv, do_rotary: 1, rotary_interleaved: 0, scale: { float: 1 / Math.sqrt(D) } };
+  if (kv.quantized) {
+    const { k, v } = kv.scales[l];
+    // Inputs 9–11 (position_ids, attention_bias, head_sink) stay empty; 12 and 13 are k_scale, v_scale.
+    gqaInputs.push('', '', '', g.constant(`${attn}.k_scale`, DT.FLOAT, [Hkv * D], Array.from(k)), g.constant(`${attn}.v_scale`, DT.FLOAT, [Hkv * D], Array.from(v)));
+    Object.assign(gqaAttrs, { k_quant_type: KV_QUANT_TYPE, v_quant_type: KV_QUANT_TYPE, kv_cache_bit_width: kv.bits });
+  }
+  const [attnOut] = g.node('GroupQueryAttention', gqaInputs, [`${attn}/output`, presentK, presentV], gqaAttrs, { ...MS, name: `${attn}/GroupQueryAttention` });
+  w.expectShape(`${attn}.o_proj.weight`, [H, Hq * D]);
+  const o = w.linear(g.node('Reshape', [attnOut, inputs.flatQ], 1)[0], `${attn}.o_proj`, [`${attn}.o_proj.weight`], Hq * D);
+
+  const postNorm = w.norm(`${p}.post_attention_layernorm.weight`);
+  const outs = g.node('SkipSimplifiedLayerNormalization', [o, residual, postNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
+  const mlp = `${p}.mlp`;
+  w.expectShape(`${mlp}.gate_proj.weight`, [I, H]);
+  w.expectShape(`${mlp}.up_proj.weight`, [I, H]);
+  w.expectShape(`${mlp}.down_proj.weight`, [H, I]);
+  const gate = w.linear(outs[0], `${mlp}.gate_proj`, [`${mlp}.gate_proj.weight`], H);
+  const up = w.linear(outs[0], `${mlp}.up_proj`, [`${mlp}.up_proj.weight`], H);
+  const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate], 1)[0]], 1)[0];
+  return { hidden: w.linear(g.node('Mul', [silu, up], 1)[0], `${mlp}.down_proj`, [`${mlp}.down_proj.weight`], I), residual: outs[3] };
+}
+
+// Emits the graph and streams every weight into `data`. `onTensor` reports each HF tensor once it is written.
+export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: WeightSource, data: ExternalData, onTensor: (name: string) => void = () => {}): GraphBuilder {
+  const g = new GraphBuilder();
+  // The spec's rules, again here so a graph is never built from an invalid triple whoever calls.
+  resolveConversion(opts);
+  const io = IO_TYPE[opts.io];
+  const { hiddenSize: H, numHeads: Hq, headDim: D, vocabSize: V } = cfg;
+  const kv = kvLayout(cfg, opts);
+  const w = weightWriter(g, cfg, opts, weights, data, onTensor);
 
   // Graph inputs.
   const ids = g.input(GRAPH_IO.inputIds, DT.INT64, ['batch', 'sequence']);
@@ -166,64 +257,21 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
 
   // Embedding.
   const embedName = 'model.embed_tokens.weight';
-  expectShape(embedName, [V, H]);
+  w.expectShape(embedName, [V, H]);
   const tiedHead = cfg.tieWordEmbeddings && opts.precision !== 'int4';
   // int4 keeps the table in fp16 (half of fp32, exact enough for a lookup) and casts the gathered rows.
   const embedType = opts.precision === 'int4' ? DT.FLOAT16 : io;
-  denseInitializer(embedName, [embedName], [V, H], embedType);
+  w.dense(embedName, [embedName], [V, H], embedType);
   let x = g.node('Gather', [embedName, ids], 1, { axis: 0 })[0];
   if (embedType !== io) x = g.node('Cast', [x], 1, { to: io })[0];
-  let residual = g.node('Reshape', [x, flatH], 1)[0];
 
-  const qkvShape = shape3('shape_qkv', (Hq + 2 * Hkv) * D);
-  let hidden = '';
-  for (let l = 0; l < cfg.numLayers; l++) {
-    const p = `model.layers.${l}`;
-    const inNorm = norm(`${p}.input_layernorm.weight`, `${p}.input_layernorm.weight`);
-    if (l === 0) {
-      hidden = g.node('SimplifiedLayerNormalization', [residual, inNorm], 1, { axis: -1, epsilon: { float: cfg.rmsNormEps } })[0];
-    } else {
-      const outs = g.node('SkipSimplifiedLayerNormalization', [hidden, residual, inNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
-      hidden = outs[0];
-      residual = outs[3];
-    }
-    const attn = `${p}.self_attn`;
-    expectShape(`${attn}.q_proj.weight`, [Hq * D, H]);
-    expectShape(`${attn}.k_proj.weight`, [Hkv * D, H]);
-    expectShape(`${attn}.v_proj.weight`, [Hkv * D, H]);
-    const qkv = linear(hidden, `${attn}.qkv_proj`, [`${attn}.q_proj.weight`, `${attn}.k_proj.weight`, `${attn}.v_proj.weight`], H);
-    const qkv3 = g.node('Reshape', [qkv, qkvShape], 1)[0];
-    const pastK = g.input(GRAPH_IO.past(l, 'key'), kvType, ['batch', Hkv, 'past_sequence', kvLast]);
-    const pastV = g.input(GRAPH_IO.past(l, 'value'), kvType, ['batch', Hkv, 'past_sequence', kvLast]);
-    const presentK = g.output(GRAPH_IO.present(l, 'key'), kvType, ['batch', Hkv, 'total_sequence', kvLast]);
-    const presentV = g.output(GRAPH_IO.present(l, 'value'), kvType, ['batch', Hkv, 'total_sequence', kvLast]);
-    const gqaInputs = [qkv3, '', '', pastK, pastV, seqlens, total, cos, sin];
-    const gqaAttrs: Record<string, AttrValue> = { num_heads: Hq, kv_num_heads: Hkv, do_rotary: 1, rotary_interleaved: 0, scale: { float: 1 / Math.sqrt(D) } };
-    if (quantized) {
-      const { k, v } = kvScales[l];
-      // Inputs 9–11 (position_ids, attention_bias, head_sink) stay empty; 12 and 13 are k_scale, v_scale.
-      gqaInputs.push('', '', '', g.constant(`${attn}.k_scale`, DT.FLOAT, [Hkv * D], Array.from(k)), g.constant(`${attn}.v_scale`, DT.FLOAT, [Hkv * D], Array.from(v)));
-      Object.assign(gqaAttrs, { k_quant_type: KV_QUANT_TYPE, v_quant_type: KV_QUANT_TYPE, kv_cache_bit_width: kvStorage.bits });
-    }
-    const [attnOut] = g.node('GroupQueryAttention', gqaInputs, [`${attn}/output`, presentK, presentV], gqaAttrs, { ...MS, name: `${attn}/GroupQueryAttention` });
-    expectShape(`${attn}.o_proj.weight`, [H, Hq * D]);
-    const o = linear(g.node('Reshape', [attnOut, flatQ], 1)[0], `${attn}.o_proj`, [`${attn}.o_proj.weight`], Hq * D);
+  const residual = g.node('Reshape', [x, flatH], 1)[0];
+  const inputs: LayerInputs = { seqlens, total, cos, sin, qkvShape: shape3('shape_qkv', (Hq + 2 * cfg.numKvHeads) * D), flatQ };
+  let state = { hidden: '', residual };
+  for (let l = 0; l < cfg.numLayers; l++) state = decoderLayer(g, cfg, w, kv, inputs, l, state);
 
-    const postNorm = norm(`${p}.post_attention_layernorm.weight`, `${p}.post_attention_layernorm.weight`);
-    const outs = g.node('SkipSimplifiedLayerNormalization', [o, residual, postNorm], 4, { epsilon: { float: cfg.rmsNormEps } }, MS);
-    residual = outs[3];
-    const mlp = `${p}.mlp`;
-    expectShape(`${mlp}.gate_proj.weight`, [I, H]);
-    expectShape(`${mlp}.up_proj.weight`, [I, H]);
-    expectShape(`${mlp}.down_proj.weight`, [H, I]);
-    const gate = linear(outs[0], `${mlp}.gate_proj`, [`${mlp}.gate_proj.weight`], H);
-    const up = linear(outs[0], `${mlp}.up_proj`, [`${mlp}.up_proj.weight`], H);
-    const silu = g.node('Mul', [gate, g.node('Sigmoid', [gate], 1)[0]], 1)[0];
-    hidden = linear(g.node('Mul', [silu, up], 1)[0], `${mlp}.down_proj`, [`${mlp}.down_proj.weight`], I);
-  }
-
-  const finalNorm = norm('model.norm.weight', 'model.norm.weight');
-  const normed = g.node('SkipSimplifiedLayerNormalization', [hidden, residual, finalNorm], 1, { epsilon: { float: cfg.rmsNormEps } }, MS)[0];
+  const finalNorm = w.norm('model.norm.weight');
+  const normed = g.node('SkipSimplifiedLayerNormalization', [state.hidden, state.residual, finalNorm], 1, { epsilon: { float: cfg.rmsNormEps } }, MS)[0];
   // Slice the last num_logits_to_keep positions before the vocabulary projection.
   const normed3 = g.node('Reshape', [normed, shape3('shape_hidden3', H)], 1)[0];
   const kept = g.node('Slice', [normed3, g.node('Neg', [keep], 1)[0], g.constant('int64_max', DT.INT64, [1], [Number.MAX_SAFE_INTEGER]), g.constant('axis_seq', DT.INT64, [1], [1])], 1)[0];
@@ -233,8 +281,8 @@ export function buildLlamaGraph(cfg: LlamaConfig, opts: GraphOptions, weights: W
     logits = g.node('Gemm', [keptFlat, embedName], 1, { transB: 1 }, { name: 'lm_head' })[0];
   } else {
     const headSource = cfg.tieWordEmbeddings ? embedName : 'lm_head.weight';
-    expectShape(headSource, [V, H]);
-    logits = linear(keptFlat, 'lm_head', [headSource], H);
+    w.expectShape(headSource, [V, H]);
+    logits = w.linear(keptFlat, 'lm_head', [headSource], H);
   }
   if (io !== DT.FLOAT) logits = g.node('Cast', [logits], 1, { to: DT.FLOAT })[0];
   g.node('Reshape', [logits, shape3('shape_logits', V)], [g.output(GRAPH_IO.logits, DT.FLOAT, ['batch', 'num_logits_to_keep', V])]);
