@@ -8,7 +8,6 @@ import type { Tokenizer } from '../../../models/tokenizer/tokenizer.ts';
 import { EngineSession, type LoadOptions, type PrefillOptions } from './engine-session.ts';
 import { throttledProgress } from '../../../models/verify-model.ts';
 import { generateText } from './generate-text.ts';
-import { runNiah } from '../eval/niah.ts';
 import type { SamplingOptions } from './sampler.ts';
 import type { EngineRequest, EngineReply } from './engine-protocol.ts';
 import { answerPrompt, PREFIX_NOT_HELD, resumeAnswer, type AnswerInProgress, type AnswerListeners, type AnswerResult, type Outcome, type PrefixHeld } from './answer-prompt.ts';
@@ -117,11 +116,6 @@ async function handle(served: Served, port: Port, request: Handled, signal: Abor
       served.session = null;
       served.tokenizer = null;
       return null;
-    case 'niah':
-      await served.session?.release();
-      served.session = null;
-      served.tokenizer = null;
-      return runNiah(request.params.dir, { ...request.params.options, signal, onCell: send('cell') });
   }
 }
 

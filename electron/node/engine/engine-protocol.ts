@@ -5,7 +5,6 @@ import type { LoadOptions, PrefillProgress, EngineReport } from './engine-sessio
 import type { AnswerParams, AnswerPhase, AnswerResult, PREFIX_NOT_HELD } from './answer-prompt.ts';
 import type { SamplingOptions } from './sampler.ts';
 import type { TokenLogprob } from './token-choice.ts';
-import type { NiahCell, NiahOptions, NiahResult } from '../eval/niah.ts';
 
 type Call<M extends string, P> = { id: number; method: M; params: P };
 
@@ -21,7 +20,6 @@ export type EngineRequest =
   | Call<'restoreSnapshot', { path: string }>
   | Call<'state', Record<string, never>>
   | Call<'unload', Record<string, never>>
-  | Call<'niah', { dir: string; options: NiahRunOptions }>
   | { id: number; method: 'cancel' }
   // Handled at once, like cancel: another request waits (the running answer yields at its next chance), and an
   // answer that yielded will not be resumed (its caller left).
@@ -34,7 +32,6 @@ export type EngineReply =
   | { id: number; event: 'progress'; data: unknown }
   | { id: number; event: 'text'; data: unknown }
   | { id: number; event: 'logprob'; data: unknown }
-  | { id: number; event: 'cell'; data: unknown }
   | { id: number; event: 'warning'; data: unknown }
   | { id: number; event: 'phase'; data: unknown }
   | { id: number; event: 'verify'; data: unknown }
@@ -58,11 +55,6 @@ export interface EngineResults {
   restoreSnapshot: number;
   state: EngineState;
   unload: null;
-  niah: NiahResult;
 }
 
-// A needle-in-a-haystack self-check run inside the engine's process (after it unloads the chat model, so the
-// weights are never held twice); cells arrive as 'cell' events.
-export type NiahRunOptions = Omit<NiahOptions, 'signal' | 'onCell'>;
-
-export type { AnswerParams, AnswerPhase, AnswerResult, NiahCell, PrefillProgress, TokenLogprob };
+export type { AnswerParams, AnswerPhase, AnswerResult, PrefillProgress, TokenLogprob };

@@ -4,7 +4,7 @@ import { fromEnvelope, QuireError } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
 import { forkProcess, type ServiceProcess } from '../service-process.ts';
 import type { VerifyProgress } from '../../../models/verify-model.ts';
-import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, NiahCell, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
+import type { AnswerPhase, AnswerResult, EngineReply, EngineRequest, EngineResults, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
 
 // The engine's process as the host sees it (service-process.ts: a forked child in plain Node, a utilityProcess in
 // the desktop app).
@@ -21,7 +21,6 @@ export interface CallListeners {
   onProgress?: (p: PrefillProgress) => void;
   onText?: (text: string) => void;
   onLogprob?: (entry: TokenLogprob) => void;
-  onCell?: (cell: NiahCell) => void;
   onWarning?: (message: string) => void;
   onPhase?: (phase: AnswerPhase) => void;
   onAnswer?: (result: AnswerResult) => void;
@@ -56,7 +55,6 @@ export class EngineHost {
     if (!pending) return;
     if ('event' in message) {
       if (message.event === 'progress') pending.listeners.onProgress?.(message.data as PrefillProgress);
-      else if (message.event === 'cell') pending.listeners.onCell?.(message.data as NiahCell);
       else if (message.event === 'warning') pending.listeners.onWarning?.(message.data as string);
       else if (message.event === 'phase') pending.listeners.onPhase?.(message.data as AnswerPhase);
       else if (message.event === 'answer') pending.listeners.onAnswer?.(message.data as AnswerResult);

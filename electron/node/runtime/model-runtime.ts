@@ -3,7 +3,7 @@ import { QuireError } from '../../common/errors.ts';
 import { engineContext } from '../../../models/model-spec.ts';
 import { EngineQueue, type Turn } from './engine-queue.ts';
 import { EngineHost, forkEngineProcess, type CallListeners, type EngineProcess } from './engine-host.ts';
-import type { AnswerParams, AnswerPhase, AnswerResult, EngineResults, NiahCell, NiahRunOptions, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
+import type { AnswerParams, AnswerPhase, AnswerResult, PrefillProgress, TokenLogprob } from '../engine/engine-protocol.ts';
 import type { OutputFormat } from '../engine/json-grammar.ts';
 import type { EngineReport } from '../engine/engine-session.ts';
 import type { SamplingOptions } from '../engine/sampler.ts';
@@ -35,9 +35,9 @@ export interface AnswerRequest {
   // The answer must be JSON of this format; each token's log-probability with this many alternatives (the API's).
   format?: OutputFormat | null;
   logprobs?: number | null;
-  // What is worth saving for later: the document prefix (whenever it had to be read), or the whole prompt
-  // once this much of it had to be read (the API's prompts, which have no known prefix).
-  save: 'prefix' | { promptMinPrefilled: number };
+  // What is worth saving for later: the document prefix (whenever it had to be read), the whole prompt once this
+  // much of it had to be read (the API's prompts, which have no known prefix), or nothing (the self-check's).
+  save: 'prefix' | { promptMinPrefilled: number } | 'nothing';
   signal: AbortSignal;
 }
 
@@ -272,7 +272,7 @@ export class ModelRuntime {
     if (snapshots && request.save === 'prefix' && prefix && prefix.length > 0 && prefixTokens) {
       save = { path: this.store.path(model.id, prefix.key), length: prefix.length, minPrefilled: 1 };
       saveTokens = prefixTokens;
-    } else if (snapshots && request.save !== 'prefix' && prompt) {
+    } else if (snapshots && typeof request.save === 'object' && prompt) {
       save = { path: this.store.path(model.id, prefixKey(prompt)), length: prompt.length, minPrefilled: request.save.promptMinPrefilled };
       saveTokens = prompt;
     }
@@ -352,18 +352,6 @@ export class ModelRuntime {
     const result = await this.#shared(held.turn, () => this.host.call('resume', { paused }, listeners));
     this.#held = result.held;
     return result;
-  }
-
-  // Runs a short NIAH on `model` in the engine's process. The chat model is unloaded first (its weights are
-  // never held twice) and loads again on the next question.
-  async selfCheck(model: InstalledModel, options: NiahRunOptions, onCell: (cell: NiahCell) => void): Promise<EngineResults['niah']> {
-    return this.queue.run(new AbortController().signal, async () => {
-      await this.#backOff();
-      await this.#loading?.catch(() => undefined);
-      this.#loaded = null;
-      this.#held = null;
-      return this.host.call('niah', { dir: model.dir, options }, { onCell });
-    });
   }
 
   cancel(): void {
