@@ -145,6 +145,18 @@ export const QuoteCheck = z.object({
 });
 export type QuoteCheck = z.infer<typeof QuoteCheck>;
 
+// What an answer is asked with, resolved: the instructions, greedy or the temperature and top-p, the seed (null:
+// a new one each answer) and the longest answer. Exports state it.
+export const AnswerSettings = z.object({
+  instructions: z.string(),
+  greedy: z.boolean(),
+  temperature: z.number(),
+  topP: z.number(),
+  seed: z.number().int().nullable(),
+  maxTokens: z.number().int(),
+});
+export type AnswerSettings = z.infer<typeof AnswerSettings>;
+
 export const MessageStats = z.object({
   promptTokens: z.number().int(),
   // The documents' share of the prompt: the count the library and the fit check show for them. Absent on remote
@@ -162,6 +174,8 @@ export const MessageStats = z.object({
   // Answers of a remote engine: where it ran, and how many prompt tokens the server's prefix cache served
   // (null where the server does not say). Absent on local answers and on answers stored before it existed.
   remote: z.object({ host: z.string(), model: z.string(), cachedTokens: z.number().int().nullable() }).optional(),
+  // What it was asked with; absent on answers stored before it existed.
+  settings: AnswerSettings.optional(),
 });
 export type MessageStats = z.infer<typeof MessageStats>;
 

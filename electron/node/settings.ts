@@ -1,4 +1,4 @@
-import { Settings, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
+import { Settings, type AnswerSettings, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
 import { styleOver } from '../common/answer-style.ts';
 import { migrate, type Db } from './db.ts';
 import { SNAPSHOT_BUDGET_BYTES } from './runtime/prefix-store.ts';
@@ -83,4 +83,9 @@ export function samplingFor(
     topP: style.topP ?? model.generation.topP,
     seed: style.seed ?? undefined,
   };
+}
+
+// The sampling as an answer's stats and the exports record it.
+export function recordedSettings({ instructions, greedy, temperature, topP, seed, maxTokens }: AnswerSampling): AnswerSettings {
+  return { instructions, greedy, temperature, topP, seed: seed ?? null, maxTokens };
 }

@@ -10,7 +10,7 @@ import type { ConversationStore, NewMessage } from './conversations.ts';
 import { AnswerDraft } from './answer-draft.ts';
 import type { ModelRuntime } from '../runtime/model-runtime.ts';
 import { answerRoom, generationDefaults, type GenerationDefaults } from '../../../models/model-spec.ts';
-import { samplingFor, type AnswerSampling } from '../settings.ts';
+import { recordedSettings, samplingFor, type AnswerSampling } from '../settings.ts';
 import { withInstructions, type Turn } from '../runtime/prompt.ts';
 import { REMOTE_GENERATION, RemoteAnswerer, type RemoteEngines } from './remote-answer.ts';
 
@@ -190,16 +190,17 @@ export class ChatService {
         this.#deps.bus.emit('chat.delta', { conversationId: conversation.id, text });
       };
       let made: Answer;
+      const sampling = this.samplingOf(conversation);
       try {
         made = conversation.engine
-          ? await this.#answerRemote(conversation, this.#documents(conversation.documentIds), history, running, shown)
-          : await this.#answerLocal(conversation, this.#refs(conversation.documentIds), history, running, shown);
+          ? await this.#answerRemote(conversation, this.#documents(conversation.documentIds), history, sampling, running, shown)
+          : await this.#answerLocal(conversation, this.#refs(conversation.documentIds), history, sampling, running, shown);
       } catch (error) {
         draft.fail(error as Error);
         throw error;
       }
       // The documents' text is read for the quote check only once the answer exists.
-      const answer: NewMessage = { role: 'assistant', content: made.text, quotes: this.#verify(this.#documents(conversation.documentIds), made.text), stats: made.stats };
+      const answer: NewMessage = { role: 'assistant', content: made.text, quotes: this.#verify(this.#documents(conversation.documentIds), made.text), stats: { ...made.stats, settings: recordedSettings(sampling) } };
       if (!draft.finish(answer)) this.#unsaved.set(conversation.id, draft.pending(answer));
       return this.#view(conversation.id);
     } finally {
@@ -227,11 +228,11 @@ export class ChatService {
     return { history: past(conversation.messages.slice(0, index)), question: null, cutAt: message.id };
   }
 
-  async #answerRemote(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], running: Running, shown: (text: string) => void): Promise<Answer> {
+  async #answerRemote(conversation: Conversation, documents: (DocumentModel & { id: string })[], turns: Turn[], sampling: AnswerSampling, running: Running, shown: (text: string) => void): Promise<Answer> {
     const { bus } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
-    return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, this.samplingOf(conversation), {
+    return this.#remoteAnswerer().answer(conversation.engine!, documents, turns, sampling, {
       signal: abort.signal,
       onProgress: (p) => bus.emit('chat.progress', { conversationId: conversation.id, ...p }),
       onText: shown,
@@ -240,7 +241,7 @@ export class ChatService {
 
   // The engine is shared with the API server and the self-check: the question waits its turn (a stop while
   // waiting leaves the queue), then runs whole in one engine call (model-runtime.ts answer()).
-  async #answerLocal(conversation: Conversation, documents: DocumentRef[], turns: Turn[], running: Running, shown: (text: string) => void): Promise<Answer> {
+  async #answerLocal(conversation: Conversation, documents: DocumentRef[], turns: Turn[], style: AnswerSampling, running: Running, shown: (text: string) => void): Promise<Answer> {
     const { bus, runtime } = this.#deps;
     const abort = new AbortController();
     running.cancel = () => abort.abort();
@@ -251,7 +252,6 @@ export class ChatService {
       bus.emit('chat.progress', { conversationId: conversation.id, phase, ...p, ...(resumedFrom > 0 ? { resumedFrom } : {}) });
     progress('tokenizing');
     const model = this.#deps.activeModel();
-    const style = this.samplingOf(conversation);
     const prompt = await this.#deps.prompts.prompt(model, documents, withInstructions(turns, style.instructions, model.promptStyle));
     progress('loading');
     const warnings: string[] = [];

@@ -1,5 +1,5 @@
-import type { ChatMessage, Conversation, DocumentSummary, QuoteCheck } from '../../common/contract.ts';
-import type { AnswerSampling } from '../settings.ts';
+import type { AnswerSettings, ChatMessage, Conversation, DocumentSummary, QuoteCheck } from '../../common/contract.ts';
+import { recordedSettings, type AnswerSampling } from '../settings.ts';
 
 // What every export format renders: the questions, the answers, their citations and the documents' metadata,
 // gathered once so the five formats cannot disagree.
@@ -15,6 +15,8 @@ export interface ExportExchange {
   answer: string;
   stopped: boolean;
   citations: ExportCitation[];
+  // What this answer was asked with (null for answers stored before that was recorded).
+  settings: AnswerSettings | null;
 }
 
 export interface ExportModel {
@@ -22,9 +24,8 @@ export interface ExportModel {
   exportedAt: string;
   model: string | null;
   documents: Pick<DocumentSummary, 'id' | 'title' | 'format' | 'chars' | 'pages' | 'tokens'>[];
-  // What the conversation's questions are asked with (a null seed: a new one each answer), and whether these are
-  // its own settings or the app's.
-  settings: Omit<AnswerSampling, 'seed'> & { seed: number | null; source: 'conversation' | 'app' };
+  // What the conversation's questions are asked with now, and whether these are its own settings or the app's.
+  settings: AnswerSettings & { source: 'conversation' | 'app' };
   exchanges: ExportExchange[];
 }
 
@@ -50,6 +51,7 @@ export function buildExportModel(conversation: Conversation, documents: ExportMo
       question: question.content,
       answer: message.content,
       stopped: message.stats?.stopped ?? false,
+      settings: message.stats?.settings ?? null,
       citations: message.quotes.map((q) => ({
         quote: q.quote,
         verified: q.verified,
@@ -64,7 +66,7 @@ export function buildExportModel(conversation: Conversation, documents: ExportMo
     // A remote engine's model is named with the server the documents were sent to.
     model: conversation.engine ? `${conversation.engine.model} on ${conversation.engine.host}` : conversation.modelId,
     documents,
-    settings: { ...sampling, seed: sampling.seed ?? null, source: conversation.style ? 'conversation' : 'app' },
+    settings: { ...recordedSettings(sampling), source: conversation.style ? 'conversation' : 'app' },
     exchanges,
   };
 }
@@ -72,11 +74,24 @@ export function buildExportModel(conversation: Conversation, documents: ExportMo
 // The instructions and sampling in words, one line each, for the formats people read.
 export function settingsLines({ settings: s }: ExportModel): string[] {
   return [
+    ...answerSettingsLines(s),
+    s.source === 'conversation' ? "These are the conversation's own settings." : "These are the app's settings (Settings → How answers are written); the conversation has none of its own.",
+  ];
+}
+
+function answerSettingsLines(s: AnswerSettings): string[] {
+  return [
     `Instructions: ${s.instructions || "none beyond Quire's own (answer from the documents, quoting them)"}`,
     `Sampling: ${s.greedy ? 'greedy (temperature 0: the likeliest word each time)' : `temperature ${s.temperature}, top-p ${s.topP}`}; ${s.seed === null ? 'a new seed for each answer' : `seed ${s.seed}`}`,
     `Longest answer: ${s.maxTokens.toLocaleString('en')} tokens`,
-    s.source === 'conversation' ? "These are the conversation's own settings." : "These are the app's settings (Settings → How answers are written); the conversation has none of its own.",
   ];
+}
+
+// An answer asked with other settings than the conversation's now (they were changed after it) says which.
+export function askedWithLine(model: ExportModel, x: ExportExchange): string | null {
+  if (!x.settings) return null;
+  const asked = answerSettingsLines(x.settings).join(' · ');
+  return asked === answerSettingsLines(model.settings).join(' · ') ? null : `Asked with other settings — ${asked}`;
 }
 
 export function citationLine(c: ExportCitation): string {

@@ -1,5 +1,5 @@
 import { AlignmentType, Document, HeadingLevel, Packer, Paragraph, TextRun } from 'docx';
-import { citationLine, settingsLines, type ExportModel } from './export-model.ts';
+import { askedWithLine, citationLine, settingsLines, type ExportModel } from './export-model.ts';
 
 const SETTINGS_HEADING = 'Instructions and sampling';
 
@@ -10,6 +10,8 @@ export function toMarkdown(model: ExportModel): string {
   model.exchanges.forEach((x, i) => {
     lines.push('', `## Question ${i + 1}`, '', x.question.split('\n').map((l) => `> ${l}`).join('\n'), '', '### Answer', '', x.answer || '_(no answer)_');
     if (x.stopped) lines.push('', '_Stopped before the answer was complete._');
+    const asked = askedWithLine(model, x);
+    if (asked) lines.push('', `_${asked}_`);
     if (x.citations.length > 0) {
       lines.push('', '### Citations', '');
       for (const c of x.citations) lines.push(`- ${citationLine(c)}`);
@@ -27,16 +29,18 @@ export function toHtml(model: ExportModel): string {
     .map((d) => `<li><strong>${escapeHtml(d.title)}</strong> <span class="meta">${d.format.toUpperCase()}${d.pages ? ` · ${d.pages} pages` : ''} · ${d.chars.toLocaleString('en')} characters${d.tokens ? ` · ${d.tokens.toLocaleString('en')} tokens` : ''}</span></li>`)
     .join('\n');
   const exchanges = model.exchanges
-    .map(
-      (x, i) => `<section class="exchange">
+    .map((x, i) => {
+      const asked = askedWithLine(model, x);
+      return `<section class="exchange">
 <h2>Question ${i + 1}</h2>
 <blockquote class="question">${paragraphs(x.question)}</blockquote>
 <h3>Answer</h3>
 <div class="answer">${x.answer ? paragraphs(x.answer) : '<p><em>(no answer)</em></p>'}</div>
 ${x.stopped ? '<p class="meta">Stopped before the answer was complete.</p>' : ''}
+${asked ? `<p class="meta">${escapeHtml(asked)}</p>` : ''}
 ${x.citations.length ? `<h3>Citations</h3><ul class="citations">${x.citations.map((c) => `<li class="${c.verified ? 'verified' : 'unverified'}">${escapeHtml(citationLine(c))}</li>`).join('')}</ul>` : ''}
-</section>`,
-    )
+</section>`;
+    })
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(model.title)}</title>
@@ -80,6 +84,8 @@ export async function toDocx(model: ExportModel): Promise<Uint8Array<ArrayBuffer
     children.push(new Paragraph({ text: 'Answer', heading: HeadingLevel.HEADING_2 }));
     for (const para of (x.answer || '(no answer)').split(/\n{2,}/)) children.push(new Paragraph({ text: para.replace(/\n/g, ' '), alignment: AlignmentType.LEFT }));
     if (x.stopped) children.push(new Paragraph({ children: [new TextRun({ text: 'Stopped before the answer was complete.', italics: true })] }));
+    const asked = askedWithLine(model, x);
+    if (asked) children.push(new Paragraph({ children: [new TextRun({ text: asked, italics: true })] }));
     if (x.citations.length > 0) {
       children.push(new Paragraph({ text: 'Citations', heading: HeadingLevel.HEADING_2 }));
       for (const c of x.citations) children.push(new Paragraph({ bullet: { level: 0 }, children: [new TextRun({ text: citationLine(c), color: c.verified ? '2B5D34' : 'A0342A' })] }));

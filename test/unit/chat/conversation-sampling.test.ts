@@ -51,6 +51,8 @@ describe('a conversation’s own instructions and sampling', () => {
     expect(maxTokens).toEqual([20, 20]);
     expect(prompt.mock.calls.map((c) => c[2].at(-1)!.content)).toEqual(['Who keeps the garden?\n\nInstructions: Answer in French.', 'And the roof?\n\nInstructions: Answer in French.']);
     expect(second.messages.at(-1)!.stats!.documentSource).toBe('cache');
+    // Each answer records what it was asked with, for its exports.
+    expect(second.messages.at(-1)!.stats!.settings).toEqual({ instructions: 'Answer in French.', greedy: false, temperature: 0.2, topP: 0.5, seed: 42, maxTokens: 20 });
 
     // Another conversation follows the app's settings; so does this one once its own are cleared.
     const other = await callRouter(services, 'chat.create', { documentIds: [documentId] });

@@ -84,6 +84,21 @@ describe('every export states the instructions and sampling', () => {
       for (const words of ['Instructions and sampling', 'Instructions: Answer in French.', 'temperature 0.3, top-p 0.8', 'seed 9', 'Longest answer: 300 tokens', 'own settings']) expect(body).toContain(words);
       const app = await text(format);
       for (const words of ['greedy', 'a new seed for each answer', 'Longest answer: 1,024 tokens', 'Settings → How answers are written']) expect(app).toContain(words);
+      expect(body).not.toContain('Asked with other settings');
+    });
+
+    it(`in ${format}: an answer asked before the settings were changed says what it was asked with`, async () => {
+      const stats = { promptTokens: 10, prefilledTokens: 10, generatedTokens: 5, documentSource: 'prefill' as const, secondsToFirstToken: 1, tokensPerSecond: 5, stopped: false };
+      const earlier = { instructions: 'Be brief.', greedy: false, temperature: 0.7, topP: 1, seed: null, maxTokens: 512 };
+      const asked: Conversation = { ...own, messages: own.messages.map((m) => (m.id === 'a2' ? { ...m, stats: { ...stats, settings: earlier } } : m)) };
+      const body = await text(format, asked);
+      if (format === 'json') {
+        expect(JSON.parse(body).exchanges[0].settings).toEqual(earlier);
+        return;
+      }
+      expect(body).toContain('Asked with other settings — Instructions: Be brief. · Sampling: temperature 0.7, top-p 1; a new seed for each answer · Longest answer: 512 tokens');
+      const same = { ...own, messages: own.messages.map((m) => (m.id === 'a2' ? { ...m, stats: { ...stats, settings: { ...sampling(own), seed: 9 } } } : m)) };
+      expect(await text(format, same)).not.toContain('Asked with other settings');
     });
   }
 });
