@@ -1,6 +1,6 @@
 // Issue 21 point 2, the order of a drop: the model's tokenizer loads while the file is parsed, and the count starts
 // from the text the parser gave, not from the book read back out of the database.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -38,5 +38,13 @@ describe('dropping a document', () => {
     expect(fit.documentTokens).toBe(listed.tokens);
     // Counted and fit-checked without reading the book back.
     expect(get).not.toHaveBeenCalled();
+  });
+
+  it('refuses a model folder whose tokenizer is gone, naming the file', async () => {
+    const model = services.activeModel();
+    rmSync(join(model.dir, 'tokenizer.json'));
+    // Another document set than the one counted above: its prefix is not remembered.
+    const counting = services.prompts.count(model, { id: 'other', load: () => ({ title: 'x', format: 'txt', text: 'x' }) });
+    await expect(counting).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('tokenizer.json cannot be read') });
   });
 });
