@@ -58,5 +58,7 @@ describe('conversation settings in the browser', () => {
     expect(markdown).toContain('Sampling: greedy (temperature 0: the likeliest word each time); seed 7');
     expect(markdown).toContain('Longest answer: 256 tokens');
     expect(markdown).toContain("These are the conversation's own settings.");
+    // The first answer was asked with the app's settings, before these were saved.
+    expect(markdown.match(/Asked with other settings — Instructions: none beyond Quire's own/g)).toHaveLength(1);
   });
 });
