@@ -90,7 +90,8 @@ function checkKv(manifest: ModelManifest, kv: KvDtype): void {
 }
 
 // Asks every prompt of the grid, deepest needle first within a length and sample (the next prompt then shares
-// everything before its shallower needle), and reports each cell once its last sample is scored.
+// everything before its shallower needle), and reports each cell once its last sample is scored. Each prompt is
+// built while the one before it is answered.
 export async function walkNiahGrid<P>(grid: NiahGrid, asker: NiahAsker<P>): Promise<NiahResult> {
   checkGrid(grid);
   const lengths = [...new Set(grid.lengths)];
@@ -99,24 +100,32 @@ export async function walkNiahGrid<P>(grid: NiahGrid, asker: NiahAsker<P>): Prom
   const seed = grid.seed ?? 0;
   const task = grid.task ?? 'niah';
   const maxNewTokens = MAX_NEW_TOKENS[task];
+  const deepestFirst = [...depths].sort((a, b) => b - a);
+  const order = lengths.flatMap((length) => Array.from({ length: samples }, (_, s) => deepestFirst.map((depth) => ({ length, s, depth }))).flat());
+  const build = ({ length, s, depth }: (typeof order)[number]) => {
+    const sample = makeSample(task, mulberry32(seedOf(seed, s, length, depth * 1000)), depth);
+    const prompt = asker.build({ fillerSeed: seedOf(seed, s), length: length - maxNewTokens, sample, maxNewTokens });
+    // A run that fails before it gets to this prompt leaves it unawaited.
+    prompt.catch(() => undefined);
+    return { sample, prompt };
+  };
+  const hits = new Map<string, number>();
+  const seconds = new Map<string, number>();
   const done: NiahCell[] = [];
-  for (const length of lengths) {
-    const hits = new Map(depths.map((d) => [d, 0]));
-    const seconds = new Map(depths.map((d) => [d, 0]));
-    for (let s = 0; s < samples; s++) {
-      for (const depth of [...depths].sort((a, b) => b - a)) {
-        const sample = makeSample(task, mulberry32(seedOf(seed, s, length, depth * 1000)), depth);
-        const prompt = await asker.build({ fillerSeed: seedOf(seed, s), length: length - maxNewTokens, sample, maxNewTokens });
-        const started = performance.now();
-        const text = await asker.answer(prompt, maxNewTokens);
-        seconds.set(depth, seconds.get(depth)! + (performance.now() - started) / 1000);
-        if (scoreAnswer(task, text, sample.expected)) hits.set(depth, hits.get(depth)! + 1);
-        if (s === samples - 1) {
-          const cell = { length, depth, accuracy: hits.get(depth)! / samples, samples, seconds: seconds.get(depth)! };
-          done.push(cell);
-          grid.onCell?.(cell);
-        }
-      }
+  let next = build(order[0]);
+  for (const [i, { length, s, depth }] of order.entries()) {
+    const { sample, prompt } = next;
+    const ready = await prompt;
+    if (i + 1 < order.length) next = build(order[i + 1]);
+    const started = performance.now();
+    const text = await asker.answer(ready, maxNewTokens);
+    const key = `${length} ${depth}`;
+    seconds.set(key, (seconds.get(key) ?? 0) + (performance.now() - started) / 1000);
+    hits.set(key, (hits.get(key) ?? 0) + (scoreAnswer(task, text, sample.expected) ? 1 : 0));
+    if (s === samples - 1) {
+      const cell = { length, depth, accuracy: hits.get(key)! / samples, samples, seconds: seconds.get(key)! };
+      done.push(cell);
+      grid.onCell?.(cell);
     }
   }
   // Report cells in the order asked (lengths, then depths), not the order they ran.
