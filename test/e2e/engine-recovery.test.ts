@@ -2,13 +2,12 @@
 // in native code amounts to). The server must notice, tell the UI, say truthfully that nothing is loaded,
 // start a new engine after a back-off, load the model again, and answer the next question with the
 // document restored from its snapshot.
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcClient } from './rpc-client.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { enginePids as serveEnginePids, startServe, type ServeProcess } from './serve-process.ts';
 
 let server: ServeProcess;
 let client: RpcClient;
@@ -16,20 +15,7 @@ let conversationId: string;
 
 const DOCUMENT = Array.from({ length: 12 }, (_, i) => `Line ${i + 1}: the ferry to the island leaves at ${7 + i} o'clock.`).join('\n');
 
-// The engine is the one child of the server process that runs engine-host-process.
-function enginePids(): number[] {
-  const pid = server.child.pid!;
-  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
-    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
-  );
-  return children.filter((child) => {
-    try {
-      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('engine-host');
-    } catch {
-      return false;
-    }
-  });
-}
+const enginePids = () => serveEnginePids(server);
 
 async function ask(question: string) {
   return client.call('chat.ask', { conversationId, question }, 180_000);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -49,4 +49,19 @@ export async function startServe(env: Record<string, string> = {}, args: string[
         child.kill('SIGTERM');
       }),
   };
+}
+
+// The server's engine: the one child of the server process that runs engine-host-process (Linux /proc).
+export function enginePids(server: ServeProcess): number[] {
+  const pid = server.child.pid!;
+  const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+    readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+  return children.filter((child) => {
+    try {
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('engine-host');
+    } catch {
+      return false;
+    }
+  });
 }
