@@ -52,7 +52,7 @@ export function catalogFit(
       const choice = resolveConversion({ precision, kv }, target);
       const weightBytes = convertedWeightBytes(arch, choice.precision);
       const dims: ModelDims = { ...arch, weightBytes, ioDtype: choice.io };
-      const plan = planFit(dims, choice.kv, { availableBytes: memory.availableBytes, context: model.nativeContext, prefillChunk });
+      const plan = planFit(dims, choice.kv, { availableBytes: memory.availableBytes, context: model.nativeContext, prefillChunk, onHost: target.provider === 'cpu' });
       // The download and the converted folder are on the disk together until the conversion swaps in.
       return [{ precision: choice.precision, kv: choice.kv, weightBytes, maxTokens: Math.min(model.nativeContext, plan.maxContext), diskBytes: model.downloadBytes + weightBytes }];
     });

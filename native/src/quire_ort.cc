@@ -531,8 +531,7 @@ class Session : public Napi::ObjectWrap<Session> {
     try {
       size_t bytes = ElementCount(shape) * ElementBytes(type);
       if (bytes != array.ByteLength()) throw std::runtime_error("input " + name + ": shape and data size disagree");
-      HostInput& input = BindHostInput(name, shape, type, bytes);
-      std::memcpy(input.bytes.data(), static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset(), bytes);
+      BindHostInput(name, shape, type, bytes, static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset());
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
@@ -549,14 +548,15 @@ class Session : public Napi::ObjectWrap<Session> {
     std::vector<int64_t> shape = ShapeArg(info[1]);
     auto type = static_cast<ONNXTensorElementDataType>(info[2].As<Napi::Number>().Int32Value());
     try {
-      BindHostInput(name, shape, type, ElementCount(shape) * ElementBytes(type));
+      BindHostInput(name, shape, type, ElementCount(shape) * ElementBytes(type), nullptr);
     } catch (const std::exception& e) {
       throw Napi::Error::New(env, e.what());
     }
     return env.Undefined();
   }
 
-  // writeInput(name, byteOffset, typedArray): copies the array into an input from byteOffset.
+  // writeInput(name, byteOffset, typedArray): copies the array into an input from byteOffset. For inputs the cpu
+  // reads in place: a GPU provider's copy was made when the input was bound.
   Napi::Value WriteInput(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     CheckIdle(env);
@@ -570,16 +570,17 @@ class Session : public Napi::ObjectWrap<Session> {
     return env.Undefined();
   }
 
-  HostInput& BindHostInput(const std::string& name, const std::vector<int64_t>& shape, ONNXTensorElementDataType type, size_t bytes) {
+  // Filled from `data` (when given) before it is bound: binding is when a GPU provider copies it to the device.
+  void BindHostInput(const std::string& name, const std::vector<int64_t>& shape, ONNXTensorElementDataType type, size_t bytes, const uint8_t* data) {
     HostInput& input = inputs_[name];
     if (input.bytes.size() != bytes || !input.bytes.data()) {
       input.value = Ort::Value{nullptr};
       input.bytes = ZeroedBuffer(bytes);
     }
+    if (data) std::memcpy(input.bytes.data(), data, bytes);
     Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
     input.value = Ort::Value::CreateTensor(cpu, input.bytes.data(), bytes, shape.data(), shape.size(), type);
     binding_->BindInput(name.c_str(), input.value);
-    return input;
   }
 
   Napi::Value BindHostOutput(const Napi::CallbackInfo& info) {

@@ -1,6 +1,7 @@
 // Says, before any work, whether a context of N tokens fits on a provider at each KV dtype, and why not.
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
-// activations + logits, against the memory the provider reports free, less a headroom for the runtime.
+// activations + logits + the RoPE tables, and on the host the engine process's own runtime, against the memory the
+// provider reports free, less a headroom for fragmentation and the OS.
 
 import { formatBytes } from '../../common/format.ts';
 import { IO_TYPE, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
@@ -29,9 +30,17 @@ export interface PlanOptions {
   headroomFraction?: number;
   // Logits kept for every position of a chunk (inspect --all) instead of the last one only.
   allLogits?: boolean;
+  // The cache lives in host memory (the cpu provider), beside the engine process's own runtime: its base counts.
+  onHost?: boolean;
 }
 
 export const DEFAULT_HEADROOM_FRACTION = 0.1;
+
+// Resident memory of an engine process before a model loads: Node, the engine's modules, onnxruntime's library
+// and thread pool, and the model's tokenizer (the Llama-3 one here). Measured (VmHWM) on Linux x64, Node 24,
+// onnxruntime 1.30, 2026-12-06 with bench/engine-memory.ts: a 2,048-token context of its long-context test model,
+// read whole, peaked 156 MB above the other terms (test/unit/engine/engine-memory.test.ts holds it to 10%).
+export const RUNTIME_BASE_BYTES = 150 * 2 ** 20;
 
 export interface MemoryBreakdown {
   weights: number;
@@ -39,6 +48,11 @@ export interface MemoryBreakdown {
   kvScales: number;
   activations: number;
   logits: number;
+  // cos and sin of every position of the context (model-folder.ts ropeInputs): bound in host memory, and moved
+  // to the device with each step on a GPU. Rows are written as a document reaches them, so this is a full context's.
+  ropeTables: number;
+  // RUNTIME_BASE_BYTES where the cache shares host memory with the engine process (onHost), else 0.
+  runtime: number;
   total: number;
 }
 
@@ -56,7 +70,9 @@ export interface FitReport {
 
 // Live activations of one layer during a prefill chunk of S tokens: the residual stream, its normed copy,
 // packed QKV, the attention output, and the MLP's gate and up projections plus their product. Attention
-// itself runs tiled (flash) so its scratch is per-tile, covered by the headroom.
+// itself runs tiled (flash) so its scratch is per-tile, covered by the headroom: on the cpu too, where a
+// 512-token chunk at the end of a full 1M-token context measured no more than one at the start
+// (bench/engine-memory.ts; onnxruntime 1.30's GroupQueryAttention holds no chunk × context score matrix).
 export function activationBytes(model: ModelDims, chunk: number, elementBytes: number): number {
   const qkv = (model.heads + 2 * model.kvHeads) * model.headDim;
   const perToken = 3 * model.hiddenSize + qkv + 3 * model.intermediateSize;
@@ -68,9 +84,12 @@ function breakdown(model: ModelDims, dtype: KvDtype | KvFormat, context: number,
   const weights = model.weightBytes;
   const kv = context * kvBytesPerToken(model, dtype);
   const kvScales = kvScaleBytes(model, dtype);
-  const activations = activationBytes(model, chunk, ONNX_TYPE_BYTES[IO_TYPE[model.ioDtype]]);
+  const ioBytes = ONNX_TYPE_BYTES[IO_TYPE[model.ioDtype]];
+  const activations = activationBytes(model, chunk, ioBytes);
   const logits = (options.allLogits ? chunk : 1) * model.vocabSize * 4;
-  return { weights, kv, kvScales, activations, logits, total: weights + kv + kvScales + activations + logits };
+  const ropeTables = context * model.headDim * ioBytes;
+  const runtime = options.onHost ? RUNTIME_BASE_BYTES : 0;
+  return { weights, kv, kvScales, activations, logits, ropeTables, runtime, total: weights + kv + kvScales + activations + logits + ropeTables + runtime };
 }
 
 // A device-resident cache is saved and restored through one host buffer the size of one layer's K (or V) at
@@ -86,8 +105,10 @@ export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanO
   const budget = Math.floor(options.availableBytes * (1 - (options.headroomFraction ?? DEFAULT_HEADROOM_FRACTION)));
   const bytes = breakdown(model, kv, options.context, options);
   const perToken = kvBytesPerToken(model, kv);
-  const fixed = bytes.total - bytes.kv;
-  const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / perToken);
+  // What grows with the context: its cache and its RoPE rows.
+  const growing = perToken + bytes.ropeTables / options.context;
+  const fixed = bytes.total - bytes.kv - bytes.ropeTables;
+  const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / growing);
   const fits = bytes.total <= budget;
   let reason: string;
   if (fits) {

@@ -25,7 +25,8 @@ export class NativeBackend implements Backend {
   readonly capacity: number;
   readonly snapshots: SnapshotSupport;
   private readonly session: NativeSession;
-  private readonly rope: RopeInputs;
+  // The tables whose rows each step writes (cpu), or null where they were bound whole at load.
+  private readonly rope: RopeInputs | null;
   // What of this model needs 16-bit float shaders on WebGPU, for the advice when the device lacks them.
   private readonly f16Need: string;
 
@@ -48,9 +49,17 @@ export class NativeBackend implements Backend {
       for (const kind of ['key', 'value'] as const) entries.push({ past: GRAPH_IO.past(l, kind), present: GRAPH_IO.present(l, kind) });
     }
     this.session.allocKv(entries, [1, kvHeads, this.capacity, kvRowElements(headDim, model.kv)], kvType, KV_MEMORY[options.provider] ?? 'Cpu');
-    this.rope = rope;
-    this.session.allocInput(GRAPH_IO.cosCache, rope.dims, rope.elementType);
-    this.session.allocInput(GRAPH_IO.sinCache, rope.dims, rope.elementType);
+    // A host input bound for a GPU is copied to the device when it is bound (onnxruntime's IoBinding), so a
+    // device gets the whole tables once; the cpu reads the bound memory itself and gets each step's rows.
+    this.rope = options.provider === 'cpu' ? rope : null;
+    if (this.rope) {
+      this.session.allocInput(GRAPH_IO.cosCache, rope.dims, rope.elementType);
+      this.session.allocInput(GRAPH_IO.sinCache, rope.dims, rope.elementType);
+    } else {
+      const all = rope.rows(0, rope.dims[0]);
+      this.session.setInput(GRAPH_IO.cosCache, all.cos, rope.dims, rope.elementType);
+      this.session.setInput(GRAPH_IO.sinCache, all.sin, rope.dims, rope.elementType);
+    }
     this.session.bindHostOutput(GRAPH_IO.logits);
     const copy = this.session.kvSnapshots();
     this.snapshots = copy.ok ? { ok: true, onDevice: copy.onDevice } : { ok: false, reason: `${options.provider} memory cannot be copied to the host: ${copy.reason ?? 'unknown'}` };
@@ -59,10 +68,12 @@ export class NativeBackend implements Backend {
   async step(ids: ArrayLike<number>, past: number, keep: number): Promise<StepResult> {
     const { seqlensK, total } = stepLengths(past, ids.length);
     if (total > this.capacity) throw new QuireError('DOES_NOT_FIT', `${total} tokens exceed the ${this.capacity}-token context`);
-    const rows = this.rope.rows(past, ids.length);
-    const at = past * this.rope.dims[1] * rows.cos.BYTES_PER_ELEMENT;
-    this.session.writeInput(GRAPH_IO.cosCache, at, rows.cos);
-    this.session.writeInput(GRAPH_IO.sinCache, at, rows.sin);
+    if (this.rope) {
+      const rows = this.rope.rows(past, ids.length);
+      const at = past * this.rope.dims[1] * rows.cos.BYTES_PER_ELEMENT;
+      this.session.writeInput(GRAPH_IO.cosCache, at, rows.cos);
+      this.session.writeInput(GRAPH_IO.sinCache, at, rows.sin);
+    }
     this.session.setInput(GRAPH_IO.inputIds, BigInt64Array.from(Array.from(ids, BigInt)), [1, ids.length], ONNX_TYPE.INT64);
     this.session.setInput(GRAPH_IO.seqlensK, Int32Array.of(seqlensK), [1], ONNX_TYPE.INT32);
     this.session.setInput(GRAPH_IO.totalSequenceLength, Int32Array.of(total), [], ONNX_TYPE.INT32);

@@ -11,7 +11,7 @@ import type { PromptDocument } from './prompt.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
-import { planningMemory } from '../engine/device-memory.ts';
+import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
 
 // Shorter answers than this are not worth advising: the question would get a clipped sentence.
 const MIN_ADVISED_ANSWER = 64;
@@ -94,7 +94,8 @@ export class ModelFit {
     const context = engineContext(model, settings);
     const room = answerRoom(context, settings.answerTokens);
     const holds = (c: number) => documentTokens + answerRoom(c, settings.answerTokens) <= c;
-    const inMemory = (kv: KvDtype, c: number) => planFit(dims, kv, { availableBytes: memory.availableBytes, context: c, prefillChunk: DEFAULT_PREFILL_CHUNK });
+    const onHost = conversionTarget(settings.provider).provider === 'cpu';
+    const inMemory = (kv: KvDtype, c: number) => planFit(dims, kv, { availableBytes: memory.availableBytes, context: c, prefillChunk: DEFAULT_PREFILL_CHUNK, onHost });
     const own = inMemory(model.kvDtype, context);
     const fitsContext = holds(context);
 

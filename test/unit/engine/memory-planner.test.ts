@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planFit, snapshotStagingBytes, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
+import { planFit, RUNTIME_BASE_BYTES, snapshotStagingBytes, type ModelDims } from '../../../electron/node/engine/memory-planner.ts';
 import { KV_DTYPES, kvBytesPerToken } from '../../../models/model-spec.ts';
 
 const GiB = 1024 ** 3;
@@ -62,7 +62,23 @@ describe('memory planner', () => {
     expect(int8.bytes.logits).toBe(128256 * 4);
     expect(planFit(llama8b, 'int8', { ...base, allLogits: true }).bytes.logits).toBe(512 * 128256 * 4);
     const b = int8.bytes;
-    expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits);
+    expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits + b.ropeTables + b.runtime);
+  });
+
+  it('counts the RoPE tables of the whole context, and the engine process’s runtime where the cache is in host memory', () => {
+    const options = { availableBytes: 1e15, context: 2 ** 20, prefillChunk: 512 };
+    const gpu = planFit(llama8b, 'fp16', options);
+    // cos and sin, d/2 each, in the fp16 io dtype: 256 bytes a position, 256 MiB at 1M.
+    expect(gpu.bytes.ropeTables).toBe(2 ** 20 * 128 * 2);
+    expect(gpu.bytes.runtime).toBe(0);
+    const cpu = planFit(llama8b, 'fp16', { ...options, onHost: true });
+    expect(cpu.bytes.runtime).toBe(RUNTIME_BASE_BYTES);
+    expect(cpu.bytes.total - gpu.bytes.total).toBe(RUNTIME_BASE_BYTES);
+    // The largest context that fits grows its tables with it.
+    const tight = { ...options, availableBytes: 40 * GiB, onHost: true };
+    const plan = planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', tight);
+    expect(planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', { ...tight, context: plan.maxContext }).fits).toBe(true);
+    expect(planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', { ...tight, context: plan.maxContext + 1 }).fits).toBe(false);
   });
 
   it('sizes the host staging buffer of a device snapshot as one layer’s K at the full context', () => {

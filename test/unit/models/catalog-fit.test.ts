@@ -20,7 +20,7 @@ describe('the catalog on this machine', () => {
     const entry = catalog.find((m) => m.id === 'ultralong-8b-1m')!;
     const int4int8 = model.options.find((o) => o.precision === 'int4' && o.kv === 'int8')!;
     const dims = { ...entry.architecture, weightBytes: convertedWeightBytes(entry.architecture, 'int4'), ioDtype: resolveConversion({ precision: 'int4', kv: 'int8' }, cpu).io };
-    const plan = planFit(dims, 'int8', { availableBytes: 24 * GB, context: entry.nativeContext, prefillChunk: DEFAULT_PREFILL_CHUNK });
+    const plan = planFit(dims, 'int8', { availableBytes: 24 * GB, context: entry.nativeContext, prefillChunk: DEFAULT_PREFILL_CHUNK, onHost: true });
     expect(int4int8.maxTokens).toBe(plan.maxContext);
     // An int8 cache holds about twice the tokens of an fp16 one in the same memory (int4 weights either way).
     const fp16 = model.options.find((o) => o.precision === 'int4' && o.kv === 'fp16')!;
