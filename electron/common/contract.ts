@@ -393,7 +393,10 @@ export const RemoteEngine = z.object({
 });
 export type RemoteEngine = z.infer<typeof RemoteEngine>;
 // A model the server serves; maxModelLen is vLLM's max_model_len (null where the server does not say).
-export const RemoteModelInfo = z.object({ id: z.string(), maxModelLen: z.number().int().nullable(), ownedBy: z.string().nullable() });
+// `contextStated`: the server reports none, and maxModelLen is what the user said it runs the model with.
+export const RemoteModelInfo = z.object({ id: z.string(), maxModelLen: z.number().int().nullable(), ownedBy: z.string().nullable(), contextStated: z.boolean().optional() });
+// The longest context a user may state for a remote model (UltraLong's 4M, with room).
+export const MAX_STATED_CONTEXT = 16_777_216;
 export type RemoteModelInfo = z.infer<typeof RemoteModelInfo>;
 const EngineName = z.string().trim().min(1).max(100);
 // Printable ASCII only: a key travels in an HTTP header.
@@ -503,6 +506,11 @@ export const calls = {
   'engines.update': call(z.object({ id, name: EngineName.optional(), apiKey: EngineKey.nullable().optional() }).strict(), RemoteEngine),
   'engines.remove': call(z.object({ id }).strict(), z.object({ removed: z.boolean() })),
   'engines.models': call(z.object({ id }).strict(), z.array(RemoteModelInfo)),
+  // The context a server runs a model with, where the server does not say (null: forget it); returns the models.
+  'engines.setContext': call(
+    z.object({ id, model: z.string().min(1).max(400), context: z.number().int().min(256).max(MAX_STATED_CONTEXT).nullable() }).strict(),
+    z.array(RemoteModelInfo),
+  ),
   'api.status': call(empty, ApiStatus),
   'database.status': call(empty, DatabaseStatus),
   'database.recover': call(z.object({ from: z.enum(['salvage', 'backup']) }).strict(), DatabaseStatus),

@@ -174,6 +174,7 @@ function remoteEngines(root: string, engines: EngineStore, text: TextService, se
     count: (client, model, messages, signal) => remoteTokens(client, model, messages, { root, text, secrets }, signal),
     speed: (id, model) => engines.speed(id, model),
     recordSpeed: (id, model, tokensPerSecond) => engines.recordSpeed(id, model, tokensPerSecond),
+    statedContext: (id, model) => engines.statedContext(id, model),
     // A served model installed here too (by its id, or the last part of a hub-style name: "quire/quire-nano") is
     // laid out in its own style, so it answers the same way remote and local.
     style: (model) => {

@@ -85,7 +85,7 @@ describe('Settings → Engines', () => {
     backend.state.remoteModels = [{ id: 'llama-4m', maxModelLen: null, ownedBy: null }];
     fireEvent.click(row.getByRole('button', { name: 'Test' }));
     expect(await row.findByText('llama-4m')).toBeTruthy();
-    expect(row.getByText('not reported')).toBeTruthy();
+    expect(row.getByText('Not reported by the server; it runs with')).toBeTruthy();
 
     fireEvent.click(row.getByRole('button', { name: 'Remove Cluster' }));
     expect(backend.state.engines).toHaveLength(1);

@@ -152,6 +152,8 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
       return { removed: state.engines.length < before };
     },
     'engines.models': () => state.remoteModels,
+    'engines.setContext': ({ model, context }: { model: string; context: number | null }) =>
+      (state.remoteModels = state.remoteModels.map((m) => (m.id === model ? { ...m, maxModelLen: context, contextStated: context !== null } : m))),
     'library.list': () => state.documents.map((d) => ({ ...d, fit: state.installed.length > 0 ? { modelId: 'tiny', modelName: 'Tiny demo', context: 4096, ...state.documentFit } : null })),
     'library.import': ({ name, bytes }: { name: string; bytes: Uint8Array }) => {
       if (state.refuseImports) throw new QuireError(state.refuseImports.split(':')[0] as 'UNSUPPORTED_FORMAT', state.refuseImports.split(': ').slice(1).join(': '));

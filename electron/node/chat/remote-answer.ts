@@ -41,6 +41,8 @@ export interface RemoteEngines {
   // The prompt style of a model the server does not describe, where this computer knows it (an installed model
   // of that name); 'instructions' otherwise.
   style?(model: string): PromptStyle | null;
+  // The context the user stated for a model whose server reports none (Settings → Engines).
+  statedContext?(engineId: string, model: string): number | null;
 }
 
 interface RemoteTarget {
@@ -107,7 +109,7 @@ export class RemoteAnswerer {
     const fits = context === null || count.tokens + room <= context;
     const where = `${choice.model} on ${client.host}`;
     const reason =
-      context === null ? `${client.host} does not report ${choice.model}'s context: a prompt too long for it is refused by the server`
+      context === null ? `${client.host} does not report ${choice.model}'s context: a prompt too long for it is refused by the server (say the context it runs with in Settings → Engines)`
       : fits ? `fits the ${formatTokens(context)} context of ${where}`
       : `${count.tokens.toLocaleString('en-US')} tokens and ${room.toLocaleString('en-US')} for the answer need more than the ${formatTokens(context)} context of ${where}`;
     const answer = context === null ? 0 : Math.floor((context - count.tokens) / 16) * 16;
@@ -274,11 +276,11 @@ export class RemoteAnswerer {
 
 // The engine's client, the model's context (null where the server does not report it) and its prompt style,
 // the model checked against the server's list.
-export async function remoteTarget(engines: Pick<RemoteEngines, 'client' | 'style'>, choice: RemoteChoice): Promise<RemoteTarget> {
+export async function remoteTarget(engines: Pick<RemoteEngines, 'client' | 'style' | 'statedContext'>, choice: RemoteChoice): Promise<RemoteTarget> {
   const client = engines.client(choice.engineId);
   const card = (await client.models()).find((m) => m.id === choice.model);
   if (!card) throw new QuireError('REMOTE_MODEL_MISSING', `${client.host} does not serve a model named ${choice.model}`);
-  return { client, context: card.maxModelLen, style: card.promptStyle ?? engines.style?.(choice.model) ?? 'instructions' };
+  return { client, context: card.maxModelLen ?? engines.statedContext?.(choice.engineId, choice.model) ?? null, style: card.promptStyle ?? engines.style?.(choice.model) ?? 'instructions' };
 }
 
 // Progress while the server reads the prompt, estimated from its last measured speed (it says nothing until its

@@ -1,7 +1,7 @@
 // Remote engines (OpenAI-compatible servers): listing, adding, changing, removing, and their models.
 import type { AppContext, DomainHandlers } from './context.ts';
 
-type Engines = 'engines.list' | 'engines.add' | 'engines.update' | 'engines.remove' | 'engines.models';
+type Engines = 'engines.list' | 'engines.add' | 'engines.update' | 'engines.remove' | 'engines.models' | 'engines.setContext';
 
 export function enginesHandlers({ engines }: AppContext): DomainHandlers<Engines> {
   return {
@@ -10,5 +10,6 @@ export function enginesHandlers({ engines }: AppContext): DomainHandlers<Engines
     'engines.update': ({ id, ...patch }) => engines.update(id, patch),
     'engines.remove': ({ id }) => ({ removed: engines.remove(id) }),
     'engines.models': ({ id }) => engines.models(id),
+    'engines.setContext': ({ id, model, context }) => engines.setContext(id, model, context),
   };
 }

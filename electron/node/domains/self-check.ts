@@ -29,7 +29,7 @@ export function selfCheckHandlers({ root, bus, settings, secrets, engines, runti
   // On a remote engine's model: the same grid up to the server's context, counted by the server.
   const remote = async (engine: RemoteChoice, signal: AbortSignal) => {
     const { client, context } = await remoteTarget(engines, engine);
-    if (!context) throw new QuireError('INVALID_INPUT', `${client.host} does not report ${engine.model}'s context, which the self-check needs`);
+    if (!context) throw new QuireError('INVALID_INPUT', `${client.host} does not report ${engine.model}'s context, which the self-check needs: say it in Settings → Engines`);
     const { lengths, onCell } = grid(context);
     const result = await runRemoteNiah({
       client,

@@ -30,6 +30,13 @@ const MIGRATIONS = [
   // The last measures, as a JSON list: the speed used is their median, so one odd request (a prompt the server
   // had cached, a server busy with another user) does not skew the next estimate.
   `ALTER TABLE remote_engine_speeds ADD COLUMN samples TEXT`,
+  // The context the user said a server runs a model with, for servers that report none (transformers serve).
+  `CREATE TABLE remote_engine_contexts (
+     engine_id TEXT NOT NULL REFERENCES remote_engines(id) ON DELETE CASCADE,
+     model TEXT NOT NULL,
+     context INTEGER NOT NULL,
+     PRIMARY KEY (engine_id, model)
+   )`,
 ];
 // Measures kept per engine and model.
 export const SPEED_SAMPLES = 7;
@@ -115,7 +122,7 @@ export class EngineStore {
       this.#secrets.set(engineKeySecret(id), null);
       throw error;
     }
-    return { engine: this.get(id), models };
+    return { engine: this.get(id), models: this.#withStated(id, models) };
   }
 
   // A new name, and/or a new key (checked against the server first; null removes the key).
@@ -152,8 +159,33 @@ export class EngineStore {
   }
 
   // The Engines screen's check: the server asked again (its models may have changed since the session began).
-  models(id: string): Promise<RemoteModel[]> {
-    return this.client(id).models(true);
+  async models(id: string): Promise<RemoteModel[]> {
+    return this.#withStated(id, await this.client(id).models(true));
+  }
+
+  // The context the user stated for a model the server reports none for; null forgets it. What the server
+  // reports always wins: a stated context is only read where it says nothing.
+  async setContext(id: string, model: string, context: number | null): Promise<RemoteModel[]> {
+    this.#row(id);
+    if (context === null) this.#db.prepare('DELETE FROM remote_engine_contexts WHERE engine_id = ? AND model = ?').run(id, model);
+    else {
+      this.#db
+        .prepare('INSERT INTO remote_engine_contexts (engine_id, model, context) VALUES (?, ?, ?) ON CONFLICT(engine_id, model) DO UPDATE SET context = excluded.context')
+        .run(id, model, context);
+    }
+    return this.models(id);
+  }
+
+  statedContext(id: string, model: string): number | null {
+    const row = this.#db.prepare('SELECT context FROM remote_engine_contexts WHERE engine_id = ? AND model = ?').get(id, model) as { context: number } | undefined;
+    return row?.context ?? null;
+  }
+
+  #withStated(id: string, models: RemoteModel[]): RemoteModel[] {
+    return models.map((m) => {
+      const stated = m.maxModelLen === null ? this.statedContext(id, m.id) : null;
+      return stated === null ? m : { ...m, maxModelLen: stated, contextStated: true };
+    });
   }
 
   // The engine's model's prompt-reading speed, the median of its last measures; 0 when never measured.

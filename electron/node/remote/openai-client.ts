@@ -17,6 +17,8 @@ export interface RemoteModel {
   // The context the server runs the model with, from whichever field its kind reports it in; null where none does.
   maxModelLen: number | null;
   ownedBy: string | null;
+  // maxModelLen is the user's word (EngineStore.setContext), the server reporting none.
+  contextStated?: boolean;
   // How the model wants its prompt laid out, where the server says (Quire's own API does; others do not).
   promptStyle: PromptStyle | null;
 }

@@ -1,7 +1,8 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { RemoteEngine, RemoteModelInfo, SecretProtection } from '../../../electron/common/contract.ts';
 import { needsInsecureConsent } from '../../../electron/common/engine-url.ts';
-import { formatTokens } from '../../../electron/common/format.ts';
+import { formatTokens, parseTokens } from '../../../electron/common/format.ts';
+import { MAX_STATED_CONTEXT } from '../../../electron/common/contract.ts';
 import { ConfirmButton } from '../components/ConfirmButton.tsx';
 import { SECRET_KEPT } from '../components/format.ts';
 import { useApp } from '../store/context.tsx';
@@ -81,7 +82,7 @@ function EngineRow({ engine }: { engine: RemoteEngine }) {
           {check.error}
         </p>
       ) : null}
-      {check?.models ? <EngineModels models={check.models} /> : null}
+      {check?.models ? <EngineModels engineId={engine.id} models={check.models} /> : null}
     </li>
   );
 }
@@ -121,7 +122,7 @@ function EngineKey({ engine }: { engine: RemoteEngine }) {
 }
 
 // What the engine's server listed when tested.
-function EngineModels({ models }: { models: RemoteModelInfo[] }) {
+function EngineModels({ engineId, models }: { engineId: string; models: RemoteModelInfo[] }) {
   if (models.length === 0) return <p className="hint">The server lists no models.</p>;
   return (
     <table className="doc-table engine-models">
@@ -135,11 +136,44 @@ function EngineModels({ models }: { models: RemoteModelInfo[] }) {
         {models.map((m) => (
           <tr key={m.id}>
             <td className="mono">{m.id}</td>
-            <td className="num">{m.maxModelLen ? `${formatTokens(m.maxModelLen)} tokens` : 'not reported'}</td>
+            <td className="num">{m.maxModelLen === null || m.contextStated ? <StatedContext engineId={engineId} model={m} /> : `${formatTokens(m.maxModelLen)} tokens`}</td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+// A model whose server does not say its context: the user says it (the fit check and the self-check need it),
+// and may change or forget what they said; what a server reports is never overridden.
+function StatedContext({ engineId, model }: { engineId: string; model: RemoteModelInfo }) {
+  const save = useApp((s) => s.setEngineContext);
+  const [draft, setDraft] = useState<string | null>(model.contextStated ? null : '');
+  if (draft === null && model.maxModelLen !== null) {
+    return (
+      <span className="stated-context">
+        {formatTokens(model.maxModelLen)} tokens <span className="subtle">(as you stated)</span>{' '}
+        <button type="button" className="link-button" onClick={() => setDraft(String(model.maxModelLen))}>Change</button>
+      </span>
+    );
+  }
+  const text = draft ?? '';
+  const tokens = parseTokens(text);
+  const error = text.trim() === '' ? null : tokens === null ? 'a number of tokens, like 131072 or 128K' : tokens < 256 || tokens > MAX_STATED_CONTEXT ? `from 256 to ${formatTokens(MAX_STATED_CONTEXT)}` : null;
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (tokens !== null && !error && (await save(engineId, model.id, tokens))) setDraft(null);
+  };
+  return (
+    <form className="stated-context" aria-label={`Context of ${model.id}`} onSubmit={(e) => void submit(e)}>
+      <span className="subtle">Not reported by the server; it runs with</span>{' '}
+      <input className="text-input mono small" aria-label={`Context ${model.id} runs with`} placeholder="e.g. 128K" value={text} onChange={(e) => setDraft(e.target.value)} />{' '}
+      <button type="submit" className="button small" disabled={tokens === null || error !== null}>Save</button>
+      {model.contextStated ? (
+        <button type="button" className="link-button" onClick={() => void save(engineId, model.id, null).then((ok) => ok && setDraft(''))}>Forget</button>
+      ) : null}
+      {error ? <span className="install-error" role="alert">{error}</span> : null}
+    </form>
   );
 }
 

@@ -19,6 +19,8 @@ export interface EnginesSlice {
   testEngine(id: string): Promise<void>;
   setEngineKey(id: string, apiKey: string | null): Promise<boolean>;
   removeEngine(id: string): Promise<void>;
+  // The context a server runs a model with, stated by the user where the server reports none.
+  setEngineContext(id: string, model: string, context: number | null): Promise<boolean>;
 }
 
 export const createEnginesSlice: SliceCreator<EnginesSlice> = (set, get, api) => {
@@ -60,6 +62,15 @@ export const createEnginesSlice: SliceCreator<EnginesSlice> = (set, get, api) =>
         const updated = await api.call('engines.update', { id, apiKey });
         set({ engines: get().engines.map((e) => (e.id === id ? updated : e)) });
         get().notify('info', apiKey ? `${updated.name}: the new key works and is saved.` : `${updated.name}: the key is removed.`);
+        return true;
+      } catch (error) {
+        get().notify('error', (error as Error).message);
+        return false;
+      }
+    },
+    async setEngineContext(id, model, context) {
+      try {
+        setCheck(id, { running: false, models: await api.call('engines.setContext', { id, model, context }), error: null });
         return true;
       } catch (error) {
         get().notify('error', (error as Error).message);
