@@ -5,6 +5,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest';
 import { CatalogEntry, type DocumentSummary, type InstalledModel } from '../../electron/common/contract.ts';
 import { catalogFit } from '../../electron/node/catalog-fit.ts';
+import { formatTokens } from '../../electron/common/format.ts';
 import { loadCatalog } from '../../models/catalog.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
@@ -22,7 +23,7 @@ describe('the catalog on this computer', () => {
     const expected = catalogFit(loadCatalog(), backend.state.memory, { provider: 'cpu' }, { prefillChunk: 512 }).models.find((m) => m.id === 'ultralong-8b-1m')!;
     const int8 = expected.options.find((o) => o.precision === 'int4' && o.kv === 'int8')!;
     const list = within(here).getByRole('list', { name: /with INT4 weights/ });
-    expect(list.textContent).toContain(`≈ ${Math.round(int8.maxTokens / 1000)}`);
+    expect(list.textContent).toContain(`≈ ${formatTokens(int8.maxTokens)} tokens with an INT8 cache`);
     expect(list.textContent).toMatch(/tokens with an INT8 cache/);
     expect(here.textContent).toMatch(/Disk needed \d+(\.\d)? GB \(download and converted model\) · download ≈ \d+ min/);
     expect(here.textContent).toContain('Recommended here: INT4 weights with an INT8 cache');
