@@ -35,3 +35,21 @@ export async function watchProblems(page: Page): Promise<PageProblems> {
   });
   return { ...problems, csp: () => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp) };
 }
+
+// The screenshots a changed screen gets: 1280×800 and 800×600, light and dark, as ARTIFACTS/<name>-<layout>.png;
+// `arrange` runs in each layout before its picture; the page is left at 1280×800, light.
+export async function shootLayouts(page: Page, name: string, arrange: () => Promise<unknown> = async () => undefined): Promise<void> {
+  for (const [layout, viewport, scheme] of [
+    ['1280-light', { width: 1280, height: 800 }, 'light'],
+    ['1280-dark', { width: 1280, height: 800 }, 'dark'],
+    ['800-light', { width: 800, height: 600 }, 'light'],
+    ['800-dark', { width: 800, height: 600 }, 'dark'],
+  ] as const) {
+    await page.setViewportSize(viewport);
+    await page.emulateMedia({ colorScheme: scheme });
+    await arrange();
+    await page.screenshot({ path: join(ARTIFACTS, `${name}-${layout}.png`) });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}

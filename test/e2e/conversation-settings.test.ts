@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askSample, openApp, type AppPage } from './app-page.ts';
-import { ARTIFACTS } from './browser.ts';
+import { ARTIFACTS, shootLayouts } from './browser.ts';
 
 let app: AppPage;
 let page: Page;
@@ -27,18 +27,7 @@ describe('conversation settings in the browser', () => {
     await panel().getByLabel('Temperature').fill('0');
     await panel().getByLabel('Seed').fill('7');
     await panel().getByLabel('Longest answer').selectOption('256');
-    for (const [name, viewport, scheme] of [
-      ['1280-light', { width: 1280, height: 800 }, 'light'],
-      ['1280-dark', { width: 1280, height: 800 }, 'dark'],
-      ['800-light', { width: 800, height: 600 }, 'light'],
-      ['800-dark', { width: 800, height: 600 }, 'dark'],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(ARTIFACTS, `conversation-settings-${name}.png`) });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light' });
+    await shootLayouts(page, 'conversation-settings');
     await panel().getByRole('button', { name: 'Save for this conversation' }).click();
     await panel().waitFor({ state: 'detached' });
     expect(await page.getByRole('button', { name: /^Conversation settings/ }).innerText()).toContain('its own');

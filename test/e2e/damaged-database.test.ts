@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { databasePath } from '../../electron/node/paths.ts';
-import { ARTIFACTS } from './browser.ts';
+import { ARTIFACTS, shootLayouts } from './browser.ts';
 import { openApp, type AppPage } from './app-page.ts';
 import { RpcClient } from './rpc-client.ts';
 import { startServe } from './serve-process.ts';
@@ -46,18 +46,7 @@ describe('a database damaged on disk before the start', () => {
     const { page } = app;
     const banner = page.getByRole('alert').filter({ hasText: "Quire's database is damaged; it is open read-only so nothing more is lost." });
     await banner.waitFor();
-    for (const [name, viewport, scheme] of [
-      ['1280-light', { width: 1280, height: 800 }, 'light'],
-      ['1280-dark', { width: 1280, height: 800 }, 'dark'],
-      ['800-light', { width: 800, height: 600 }, 'light'],
-      ['800-dark', { width: 800, height: 600 }, 'dark'],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(ARTIFACTS, `database-damaged-${name}.png`) });
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-    await page.emulateMedia({ colorScheme: 'light' });
+    await shootLayouts(page, 'database-damaged');
 
     // What could be read is on screen, and nothing new can be added to it.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Library/ }).click();

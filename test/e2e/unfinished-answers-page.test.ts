@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openApp, type AppPage } from './app-page.ts';
-import { ARTIFACTS } from './browser.ts';
+import { shootLayouts } from './browser.ts';
 import { RpcClient } from './rpc-client.ts';
 import { enginePids, startServe, type ServeProcess } from './serve-process.ts';
 
@@ -69,17 +69,7 @@ describe('unfinished answers in the page', () => {
       expect(await answer.getByRole('button', { name: 'Retry' }).isEnabled()).toBe(true);
       expect(await answer.getByRole('button', { name: 'Regenerate' }).count()).toBe(0);
     }
-    for (const [name, viewport, scheme] of [
-      ['1280-light', { width: 1280, height: 800 }, 'light'],
-      ['1280-dark', { width: 1280, height: 800 }, 'dark'],
-      ['800-light', { width: 800, height: 600 }, 'light'],
-      ['800-dark', { width: 800, height: 600 }, 'dark'],
-    ] as const) {
-      await page.setViewportSize(viewport);
-      await page.emulateMedia({ colorScheme: scheme });
-      // Where the app puts it: the newest answer ends above the question box.
-      await page.evaluate(() => document.querySelector('.thread')?.lastElementChild?.scrollIntoView({ block: 'end' }));
-      await page.screenshot({ path: join(ARTIFACTS, `unfinished-answers-${name}.png`) });
-    }
+    // Where the app puts it: the newest answer ends above the question box.
+    await shootLayouts(page, 'unfinished-answers', () => page.evaluate(() => document.querySelector('.thread')?.lastElementChild?.scrollIntoView({ block: 'end' })));
   });
 });
