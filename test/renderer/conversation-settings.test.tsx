@@ -19,7 +19,7 @@ describe('conversation settings', () => {
     act(() => store.getState().newConversation(['doc-1']));
     await act(() => store.getState().ask('Who keeps the lighthouse?'));
     const open = screen.getByRole('button', { name: /^Conversation settings/ });
-    expect(open.textContent).toContain('the app’s');
+    expect(open.textContent).toContain('as in Settings');
     fireEvent.click(open);
     const panel = screen.getByRole('dialog', { name: 'Conversation settings' });
     expect(within(panel).getByRole('status').textContent).toContain('follows the app’s settings');
@@ -47,7 +47,7 @@ describe('conversation settings', () => {
     await act(async () => fireEvent.click(within(again).getByRole('button', { name: 'Use the app’s settings' })));
     expect(backend.state.log.at(-1)).toMatchObject({ name: 'chat.setStyle', payload: { style: null } });
     expect(store.getState().conversation!.style).toBeNull();
-    expect(screen.getByRole('button', { name: /^Conversation settings/ }).textContent).toContain('the app’s');
+    expect(screen.getByRole('button', { name: /^Conversation settings/ }).textContent).toContain('as in Settings');
   });
 
   it('closes with Escape, keeping nothing typed', async () => {

@@ -19,7 +19,7 @@ export function ConversationSettingsButton() {
   return (
     <>
       <button type="button" className="button small conversation-settings-button" aria-haspopup="dialog" onClick={() => setOpen(true)}>
-        Conversation settings <span className="subtle">· {own ? 'its own' : 'the app’s'}</span>
+        Conversation settings <span className="subtle">· {own ? 'its own' : 'as in Settings'}</span>
       </button>
       {open ? <ConversationSettingsPanel close={() => setOpen(false)} /> : null}
     </>
