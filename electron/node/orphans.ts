@@ -1,7 +1,8 @@
 // What a killed process leaves in the data folder, removed when the app starts: half-written model folders
 // (a conversion or install stopped midway), a model folder renamed aside during a swap that never finished
 // (put back when nothing replaced it), and snapshot temp files of an engine that died while writing one —
-// which would otherwise sit outside the snapshots' disk budget forever.
+// which would otherwise sit outside the snapshots' disk budget forever. Also what earlier versions kept that
+// nothing reads any more.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPLACED_SUFFIX, STAGING_SUFFIX } from '../../models/convert.ts';
@@ -11,6 +12,8 @@ import { modelsDir, snapshotsDir } from './paths.ts';
 export const STALE_STAGING_MS = 10 * 60_000;
 // Snapshot temp files are `<name>.<pid>.<time>.tmp` (kv-snapshot.ts).
 const SNAPSHOT_TMP = /\.(\d+)\.\d+\.tmp$/;
+// RoPE tables cached whole on disk (hundreds of MB per context) before the engine computed each step's rows.
+const RETIRED = ['rope-tables'];
 
 export interface OrphanReport {
   removed: string[];
@@ -36,6 +39,10 @@ export function cleanOrphans(root: string, now = Date.now()): OrphanReport {
         report.restored.push(original);
       }
     }
+  }
+  for (const path of RETIRED.map((name) => join(root, name)).filter((path) => existsSync(path))) {
+    rmSync(path, { recursive: true, force: true });
+    report.removed.push(path);
   }
   for (const path of files(snapshotsDir(root))) {
     const pid = SNAPSHOT_TMP.exec(path)?.[1];

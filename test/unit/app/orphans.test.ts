@@ -66,8 +66,14 @@ describe('interrupted conversions and orphans', () => {
     const live = join(snapshots, `abc.qkv.${process.pid}.1700000000000.tmp`);
     const kept = join(snapshots, 'abc.qkv');
     for (const file of [dead, live, kept]) writeFileSync(file, 'x');
+    // An earlier version's RoPE table cache, which nothing reads now.
+    const tables = join(root, 'rope-tables');
+    mkdirSync(tables);
+    writeFileSync(join(tables, 'abc-1048576.f32'), 'x');
 
     const report = cleanOrphans(root);
+    expect(existsSync(tables)).toBe(false);
+    expect(report.removed).toContain(tables);
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
     expect(existsSync(join(models, 'kept', 'quire.json'))).toBe(true);
