@@ -17,7 +17,7 @@ afterAll(() => app?.close());
 describe('the API for other apps', () => {
   it('starts from Settings, gives its address and key, serves the model to another app, and stops', async () => {
     const { page } = app;
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const section = page.getByRole('group', { name: 'API for other apps' });
     const port = await freePort();
     await section.getByLabel('Port').fill(String(port));

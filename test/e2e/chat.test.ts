@@ -85,7 +85,7 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
   });
 
   it('asks over both documents, streams the answer and stops it', async () => {
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Longest answer').selectOption('8192');
     await page.getByRole('button', { name: /Library/ }).click();
     await page.getByRole('row', { name: /Lighthouse annual report/ }).getByRole('button', { name: 'Ask' }).click();
@@ -112,7 +112,7 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
   });
 
   it('answers a follow-up without re-reading the documents', async () => {
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Longest answer').selectOption('256');
     await page.getByRole('button', { name: /Chat/ }).click();
     await page.getByLabel('Question').fill('Who retired in October?');
@@ -189,7 +189,7 @@ describe('the analyst flow in Chromium with a tiny real model', () => {
   });
 
   it('runs the self-check at the chosen context and shows its heatmap', async () => {
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel('Context length').selectOption('4096');
     await page.getByRole('button', { name: /Models/ }).click();
     await page.getByRole('button', { name: 'Run self-check' }).click();

@@ -73,7 +73,7 @@ describe('contrast', () => {
     for (const [width, height] of [[1280, 800], [800, 600]]) {
       it(`meets WCAG AA on every screen in the ${theme.toLowerCase()} theme at ${width}×${height}`, async () => {
         await page.setViewportSize({ width, height });
-        await page.getByRole('button', { name: /Settings/ }).click();
+        await page.getByRole('button', { name: 'Settings', exact: true }).click();
         await page.getByRole('radio', { name: theme }).click();
         const problems: Record<string, unknown[]> = {};
         const look = async (screen: string) => {
@@ -99,7 +99,7 @@ describe('contrast', () => {
 
 describe('the self-check heatmap', () => {
   it('is drawn in the theme\'s colours, not on a white page in the dark theme', { timeout: 240_000 }, async () => {
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByRole('radio', { name: 'Dark' }).click();
     await page.getByRole('button', { name: /Models/ }).click();
     await page.getByRole('button', { name: 'Run self-check' }).click();

@@ -164,7 +164,7 @@ describe.each(VARIANTS)('the golden path on $provider from the $dtype checkpoint
     if (provider !== 'cpu') {
       // Automatic never picks a software GPU: the user chooses it in Settings, before installing, so that the
       // model is converted for it. Nothing else in Settings is touched.
-      await page.getByRole('button', { name: /Settings/ }).click();
+      await page.getByRole('button', { name: 'Settings', exact: true }).click();
       await page.getByLabel('Execution provider').selectOption(provider);
       await page.getByRole('button', { name: /Models/ }).click();
     }

@@ -37,7 +37,7 @@ afterAll(async () => {
 describe('installing a model from the hub in the browser', () => {
   it('downloads with progress, converts, and lists the model as installed and in use', async () => {
     // The KV precision chosen in Settings is the one the conversion bakes in.
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByLabel(/INT8/).check();
     await page.getByRole('button', { name: /Models/ }).click();
     await page.getByLabel('Hugging Face repository').fill(REPO);

@@ -81,7 +81,7 @@ async function ask(question: string) {
 
 describe('a remote engine end to end', () => {
   it('adds the API server in Settings → Engines', async () => {
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     // Short answers: the tiny model never stops on its own.
     await page.getByLabel('Longest answer').selectOption('256');
     const form = page.getByRole('form', { name: 'Add an engine' });

@@ -18,7 +18,7 @@ describe('saved document caches', () => {
   it('shows the cache a question saved and deletes it', async () => {
     const { page } = app;
     await askSample(page);
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     const section = page.getByRole('group', { name: 'Saved document caches' });
     const usage = section.getByTestId('saved-caches-usage');
     await usage.waitFor();

@@ -58,7 +58,7 @@ describe('quire serve in Chromium', () => {
     await page.getByRole('heading', { level: 1, name: 'New conversation' }).waitFor();
     expect(await page.getByLabel('Question').getAttribute('placeholder')).toBe('Install a model to start asking.');
     await shot('chat');
-    await page.getByRole('button', { name: /Settings/ }).click();
+    await page.getByRole('button', { name: 'Settings', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
     await shot('settings');
     await page.getByRole('radio', { name: 'Dark' }).click();
