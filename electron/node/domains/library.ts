@@ -1,14 +1,17 @@
 // The library: importing (with progress and cancel), listing with each document's count and fit, reading and
 // deleting documents, the sample document.
 import { QuireError } from '../../common/errors.ts';
+import { remoteLibraryFit } from '../chat/remote-library-fit.ts';
 import { sampleDocument } from '../sample-document.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
 type Library = 'library.list' | 'library.sample' | 'library.import' | 'library.cancelImport' | 'library.delete' | 'library.original' | 'library.get';
 
-export function libraryHandlers({ bus, documents, originals, modelFit, currentModel, engineSettings }: AppContext): DomainHandlers<Library> {
+export function libraryHandlers({ bus, documents, originals, modelFit, currentModel, engineSettings, engines, conversations, chat }: AppContext): DomainHandlers<Library> {
   // Imports are named by their file name in progress events, and so in a cancel too.
   const importing = new Map<string, AbortController>();
+  // With no model here, the count and fit on the remote model the user asks on (issue 26 point 8).
+  const remoteFits = remoteLibraryFit({ engines, conversations, chat, answerTokens: () => engineSettings().answerTokens, onCounted: () => bus.emit('library.changed', {}) });
   const known = (id: string) => {
     if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
   };
@@ -16,8 +19,8 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
     'library.list': async () => {
       const model = currentModel();
       const summaries = documents.list();
-      if (!model) return summaries.map((summary) => ({ ...summary, fit: null }));
-      const fits = await modelFit.documentFits(summaries.map((s) => s.id), model, engineSettings());
+      const ids = summaries.map((s) => s.id);
+      const fits = model ? await modelFit.documentFits(ids, model, engineSettings()) : await remoteFits(ids);
       // The count the fit used, also when a full disk kept it from being stored.
       return summaries.map((summary) => ({ ...summary, tokens: fits.get(summary.id)?.tokens ?? summary.tokens, fit: fits.get(summary.id)?.fit ?? null }));
     },
