@@ -1,4 +1,4 @@
-import { Settings, type AnswerSettings, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
+import { API_MAX_ANSWER_TOKENS, Settings, type AnswerSettings, type ConversationStyle, type InstalledModel } from '../common/contract.ts';
 import { styleOver } from '../common/answer-style.ts';
 import { migrate, type Db } from './db.ts';
 import { SNAPSHOT_BUDGET_BYTES } from './runtime/prefix-store.ts';
@@ -12,7 +12,7 @@ export const DEFAULT_SETTINGS: Settings = {
   answerTokens: 1024,
   answerStyle: { instructions: '', temperature: null, topP: null, seed: null },
   // Off until the user turns it on; the port is one other tools can be set up with once.
-  apiServer: { enabled: false, port: 8400 },
+  apiServer: { enabled: false, port: 8400, maxTokens: API_MAX_ANSWER_TOKENS },
   savedCacheBytes: SNAPSHOT_BUDGET_BYTES,
 };
 

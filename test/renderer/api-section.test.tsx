@@ -12,17 +12,25 @@ describe('Settings → API for other apps', () => {
     const section = screen.getByRole('group', { name: 'API for other apps' });
     expect(within(section).queryByTestId('api-status')).toBeNull();
     await act(async () => fireEvent.click(within(section).getByRole('checkbox')));
-    expect(backend.state.settings.apiServer).toEqual({ enabled: true, port: 8400 });
+    expect(backend.state.settings.apiServer).toEqual({ enabled: true, port: 8400, maxTokens: 4096 });
     expect(within(section).getByTestId('api-status').textContent).toContain('http://127.0.0.1:8400/v1');
     expect(within(section).getByTestId('api-status').textContent).toContain('quire-fake-key');
     fireEvent.change(within(section).getByLabelText('Port'), { target: { value: '80' } });
-    expect(within(section).getByRole('alert').textContent).toMatch(/1024 to 65535/);
+    expect(within(section).getByRole('alert').textContent).toBe('Port: a whole number from 1,024 to 65,535.');
     expect((within(section).getByRole('button', { name: 'Use this port' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(within(section).getByLabelText('Port'), { target: { value: '8511' } });
     await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Use this port' })));
     expect(within(section).getByTestId('api-status').textContent).toContain('http://127.0.0.1:8511/v1');
+    // The longest answer it gives: refused in words out of range, kept with the port when valid.
+    const cap = within(section).getByLabelText('Longest answer');
+    fireEvent.change(cap, { target: { value: '40000' } });
+    expect(within(section).getByRole('alert').textContent).toBe('Longest answer: a whole number from 1 to 32,768.');
+    expect((within(section).getByRole('button', { name: 'Use this limit' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(cap, { target: { value: '512' } });
+    await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Use this limit' })));
+    expect(backend.state.settings.apiServer).toEqual({ enabled: true, port: 8511, maxTokens: 512 });
     await act(async () => fireEvent.click(within(section).getByRole('checkbox')));
-    expect(backend.state.settings.apiServer.enabled).toBe(false);
+    expect(backend.state.settings.apiServer).toEqual({ enabled: false, port: 8511, maxTokens: 512 });
     expect(within(section).queryByTestId('api-status')).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import type { ApiStatus } from '../../common/contract.ts';
+import type { ApiStatus, Settings } from '../../common/contract.ts';
 import { toEnvelope } from '../../common/errors.ts';
 import type { SecretStore } from '../secrets.ts';
 import type { ApiEngine } from './api-engine.ts';
@@ -28,23 +28,24 @@ export class ApiService {
     return this.#status;
   }
 
-  apply(wanted: { enabled: boolean; port: number }): Promise<ApiStatus> {
+  apply(wanted: Settings['apiServer']): Promise<ApiStatus> {
     const next = this.#applying.then(() => this.#apply(wanted));
     this.#applying = next.catch(() => undefined);
     return next;
   }
 
-  async #apply({ enabled, port }: { enabled: boolean; port: number }): Promise<ApiStatus> {
+  async #apply({ enabled, port, maxTokens }: Settings['apiServer']): Promise<ApiStatus> {
     if (this.#server && (!enabled || this.#server.port !== port)) {
       const server = this.#server;
       this.#server = null;
       await server.close();
       this.#set({ state: 'off', url: null, key: null, error: null });
     }
+    this.#server?.setMaxAnswerTokens(maxTokens);
     if (enabled && !this.#server) {
       try {
         const key = apiKey(this.#secrets);
-        this.#server = await startApiServer({ port, key, engine: this.#engine });
+        this.#server = await startApiServer({ port, key, engine: this.#engine, maxAnswerTokens: maxTokens });
         this.#set({ state: 'running', url: this.#server.baseUrl, key, error: null });
       } catch (error) {
         const { code, message } = toEnvelope(error);

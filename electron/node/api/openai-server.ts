@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
+import { API_MAX_ANSWER_TOKENS } from '../../common/contract.ts';
 import { QuireError, toEnvelope, type ErrorCode } from '../../common/errors.ts';
 import { JsonBounds } from '../../common/json-bounds.ts';
 import type { ChatMessage } from '../../../models/chat-template.ts';
@@ -38,10 +39,6 @@ export const API_MAX_BODY_DEPTH = 64;
 // takes longer than on the largest legitimate body.
 export const API_MAX_BODY_ITEMS = 4_194_304 + 65_536;
 
-// The longest answer the server gives, whatever a request asks: one request cannot hold the engine for the
-// whole context (the rest of a 1M-token context is hours of decoding), and other requests' waits stay bounded.
-export const API_MAX_ANSWER_TOKENS = 4096;
-
 export interface ApiServerOptions {
   port: number;
   key: string;
@@ -55,6 +52,8 @@ export interface ApiServer {
   // http://127.0.0.1:PORT/v1
   baseUrl: string;
   port: number;
+  // A new cap applies from the next request; answers under way keep theirs.
+  setMaxAnswerTokens(tokens: number): void;
   close(): Promise<void>;
 }
 
@@ -115,6 +114,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   return {
     baseUrl: `http://127.0.0.1:${served.port}/v1`,
     port: served.port,
+    setMaxAnswerTokens: (tokens) => void (served.maxAnswerTokens = tokens),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -11,28 +11,28 @@ export function ApiSection() {
   const update = useApp((s) => s.updateSettings);
   // The model the API serves: the one in use here.
   const model = useApp((s) => s.settings?.modelId ?? s.installed[0]?.id ?? null);
-  const [port, setPort] = useState('');
   useEffect(() => void load().catch(() => undefined), [load]);
-  useEffect(() => setPort(String(settings?.apiServer.port ?? '')), [settings?.apiServer.port]);
   if (!settings) return null;
-  const { enabled } = settings.apiServer;
-  const portNumber = Number(port);
-  const portValid = Number.isInteger(portNumber) && portNumber >= 1024 && portNumber <= 65_535;
+  const served = settings.apiServer;
   return (
     <fieldset className="setting api-section" aria-labelledby="api-legend">
       <legend id="api-legend">API for other apps</legend>
       <label className="radio">
-        <input type="checkbox" checked={enabled} onChange={(e) => void update({ apiServer: { enabled: e.target.checked, port: settings.apiServer.port } })} />
+        <input type="checkbox" checked={served.enabled} onChange={(e) => void update({ apiServer: { ...served, enabled: e.target.checked } })} />
         <span>Serve this computer's model as an OpenAI-compatible API</span>
       </label>
-      <div className="api-port">
-        <label htmlFor="api-port">Port</label>
-        <input id="api-port" className="text-input mono" inputMode="numeric" value={port} aria-invalid={!portValid} onChange={(e) => setPort(e.target.value)} />
-        <button type="button" className="button small" disabled={!portValid || portNumber === settings.apiServer.port} onClick={() => void update({ apiServer: { enabled, port: portNumber } })}>
-          Use this port
-        </button>
-      </div>
-      {!portValid ? <p className="install-error" role="alert">A port from 1024 to 65535.</p> : null}
+      <NumberField id="api-port" label="Port" value={served.port} min={1024} max={65_535} use="Use this port" onUse={(port) => void update({ apiServer: { ...served, port } })} />
+      <NumberField
+        id="api-max-tokens"
+        label="Longest answer"
+        unit="tokens"
+        title="However many tokens a request asks for, an answer ends here (finish_reason: length), so one request cannot hold the engine for hours and others wait less"
+        value={served.maxTokens}
+        min={1}
+        max={32_768}
+        use="Use this limit"
+        onUse={(maxTokens) => void update({ apiServer: { ...served, maxTokens } })}
+      />
       {status?.state === 'running' ? (
         <dl className="facts" data-testid="api-status">
           <CopyFact label="Address" value={status.url!} />
@@ -47,6 +47,28 @@ export function ApiSection() {
         document they send twice is read once: its cache is kept, also across restarts.
       </p>
     </fieldset>
+  );
+}
+
+// A whole number the API is served with, changed only when valid and applied by its button.
+function NumberField(props: { id: string; label: string; unit?: string; title?: string; value: number; min: number; max: number; use: string; onUse(value: number): void }) {
+  const { id, label, unit, title, value, min, max, use, onUse } = props;
+  const [text, setText] = useState(String(value));
+  useEffect(() => setText(String(value)), [value]);
+  const number = Number(text);
+  const valid = text.trim() !== '' && Number.isInteger(number) && number >= min && number <= max;
+  return (
+    <>
+      <div className="api-port" title={title}>
+        <label htmlFor={id}>{label}</label>
+        <input id={id} className="text-input mono" inputMode="numeric" value={text} aria-invalid={!valid} onChange={(e) => setText(e.target.value)} />
+        {unit ? <span className="subtle">{unit}</span> : null}
+        <button type="button" className="button small" disabled={!valid || number === value} onClick={() => onUse(number)}>
+          {use}
+        </button>
+      </div>
+      {!valid ? <p className="install-error" role="alert">{`${label}: a whole number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}.`}</p> : null}
+    </>
   );
 }
 

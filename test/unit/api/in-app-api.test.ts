@@ -91,4 +91,32 @@ describe('the in-app API', () => {
     expect(events.slice(1).every((e) => e.startsWith('chat '))).toBe(true);
     await callRouter(services, 'settings.update', { apiServer: { enabled: false, port } });
   });
+
+  it('ends answers at the longest answer Settings give, changed without a restart', async () => {
+    const port = await freePort();
+    const statuses: ApiStatus[] = [];
+    const off = services.bus.subscribe((name, payload) => name === 'api.status' && statuses.push(payload as ApiStatus));
+    await callRouter(services, 'settings.update', { apiServer: { enabled: true, port, maxTokens: 3 } });
+    await expect.poll(() => statuses.at(-1)?.state, { timeout: 10_000 }).toBe('running');
+    const { url, key } = await callRouter(services, 'api.status', {});
+    const model = ((await (await fetch(`${url}/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { id: string }[] }).data[0].id;
+    const complete = async () => {
+      const response = await fetch(`${url}/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model, prompt: 'The keeper trimmed the lamp at dusk and', max_tokens: 8, temperature: 0 }),
+      });
+      const body = (await response.json()) as { choices: { finish_reason: string }[]; usage: { completion_tokens: number } };
+      return [body.usage.completion_tokens, body.choices[0].finish_reason];
+    };
+    expect(await complete()).toEqual([3, 'length']);
+    const seen = statuses.length;
+    await callRouter(services, 'settings.update', { apiServer: { enabled: true, port, maxTokens: 5 } });
+    expect(await complete()).toEqual([5, 'length']);
+    // The server was not stopped for it.
+    expect(statuses.slice(seen).map((s) => s.state)).not.toContain('off');
+    await expect(callRouter(services, 'settings.update', { apiServer: { enabled: true, port, maxTokens: 0 } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await callRouter(services, 'settings.update', { apiServer: { enabled: false, port } });
+    off();
+  });
 });
