@@ -18,13 +18,13 @@ export class RpcClient {
   #waiting = new Map<number, (outcome: Outcome) => void>();
   #eventWaiters: { match: (name: string, payload: any) => boolean; resolve: (payload: any) => void }[] = [];
 
-  #upload: (bytes: Uint8Array) => Promise<string>;
+  #upload: (body: Uint8Array | Blob) => Promise<string>;
 
   private constructor(ws: WebSocket, server: ServeProcess) {
     this.#ws = ws;
     // Large byte arrays go beside the socket, as the UI's transport sends them.
-    this.#upload = async (bytes) => {
-      const response = await fetch(server.origin + UPLOAD_PATH, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: bytes as Uint8Array<ArrayBuffer> });
+    this.#upload = async (body) => {
+      const response = await fetch(server.origin + UPLOAD_PATH, { method: 'POST', headers: { [TOKEN_HEADER]: server.token }, body: body as Uint8Array<ArrayBuffer> | Blob });
       if (!response.ok) throw new Error(`upload refused: ${response.status}`);
       return response.text();
     };

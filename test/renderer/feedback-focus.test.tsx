@@ -78,7 +78,7 @@ describe('feedback', () => {
     const store = await mountApp(backend);
     const first = gate();
     backend.state.gates['library.import'] = first.promise;
-    const file = (name: string) => ({ name, size: 12, bytes: async () => new TextEncoder().encode(`text of ${name}`).buffer as ArrayBuffer });
+    const file = (name: string) => new File([`text of ${name}`], name);
     let done!: Promise<void>;
     act(() => void (done = store.getState().importFiles([file('a.txt'), file('b.txt')])));
     const imports = await screen.findByRole('list', { name: 'Imports' });

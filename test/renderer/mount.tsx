@@ -2,19 +2,20 @@ import { act, cleanup, render } from '@testing-library/react';
 import { afterEach, beforeAll } from 'vitest';
 import { App } from '../../renderer/src/App.tsx';
 import { createClient } from '../../renderer/src/api/client.ts';
+import { ipcTransport } from '../../renderer/src/api/ipc-transport.ts';
 import { createAppStore } from '../../renderer/src/store/app-store.ts';
 import { StoreProvider } from '../../renderer/src/store/context.tsx';
 import type { fakeBackend } from './fake-backend.ts';
 
 // jsdom has no matchMedia (the theme follows the system's); every component suite mounts the whole app the
-// same way, on a store whose client talks to the fake backend.
+// same way, on a store whose client talks to the fake backend as the desktop app's does to its bridge.
 beforeAll(() => {
   window.matchMedia ??= ((query: string) => ({ matches: false, media: query, addEventListener() {}, removeEventListener() {} })) as never;
 });
 afterEach(cleanup);
 
 export async function mountApp(backend: ReturnType<typeof fakeBackend>) {
-  const store = createAppStore(createClient(backend.transport));
+  const store = createAppStore(createClient(ipcTransport(backend.transport)));
   render(
     <StoreProvider store={store}>
       <App />

@@ -59,8 +59,9 @@ function sessionRequests(token: string | null) {
       }
     },
     // A document goes beside the socket (the server takes no frame large enough for one); the call names it.
-    async upload(bytes: Uint8Array): Promise<string> {
-      const response = await fetch(UPLOAD_PATH, { method: 'POST', headers, body: bytes as Uint8Array<ArrayBuffer> });
+    // A dropped file is the body as it is: the browser streams it from the disk, so the page never holds it.
+    async upload(body: Uint8Array | Blob): Promise<string> {
+      const response = await fetch(UPLOAD_PATH, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer> | Blob });
       if (!response.ok) throw new Error(`the file could not be sent to Quire (${response.status}: ${await response.text()})`);
       return response.text();
     },

@@ -36,7 +36,7 @@ export function LibraryView() {
       </header>
       <DemoModelNotice />
       <SampleOffer />
-      <DropZone compact={documents.length > 0} readOnly={readOnly} onFiles={(files) => void importFiles(files.map((f) => ({ name: f.name, size: f.size, bytes: () => f.arrayBuffer() })))} />
+      <DropZone compact={documents.length > 0} readOnly={readOnly} onFiles={(files) => void importFiles(files)} />
       {imports.length > 0 ? (
         <ul className="imports" aria-label="Imports">
           {imports.map((job) => (
@@ -177,7 +177,6 @@ function importStatus(job: ImportJob): string | undefined {
   const p = job.progress;
   if (job.state === 'failed') return job.error;
   if (job.state === 'waiting') return 'Waiting';
-  if (job.state === 'reading') return 'Reading…';
   if (!p) return 'Extracting text…';
   // OCR reads a page in seconds: the page it has reached, not a bare count, tells the user it is moving.
   if (p.phase === 'ocr' && p.total) return `OCR page ${Math.min(p.done + 1, p.total)} of ${p.total}…`;

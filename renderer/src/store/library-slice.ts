@@ -7,8 +7,8 @@ import type { SliceCreator } from './app-store.ts';
 
 export interface ImportJob {
   name: string;
-  // Files go one at a time: the later ones wait their turn, then are read from the disk, then imported.
-  state: 'waiting' | 'reading' | 'importing' | 'failed';
+  // Files go one at a time: the later ones wait their turn, then are imported (read from the disk on the way).
+  state: 'waiting' | 'importing' | 'failed';
   error?: string;
   // The backend's progress: checking the file, extracting pages/chapters, storing.
   progress?: ImportProgress;
@@ -16,7 +16,6 @@ export interface ImportJob {
   locked?: boolean;
 }
 
-type DroppedFile = { name: string; size: number; bytes: () => Promise<ArrayBuffer> };
 
 export interface LibrarySlice {
   documents: LibraryEntry[];
@@ -34,7 +33,8 @@ export interface LibrarySlice {
   dismissImport(name: string): void;
   refreshLibrary(): Promise<void>;
   // `size` is known before reading (File.size): a file over its format's limit is refused without being read.
-  importFiles(files: DroppedFile[]): Promise<void>;
+  // The file goes to the call unread: the transport streams it to the server or reads it for IPC.
+  importFiles(files: File[]): Promise<void>;
   // Imports a locked PDF again with its password, which goes with that one call and is kept nowhere.
   unlockImport(name: string, password: string): Promise<void>;
   deleteDocument(id: string): Promise<void>;
@@ -49,13 +49,11 @@ export const createLibrarySlice: SliceCreator<LibrarySlice> = (set, get, api) =>
         : get().imports.filter((job) => job.name !== name),
     });
   // Files refused as password-protected, kept until their password is given or their row dismissed.
-  const locked = new Map<string, DroppedFile>();
-  const importOne = async (file: DroppedFile, password?: string) => {
+  const locked = new Map<string, File>();
+  const importOne = async (file: File, password?: string) => {
     try {
-      updateJob(file.name, { state: 'reading', error: undefined, locked: false });
-      const bytes = new Uint8Array(await file.bytes());
-      updateJob(file.name, { state: 'importing' });
-      const imported = await api.call('library.import', { name: file.name, bytes, ocrLanguage: get().ocrLanguage, ...(password ? { password } : {}) });
+      updateJob(file.name, { state: 'importing', error: undefined, locked: false });
+      const imported = await api.call('library.import', { name: file.name, bytes: file, ocrLanguage: get().ocrLanguage, ...(password ? { password } : {}) });
       locked.delete(file.name);
       updateJob(file.name, null);
       // The same bytes again: nothing new was stored, and the user should know why no row appeared.

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { calls } from '../../../electron/common/contract.ts';
 import { nestsWithin, JsonBounds } from '../../../electron/common/json-bounds.ts';
-import { decodeWire, encodeCall, encodeWire, INLINE_BYTES_LIMIT, MAX_FRAME_BYTES } from '../../../electron/common/wire.ts';
+import { decodeWire, encodeCall, encodeWire, INLINE_BYTES_LIMIT, MAX_FRAME_BYTES, withFilesRead } from '../../../electron/common/wire.ts';
 
 describe('browser-mode wire format', () => {
   it('round-trips byte arrays of any size and nested values', () => {
@@ -22,7 +23,7 @@ describe('browser-mode wire format', () => {
     const small = new Uint8Array(16).fill(3);
     const sent = new Map<string, Uint8Array>();
     const frame = await encodeCall({ id: 1, name: 'library.import', payload: { name: 'a.txt', bytes: big, nested: { small } } }, async (bytes) => {
-      sent.set(`up${sent.size}`, bytes);
+      sent.set(`up${sent.size}`, bytes as Uint8Array);
       return `up${sent.size - 1}`;
     });
     expect([...sent.values()]).toEqual([big]);
@@ -32,6 +33,31 @@ describe('browser-mode wire format', () => {
     expect(back.payload.nested.small).toEqual(small);
     // An id the server does not hold stays a plain object, which the contract refuses as not bytes.
     expect((decodeWire(frame) as { payload: { bytes: unknown } }).payload.bytes).toEqual({ $upload: 'up0' });
+  });
+  // Issue 25 point 5: a dropped file, however small, is handed to the upload as it is (for the browser to stream
+  // from the disk), never read by the page; Electron's transport reads it into bytes.
+  it('sends a file beside the frame unread, and reads it only for a transport that carries bytes', async () => {
+    const file = new File(['the whole ledger'], 'ledger.txt');
+    const reads = (['arrayBuffer', 'bytes', 'stream', 'text', 'slice'] as const).map((method) => vi.spyOn(file, method));
+    const bodies: unknown[] = [];
+    const frame = await encodeCall({ id: 1, name: 'library.import', payload: { name: 'ledger.txt', bytes: file } }, async (body) => {
+      bodies.push(body);
+      return 'up0';
+    });
+    expect(bodies).toEqual([file]);
+    expect(bodies[0]).toBe(file);
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+    expect(JSON.parse(frame).payload.bytes).toEqual({ $upload: 'up0' });
+    expect(() => encodeWire({ t: 'call', id: 1, name: 'library.import', payload: { bytes: file } })).toThrow(/beside the frame/);
+    const read = (await withFilesRead({ name: 'ledger.txt', bytes: file, list: [file] })) as { bytes: Uint8Array; list: Uint8Array[] };
+    expect(new TextDecoder().decode(read.bytes)).toBe('the whole ledger');
+    expect(read.list[0]).toEqual(read.bytes);
+  });
+  it('lets the page hand library.import a file, and the backend only bytes', () => {
+    const input = calls['library.import'].input;
+    expect(input.parse({ name: 'a.txt', bytes: new Uint8Array([1]) }).bytes).toEqual(new Uint8Array([1]));
+    expect(input.safeParse({ name: 'a.txt', bytes: new Blob(['x']) }).error?.issues[0].message).toBe('a file reaches Quire as its bytes');
+    expect(input.safeParse({ name: 'a.txt', bytes: 'x' }).success).toBe(false);
   });
   it('fits the largest legitimate call in a frame: a 20,000-character question of escapes, inline bytes at the limit', async () => {
     const question = '\u0001'.repeat(20_000);
