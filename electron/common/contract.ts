@@ -1,6 +1,6 @@
 import './zod-csp.ts';
 import { z } from 'zod';
-import { AnchorSchema, DocumentModelSchema, ImportProgressSchema } from './document.ts';
+import { AnchorSchema, DocumentModelSchema, DocumentOutlineSchema, ImportProgressSchema } from './document.ts';
 import { OCR_LANGUAGES } from './ocr-languages.ts';
 import { ENGINE_URL_LIMIT } from './engine-url.ts';
 import { GenerationDefaults, IoDtype, KvDtype, Precision, PromptStyle, ProviderChoice, resolveConversion } from '../../models/model-spec.ts';
@@ -425,7 +425,22 @@ export const HubTokenState = z.object({ saved: z.boolean(), protection: SecretPr
 export type HubTokenState = z.infer<typeof HubTokenState>;
 
 const id = z.string().min(1).max(64);
+// At most this many characters of a document's text a call (a frame the page takes in one task).
+export const TEXT_RANGE_LIMIT = 1_048_576;
+const TextRange = z
+  .object({ id, start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })
+  .strict()
+  .refine((r) => r.start <= r.end, { message: 'start must not be after end' })
+  .refine((r) => r.end - r.start <= TEXT_RANGE_LIMIT, { message: `at most ${TEXT_RANGE_LIMIT} characters a call` });
 const empty = z.object({}).strict();
+// A document to import. The page may hand over the dropped file itself (a Blob) so that it is never read whole
+// in the page: the browser mode's transport streams it from the disk to the server, Electron's reads it for
+// IPC. The backend always receives its bytes.
+const DocumentBytes = z.union([z.instanceof(Uint8Array), z.instanceof(Blob)]).transform((value, ctx) => {
+  if (value instanceof Uint8Array) return value;
+  ctx.addIssue({ code: 'custom', message: 'a file reaches Quire as its bytes' });
+  return z.NEVER;
+});
 const call = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({ input, output });
 
 export const calls = {
@@ -464,7 +479,7 @@ export const calls = {
   // `ocrLanguage`: the language scanned pages are read in (English unless given). `password`: a protected PDF's
   // user password, asked for after an ENCRYPTED refusal; used for that extraction only and kept nowhere.
   'library.import': call(
-    z.object({ name: z.string().min(1).max(255), bytes: z.instanceof(Uint8Array), ocrLanguage: z.enum(OCR_LANGUAGES).optional(), password: z.string().min(1).max(1024).optional() }).strict(),
+    z.object({ name: z.string().min(1).max(255), bytes: DocumentBytes, ocrLanguage: z.enum(OCR_LANGUAGES).optional(), password: z.string().min(1).max(1024).optional() }).strict(),
     // `duplicate`: these bytes were already in the library; nothing new was stored.
     DocumentSummary.extend({ duplicate: z.boolean() }),
   ),
@@ -476,6 +491,12 @@ export const calls = {
   // The imported file itself, for the viewer's page images (PDFs only are kept).
   'library.original': call(z.object({ id }).strict(), z.object({ bytes: z.instanceof(Uint8Array) })),
   'library.get': call(z.object({ id }).strict(), z.intersection(DocumentModelSchema, z.object({ id: z.string() }))),
+  // The viewer opens a book from these two at once: everything but the text, and the text of [start, end) in
+  // UTF-16 code units (JavaScript string offsets, as anchors and quotes count), the screen in view first. A range
+  // may run past the end (it ends there, so the first can be asked before the length is known); a start past it
+  // is refused (INVALID_INPUT).
+  'library.outline': call(z.object({ id }).strict(), DocumentOutlineSchema.extend({ id: z.string() })),
+  'library.text': call(TextRange, z.object({ text: z.string() })),
   'export.conversation': call(
     z.object({ conversationId: id, format: ExportFormat, messageId: id.optional() }).strict(),
     ExportedFile,

@@ -19,15 +19,18 @@ export const AnchorSchema = z.object({
 });
 export type Anchor = z.infer<typeof AnchorSchema>;
 
-export const DocumentModelSchema = z
-  .object({
-    format: z.enum(DOCUMENT_FORMATS),
-    title: z.string(),
-    text: z.string(),
-    anchors: z.array(AnchorSchema),
-    chars: z.number().int().nonnegative(),
-    warnings: z.array(z.string()),
-  })
+// A document without its text: what the viewer needs before the first screen's text (a 4 MB book's text is
+// fetched in ranges, the screen in view first).
+export const DocumentOutlineSchema = z.object({
+  format: z.enum(DOCUMENT_FORMATS),
+  title: z.string(),
+  anchors: z.array(AnchorSchema),
+  chars: z.number().int().nonnegative(),
+  warnings: z.array(z.string()),
+});
+export type DocumentOutline = z.infer<typeof DocumentOutlineSchema>;
+
+export const DocumentModelSchema = DocumentOutlineSchema.extend({ text: z.string() })
   .refine((d) => d.chars === d.text.length, { message: 'chars must equal text.length' })
   .refine((d) => d.anchors.every((a) => a.start <= a.end && a.end <= d.text.length), {
     message: 'anchors must lie inside text',

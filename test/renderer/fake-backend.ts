@@ -1,5 +1,6 @@
 import type { CallName, CallOutcome, CatalogEntry, ChatMessage, DatabaseStatus, FitPlan, NiahCell, Conversation, ConversationStyle, DocumentSummary, EngineStatus, InstalledModel, RemoteChoice, RemoteEngine, RemoteModelInfo, Settings } from '../../electron/common/contract.ts';
 import { calls } from '../../electron/common/contract.ts';
+import type { Anchor } from '../../electron/common/document.ts';
 import { checkEngineUrl, needsInsecureConsent } from '../../electron/common/engine-url.ts';
 import { QuireError } from '../../electron/common/errors.ts';
 import { conversionChoices } from '../../models/model-spec.ts';
@@ -23,8 +24,9 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     refuseImports: null as string | null,
     // Settings → Saved document caches: what the disk holds.
     savedCaches: { usedBytes: 41.2e9, files: 3, roomBytes: 64e9, diskFreeBytes: 412e9 },
-    // Document texts by id, where a test needs more than a line.
+    // Document texts by id, where a test needs more than a line, and their anchors (one page when not given).
     texts: {} as Record<string, string>,
+    anchors: {} as Record<string, Anchor[]>,
     // What models.engine reports; a test may set a loaded engine.
     engine: { loaded: false, modelId: null, path: null, provider: null, reason: null, context: null, availableBytes: 8e9, totalBytes: 16e9, adapter: null, check: null, warning: null, providerOverride: null } as EngineStatus,
     // An edited question's other version (its old turns), by the id of the question shown.
@@ -86,6 +88,12 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     state.settings.apiServer.enabled
       ? { state: 'running', url: `http://127.0.0.1:${state.settings.apiServer.port}/v1`, key: 'quire-fake-key', error: null }
       : { state: 'off', url: null, key: null, error: null };
+  const storedDocument = (id: string) => {
+    const doc = state.documents.find((d) => d.id === id)!;
+    const text = state.texts[id] ?? `Text of ${doc.title}.`;
+    const anchors: Anchor[] = state.anchors[id] ?? [{ kind: 'page', label: '1', start: 0, end: text.length }];
+    return { id, format: doc.format, title: doc.title, text, chars: text.length, anchors, warnings: [] as string[] };
+  };
   const handlers: Record<CallName, (payload: never) => unknown> = {
     'api.status': () => apiStatus(),
     'database.status': () => state.database,
@@ -188,10 +196,15 @@ export function fakeBackend(initial: { documents?: DocumentSummary[]; installed?
     'library.original': () => {
       throw new Error('the fake backend keeps no originals');
     },
-    'library.get': ({ id }: { id: string }) => {
-      const doc = state.documents.find((d) => d.id === id)!;
-      const text = state.texts[id] ?? `Text of ${doc.title}.`;
-      return { id, format: doc.format, title: doc.title, text, chars: text.length, anchors: [{ kind: 'page', label: '1', start: 0, end: text.length }], warnings: [] };
+    'library.get': ({ id }: { id: string }) => storedDocument(id),
+    'library.outline': ({ id }: { id: string }) => {
+      const { text: _text, ...outline } = storedDocument(id);
+      return outline;
+    },
+    'library.text': ({ id, start, end }: { id: string; start: number; end: number }) => {
+      const { text } = storedDocument(id);
+      if (start > text.length) throw new QuireError('INVALID_INPUT', `character ${start} is past the document's end (${text.length} characters)`);
+      return { text: text.slice(start, end) };
     },
     'chat.list': () => state.conversations.map(({ messages: _m, ...summary }) => summary),
     'chat.get': ({ id }: { id: string }) => conversation(id),

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { DocumentSummary } from '../../common/contract.ts';
-import type { Anchor, DocumentFormat, DocumentModel, ImportProgress } from '../../common/document.ts';
+import type { Anchor, DocumentFormat, DocumentModel, DocumentOutline, ImportProgress } from '../../common/document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { aroundTheLoop } from '../event-loop.ts';
 import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
@@ -161,14 +161,25 @@ export class DocumentStore {
   }
 
   get(id: string): DocumentModel | undefined {
-    const row = this.#db.prepare('SELECT format, title, text, chars, warnings FROM documents WHERE id = ?').get(id) as
-      | { format: DocumentFormat; title: string; text: string; chars: number; warnings: string }
+    const outline = this.outline(id);
+    return outline && { ...outline, text: this.text(id)! };
+  }
+
+  // Everything but the text, read from the summary index (never the text's overflow pages).
+  outline(id: string): DocumentOutline | undefined {
+    const row = this.#db.prepare('SELECT format, title, chars, warnings FROM documents WHERE id = ?').get(id) as
+      | { format: DocumentFormat; title: string; chars: number; warnings: string }
       | undefined;
     if (!row) return undefined;
     const anchors = this.#db
       .prepare('SELECT kind, label, start_offset AS start, end_offset AS end FROM document_anchors WHERE doc_id = ? ORDER BY seq')
       .all(id) as unknown as Anchor[];
-    return { format: row.format, title: row.title, text: row.text, anchors, chars: row.chars, warnings: JSON.parse(row.warnings) as string[] };
+    return { format: row.format, title: row.title, anchors, chars: row.chars, warnings: JSON.parse(row.warnings) as string[] };
+  }
+
+  text(id: string): string | undefined {
+    const row = this.#db.prepare('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined;
+    return row?.text;
   }
 
   // Removes the document, its anchors and token counts, then what was derived from it (a crash between the two

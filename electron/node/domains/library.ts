@@ -5,7 +5,7 @@ import { remoteLibraryFit } from '../chat/remote-library-fit.ts';
 import { sampleDocument } from '../sample-document.ts';
 import type { AppContext, DomainHandlers } from './context.ts';
 
-type Library = 'library.list' | 'library.sample' | 'library.import' | 'library.cancelImport' | 'library.delete' | 'library.original' | 'library.get';
+type Library = 'library.list' | 'library.sample' | 'library.import' | 'library.cancelImport' | 'library.delete' | 'library.original' | 'library.get' | 'library.outline' | 'library.text';
 
 export function libraryHandlers({ bus, documents, originals, modelFit, currentModel, engineSettings, engines, conversations, chat }: AppContext): DomainHandlers<Library> {
   // Imports are named by their file name in progress events, and so in a cancel too.
@@ -75,6 +75,17 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
       const doc = documents.get(id);
       if (!doc) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
       return { ...doc, id };
+    },
+    'library.outline': ({ id }) => {
+      const outline = documents.outline(id);
+      if (!outline) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      return { ...outline, id };
+    },
+    'library.text': ({ id, start, end }) => {
+      const text = documents.text(id);
+      if (text === undefined) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      if (start > text.length) throw new QuireError('INVALID_INPUT', `character ${start} is past the document's end (${text.length} characters)`);
+      return { text: text.slice(start, end) };
     },
   };
 }
