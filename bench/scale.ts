@@ -7,7 +7,7 @@
 // question after a restart, and peak RSS of the app's process and of its children. Ends with each stage's
 // log-log slope from the smallest size to the largest.
 //   node_modules/.bin/node bench/scale.ts [--sizes 65536,262144,1048576] [--prefill-max 65536] [--dir DIR]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -37,15 +37,18 @@ const recordingEngine = recordingEngineOf((message) => {
   if (message.method === 'answer') answerSentAt = performance.now();
 });
 
-// Peak resident memory of this process and of its children (the engine, the parsers), sampled every 200 ms.
+// Peak resident memory of this process and of its children (the engine, the parsers), sampled every 200 ms from
+// /proc: a `ps` run synchronously here would block this process's event loop for milliseconds inside the very
+// stages being timed.
 const peaks = { app: 0, children: 0 };
+const residentBytes = (pid: string) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 const sampler = setInterval(() => {
   peaks.app = Math.max(peaks.app, process.memoryUsage().rss);
   try {
-    const rss = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], { encoding: 'utf8' });
-    peaks.children = Math.max(peaks.children, rss.split('\n').reduce((s, l) => s + (Number(l.trim()) || 0), 0) * 1024);
+    const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    peaks.children = Math.max(peaks.children, children.reduce((sum, pid) => sum + residentBytes(pid), 0));
   } catch {
-    // No children at this moment.
+    // A child that exited between the two reads.
   }
 }, 200);
 sampler.unref();
