@@ -12,9 +12,11 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
   const importing = new Map<string, AbortController>();
   // With no model here, the count and fit on the remote model the user asks on (issue 26 point 8).
   const remoteFits = remoteLibraryFit({ engines, conversations, chat, answerTokens: () => engineSettings().answerTokens, onCounted: () => bus.emit('library.changed', {}) });
-  const known = (id: string) => {
-    if (!documents.summary(id)) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+  const stored = <T,>(value: T | undefined, id: string): T => {
+    if (value === undefined) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+    return value;
   };
+  const known = (id: string) => stored(documents.summary(id), id);
   return {
     'library.list': async () => {
       const model = currentModel();
@@ -71,19 +73,10 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
       known(id);
       return { bytes: originals.read(id) };
     },
-    'library.get': ({ id }) => {
-      const doc = documents.get(id);
-      if (!doc) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
-      return { ...doc, id };
-    },
-    'library.outline': ({ id }) => {
-      const outline = documents.outline(id);
-      if (!outline) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
-      return { ...outline, id };
-    },
+    'library.get': ({ id }) => ({ ...stored(documents.get(id), id), id }),
+    'library.outline': ({ id }) => ({ ...stored(documents.outline(id), id), id }),
     'library.text': ({ id, start, end }) => {
-      const text = documents.text(id);
-      if (text === undefined) throw new QuireError('NOT_FOUND', `no document with id ${id}`);
+      const text = stored(documents.text(id), id);
       if (start > text.length) throw new QuireError('INVALID_INPUT', `character ${start} is past the document's end (${text.length} characters)`);
       return { text: text.slice(start, end) };
     },
