@@ -34,6 +34,13 @@ function estimatedHeight(items: ViewerItem[]) {
   };
 }
 
+// The items in one virtual column, a block each, their text's start its place when they are cut anew.
+function useItemBlocks(scroller: RefObject<HTMLElement | null>, list: RefObject<HTMLDivElement | null>, items: ViewerItem[]): VirtualBlocks {
+  const estimate = useMemo(() => estimatedHeight(items), [items]);
+  const startOf = useCallback((i: number) => items[i].start, [items]);
+  return useVirtualBlocks(scroller, list, items.length, estimate, startOf);
+}
+
 function ViewerDialog({ viewer }: { viewer: Viewer }) {
   const close = useApp((s) => s.closeViewer);
   const doc = viewer.document;
@@ -46,19 +53,23 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
   const dialog = useRef<HTMLDivElement>(null);
   const scroller = useRef<HTMLElement>(null);
   const list = useRef<HTMLDivElement>(null);
-  const estimate = useMemo(() => estimatedHeight(items), [items]);
-  const blocks = useVirtualBlocks(scroller, list, items.length, estimate);
-  const find = useFind(doc.text);
+  const blocks = useItemBlocks(scroller, list, items);
+  useRestOfText(doc);
+  const find = useFind(doc.text, !doc.loaded);
   const highlight = find.found ?? viewer.highlight;
   // A new quote or match is scrolled to and, once drawn, its mark centred; fetching the original (page view) must
-  // not move anything.
+  // not move anything, nor the rest of the text arriving (the view keeps its place, see useVirtualBlocks).
   const markPending = useRef(false);
+  const revealedFor = useRef<unknown[] | null>(null);
   const { reveal } = blocks;
   const inText = !(asPrinted && sections[index].kind === 'page');
   useEffect(() => {
     const at = highlight?.start ?? 0;
     setIndex(sectionIndexAt(sections, at));
-    if (!highlight) return;
+    const target = [find.found?.start, viewer.highlight];
+    const revealed = revealedFor.current?.every((value, i) => value === target[i]);
+    revealedFor.current = target;
+    if (!highlight || revealed) return;
     reveal(itemAt(items, at));
     markPending.current = true;
   }, [find.found?.start, viewer.highlight, sections, items, reveal]);
@@ -103,28 +114,42 @@ function ViewerDialog({ viewer }: { viewer: Viewer }) {
           </div>
         ) : (
           // One highlighter for all the blocks drawn: only the first marked piece takes the ref scrolled to.
-          <ViewerText markdown={doc.format === 'md'} scroller={scroller} list={list} blocks={blocks} items={items} sections={sections} marked={highlighter(highlight, mark)} />
+          <ViewerText markdown={doc.format === 'md'} busy={!!doc.loaded} scroller={scroller} list={list} blocks={blocks} items={items} sections={sections} marked={highlighter(highlight, mark)} />
         )}
       </div>
     </div>
   );
 }
 
+// The rest of a long document's text is fetched once its first screen is painted, so that its frames never
+// hold the first paint back.
+function useRestOfText(doc: Viewer['document']) {
+  const loadRest = useApp((s) => s.loadRestOfText);
+  const partial = !!doc.loaded;
+  useEffect(() => {
+    if (!partial) return;
+    let painted = 0;
+    const frame = requestAnimationFrame(() => (painted = window.setTimeout(() => void loadRest())));
+    return () => (cancelAnimationFrame(frame), clearTimeout(painted));
+  }, [partial, loadRest]);
+}
+
 // Find in the document's text (lower-cased once, when a search starts): every match, and which one is shown.
-function useFind(text: string) {
+// The whole text is searched, so a search waits until it has all arrived (`complete`).
+function useFind(text: string, complete: boolean) {
   const [query, setQuery] = useState('');
   const searching = query.trim() !== '';
-  const haystack = useMemo(() => (searching ? text.toLowerCase() : ''), [text, searching]);
+  const haystack = useMemo(() => (searching && complete ? text.toLowerCase() : ''), [text, searching, complete]);
   const matches = useMemo(() => findAll(haystack, query), [haystack, query]);
   const [current, setCurrent] = useState(0);
   useEffect(() => setCurrent(0), [query]);
   const found = searching && matches.length > 0 ? { start: matches[current], end: matches[current] + query.trim().length } : null;
   const step = (by: number) => matches.length && setCurrent((c) => (c + by + matches.length) % matches.length);
-  return { query, setQuery, matches, current, found, step };
+  return { query, setQuery, matches, current, found, step, waiting: searching && !complete };
 }
 
 function FindBar({ find }: { find: ReturnType<typeof useFind> }) {
-  const { query, matches, current, step } = find;
+  const { query, matches, current, step, waiting } = find;
   return (
     <form
       className="viewer-find"
@@ -136,7 +161,7 @@ function FindBar({ find }: { find: ReturnType<typeof useFind> }) {
     >
       <input type="search" aria-label="Find in document" placeholder="Find in document" value={query} onChange={(e) => find.setQuery(e.target.value)} />
       <span className="subtle" aria-live="polite" data-testid="find-count">
-        {query.trim() ? (matches.length ? `${current + 1} of ${matches.length}` : 'no match') : ''}
+        {waiting ? 'searching…' : query.trim() ? (matches.length ? `${current + 1} of ${matches.length}` : 'no match') : ''}
       </span>
       <button type="button" className="button small" disabled={matches.length < 2} onClick={() => step(-1)} aria-label="Previous match">↑</button>
       <button type="submit" className="button small" disabled={matches.length < 2} aria-label="Next match">↓</button>
@@ -190,6 +215,8 @@ function ViewMode({ asPrinted, onText, onPage }: { asPrinted: boolean; onText: (
 // The whole document's height, with only the blocks in view drawn at their place in it.
 function ViewerText(props: {
   markdown: boolean;
+  // Part of the text has not arrived yet.
+  busy: boolean;
   scroller: RefObject<HTMLElement | null>;
   list: RefObject<HTMLDivElement | null>;
   blocks: VirtualBlocks;
@@ -199,12 +226,14 @@ function ViewerText(props: {
 }) {
   const { blocks, sections, marked } = props;
   return (
-    <article className={`viewer-text${props.markdown ? ' viewer-markdown' : ''}`} data-testid="viewer-text" ref={props.scroller} onScroll={blocks.onScroll}>
+    <article className={`viewer-text${props.markdown ? ' viewer-markdown' : ''}`} data-testid="viewer-text" aria-busy={props.busy} ref={props.scroller} onScroll={blocks.onScroll}>
       <div className="viewer-column" style={{ height: blocks.total }}>
         <div className="viewer-blocks" ref={props.list} style={{ top: blocks.offset }}>
           {props.items.slice(blocks.first, blocks.last).map((item, k) => (
             <div key={blocks.first + k} data-index={blocks.first + k} className="viewer-block">
-              {item.kind === 'label' ? (
+              {item.kind === 'pending' ? (
+                <div className="viewer-pending" style={{ height: blocks.height(blocks.first + k) }} />
+              ) : item.kind === 'label' ? (
                 <div className="viewer-label">{sectionTitle(KIND_LABEL[sections[item.section].kind], sections[item.section].label)}</div>
               ) : item.kind === 'markdown' ? (
                 <MarkdownBlockView block={item.block} marked={marked} />

@@ -4,7 +4,8 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 // each block's height is measured once it is drawn and estimated until then (`estimate`, from the column's
 // width), the column's height is their sum, and a change in a drawn block's height never moves what is on the
 // screen (the block at the top keeps its place). The drawn blocks are the `list` element's children, each with
-// a `data-index` attribute.
+// a `data-index` attribute. When the blocks are cut anew (`startOf` changes: the rest of a long text has
+// arrived), the view keeps the text it showed: the block at the top is found again by where its text starts.
 export interface VirtualBlocks {
   // The blocks to draw, [first, last), and where the first one's top lies in the column.
   first: number;
@@ -13,6 +14,8 @@ export interface VirtualBlocks {
   total: number;
   // The block at the top of the view.
   top: number;
+  // A block's height as the column counts it (estimated until it is drawn).
+  height(index: number): number;
   onScroll(): void;
   // Scrolls so that the block lies at the top of the view ('top') or a quarter of the way down ('near').
   reveal(index: number, align?: 'top' | 'near'): void;
@@ -22,7 +25,14 @@ export interface VirtualBlocks {
 const FALLBACK_HEIGHT = 800;
 const FALLBACK_WIDTH = 700;
 
-export function useVirtualBlocks(scroller: RefObject<HTMLElement | null>, list: RefObject<HTMLElement | null>, count: number, estimate: (index: number, width: number) => number): VirtualBlocks {
+export function useVirtualBlocks(
+  scroller: RefObject<HTMLElement | null>,
+  list: RefObject<HTMLElement | null>,
+  count: number,
+  estimate: (index: number, width: number) => number,
+  // Where each block's text starts in the document, ascending.
+  startOf: (index: number) => number,
+): VirtualBlocks {
   const [size, setSize] = useState({ width: 0, height: 0 });
   const width = size.width || FALLBACK_WIDTH;
   const view = size.height || FALLBACK_HEIGHT;
@@ -30,8 +40,8 @@ export function useVirtualBlocks(scroller: RefObject<HTMLElement | null>, list: 
   const model = useMemo(() => {
     const heights = new Float64Array(count);
     for (let i = 0; i < count; i++) heights[i] = estimate(i, width);
-    return { heights, offsets: runningSums(heights), view };
-  }, [count, estimate, width]);
+    return { heights, offsets: runningSums(heights), view, startOf };
+  }, [count, estimate, width, startOf]);
   model.view = view;
   const current = useRef(model);
   current.current = model;
@@ -68,7 +78,9 @@ export function useVirtualBlocks(scroller: RefObject<HTMLElement | null>, list: 
 
   // After each draw: the drawn blocks' heights replace their estimates, and the anchor is put back in place.
   useLayoutEffect(() => {
-    let changed = drawn.current !== model;
+    const before = drawn.current;
+    let changed = before !== model;
+    if (before && before.startOf !== model.startOf) anchor.current.index = blockStartingAt(model, before.startOf(anchor.current.index));
     drawn.current = model;
     for (const child of list.current?.children ?? []) {
       const index = Number((child as HTMLElement).dataset.index);
@@ -91,13 +103,24 @@ export function useVirtualBlocks(scroller: RefObject<HTMLElement | null>, list: 
   const { offsets } = model;
   const first = indexAt(offsets, scrollTop - view);
   const last = Math.min(count, indexAt(offsets, scrollTop + 2 * view) + 1);
-  return { first, last, offset: offsets[first], total: offsets[count], top: indexAt(offsets, scrollTop), onScroll, reveal };
+  return { first, last, offset: offsets[first], total: offsets[count], top: indexAt(offsets, scrollTop), height: (index) => model.heights[index], onScroll, reveal };
 }
 
 function runningSums(heights: Float64Array): Float64Array {
   const sums = new Float64Array(heights.length + 1);
   for (let i = 0; i < heights.length; i++) sums[i + 1] = sums[i] + heights[i];
   return sums;
+}
+
+// The last block starting at or before a text offset.
+function blockStartingAt({ heights, startOf }: { heights: Float64Array; startOf: (index: number) => number }, start: number): number {
+  let [low, high] = [0, Math.max(0, heights.length - 1)];
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (startOf(mid) <= start) low = mid;
+    else high = mid - 1;
+  }
+  return low;
 }
 
 // The block that the column's y falls in.
