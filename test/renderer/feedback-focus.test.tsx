@@ -162,6 +162,24 @@ describe('quotes', () => {
     fireEvent.mouseLeave(screen.getByRole('button', { name: 'p. 7' }).closest('.quote')!);
     expect(screen.queryByRole('tooltip')).toBeNull();
   });
+
+  it('previews a passage of a long document from the text around it alone', async () => {
+    const filler = 'Filler words go here. '.repeat(50_000);
+    const backend = withAnswer();
+    backend.state.texts['doc-1'] = filler + text + filler;
+    const [question, reply] = backend.state.conversations[0].messages;
+    const quote = { ...reply.quotes[0], start: filler.length + start, end: filler.length + start + 30 };
+    backend.state.conversations[0].messages = [question, { ...reply, quotes: [quote] }];
+    const store = await mountApp(backend);
+    await act(() => store.getState().openConversation('c1'));
+    await act(async () => fireEvent.mouseEnter(screen.getByRole('button', { name: 'p. 7' }).closest('.quote')!));
+    const preview = await screen.findByRole('tooltip');
+    expect(preview.textContent).toMatch(/^…Filler .+ The keeper wrote that the lamp was replaced in March, after the storm\.Filler .+…$/);
+    expect(preview.querySelector('mark')!.textContent).toBe('the lamp was replaced in March');
+    // A 2.2 MB text is not fetched for a 400-character preview.
+    expect(backend.state.log.filter((call) => call.name === 'library.get')).toEqual([]);
+    expect(backend.state.log.filter((call) => call.name === 'library.text')).toEqual([{ name: 'library.text', payload: { id: 'doc-1', start: quote.start - 180, end: quote.end + 181 } }]);
+  });
 });
 
 describe('the server is down', () => {
