@@ -269,30 +269,60 @@ export class BlockSums {
 // cache. `cache(layer, kind)` returns that cache's bytes.
 export type CacheView = (layer: number, kind: 0 | 1) => Uint8Array;
 
-// Visits the body's spans in file order: the cache bytes, the offset in them, the length, the file position.
-async function forEachSpan(
-  offset: number,
-  layout: KvLayout,
-  tokens: number,
-  capacity: number,
-  cache: CacheView,
-  visit: (bytes: Uint8Array, at: number, length: number, position: number) => Promise<void>,
-): Promise<void> {
+// The file moves in pieces of this many checksum blocks (16 MiB at BLOCK_BYTES): one vectored call over the
+// head spans a piece covers, large enough that a call costs nothing beside its bytes. The native addon
+// (kBlocksPerIo in quire_ort.cc) cuts the same pieces.
+export const BLOCKS_PER_IO = 16;
+
+interface Piece {
+  position: number;
+  parts: Uint8Array[];
+}
+
+// The body's head spans in file order, cut at every BLOCKS_PER_IO blocks of the body, so a piece is whole
+// blocks wherever the head and tensor boundaries fall.
+function bodyPieces(offset: number, layout: KvLayout, tokens: number, capacity: number, cache: CacheView, blockBytes: number): Piece[] {
   const row = rowBytes(layout);
   const headBytes = tokens * row;
-  let position = offset;
+  const ioBytes = BLOCKS_PER_IO * blockBytes;
+  const pieces: Piece[] = [];
+  let at = 0;
   for (let layer = 0; layer < layout.layers; layer++) {
     for (const kind of [0, 1] as const) {
       const bytes = cache(layer, kind);
       for (let h = 0; h < layout.kvHeads; h++) {
-        await visit(bytes, h * capacity * row, headBytes, position);
-        position += headBytes;
+        for (let done = 0; done < headBytes; ) {
+          if (at % ioBytes === 0) pieces.push({ position: offset + at, parts: [] });
+          const take = Math.min(headBytes - done, ioBytes - (at % ioBytes));
+          const start = h * capacity * row + done;
+          pieces[pieces.length - 1].parts.push(bytes.subarray(start, start + take));
+          done += take;
+          at += take;
+        }
       }
     }
   }
+  return pieces;
 }
 
-// Returns the block checksums of what it wrote.
+const byteLength = (parts: Uint8Array[]) => parts.reduce((sum, part) => sum + part.length, 0);
+
+// One vectored call takes at most IOV_MAX buffers (1024 on Linux and macOS; libuv reads no more); a longer
+// piece goes in groups. Returns whether every byte moved (a short read is the end of the file).
+const IOV_MAX = 1024;
+async function vectored(file: FileHandle, piece: Piece, op: 'readv' | 'writev'): Promise<boolean> {
+  let position = piece.position;
+  for (let first = 0; first < piece.parts.length; first += IOV_MAX) {
+    const parts = piece.parts.slice(first, first + IOV_MAX);
+    const result = op === 'readv' ? await file.readv(parts, position) : await file.writev(parts, position);
+    const moved = 'bytesRead' in result ? result.bytesRead : result.bytesWritten;
+    if (moved !== byteLength(parts)) return false;
+    position += moved;
+  }
+  return true;
+}
+
+// Returns the block checksums of what it wrote. Each piece is summed while it is being written.
 export async function writeCacheBody(
   file: FileHandle,
   offset: number,
@@ -303,15 +333,19 @@ export async function writeCacheBody(
   blockBytes = BLOCK_BYTES,
 ): Promise<Uint32Array> {
   const sums = new BlockSums(blockBytes);
-  await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
-    sums.feed(bytes.subarray(at, at + length));
-    await file.write(bytes, at, length, position);
-  });
+  for (const piece of bodyPieces(offset, layout, tokens, capacity, cache, blockBytes)) {
+    const written = vectored(file, piece, 'writev');
+    try {
+      for (const part of piece.parts) sums.feed(part);
+    } finally {
+      if (!(await written)) throw new QuireError('INTERNAL', `a snapshot piece at ${piece.position} was written short`);
+    }
+  }
   return sums.finish();
 }
 
-// Checks each block against `expected` as it lands and throws CORRUPT at the first bad one; the cache then
-// holds a partial copy, which the caller must treat as empty.
+// Checks each block against `expected` as it lands, piece k while piece k + 1 is read, and throws CORRUPT at
+// the first bad one; the cache then holds a partial copy, which the caller must treat as empty.
 export async function readCacheBody(
   path: string,
   offset: number,
@@ -324,15 +358,22 @@ export async function readCacheBody(
 ): Promise<void> {
   if (tokens > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${tokens} tokens, the context is ${capacity}`);
   const sums = new BlockSums(blockBytes, expected);
+  const pieces = bodyPieces(offset, layout, tokens, capacity, cache, blockBytes);
   const file = await open(path, 'r');
+  const read = async (piece: Piece) => {
+    if (!(await vectored(file, piece, 'readv'))) throw new QuireError('CORRUPT', 'snapshot body is truncated');
+  };
+  let next = pieces.length > 0 ? read(pieces[0]) : null;
   try {
-    await forEachSpan(offset, layout, tokens, capacity, cache, async (bytes, at, length, position) => {
-      const { bytesRead } = await file.read(bytes, at, length, position);
-      if (bytesRead !== length) throw new QuireError('CORRUPT', 'snapshot body is truncated');
-      sums.feed(bytes.subarray(at, at + length));
-    });
+    for (let k = 0; k < pieces.length; k++) {
+      await next;
+      next = k + 1 < pieces.length ? read(pieces[k + 1]) : null;
+      for (const part of pieces[k].parts) sums.feed(part);
+    }
     sums.finish();
   } finally {
+    // A read still in flight when a block fails finishes before its file closes.
+    await next?.catch(() => undefined);
     await file.close();
   }
 }

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from 'node:zlib';
 import { enforceSnapshotBudget } from '../../../electron/node/runtime/prefix-store.ts';
 import {
+  BLOCKS_PER_IO,
   BlockSums,
   checkSnapshot,
   makeHeader,
@@ -162,5 +163,90 @@ describe('kv snapshots', () => {
       await writeFile(path, damaged);
       await expect(restore(), region).rejects.toMatchObject({ code: 'CORRUPT' });
     }
+  });
+
+  describe('moves the body in pieces of BLOCKS_PER_IO blocks', () => {
+    // 36-byte blocks: 576-byte pieces over 160-byte head spans (5 rows of 32 bytes), so pieces begin and end
+    // inside heads and tensors.
+    const blockBytes = 36;
+    const tokens = 5;
+    const bodyBytes = 2 * layout.layers * layout.kvHeads * tokens * rowBytes;
+
+    async function body(dir: string) {
+      const cache = randomCache(3);
+      const path = join(dir, 'body.bin');
+      await writeFile(path, '');
+      const file = await open(path, 'r+');
+      // Each write, as [position, bytes].
+      const writes: [number, number][] = [];
+      const recording = {
+        writev: (parts: Uint8Array[], position: number) => {
+          writes.push([position, parts.reduce((n, p) => n + p.length, 0)]);
+          return file.writev(parts, position);
+        },
+      } as unknown as FileHandle;
+      const sums = await writeCacheBody(recording, 0, layout, tokens, capacity, (l, k) => cache[l * 2 + k], blockBytes);
+      await file.close();
+      return { path, cache, sums, writes };
+    }
+    const restore = (path: string, sums: Uint32Array, target = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes))) =>
+      readCacheBody(path, 0, layout, tokens, capacity, (l, k) => target[l * 2 + k], blockBytes, sums).then(() => target);
+
+    it('writes the same bytes and block sums across piece boundaries, and reads them back into place', async () => {
+      expect(bodyBytes).toBeGreaterThan(2 * BLOCKS_PER_IO * blockBytes);
+      const { path, cache, sums, writes } = await body(await mkdtemp(join(tmpdir(), 'quire-kv-')));
+      const piece = BLOCKS_PER_IO * blockBytes;
+      expect(writes).toEqual(Array.from({ length: Math.ceil(bodyBytes / piece) }, (_, i) => [i * piece, Math.min(piece, bodyBytes - i * piece)]));
+      const written = await readFile(path);
+      expect(written.length).toBe(bodyBytes);
+      const expected: number[] = [];
+      for (let at = 0; at < written.length; at += blockBytes) expected.push(crc32(written.subarray(at, at + blockBytes)));
+      expect(Array.from(sums)).toEqual(expected);
+      // The file is the heads' prefix rows in order: tensor by tensor, head by head.
+      for (let t = 0; t < 6; t++) {
+        for (let h = 0; h < layout.kvHeads; h++) {
+          const at = (t * layout.kvHeads + h) * tokens * rowBytes;
+          expect(written.subarray(at, at + tokens * rowBytes)).toEqual(Buffer.from(cache[t].subarray(h * capacity * rowBytes, h * capacity * rowBytes + tokens * rowBytes)));
+        }
+      }
+      const restored = await restore(path, sums);
+      for (let t = 0; t < 6; t++) {
+        for (let h = 0; h < layout.kvHeads; h++) {
+          const start = h * capacity * rowBytes;
+          expect(restored[t].subarray(start, start + tokens * rowBytes)).toEqual(cache[t].subarray(start, start + tokens * rowBytes));
+        }
+      }
+    });
+
+    it('names the bad block in a later piece, and refuses a file torn inside a piece', async () => {
+      const { path, sums } = await body(await mkdtemp(join(tmpdir(), 'quire-kv-')));
+      const pristine = await readFile(path);
+      const damaged = Buffer.from(pristine);
+      const block = BLOCKS_PER_IO + 3; // in the second piece
+      damaged[block * blockBytes + 7] ^= 0x20;
+      await writeFile(path, damaged);
+      await expect(restore(path, sums)).rejects.toMatchObject({ code: 'CORRUPT', message: `snapshot block ${block} fails its checksum` });
+      await writeFile(path, pristine.subarray(0, BLOCKS_PER_IO * blockBytes + 100));
+      await expect(restore(path, sums)).rejects.toMatchObject({ code: 'CORRUPT', message: 'snapshot body is truncated' });
+    });
+
+    it('reads a piece of more head spans than one system call takes (IOV_MAX)', async () => {
+      // 64 layers × 16 heads × K and V: 2048 spans of one 32-byte row, all in one piece.
+      const wide: KvLayout = { layers: 64, kvHeads: 16, headDim: 8, kvDtype: 'fp32' };
+      const caches = Array.from({ length: wide.layers * 2 }, (_, i) => Uint8Array.from({ length: wide.kvHeads * 2 * rowBytes }, (_, j) => (i * 13 + j) & 255));
+      const dir = await mkdtemp(join(tmpdir(), 'quire-kv-'));
+      const header = makeHeader(wide, identity, [4]);
+      const path = join(dir, 'wide.qkv');
+      await writeSnapshot(path, header, [4], (file, _tmp, offset) => writeCacheBody(file, offset, wide, 1, 2, (l, k) => caches[l * 2 + k], header.blockBytes));
+      const target = caches.map((c) => new Uint8Array(c.length));
+      const h = await readSnapshotHeader(path);
+      await readCacheBody(path, tensorsOffset(h), wide, 1, 2, (l, k) => target[l * 2 + k], h.blockBytes, await readBlockSums(path, h));
+      for (let t = 0; t < caches.length; t++) {
+        for (let head = 0; head < wide.kvHeads; head++) {
+          const at = head * 2 * rowBytes;
+          expect(target[t].subarray(at, at + rowBytes)).toEqual(caches[t].subarray(at, at + rowBytes));
+        }
+      }
+    });
   });
 });
