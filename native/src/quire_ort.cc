@@ -86,8 +86,8 @@ std::vector<int64_t> ShapeArg(const Napi::Value& value) {
 // CRC-32 with the reflected IEEE polynomial, i.e. the function zlib.crc32 computes, so the JS engine path
 // (node:zlib) and this addon checksum snapshot blocks identically. On x86-64 with carry-less multiply the bulk
 // is folded 64 bytes at a time (Intel's "Fast CRC Computation Using PCLMULQDQ", the constants zlib and Linux
-// use): ~10 GB/s a core, faster than a page-cache copy, so checking a restore costs no more than reading it.
-// Elsewhere slicing by eight (~1.5 GB/s), which still keeps up with a disk.
+// use): 11 GB/s on one core of this 2-core machine, as fast as memcpy, so checking a restore costs no more
+// than reading it. Elsewhere slicing by eight (2 GB/s here), which still keeps up with most disks.
 #ifdef QUIRE_CRC_CLMUL
 #define QUIRE_CLMUL_TARGET __attribute__((target("pclmul,sse4.1")))
 
@@ -782,7 +782,8 @@ class Session : public Napi::ObjectWrap<Session> {
   // writeback of each piece as it goes (the final fsync then waits for little); a load checks piece k while
   // piece k + 1 is read, and asks the kernel to read ahead of both. A device cache passes tensor by tensor
   // through one host staging buffer (CopyTensor moves whole tensors; a WebGPU buffer cannot be addressed at an
-  // offset), so the host never holds more than one layer's K or V.
+  // offset), so the host never holds more than one layer's K or V, and the next tensor's first pieces are
+  // fetched from the disk while one is copied to the device.
   class KvFileWorker : public Napi::AsyncWorker {
    public:
     KvFileWorker(Session* session, Napi::Object self, std::string path, int64_t offset, int64_t tokens, size_t blockBytes,
@@ -877,13 +878,17 @@ class Session : public Napi::ObjectWrap<Session> {
         Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
         Ort::Value host = Ort::Value::CreateTensor(cpu, staging.data(), tensorBytes, session_->kvShape_.data(),
                                                    session_->kvShape_.size(), session_->kvType_);
+        const size_t bodyTensorBytes = static_cast<size_t>(heads) * headBytes;
         size_t at = 0;
         for (auto& kv : session_->kv_) {
           if (save_) Copy(kv.value, host);
           // Checked before a loaded tensor reaches the device, so a bad block fails this tensor's copy.
           Pump(spansOf(staging.data()), at);
-          if (!save_) Copy(host, kv.value);
-          at += static_cast<size_t>(heads) * headBytes;
+          at += bodyTensorBytes;
+          if (save_) continue;
+          // The disk fetches the next tensor while this one goes to the device.
+          if (at < bodyBytes) ReadAhead(offset_ + static_cast<int64_t>(at), std::min(bodyTensorBytes, kReadAheadPieces * ioBytes_));
+          Copy(host, kv.value);
         }
       }
       int64_t bad = sums_.Finish(save_ ? nullptr : &expected_);
@@ -954,13 +959,10 @@ class Session : public Napi::ObjectWrap<Session> {
             std::lock_guard<std::mutex> lock(mutex);
             if (stop) break;
           }
-#ifdef __linux__
           if (k + 1 < pieces.size()) {
             const Piece& last = pieces[std::min(pieces.size() - 1, k + kReadAheadPieces)];
-            posix_fadvise(fd_, pieces[k + 1].position, static_cast<off_t>(last.position + last.bytes - pieces[k + 1].position),
-                          POSIX_FADV_WILLNEED);
+            ReadAhead(pieces[k + 1].position, static_cast<size_t>(last.position - pieces[k + 1].position) + last.bytes);
           }
-#endif
           Transfer(pieces[k]);
           {
             std::lock_guard<std::mutex> lock(mutex);
@@ -980,6 +982,13 @@ class Session : public Napi::ObjectWrap<Session> {
       checker.join();
       if (bad >= 0) throw std::runtime_error("CORRUPT: snapshot block " + std::to_string(bad) + " fails its checksum");
     }
+    // Asks the kernel to start reading a range of the file into its cache (Linux; elsewhere its own read-ahead).
+    void ReadAhead(int64_t position, size_t bytes) {
+#ifdef __linux__
+      posix_fadvise(fd_, position, static_cast<off_t>(bytes), POSIX_FADV_WILLNEED);
+#endif
+    }
+
     void Copy(const Ort::Value& from, Ort::Value& to) {
       Ort::Status status = g_env->CopyTensor(from, to, nullptr);
       if (!status.IsOK()) throw std::runtime_error("KV copy between device and host failed: " + status.GetErrorMessage());
