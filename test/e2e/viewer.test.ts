@@ -1,9 +1,9 @@
 // The viewer with a whole book in Chromium (real layout, so heights are measured, not estimated): a match at the
 // far end is scrolled into view and marked, the end of the book is reached by scrolling, and only the blocks in
-// view are in the DOM all along.
+// view are in the DOM all along; the first screens are drawn before the rest of the text has arrived.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { launchChromium, watchProblems, type PageProblems } from './browser.ts';
+import { launchChromium, shootLayouts, watchProblems, type PageProblems } from './browser.ts';
 import { RpcClient } from './rpc-client.ts';
 import { startServe, type ServeProcess } from './serve-process.ts';
 
@@ -66,4 +66,35 @@ it('scrolls to a match at the far end, marked in view, and scrolls down to the l
   expect((await view('p')).blocks).toBeLessThan(150);
   expect(problems.pageErrors).toEqual([]);
   expect(problems.console).toEqual([]);
+});
+
+it('draws the first screens before the rest of the text has arrived, and finds in all of it once it has', { timeout: 60_000 }, async () => {
+  const held = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const heldProblems = await watchProblems(held);
+  // Calls for more than the first screens' text wait in the page until the test sends them.
+  await held.addInitScript(() => {
+    const waiting: (() => void)[] = [];
+    (window as unknown as { __sendRest: () => void }).__sendRest = () => waiting.splice(0).forEach((go) => go());
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string) {
+      const call = JSON.parse(data) as { name: string; payload: { start: number; end: number } };
+      if (call.name === 'library.text' && call.payload.end - call.payload.start > 100_000) waiting.push(() => send.call(this, data));
+      else send.call(this, data);
+    };
+  });
+  await held.goto(server.url);
+  await held.getByRole('button', { name: /Library/ }).click();
+  await held.getByRole('button', { name: 'logbook', exact: true }).click();
+  await held.getByText('Paragraph 0.').waitFor();
+  expect(await held.getByTestId('viewer-text').getAttribute('aria-busy')).toBe('true');
+  await held.getByLabel('Find in document').fill('beacon');
+  await held.getByTestId('find-count').filter({ hasText: 'searching…' }).waitFor();
+  await shootLayouts(held, 'viewer-opening');
+  await held.evaluate(() => (window as unknown as { __sendRest: () => void }).__sendRest());
+  await held.getByTestId('find-count').filter({ hasText: '1 of 1' }).waitFor();
+  expect(await held.locator('[data-testid=viewer-text] mark').evaluate((m) => m.closest('p')!.textContent!.slice(0, 16))).toBe(`Paragraph ${PARAGRAPHS - 7}.`);
+  expect(await held.getByTestId('viewer-text').getAttribute('aria-busy')).toBe('false');
+  expect(heldProblems.pageErrors).toEqual([]);
+  expect(heldProblems.console).toEqual([]);
+  await held.close();
 });
