@@ -35,6 +35,7 @@
 #else
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #endif
@@ -337,13 +338,23 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
 // Host memory that reads as zeros without having been written: calloc hands a large block over as fresh pages
 // from the system, so a 1M-token cache or RoPE table costs nothing at load and only the rows written become
 // resident (a memset would touch every page of it before the first token). Aligned for the kernels' loads.
+// hugePages (Linux, where transparent huge pages are on or madvised): the rows become resident 2 MiB at a time
+// instead of 4 KiB, so filling a cache (a restore, a prefill) takes 512 times fewer page faults: a first
+// restore into a fresh 1 GiB cache ran at 2.1 GB/s against 1.0-1.4 GB/s here. Unwritten rows still cost
+// nothing; a head's written rows are rounded up to 2 MiB.
 class ZeroedBuffer {
  public:
   ZeroedBuffer() = default;
-  explicit ZeroedBuffer(size_t bytes) : raw_(std::calloc(bytes + kAlign, 1), std::free), bytes_(bytes) {
+  explicit ZeroedBuffer(size_t bytes, bool hugePages = false) : raw_(std::calloc(bytes + kAlign, 1), std::free), bytes_(bytes) {
     if (!raw_) throw std::runtime_error("out of host memory for " + std::to_string(bytes) + " bytes");
     auto at = reinterpret_cast<uintptr_t>(raw_.get());
     data_ = reinterpret_cast<uint8_t*>((at + kAlign - 1) & ~static_cast<uintptr_t>(kAlign - 1));
+#ifdef __linux__
+    if (hugePages) {
+      uintptr_t first = (at + 4095) & ~uintptr_t{4095}, end = (at + bytes + kAlign) & ~uintptr_t{4095};
+      if (end > first) madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
+    }
+#endif
   }
   uint8_t* data() const { return data_; }
   size_t size() const { return bytes_; }
@@ -543,7 +554,7 @@ class Session : public Napi::ObjectWrap<Session> {
         // below the sequence length GQA is given.
         if (kvOnHost_) {
           size_t bytes = ElementCount(kvShape_) * ElementBytes(type);
-          kv.host = ZeroedBuffer(bytes);
+          kv.host = ZeroedBuffer(bytes, true);
           Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeDefault);
           kv.value = Ort::Value::CreateTensor(cpu, kv.host.data(), bytes, kvShape_.data(), kvShape_.size(), type);
         } else {
