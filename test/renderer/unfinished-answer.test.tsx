@@ -76,3 +76,16 @@ describe('an answer that did not finish', () => {
     expect(screen.getByRole('button', { name: 'Retry' })).toBeTruthy();
   });
 });
+
+// Issue 25 point 8: Cancel during a long read stores the question with an empty answer, stopped; the documents
+// were read only in part, so neither the answer's line nor the conversation says they were read or are ready.
+describe('an answer stopped while the documents were read', () => {
+  it('says the reading stopped, not that the documents were read in full and are ready', async () => {
+    const stats = { promptTokens: 2797, documentTokens: 2768, prefilledTokens: 1024, generatedTokens: 0, documentSource: 'prefill' as const, secondsToFirstToken: 0, tokensPerSecond: 0, stopped: true };
+    await open(stored({ content: '', stats }));
+    expect(screen.getByText('Stopped before answering.')).toBeTruthy();
+    expect(screen.getByText('stopped while reading the documents · documents 2,768 tokens · 1,024 tokens processed')).toBeTruthy();
+    expect(screen.queryByText(/read in full/)).toBeNull();
+    expect(screen.queryByTestId('documents-ready')).toBeNull();
+  });
+});

@@ -9,6 +9,12 @@ import { enterSends } from './enter-sends.ts';
 
 const SOURCE_LABELS = { cache: 'documents were already in memory', snapshot: 'documents restored from their saved cache', prefill: 'documents read in full and cached for follow-ups' } as const;
 
+// A stop before the answer's first token while the documents were being read (Cancel during the read): they
+// were not read in full (the next question reads on from where it stopped), whatever the source says.
+export function readingStopped(stats: ChatMessage['stats']): boolean {
+  return !!stats?.stopped && stats.generatedTokens === 0 && (stats.documentSource === 'prefill' || stats.documentSource === 'snapshot');
+}
+
 // The buttons that change the stored conversation: off while busy (an answer streams, a document is gone), and off
 // with the reason as their title when the database is open read-only (they would fail with DATABASE_DAMAGED).
 // Copy and export only read, so they stay on then.
@@ -97,7 +103,7 @@ function Answer({ message, afterQuestion, busy, writes }: { message: ChatMessage
 function AnswerStats({ stats }: { stats: NonNullable<ChatMessage['stats']> }) {
   return (
     <span className="stats" title={`${stats.promptTokens.toLocaleString()} prompt tokens, ${stats.prefilledTokens.toLocaleString()} newly processed`}>
-      {stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
+      {readingStopped(stats) ? 'stopped while reading the documents · ' : stats.documentSource ? `${SOURCE_LABELS[stats.documentSource]} · ` : ''}
       {stats.documentTokens !== undefined ? `documents ${stats.documentTokens.toLocaleString()} tokens · ` : ''}
       {stats.remote ? `${stats.remote.model} on ${stats.remote.host} · ` : ''}
       {stats.remote?.cachedTokens != null

@@ -4,7 +4,7 @@ import { useApp } from '../../store/context.tsx';
 import { readOnlyReason } from '../../store/database-slice.ts';
 import { EXPORT_LABELS, exportingText } from './export-labels.ts';
 import { Composer } from './Composer.tsx';
-import { MessageItem } from './Message.tsx';
+import { MessageItem, readingStopped } from './Message.tsx';
 import { progressFraction, progressLabel } from './progress.ts';
 import { loadCheckFraction, loadCheckLabel } from '../load-check.ts';
 import { runningLoadCheck } from '../../store/models-slice.ts';
@@ -24,7 +24,7 @@ export function Thread() {
   const end = useRef<HTMLDivElement>(null);
   const readOnly = useApp(readOnlyReason);
   const missing = conversation.documentIds.filter((id) => !documents.some((d) => d.id === id));
-  const ready = conversation.messages.some((m) => m.stats?.documentSource);
+  const ready = conversation.messages.some((m) => m.stats?.documentSource && !readingStopped(m.stats));
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: 'end' });
   }, [conversation.messages.length, streaming?.text]);
