@@ -44,7 +44,8 @@ export async function startServe(env: Record<string, string> = {}, args: string[
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Exited, or killed by a signal (a test's SIGKILL): its exit has already been told.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
