@@ -13,7 +13,8 @@ import { prefixKey, SNAPSHOT_EXTENSION } from './kv-snapshot.ts';
 // Checkpoints cost at most 5% of a read. QUIRE_CHECKPOINT_COST_FACTOR changes it (0: a checkpoint after every
 // chunk), for tests that stop a read at a chosen point and must find a checkpoint before it.
 export const COST_FACTOR = Number(process.env.QUIRE_CHECKPOINT_COST_FACTOR ?? 20);
-// A save's speed until one is measured here (the native path's measured 300–350 MB/s).
+// A save's speed until one is measured here: a slow disk's, so the first checkpoint comes late rather than
+// early (saves ran at 0.9–2.7 GB/s on this machine's disk, docs/benchmarks.md).
 const DEFAULT_SAVE_BYTES_PER_SECOND = 300e6;
 
 export class PrefillCheckpoints {
