@@ -4,7 +4,7 @@ import { providerFromEnv, type ProviderChoice } from './engine/provider-choice.t
 import { ChatService } from './chat/chat-service.ts';
 import type { RemoteEngines } from './chat/remote-answer.ts';
 import { ConversationStore } from './chat/conversations.ts';
-import { openDatabase } from './db.ts';
+import { closeDatabase, openDatabase } from './db.ts';
 import { apiDomain } from './domains/api.ts';
 import { chatHandlers } from './domains/chat.ts';
 import { databaseHandlers } from './domains/database.ts';
@@ -128,7 +128,7 @@ export function createAppServices({ mode, root, printPdf = chromiumPdfPrinter(),
       await api.close();
       await runtime.close();
       await text.close();
-      db.close();
+      closeDatabase(db);
     },
   };
 }

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { diskFullReason, QuireError } from '../common/errors.ts';
 import { BACKUP_EVERY_WRITES, BACKUP_MIN_INTERVAL_MS, backUp, quickCheck, recentBackup } from './db-backup.ts';
+import { checkpointSoon, unwatchLog, watchLog } from './db-checkpoint.ts';
 import { applyStagedRecovery, damageMessage, recordHealthy, salvageForReading } from './db-recovery.ts';
 
 export type Db = DatabaseSync;
@@ -34,6 +35,9 @@ export function openDatabase(path: string): Db {
   closeSync(openSync(path, 'a', 0o600));
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const db = configure(new DatabaseSync(path));
+  // Its log is checkpointed off the event loop (db-checkpoint.ts), not inside a COMMIT.
+  db.exec('PRAGMA wal_autocheckpoint = 0');
+  watchLog(path);
   backedUp.set(db, { path, writes: 0, running: false, last: 0 });
   if (!recentBackup(path)) backUpNow(db);
   return db;
@@ -87,6 +91,13 @@ export function assertWritable(db: Db): void {
   if (path !== undefined) throw new QuireError('DATABASE_DAMAGED', damageMessage(path) ?? "Quire's database is damaged and open read-only");
 }
 
+// Closes the database (the last connection checkpoints it whole) and stops looking at its log.
+export function closeDatabase(db: Db): void {
+  const path = backedUp.get(db)?.path;
+  db.close();
+  if (path) unwatchLog(path);
+}
+
 export function isDamaged(db: Db): boolean {
   return damaged.has(db);
 }
@@ -98,6 +109,7 @@ export function transaction<T>(db: Db, body: () => T): T {
     const result = body();
     db.exec('COMMIT');
     const state = backedUp.get(db);
+    if (state) checkpointSoon(state.path);
     if (state && ++state.writes >= BACKUP_EVERY_WRITES && Date.now() - state.last >= BACKUP_MIN_INTERVAL_MS) backUpNow(db);
     return result;
   } catch (error) {
