@@ -22,9 +22,9 @@ describe('Settings → API for other apps', () => {
     await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Use this port' })));
     expect(within(section).getByTestId('api-status').textContent).toContain('http://127.0.0.1:8511/v1');
     // The longest answer it gives: refused in words out of range, kept with the port when valid.
-    const cap = within(section).getByLabelText('Longest answer');
+    const cap = within(section).getByLabelText('Answer limit');
     fireEvent.change(cap, { target: { value: '40000' } });
-    expect(within(section).getByRole('alert').textContent).toBe('Longest answer: a whole number from 1 to 32,768.');
+    expect(within(section).getByRole('alert').textContent).toBe('Answer limit: a whole number from 1 to 32,768.');
     expect((within(section).getByRole('button', { name: 'Use this limit' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.change(cap, { target: { value: '512' } });
     await act(async () => fireEvent.click(within(section).getByRole('button', { name: 'Use this limit' })));

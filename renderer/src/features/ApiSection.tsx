@@ -24,7 +24,7 @@ export function ApiSection() {
       <NumberField id="api-port" label="Port" value={served.port} min={1024} max={65_535} use="Use this port" onUse={(port) => void update({ apiServer: { ...served, port } })} />
       <NumberField
         id="api-max-tokens"
-        label="Longest answer"
+        label="Answer limit"
         unit="tokens"
         title="However many tokens a request asks for, an answer ends here (finish_reason: length), so one request cannot hold the engine for hours and others wait less"
         value={served.maxTokens}
