@@ -6,8 +6,11 @@
 // follow-up with the cache live (Quire's own time before the engine starts, and to the first token), the first
 // question after a restart, and peak RSS of the app's process and of its children. Ends with each stage's
 // log-log slope from the smallest size to the largest.
-//   node_modules/.bin/node bench/scale.ts [--sizes 65536,262144,1048576] [--prefill-max 65536] [--dir DIR]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// --profile DIR writes a CPU profile of each size's live follow-up (Quire's side, up to the engine's answer call)
+// as DIR/follow-up-<size>.cpuprofile, for Chrome's or VS Code's profiler.
+//   node_modules/.bin/node bench/scale.ts [--sizes 65536,262144,1048576] [--prefill-max 65536] [--dir DIR] [--profile DIR]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '65536,262144,1048576' },
     'prefill-max': { type: 'string', default: '65536' },
     dir: { type: 'string', default: join(tmpdir(), 'quire-bench-scale') },
+    profile: { type: 'string' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -33,9 +37,31 @@ const ANSWER = 16;
 
 // When the engine's process was sent each answer call: Quire's own time before the engine starts ends there.
 let answerSentAt = 0;
+let onAnswerSent: (() => void) | null = null;
+const profiler = values.profile ? new Session() : null;
+profiler?.connect();
 const recordingEngine = recordingEngineOf((message) => {
-  if (message.method === 'answer') answerSentAt = performance.now();
+  if (message.method !== 'answer') return;
+  answerSentAt = performance.now();
+  onAnswerSent?.();
 });
+// The follow-up's own work, profiled from the ask to the engine's answer call (the profiler starts before the
+// clock does).
+async function startProfile(): Promise<void> {
+  if (!profiler) return;
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+  await profiler.post('Profiler.start');
+}
+async function profileUntilSent<T>(size: number, asked: Promise<T>): Promise<T> {
+  if (!profiler) return asked;
+  await Promise.race([new Promise<void>((resolve) => (onAnswerSent = resolve)), asked]);
+  onAnswerSent = null;
+  const { profile } = await profiler.post('Profiler.stop');
+  mkdirSync(values.profile!, { recursive: true });
+  writeFileSync(join(values.profile!, `follow-up-${size}.cpuprofile`), JSON.stringify(profile));
+  return asked;
+}
 
 // Peak resident memory of this process and of its children (the engine, the parsers), sampled every 200 ms from
 // /proc: a `ps` run synchronously here would block this process's event loop for milliseconds inside the very
@@ -101,8 +127,9 @@ for (const size of sizes) {
   t = performance.now();
   await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'What did the keeper log?' });
   row.first = seconds(t);
+  await startProfile();
   t = performance.now();
-  const live = await callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'And then?' });
+  const live = await profileUntilSent(size, callRouter(services, 'chat.ask', { conversationId: conversation.id, question: 'And then?' }));
   row.followUpQuire = (answerSentAt - t) / 1000;
   row.followUpTtft = live.messages.at(-1)!.stats!.secondsToFirstToken;
   await services.close();
