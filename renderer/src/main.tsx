@@ -5,6 +5,7 @@ import { createClient, type Transport } from './api/client.ts';
 import { ipcTransport } from './api/ipc-transport.ts';
 import { takeToken, wsTransport } from './api/ws-transport.ts';
 import { createAppStore } from './store/app-store.ts';
+import { keepDraft } from './store/draft-keeper.ts';
 import { StoreProvider } from './store/context.tsx';
 import './styles.css';
 
@@ -21,6 +22,7 @@ window.addEventListener('hashchange', () => {
 });
 
 const store = createAppStore(createClient(pickTransport()));
+keepDraft(store, window.sessionStorage);
 void store.getState().init();
 createRoot(document.getElementById('root')!).render(
   <StoreProvider store={store}>

@@ -3,7 +3,7 @@ import { afterEach, beforeAll } from 'vitest';
 import { App } from '../../renderer/src/App.tsx';
 import { createClient } from '../../renderer/src/api/client.ts';
 import { ipcTransport } from '../../renderer/src/api/ipc-transport.ts';
-import { createAppStore } from '../../renderer/src/store/app-store.ts';
+import { createAppStore, type AppStore } from '../../renderer/src/store/app-store.ts';
 import { StoreProvider } from '../../renderer/src/store/context.tsx';
 import type { fakeBackend } from './fake-backend.ts';
 
@@ -14,8 +14,10 @@ beforeAll(() => {
 });
 afterEach(cleanup);
 
-export async function mountApp(backend: ReturnType<typeof fakeBackend>) {
+// `prepare` runs on the store before the page is drawn, as main.tsx's set-up does.
+export async function mountApp(backend: ReturnType<typeof fakeBackend>, prepare?: (store: AppStore) => void) {
   const store = createAppStore(createClient(ipcTransport(backend.transport)));
+  prepare?.(store);
   render(
     <StoreProvider store={store}>
       <App />

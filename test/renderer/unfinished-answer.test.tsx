@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
 // Issue 23 point 3 in the page: a question the server never received goes back into the box, marked not sent;
 // an answer the app stopped before it finished shows its text, says so, and Retry answers it again.
-import { act, fireEvent, screen, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, Conversation, DocumentSummary, InstalledModel } from '../../electron/common/contract.ts';
+import { keepDraft } from '../../renderer/src/store/draft-keeper.ts';
 import { fakeBackend } from './fake-backend.ts';
 import { mountApp } from './mount.tsx';
 
@@ -17,10 +18,16 @@ function stored(answer: Partial<ChatMessage>): Conversation {
   return { id: 'c1', title: 'Lamp', documentIds: ['doc-1'], modelId: 'm', createdAt: at, updatedAt: at, messages: [question, reply] };
 }
 
-async function open(conversation: Conversation) {
+// The tab's session storage, shared by the pages opened in it.
+function tabStorage() {
+  const items = new Map<string, string>();
+  return { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+}
+
+async function open(conversation: Conversation, storage = tabStorage()) {
   const backend = fakeBackend({ installed: [model], documents: [report] });
   backend.state.conversations.push(conversation);
-  const store = await mountApp(backend);
+  const store = await mountApp(backend, (s) => keepDraft(s, storage));
   await act(() => store.getState().openConversation('c1'));
   return backend;
 }
@@ -46,6 +53,22 @@ describe('a question the server never received', () => {
     expect(box().value).toBe('');
     expect(screen.queryByText(/^Not sent/)).toBeNull();
     expect(backend.state.conversations[0].messages.at(-2)!.content).toBe('And the keeper?');
+  });
+
+  it('is still in the box, marked not sent, in the page opened next in the tab (a reload, a restarted server)', async () => {
+    const storage = tabStorage();
+    const backend = await open(stored({}), storage);
+    backend.state.diesInAsk = 'unacknowledged';
+    await ask('And the keeper?');
+    cleanup();
+    await open(stored({}), storage);
+    expect(box().value).toBe('And the keeper?');
+    expect(screen.getByText(/^Not sent — the connection to Quire was lost/)).toBeTruthy();
+    // Cleared in the box, it is gone from the next page too.
+    fireEvent.change(box(), { target: { value: '' } });
+    cleanup();
+    await open(stored({}), storage);
+    expect(box().value).toBe('');
   });
 
   it('stays out of the box once the server acknowledged it (it keeps the question)', async () => {
