@@ -12,9 +12,10 @@ import { decodePlain } from './text.ts';
 import { rtfText } from './rtf.ts';
 
 const MAIN_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml';
-// Text inside these never shows on the page: deleted revisions, field codes, properties (a content control's
-// included), and the fallback copy of a text box that its mc:Choice already holds.
-const INVISIBLE = new Set(['del', 'delText', 'instrText', 'pPr', 'rPr', 'sectPr', 'tblPr', 'trPr', 'tcPr', 'sdtPr', 'sdtEndPr', 'Fallback']);
+// Text inside these never shows on the page: deleted revisions and the source of a moved one (its destination,
+// moveTo, holds the same text), field codes, properties (a content control's included), and the fallback copy of a
+// text box that its mc:Choice already holds.
+const INVISIBLE = new Set(['del', 'delText', 'moveFrom', 'instrText', 'pPr', 'rPr', 'sectPr', 'tblPr', 'trPr', 'tcPr', 'sdtPr', 'sdtEndPr', 'Fallback']);
 // Containers that may wrap rows, cells and paragraphs without changing what they are: content controls,
 // custom XML and smart tags.
 const WRAPPERS = new Set(['sdt', 'sdtContent', 'customXml', 'smartTag']);

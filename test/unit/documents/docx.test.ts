@@ -48,6 +48,20 @@ describe('DOCX tables and content controls', () => {
   });
 });
 
+describe('DOCX tracked changes', () => {
+  // pandoc's test/docx/track_changes_move.docx moves a paragraph: Word shows it once, where it was moved to.
+  it('reads moved text once, at its destination, as Word shows the document with its changes accepted', async () => {
+    const revision = 'w:author="A" w:date="2024-01-01T00:00:00Z"';
+    const body = [
+      `<w:p><w:moveFrom w:id="1" ${revision}><w:r><w:t>Moved sentence.</w:t></w:r></w:moveFrom></w:p>`,
+      p('Middle.'),
+      `<w:p><w:moveTo w:id="2" ${revision}><w:r><w:t>Moved sentence.</w:t></w:r></w:moveTo></w:p>`,
+    ].join('');
+    const doc = await extract('moved.docx', makeDocx(body));
+    expect(doc.text).toBe('Middle.\n\nMoved sentence.');
+  });
+});
+
 describe('DOCX comments', () => {
   const comments = [
     { id: '0', author: 'Jane Roe', paragraphs: ['Confirm with the client.'] },
