@@ -65,6 +65,15 @@ describe('legacy encodings', () => {
     expect(srt.warnings).toEqual([]);
   });
 
+  it('reads Mac Cyrillic, which the detector ranks below windows-1251 (whose capitals are its punctuation)', async () => {
+    // As in charset_normalizer's data/sample-russian.txt, which windows-1251 reads as "‚ гимназии" for "В гимназии".
+    const text =
+      'В гимназии Альберт Эйнштейн не был в числе первых учеников. Укоренившаяся система заучивания ему не нравилась.\n' +
+      'Ещё в юности Эйнштейн читал Евклида. Его дядя Якоб учил его алгебре. Учёба давалась ему легко.';
+    const doc = await extract('mac.txt', pythonEncoded(text, 'mac_cyrillic'));
+    expect(doc.text).toBe(text);
+  });
+
   it('reads EBCDIC (code page 500) text and refuses other EBCDIC code pages by name', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.\nGrüße aus München! Price: 100 [EUR] or more.';
     expect(await extract('mainframe.txt', pythonEncoded(text, 'cp500'))).toMatchObject({ text, warnings: [] });
