@@ -71,7 +71,9 @@ function parseTiming(line: string): { start: number; end: number } | undefined {
   if (!line.includes('-->')) return undefined;
   const [from, to] = line.split('-->');
   const start = parseTimestamp(from);
-  const end = parseTimestamp(to.trim().split(/\s+/)[0] ?? '');
+  // The end time is the timestamp's own characters: WebVTT's parser stops there, so cue settings glued on
+  // (after a NUL read as U+FFFD) do not void the cue.
+  const end = parseTimestamp(to.trim().match(/^[\d:.,]*/)![0]);
   return start === undefined || end === undefined ? undefined : { start, end };
 }
 
@@ -85,9 +87,15 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
     const lines = block.split('\n');
     while (lines.length && lines[0].trim() === '') lines.shift();
     if (lines.length === 0) continue;
-    if (index === 0 && /^WEBVTT(?:[ \t]|$)/.test(lines[0])) continue;
+    // A timing line ends WebVTT's header block without a blank line: the cue it starts is read.
+    if (index === 0 && /^WEBVTT(?:[ \t]|$)/.test(lines[0])) {
+      const cueAt = lines.findIndex((l, i) => i > 0 && parseTiming(l));
+      if (cueAt < 0) continue;
+      lines.splice(0, cueAt);
+    }
     if (/^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(lines[0])) continue;
-    const timing = lines.slice(0, 2).findIndex((l) => l.includes('-->'));
+    // The timing line is the first of the two that parses: a stray "-->" line before it is an identifier.
+    const timing = lines.slice(0, 2).findIndex((l) => parseTiming(l));
     const first = timing < 0 ? undefined : parseTiming(lines[timing]);
     if (!first) {
       // In SRT a blank line ends a cue only where a counter and a timing line follow: text after a blank line

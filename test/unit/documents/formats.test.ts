@@ -263,6 +263,28 @@ describe('SRT and WebVTT', () => {
     expect(doc.text).toBe('A\uFFFD\uFFFD\uFFFDB');
   });
 
+  // As the WebVTT test suite's file-parsing cases (web-platform-tests webvtt/parsing/file-parsing: arrows,
+  // header-timings, nulls) expect them read.
+  it('reads WebVTT cues that the specification reads: after the header, after a stray "-->" line, with settings glued on', async () => {
+    const file = [
+      'WEBVTT',
+      'Kind: captions',
+      '00:00:00.000 --> 00:00:01.000',
+      'in the header block',
+      '',
+      '-->',
+      '00:00:02.000 --> 00:00:03.000',
+      'after an arrow line',
+      '',
+      '00:00:04.000 --> 00:00:05.000\0align:end',
+      'settings after a NUL',
+      '',
+    ].join('\n');
+    const doc = await extract('spec.vtt', utf8(file));
+    expect(doc.text).toBe('in the header block\nafter an arrow line\nsettings after a NUL');
+    expect(doc.anchors.filter((a) => a.kind === 'cue').map((a) => a.label)).toEqual(['00:00:00,000', '00:00:02,000', '00:00:04,000']);
+  });
+
   it('refuses a subtitle file without a single valid cue', async () => {
     expect((await refusal('bad.srt', utf8('1\n99:99 --> nope\nText\n'))).code).toBe('CORRUPT');
   });
