@@ -336,7 +336,9 @@ function renderBlocks(builder: TextBuilder, container: XmlElement, ctx: Context)
         if (!ctx.title.text && styleId && /^title$/i.test(styleId)) ctx.title.text = text;
       }
       appendPieces(builder, pieces, ctx.comments);
-      builder.separate('\n\n');
+      // A drop cap is a framed paragraph of its own holding the first letter of the next one's first word.
+      const dropCap = attr(firstElement(firstElement(block, 'pPr') ?? block, 'framePr') ?? block, 'dropCap');
+      if (!text || !dropCap || dropCap === 'none') builder.separate('\n\n');
     } else if (block.name === 'tbl') {
       renderTable(builder, block, ctx);
     } else if (block.name === 'commentRangeStart' || block.name === 'commentRangeEnd') {
@@ -375,12 +377,17 @@ function renderChunk(builder: TextBuilder, id: string, ctx: Context): void {
   builder.separate('\n\n');
 }
 
+// A comment's paragraphs in order, those of its tables (Word allows them there) included, cell by cell.
+function commentParagraphs(container: XmlElement): XmlElement[] {
+  return elements(container).flatMap((e) => (e.name === 'p' ? [e] : e.name === 'tbl' ? descendants(e, 'p') : WRAPPERS.has(e.name) ? commentParagraphs(e) : []));
+}
+
 function readComments(zip: ZipArchive, part: string | undefined, notes: Notes): Map<string, Comment> {
   const bodies = new Map<string, Comment>();
   if (!part) return bodies;
   for (const comment of elements(readXml(zip, part), 'comment')) {
     const author = (attr(comment, 'author') ?? '').replace(/\s+/g, ' ').trim();
-    const paragraphs = wrapped(comment, 'p').map((p) => runText(p, notes).replace(/\s+/g, ' ').trim());
+    const paragraphs = commentParagraphs(comment).map((p) => runText(p, notes).replace(/\s+/g, ' ').trim());
     bodies.set(attr(comment, 'id') ?? '', { label: author ? `Comment by ${author}` : 'Comment', text: paragraphs.filter(Boolean).join(' ') });
   }
   return bodies;

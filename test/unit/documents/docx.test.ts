@@ -62,6 +62,15 @@ describe('DOCX tracked changes', () => {
   });
 });
 
+describe('DOCX drop caps', () => {
+  // pandoc's test/docx/drop_cap.docx: Word draws a drop cap as a framed paragraph of its own, holding the first letter.
+  it('joins a drop cap to the word it begins', async () => {
+    const body = `<w:p><w:pPr><w:framePr w:dropCap="drop" w:lines="3" w:wrap="around"/></w:pPr><w:r><w:t>D</w:t></w:r></w:p>${p('rop caps are big.')}${p('Next.')}`;
+    const doc = await extract('dropcap.docx', makeDocx(body));
+    expect(doc.text).toBe('Drop caps are big.\n\nNext.');
+  });
+});
+
 describe('DOCX comments', () => {
   const comments = [
     { id: '0', author: 'Jane Roe', paragraphs: ['Confirm with the client.'] },
@@ -96,6 +105,13 @@ describe('DOCX comments', () => {
       '[Comment by Jane Roe: Why?]',
       'Total [Comment by Clerk: Table checked.]',
     ]);
+  });
+
+  // pandoc's test/docx/comments_warning.docx holds a table in a comment, which was left out.
+  it("reads a table in a comment, its cells' paragraphs in order", async () => {
+    const withTable = [{ id: '0', author: 'Ann', paragraphs: ['Here is a table:', table(row(cell('XYZ'), cell('123', '456')))] }];
+    const doc = await extract('table-comment.docx', makeDocx('<w:p><w:r><w:t>Text</w:t></w:r><w:r><w:commentReference w:id="0"/></w:r></w:p>', { comments: withTable }));
+    expect(doc.text).toBe('Text [Comment by Ann: Here is a table: XYZ 123 456]');
   });
 
   it('still reads a document that has comments.xml but no reference to a comment (none are invented)', async () => {

@@ -251,7 +251,8 @@ export function makeDocx(
         .map(
           (c) =>
             `<w:comment w:id="${c.id}" w:author="${c.author}" w:date="2026-01-01T00:00:00Z">${c.paragraphs
-              .map((t, i) => `<w:p>${i === 0 ? '<w:r><w:annotationRef/></w:r>' : ''}<w:r><w:t>${t}</w:t></w:r></w:p>`)
+              // A paragraph given as XML (a table, which Word allows in a comment) is written as it is.
+              .map((t, i) => (t.startsWith('<w:') ? t : `<w:p>${i === 0 ? '<w:r><w:annotationRef/></w:r>' : ''}<w:r><w:t>${t}</w:t></w:r></w:p>`))
               .join('')}</w:comment>`,
         )
         .join('')}</w:comments>`,
