@@ -122,9 +122,10 @@ function withoutTags(bytes: Uint8Array): Uint8Array {
 }
 
 // Single-byte encodings the detector does not name or ranks below a wrong one: IBM866 (DOS Russian, which it
-// does not know), Mac Cyrillic (which it ranks below windows-1251, whose capitals are its punctuation) and the
-// Central European and Cyrillic Windows code pages (Croatian read as windows-1252 gives "ðino" for "đino").
-const EXTRA_CANDIDATES = ['ibm866', 'x-mac-cyrillic', 'windows-1250', 'windows-1251'];
+// does not know), Mac Cyrillic (which it ranks below windows-1251, whose capitals are its punctuation), the
+// Central European and Cyrillic Windows code pages (Croatian read as windows-1252 gives "ðino" for "đino"), and
+// the ISO Latin pages that have no Windows twin (Latvian in ISO-8859-4 read as windows-1257 gives "dzîvi").
+const EXTRA_CANDIDATES = ['ibm866', 'x-mac-cyrillic', 'windows-1250', 'windows-1251', 'iso-8859-3', 'iso-8859-4', 'iso-8859-10', 'iso-8859-16'];
 // How much more plausible (plausible-text.ts) another candidate's text must be to overrule the detector's first.
 const PLAUSIBILITY_MARGIN = 0.1;
 // A text at least this plausible is not called a guess, whatever the detector's confidence.

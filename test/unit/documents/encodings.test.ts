@@ -74,6 +74,18 @@ describe('legacy encodings', () => {
     expect(doc.text).toBe(text);
   });
 
+  // uchardet's test/lv/iso-8859-4.txt, test/tr/iso-8859-3.txt and test/pl/iso-8859-16.txt were read as windows-1257,
+  // windows-1252 and windows-1250 with letters wrong ("dzīvi" as "dzîvi"): the ISO Latin pages with no Windows twin
+  // join the candidates weighed by the text's plausibility.
+  it('reads Latvian in ISO-8859-4, Turkish in ISO-8859-3 and Polish in ISO-8859-16', async () => {
+    const cases: Array<[string, string]> = [
+      ['Visi cilvēki piedzimst brīvi un vienlīdzīgi savā pašcieņā un tiesībās. Viņi ir apveltīti ar saprātu un sirdsapziņu, un viņiem jāizturas citam pret citu brālības garā.', 'iso8859_4'],
+      ['Bütün insanlar hür, haysiyet ve haklar bakımından eşit doğarlar. Akıl ve vicdana sahiptirler ve birbirlerine karşı kardeşlik zihniyeti ile hareket etmelidirler.', 'iso8859_3'],
+      ['Wszyscy ludzie rodzą się wolni i równi pod względem swej godności i swych praw. Są oni obdarzeni rozumem i sumieniem i powinni postępować wobec innych w duchu braterstwa.', 'iso8859_16'],
+    ];
+    for (const [text, codec] of cases) expect((await extract(`${codec}.txt`, pythonEncoded(text, codec))).text).toBe(text);
+  });
+
   it('reads EBCDIC (code page 500) text and refuses other EBCDIC code pages by name', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.\nGrüße aus München! Price: 100 [EUR] or more.';
     expect(await extract('mainframe.txt', pythonEncoded(text, 'cp500'))).toMatchObject({ text, warnings: [] });
