@@ -116,7 +116,9 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
         cue.payload.push(line);
         continue;
       }
-      if (format === 'srt' && cue.payload.length && /^\s*\d+\s*$/.test(cue.payload[cue.payload.length - 1])) cue.payload.pop();
+      // In WebVTT a line holding "-->" ends cue text: one right before a timing line is that cue's identifier.
+      const last = cue.payload.at(-1);
+      if (last !== undefined && (format === 'srt' ? /^\s*\d+\s*$/.test(last) : last.includes('-->'))) cue.payload.pop();
       cue = { start: next.start, payload: [] };
       cues.push(cue);
     }

@@ -275,14 +275,17 @@ describe('SRT and WebVTT', () => {
       '-->',
       '00:00:02.000 --> 00:00:03.000',
       'after an arrow line',
+      'foo-->',
+      '00:00:02.500 --> 00:00:03.000',
+      'after an identifier with an arrow, no blank line',
       '',
       '00:00:04.000 --> 00:00:05.000\0align:end',
       'settings after a NUL',
       '',
     ].join('\n');
     const doc = await extract('spec.vtt', utf8(file));
-    expect(doc.text).toBe('in the header block\nafter an arrow line\nsettings after a NUL');
-    expect(doc.anchors.filter((a) => a.kind === 'cue').map((a) => a.label)).toEqual(['00:00:00,000', '00:00:02,000', '00:00:04,000']);
+    expect(doc.text).toBe('in the header block\nafter an arrow line\nafter an identifier with an arrow, no blank line\nsettings after a NUL');
+    expect(doc.anchors.filter((a) => a.kind === 'cue').map((a) => a.label)).toEqual(['00:00:00,000', '00:00:02,000', '00:00:02,500', '00:00:04,000']);
   });
 
   it('refuses a subtitle file without a single valid cue', async () => {
