@@ -1,8 +1,5 @@
 // Agreement of Quire's PDF text with poppler's pdftotext (poppler-utils) on every PDF of the regression corpus:
-// word recall (poppler's words that Quire also gives) and precision (Quire's words that poppler also gives),
-// counted as multisets, per file and in total. Words are runs of letters and digits after NFKC (so
-// ligatures and presentation forms compare as letters); Han and kana characters count one by one, as CJK
-// text has no spaces to split on.
+// word recall and precision (bench/word-agreement.ts), per file and in total.
 // Run: node_modules/.bin/node bench/pdf-agreement.ts   (needs pdftotext: apt-get install poppler-utils)
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,24 +7,9 @@ import { join } from 'node:path';
 import { extractBytes } from '../electron/node/documents/extract.ts';
 import { corpusFiles } from '../test/corpus/corpus.ts';
 import { PRODUCER_PDFS } from '../test/unit/documents/producer-pdfs/sources.ts';
+import { common, total, words } from './word-agreement.ts';
 
 const PRODUCERS = join(import.meta.dirname, '../test/unit/documents/producer-pdfs');
-
-const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|(?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{M}\p{N}])+/gu;
-
-function words(text: string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const w of text.normalize('NFKC').toLowerCase().match(WORD) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
-  return counts;
-}
-
-const total = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-
-function common(a: Map<string, number>, b: Map<string, number>): number {
-  let n = 0;
-  for (const [w, count] of a) n += Math.min(count, b.get(w) ?? 0);
-  return n;
-}
 
 function poppler(file: string): string | undefined {
   try {
