@@ -1,5 +1,6 @@
 import { analyse } from 'chardet';
 import { QuireError } from '../../common/errors.ts';
+import { CODE_PAGES, decodeCodePage } from './code-pages.ts';
 import { decodeEbcdic, looksEbcdic } from './ebcdic.ts';
 import { plausibility } from './plausible-text.ts';
 
@@ -12,6 +13,7 @@ export interface Decoded {
 }
 
 function tryDecode(bytes: Uint8Array, encoding: string): string | undefined {
+  if (CODE_PAGES.includes(encoding.toLowerCase())) return decodeCodePage(bytes, encoding.toLowerCase());
   try {
     return new TextDecoder(encoding, { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
@@ -124,8 +126,9 @@ function withoutTags(bytes: Uint8Array): Uint8Array {
 // Single-byte encodings the detector does not name or ranks below a wrong one: IBM866 (DOS Russian, which it
 // does not know), Mac Cyrillic (which it ranks below windows-1251, whose capitals are its punctuation), the
 // Central European and Cyrillic Windows code pages (Croatian read as windows-1252 gives "ðino" for "đino"), and
-// the ISO Latin pages that have no Windows twin (Latvian in ISO-8859-4 read as windows-1257 gives "dzîvi").
-const EXTRA_CANDIDATES = ['ibm866', 'x-mac-cyrillic', 'windows-1250', 'windows-1251', 'iso-8859-3', 'iso-8859-4', 'iso-8859-10', 'iso-8859-16'];
+// the ISO Latin pages that have no Windows twin (Latvian in ISO-8859-4 read as windows-1257 gives "dzîvi"), and
+// the DOS and Mac code pages TextDecoder has no table for (code-pages.ts).
+const EXTRA_CANDIDATES = ['ibm866', 'x-mac-cyrillic', 'windows-1250', 'windows-1251', 'iso-8859-3', 'iso-8859-4', 'iso-8859-10', 'iso-8859-16', ...CODE_PAGES];
 // How much more plausible (plausible-text.ts) another candidate's text must be to overrule the detector's first.
 const PLAUSIBILITY_MARGIN = 0.1;
 // A text at least this plausible is not called a guess, whatever the detector's confidence.
@@ -133,7 +136,7 @@ const PLAUSIBLE = 0.95;
 
 const MULTIBYTE = /^(?:shift_jis|euc-jp|euc-kr|big5|gb18030|gbk|gb2312|iso-2022)/i;
 
-const label = (encoding: string) => (new TextDecoder(encoding).encoding === 'windows-1252' ? 'windows-1252' : encoding);
+const label = (encoding: string) => (!CODE_PAGES.includes(encoding) && new TextDecoder(encoding).encoding === 'windows-1252' ? 'windows-1252' : encoding);
 
 // The detector's candidates, best first, and the extra ones; the detector's first that decodes the whole file
 // without an invalid sequence wins unless another candidate's text is clearly more plausible: the detector's
@@ -145,7 +148,7 @@ function detectLegacy(bytes: Uint8Array, html: boolean): Decoded | undefined {
     .map((encoding) => ({ encoding, confidence: matches.find((m) => (DETECTED_ENCODING[m.name] ?? m.name) === encoding)?.confidence }))
     .filter(({ encoding }) => tryDecode(new Uint8Array(0), encoding) !== undefined)
     .map((c) => {
-      const text = new TextDecoder(c.encoding).decode(sample);
+      const text = tryDecode(sample, c.encoding) ?? new TextDecoder(c.encoding).decode(sample);
       return { ...c, text, score: plausibility(text) };
     });
   const detected = candidates.filter((c) => c.confidence !== undefined);

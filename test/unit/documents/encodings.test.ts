@@ -86,6 +86,21 @@ describe('legacy encodings', () => {
     for (const [text, codec] of cases) expect((await extract(`${codec}.txt`, pythonEncoded(text, codec))).text).toBe(text);
   });
 
+  // uchardet's test/*/ibm852.txt, mac-centraleurope.txt and ru/ibm855.txt: code pages TextDecoder has no table for.
+  it('reads DOS and Mac code pages TextDecoder does not know (IBM852, Mac Central European, IBM855)', async () => {
+    const czech = 'Ledňáček říční je pták z čeledi ledňáčkovitých. Je velmi výrazně zbarvený s oranžovou spodinou a modrým hřbetem.';
+    const cases: Array<[string, string, string]> = [
+      [czech, 'cp852', 'ibm852'],
+      [czech, 'mac_latin2', 'x-mac-ce'],
+      ['Кодовая страница для MS-DOS и подобных ей операционных систем. Включает все символы из набора.', 'cp855', 'ibm855'],
+    ];
+    for (const [text, codec, label] of cases) {
+      const doc = await extract(`${codec}.txt`, pythonEncoded(text, codec));
+      expect(doc.text).toBe(text);
+      for (const w of doc.warnings) expect(w).toContain(label);
+    }
+  });
+
   it('reads EBCDIC (code page 500) text and refuses other EBCDIC code pages by name', async () => {
     const text = 'The quick brown fox jumps over the lazy dog.\nGrüße aus München! Price: 100 [EUR] or more.';
     expect(await extract('mainframe.txt', pythonEncoded(text, 'cp500'))).toMatchObject({ text, warnings: [] });
