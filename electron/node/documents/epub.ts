@@ -121,8 +121,12 @@ export function extractEpub(bytes: Uint8Array, fallbackTitle: string, progress?:
   }
   const warnings = new Set<string>();
   const toc = tocEntries(zip, items, attr(spine, 'toc'), warnings);
+  // A table of contents the spine marks non-linear is an aside to the reading order: its entries are the chapter
+  // anchors already, and its text would only repeat the chapter titles.
   const chapters = elements(spine, 'itemref')
-    .map((ref) => items.get(attr(ref, 'idref') ?? ''))
+    .map((ref) => ({ ref, item: items.get(attr(ref, 'idref') ?? '') }))
+    .filter(({ ref, item }) => !(attr(ref, 'linear') === 'no' && item?.properties.includes('nav')))
+    .map(({ item }) => item)
     .filter((item): item is Item => item !== undefined && CHAPTER_TYPES.has(item.mediaType));
   const builder = new TextBuilder();
   let missing = 0;

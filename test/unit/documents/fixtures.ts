@@ -158,7 +158,12 @@ export interface EpubChapter {
 // follows file order instead of the spine gets the book wrong.
 export function makeEpub(
   chapters: EpubChapter[],
-  { title = 'A Book', version = 3, spine }: { title?: string; version?: 2 | 3; spine?: string[] } = {},
+  {
+    title = 'A Book',
+    version = 3,
+    spine,
+    navInSpine,
+  }: { title?: string; version?: 2 | 3; spine?: string[]; navInSpine?: 'linear' | 'non-linear' } = {},
 ): Uint8Array {
   const order = spine ?? chapters.map((c) => c.file);
   const xhtml = (c: EpubChapter) =>
@@ -171,7 +176,8 @@ export function makeEpub(
   };
   const manifest = chapters.map((c, i) => `<item id="c${i}" href="${c.file}" media-type="application/xhtml+xml"/>`);
   const idOf = (file: string) => `c${chapters.findIndex((c) => c.file === file)}`;
-  const itemrefs = order.map((file) => `<itemref idref="${idOf(file)}"/>`).join('');
+  const navRef = navInSpine && version === 3 ? `<itemref idref="nav"${navInSpine === 'non-linear' ? ' linear="no"' : ''}/>` : '';
+  const itemrefs = navRef + order.map((file) => `<itemref idref="${idOf(file)}"/>`).join('');
   const toc = order
     .map((file) => chapters.find((c) => c.file === file)!)
     .flatMap((c) => [...(c.title ? [{ href: c.file, title: c.title }] : []), ...(c.entries ?? []).map(([id, title]) => ({ href: `${c.file}#${id}`, title }))]);

@@ -89,6 +89,16 @@ describe('EPUB', () => {
     });
   }
 
+  // pandoc's test/epub/img.epub puts its table of contents in the spine as linear="no"; markitdown's test.epub as linear.
+  it('leaves out a table of contents the spine marks non-linear, and reads one in the reading order', async () => {
+    const chapters = [{ file: 'a.xhtml', title: 'Alpha chapter', body: '<p>Body text.</p>' }];
+    const aside = await extract('aside.epub', makeEpub(chapters, { navInSpine: 'non-linear' }));
+    expect(aside.text).toBe('Body text.');
+    const read = await extract('read.epub', makeEpub(chapters, { navInSpine: 'linear' }));
+    expect(read.text).toContain('Alpha chapter');
+    expect(read.text).toContain('Body text.');
+  });
+
   it('reads tag-soup chapters with HTML entities through the HTML parser', async () => {
     const doc = await extract('soup.epub', makeEpub([{ file: 'a.xhtml', title: 'A', body: '<p>caf&eacute;&nbsp;ol&eacute;<br>next<p>unclosed' }]));
     expect(doc.text).toBe('café olé\nnext\n\nunclosed');
