@@ -279,15 +279,17 @@ export function dropOverprints(items: TextItem[]): TextItem[] {
 }
 
 // Some Arabic PDFs set a font whose Unicode map points its kashida and ligature glyphs at Greek and modifier
-// letters, giving runs such as "ϲΒϴΒ ˴" among the Arabic words. On a page whose letters are mostly Arabic, a
-// word made only of Greek or Coptic letters and spacing modifiers is such a run and is dropped; the count says
-// whether the page needs a warning.
-const STRAY_RUN = /(?<=^|\s)[\p{Script=Greek}\p{Script=Coptic}\u02B0-\u02FF]+(?=\s|$)/gu;
+// letters, giving runs such as "ϲΒϴΒ ˴" among the Arabic words, or glued to them ("يبيبَحϲΒϴΒ ˴habibi" in py-pdf's
+// habibi.pdf, whose Latin word is the transliteration). On a page with more Arabic letters than Greek ones, a run
+// of Greek or Coptic letters and spacing modifiers standing alone, or glued to an Arabic word (or, a modifier
+// alone, before a word), is such a run and is dropped; the count says whether the page needs a warning.
+const STRAY_RUN = /(?<=^|[\s\p{Cc}]|\p{Script=Arabic})[\p{Script=Greek}\p{Script=Coptic}\u02B0-\u02FF]+(?=[\s\p{Cc}]|$|\p{Script=Arabic})|(?<=^|\s)[\u02B0-\u02FF](?=\p{L})/gu;
 const ARABIC_LETTER = /\p{Script=Arabic}/u;
+const GREEK_LETTER = /[\p{Script=Greek}\p{Script=Coptic}]/u;
 
 export function dropStrayRuns(lines: Line[]): { lines: Line[]; dropped: number } {
   const letters = [...lines.map((l) => l.text).join('')].filter((c) => /\p{L}/u.test(c));
-  if (letters.filter((c) => ARABIC_LETTER.test(c)).length <= letters.length / 2) return { lines, dropped: 0 };
+  if (letters.filter((c) => ARABIC_LETTER.test(c)).length <= letters.filter((c) => GREEK_LETTER.test(c)).length) return { lines, dropped: 0 };
   let dropped = 0;
   const cleaned = lines.flatMap((line) => {
     const text = line.text.replace(STRAY_RUN, () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DocumentModelSchema } from '../../../electron/common/document.ts';
 import { extractBytes } from '../../../electron/node/documents/extract.ts';
-import { logicalOrder, type TextItem } from '../../../electron/node/documents/pdf-text-layer.ts';
+import { dropStrayRuns, logicalOrder, type TextItem } from '../../../electron/node/documents/pdf-text-layer.ts';
 import { glyphs, makeGlyphPdf, type GlyphFont } from './pdf-text-fixtures.ts';
 import { PRODUCER_PDFS } from './producer-pdfs/sources.ts';
 
@@ -202,6 +202,17 @@ describe('PDF forms, over-printed and stray runs', () => {
     // The third drawing is a line of its own, 20 pt lower: kept.
     expect(doc.text).toBe('微软公司的微软公司的');
     expect(doc.text).not.toContain('微软公司的微软公司的微软公司的');
+  });
+
+  // py-pdf sample-files' 015-arabic/habibi*.pdf: the run is glued to the Arabic word (a control code between them)
+  // and a modifier letter to the Latin transliteration.
+  it('leaves out a stray run glued to an Arabic word, and keeps Greek where Greek outnumbers Arabic', () => {
+    const line = (text: string) => ({ text, y: 700, size: 12 });
+    const habibi = dropStrayRuns([line('يبيبَح\u0003ϲΒϴΒ ˴habibi يبيبَح')]);
+    expect(habibi.lines.map((l) => l.text)).toEqual(['يبيبَح\u0003 habibi يبيبَح']);
+    expect(habibi.dropped).toBe(2);
+    const greek = [line('Η ελληνική γλώσσα ˴α και مرحبا')];
+    expect(dropStrayRuns(greek)).toEqual({ lines: greek, dropped: 0 });
   });
 
   it('leaves out runs of stray Greek letters in Arabic text, with a warning', async () => {
