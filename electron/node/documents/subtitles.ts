@@ -3,10 +3,15 @@ import { QuireError } from '../../common/errors.ts';
 import { decodePlain } from './text.ts';
 import { TextBuilder } from './text-builder.ts';
 
-const TIMESTAMP = /^(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})$/;
+// SRT files are often written by hand, so one-digit fields and either decimal sign are read; WebVTT's timestamps
+// are read as its specification (and every browser) reads them: two-digit minutes and seconds, three-digit
+// milliseconds after a dot, so a cue a player never shows is not read either.
+const TIMESTAMP = { srt: /^(?:(\d+):)?(\d{1,2}):(\d{1,2})[,.](\d{1,3})$/, vtt: /^(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})$/ };
+// WebVTT's whitespace: a vertical tab is not.
+const VTT_SPACE = /^[ \t\f]+|[ \t\f]+$/g;
 
-function parseTimestamp(raw: string): number | undefined {
-  const m = TIMESTAMP.exec(raw.trim());
+function parseTimestamp(raw: string, format: 'srt' | 'vtt'): number | undefined {
+  const m = TIMESTAMP[format].exec(raw);
   if (!m) return undefined;
   const [hours, minutes, seconds] = [Number(m[1] ?? 0), Number(m[2]), Number(m[3])];
   if (minutes > 59 || seconds > 59) return undefined;
@@ -67,21 +72,22 @@ function cueLines(payload: string): string[] {
   return segments.map((s) => (s.speaker ? `${s.speaker}: ${s.text}` : s.text));
 }
 
-function parseTiming(line: string): { start: number; end: number } | undefined {
+function parseTiming(line: string, format: 'srt' | 'vtt'): { start: number; end: number } | undefined {
   if (!line.includes('-->')) return undefined;
-  const [from, to] = line.split('-->');
-  const start = parseTimestamp(from);
+  const [from, to] = line.split('-->').map((part) => (format === 'vtt' ? part.replace(VTT_SPACE, '') : part.trim()));
+  const start = parseTimestamp(from, format);
   // The end time is the timestamp's own characters: WebVTT's parser stops there, so cue settings glued on
   // (after a NUL read as U+FFFD) do not void the cue.
-  const end = parseTimestamp(to.trim().match(/^[\d:.,]*/)![0]);
+  const end = parseTimestamp(to.match(/^[\d:.,]*/)![0], format);
   return start === undefined || end === undefined ? undefined : { start, end };
 }
 
-// A WebVTT file's NULs are read as U+FFFD, as the specification's parser does, rather than refusing the file.
-export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt' | 'vtt'): DocumentModel {
-  const { text, warnings } = decodePlain(bytes, undefined, { nul: format === 'vtt' ? '\uFFFD' : undefined });
+type Cue = { start: number; payload: string[] };
+
+// The cues of a file's text, its timestamps read in the given form.
+function readCues(text: string, format: 'srt' | 'vtt', timestamps: 'srt' | 'vtt'): { cues: Cue[]; malformed: number } {
   const blocks = text.split(/\n[ \t]*\n/);
-  const cues: Array<{ start: number; payload: string[] }> = [];
+  const cues: Cue[] = [];
   let malformed = 0;
   for (const [index, block] of blocks.entries()) {
     const lines = block.split('\n');
@@ -89,14 +95,14 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
     if (lines.length === 0) continue;
     // A timing line ends WebVTT's header block without a blank line: the cue it starts is read.
     if (index === 0 && /^WEBVTT(?:[ \t]|$)/.test(lines[0])) {
-      const cueAt = lines.findIndex((l, i) => i > 0 && parseTiming(l));
+      const cueAt = lines.findIndex((l, i) => i > 0 && parseTiming(l, timestamps));
       if (cueAt < 0) continue;
       lines.splice(0, cueAt);
     }
     if (/^(?:NOTE|STYLE|REGION)(?:[ \t]|$)/.test(lines[0])) continue;
     // The timing line is the first of the two that parses: a stray "-->" line before it is an identifier.
-    const timing = lines.slice(0, 2).findIndex((l) => parseTiming(l));
-    const first = timing < 0 ? undefined : parseTiming(lines[timing]);
+    const timing = lines.slice(0, 2).findIndex((l) => parseTiming(l, timestamps));
+    const first = timing < 0 ? undefined : parseTiming(lines[timing], timestamps);
     if (!first) {
       // In SRT a blank line ends a cue only where a counter and a timing line follow: text after a blank line
       // inside a cue (a verse, a second speaker) is still that cue's. A block that starts with a counter but
@@ -111,7 +117,7 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
     let cue = { start: first.start, payload: [] as string[] };
     cues.push(cue);
     for (const line of lines.slice(timing + 1)) {
-      const next = parseTiming(line);
+      const next = parseTiming(line, timestamps);
       if (!next) {
         cue.payload.push(line);
         continue;
@@ -121,6 +127,22 @@ export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt'
       if (last !== undefined && (format === 'srt' ? /^\s*\d+\s*$/.test(last) : last.includes('-->'))) cue.payload.pop();
       cue = { start: next.start, payload: [] };
       cues.push(cue);
+    }
+  }
+  return { cues, malformed };
+}
+
+// A WebVTT file's NULs are read as U+FFFD, as the specification's parser does, rather than refusing the file. One
+// whose timestamps are all out of WebVTT's form (SRT's commas, one-digit fields) is still read, as written, and
+// said so: it is a transcript the user has, though no player would show it.
+export function extractSubtitles(bytes: Uint8Array, title: string, format: 'srt' | 'vtt'): DocumentModel {
+  const { text, warnings } = decodePlain(bytes, undefined, { nul: format === 'vtt' ? '\uFFFD' : undefined });
+  let { cues, malformed } = readCues(text, format, format);
+  if (format === 'vtt' && cues.length === 0) {
+    const asWritten = readCues(text, format, 'srt');
+    if (asWritten.cues.length) {
+      ({ cues, malformed } = asWritten);
+      warnings.push("the cue timestamps are not in WebVTT's form (hh:mm:ss.ttt): they were read as written");
     }
   }
   if (cues.length === 0 && malformed > 0) throw new QuireError('CORRUPT', `no valid ${format.toUpperCase()} cues (${malformed} malformed blocks)`);

@@ -298,6 +298,16 @@ describe('SRT and WebVTT', () => {
     expect(doc.anchors.filter((a) => a.kind === 'cue').map((a) => a.label)).toEqual(['00:00:00,000', '00:00:02,000', '00:00:02,500', '00:00:04,000']);
   });
 
+  // The WebVTT suite's timings-too-short.vtt, timings-garbage.vtt, whitespace-chars.vtt: cues browsers drop.
+  it('reads WebVTT timestamps in WebVTT form only, unless none are, then as written with a warning', async () => {
+    const mixed = ['WEBVTT', '', '00:00:01.000 --> 00:00:02.000', 'shown', '', '00:0:03.000 --> 00:00:04.000', 'one-digit minutes', '', '00:00:05.000 --> 00:00:06.0x00', 'garbage', '', '\v00:00:07.000 --> 00:00:08.000', 'vertical tab', ''];
+    const doc = await extract('mixed.vtt', utf8(mixed.join('\n')));
+    expect(doc.text).toBe('shown');
+    const commas = await extract('commas.vtt', utf8('WEBVTT\n\n00:00:01,000 --> 00:00:02,000\nWritten with commas\n'));
+    expect(commas.text).toBe('Written with commas');
+    expect(commas.warnings).toEqual([expect.stringContaining("not in WebVTT's form")]);
+  });
+
   it('refuses a subtitle file without a single valid cue', async () => {
     expect((await refusal('bad.srt', utf8('1\n99:99 --> nope\nText\n'))).code).toBe('CORRUPT');
   });
