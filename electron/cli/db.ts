@@ -1,5 +1,5 @@
 import { QuireError } from '../common/errors.ts';
-import { openDatabase } from '../node/db.ts';
+import { closeDatabase, openDatabase } from '../node/db.ts';
 import { applyStagedRecovery, damageMessage, databaseHealth, stageRecovery, type RecoverySource } from '../node/db-recovery.ts';
 import { databasePath, dataDir } from '../node/paths.ts';
 import { commandGroup, type CliIo, type Subcommand } from './command.ts';
@@ -8,7 +8,7 @@ import { commandGroup, type CliIo, type Subcommand } from './command.ts';
 
 function check(): string {
   const path = databasePath(dataDir());
-  openDatabase(path).close();
+  closeDatabase(openDatabase(path));
   return path;
 }
 

@@ -2,8 +2,8 @@
 // past 1,000 pages: with a book's text that is 20–80 ms of copying on the app's event loop, in the middle of an
 // import. The app's connections leave it to a worker thread's own connection instead, which checkpoints
 // PASSIVE (never waiting on, nor blocking, the app's readers and writer) after a transaction and whenever the
-// log has changed since the last look. The last connection to close still checkpoints, so a closed database is
-// one file again.
+// log has changed since the last look. closeDatabase checkpoints what is left, so a closed database is whole in
+// its file.
 import { statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
@@ -65,12 +65,12 @@ const logStamp = (path: string) => {
 
 // Asks for a checkpoint of `path` now (after a transaction), unless one is under way.
 export function checkpointSoon(path: string): void {
-  if (pending.has(path)) return;
+  if (!watched.has(path) || pending.has(path)) return;
   pending.add(path);
   checkpointer().postMessage(path);
 }
 
-// Checkpoints `path`'s log off the event loop from now on, until unwatch().
+// Checkpoints `path`'s log off the event loop from now on, until unwatchLog().
 export function watchLog(path: string): void {
   if (watched.has(path)) return;
   const entry: Watched = {
@@ -86,7 +86,9 @@ export function watchLog(path: string): void {
   watched.set(path, entry);
 }
 
+// With the last database closed the worker goes too: an idle worker's port could still hold the process open.
 export function unwatchLog(path: string): void {
   clearInterval(watched.get(path)?.timer);
   watched.delete(path);
+  if (watched.size === 0) void worker?.terminate();
 }

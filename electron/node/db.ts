@@ -91,9 +91,17 @@ export function assertWritable(db: Db): void {
   if (path !== undefined) throw new QuireError('DATABASE_DAMAGED', damageMessage(path) ?? "Quire's database is damaged and open read-only");
 }
 
-// Closes the database (the last connection checkpoints it whole) and stops looking at its log.
+// Closes the database with its log checkpointed whole (at close the wait does not matter, and the worker's
+// connection may be the one open last) and stops looking at the log.
 export function closeDatabase(db: Db): void {
   const path = backedUp.get(db)?.path;
+  if (path) {
+    try {
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A full disk or a busy worker past the busy timeout: the log stays, and the next open reads it.
+    }
+  }
   db.close();
   if (path) unwatchLog(path);
 }

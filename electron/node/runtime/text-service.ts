@@ -67,6 +67,9 @@ export class TextService {
   // In the worker's order: it handles one request at a time, so the first is the one running.
   #pending: Pending[] = [];
   #encoding = new Map<string, Promise<EncodedDocuments>>();
+  // Closed: a request arriving late (a count started by an import just before) is refused, not given a new
+  // worker that would hold the closing process open.
+  #closed = false;
 
   constructor(options: TextServiceOptions = {}) {
     this.#baseTimeoutMs = options.baseTimeoutMs ?? BASE_TIMEOUT_MS;
@@ -115,13 +118,19 @@ export class TextService {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const worker = this.#worker;
     this.#worker = null;
-    for (const p of this.#pending.splice(0)) p.reject(new QuireError('CANCELLED', 'closing'));
+    // Their time budgets too: a running request's timer would hold a closing process open until it ran out.
+    for (const p of this.#pending.splice(0)) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new QuireError('CANCELLED', 'closing'));
+    }
     await worker?.terminate();
   }
 
   #request(dir: string, op: TextOp): Promise<Extract<TextReply, { ok: true }>> {
+    if (this.#closed) return Promise.reject(new QuireError('CANCELLED', 'closing'));
     return new Promise((resolve, reject) => {
       const pending: Pending = { request: { ...op, id: this.#next++, dir }, resolve, reject, timer: null };
       this.#pending.push(pending);

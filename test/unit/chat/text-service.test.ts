@@ -1,6 +1,7 @@
 // Tokenizing and templates off the main thread (issue 13 points 9 and 10): the event loop keeps running while a
 // book is counted, concurrent counts of one document are one, and a runaway template is refused without
 // taking the process or the next request with it.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,22 @@ function withTemplate(template: string): string {
 }
 
 describe('text service', () => {
+  it('once closed holds no process open: the request under way and any later one are refused, their budgets cleared', async () => {
+    // In a process of its own, which must end by itself: a time budget left running, or a worker started for a
+    // request arriving after close (a count an import started just before), kept `quire serve` from exiting.
+    const module = new URL('../../../electron/node/runtime/text-service.ts', import.meta.url).href;
+    const script = `
+      const { TextService } = await import(${JSON.stringify(module)});
+      const text = new TextService();
+      const underWay = text.warm(${JSON.stringify(dir)}).catch((e) => e.code);
+      await text.close();
+      const late = await text.warm(${JSON.stringify(dir)}).catch((e) => e.code);
+      console.log(JSON.stringify([await underWay, late]));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.signal, child.stderr).toBeNull();
+    expect(JSON.parse(child.stdout.trim())).toEqual(['CANCELLED', 'CANCELLED']);
+  });
+
   it('counts a book while the event loop keeps ticking, and shares concurrent counts of one document', async () => {
     const book = 'The tide tables were written by hand every evening, without fail. '.repeat(150_000); // ~10 MB
     let ticks = 0;

@@ -1,5 +1,5 @@
 // A large write commits without copying the log into the database file on the app's event loop: a worker's
-// connection checkpoints it just after, and the last close leaves one file (db-checkpoint.ts).
+// connection checkpoints it just after, and a close leaves everything in the database file (db-checkpoint.ts).
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ describe('checkpoints off the event loop', () => {
     await expect.poll(() => statSync(path).size, { timeout: 10_000, interval: 20 }).toBeGreaterThan(BOOK.length);
     expect((db.prepare('SELECT length(x) AS n FROM t').get() as { n: number }).n).toBe(BOOK.length);
     closeDatabase(db);
-    expect(existsSync(`${path}-wal`)).toBe(false);
+    // Everything is in the database file: its log is gone, or empty where the worker's connection closed last.
+    expect(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0).toBe(true);
   });
 
   it('checkpoints what statements outside a transaction wrote, at the next look', async () => {
