@@ -69,6 +69,6 @@ describe('XFA form data', () => {
     const whole = await read('two.pdf', bytes);
     expect(whole.text).toBe(`Part one.\n\nName: ${data.Name}\n\nForm data\n\nComments: ${data.Comments}`);
     const parts = [await readPdf(bytes, 'two', { range: () => [1, 1] }), await readPdf(bytes, 'two', { range: () => [2, 2] })];
-    expect(JSON.stringify(assemblePdf(parts))).toBe(JSON.stringify(whole));
+    expect(DocumentModelSchema.parse(assemblePdf(parts))).toStrictEqual(whole);
   });
 });
