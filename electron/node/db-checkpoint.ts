@@ -86,7 +86,8 @@ export function watchLog(path: string): void {
   watched.set(path, entry);
 }
 
-// With the last database closed the worker goes too: an idle worker's port could still hold the process open.
+// With the last database closed the worker has no log left to checkpoint: it ends, rather than idle as a thread
+// for the rest of the process.
 export function unwatchLog(path: string): void {
   clearInterval(watched.get(path)?.timer);
   watched.delete(path);
