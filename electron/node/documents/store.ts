@@ -8,6 +8,7 @@ import { QuireError } from '../../common/errors.ts';
 import { aroundTheLoop } from '../event-loop.ts';
 import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
 import { extractFile, extractIsolated } from './extract.ts';
+import { RecentTexts } from './recent-texts.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
 const MIGRATIONS = [
@@ -47,6 +48,9 @@ const MIGRATIONS = [
 
 // Anchors are written in batches between progress reports.
 const STORE_PROGRESS_EVERY = 10_000;
+
+// The texts kept after a read: a few books of a million tokens (4 MB of text, up to 8 MB as a JS string).
+const RECENT_TEXT_BYTES = 32 << 20;
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
@@ -116,6 +120,7 @@ export class DocumentStore {
   #db: Db;
   // Deletes what was derived from a document elsewhere (its saved KV prefixes).
   #removeDerived: (id: string) => void;
+  #recentTexts = new RecentTexts(RECENT_TEXT_BYTES);
 
   constructor(db: Db, removeDerived: (id: string) => void = () => undefined) {
     this.#db = db;
@@ -177,15 +182,24 @@ export class DocumentStore {
     return { format: row.format, title: row.title, anchors, chars: row.chars, warnings: JSON.parse(row.warnings) as string[] };
   }
 
+  // The row's hash is in its first bytes (the text's overflow pages are not read): a kept text is used only while
+  // the row is still there with the same content.
   text(id: string): string | undefined {
-    const row = this.#db.prepare('SELECT text FROM documents WHERE id = ?').get(id) as { text: string } | undefined;
-    return row?.text;
+    const row = this.#db.prepare('SELECT hash FROM documents WHERE id = ?').get(id) as { hash: string } | undefined;
+    if (!row) return (this.#recentTexts.delete(id), undefined);
+    const kept = this.#recentTexts.get(id, row.hash);
+    if (kept !== undefined) return kept;
+    const read = this.#db.prepare('SELECT hash, text FROM documents WHERE id = ?').get(id) as { hash: string; text: string } | undefined;
+    if (!read) return undefined;
+    this.#recentTexts.set(id, read.hash, read.text);
+    return read.text;
   }
 
   // Removes the document, its anchors and token counts, then what was derived from it (a crash between the two
   // leaves orphaned files, never a document whose caches are gone).
   delete(id: string): boolean {
     const deleted = transaction(this.#db, () => this.#db.prepare('DELETE FROM documents WHERE id = ?').run(id).changes > 0);
+    this.#recentTexts.delete(id);
     this.#removeDerived(id);
     return deleted;
   }
