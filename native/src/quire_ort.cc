@@ -10,6 +10,8 @@
 #include <napi.h>
 #include <onnxruntime_cxx_api.h>
 
+#include "q4_matmul_op.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -419,6 +421,9 @@ class Session : public Napi::ObjectWrap<Session> {
         }
       }
       AppendProvider(so, providerOptions);
+      if (provider_ == "cpu" && options.Has("int4Kernel") && options.Get("int4Kernel").ToBoolean().Value() && quire::Int4KernelSupported()) {
+        quire::UseInt4Kernel(so);
+      }
 #ifdef _WIN32
       std::wstring wpath(path.begin(), path.end());
       session_ = std::make_unique<Ort::Session>(*g_env, wpath.c_str(), so);
@@ -1094,6 +1099,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
+  exports.Set("int4Kernel", Napi::Boolean::New(env, quire::Int4KernelSupported()));
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   return exports;
 }

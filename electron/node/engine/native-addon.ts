@@ -38,6 +38,8 @@ export interface NativeAddon {
   apiVersion: number;
   // Absent from addons built before the GPU probe.
   probeVulkan?(): VulkanProbe;
+  // Whether this CPU runs Quire's own int4 kernel (native/src/q4_gemm.cc); absent from addons built before it.
+  int4Kernel?: boolean;
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
 
@@ -46,6 +48,8 @@ export interface NativeSessionOptions {
   providerOptions?: Record<string, string>;
   sessionConfig?: Record<string, string>;
   intraOpThreads?: number;
+  // CPU sessions of int4 models: Quire's kernel in place of onnxruntime's MatMulNBits (int4KernelWanted).
+  int4Kernel?: boolean;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; ortVersion: string } | { ok: false; reason: string };

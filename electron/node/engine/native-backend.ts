@@ -6,10 +6,23 @@ import { noF16Advice } from './provider-check.ts';
 import { INTRA_OP_SPINNING, INTRA_OP_SPINNING_KEY, intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
-import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need } from '../../../models/model-spec.ts';
+import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need, type ModelManifest } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
+
+export const INT4_KERNEL_ENV = 'QUIRE_INT4_KERNEL';
+
+// Quire's int4 kernel reads a prompt ~2.8× faster than onnxruntime 1.30's MatMulNBits at block 32 on AVX-512
+// VNNI (bench/int4-kernel.ts); it runs the CPU path's 4-bit nodes with fp32 activations, which is what an int4
+// conversion writes for the CPU. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel (to compare them).
+export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision' | 'ioDtype'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  const choice = env[INT4_KERNEL_ENV] ?? '';
+  if (choice !== '' && choice !== 'quire' && choice !== 'onnxruntime') {
+    throw new QuireError('INVALID_INPUT', `${INT4_KERNEL_ENV} wants quire or onnxruntime, got "${choice}"`);
+  }
+  return choice !== 'onnxruntime' && provider === 'cpu' && manifest.precision === 'int4' && manifest.ioDtype === 'fp32';
+}
 
 export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {
   return {
@@ -33,8 +46,8 @@ export class NativeBackend implements Backend {
   constructor(addon: NativeAddon, model: ModelFolder, rope: RopeInputs, options: NativeSessionOptions) {
     this.provider = options.provider;
     this.capacity = rope.dims[0];
-    this.session = new addon.Session(model.modelPath, nativeSessionOptions(options));
     const m = model.manifest;
+    this.session = new addon.Session(model.modelPath, nativeSessionOptions({ int4Kernel: int4KernelWanted(options.provider, m), ...options }));
     this.f16Need = webgpuF16Need({ precision: m.precision, io: m.ioDtype, kv: m.kvDtype }) ?? 'fp16 activations';
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
     const kvType = kvElementType(model.kv);

@@ -1,0 +1,23 @@
+// Int4 × fp32 matrix product for the CPU: Quire's MatMulNBits weights (4 bits, block 32, symmetric, zero point
+// 8 — GGUF Q4_0's layout) against activations quantized to int8 per block of 32 (as llama.cpp's Q8_0 and
+// onnxruntime's accuracy_level 4 do), with AVX-512 VNNI dot products.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace quire {
+
+constexpr int64_t kQ4Block = 32;
+
+// True when this CPU runs the kernel (AVX-512 F/BW/VL + VNNI); elsewhere onnxruntime's own kernel stays in use.
+bool Q4GemmSupported();
+
+// Y[M, N] = A[M, K] · dequant(B)ᵀ, B uint8 [N, K/32, 16] (element 2j of a block in the low nibble of byte j),
+// scales float [N, K/32]. `parallel(total, fn)` runs fn(i) for i in [0, total) on the caller's threads.
+// Scratch for the quantized activations comes from `scratch` (size Q4GemmScratchBytes(M, K)).
+size_t Q4GemmScratchBytes(int64_t M, int64_t K);
+using ParallelFor = void (*)(void* ctx, size_t total, void (*fn)(void* arg, size_t i), void* arg);
+void Q4Gemm(const float* A, int64_t M, int64_t K, const uint8_t* B, const float* scales, int64_t N, float* Y,
+            void* scratch, ParallelFor parallel, void* parallelCtx);
+
+}  // namespace quire

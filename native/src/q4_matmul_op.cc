@@ -1,0 +1,78 @@
+#include "q4_matmul_op.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "q4_gemm.h"
+
+namespace quire {
+
+namespace {
+
+struct Int4MatMulKernel {
+  int64_t K;
+  int64_t N;
+  std::mutex mutex;  // one run at a time per node owns the scratch
+  std::vector<uint8_t> scratch;
+
+  explicit Int4MatMulKernel(const OrtKernelInfo* info) {
+    Ort::ConstKernelInfo ki(info);
+    K = ki.GetAttribute<int64_t>("K");
+    N = ki.GetAttribute<int64_t>("N");
+    const int64_t bits = ki.GetAttribute<int64_t>("bits");
+    const int64_t block = ki.GetAttribute<int64_t>("block_size");
+    if (bits != 4 || block != kQ4Block || K % kQ4Block != 0 || ki.GetInputCount() != 3) {
+      throw Ort::Exception("MatMulNBits " + ki.GetNodeName() + ": Quire's int4 kernel runs 4-bit, block 32, symmetric nodes only (got bits " +
+                               std::to_string(bits) + ", block " + std::to_string(block) + ", " + std::to_string(ki.GetInputCount()) + " inputs)",
+                           ORT_NOT_IMPLEMENTED);
+    }
+  }
+
+  static void Parallel(void* ctx, size_t total, void (*fn)(void*, size_t), void* arg) {
+    Ort::ThrowOnError(Ort::GetApi().KernelContext_ParallelFor(static_cast<OrtKernelContext*>(ctx), fn, total, 0, arg));
+  }
+
+  void Compute(OrtKernelContext* context) {
+    Ort::KernelContext ctx(context);
+    Ort::ConstValue a = ctx.GetInput(0);
+    std::vector<int64_t> shape = a.GetTensorTypeAndShapeInfo().GetShape();
+    const int64_t M = static_cast<int64_t>(a.GetTensorTypeAndShapeInfo().GetElementCount()) / K;
+    shape.back() = N;
+    Ort::UnownedValue y = ctx.GetOutput(0, shape);
+    if (M == 0) return;
+    std::lock_guard<std::mutex> lock(mutex);
+    scratch.resize(Q4GemmScratchBytes(M, K));
+    Q4Gemm(a.GetTensorData<float>(), M, K, ctx.GetInput(1).GetTensorData<uint8_t>(), ctx.GetInput(2).GetTensorData<float>(), N,
+           y.GetTensorMutableData<float>(), scratch.data(), Parallel, context);
+  }
+};
+
+struct Int4MatMulOp : Ort::CustomOpBase<Int4MatMulOp, Int4MatMulKernel> {
+  void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const { return new Int4MatMulKernel(info); }
+  const char* GetName() const { return "MatMulNBits"; }
+  const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
+  size_t GetInputTypeCount() const { return 3; }
+  ONNXTensorElementDataType GetInputType(size_t index) const {
+    return index == 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+  }
+  size_t GetOutputTypeCount() const { return 1; }
+  ONNXTensorElementDataType GetOutputType(size_t) const { return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT; }
+};
+
+}  // namespace
+
+bool Int4KernelSupported() { return Q4GemmSupported(); }
+
+void UseInt4Kernel(Ort::SessionOptions& so) {
+  // Sessions keep pointers to the domain and op: both live as long as the process.
+  static Int4MatMulOp op;
+  static Ort::CustomOpDomain* domain = [] {
+    auto* d = new Ort::CustomOpDomain("com.microsoft");
+    d->Add(&op);
+    return d;
+  }();
+  so.Add(*domain);
+}
+
+}  // namespace quire

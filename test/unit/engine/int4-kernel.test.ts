@@ -1,0 +1,133 @@
+// Quire's int4 kernel (native/src/q4_gemm.cc) in place of onnxruntime's MatMulNBits: the same products as an
+// exact reference of the same arithmetic (activations rounded to int8 per block of 32), on the shapes that take
+// each of its paths — decode (1–3 rows), the 16-row panels with 8 rows at a time and the rows left over, a
+// weight row count that is not a multiple of 16, an odd number of blocks — and close to onnxruntime's own kernel.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { QuireError } from '../../../electron/common/errors.ts';
+import { loadNativeAddon, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
+import { int4KernelWanted } from '../../../electron/node/engine/native-backend.ts';
+import { INT4_BLOCK, quantizeInt4Rows } from '../../../models/int4.ts';
+import { ONNX_TYPE } from '../../../models/model-spec.ts';
+import { GraphBuilder } from '../../../models/onnx-writer.ts';
+
+const native = loadNativeAddon();
+const addon: NativeAddon | null = native.ok && native.addon.int4Kernel ? native.addon : null;
+const dir = mkdtempSync(join(tmpdir(), 'quire-int4-kernel-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+// One MatMulNBits node over random weights quantized by the converter's own quantizer.
+function model(K: number, N: number, block = INT4_BLOCK): { path: string; packed: Uint8Array; scales: Float32Array } {
+  const rnd = random(K * 31 + N);
+  const packed = new Uint8Array((N * K) / 2);
+  const scales = new Float32Array((N * K) / block);
+  quantizeInt4Rows(Float32Array.from({ length: N * K }, rnd), N, K, packed, scales, block);
+  const g = new GraphBuilder();
+  g.input('a', ONNX_TYPE.FLOAT, ['m', K]);
+  g.initializers.push({ name: 'w', dataType: ONNX_TYPE.UINT8, dims: [N, K / block, block / 2], rawData: packed });
+  g.initializers.push({ name: 's', dataType: ONNX_TYPE.FLOAT, dims: [scales.length], rawData: new Uint8Array(scales.buffer) });
+  g.node('MatMulNBits', ['a', 'w', 's'], ['y'], { K, N, bits: 4, block_size: block, accuracy_level: 4 }, { domain: 'com.microsoft' });
+  g.output('y', ONNX_TYPE.FLOAT, ['m', N]);
+  const path = join(dir, `mm-${K}-${N}-${block}.onnx`);
+  writeFileSync(path, g.encode({ '': 21, 'com.microsoft': 1 }, { producer: 'test' }));
+  return { path, packed, scales };
+}
+
+async function run(a: NativeAddon, path: string, int4Kernel: boolean, input: Float32Array, M: number, K: number): Promise<Float32Array> {
+  const session = new a.Session(path, { provider: 'cpu', int4Kernel, intraOpThreads: 2 });
+  try {
+    session.setInput('a', input, [M, K], ONNX_TYPE.FLOAT);
+    session.bindHostOutput('y');
+    return (await session.run()).y.data;
+  } finally {
+    session.release();
+  }
+}
+
+// The kernel's arithmetic in doubles: each block of 32 activations rounded to int8 (scale = max |a| / 127, ties to
+// even), its integer dot product with the weights' 4-bit values less 8, times both scales.
+function reference(input: Float32Array, M: number, K: number, N: number, packed: Uint8Array, scales: Float32Array): Float64Array {
+  const y = new Float64Array(M * N);
+  const blocks = K / INT4_BLOCK;
+  for (let i = 0; i < M; i++) {
+    for (let b = 0; b < blocks; b++) {
+      const x = input.subarray(i * K + b * INT4_BLOCK, i * K + (b + 1) * INT4_BLOCK);
+      const amax = x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      const inv = Math.fround(amax > 0 ? Math.fround(127 / amax) : 0);
+      const q = Array.from(x, (v) => roundEven(Math.fround(v * inv)));
+      const d = Math.fround(amax / 127);
+      for (let n = 0; n < N; n++) {
+        let dot = 0;
+        for (let j = 0; j < INT4_BLOCK; j++) {
+          const byte = packed[(n * K + b * INT4_BLOCK + j) >> 1];
+          dot += ((j & 1 ? byte >> 4 : byte & 15) - 8) * q[j];
+        }
+        y[i * N + n] += dot * d * scales[n * blocks + b];
+      }
+    }
+  }
+  return y;
+}
+
+function roundEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+function relativeRms(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i] - want[i]) ** 2;
+    den += want[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'skipped: addon not built or no AVX-512 VNNI'})`, () => {
+  // K 256: 8 blocks (decode takes them in pairs); K 96: 3 blocks, so decode goes through the panels too.
+  // N 72: four 16-row panels and one of 8. M: decode 1–3, then 8 at a time and the rest one by one.
+  const cases = [
+    [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 40], [9, 96, 40],
+  ] as const;
+  for (const [M, K, N] of cases) {
+    it(`M ${M}, K ${K}, N ${N}: the reference's products, and onnxruntime's within int8 rounding`, async () => {
+      const { path, packed, scales } = model(K, N);
+      const rnd = random(M * 7 + K);
+      const input = Float32Array.from({ length: M * K }, () => rnd() * 3);
+      const ours = await run(addon!, path, true, input, M, K);
+      const ort = await run(addon!, path, false, input, M, K);
+      expect(ours.length).toBe(M * N);
+      expect(relativeRms(ours, reference(input, M, K, N, packed, scales))).toBeLessThan(1e-6);
+      expect(relativeRms(ours, ort)).toBeLessThan(2e-2);
+    });
+  }
+
+  it('refuses a node it cannot run, by name, instead of computing something else', () => {
+    const { path } = model(256, 16, 64);
+    expect(() => new addon!.Session(path, { provider: 'cpu', int4Kernel: true })).toThrow(/Quire's int4 kernel runs 4-bit, block 32.*block 64/);
+  });
+});
+
+describe('which sessions get the int4 kernel', () => {
+  const int4 = { precision: 'int4', ioDtype: 'fp32' } as const;
+  it('CPU sessions of int4 models with fp32 activations, unless QUIRE_INT4_KERNEL=onnxruntime', () => {
+    expect(int4KernelWanted('cpu', int4, {})).toBe(true);
+    expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'quire' })).toBe(true);
+    expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'onnxruntime' })).toBe(false);
+    expect(int4KernelWanted('webgpu', int4, {})).toBe(false);
+    expect(int4KernelWanted('cpu', { precision: 'int4', ioDtype: 'fp16' }, {})).toBe(false);
+    expect(int4KernelWanted('cpu', { precision: 'fp32', ioDtype: 'fp32' }, {})).toBe(false);
+  });
+  it('a QUIRE_INT4_KERNEL it does not know is refused in one line', () => {
+    expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(QuireError);
+    expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(/QUIRE_INT4_KERNEL wants quire or onnxruntime, got "fast"/);
+  });
+});
