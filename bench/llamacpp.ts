@@ -23,7 +23,7 @@ import type { KvDtype } from '../models/model-spec.ts';
 import { writeTinyCheckpoint, type TinyCheckpointOptions } from '../models/tiny-checkpoint.ts';
 import { installNodeLlamaCpp, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
-import { copyBandwidth, prefillFlops, printTable, seconds } from './roofline.ts';
+import { copyBandwidth, corePeaks, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -193,18 +193,6 @@ const best = (runs: Side[]): Side => ({
   ttftLive: Math.min(...runs.map((r) => r.ttftLive)),
   peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
 });
-
-// Peak arithmetic of these cores from their clock and vector units: fp32 FMA (two 256-bit FMA pipes: 32 FLOP
-// per cycle) and int8 dot products (AVX-512 VNNI: 64 multiply-adds per cycle, 128 ops).
-function corePeaks(): { fp32: number; int8: number; described: string } {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1] ?? 0);
-  const vnni = /\bavx512_vnni\b/.test(info);
-  const cores = availableParallelism();
-  const fp32 = cores * mhz * 1e6 * 32;
-  const int8 = vnni ? fp32 * 4 : fp32;
-  return { fp32, int8, described: `${cores} × ${mhz.toFixed(0)} MHz: fp32 FMA ${(fp32 / 1e9).toFixed(0)} GFLOP/s, int8${vnni ? ' VNNI' : ''} ${(int8 / 1e9).toFixed(0)} GOP/s` };
-}
 
 if (!Number.isInteger(threads) || threads < 1) throw new QuireError('USAGE', `--threads wants a positive integer, got ${values.threads}`);
 const kvs = values.kv.split(',') as KvDtype[];

@@ -1,5 +1,7 @@
 // Roofline arithmetic of docs/design.md §3 and the table/plot output the engine benches share.
 
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 export const seconds = (start: number) => (performance.now() - start) / 1000;
 
 // Decode reads every weight and the whole valid KV once per token: its floor is memory bandwidth.
@@ -73,4 +75,18 @@ ${ticks.join('\n')}
 ${yTicks.join('\n')}
 ${lines.join('\n')}
 </svg>\n`;
+}
+
+// Peak arithmetic of these cores from their clock and vector units: fp32 FMA (two 256-bit FMA pipes: 32 FLOP
+// per cycle) and int8 dot products (AVX-512 VNNI: 64 multiply-adds per cycle, 128 ops). Nominal: the clock is
+// the one /proc/cpuinfo reports, and a server core with two 512-bit units issues two VPDPBUSD a cycle, so a
+// kernel can pass 100 % of this figure (Quire's int4 kernel does on this Xeon: bench/int4-kernel.ts).
+export function corePeaks(): { fp32: number; int8: number; described: string } {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const mhz = Number(/cpu MHz\s*:\s*([\d.]+)/.exec(info)?.[1] ?? 0);
+  const vnni = /\bavx512_vnni\b/.test(info);
+  const cores = availableParallelism();
+  const fp32 = cores * mhz * 1e6 * 32;
+  const int8 = vnni ? fp32 * 4 : fp32;
+  return { fp32, int8, described: `${cores} × ${mhz.toFixed(0)} MHz: fp32 FMA ${(fp32 / 1e9).toFixed(0)} GFLOP/s, int8${vnni ? ' VNNI' : ''} ${(int8 / 1e9).toFixed(0)} GOP/s` };
 }

@@ -1,0 +1,75 @@
+// Quire's int4 kernel (native/src/q4_gemm.cc) against onnxruntime's own MatMulNBits, one node at a time on the
+// Llama-3.1-8B layer shapes (int4, block 32, fp32 activations), same session options, same run: prompt chunks
+// (M = the prefill chunk) and decode (M = 1), GOP/s beside the cores' int8 VNNI peak (roofline.ts).
+//   node bench/int4-kernel.ts [--rows 1,512] [--threads N] [--runs 6]
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadNativeAddon, type NativeAddon } from '../electron/node/engine/native-addon.ts';
+import { INT4_BLOCK } from '../models/int4.ts';
+import { ONNX_TYPE } from '../models/model-spec.ts';
+import { GraphBuilder } from '../models/onnx-writer.ts';
+import { corePeaks, printTable } from './roofline.ts';
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1,512' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    runs: { type: 'string', default: '6' },
+  },
+});
+
+const native = loadNativeAddon();
+if (!native.ok) throw new Error(`the native addon is needed: ${native.reason}`);
+const addon: NativeAddon = native.addon;
+if (!addon.int4Kernel) console.log('this CPU lacks AVX-512 VNNI: both columns are onnxruntime\'s kernel');
+
+// Llama-3.1-8B: [K, N] of the packed QKV, o_proj, gate and up, down_proj.
+const SHAPES: [string, number, number][] = [['qkv', 4096, 6144], ['o', 4096, 4096], ['gate/up', 4096, 14336], ['down', 14336, 4096]];
+const dir = mkdtempSync(join(tmpdir(), 'quire-int4-kernel-'));
+const threads = Number(values.threads);
+
+function nodeModel(K: number, N: number): string {
+  const g = new GraphBuilder();
+  g.input('a', ONNX_TYPE.FLOAT, ['m', K]);
+  const packed = new Uint8Array((N * K) / 2).map((_, i) => (i * 2654435761) >>> 24);
+  const scales = new Float32Array((N * K) / INT4_BLOCK).map((_, i) => 0.01 + ((i * 40503) % 997) / 1e5);
+  g.initializers.push({ name: 'w', dataType: ONNX_TYPE.UINT8, dims: [N, K / INT4_BLOCK, INT4_BLOCK / 2], rawData: packed });
+  g.initializers.push({ name: 's', dataType: ONNX_TYPE.FLOAT, dims: [scales.length], rawData: new Uint8Array(scales.buffer) });
+  g.node('MatMulNBits', ['a', 'w', 's'], ['y'], { K, N, bits: 4, block_size: INT4_BLOCK, accuracy_level: 4 }, { domain: 'com.microsoft' });
+  g.output('y', ONNX_TYPE.FLOAT, ['m', N]);
+  const path = join(dir, `${K}x${N}.onnx`);
+  writeFileSync(path, g.encode({ '': 21, 'com.microsoft': 1 }, { producer: 'bench' }));
+  return path;
+}
+
+// Best seconds of `runs` products of M rows.
+async function time(path: string, int4Kernel: boolean, M: number, K: number): Promise<number> {
+  const session = new addon.Session(path, { provider: 'cpu', int4Kernel, intraOpThreads: threads, sessionConfig: { 'session.intra_op.allow_spinning': '0' } });
+  session.setInput('a', new Float32Array(M * K).map((_, i) => Math.sin(i)), [M, K], ONNX_TYPE.FLOAT);
+  session.bindHostOutput('y');
+  let best = Infinity;
+  for (let r = 0; r < Number(values.runs); r++) {
+    const start = performance.now();
+    await session.run();
+    best = Math.min(best, (performance.now() - start) / 1000);
+  }
+  session.release();
+  return best;
+}
+
+const peak = corePeaks();
+const rows: string[][] = [];
+for (const M of values.rows.split(',').map(Number)) {
+  for (const [name, K, N] of SHAPES) {
+    const path = nodeModel(K, N);
+    const ort = await time(path, false, M, K);
+    const quire = await time(path, true, M, K);
+    const gops = (s: number) => (2 * M * K * N) / s / 1e9;
+    rows.push([String(M), name, `${K}×${N}`, (ort * 1e3).toFixed(2), gops(ort).toFixed(0), (quire * 1e3).toFixed(2), gops(quire).toFixed(0), `${(ort / quire).toFixed(2)}×`, `${((100 * gops(quire) * 1e9) / peak.int8).toFixed(0)} %`]);
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(`int4 MatMulNBits, ${threads} threads, best of ${values.runs}; nominal peaks ${peak.described}`);
+printTable(['rows', 'matrix', 'K×N', 'onnxruntime ms', 'GOP/s', 'Quire ms', 'GOP/s', 'speed-up', 'Quire % nominal int8 peak'], rows);
