@@ -40,13 +40,32 @@ const CJK_SPACED = new RegExp(`^(?:${CJK_CHAR} )+${CJK_CHAR}$`, 'u');
 const isLetterSpaced = (s: string) => (LETTER_SPACED.test(s) && (s.match(/\p{L}/gu)?.length ?? 0) >= 2) || CJK_SPACED.test(s);
 // With the page's glyphs to say where words end, a run that is mostly single glyphs between spaces ("9 Te m a
 // s e k", with a kerned pair; "2 0 2 4") is taken as letter-spaced too: the glyph gaps decide, and spaced
-// digits set with space glyphs ("1 0 0") keep them.
+// digits set with space glyphs ("1 0 0") keep them. Tokens are the runs between single spaces, their length in
+// code points, counted in one pass without allocating: every run of every page is asked.
 function mostlySpaced(s: string): boolean {
-  const tokens = s.split(' ');
-  return tokens.length >= 3 && tokens.every((t) => t !== '') && tokens.filter((t) => [...t].length === 1).length >= tokens.length * 0.75;
+  let tokens = 0;
+  let single = 0;
+  let length = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const code = i < s.length ? s.charCodeAt(i) : 0x20;
+    if (code === 0x20) {
+      if (length === 0) return false;
+      tokens++;
+      if (length === 1) single++;
+      length = 0;
+    } else if (!(isLowSurrogate(code) && i > 0 && isHighSurrogate(s.charCodeAt(i - 1)))) length++;
+  }
+  return tokens >= 3 && single >= tokens * 0.75;
 }
 
-export const hasLetterSpacing = (items: TextItem[]) => items.some((i) => isLetterSpaced(i.str.trim()) || mostlySpaced(i.str.trim()));
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+export const hasLetterSpacing = (items: TextItem[]) =>
+  items.some((i) => {
+    const core = i.str.trim();
+    return isLetterSpaced(core) || mostlySpaced(core);
+  });
 
 // A letter-spaced item's letters, its spaces dropped, with the word spaces the page's glyphs show put back
 // (pdf-word-breaks.ts); other items as they are.
@@ -75,7 +94,8 @@ const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/u;
 const LTR = /\p{L}/u;
 const RTL_LETTERS = new RegExp(RTL, 'gu');
 type Direction = 'L' | 'R' | 'N';
-const direction = (item: TextItem): Direction => (item.dir === 'rtl' || RTL.test(item.str) ? 'R' : LTR.test(item.str.replace(RTL_LETTERS, '')) ? 'L' : 'N');
+const isRtl = (item: TextItem) => item.dir === 'rtl' || RTL.test(item.str);
+const direction = (item: TextItem): Direction => (isRtl(item) ? 'R' : LTR.test(item.str.replace(RTL_LETTERS, '')) ? 'L' : 'N');
 
 // pdf.js puts the characters of each item in logical order, but a line of several items is in the order the
 // producer drew them, which for right-to-left text is visual (left to right on the page). This is the part
@@ -86,7 +106,7 @@ const direction = (item: TextItem): Direction => (item.dir === 'rtl' || RTL.test
 // order, the line's runs are reversed as rule L2 does for two levels: an RTL line is reversed whole and its
 // left-to-right runs turned back, an LTR line has its right-to-left runs reversed.
 export function logicalOrder(lineItems: TextItem[]): TextItem[] {
-  if (!lineItems.some((i) => direction(i) === 'R')) return lineItems;
+  if (!lineItems.some(isRtl)) return lineItems;
   const items = lineItems.flatMap(splitNumbers);
   const dirs = items.map(direction);
   const visual = items.map((item, i) => ({ item, dir: dirs[i] })).sort((a, b) => a.item.transform[4] - b.item.transform[4]);
@@ -284,12 +304,15 @@ export function dropOverprints(items: TextItem[]): TextItem[] {
 // of Greek or Coptic letters and spacing modifiers standing alone, or glued to an Arabic word (or, a modifier
 // alone, before a word), is such a run and is dropped; the count says whether the page needs a warning.
 const STRAY_RUN = /(?<=^|[\s\p{Cc}]|\p{Script=Arabic})[\p{Script=Greek}\p{Script=Coptic}\u02B0-\u02FF]+(?=[\s\p{Cc}]|$|\p{Script=Arabic})|(?<=^|\s)[\u02B0-\u02FF](?=\p{L})/gu;
-const ARABIC_LETTER = /\p{Script=Arabic}/u;
-const GREEK_LETTER = /[\p{Script=Greek}\p{Script=Coptic}]/u;
+const ARABIC = /\p{Script=Arabic}/u;
+const ARABIC_LETTERS = /[\p{L}&&\p{Script=Arabic}]/gv;
+const GREEK_LETTERS = /[\p{L}&&[\p{Script=Greek}\p{Script=Coptic}]]/gv;
+const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
 
 export function dropStrayRuns(lines: Line[]): { lines: Line[]; dropped: number } {
-  const letters = [...lines.map((l) => l.text).join('')].filter((c) => /\p{L}/u.test(c));
-  if (letters.filter((c) => ARABIC_LETTER.test(c)).length <= letters.filter((c) => GREEK_LETTER.test(c)).length) return { lines, dropped: 0 };
+  const text = lines.map((l) => l.text).join('');
+  // Most pages have no Arabic at all, and are done with one search.
+  if (!ARABIC.test(text) || count(text, ARABIC_LETTERS) <= count(text, GREEK_LETTERS)) return { lines, dropped: 0 };
   let dropped = 0;
   const cleaned = lines.flatMap((line) => {
     const text = line.text.replace(STRAY_RUN, () => {
