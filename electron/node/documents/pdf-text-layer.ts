@@ -305,8 +305,8 @@ export function dropOverprints(items: TextItem[]): TextItem[] {
 // alone, before a word), is such a run and is dropped; the count says whether the page needs a warning.
 const STRAY_RUN = /(?<=^|[\s\p{Cc}]|\p{Script=Arabic})[\p{Script=Greek}\p{Script=Coptic}\u02B0-\u02FF]+(?=[\s\p{Cc}]|$|\p{Script=Arabic})|(?<=^|\s)[\u02B0-\u02FF](?=\p{L})/gu;
 const ARABIC = /\p{Script=Arabic}/u;
-const ARABIC_LETTERS = /[\p{L}&&\p{Script=Arabic}]/gv;
-const GREEK_LETTERS = /[\p{L}&&[\p{Script=Greek}\p{Script=Coptic}]]/gv;
+const ARABIC_LETTERS = /(?=\p{L})\p{Script=Arabic}/gu;
+const GREEK_LETTERS = /(?=\p{L})[\p{Script=Greek}\p{Script=Coptic}]/gu;
 const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 0;
 
 export function dropStrayRuns(lines: Line[]): { lines: Line[]; dropped: number } {
