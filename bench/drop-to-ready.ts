@@ -1,11 +1,13 @@
 // Drop to ready (issue 21 point 2): a 1M-token TXT from the import call to "counted and fit-checked" — the
 // library's listing with its count and fit, then the chat's fit check — through the app's own services and
 // router in an app just started (its library listed once, as the window does; a cold text worker), with the
-// event-loop delay of this process (the app-services process) sampled throughout. Modules are compiled through
-// Node's compile cache, as `quire` runs them (bin/quire.mjs) and its parser processes inherit. The model and the
-// books are made by a child (`--prepare`): the test fixture that makes them holds the Llama-3 vocabulary in its
-// heap, which an app's process does not, and a larger process forks its parsers more slowly. Beside the goals (≤ 2 s; lag ≤ 50 ms) it prints the pieces measured
-// alone in this process (parse, tokenizer load, one encode): the floor the overlapped pipeline can reach.
+// event-loop delay of this process (the app-services process) sampled throughout, and apart from it over the app's
+// start (its settings and first listing: in the first round the process's first fit, which reads the GPUs).
+// Modules are compiled through Node's compile cache, as `quire` runs them (bin/quire.mjs) and its parser processes
+// inherit. The model and the books are made by a child (`--prepare`): the test fixture that makes them holds the
+// Llama-3 vocabulary in its heap, which an app's process does not, and a larger process forks its parsers more
+// slowly. Beside the goals (≤ 2 s; lag ≤ 50 ms) it prints the pieces measured alone in this process (parse,
+// tokenizer load, one encode): the floor the overlapped pipeline can reach.
 //   node_modules/.bin/node bench/drop-to-ready.ts [--tokens 1048576] [--rounds 3] [--dir DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -50,13 +52,20 @@ rmSync(join(root, 'prompt-ids'), { recursive: true, force: true });
 
 const ms = (ns: number) => ns / 1e6;
 const since = (t: number) => (performance.now() - t) / 1000;
+const turns = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-const results: { total: number; import: number; list: number; fit: number; lagP50: number; lagP99: number; lagMax: number; count: number }[] = [];
+const results: { total: number; import: number; list: number; fit: number; lagP50: number; lagP99: number; lagMax: number; startLagMax: number; count: number }[] = [];
 for (let round = 0; round < rounds; round++) {
   const bytes = new Uint8Array(readFileSync(bookPath(round)));
   const services = createAppServices({ mode: 'cli', root });
+  // The sampling timer counts a delay from its second firing on: it fires before and after the calls.
+  const startLag = monitorEventLoopDelay({ resolution: 5 });
+  startLag.enable();
+  await turns();
   await callRouter(services, 'settings.update', { contextTokens: 1_048_576, answerTokens: 1024 });
   await callRouter(services, 'library.list', {});
+  await turns();
+  startLag.disable();
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
   const t = performance.now();
@@ -68,7 +77,7 @@ for (let round = 0; round < rounds; round++) {
   await callRouter(services, 'chat.fit', { documentIds: [id] });
   const total = since(t);
   lag.disable();
-  results.push({ total, import: imported, list: counted - imported, fit: total - counted, lagP50: ms(lag.percentile(50)), lagP99: ms(lag.percentile(99)), lagMax: ms(lag.max), count: listed.tokens });
+  results.push({ total, import: imported, list: counted - imported, fit: total - counted, lagP50: ms(lag.percentile(50)), lagP99: ms(lag.percentile(99)), lagMax: ms(lag.max), startLagMax: ms(startLag.max), count: listed.tokens });
   console.log(`round ${round + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(results.at(-1)!).map(([k, v]) => [k, Number(v.toFixed(3))])))}`);
   await services.close();
 }
@@ -95,5 +104,6 @@ console.log(`| of which: import returned | ${best('import').toFixed(2)} – ${wo
 console.log(`| of which: then the listing with count and fit | ${best('list').toFixed(2)} – ${worst('list').toFixed(2)} s | |`);
 console.log(`| of which: then chat.fit | ${best('fit').toFixed(3)} – ${worst('fit').toFixed(3)} s | |`);
 console.log(`| event-loop delay p50 / p99 / max | ${best('lagP50').toFixed(0)}–${worst('lagP50').toFixed(0)} / ${best('lagP99').toFixed(0)}–${worst('lagP99').toFixed(0)} / ${best('lagMax').toFixed(0)}–${worst('lagMax').toFixed(0)} ms | ≤ ${GOAL_LAG_MS} ms |`);
+console.log(`| event-loop delay max over the app's start (settings, first listing): first round / later | ${results[0].startLagMax.toFixed(0)} / ${results.length > 1 ? `${Math.min(...results.slice(1).map((r) => r.startLagMax)).toFixed(0)}–${Math.max(...results.slice(1).map((r) => r.startLagMax)).toFixed(0)}` : '—'} ms | ≤ ${GOAL_LAG_MS} ms |`);
 console.log(`| pieces alone: parse / tokenizer load / one encode | ${parse.toFixed(2)} / ${load.toFixed(2)} / ${encode.toFixed(2)} s | serial ${(parse + load + encode).toFixed(2)} s, overlapped ${(Math.max(parse, load) + encode).toFixed(2)} s |`);
 console.log(`\n${new Date().toISOString().slice(0, 16)}Z, load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')}`);

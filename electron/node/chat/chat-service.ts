@@ -168,7 +168,7 @@ export class ChatService {
     if (engine) return this.#remoteAnswerer().fit(engine, this.#documents(documentIds), this.#deps.settings());
     const model = this.#deps.activeModel();
     const documentTokens = (await this.#deps.prompts.prefix(model, this.#refs(documentIds))).header.length;
-    return this.#deps.modelFit.plan({ model, settings: this.#deps.settings(), documentTokens });
+    return this.#deps.modelFit.fit({ model, settings: this.#deps.settings(), documentTokens });
   }
 
   // A new question is stored before the engine starts and its answer as it streams, so that a crash keeps

@@ -6,6 +6,7 @@ import { conversionChoices } from '../../../models/model-spec.ts';
 import { throttledProgress, verifyModel } from '../../../models/verify-model.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
+import { readGpusFor } from '../engine/provider-choice.ts';
 import { catalogFit } from '../catalog-fit.ts';
 import { measuredDownloadSpeed } from '../download-speed.ts';
 import type { GpuAdapter } from '../engine/gpu-adapter.ts';
@@ -18,16 +19,23 @@ type Models = 'models.catalog' | 'models.catalogFit' | 'models.pausedDownloads' 
 export function modelsHandlers({ root, bus, settings, runtime, installer, engineSettings, providerOverride }: AppContext): DomainHandlers<Models> {
   return {
     'models.catalog': () => loadCatalog(),
-    'models.catalogFit': () =>
-      catalogFit(loadCatalog(), planningMemory(engineSettings().provider), conversionTarget(engineSettings().provider), { prefillChunk: DEFAULT_PREFILL_CHUNK, measuredDownloadSpeed: measuredDownloadSpeed(root) }),
+    'models.catalogFit': async () => {
+      const { provider } = engineSettings();
+      await readGpusFor(provider);
+      return catalogFit(loadCatalog(), planningMemory(provider), conversionTarget(provider), { prefillChunk: DEFAULT_PREFILL_CHUNK, measuredDownloadSpeed: measuredDownloadSpeed(root) });
+    },
     'models.pausedDownloads': () => installer.pausedDownloads(),
-    'models.choices': () => {
-      const target = conversionTarget(settings.get().provider);
+    'models.choices': async () => {
+      const { provider } = settings.get();
+      await readGpusFor(provider);
+      const target = conversionTarget(provider);
       return { provider: target.provider ?? 'cpu', float16: target.float16 !== false, choices: conversionChoices(target).map(({ precision, io, kv }) => ({ precision, io, kv })) };
     },
     'models.installed': () => listInstalledModels(modelsDir(root)),
     'models.install': async (request) => {
-      const model = await installer.install(request, (progress) => bus.emit('models.progress', progress), conversionTarget(engineSettings().provider));
+      const { provider } = engineSettings();
+      await readGpusFor(provider);
+      const model = await installer.install(request, (progress) => bus.emit('models.progress', progress), conversionTarget(provider));
       bus.emit('models.changed', {});
       return model;
     },

@@ -3,9 +3,12 @@
 // for the Vulkan path on Windows) loads, and nvidia-smi adds free memory and the driver on NVIDIA cards.
 // A CPU-type Vulkan device is a software rasterizer (SwiftShader, llvmpipe/lavapipe): usable when asked for,
 // never chosen by `auto`.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { formatBytes } from '../../common/format.ts';
-import { loadNativeAddon } from './native-addon.ts';
+import { nativeAddonFile, type NativeAddon } from './native-addon.ts';
 
 export interface GpuAdapter {
   name: string;
@@ -94,26 +97,41 @@ export function parseNvidiaSmi(csv: string): NvidiaGpu[] {
 }
 
 let nvidiaCache: { at: number; gpus: NvidiaGpu[] } | undefined;
+let nvidiaReading: Promise<void> | undefined;
 // Free memory moves as other programs use the GPU; a plan made now should not read a figure from an hour ago,
 // while a burst of calls (one fit check per library row) should not start nvidia-smi each time.
 const NVIDIA_TTL_MS = 10_000;
+const NVIDIA_SMI_ARGS = ['--query-gpu=name,memory.total,memory.free,driver_version', '--format=csv,noheader,nounits'];
+const NVIDIA_SMI_OPTIONS = { encoding: 'utf8', timeout: 5000 } as const;
 
-export function nvidiaGpus(): NvidiaGpu[] {
-  if (nvidiaCache && performance.now() - nvidiaCache.at < NVIDIA_TTL_MS) return nvidiaCache.gpus;
-  let gpus: NvidiaGpu[];
-  try {
-    const csv = execFileSync('nvidia-smi', ['--query-gpu=name,memory.total,memory.free,driver_version', '--format=csv,noheader,nounits'], {
-      encoding: 'utf8',
-      timeout: 5000,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    gpus = parseNvidiaSmi(csv);
-  } catch {
-    // No NVIDIA driver, or nvidia-smi not on PATH: memory stays unknown.
-    gpus = [];
-  }
+const nvidiaFresh = () => nvidiaCache !== undefined && performance.now() - nvidiaCache.at < NVIDIA_TTL_MS;
+
+// What nvidia-smi printed, or null where it could not run (no NVIDIA driver, or not on PATH: memory stays unknown).
+function keepNvidia(csv: string | null): NvidiaGpu[] {
+  const gpus = csv === null ? [] : parseNvidiaSmi(csv);
   nvidiaCache = { at: performance.now(), gpus };
   return gpus;
+}
+
+export function nvidiaGpus(): NvidiaGpu[] {
+  if (nvidiaFresh()) return nvidiaCache!.gpus;
+  let csv: string | null;
+  try {
+    csv = execFileSync('nvidia-smi', NVIDIA_SMI_ARGS, { ...NVIDIA_SMI_OPTIONS, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    csv = null;
+  }
+  return keepNvidia(csv);
+}
+
+// nvidia-smi as a child process the event loop does not wait on.
+function readNvidiaAside(): Promise<void> {
+  if (nvidiaFresh()) return Promise.resolve();
+  nvidiaReading ??= promisify(execFile)('nvidia-smi', NVIDIA_SMI_ARGS, NVIDIA_SMI_OPTIONS)
+    .then(({ stdout }) => stdout, () => null)
+    .then((csv) => void keepNvidia(csv))
+    .finally(() => (nvidiaReading = undefined));
+  return nvidiaReading;
 }
 
 // The GPU CUDA's device 0 is: nvidia-smi lists devices in the same (PCI bus) order by default.
@@ -134,25 +152,89 @@ export function cudaAdapter(): GpuAdapter | null {
 }
 
 let vulkanCache: VulkanProbe | undefined;
+let vulkanProbing: Promise<ProbeRun> | undefined;
 
-function probeVulkan(): VulkanProbe {
-  const native = loadNativeAddon();
-  if (!native.ok) return { ok: false, reason: native.reason };
-  if (!native.addon.probeVulkan) return { ok: false, reason: 'the native addon predates the GPU probe (npm run build:native)' };
+const require = createRequire(import.meta.url);
+
+// How the probe ended, in this thread or a worker's: the loader's answer (null from an addon built before the
+// probe), or the step that failed. The probe needs the addon alone, not onnxruntime (whose library takes tens of
+// milliseconds to open).
+type ProbeRun = { probe: VulkanProbe | null } | { failed: 'load' | 'probe'; message: string };
+
+function probeHere(path: string): ProbeRun {
+  let addon: Pick<NativeAddon, 'probeVulkan'>;
   try {
-    return native.addon.probeVulkan();
+    addon = require(path) as NativeAddon;
   } catch (error) {
-    return { ok: false, reason: `Vulkan probe failed: ${(error as Error).message.split('\n')[0]}` };
+    return { failed: 'load', message: (error as Error).message };
+  }
+  try {
+    return { probe: addon.probeVulkan?.() ?? null };
+  } catch (error) {
+    return { failed: 'probe', message: (error as Error).message };
   }
 }
+
+// probeHere's steps as a worker thread's whole program, evaluated rather than loaded from a file so that no bundle
+// entry is needed for it (as db-checkpoint.ts does).
+const PROBE_PROGRAM = `
+const { parentPort, workerData } = require('node:worker_threads');
+let run;
+try {
+  const addon = require(workerData);
+  try {
+    run = { probe: addon.probeVulkan ? addon.probeVulkan() : null };
+  } catch (error) {
+    run = { failed: 'probe', message: String(error && error.message) };
+  }
+} catch (error) {
+  run = { failed: 'load', message: String(error && error.message) };
+}
+parentPort.postMessage(run);
+`;
+
+function probeInWorker(path: string): Promise<ProbeRun> {
+  return new Promise((resolve) => {
+    const worker = new Worker(PROBE_PROGRAM, { eval: true, workerData: path });
+    worker.once('message', resolve);
+    worker.once('error', (error) => resolve({ failed: 'load', message: error.message }));
+    worker.once('exit', (code) => resolve({ failed: 'load', message: `the probe's thread ended (${code}) without an answer` }));
+  });
+}
+
+function vulkanProbeOf(run: ProbeRun): VulkanProbe {
+  if ('failed' in run) {
+    const line = run.message.split('\n')[0];
+    return { ok: false, reason: run.failed === 'load' ? `native addon failed to load: ${line}` : `Vulkan probe failed: ${line}` };
+  }
+  return run.probe ?? { ok: false, reason: 'the native addon predates the GPU probe (npm run build:native)' };
+}
+
+function probeVulkan(): VulkanProbe {
+  const file = nativeAddonFile();
+  return file.ok ? vulkanProbeOf(probeHere(file.path)) : { ok: false, reason: file.reason };
+}
+
+const listsNvidia = (vulkan: VulkanProbe) => vulkan.ok && vulkan.devices.some((d) => d.vendorId === NVIDIA);
 
 // The Vulkan probe runs once per process (the loader, drivers and GPUs do not change under a running app);
 // NVIDIA free memory is re-read (nvidiaGpus' short cache).
 export function webgpuAdapter(): AdapterProbe {
   vulkanCache ??= probeVulkan();
   const vulkan = vulkanCache;
-  const nvidia = vulkan.ok && vulkan.devices.some((d) => d.vendorId === NVIDIA) ? nvidiaGpus() : [];
-  return adaptersFromVulkan(vulkan, nvidia);
+  return adaptersFromVulkan(vulkan, listsNvidia(vulkan) ? nvidiaGpus() : []);
+}
+
+// What webgpuAdapter() (`vulkan`) and cudaAdapter() (`cuda`) read, read without holding the event loop: the
+// Vulkan loader and the drivers it starts (tens to hundreds of milliseconds with a real GPU) in a worker thread,
+// nvidia-smi as a child process. Awaited first, those calls then find everything known and block on nothing.
+export async function readGpusAside({ vulkan, cuda }: { vulkan: boolean; cuda: boolean }): Promise<void> {
+  if (vulkan && !vulkanCache) {
+    const file = nativeAddonFile();
+    const probe = file.ok ? vulkanProbeOf(await (vulkanProbing ??= probeInWorker(file.path))) : { ok: false as const, reason: file.reason };
+    vulkanCache ??= probe;
+  }
+  if (cuda || (vulkan && listsNvidia(vulkanCache!))) await readNvidiaAside();
 }
 
 export function describeAdapter(a: GpuAdapter): string {

@@ -88,14 +88,22 @@ function ortLogOptions(): { logPath?: string } {
 
 let cached: NativeLoad | undefined;
 
+// The addon's file where this process may use it, else why not. The GPU probe needs the addon alone, not the
+// onnxruntime it drives (gpu-adapter.ts).
+export function nativeAddonFile(): { ok: true; path: string } | { ok: false; reason: string } {
+  if (process.env.QUIRE_ENGINE_PATH === 'onnxruntime-node') return { ok: false, reason: 'QUIRE_ENGINE_PATH=onnxruntime-node' };
+  if (!existsSync(entryPoints.nativeAddon)) return { ok: false, reason: 'native addon not built (npm run build:native)' };
+  return { ok: true, path: entryPoints.nativeAddon };
+}
+
 export function loadNativeAddon(): NativeLoad {
   if (cached) return cached;
-  if (process.env.QUIRE_ENGINE_PATH === 'onnxruntime-node') return (cached = { ok: false, reason: 'QUIRE_ENGINE_PATH=onnxruntime-node' });
-  if (!existsSync(entryPoints.nativeAddon)) return (cached = { ok: false, reason: 'native addon not built (npm run build:native)' });
+  const file = nativeAddonFile();
+  if (!file.ok) return (cached = file);
   const library = onnxruntimeLibrary();
   if (!library) return (cached = { ok: false, reason: `no onnxruntime library for ${process.platform}-${process.arch}` });
   try {
-    const addon = require(entryPoints.nativeAddon) as NativeAddon;
+    const addon = require(file.path) as NativeAddon;
     if (typeof addon.Session?.prototype?.writeInput !== 'function') return (cached = { ok: false, reason: 'native addon built before inputs written in parts (npm run build:native)' });
     const ortVersion = addon.init(library, ortLogOptions());
     cached = { ok: true, addon, ortVersion };

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import { PROVIDER_CHOICES, type Provider, type ProviderChoice } from '../../../models/model-spec.ts';
-import { cudaAdapter, describeAdapter, webgpuAdapter, type AdapterProbe, type GpuAdapter } from './gpu-adapter.ts';
+import { cudaAdapter, describeAdapter, readGpusAside, webgpuAdapter, type AdapterProbe, type GpuAdapter } from './gpu-adapter.ts';
 import { onnxruntimeLibrary } from './native-addon.ts';
 
 // The one provider list is the model spec's; re-exported for the engine's callers.
@@ -29,15 +29,21 @@ export function providerFromEnv(env: NodeJS.ProcessEnv = process.env): ProviderC
   return value as ProviderChoice;
 }
 
+// onnxruntime-node's installer fetches the CUDA provider libraries only where CUDA 12 is usable.
+function cudaInstalled(platform: NodeJS.Platform, library: string | null): boolean {
+  return platform === 'linux' && library !== null && existsSync(join(dirname(library), 'libonnxruntime_providers_cuda.so'));
+}
+
+// Where `auto` asks Vulkan for the WebGPU adapter (a Mac's Metal GPU needs no probe).
+const probesVulkan = (platform: NodeJS.Platform) => platform === 'linux' || platform === 'win32';
+
 export function autoCandidates(
   platform: NodeJS.Platform = process.platform,
   library = onnxruntimeLibrary(),
   probe: () => AdapterProbe = webgpuAdapter,
 ): Candidate[] {
   const out: Candidate[] = [];
-  const dir = library ? dirname(library) : null;
-  // onnxruntime-node's installer fetches the CUDA provider libraries only where CUDA 12 is usable.
-  if (platform === 'linux' && dir && existsSync(join(dir, 'libonnxruntime_providers_cuda.so'))) {
+  if (cudaInstalled(platform, library)) {
     const adapter = cudaAdapter();
     out.push({ provider: 'cuda', why: `CUDA provider libraries are installed${adapter ? `; ${describeAdapter(adapter)}` : ''}`, adapter });
   }
@@ -47,7 +53,7 @@ export function autoCandidates(
     // GroupQueryAttention has a WebGPU kernel (Metal underneath); CoreML would leave it to the CPU. Every Mac
     // since 2012 has a Metal GPU, so there is nothing to probe.
     out.push({ provider: 'webgpu', why: 'WebGPU (Metal) runs GroupQueryAttention on the GPU' });
-  } else if (platform === 'linux' || platform === 'win32') {
+  } else if (probesVulkan(platform)) {
     const { adapter, reason } = probe();
     if (adapter && !adapter.software) {
       out.push({ provider: 'webgpu', why: `WebGPU on ${describeAdapter(adapter)}`, adapter });
@@ -72,4 +78,14 @@ export function adapterFor(provider: Provider): GpuAdapter | null {
 // The providers a choice tries, in order: the one asked for, or what `auto` picks here.
 export function candidatesFor(choice: ProviderChoice): Candidate[] {
   return choice === 'auto' ? autoCandidates() : [{ provider: choice, why: 'requested', adapter: adapterFor(choice) }];
+}
+
+// What candidatesFor(choice) asks of the GPUs, asked off the event loop (gpu-adapter.ts readGpusAside): the app's
+// process awaits this before a fit check or a conversion plan, which then blocks on no driver.
+export function readGpusFor(choice: ProviderChoice): Promise<void> {
+  const auto = choice === 'auto';
+  return readGpusAside({
+    vulkan: auto ? probesVulkan(process.platform) : choice === 'webgpu' && process.platform !== 'darwin',
+    cuda: choice === 'cuda' || (auto && cudaInstalled(process.platform, onnxruntimeLibrary())),
+  });
 }

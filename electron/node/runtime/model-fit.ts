@@ -12,6 +12,7 @@ import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
+import { readGpusFor } from '../engine/provider-choice.ts';
 
 // Shorter answers than this are not worth advising: the question would get a clipped sentence.
 const MIN_ADVISED_ANSWER = 64;
@@ -88,6 +89,13 @@ export class ModelFit {
     return dims;
   }
 
+  // The plan once what it reads of the GPUs is read off the event loop (provider-choice.ts readGpusFor): what a
+  // caller on the app's event loop asks for.
+  async fit(request: FitRequest): Promise<FitPlan> {
+    await readGpusFor(request.settings.provider);
+    return this.plan(request);
+  }
+
   // `memory`: a reading already taken for this provider (the library plans every document against one).
   plan({ model, settings, documentTokens }: FitRequest, memory: PlanningMemory = this.#memory(settings.provider)): FitPlan {
     const dims = this.#dimsOf(model);
@@ -147,6 +155,7 @@ export class ModelFit {
   // The library's column: each raw document (no prompt around it) against the model in use, with its count;
   // the device's memory is read once for the whole list.
   async documentFits(documentIds: readonly string[], model: InstalledModel, settings: FitRequest['settings']): Promise<Map<string, { tokens: number | null; fit: DocumentFit | null }>> {
+    await readGpusFor(settings.provider);
     const memory = this.#memory(settings.provider);
     const out = new Map<string, { tokens: number | null; fit: DocumentFit | null }>();
     for (const id of documentIds) {
