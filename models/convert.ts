@@ -163,7 +163,7 @@ function writeModel(hfDir: string, cfg: LlamaConfig, outDir: string, graphOption
     .reduce((sum, t) => sum + t.byteLength, 0);
   let graph;
   try {
-    graph = buildLlamaGraph(cfg, graphOptions, { shape: (n) => checkpoint.info(n).shape, rows: (n) => checkpoint.rows(n) }, data, (name) => {
+    graph = buildLlamaGraph(cfg, graphOptions, { shape: (n) => checkpoint.info(n).shape, chunks: (n) => checkpoint.chunks(n) }, data, (name) => {
       if (used.has(name)) return;
       used.add(name);
       doneBytes += checkpoint.info(name).byteLength;

@@ -28,7 +28,7 @@
 
 import type { LlamaConfig } from './hf-config.ts';
 import { float32ToHalf } from './float16.ts';
-import { INT4_BLOCK, quantizeInt4Rows } from './int4.ts';
+import { INT4_BLOCK } from './int4.ts';
 import {
   GRAPH_IO,
   IO_TYPE,
@@ -42,7 +42,8 @@ import {
   type OnnxType as DataType,
 } from './model-spec.ts';
 import { type AttrValue, type ExternalData, GraphBuilder } from './onnx-writer.ts';
-import type { RowChunk } from './safetensors.ts';
+import type { RawChunk } from './safetensors.ts';
+import { toFloat32, weightCodecs } from './weight-codecs.ts';
 import { QuireError } from '../electron/common/errors.ts';
 
 // Per layer, K and V scales [kv_heads·head_dim] (index head·head_dim + channel): dequantized = q · scale.
@@ -57,7 +58,7 @@ const KV_QUANT_TYPE = 'PER_CHANNEL';
 
 export interface WeightSource {
   shape(name: string): number[];
-  rows(name: string): Iterable<RowChunk>;
+  chunks(name: string): Iterable<RawChunk>;
 }
 
 export interface GraphOptions extends Conversion {
@@ -69,6 +70,16 @@ function bytesOf(data: Float32Array, type: DataType): Uint8Array {
   if (type === DT.FLOAT) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   const half = float32ToHalf(data);
   return new Uint8Array(half.buffer, half.byteOffset, half.byteLength);
+}
+
+// A checkpoint chunk as float32 or half bytes, in `scratch` (grown as needed, reused chunk to chunk).
+function convertChunk(chunk: RawChunk, type: DataType, scratch: { buffer: ArrayBuffer }): Uint8Array {
+  const values = chunk.bytes.byteLength / (chunk.dtype === 'F32' ? 4 : 2);
+  const bytes = values * (type === DT.FLOAT ? 4 : 2);
+  if (scratch.buffer.byteLength < bytes) scratch.buffer = new ArrayBuffer(bytes);
+  if (type === DT.FLOAT) toFloat32(chunk.bytes, chunk.dtype, new Float32Array(scratch.buffer, 0, values));
+  else weightCodecs().toFloat16(chunk.bytes, chunk.dtype, new Uint16Array(scratch.buffer, 0, values));
+  return new Uint8Array(scratch.buffer, 0, bytes);
 }
 
 // The cache's element type and layout, checked against the model: what the attention layers are built with.
@@ -128,9 +139,10 @@ function weightWriter(g: GraphBuilder, cfg: LlamaConfig, opts: GraphOptions, wei
   // Rows of several HF tensors, concatenated (packed QKV), converted to `type`.
   const rowsOf = (sources: string[]) => sources.reduce((sum, s) => sum + weights.shape(s)[0], 0);
   const dense = (name: string, sources: string[], dims: number[], type: DataType) => {
+    const scratch = { buffer: new ArrayBuffer(0) };
     data.add(g, name, type, dims, (function* () {
       for (const s of sources) {
-        for (const chunk of weights.rows(s)) yield bytesOf(chunk.data, type);
+        for (const chunk of weights.chunks(s)) yield convertChunk(chunk, type, scratch);
         onTensor(s);
       }
     })());
@@ -141,11 +153,12 @@ function weightWriter(g: GraphBuilder, cfg: LlamaConfig, opts: GraphOptions, wei
     // Scales are 1/8 of the fp32 weight: held until the packed weight is written, then appended.
     const scales = new Float32Array(n * blocks);
     let row = 0;
+    const codecs = weightCodecs();
     data.add(g, `${name}.qweight`, DT.UINT8, [n, blocks, INT4_BLOCK / 2], (function* () {
       for (const s of sources) {
-        for (const chunk of weights.rows(s)) {
+        for (const chunk of weights.chunks(s)) {
           const packed = new Uint8Array((chunk.rows * k) / 2);
-          quantizeInt4Rows(chunk.data, chunk.rows, k, packed, scales.subarray(row * blocks, (row + chunk.rows) * blocks));
+          codecs.quantizeInt4(chunk.bytes, chunk.dtype, chunk.rows, k, packed, scales.subarray(row * blocks, (row + chunk.rows) * blocks));
           row += chunk.rows;
           yield packed;
         }

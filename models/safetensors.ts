@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
-import { bf16ToFloat32, halfToFloat32 } from './float16.ts';
 import { readJsonFile } from './hf-config.ts';
+import { TensorPrefetch } from './tensor-prefetch.ts';
+import { toFloat32 } from './weight-codecs.ts';
 
 // safetensors: u64 little-endian header length, a JSON header {name: {dtype, shape, data_offsets}}, raw data.
 // Tensors are read in row chunks straight from disk, so memory stays bounded by the chunk size, not the file.
@@ -63,6 +64,31 @@ export interface RowChunk {
   rows: number;
 }
 
+// Whole rows of a tensor as stored: rows·rowLength values of `dtype`, little-endian, starting on an even byte.
+export interface RawChunk {
+  bytes: Uint8Array;
+  dtype: SafeDtype;
+  rowStart: number;
+  rows: number;
+}
+
+// Raw bytes per chunk: 16 MiB of float32 for a 16-bit checkpoint, as the float32 rows have always been.
+const RAW_CHUNK_BYTES = 8 * 1024 * 1024;
+// Below this much data the reading threads cost more to start than they save (tests' tiny checkpoints).
+const PREFETCH_MIN_BYTES = 64 * 1024 * 1024;
+
+function rowLayout(t: TensorInfo): { rowBytes: number; totalRows: number } {
+  const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
+  const totalRows = t.shape.length <= 1 ? 1 : t.shape.slice(0, -1).reduce((a, b) => a * b, 1);
+  return { rowBytes: width * DTYPE_BYTES[t.dtype], totalRows };
+}
+
+export interface CheckpointOptions {
+  // Read ahead and hash on threads of their own (tensor-prefetch.ts). Default: when the checkpoint holds at
+  // least 64 MiB.
+  prefetch?: boolean;
+}
+
 // A checkpoint folder: model.safetensors or a sharded model.safetensors.index.json. Reading a tensor also feeds
 // its raw bytes into a per-tensor sha256, the material for the source checksum.
 export class Checkpoint {
@@ -70,8 +96,12 @@ export class Checkpoint {
   readonly tensors = new Map<string, TensorInfo>();
   private readonly digests = new Map<string, string>();
   private readonly fds = new Map<string, number>();
+  private prefetch: TensorPrefetch | null = null;
+  // Tensors read ahead whose digests the hasher has not handed over yet, in the order they were read.
+  private readonly pendingDigests: string[] = [];
+  private readonly pieceBytes: number;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: CheckpointOptions = {}) {
     this.dir = dir;
     const index = join(dir, 'model.safetensors.index.json');
     const single = join(dir, 'model.safetensors');
@@ -88,6 +118,10 @@ export class Checkpoint {
       if (!existsSync(file)) throw new QuireError('NOT_FOUND', `${dirname(file)}: shard ${file} listed in the index is missing`);
       for (const t of readSafetensorsHeader(file).tensors) this.tensors.set(t.name, t);
     }
+    const all = [...this.tensors.values()];
+    // A piece holds at least one row, however long.
+    this.pieceBytes = Math.max(RAW_CHUNK_BYTES, ...all.map((t) => rowLayout(t).rowBytes));
+    if (options.prefetch ?? all.reduce((sum, t) => sum + t.byteLength, 0) >= PREFETCH_MIN_BYTES) this.prefetch = new TensorPrefetch(this.pieceBytes);
   }
 
   info(name: string): TensorInfo {
@@ -105,37 +139,59 @@ export class Checkpoint {
     return fd;
   }
 
-  // Yields the tensor as float32 in chunks of whole rows (the last dimension), about `chunkBytes` of float32
-  // at a time; the yielded buffer is reused, so consume it before asking for the next chunk.
-  *rows(name: string, chunkBytes = 16 * 1024 * 1024): Generator<RowChunk> {
+  // Yields the tensor's bytes in chunks of whole rows (the last dimension), at most about `chunkBytes` (and one
+  // row) at a time; the yielded bytes are reused, so consume them before asking for the next chunk.
+  *chunks(name: string, chunkBytes = RAW_CHUNK_BYTES): Generator<RawChunk> {
     const t = this.info(name);
-    const rowLength = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
-    const totalRows = t.shape.length <= 1 ? 1 : t.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const width = t.shape.length === 0 ? 1 : rowLength;
-    const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (width * 4)));
-    const elemBytes = DTYPE_BYTES[t.dtype];
-    const raw = Buffer.allocUnsafeSlow(Math.min(rowsPerChunk, totalRows) * width * elemBytes);
-    const out = new Float32Array(Math.min(rowsPerChunk, totalRows) * width);
+    const { rowBytes, totalRows } = rowLayout(t);
+    const rowsPerChunk = Math.max(1, Math.floor(Math.min(chunkBytes, this.pieceBytes) / rowBytes));
+    const piece = Math.min(rowsPerChunk, totalRows) * rowBytes;
+    let pieces: Iterable<Uint8Array>;
+    if (this.prefetch) {
+      pieces = this.prefetch.read(t.file, t.start, t.byteLength, piece, name);
+      this.pendingDigests.push(name);
+    } else {
+      pieces = this.readHashed(t, piece);
+    }
+    let rowStart = 0;
+    for (const bytes of pieces) {
+      const rows = bytes.byteLength / rowBytes;
+      if (rows > 0) yield { bytes, dtype: t.dtype, rowStart, rows };
+      rowStart += rows;
+    }
+  }
+
+  // The tensor's bytes in pieces on this thread, its digest recorded once all are read.
+  private *readHashed(t: TensorInfo, piece: number): Generator<Uint8Array> {
+    const raw = Buffer.allocUnsafeSlow(piece);
     const hash = createHash('sha256');
     const fd = this.fd(t.file);
-    for (let row = 0; row < totalRows; row += rowsPerChunk) {
-      const rows = Math.min(rowsPerChunk, totalRows - row);
-      const bytes = rows * width * elemBytes;
-      let got = 0;
-      while (got < bytes) {
-        const n = readSync(fd, raw, got, bytes - got, t.start + row * width * elemBytes + got);
-        if (n === 0) throw new QuireError('CORRUPT', `${t.file}: unexpected end of file in ${name}`);
+    for (let done = 0; done < t.byteLength; ) {
+      const bytes = Math.min(piece, t.byteLength - done);
+      for (let got = 0; got < bytes; ) {
+        const n = readSync(fd, raw, got, bytes - got, t.start + done + got);
+        if (n === 0) throw new QuireError('CORRUPT', `${t.file}: unexpected end of file in ${t.name}`);
         got += n;
       }
       const view = raw.subarray(0, bytes);
       hash.update(view);
-      const data = out.subarray(0, rows * width);
-      if (t.dtype === 'F32') data.set(new Float32Array(view.buffer, view.byteOffset, rows * width));
-      else if (t.dtype === 'F16') halfToFloat32(new Uint16Array(view.buffer, view.byteOffset, rows * width), data);
-      else bf16ToFloat32(new Uint16Array(view.buffer, view.byteOffset, rows * width), data);
-      yield { data, rowStart: row, rows };
+      done += bytes;
+      yield view;
     }
-    this.digests.set(name, hash.digest('hex'));
+    this.digests.set(t.name, hash.digest('hex'));
+  }
+
+  // Yields the tensor as float32 in chunks of whole rows, about `chunkBytes` of float32 at a time; the yielded
+  // buffer is reused, so consume it before asking for the next chunk.
+  *rows(name: string, chunkBytes = 2 * RAW_CHUNK_BYTES): Generator<RowChunk> {
+    const t = this.info(name);
+    const { rowBytes } = rowLayout(t);
+    const width = rowBytes / DTYPE_BYTES[t.dtype];
+    let out: Float32Array | undefined;
+    for (const chunk of this.chunks(name, Math.max(1, Math.floor(chunkBytes / (width * 4))) * rowBytes)) {
+      out ??= new Float32Array(chunk.rows * width);
+      yield { data: toFloat32(chunk.bytes, chunk.dtype, out.subarray(0, chunk.rows * width)), rowStart: chunk.rowStart, rows: chunk.rows };
+    }
   }
 
   // Whole tensor as float32: for the small ones (norm weights).
@@ -153,13 +209,29 @@ export class Checkpoint {
   // sha256 over "name:sha256(raw bytes)" lines of every tensor read so far, in name order: independent of the
   // order tensors were read and of how the checkpoint is sharded.
   sourceChecksum(): string {
+    this.collectDigests();
     const lines = [...this.digests.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, d]) => `${n}:${d}\n`);
     return createHash('sha256').update(lines.join('')).digest('hex');
   }
 
+  // The digests of tensors read ahead, from the hasher.
+  private collectDigests(): void {
+    if (!this.prefetch) return;
+    const digests = this.prefetch.digests();
+    this.pendingDigests.splice(0).forEach((name, i) => this.digests.set(name, digests[i]));
+  }
+
+  // The source checksum stays available after close.
   close(): void {
     for (const fd of this.fds.values()) closeSync(fd);
     this.fds.clear();
+    if (!this.prefetch) return;
+    try {
+      if (!this.prefetch.stopped()) this.collectDigests();
+    } finally {
+      this.prefetch.close();
+      this.prefetch = null;
+    }
   }
 }
 

@@ -48,6 +48,8 @@
 
 // gpu_probe.cc: the GPUs the Vulkan loader sees (adapter name, type, memory, 16-bit float shaders).
 Napi::Value ProbeVulkan(const Napi::CallbackInfo& info);
+// weight_codecs.cc: checkpoint weights to int4 blocks or half, for the converter (models/weight-codecs.ts).
+void RegisterWeightCodecs(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -1101,6 +1103,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
   exports.Set("int4Kernel", Napi::Boolean::New(env, quire::Int4KernelSupported()));
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
+  RegisterWeightCodecs(env, exports);
   return exports;
 }
 

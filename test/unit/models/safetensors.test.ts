@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,53 @@ describe('safetensors', () => {
     expect(chunks).toEqual([[0, 2], [2, 2], [4, 2]]);
     expect(() => ckpt.info('nope')).toThrow(/no tensor "nope"/);
     expect(ckpt.sourceChecksum()).toMatch(/^[0-9a-f]{64}$/);
+    ckpt.close();
+  });
+
+  it('reading ahead on threads gives the same chunks and checksum as reading on this one', () => {
+    const dir = join(root, 'prefetch');
+    mkdirSync(dir);
+    const r = Array.from({ length: 7 }, (_, t) => Float32Array.from({ length: 9 * 5 }, (_, i) => Math.sin(i + t * 100)));
+    writeSafetensors(join(dir, 'model.safetensors'), [
+      ...r.map((v, t) => ({ name: `t${t}`, dtype: 'BF16' as const, shape: [9, 5], chunks: () => [bytes(float32ToBf16(v))] })),
+      { name: 'f32', dtype: 'F32', shape: [6, 5], chunks: () => [bytes(values)] },
+      { name: 'norm', dtype: 'F16', shape: [5], chunks: () => [bytes(float32ToHalf(values.subarray(0, 5)))] },
+    ]);
+    const read = (prefetch: boolean) => {
+      const ckpt = new Checkpoint(dir, { prefetch });
+      const seen: unknown[] = [];
+      // Pieces of 1, 2 and 4 rows: seven tensors go round the four-slot ring several times.
+      for (const [name, chunkBytes] of [['t0', 10], ['t1', 20], ['t2', 40], ['t3', 1000], ['t4', 10], ['t5', 20], ['t6', 10], ['f32', 40], ['norm', 10]] as const) {
+        for (const c of ckpt.chunks(name, chunkBytes)) seen.push([name, c.dtype, c.rowStart, c.rows, Array.from(c.bytes)]);
+      }
+      // A reader that stops after the first chunk; the next tensor still starts at its own first row.
+      for (const c of ckpt.chunks('t0', 10)) {
+        seen.push(c.rows);
+        break;
+      }
+      seen.push(Array.from(ckpt.read('t1')));
+      ckpt.close();
+      return { seen, checksum: ckpt.sourceChecksum() };
+    };
+    const serial = read(false);
+    expect(read(true)).toEqual(serial);
+    expect(serial.seen.filter((c) => (c as unknown[])[0] === 't0').length).toBe(9);
+  });
+
+  it('a checkpoint cut short while read ahead is CORRUPT, not a hang', () => {
+    const dir = join(root, 'cut');
+    mkdirSync(dir);
+    const file = join(dir, 'model.safetensors');
+    writeSafetensors(file, [{ name: 'w', dtype: 'F32', shape: [6, 5], chunks: () => [bytes(values)] }]);
+    const ckpt = new Checkpoint(dir, { prefetch: true });
+    truncateSync(file, statSync(file).size - 30);
+    let error: unknown;
+    try {
+      for (const chunk of ckpt.chunks('w', 40)) expect(chunk.rows).toBe(2);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'CORRUPT', message: expect.stringMatching(/unexpected end of file in w$/) });
     ckpt.close();
   });
 

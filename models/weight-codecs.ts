@@ -1,0 +1,73 @@
+// Checkpoint bytes (F32, F16 or BF16) straight to what a converted model stores: int4 blocks and their scales,
+// half, or float32. The native addon (native/src/weight_codecs.cc) does the first two several times faster than
+// JavaScript and gives the same bytes; without it (not built, or QUIRE_CONVERT_NATIVE=0) the JavaScript path runs.
+import { createRequire } from 'node:module';
+import { entryPoints } from '../electron/node/entry-points.ts';
+import { bf16ToFloat32, float32ToHalf, halfToFloat32 } from './float16.ts';
+import { quantizeInt4Rows } from './int4.ts';
+import type { SafeDtype } from './safetensors.ts';
+
+export interface WeightCodecs {
+  // `raw` holds rows·k values; `packed` receives rows·k/2 bytes and `scales` rows·k/INT4_BLOCK floats.
+  quantizeInt4(raw: Uint8Array, dtype: SafeDtype, rows: number, k: number, packed: Uint8Array, scales: Float32Array): void;
+  // Fills all of `dst` from the first dst.length values of `raw`.
+  toFloat16(raw: Uint8Array, dtype: SafeDtype, dst: Uint16Array): void;
+}
+
+// `raw` starts on an even byte (chunks from Checkpoint do).
+export function toFloat32(raw: Uint8Array, dtype: SafeDtype, dst: Float32Array): Float32Array {
+  const n = dst.length;
+  if (dtype === 'F32') {
+    new Uint8Array(dst.buffer, dst.byteOffset, n * 4).set(raw.subarray(0, n * 4));
+    return dst;
+  }
+  const halves = new Uint16Array(raw.buffer, raw.byteOffset, n);
+  return dtype === 'F16' ? halfToFloat32(halves, dst) : bf16ToFloat32(halves, dst);
+}
+
+export const jsWeightCodecs: WeightCodecs = {
+  quantizeInt4(raw, dtype, rows, k, packed, scales) {
+    quantizeInt4Rows(toFloat32(raw, dtype, new Float32Array(rows * k)), rows, k, packed, scales);
+  },
+  toFloat16(raw, dtype, dst) {
+    float32ToHalf(toFloat32(raw, dtype, new Float32Array(dst.length)), dst);
+  },
+};
+
+// The codes native/src/weight_codecs.cc takes.
+const NATIVE_DTYPE: Record<SafeDtype, number> = { F32: 0, F16: 1, BF16: 2 };
+
+interface NativeCodecs {
+  quantizeInt4(raw: Uint8Array, dtype: number, rows: number, k: number, packed: Uint8Array, scales: Float32Array, portable?: boolean): void;
+  toFloat16(raw: Uint8Array, dtype: number, dst: Uint16Array, portable?: boolean): void;
+}
+
+let addon: NativeCodecs | null | undefined;
+
+function loadAddon(): NativeCodecs | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  try {
+    const loaded = createRequire(import.meta.url)(entryPoints.nativeAddon) as Partial<NativeCodecs>;
+    if (typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function') addon = loaded as NativeCodecs;
+  } catch {
+    // Not built (a source checkout before npm ci, or a platform without a compiler): JavaScript converts.
+  }
+  return addon;
+}
+
+// The addon's codecs, or null where it is not built or predates them. `portable` leaves out the AVX2 code, for
+// the test that holds both to the same bytes.
+export function nativeWeightCodecs(options: { portable?: boolean } = {}): WeightCodecs | null {
+  const native = loadAddon();
+  if (!native) return null;
+  const portable = options.portable === true;
+  return {
+    quantizeInt4: (raw, dtype, rows, k, packed, scales) => native.quantizeInt4(raw, NATIVE_DTYPE[dtype], rows, k, packed, scales, portable),
+    toFloat16: (raw, dtype, dst) => native.toFloat16(raw, NATIVE_DTYPE[dtype], dst, portable),
+  };
+}
+
+export function weightCodecs(): WeightCodecs {
+  return (process.env.QUIRE_CONVERT_NATIVE !== '0' && nativeWeightCodecs()) || jsWeightCodecs;
+}
