@@ -4,7 +4,7 @@ import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/error
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
 import { checkDocumentPath } from './document-path.ts';
 import { EXTRACT_CONCURRENCY, EXTRACT_TIMEOUT_MS, OCR_PAGE_TIMEOUT_MS, parserMemoryMb, PDF_PROCESSES, pdfHelperHeapMb, SNIFF_BYTES, WORKER_HEAP_MB } from './limits.ts';
-import { assemblePdf, pageRanges, type PageRange, type PdfPart } from './pdf-parts.ts';
+import { assemblePdf, pageRanges, scanRanges, type PageRange, type PdfPart } from './pdf-parts.ts';
 import { checkOcrLanguage } from './ocr.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 import { entryPoints } from '../entry-points.ts';
@@ -74,8 +74,9 @@ async function refusingHostile<T>(run: () => Promise<T>): Promise<T> {
 }
 
 // How a parser process takes its share of a PDF (pdf-parts.ts): the first is told how many processes the PDF may
-// have, and once it knows the page count it names the other processes' ranges (`onSplit`) and reads the first;
-// each of the others reads its range of a file of the same page count.
+// have, and once it knows the page count (or, for a short PDF, once OCR has read one of its pages) it names the
+// other processes' ranges (`onSplit`) and reads the first; each of the others reads its range of a file of the same
+// page count.
 export type PdfShare = { processes: number } | { range: PageRange; numPages: number };
 
 // A document in a parser process that shares PDFs: the part of a PDF it read, or any other document whole.
@@ -93,20 +94,30 @@ export async function extractShare(
     // Refused by extractBytes, in its words.
   }
   if (!pdf) return { model: await extractBytes(name, bytes, options) };
+  let split = false;
   const range = (numPages: number): PageRange => {
     if ('range' in share) {
       if (numPages !== share.numPages) throw new QuireError('CORRUPT', 'the file changed while it was being read');
       return share.range;
     }
     const ranges = pageRanges(numPages, share.processes);
-    if (ranges.length > 1) onSplit(numPages, ranges);
+    split = ranges.length > 1;
+    if (split) onSplit(numPages, ranges);
     return ranges[0];
+  };
+  // A short scanned PDF is not split by its page count, but by its first page that OCR read.
+  const afterOcr = (numPages: number, reading: PageRange, page: number): number => {
+    if ('range' in share || split) return reading[1];
+    const ranges = scanRanges(reading, page, share.processes);
+    split = ranges.length > 1;
+    if (split) onSplit(numPages, ranges);
+    return ranges[0][1];
   };
   return refusingHostile(async () => {
     const ocrLanguage = options.ocrLanguage && checkOcrLanguage(options.ocrLanguage);
     checkSize('pdf', bytes.length);
     await (await import('./pdf-guard.ts')).checkPdfStreams(bytes, options.password);
-    const part = await (await import('./pdf.ts')).readPdf(bytes, titleFromName(name), { progress: options.onProgress, ocrLanguage, password: options.password, range });
+    const part = await (await import('./pdf.ts')).readPdf(bytes, titleFromName(name), { progress: options.onProgress, ocrLanguage, password: options.password, range, afterOcr });
     return { part };
   });
 }

@@ -39,11 +39,19 @@ export interface PdfPart {
 export type PageRange = readonly [from: number, to: number];
 
 // The page ranges `processes` parser processes read a PDF of `numPages` pages in: contiguous, in page order, and
-// none shorter than PDF_MIN_PAGES_PER_PROCESS (a process's start and its own opening of the file cost about what
-// that many pages take); one range, all pages, for a short PDF.
-export function pageRanges(numPages: number, processes: number): PageRange[] {
-  const count = Math.max(1, Math.min(processes, Math.floor(numPages / PDF_MIN_PAGES_PER_PROCESS)));
+// none shorter than `minPages` (by default PDF_MIN_PAGES_PER_PROCESS: a process's start and its own opening of the
+// file cost about what that many pages of text take); one range, all pages, for a short PDF.
+export function pageRanges(numPages: number, processes: number, minPages = PDF_MIN_PAGES_PER_PROCESS): PageRange[] {
+  const count = Math.max(1, Math.min(processes, Math.floor(numPages / minPages)));
   return Array.from({ length: count }, (_, i) => [Math.floor((i * numPages) / count) + 1, Math.floor(((i + 1) * numPages) / count)] as const);
+}
+
+// A page read by OCR takes seconds, where a process's start costs a fraction of one: once page `done` of the
+// reading `from`…`to` needed OCR, the pages after it are shared among `processes`, one page at least each, and the
+// first range, from `from` on, stays with that reading.
+export function scanRanges([from, to]: PageRange, done: number, processes: number): PageRange[] {
+  const rest = pageRanges(to - done, processes, 1).map(([a, b]) => [a + done, b + done] as const);
+  return [[from, rest[0][1]], ...rest.slice(1)];
 }
 
 // The document of a PDF's parts, given in page order.

@@ -41,6 +41,9 @@ export interface ReadPdfOptions {
   password?: string;
   // Which pages this reading takes, once the page count is known (all of them unless given).
   range?: (numPages: number) => PageRange;
+  // Told once, when a page of the reading `range` was given to OCR: the last page this reading keeps (the pages
+  // after it go to other processes).
+  afterOcr?: (numPages: number, range: PageRange, page: number) => number;
 }
 
 export async function extractPdf(
@@ -57,14 +60,16 @@ type Pdfjs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfLoading = ReturnType<Pdfjs['getDocument']>;
 type PdfDocument = Awaited<PdfLoading['promise']>;
 
-export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progress, ocrLanguage = 'eng', password, range }: ReadPdfOptions = {}): Promise<PdfPart> {
+export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progress, ocrLanguage = 'eng', password, range, afterOcr }: ReadPdfOptions = {}): Promise<PdfPart> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const opened: { task: PdfLoading | null } = { task: null };
   const ocr = new PageOcr(ocrLanguage);
   try {
     const pdf = await openPdf(pdfjs, bytes, password, opened);
     if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
-    const [from, to] = range?.(pdf.numPages) ?? [1, pdf.numPages];
+    const [from, last] = range?.(pdf.numPages) ?? [1, pdf.numPages];
+    let to = last;
+    let shared = false;
     const labels = await pdf.getPageLabels().catch(() => null);
     const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
     const formData = (info as { IsXFAPresent?: boolean } | undefined)?.IsXFAPresent ? await readXfaFields(bytes, password) : [];
@@ -73,6 +78,10 @@ export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progre
       // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
       const read = await readPage(pdfjs, pdf, n, labels?.[n - 1] || String(n), ocr, formData, () => progress?.(n - from, to - from + 1, 'ocr'));
       pages.push(read.page);
+      if (read.page.ocr !== undefined && afterOcr && !shared) {
+        shared = true;
+        to = afterOcr(pdf.numPages, [from, to], n);
+      }
       progress?.(n - from + 1, to - from + 1, read.scanned ? 'ocr' : undefined);
     }
     const infoTitle = (info as { Title?: unknown } | undefined)?.Title;

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractBytes, extractIsolated, useParserLauncher, type WorkerInput } from '../../../electron/node/documents/extract.ts';
 import { readPdf } from '../../../electron/node/documents/pdf.ts';
-import { assemblePdf, pageRanges, type PdfPart } from '../../../electron/node/documents/pdf-parts.ts';
+import { assemblePdf, pageRanges, scanRanges, type PdfPart } from '../../../electron/node/documents/pdf-parts.ts';
 import { PDF_MIN_PAGES_PER_PROCESS } from '../../../electron/node/documents/limits.ts';
 import { forkProcess, type ServiceProcess } from '../../../electron/node/service-process.ts';
 import { makePdf, type PdfPage } from './fixtures.ts';
+import { makeScannedPdf } from './scan-fixtures.ts';
 
 const REAL_PDFS = [
   'test/unit/documents/producer-pdfs/arabic.pdf',
@@ -36,6 +37,13 @@ describe('PDF pages in parallel', () => {
     expect(ranges[0][0]).toBe(1);
     expect(ranges.at(-1)![1]).toBe(899);
     for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBe(ranges[i - 1][1] + 1);
+  });
+
+  it('shares the pages after a page read by OCR one page at least each, the first range staying with its reading', () => {
+    expect(scanRanges([1, 12], 1, 2)).toEqual([[1, 6], [7, 12]]);
+    expect(scanRanges([1, 10], 4, 3)).toEqual([[1, 6], [7, 8], [9, 10]]);
+    // One page left: the reading that did OCR reads it, no process is started for it.
+    expect(scanRanges([1, 2], 1, 2)).toEqual([[1, 2]]);
   });
 
   it('assembles real PDFs read one page range each into the document one reading gives (OCR, stray runs, letter-spacing)', { timeout: 120_000 }, async () => {
@@ -68,5 +76,23 @@ describe('PDF pages in parallel', () => {
     expect(progress.at(-1)).toEqual([100, 100]);
     expect(serial.anchors.filter((a) => a.kind === 'page').map((a) => a.label).slice(0, 6)).toEqual(['i', 'ii', 'iii', 'iv', '1', '2']);
     expect(serial.warnings.length).toBeGreaterThan(0);
+  });
+
+  it('reads a short scanned PDF in several parser processes, from its first page read by OCR on', { timeout: 180_000 }, async () => {
+    const scan = [['The keeper lit the lamp at dusk and wrote of the wind from the west.']];
+    const bytes = await makeScannedPdf([{ scan }, { scan }, { scan }]);
+    const serial = await extractBytes('scan.pdf', bytes);
+    const inputs: WorkerInput[] = [];
+    useParserLauncher(<In, Out>(entry: string, options: Parameters<typeof forkProcess>[1]) => {
+      const parser = forkProcess<In, Out>(entry, options);
+      return { ...parser, send: (message: In) => (inputs.push(message as WorkerInput), parser.send(message)) } as ServiceProcess<In, Out>;
+    });
+    try {
+      const parallel = await extractIsolated({ name: 'scan.pdf', bytes }, { pdfProcesses: 2 });
+      expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
+    } finally {
+      useParserLauncher(forkProcess);
+    }
+    expect(inputs.map((i) => i.pdf)).toEqual([{ processes: 2 }, { range: [3, 3], numPages: 3 }]);
   });
 });
