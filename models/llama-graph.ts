@@ -154,10 +154,14 @@ function weightWriter(g: GraphBuilder, cfg: LlamaConfig, opts: GraphOptions, wei
     const scales = new Float32Array(n * blocks);
     let row = 0;
     const codecs = weightCodecs();
+    let packedBuffer: Uint8Array | undefined;
     data.add(g, `${name}.qweight`, DT.UINT8, [n, blocks, INT4_BLOCK / 2], (function* () {
       for (const s of sources) {
         for (const chunk of weights.chunks(s)) {
-          const packed = new Uint8Array((chunk.rows * k) / 2);
+          // Reused: data.add has written a chunk before it asks for the next.
+          const bytes = (chunk.rows * k) / 2;
+          if (!packedBuffer || packedBuffer.length < bytes) packedBuffer = new Uint8Array(bytes);
+          const packed = packedBuffer.subarray(0, bytes);
           codecs.quantizeInt4(chunk.bytes, chunk.dtype, chunk.rows, k, packed, scales.subarray(row * blocks, (row + chunk.rows) * blocks));
           row += chunk.rows;
           yield packed;
