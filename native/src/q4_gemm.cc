@@ -89,14 +89,66 @@ struct Panel {
   std::vector<float> s;    // [K/32][16]
 };
 
+// 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
+// of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
+// word's two bytes spread to four nibbles.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2")))
+void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
+  const int64_t blocks = K / kQ4Block;
+  const int64_t stride = K / 2;
+  // Word index into two registers of 4 rows (8 words a row): words g and g+1 of rows 0–3 then 4–7, laid out
+  // as [g rows 0–7 | (rows 8–15: from the other pair) | g+1 rows 0–7 | (other)].
+  alignas(64) uint16_t index[4][32];
+  for (int pair = 0; pair < 4; pair++) {
+    for (int half = 0; half < 2; half++) {
+      for (int r = 0; r < 16; r++) {
+        const int g = pair * 2 + half;
+        const int row = r % 8;  // within the pair of registers that holds it
+        index[pair][half * 16 + r] = static_cast<uint16_t>((row / 4) * 32 + (row % 4) * 8 + g);
+      }
+    }
+  }
+  // Within each 16-byte lane, dword k = [byte 4k, byte 4k, byte 4k+1, byte 4k+1].
+  alignas(64) uint8_t spreadBytes[64];
+  for (int i = 0; i < 64; i++) spreadBytes[i] = static_cast<uint8_t>((i % 16) / 4 * 4 + (i % 4) / 2);
+  const __m512i spread = _mm512_load_si512(spreadBytes);
+  const __m512i low = _mm512_set1_epi8(15);
+  for (int64_t b = 0; b < blocks; b++) {
+    __m512i z[4];
+    for (int t = 0; t < 4; t++) {
+      const uint8_t* row = B + (n0 + 4 * t) * stride + b * 16;
+      __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(row)));
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + stride)), 1);
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 2 * stride)), 2);
+      z[t] = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + 3 * stride)), 3);
+    }
+    for (int pair = 0; pair < 4; pair++) {
+      const __m512i idx = _mm512_load_si512(index[pair]);
+      // Rows 0–7 from z0/z1 into lanes 0–7 (and 16–23), rows 8–15 from z2/z3 into lanes 8–15 (and 24–31).
+      const __m512i words = _mm512_mask_blend_epi16(0xFF00FF00u, _mm512_permutex2var_epi16(z[0], idx, z[1]), _mm512_permutex2var_epi16(z[2], idx, z[3]));
+      for (int half = 0; half < 2; half++) {
+        const __m256i w16 = half ? _mm512_extracti64x4_epi64(words, 1) : _mm512_castsi512_si256(words);
+        // Each 16-bit word to 4 bytes [lo, lo, hi, hi] of its row's lane, then nibbles: even bytes keep the
+        // low nibble, odd bytes take the high one.
+        const __m512i bytes = _mm512_shuffle_epi8(_mm512_cvtepu16_epi32(w16), spread);
+        const __m512i nib = _mm512_and_si512(_mm512_mask_blend_epi8(0xAAAAAAAAAAAAAAAAull, bytes, _mm512_srli_epi16(bytes, 4)), low);
+        _mm512_storeu_si512(out + ((b * kQuads + pair * 2 + half) * kGroup) * 4, nib);
+      }
+    }
+  }
+}
+
 void Repack(const uint8_t* B, const float* scales, int64_t K, int64_t n0, int64_t rows, Panel& p) {
   const int64_t blocks = K / kQ4Block;
-  p.w.assign(static_cast<size_t>(blocks * kQuads * kGroup * 4), 0);
+  p.w.resize(static_cast<size_t>(blocks * kQuads * kGroup * 4));
   p.s.assign(static_cast<size_t>(blocks * kGroup), 0.0f);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t b = 0; b < blocks; b++) p.s[b * kGroup + r] = scales[(n0 + r) * blocks + b];
+  if (rows == kGroup) return RepackFull(B, K, n0, p.w.data());
+  std::fill(p.w.begin(), p.w.end(), 0);
   for (int64_t r = 0; r < rows; r++) {
     const uint8_t* src = B + (n0 + r) * (K / 2);
     for (int64_t b = 0; b < blocks; b++) {
-      p.s[b * kGroup + r] = scales[(n0 + r) * blocks + b];
       for (int64_t g = 0; g < kQuads; g++) {
         const uint8_t b0 = src[b * 16 + 2 * g], b1 = src[b * 16 + 2 * g + 1];
         uint8_t* dst = &p.w[((b * kQuads + g) * kGroup + r) * 4];
