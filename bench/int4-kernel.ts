@@ -1,15 +1,20 @@
 // Quire's int4 kernel (native/src/q4_gemm.cc) against onnxruntime's own MatMulNBits, one node at a time on the
 // Llama-3.1-8B layer shapes (int4, block 32, fp32 activations), same session options, same run: prompt chunks
-// (M = the prefill chunk) and decode (M = 1), GOP/s beside the cores' int8 VNNI peak (roofline.ts).
+// (M = the prefill chunk) and decode (M = 1), GOP/s beside the cores' int8 VNNI peak (roofline.ts). With
+// --model, a converted int4 model instead: a document's prefill and decode with each kernel in turn and their
+// last-token logits compared.
 //   node bench/int4-kernel.ts [--rows 1,512] [--threads N] [--runs 6]
+//   node bench/int4-kernel.ts --model <int4 model dir> [--tokens 2048] [--rounds 2]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadNativeAddon, type NativeAddon } from '../electron/node/engine/native-addon.ts';
+import { INT4_KERNEL_ENV } from '../electron/node/engine/native-backend.ts';
 import { INT4_BLOCK } from '../models/int4.ts';
 import { ONNX_TYPE } from '../models/model-spec.ts';
 import { GraphBuilder } from '../models/onnx-writer.ts';
+import { measureFollowUp } from './quire-follow-up.ts';
 import { corePeaks, printTable } from './roofline.ts';
 
 const { values } = parseArgs({
@@ -17,6 +22,9 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1,512' },
     threads: { type: 'string', default: String(availableParallelism()) },
     runs: { type: 'string', default: '6' },
+    model: { type: 'string' },
+    tokens: { type: 'string', default: '2048' },
+    rounds: { type: 'string', default: '2' },
   },
 });
 
@@ -57,6 +65,40 @@ async function time(path: string, int4Kernel: boolean, M: number, K: number): Pr
   }
   session.release();
   return best;
+}
+
+// The whole model with each kernel, alternated, best of --rounds; the kernel is chosen when a session loads.
+async function wholeModel(model: string): Promise<void> {
+  const n = Number(values.tokens);
+  const document = Array.from({ length: n }, (_, i) => (i * 7919 + 1) % 500);
+  const question = Array.from({ length: 24 }, (_, i) => (i * 31 + 5) % 500);
+  const best: Record<string, { prefill: number; decode: number; logits: Float32Array }> = {};
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const kernel of ['onnxruntime', 'quire']) {
+      process.env[INT4_KERNEL_ENV] = kernel;
+      const t = await measureFollowUp(model, { document, question, decodeSteps: 16, chunk: 512, snapshot: join(dir, `${kernel}.snapshot`), threads });
+      const prev = best[kernel];
+      best[kernel] = { prefill: Math.max(prev?.prefill ?? 0, n / t.prefillSeconds), decode: Math.max(prev?.decode ?? 0, t.decodeTps), logits: t.documentLogits };
+    }
+  }
+  const [a, b] = [best.onnxruntime.logits, best.quire.logits];
+  let dot = 0, na = 0, nb = 0, topA = 0, topB = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+    if (a[i] > a[topA]) topA = i;
+    if (b[i] > b[topB]) topB = i;
+  }
+  console.log(`${model}: ${n}-token document, ${threads} threads, best of ${values.rounds} alternated rounds`);
+  printTable(['kernel', 'prefill tok/s', 'decode tok/s'], Object.entries(best).map(([k, v]) => [k, v.prefill.toFixed(1), v.decode.toFixed(1)]));
+  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${(dot / Math.sqrt(na * nb)).toFixed(6)}, top-1 ${topA === topB ? 'same' : 'differs'}`);
+}
+
+if (values.model) {
+  await wholeModel(values.model);
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 
 const peak = corePeaks();
