@@ -74,7 +74,7 @@ async function refusingHostile<T>(run: () => Promise<T>): Promise<T> {
 }
 
 // How a parser process takes its share of a PDF (pdf-parts.ts): the first is told how many processes the PDF may
-// have, and once it knows the page count (or, for a short PDF, once OCR has read one of its pages) it names the
+// have, and once it knows the page count (or, for a short PDF, once OCR has read two of its pages) it names the
 // other processes' ranges (`onSplit`) and reads the first; each of the others reads its range of a file of the same
 // page count.
 export type PdfShare = { processes: number } | { range: PageRange; numPages: number };
@@ -94,23 +94,27 @@ export async function extractShare(
     // Refused by extractBytes, in its words.
   }
   if (!pdf) return { model: await extractBytes(name, bytes, options) };
-  let split = false;
+  // Whether the pages' sharing is settled (by the page count, or by OCR below).
+  let settled = false;
   const range = (numPages: number): PageRange => {
     if ('range' in share) {
       if (numPages !== share.numPages) throw new QuireError('CORRUPT', 'the file changed while it was being read');
       return share.range;
     }
     const ranges = pageRanges(numPages, share.processes);
-    split = ranges.length > 1;
-    if (split) onSplit(numPages, ranges);
+    settled = ranges.length > 1;
+    if (settled) onSplit(numPages, ranges);
     return ranges[0];
   };
-  // A short scanned PDF is not split by its page count, but by its first page that OCR read.
-  const afterOcr = (numPages: number, reading: PageRange, page: number): number => {
-    if ('range' in share || split) return reading[1];
-    const ranges = scanRanges(reading, page, share.processes);
-    split = ranges.length > 1;
-    if (split) onSplit(numPages, ranges);
+  // A short scanned PDF is split by its pages read by OCR instead, once a second one has said how long a page takes:
+  // a helper's start costs about what this process's time so far, less that page, took (its own start, Tesseract's
+  // model loaded, and the first page).
+  let ocrPages = 0;
+  const afterOcr = (numPages: number, reading: PageRange, page: number, seconds: number): number => {
+    if ('range' in share || settled || ++ocrPages < 2) return reading[1];
+    const ranges = scanRanges(reading, page, share.processes, (process.uptime() - seconds) / seconds);
+    settled = true;
+    if (ranges.length > 1) onSplit(numPages, ranges);
     return ranges[0][1];
   };
   return refusingHostile(async () => {

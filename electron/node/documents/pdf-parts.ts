@@ -46,12 +46,18 @@ export function pageRanges(numPages: number, processes: number, minPages = PDF_M
   return Array.from({ length: count }, (_, i) => [Math.floor((i * numPages) / count) + 1, Math.floor(((i + 1) * numPages) / count)] as const);
 }
 
-// A page read by OCR takes seconds, where a process's start costs a fraction of one: once page `done` of the
-// reading `from`…`to` needed OCR, the pages after it are shared among `processes`, one page at least each, and the
-// first range, from `from` on, stays with that reading.
-export function scanRanges([from, to]: PageRange, done: number, processes: number): PageRange[] {
-  const rest = pageRanges(to - done, processes, 1).map(([a, b]) => [a + done, b + done] as const);
-  return [[from, rest[0][1]], ...rest.slice(1)];
+// A page read by OCR takes seconds, and so does a parser process's start (Tesseract's model loaded): once page `done`
+// of the reading `from`…`to` was read by OCR, the pages after it are shared among up to `processes` so that all end
+// together, each other process starting `startPages` pages' time late, and each given a page at least; the first
+// range, from `from` on, stays with that reading. Where no other process would be worth its start, one range.
+export function scanRanges([from, to]: PageRange, done: number, processes: number, startPages: number): PageRange[] {
+  const rest = to - done;
+  const count = Math.min(processes, Math.floor(rest - startPages));
+  if (count < 2) return [[from, to]];
+  // All end after (rest + (count − 1) × startPages) / count pages' time: the others read what is left then.
+  const others = Math.floor(((count - 1) * (rest - startPages)) / count);
+  const first = to - others;
+  return [[from, first], ...pageRanges(others, count - 1, 1).map(([a, b]) => [a + first, b + first] as const)];
 }
 
 // The document of a PDF's parts, given in page order.

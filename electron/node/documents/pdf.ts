@@ -41,9 +41,9 @@ export interface ReadPdfOptions {
   password?: string;
   // Which pages this reading takes, once the page count is known (all of them unless given).
   range?: (numPages: number) => PageRange;
-  // Told once, when a page of the reading `range` was given to OCR: the last page this reading keeps (the pages
-  // after it go to other processes).
-  afterOcr?: (numPages: number, range: PageRange, page: number) => number;
+  // Told of each page of the reading `range` given to OCR, and the seconds it took: the last page this reading keeps
+  // (the pages after it go to other processes).
+  afterOcr?: (numPages: number, range: PageRange, page: number, seconds: number) => number;
 }
 
 export async function extractPdf(
@@ -69,19 +69,16 @@ export async function readPdf(bytes: Uint8Array, fallbackTitle: string, { progre
     if (pdf.numPages > MAX_PDF_PAGES) throw new QuireError('LIMIT_EXCEEDED', `${pdf.numPages} pages (the limit is ${MAX_PDF_PAGES})`);
     const [from, last] = range?.(pdf.numPages) ?? [1, pdf.numPages];
     let to = last;
-    let shared = false;
     const labels = await pdf.getPageLabels().catch(() => null);
     const { info, metadata } = await pdf.getMetadata().catch(() => ({ info: undefined, metadata: undefined }));
     const formData = (info as { IsXFAPresent?: boolean } | undefined)?.IsXFAPresent ? await readXfaFields(bytes, password) : [];
     const pages: PdfPageRead[] = [];
     for (let n = from; n <= to; n++) {
+      const started = performance.now();
       // Said before each OCR'd page, which takes seconds (and renews the parser's time limit).
       const read = await readPage(pdfjs, pdf, n, labels?.[n - 1] || String(n), ocr, formData, () => progress?.(n - from, to - from + 1, 'ocr'));
       pages.push(read.page);
-      if (read.page.ocr !== undefined && afterOcr && !shared) {
-        shared = true;
-        to = afterOcr(pdf.numPages, [from, to], n);
-      }
+      if (read.page.ocr !== undefined && afterOcr) to = afterOcr(pdf.numPages, [from, to], n, (performance.now() - started) / 1000);
       progress?.(n - from + 1, to - from + 1, read.scanned ? 'ocr' : undefined);
     }
     const infoTitle = (info as { Title?: unknown } | undefined)?.Title;
