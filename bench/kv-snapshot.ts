@@ -9,7 +9,8 @@
 // with O_DIRECT; the "of plain" ratios pair each round's snapshot with the faster of them in that round, so
 // the machine's other load weighs on both alike. WebGPU runs on whatever Vulkan the environment gives
 // (SwiftShader: VK_ICD_FILENAMES=… LD_LIBRARY_PATH=…).
-//   node bench/kv-snapshot.ts [--tokens 8192] [--rounds 3] [--providers cpu,webgpu] [--dir /tmp/quire-bench-kv]
+//   node bench/kv-snapshot.ts [--tokens 8192] [--rounds 3] [--providers cpu,webgpu] [--paths native,onnxruntime-node]
+//     [--dir /tmp/quire-bench-kv]
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '8192' },
     rounds: { type: 'string', default: '3' },
     providers: { type: 'string', default: 'cpu' },
+    // The engine paths measured on the cpu (a GPU provider runs on the native path only).
+    paths: { type: 'string', default: 'native,onnxruntime-node' },
     dir: { type: 'string', default: join(tmpdir(), 'quire-bench-kv') },
   },
 });
@@ -118,7 +121,7 @@ const rounds = Number(values.rounds);
 const columns = ['save', 'warm', 'cold'] as const;
 const rows: string[][] = [];
 for (const provider of values.providers.split(',') as Provider[]) {
-  const paths: EnginePath[] = provider === 'cpu' ? ['native', 'onnxruntime-node'] : ['native'];
+  const paths = provider === 'cpu' ? (values.paths.split(',') as EnginePath[]) : (['native'] as const);
   for (const path of paths) {
     const s = await EngineSession.load(model, { provider, path, context: tokens });
     const header = makeHeader(s.model.layout, { modelHash: s.model.modelHash, ropeHash: s.model.ropeHash }, ids);

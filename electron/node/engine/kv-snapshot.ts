@@ -14,6 +14,7 @@ import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { QuireError } from '../../common/errors.ts';
 import { KV_DTYPES, kvRowBytes, type KvDtype } from '../../../models/model-spec.ts';
+import { sumBlocksAside } from './block-sum-workers.ts';
 
 export const SNAPSHOT_MAGIC = 'QUIREKV\0';
 // 2: header CRC in the preamble, block checksums of the tensor data in a trailer.
@@ -250,6 +251,14 @@ export class BlockSums {
     }
   }
 
+  // Sums of whole blocks computed elsewhere (block-sum-workers.ts), the next ones of the stream.
+  take(sums: Uint32Array): void {
+    for (const sum of sums) {
+      this.#crc = sum;
+      this.#close();
+    }
+  }
+
   finish(): Uint32Array {
     if (this.#filled > 0) this.#close();
     if (this.#expected && this.#expected.length !== this.sums.length) throw new QuireError('CORRUPT', 'snapshot has the wrong number of checksums');
@@ -344,8 +353,35 @@ export async function writeCacheBody(
   return sums.finish();
 }
 
+// A piece's parts cut into its blocks (a piece is whole blocks but the body's last): each block the list of its
+// parts' pieces, in order.
+function blocksOf(parts: Uint8Array[], blockBytes: number): Uint8Array[][] {
+  const blocks: Uint8Array[][] = [[]];
+  let filled = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.length; ) {
+      if (filled === blockBytes) {
+        blocks.push([]);
+        filled = 0;
+      }
+      const take = Math.min(part.length - at, blockBytes - filled);
+      blocks[blocks.length - 1].push(part.subarray(at, at + take));
+      filled += take;
+      at += take;
+    }
+  }
+  return blocks;
+}
+
+// Two reads in flight keep the disk busy while the thread that finished one is waiting for a core (the checks run
+// beside them).
+const READS_AHEAD = 2;
+
+const isShared = (piece: Piece) => piece.parts.every((part) => part.buffer instanceof SharedArrayBuffer);
+
 // Checks each block against `expected` as it lands, piece k while piece k + 1 is read, and throws CORRUPT at
-// the first bad one; the cache then holds a partial copy, which the caller must treat as empty.
+// the first bad one; the cache then holds a partial copy, which the caller must treat as empty. A cache in shared
+// memory is checked on worker threads (every core beside the reads), else on this thread.
 export async function readCacheBody(
   path: string,
   offset: number,
@@ -359,21 +395,41 @@ export async function readCacheBody(
   if (tokens > capacity) throw new QuireError('DOES_NOT_FIT', `snapshot holds ${tokens} tokens, the context is ${capacity}`);
   const sums = new BlockSums(blockBytes, expected);
   const pieces = bodyPieces(offset, layout, tokens, capacity, cache, blockBytes);
+  const aside = pieces.every(isShared);
   const file = await open(path, 'r');
   const read = async (piece: Piece) => {
     if (!(await vectored(file, piece, 'readv'))) throw new QuireError('CORRUPT', 'snapshot body is truncated');
   };
-  let next = pieces.length > 0 ? read(pieces[0]) : null;
+  // Reads in flight, READS_AHEAD pieces ahead of the one being checked. One that fails before its turn is handled
+  // when its turn comes (a torn file), not as an unhandled rejection now.
+  const reads: Promise<void>[] = [];
+  const readAhead = () => {
+    if (reads.length === pieces.length) return;
+    const next = read(pieces[reads.length]);
+    next.catch(() => undefined);
+    reads.push(next);
+  };
+  for (let k = 0; k < READS_AHEAD; k++) readAhead();
+  // The workers' sums, taken in block order as they come: the first bad block stops the reads.
+  let checked = Promise.resolve();
+  let bad = false;
   try {
-    for (let k = 0; k < pieces.length; k++) {
-      await next;
-      next = k + 1 < pieces.length ? read(pieces[k + 1]) : null;
-      for (const part of pieces[k].parts) sums.feed(part);
+    for (let k = 0; k < pieces.length && !bad; k++) {
+      await reads[k];
+      readAhead();
+      if (aside) {
+        const piece = sumBlocksAside(blocksOf(pieces[k].parts, blockBytes));
+        checked = checked.then(async () => sums.take(await piece));
+        checked.catch(() => (bad = true));
+      } else {
+        for (const part of pieces[k].parts) sums.feed(part);
+      }
     }
+    await checked;
     sums.finish();
   } finally {
-    // A read still in flight when a block fails finishes before its file closes.
-    await next?.catch(() => undefined);
+    // Reads still in flight when a block fails finish before their file closes.
+    await Promise.allSettled(reads);
     await file.close();
   }
 }

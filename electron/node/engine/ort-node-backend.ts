@@ -67,7 +67,9 @@ export class OrtNodeBackend implements Backend {
     const shape = [1, kvHeads, this.capacity, kvRowElements(headDim, kvDtype)];
     const elements = shape.reduce((a, b) => a * b, 1);
     const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[ortType];
-    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, new data(elements), shape));
+    // Shared memory, so that a restore checks it on worker threads (block-sum-workers.ts); onnxruntime reads and
+    // writes it in place as any other.
+    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, new data(new SharedArrayBuffer(elements * data.BYTES_PER_ELEMENT)), shape));
     const type = rope.elementType === IO_TYPE.fp16 ? 'float16' : 'float32';
     const [context, half] = rope.dims;
     const table = () => (type === 'float16' ? new Uint16Array(context * half) : new Float32Array(context * half));

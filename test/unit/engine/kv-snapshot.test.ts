@@ -189,8 +189,12 @@ describe('kv snapshots', () => {
       await file.close();
       return { path, cache, sums, writes };
     }
-    const restore = (path: string, sums: Uint32Array, target = Array.from({ length: 6 }, () => new Uint8Array(layout.kvHeads * capacity * rowBytes))) =>
-      readCacheBody(path, 0, layout, tokens, capacity, (l, k) => target[l * 2 + k], blockBytes, sums).then(() => target);
+    // A cache in shared memory is checked on worker threads (block-sum-workers.ts), any other on this thread.
+    const restore = (path: string, sums: Uint32Array, shared: boolean) => {
+      const bytes = layout.kvHeads * capacity * rowBytes;
+      const target = Array.from({ length: 6 }, () => new Uint8Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)));
+      return readCacheBody(path, 0, layout, tokens, capacity, (l, k) => target[l * 2 + k], blockBytes, sums).then(() => target);
+    };
 
     it('writes the same bytes and block sums across piece boundaries, and reads them back into place', async () => {
       expect(bodyBytes).toBeGreaterThan(2 * BLOCKS_PER_IO * blockBytes);
@@ -209,11 +213,13 @@ describe('kv snapshots', () => {
           expect(written.subarray(at, at + tokens * rowBytes)).toEqual(Buffer.from(cache[t].subarray(h * capacity * rowBytes, h * capacity * rowBytes + tokens * rowBytes)));
         }
       }
-      const restored = await restore(path, sums);
-      for (let t = 0; t < 6; t++) {
-        for (let h = 0; h < layout.kvHeads; h++) {
-          const start = h * capacity * rowBytes;
-          expect(restored[t].subarray(start, start + tokens * rowBytes)).toEqual(cache[t].subarray(start, start + tokens * rowBytes));
+      for (const shared of [false, true]) {
+        const restored = await restore(path, sums, shared);
+        for (let t = 0; t < 6; t++) {
+          for (let h = 0; h < layout.kvHeads; h++) {
+            const start = h * capacity * rowBytes;
+            expect(restored[t].subarray(start, start + tokens * rowBytes)).toEqual(cache[t].subarray(start, start + tokens * rowBytes));
+          }
         }
       }
     });
@@ -224,10 +230,12 @@ describe('kv snapshots', () => {
       const damaged = Buffer.from(pristine);
       const block = BLOCKS_PER_IO + 3; // in the second piece
       damaged[block * blockBytes + 7] ^= 0x20;
-      await writeFile(path, damaged);
-      await expect(restore(path, sums)).rejects.toMatchObject({ code: 'CORRUPT', message: `snapshot block ${block} fails its checksum` });
-      await writeFile(path, pristine.subarray(0, BLOCKS_PER_IO * blockBytes + 100));
-      await expect(restore(path, sums)).rejects.toMatchObject({ code: 'CORRUPT', message: 'snapshot body is truncated' });
+      for (const shared of [false, true]) {
+        await writeFile(path, damaged);
+        await expect(restore(path, sums, shared)).rejects.toMatchObject({ code: 'CORRUPT', message: `snapshot block ${block} fails its checksum` });
+        await writeFile(path, pristine.subarray(0, BLOCKS_PER_IO * blockBytes + 100));
+        await expect(restore(path, sums, shared)).rejects.toMatchObject({ code: 'CORRUPT', message: 'snapshot body is truncated' });
+      }
     });
 
     it('reads a piece of more head spans than one system call takes (IOV_MAX)', async () => {
