@@ -270,7 +270,11 @@ export class DocumentStore {
       kept = id;
       return { id, duplicate: false };
     }, () => kept !== undefined && options.original?.remove(kept));
-    if (!stored.duplicate) options.onStored?.(stored.id, model);
+    if (!stored.duplicate) {
+      // The viewer opens a document just imported: its text is in hand.
+      this.#recentTexts.set(stored.id, hash, model.text);
+      options.onStored?.(stored.id, model);
+    }
     return { ...this.summary(stored.id)!, duplicate: stored.duplicate };
   }
 
