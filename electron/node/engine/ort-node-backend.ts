@@ -66,10 +66,16 @@ export class OrtNodeBackend implements Backend {
     const ortType = ORT_TYPE_NAME[KV_STORAGE[kvDtype].elementType] as 'float32' | 'float16' | 'int8' | 'uint8';
     const shape = [1, kvHeads, this.capacity, kvRowElements(headDim, kvDtype)];
     const elements = shape.reduce((a, b) => a * b, 1);
-    const data = { float32: Float32Array, float16: Uint16Array, int8: Int8Array, uint8: Uint8Array }[ortType];
     // Shared memory, so that a restore checks it on worker threads (block-sum-workers.ts); onnxruntime reads and
     // writes it in place as any other.
-    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, new data(new SharedArrayBuffer(elements * data.BYTES_PER_ELEMENT)), shape));
+    const shared = (bytesPerElement: number) => new SharedArrayBuffer(elements * bytesPerElement);
+    const cacheView = {
+      float32: () => new Float32Array(shared(Float32Array.BYTES_PER_ELEMENT)),
+      float16: () => new Uint16Array(shared(Uint16Array.BYTES_PER_ELEMENT)),
+      int8: () => new Int8Array(shared(Int8Array.BYTES_PER_ELEMENT)),
+      uint8: () => new Uint8Array(shared(Uint8Array.BYTES_PER_ELEMENT)),
+    }[ortType];
+    this.cache = Array.from({ length: layers * 2 }, () => new ort.Tensor(ortType, cacheView(), shape));
     const type = rope.elementType === IO_TYPE.fp16 ? 'float16' : 'float32';
     const [context, half] = rope.dims;
     const table = () => (type === 'float16' ? new Uint16Array(context * half) : new Float32Array(context * half));
