@@ -1,5 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { FileWriterThread } from './file-writer-thread.ts';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
 
@@ -92,29 +93,38 @@ export class GraphBuilder {
 }
 
 // Appends tensors to one data file, each at a 64 KiB-aligned offset, writing chunks as they arrive so a tensor
-// never has to exist whole in memory.
+// never has to exist whole in memory. With `thread`, the hashing and writing happen on a thread of their own
+// (file-writer-thread.ts) while the caller produces the next chunk; the file and its checksum are the same.
 export class ExternalData {
   readonly location: string;
-  private fd: number;
+  private readonly fd: number | null = null;
+  private readonly writer: FileWriterThread | null = null;
   private offset = 0;
   bytesWritten = 0;
   // SHA-256 of the file as written, alignment gaps (which read back as zeros) included: the conversion records
   // it without reading gigabytes back.
   private readonly hash = createHash('sha256');
+  private digest: string | undefined;
 
-  constructor(path: string, location: string) {
-    this.fd = openSync(path, 'w');
+  constructor(path: string, location: string, options: { thread?: boolean } = {}) {
+    if (options.thread) this.writer = new FileWriterThread(path);
+    else this.fd = openSync(path, 'w');
     this.location = location;
   }
 
   add(builder: GraphBuilder, name: string, type: DataType, dims: number[], chunks: Iterable<Uint8Array>): void {
     const start = Math.ceil(this.offset / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
-    this.hash.update(new Uint8Array(start - this.offset));
+    if (this.writer) this.writer.write(new Uint8Array(0), start, start - this.offset);
+    else this.hash.update(new Uint8Array(start - this.offset));
     let position = start;
     for (const chunk of chunks) {
-      this.hash.update(chunk);
-      let done = 0;
-      while (done < chunk.byteLength) done += writeSync(this.fd, chunk, done, chunk.byteLength - done, position + done);
+      if (this.writer) {
+        this.writer.write(chunk, position);
+      } else {
+        this.hash.update(chunk);
+        let done = 0;
+        while (done < chunk.byteLength) done += writeSync(this.fd!, chunk, done, chunk.byteLength - done, position + done);
+      }
       position += chunk.byteLength;
     }
     const length = position - start;
@@ -135,12 +145,14 @@ export class ExternalData {
     });
   }
 
+  // Waits for the writes still queued (with a thread) and closes the file.
   close(): void {
-    closeSync(this.fd);
+    if (this.writer) this.digest = this.writer.finish();
+    else closeSync(this.fd!);
   }
 
-  // Hex SHA-256 of everything added so far; call once, after the last tensor.
+  // Hex SHA-256 of everything added; call once, after close().
   sha256(): string {
-    return this.hash.digest('hex');
+    return this.digest ?? this.hash.digest('hex');
   }
 }

@@ -74,8 +74,9 @@ export interface RawChunk {
 
 // Raw bytes per chunk: 16 MiB of float32 for a 16-bit checkpoint, as the float32 rows have always been.
 const RAW_CHUNK_BYTES = 8 * 1024 * 1024;
-// Below this much data the reading threads cost more to start than they save (tests' tiny checkpoints).
-const PREFETCH_MIN_BYTES = 64 * 1024 * 1024;
+// Below this much data the conversion's threads (reading ahead, writing behind) cost more to start than they
+// save (tests' tiny checkpoints).
+export const CONVERSION_THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 function rowLayout(t: TensorInfo): { rowBytes: number; totalRows: number } {
   const width = t.shape.length === 0 ? 1 : t.shape[t.shape.length - 1];
@@ -121,7 +122,7 @@ export class Checkpoint {
     const all = [...this.tensors.values()];
     // A piece holds at least one row, however long.
     this.pieceBytes = Math.max(RAW_CHUNK_BYTES, ...all.map((t) => rowLayout(t).rowBytes));
-    if (options.prefetch ?? all.reduce((sum, t) => sum + t.byteLength, 0) >= PREFETCH_MIN_BYTES) this.prefetch = new TensorPrefetch(this.pieceBytes);
+    if (options.prefetch ?? all.reduce((sum, t) => sum + t.byteLength, 0) >= CONVERSION_THREADS_MIN_BYTES) this.prefetch = new TensorPrefetch(this.pieceBytes);
   }
 
   info(name: string): TensorInfo {

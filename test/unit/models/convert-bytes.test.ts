@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertCheckpoint } from '../../../models/convert.ts';
-import type { Precision } from '../../../models/model-spec.ts';
+import { ONNX_TYPE, type Precision } from '../../../models/model-spec.ts';
+import { ExternalData, GraphBuilder } from '../../../models/onnx-writer.ts';
 import type { SafeDtype } from '../../../models/safetensors.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { nativeWeightCodecs } from '../../../models/weight-codecs.ts';
@@ -68,4 +69,32 @@ describe('conversion output bytes', () => {
       }
     });
   }
+});
+
+describe('model.onnx.data written behind on a thread', () => {
+  // Tensors of 3 bytes, 9 MiB + 5 (more than one 8 MiB piece of the ring), none, and 70 KiB: gaps of every size.
+  const tensors = [3, 9 * 1024 * 1024 + 5, 0, 70 * 1024].map((n, t) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + t * 7) & 255));
+  const write = (path: string, thread: boolean) => {
+    const data = new ExternalData(path, 'x.data', { thread });
+    const g = new GraphBuilder();
+    tensors.forEach((bytes, t) => data.add(g, `t${t}`, ONNX_TYPE.UINT8, [bytes.length], [bytes.subarray(0, 1), bytes.subarray(1)]));
+    data.close();
+    return { sha: data.sha256(), initializers: JSON.stringify(g.initializers), file: readFileSync(path) };
+  };
+
+  it('gives the same file, offsets and checksum as writing on this thread', () => {
+    const here = write(join(root, 'here.data'), false);
+    const behind = write(join(root, 'behind.data'), true);
+    expect(behind.sha).toBe(here.sha);
+    expect(behind.initializers).toBe(here.initializers);
+    expect(Buffer.compare(behind.file, here.file)).toBe(0);
+  });
+
+  it("hands the thread's write error back with its code", () => {
+    const data = new ExternalData(join(root, 'no-such-folder', 'x.data'), 'x.data', { thread: true });
+    expect(() => {
+      data.add(new GraphBuilder(), 't', ONNX_TYPE.UINT8, [3], [new Uint8Array(3)]);
+      data.close();
+    }).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+  });
 });
