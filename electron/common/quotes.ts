@@ -23,30 +23,65 @@ export interface NormalizedText {
   offsets: Int32Array;
 }
 
+// JavaScript's \s, by code unit.
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+// Code units turned into a string a chunk at a time where a decoder cannot be used (an argument list has a
+// length limit).
+const CHUNK = 8192;
+const UTF16 = new TextDecoder('utf-16le');
+
+// The string of these code units. The decoder makes it without garbage, but would replace a lone surrogate.
+function unitsText(units: Uint16Array, surrogates: boolean): string {
+  if (!surrogates) return UTF16.decode(units);
+  const pieces: string[] = [];
+  for (let at = 0; at < units.length; at += CHUNK) pieces.push(String.fromCharCode(...units.subarray(at, at + CHUNK)));
+  return pieces.join('');
+}
+
+// A book's text is millions of characters: the normalized text is built in typed arrays, not in arrays of
+// one-character strings and of numbers, whose hundreds of megabytes of garbage the next collections (a
+// follow-up's among them) paid for.
 export function normalizeForMatch(source: string): NormalizedText {
-  const out: string[] = [];
-  const offsets: number[] = [];
+  // At most one normalized character per source character (a run of spaces becomes one).
+  const units = new Uint16Array(source.length);
+  const offsets = new Int32Array(source.length + 1);
+  let n = 0;
   let pendingSpace = -1;
+  let surrogates = false;
   for (let i = 0; i < source.length; i++) {
-    const ch = source[i];
-    if (/\s/.test(ch)) {
-      if (out.length > 0 && pendingSpace < 0) pendingSpace = i;
+    const c = source.charCodeAt(i);
+    if (isSpace(c)) {
+      if (n > 0 && pendingSpace < 0) pendingSpace = i;
       continue;
     }
-    const folded = FOLD[ch] ?? ch;
-    if (folded === '') continue;
+    let out: number;
+    if (c < 0x80) {
+      if (c === 0x60) out = 0x27; // ` folds to '
+      else out = c >= 0x41 && c <= 0x5a ? c + 32 : c;
+    } else {
+      surrogates ||= c >= 0xd800 && c <= 0xdfff;
+      const ch = source[i];
+      const folded = FOLD[ch] ?? ch;
+      if (folded === '') continue;
+      const lower = folded.toLowerCase();
+      // Keep one normalized char per source char so offsets stay exact (a few letters lower-case to two).
+      out = (lower.length === 1 ? lower : folded).charCodeAt(0);
+    }
     if (pendingSpace >= 0) {
-      out.push(' ');
-      offsets.push(pendingSpace);
+      units[n] = 0x20;
+      offsets[n++] = pendingSpace;
       pendingSpace = -1;
     }
-    const lower = folded.toLowerCase();
-    // Keep one normalized char per source char so offsets stay exact (a few letters lower-case to two).
-    out.push(lower.length === 1 ? lower : folded);
-    offsets.push(i);
+    units[n] = out;
+    offsets[n++] = i;
   }
-  offsets.push(source.length);
-  return { text: out.join(''), offsets: Int32Array.from(offsets) };
+  offsets[n] = source.length;
+  return { text: unitsText(units.subarray(0, n), surrogates), offsets: offsets.slice(0, n + 1) };
 }
 
 export interface QuoteCheck {
