@@ -2,8 +2,8 @@
 // half, or float32. The native addon (native/src/weight_codecs.cc) does the first two several times faster than
 // JavaScript and gives the same bytes; without it (not built, or QUIRE_CONVERT_NATIVE=0) the JavaScript path runs.
 import { createRequire } from 'node:module';
-import { entryPoints } from '../electron/node/entry-points.ts';
 import { bf16ToFloat32, float32ToHalf, halfToFloat32 } from './float16.ts';
+import { nativeAddonFile } from './native-addon-file.ts';
 import { quantizeInt4Rows } from './int4.ts';
 import type { SafeDtype } from './safetensors.ts';
 
@@ -48,7 +48,7 @@ function loadAddon(): NativeCodecs | null {
   if (addon !== undefined) return addon;
   addon = null;
   try {
-    const loaded = createRequire(import.meta.url)(entryPoints.nativeAddon) as Partial<NativeCodecs>;
+    const loaded = createRequire(import.meta.url)(nativeAddonFile.path) as Partial<NativeCodecs>;
     if (typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function') addon = loaded as NativeCodecs;
   } catch {
     // Not built (a source checkout before npm ci, or a platform without a compiler): JavaScript converts.

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeAddonFile } from '../../models/native-addon-file.ts';
 
 // Scripts that run in their own thread or process, the native engine addon and the bundled demo model. Run
 // from the sources they are the files beside their modules; the desktop bundle (Forge's Vite build) emits the
@@ -9,7 +10,12 @@ export const entryPoints = {
   documentWorker: fileURLToPath(new URL('./documents/worker.ts', import.meta.url)),
   textWorker: fileURLToPath(new URL('./runtime/text-worker.ts', import.meta.url)),
   engineHost: fileURLToPath(new URL('./engine/engine-host-process.ts', import.meta.url)),
-  nativeAddon: fileURLToPath(new URL('../../native/build/Release/quire_ort.node', import.meta.url)),
+  get nativeAddon(): string {
+    return nativeAddonFile.path;
+  },
+  set nativeAddon(path: string) {
+    nativeAddonFile.path = path;
+  },
   // The offline default model's Hugging Face folder (a packaged app carries it as an extra resource).
   nanoCheckpoint: fileURLToPath(new URL('../../models/nano/quire-nano', import.meta.url)),
 };
