@@ -1,8 +1,9 @@
-// Why a kernel of our own: on AVX-512 VNNI onnxruntime 1.30's MatMulNBits reads a prompt at block 32 at about a
-// third of the int8 peak (210 GOP/s on 2 cores where llama.cpp's Q4_0 reaches ~300). The product here keeps 16
-// weight rows in the 16 int32 lanes of a register, so one VPDPBUSD does 64 multiply-adds with no horizontal sums
-// and each block needs one conversion to float per 16 outputs (the layout ik_llama.cpp's repacked quants use,
-// built here on the fly from the stored blocks, so the weights in memory stay the ones onnxruntime and GGUF read).
+// Why a kernel of our own: on AVX-512 VNNI onnxruntime 1.30's MatMulNBits runs block-32 weights at about a third
+// of the int8 peak (210 GOP/s on 2 cores), and llama.cpp read a prompt 1.6× faster on the same Q4_0 weights
+// (docs/benchmarks.md, "Quire's own int4 kernel"). The product here keeps 16 weight rows in the 16 int32 lanes
+// of a register, so one VPDPBUSD does 64 multiply-adds with no horizontal sums and each block needs one
+// conversion to float per 16 outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from
+// the stored blocks, so the weights in memory stay the ones onnxruntime and GGUF read).
 #include "q4_gemm.h"
 
 // GCC/Clang on x86-64 only: the kernels pick their instruction set per function and are dispatched at run time.
