@@ -8,6 +8,10 @@
 
 // GCC/Clang on x86-64 only: the kernels pick their instruction set per function and are dispatched at run time.
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 warns inside its own intrinsics (the deliberately undefined source of _mm512_permutexvar_ps and
+// _mm512_inserti64x4 and others), not about this file's values.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
