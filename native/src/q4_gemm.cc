@@ -42,6 +42,34 @@ struct Quantized {
 
 bool Direct(int64_t M, int64_t K) { return M < kRepackRows && (K / kQ4Block) % 2 == 0; }
 
+// Activations, scales and products are float32 or float16 (an --io fp16 model): converted on load and store.
+using Half = uint16_t;
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline float ToFloat(float v) { return v; }
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline float ToFloat(Half v) { return _cvtsh_ss(v); }
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m512 Load16(const Half* p) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store16(float* p, __mmask16 mask, __m512 v) {
+  _mm512_mask_storeu_ps(p, mask, v);
+}
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store16(Half* p, __mmask16 mask, __m512 v) {
+  _mm256_mask_storeu_epi16(p, mask, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store1(float* p, float v) { *p = v; }
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store1(Half* p, float v) {
+  *p = _cvtss_sh(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+// Two consecutive scales in lanes 0 and 1.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m128 LoadPair(const float* p) {
+  return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+}
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m128 LoadPair(const Half* p) {
+  int32_t bits;
+  std::memcpy(&bits, p, 4);
+  return _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
+}
+
 Quantized Layout(void* scratch, int64_t M, int64_t K) {
   auto* at = static_cast<uint8_t*>(scratch);
   const int64_t blocks = M * (K / kQ4Block);
@@ -71,11 +99,12 @@ void PairRow(const int8_t* q, const float* d, const int32_t* corr, int64_t K, in
   }
 }
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2")))
-void QuantizeRow(const float* x, int64_t K, int8_t* q, float* d, int32_t* corr) {
+template <typename T>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+void QuantizeRow(const T* x, int64_t K, int8_t* q, float* d, int32_t* corr) {
   for (int64_t b = 0; b < K / kQ4Block; b++) {
-    const __m512 lo = _mm512_loadu_ps(x + b * kQ4Block);
-    const __m512 hi = _mm512_loadu_ps(x + b * kQ4Block + 16);
+    const __m512 lo = Load16(x + b * kQ4Block);
+    const __m512 hi = Load16(x + b * kQ4Block + 16);
     const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
     const float scale = amax / 127.0f;
     const __m512 inv = _mm512_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
@@ -97,7 +126,7 @@ struct Panel {
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
 // of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
 // word's two bytes spread to four nibbles.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2")))
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
 void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
   const int64_t blocks = K / kQ4Block;
   const int64_t stride = K / 2;
@@ -143,12 +172,13 @@ void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
   }
 }
 
-void Repack(const uint8_t* B, const float* scales, int64_t K, int64_t n0, int64_t rows, Panel& p) {
+template <typename T>
+void Repack(const uint8_t* B, const T* scales, int64_t K, int64_t n0, int64_t rows, Panel& p) {
   const int64_t blocks = K / kQ4Block;
   p.w.resize(static_cast<size_t>(blocks * kQuads * kGroup * 4));
   p.s.assign(static_cast<size_t>(blocks * kGroup), 0.0f);
   for (int64_t r = 0; r < rows; r++)
-    for (int64_t b = 0; b < blocks; b++) p.s[b * kGroup + r] = scales[(n0 + r) * blocks + b];
+    for (int64_t b = 0; b < blocks; b++) p.s[b * kGroup + r] = ToFloat(scales[(n0 + r) * blocks + b]);
   if (rows == kGroup) return RepackFull(B, K, n0, p.w.data());
   std::fill(p.w.begin(), p.w.end(), 0);
   for (int64_t r = 0; r < rows; r++) {
@@ -166,9 +196,9 @@ void Repack(const uint8_t* B, const float* scales, int64_t K, int64_t n0, int64_
   }
 }
 
-template <int RM>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2")))
-void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_t N, int64_t n0, int64_t rows, float* Y) {
+template <int RM, typename T>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_t N, int64_t n0, int64_t rows, T* Y) {
   const int64_t blocks = K / kQ4Block;
   const __m512i* w = reinterpret_cast<const __m512i*>(p.w.data());
   const int8_t* q[RM];
@@ -202,19 +232,19 @@ void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_
   }
   const __mmask16 mask = rows == kGroup ? 0xFFFF : static_cast<__mmask16>((1u << rows) - 1);
 #pragma GCC unroll 8
-  for (int r = 0; r < RM; r++) _mm512_mask_storeu_ps(Y + (i0 + r) * N + n0, mask, acc[r]);
+  for (int r = 0; r < RM; r++) Store16(Y + (i0 + r) * N + n0, mask, acc[r]);
 }
 
 // Decode: each weight block is unpacked once and used by the few activation rows there are, two blocks per
 // register: the low nibbles of both (their even values), then the high ones (odd values). The activations were
 // stored in that order (Quantized::pairs), so the weights need no shuffle: lanes 0–3 and 8–11 hold the first
 // block, 4–7 and 12–15 the second.
-template <int MR>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2")))
-void DirectRow(const uint8_t* B, const float* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, float* Y) {
+template <int MR, typename T>
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+void DirectRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
   const int64_t blocks = K / kQ4Block;
   const uint8_t* src = B + n * (K / 2);
-  const float* ws = scales + n * blocks;
+  const T* ws = scales + n * blocks;
   const __m256i low = _mm256_set1_epi8(15);
   const __m512i pairScale = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
   // Two sums per row, alternating pairs, so consecutive multiply-adds do not wait on each other.
@@ -229,7 +259,7 @@ void DirectRow(const uint8_t* B, const float* scales, const Quantized& a, int64_
       const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + pb * 16));
       const __m256i lo = _mm256_and_si256(bytes, low), hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low);
       const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-      const __m512 s = _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(ws + pb)))));
+      const __m512 s = _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(LoadPair(ws + pb)));
 #pragma GCC unroll 4
       for (int r = 0; r < MR; r++) {
         const int64_t at = r * K + pb * kQ4Block;  // 64 quantized values, 16 lane-constants each of d and corr
@@ -239,32 +269,35 @@ void DirectRow(const uint8_t* B, const float* scales, const Quantized& a, int64_
     }
   }
 #pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) Y[r * N + n] = _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1]));
+  for (int r = 0; r < MR; r++) Store1(Y + r * N + n, _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1])));
 }
 
+template <typename T>
 struct Job {
-  const float* A;
+  const T* A;
   const uint8_t* B;
-  const float* scales;
-  float* Y;
+  const T* scales;
+  T* Y;
   int64_t M, K, N;
   Quantized a;
 };
 
+template <typename T>
 void QuantizeJob(void* arg, size_t i) {
-  auto* j = static_cast<Job*>(arg);
+  auto* j = static_cast<Job<T>*>(arg);
   const int64_t blocks = j->K / kQ4Block;
   const Quantized& a = j->a;
   QuantizeRow(j->A + i * j->K, j->K, a.q + i * j->K, a.d + i * blocks, a.corr + i * blocks);
   if (a.pairs) PairRow(a.q + i * j->K, a.d + i * blocks, a.corr + i * blocks, j->K, a.pairs + i * j->K, a.pairD + i * j->K / 4, a.pairCorr + i * j->K / 4);
 }
 
+template <typename T>
 void GroupJob(void* arg, size_t group) {
-  auto* j = static_cast<Job*>(arg);
+  auto* j = static_cast<Job<T>*>(arg);
   const int64_t n0 = static_cast<int64_t>(group) * kGroup;
   const int64_t rows = std::min(kGroup, j->N - n0);
   if (j->a.pairs) {
-    const auto row = j->M == 1 ? DirectRow<1> : j->M == 2 ? DirectRow<2> : DirectRow<3>;
+    const auto row = j->M == 1 ? DirectRow<1, T> : j->M == 2 ? DirectRow<2, T> : DirectRow<3, T>;
     for (int64_t n = n0; n < n0 + rows; n++) row(j->B, j->scales, j->a, j->K, j->N, n, j->Y);
     return;
   }
@@ -275,23 +308,32 @@ void GroupJob(void* arg, size_t group) {
   for (; i < j->M; i++) PanelRows<1>(panel, j->a, i, j->K, j->N, n0, rows, j->Y);
 }
 
+template <typename T>
+void Run(const T* A, int64_t M, int64_t K, const uint8_t* B, const T* scales, int64_t N, T* Y, void* scratch, ParallelFor parallel, void* parallelCtx) {
+  Job<T> job{A, B, scales, Y, M, K, N, Layout(scratch, M, K)};
+  parallel(parallelCtx, static_cast<size_t>(M), QuantizeJob<T>, &job);
+  parallel(parallelCtx, static_cast<size_t>((N + kGroup - 1) / kGroup), GroupJob<T>, &job);
+}
+
 }  // namespace
 
 bool Q4GemmSupported() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512vnni");
+         __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("f16c");
 }
 
 size_t Q4GemmScratchBytes(int64_t M, int64_t K) {
   return static_cast<size_t>(M * (K / kQ4Block) * (sizeof(float) + sizeof(int32_t)) + M * K + (Direct(M, K) ? 3 * M * K : 0));
 }
 
-void Q4Gemm(const float* A, int64_t M, int64_t K, const uint8_t* B, const float* scales, int64_t N, float* Y,
+void Q4Gemm(Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, const void* scales, int64_t N, void* Y,
             void* scratch, ParallelFor parallel, void* parallelCtx) {
-  Job job{A, B, scales, Y, M, K, N, Layout(scratch, M, K)};
-  parallel(parallelCtx, static_cast<size_t>(M), QuantizeJob, &job);
-  parallel(parallelCtx, static_cast<size_t>((N + kGroup - 1) / kGroup), GroupJob, &job);
+  if (io == Q4Io::Float16) {
+    Run(static_cast<const Half*>(A), M, K, B, static_cast<const Half*>(scales), N, static_cast<Half*>(Y), scratch, parallel, parallelCtx);
+  } else {
+    Run(static_cast<const float*>(A), M, K, B, static_cast<const float*>(scales), N, static_cast<float*>(Y), scratch, parallel, parallelCtx);
+  }
 }
 
 }  // namespace quire
@@ -301,7 +343,7 @@ void Q4Gemm(const float* A, int64_t M, int64_t K, const uint8_t* B, const float*
 namespace quire {
 bool Q4GemmSupported() { return false; }
 size_t Q4GemmScratchBytes(int64_t, int64_t) { return 0; }
-void Q4Gemm(const float*, int64_t, int64_t, const uint8_t*, const float*, int64_t, float*, void*, ParallelFor, void*) {}
+void Q4Gemm(Q4Io, const void*, int64_t, int64_t, const uint8_t*, const void*, int64_t, void*, void*, ParallelFor, void*) {}
 }  // namespace quire
 
 #endif

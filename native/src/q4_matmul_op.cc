@@ -11,10 +11,11 @@ namespace quire {
 namespace {
 
 struct Int4MatMulKernel {
+  Q4Io io;
   int64_t K;
   int64_t N;
 
-  explicit Int4MatMulKernel(const OrtKernelInfo* info) {
+  Int4MatMulKernel(const OrtKernelInfo* info, Q4Io type) : io(type) {
     Ort::ConstKernelInfo ki(info);
     K = ki.GetAttribute<int64_t>("K");
     N = ki.GetAttribute<int64_t>("N");
@@ -44,21 +45,26 @@ struct Int4MatMulKernel {
     // down_proj), instead of that much per node.
     thread_local std::vector<uint8_t> scratch;
     scratch.resize(std::max(scratch.size(), Q4GemmScratchBytes(M, K)));
-    Q4Gemm(a.GetTensorData<float>(), M, K, ctx.GetInput(1).GetTensorData<uint8_t>(), ctx.GetInput(2).GetTensorData<float>(), N,
-           y.GetTensorMutableData<float>(), scratch.data(), Parallel, context);
+    Q4Gemm(io, a.GetTensorRawData(), M, K, ctx.GetInput(1).GetTensorData<uint8_t>(), ctx.GetInput(2).GetTensorRawData(), N,
+           y.GetTensorMutableRawData(), scratch.data(), Parallel, context);
   }
 };
 
+// One op per activation type (an --io fp32 or --io fp16 conversion); onnxruntime picks by the node's types.
 struct Int4MatMulOp : Ort::CustomOpBase<Int4MatMulOp, Int4MatMulKernel> {
-  void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const { return new Int4MatMulKernel(info); }
+  explicit Int4MatMulOp(ONNXTensorElementDataType type) : type_(type) {}
+  void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const {
+    return new Int4MatMulKernel(info, type_ == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? Q4Io::Float16 : Q4Io::Float32);
+  }
   const char* GetName() const { return "MatMulNBits"; }
   const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
   size_t GetInputTypeCount() const { return 3; }
-  ONNXTensorElementDataType GetInputType(size_t index) const {
-    return index == 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 : ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
-  }
+  ONNXTensorElementDataType GetInputType(size_t index) const { return index == 1 ? ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 : type_; }
   size_t GetOutputTypeCount() const { return 1; }
-  ONNXTensorElementDataType GetOutputType(size_t) const { return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT; }
+  ONNXTensorElementDataType GetOutputType(size_t) const { return type_; }
+
+ private:
+  ONNXTensorElementDataType type_;
 };
 
 }  // namespace
@@ -67,10 +73,12 @@ bool Int4KernelSupported() { return Q4GemmSupported(); }
 
 void UseInt4Kernel(Ort::SessionOptions& so) {
   // Sessions keep pointers to the domain and op: both live as long as the process.
-  static Int4MatMulOp op;
+  static Int4MatMulOp fp32(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT);
+  static Int4MatMulOp fp16(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16);
   static Ort::CustomOpDomain* domain = [] {
     auto* d = new Ort::CustomOpDomain("com.microsoft");
-    d->Add(&op);
+    d->Add(&fp32);
+    d->Add(&fp16);
     return d;
   }();
   so.Add(*domain);

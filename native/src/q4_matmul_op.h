@@ -8,8 +8,8 @@ namespace quire {
 // Whether this CPU runs the kernel; where it does not, sessions keep onnxruntime's MatMulNBits.
 bool Int4KernelSupported();
 
-// For a CPU session of a model whose MatMulNBits nodes are 4-bit, block 32, symmetric, with fp32 activations
-// (what `quire convert --precision int4` writes). Throws Ort::Exception for a node the kernel cannot run.
+// For a CPU session of a model whose MatMulNBits nodes are 4-bit, block 32, symmetric, with fp32 or fp16
+// activations (what `quire convert --precision int4` writes). Throws Ort::Exception for a node it cannot run.
 void UseInt4Kernel(Ort::SessionOptions& so);
 
 }  // namespace quire

@@ -14,14 +14,14 @@ export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', web
 export const INT4_KERNEL_ENV = 'QUIRE_INT4_KERNEL';
 
 // Quire's int4 kernel reads a prompt ~2.8× faster than onnxruntime 1.30's MatMulNBits at block 32 on AVX-512
-// VNNI (bench/int4-kernel.ts); it runs the CPU path's 4-bit nodes with fp32 activations, which is what an int4
-// conversion writes for the CPU. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel (to compare them).
-export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision' | 'ioDtype'>, env: NodeJS.ProcessEnv = process.env): boolean {
+// VNNI (bench/int4-kernel.ts); it runs the CPU path's 4-bit nodes, with fp32 or fp16 activations, which is what an
+// int4 conversion writes. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel (to compare them).
+export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision'>, env: NodeJS.ProcessEnv = process.env): boolean {
   const choice = env[INT4_KERNEL_ENV] ?? '';
   if (choice !== '' && choice !== 'quire' && choice !== 'onnxruntime') {
     throw new QuireError('INVALID_INPUT', `${INT4_KERNEL_ENV} wants quire or onnxruntime, got "${choice}"`);
   }
-  return choice !== 'onnxruntime' && provider === 'cpu' && manifest.precision === 'int4' && manifest.ioDtype === 'fp32';
+  return choice !== 'onnxruntime' && provider === 'cpu' && manifest.precision === 'int4';
 }
 
 export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {

@@ -1,7 +1,8 @@
 // Quire's int4 kernel (native/src/q4_gemm.cc) in place of onnxruntime's MatMulNBits: the same products as an
 // exact reference of the same arithmetic (activations rounded to int8 per block of 32), on the shapes that take
 // each of its paths — decode (1–3 rows), the 16-row panels with 8 rows at a time and the rows left over, a
-// weight row count that is not a multiple of 16, an odd number of blocks — and close to onnxruntime's own kernel.
+// weight row count that is not a multiple of 16, an odd number of blocks — with fp32 and fp16 activations, and
+// close to onnxruntime's own kernel.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
 import { loadNativeAddon, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import { int4KernelWanted } from '../../../electron/node/engine/native-backend.ts';
+import { float32ToHalf, halfToFloat32 } from '../../../models/float16.ts';
 import { INT4_BLOCK, quantizeInt4Rows } from '../../../models/int4.ts';
 import { ONNX_TYPE } from '../../../models/model-spec.ts';
 import { GraphBuilder } from '../../../models/onnx-writer.ts';
@@ -23,21 +25,29 @@ function random(seed: number): () => number {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
 }
 
-// One MatMulNBits node over random weights quantized by the converter's own quantizer.
-function model(K: number, N: number, block = INT4_BLOCK): { path: string; packed: Uint8Array; scales: Float32Array } {
+type Io = 'fp32' | 'fp16';
+const toHalf = (v: Float32Array) => halfToFloat32(float32ToHalf(v));
+
+// One MatMulNBits node over random weights quantized by the converter's own quantizer. With fp16 activations the
+// graph casts in and out (the node's input, scales and output are fp16); `scales` are then the fp16 values.
+function model(K: number, N: number, io: Io = 'fp32', block = INT4_BLOCK): { path: string; packed: Uint8Array; scales: Float32Array } {
   const rnd = random(K * 31 + N);
   const packed = new Uint8Array((N * K) / 2);
   const scales = new Float32Array((N * K) / block);
   quantizeInt4Rows(Float32Array.from({ length: N * K }, rnd), N, K, packed, scales, block);
   const g = new GraphBuilder();
   g.input('a', ONNX_TYPE.FLOAT, ['m', K]);
+  const half = io === 'fp16';
   g.initializers.push({ name: 'w', dataType: ONNX_TYPE.UINT8, dims: [N, K / block, block / 2], rawData: packed });
-  g.initializers.push({ name: 's', dataType: ONNX_TYPE.FLOAT, dims: [scales.length], rawData: new Uint8Array(scales.buffer) });
-  g.node('MatMulNBits', ['a', 'w', 's'], ['y'], { K, N, bits: 4, block_size: block, accuracy_level: 4 }, { domain: 'com.microsoft' });
+  const scaleBytes = half ? new Uint8Array(float32ToHalf(scales).buffer) : new Uint8Array(scales.buffer);
+  g.initializers.push({ name: 's', dataType: half ? ONNX_TYPE.FLOAT16 : ONNX_TYPE.FLOAT, dims: [scales.length], rawData: scaleBytes });
+  const a = half ? g.node('Cast', ['a'], 1, { to: ONNX_TYPE.FLOAT16 })[0] : 'a';
+  const y = g.node('MatMulNBits', [a, 'w', 's'], 1, { K, N, bits: 4, block_size: block, accuracy_level: 4 }, { domain: 'com.microsoft' })[0];
+  g.node(half ? 'Cast' : 'Identity', [y], ['y'], half ? { to: ONNX_TYPE.FLOAT } : {});
   g.output('y', ONNX_TYPE.FLOAT, ['m', N]);
-  const path = join(dir, `mm-${K}-${N}-${block}.onnx`);
+  const path = join(dir, `mm-${K}-${N}-${block}-${io}.onnx`);
   writeFileSync(path, g.encode({ '': 21, 'com.microsoft': 1 }, { producer: 'test' }));
-  return { path, packed, scales };
+  return { path, packed, scales: half ? toHalf(scales) : scales };
 }
 
 async function run(a: NativeAddon, path: string, int4Kernel: boolean, input: Float32Array, M: number, K: number): Promise<Float32Array> {
@@ -97,34 +107,40 @@ describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'sk
   const cases = [
     [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 40], [9, 96, 40],
   ] as const;
-  for (const [M, K, N] of cases) {
-    it(`M ${M}, K ${K}, N ${N}: the reference's products, and onnxruntime's within int8 rounding`, async () => {
-      const { path, packed, scales } = model(K, N);
-      const rnd = random(M * 7 + K);
-      const input = Float32Array.from({ length: M * K }, () => rnd() * 3);
-      const ours = await run(addon!, path, true, input, M, K);
-      const ort = await run(addon!, path, false, input, M, K);
-      expect(ours.length).toBe(M * N);
-      expect(relativeRms(ours, reference(input, M, K, N, packed, scales))).toBeLessThan(1e-6);
-      expect(relativeRms(ours, ort)).toBeLessThan(2e-2);
-    });
+  for (const io of ['fp32', 'fp16'] as const) {
+    for (const [M, K, N] of cases) {
+      it(`${io}, M ${M}, K ${K}, N ${N}: the reference's products, and onnxruntime's within int8 rounding`, async () => {
+        const { path, packed, scales } = model(K, N, io);
+        const rnd = random(M * 7 + K);
+        const input = Float32Array.from({ length: M * K }, () => rnd() * 3);
+        const ours = await run(addon!, path, true, input, M, K);
+        const ort = await run(addon!, path, false, input, M, K);
+        expect(ours.length).toBe(M * N);
+        // fp16: the kernel reads the activations as fp16 and rounds its products to fp16 (2⁻¹¹ relative).
+        const want = reference(io === 'fp16' ? toHalf(input) : input, M, K, N, packed, scales);
+        expect(relativeRms(ours, io === 'fp16' ? toHalf(Float32Array.from(want)) : want)).toBeLessThan(io === 'fp16' ? 1e-4 : 1e-6);
+        expect(relativeRms(ours, ort)).toBeLessThan(2e-2);
+      });
+    }
   }
 
   it('refuses a node it cannot run, by name, instead of computing something else', () => {
-    const { path } = model(256, 16, 64);
-    expect(() => new addon!.Session(path, { provider: 'cpu', int4Kernel: true })).toThrow(/Quire's int4 kernel runs 4-bit, block 32.*block 64/);
+    for (const io of ['fp32', 'fp16'] as const) {
+      const { path } = model(256, 16, io, 64);
+      expect(() => new addon!.Session(path, { provider: 'cpu', int4Kernel: true })).toThrow(/Quire's int4 kernel runs 4-bit, block 32.*block 64/);
+    }
   });
 });
 
 describe('which sessions get the int4 kernel', () => {
-  const int4 = { precision: 'int4', ioDtype: 'fp32' } as const;
-  it('CPU sessions of int4 models with fp32 activations, unless QUIRE_INT4_KERNEL=onnxruntime', () => {
+  const int4 = { precision: 'int4' } as const;
+  it('CPU sessions of int4 models, unless QUIRE_INT4_KERNEL=onnxruntime', () => {
     expect(int4KernelWanted('cpu', int4, {})).toBe(true);
     expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'quire' })).toBe(true);
     expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'onnxruntime' })).toBe(false);
     expect(int4KernelWanted('webgpu', int4, {})).toBe(false);
-    expect(int4KernelWanted('cpu', { precision: 'int4', ioDtype: 'fp16' }, {})).toBe(false);
-    expect(int4KernelWanted('cpu', { precision: 'fp32', ioDtype: 'fp32' }, {})).toBe(false);
+    expect(int4KernelWanted('cpu', { precision: 'fp16' }, {})).toBe(false);
+    expect(int4KernelWanted('cpu', { precision: 'fp32' }, {})).toBe(false);
   });
   it('a QUIRE_INT4_KERNEL it does not know is refused in one line', () => {
     expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(QuireError);
