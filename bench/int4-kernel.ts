@@ -15,7 +15,7 @@ import { INT4_BLOCK } from '../models/int4.ts';
 import { ONNX_TYPE } from '../models/model-spec.ts';
 import { GraphBuilder } from '../models/onnx-writer.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
-import { corePeaks, printTable } from './roofline.ts';
+import { agreement, corePeaks, printTable } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -81,18 +81,10 @@ async function wholeModel(model: string): Promise<void> {
       best[kernel] = { prefill: Math.max(prev?.prefill ?? 0, n / t.prefillSeconds), decode: Math.max(prev?.decode ?? 0, t.decodeTps), logits: t.documentLogits };
     }
   }
-  const [a, b] = [best.onnxruntime.logits, best.quire.logits];
-  let dot = 0, na = 0, nb = 0, topA = 0, topB = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-    if (a[i] > a[topA]) topA = i;
-    if (b[i] > b[topB]) topB = i;
-  }
+  const agree = agreement(best.onnxruntime.logits, best.quire.logits);
   console.log(`${model}: ${n}-token document, ${threads} threads, best of ${values.rounds} alternated rounds`);
   printTable(['kernel', 'prefill tok/s', 'decode tok/s'], Object.entries(best).map(([k, v]) => [k, v.prefill.toFixed(1), v.decode.toFixed(1)]));
-  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${(dot / Math.sqrt(na * nb)).toFixed(6)}, top-1 ${topA === topB ? 'same' : 'differs'}`);
+  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${agree.cosine.toFixed(6)}, top-1 ${agree.top1 ? 'same' : 'differs'}`);
 }
 
 if (values.model) {

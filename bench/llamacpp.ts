@@ -23,7 +23,7 @@ import type { KvDtype } from '../models/model-spec.ts';
 import { writeTinyCheckpoint, type TinyCheckpointOptions } from '../models/tiny-checkpoint.ts';
 import { installNodeLlamaCpp, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
-import { copyBandwidth, corePeaks, prefillFlops, printTable, seconds } from './roofline.ts';
+import { agreement, copyBandwidth, corePeaks, prefillFlops, printTable, seconds } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -170,18 +170,6 @@ async function prepare(shape: string, layers: number, kv: KvDtype): Promise<{ mo
     process.stderr.write(`exported ${gguf}: scales rounded to fp16 moved weights by at most ${r.maxAbs.toExponential(2)} (mean ${r.meanAbs.toExponential(2)}, at most ${(100 * r.maxRelative).toFixed(3)}% of a block's scale)\n`);
   }
   return { model, gguf };
-}
-
-function agreement(a: Float32Array, b: Float32Array): { cosine: number; top1: boolean } {
-  let [ab, aa, bb, ia, ib] = [0, 0, 0, 0, 0];
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-    if (a[i] > a[ia]) ia = i;
-    if (b[i] > b[ib]) ib = i;
-  }
-  return { cosine: ab / Math.sqrt(aa * bb), top1: ia === ib };
 }
 
 const readF32 = (path: string) => new Float32Array(readFileSync(path).buffer.slice(0));

@@ -90,3 +90,16 @@ export function corePeaks(): { fp32: number; int8: number; described: string } {
   const int8 = vnni ? fp32 * 4 : fp32;
   return { fp32, int8, described: `${cores} × ${mhz.toFixed(0)} MHz: fp32 FMA ${(fp32 / 1e9).toFixed(0)} GFLOP/s, int8${vnni ? ' VNNI' : ''} ${(int8 / 1e9).toFixed(0)} GOP/s` };
 }
+
+// Two engines' (or kernels') last-token logits on the same ids: cosine, and whether their top-1 is the same.
+export function agreement(a: Float32Array, b: Float32Array): { cosine: number; top1: boolean } {
+  let [ab, aa, bb, ia, ib] = [0, 0, 0, 0, 0];
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+    if (a[i] > a[ia]) ia = i;
+    if (b[i] > b[ib]) ib = i;
+  }
+  return { cosine: ab / Math.sqrt(aa * bb), top1: ia === ib };
+}
