@@ -15,13 +15,15 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
 namespace quire {
 
 namespace {
+
+// The instruction sets every function here may use; Q4GemmSupported checks the CPU has them before any runs.
+#define Q4_KERNEL_ISA __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
 
 constexpr int64_t kGroup = 16;          // weight rows per register (16 int32 lanes)
 constexpr int64_t kQuads = kQ4Block / 4;  // 4-value groups per block, one VPDPBUSD each
@@ -44,27 +46,27 @@ bool Direct(int64_t M, int64_t K) { return M < kRepackRows && (K / kQ4Block) % 2
 
 // Activations, scales and products are float32 or float16 (an --io fp16 model): converted on load and store.
 using Half = uint16_t;
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline float ToFloat(float v) { return v; }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline float ToFloat(Half v) { return _cvtsh_ss(v); }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m512 Load16(const Half* p) {
+Q4_KERNEL_ISA inline float ToFloat(float v) { return v; }
+Q4_KERNEL_ISA inline float ToFloat(Half v) { return _cvtsh_ss(v); }
+Q4_KERNEL_ISA inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
+Q4_KERNEL_ISA inline __m512 Load16(const Half* p) {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store16(float* p, __mmask16 mask, __m512 v) {
+Q4_KERNEL_ISA inline void Store16(float* p, __mmask16 mask, __m512 v) {
   _mm512_mask_storeu_ps(p, mask, v);
 }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store16(Half* p, __mmask16 mask, __m512 v) {
+Q4_KERNEL_ISA inline void Store16(Half* p, __mmask16 mask, __m512 v) {
   _mm256_mask_storeu_epi16(p, mask, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
 }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store1(float* p, float v) { *p = v; }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline void Store1(Half* p, float v) {
+Q4_KERNEL_ISA inline void Store1(float* p, float v) { *p = v; }
+Q4_KERNEL_ISA inline void Store1(Half* p, float v) {
   *p = _cvtss_sh(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 // Two consecutive scales in lanes 0 and 1.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m128 LoadPair(const float* p) {
+Q4_KERNEL_ISA inline __m128 LoadPair(const float* p) {
   return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
 }
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c"))) inline __m128 LoadPair(const Half* p) {
+Q4_KERNEL_ISA inline __m128 LoadPair(const Half* p) {
   int32_t bits;
   std::memcpy(&bits, p, 4);
   return _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
@@ -100,7 +102,7 @@ void PairRow(const int8_t* q, const float* d, const int32_t* corr, int64_t K, in
 }
 
 template <typename T>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+Q4_KERNEL_ISA
 void QuantizeRow(const T* x, int64_t K, int8_t* q, float* d, int32_t* corr) {
   for (int64_t b = 0; b < K / kQ4Block; b++) {
     const __m512 lo = Load16(x + b * kQ4Block);
@@ -126,7 +128,7 @@ struct Panel {
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
 // of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
 // word's two bytes spread to four nibbles.
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+Q4_KERNEL_ISA
 void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
   const int64_t blocks = K / kQ4Block;
   const int64_t stride = K / 2;
@@ -197,7 +199,7 @@ void Repack(const uint8_t* B, const T* scales, int64_t K, int64_t n0, int64_t ro
 }
 
 template <int RM, typename T>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+Q4_KERNEL_ISA
 void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_t N, int64_t n0, int64_t rows, T* Y) {
   const int64_t blocks = K / kQ4Block;
   const __m512i* w = reinterpret_cast<const __m512i*>(p.w.data());
@@ -240,7 +242,7 @@ void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_
 // stored in that order (Quantized::pairs), so the weights need no shuffle: lanes 0–3 and 8–11 hold the first
 // block, 4–7 and 12–15 the second.
 template <int MR, typename T>
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
+Q4_KERNEL_ISA
 void DirectRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
   const int64_t blocks = K / kQ4Block;
   const uint8_t* src = B + n * (K / 2);
