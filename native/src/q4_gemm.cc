@@ -5,6 +5,7 @@
 // conversion to float per 16 outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from
 // the stored blocks, so the weights in memory stay the ones onnxruntime and GGUF read).
 #include "q4_gemm.h"
+#include "cpu_kernel_values.h"
 
 // GCC/Clang on x86-64 only: the kernels pick their instruction set per function and are dispatched at run time.
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -44,24 +45,6 @@ struct Quantized {
 
 bool Direct(int64_t M, int64_t K) { return M < kRepackRows && (K / kQ4Block) % 2 == 0; }
 
-// Activations, scales and products are float32 or float16 (an --io fp16 model): converted on load and store.
-using Half = uint16_t;
-Q4_KERNEL_ISA inline float ToFloat(float v) { return v; }
-Q4_KERNEL_ISA inline float ToFloat(Half v) { return _cvtsh_ss(v); }
-Q4_KERNEL_ISA inline __m512 Load16(const float* p) { return _mm512_loadu_ps(p); }
-Q4_KERNEL_ISA inline __m512 Load16(const Half* p) {
-  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-}
-Q4_KERNEL_ISA inline void Store16(float* p, __mmask16 mask, __m512 v) {
-  _mm512_mask_storeu_ps(p, mask, v);
-}
-Q4_KERNEL_ISA inline void Store16(Half* p, __mmask16 mask, __m512 v) {
-  _mm256_mask_storeu_epi16(p, mask, _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-}
-Q4_KERNEL_ISA inline void Store1(float* p, float v) { *p = v; }
-Q4_KERNEL_ISA inline void Store1(Half* p, float v) {
-  *p = _cvtss_sh(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
 // Two consecutive scales in lanes 0 and 1.
 Q4_KERNEL_ISA inline __m128 LoadPair(const float* p) {
   return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "cpu_kernel_values.h"
+
 namespace quire {
 
 constexpr int64_t kQ4Block = 32;
@@ -14,11 +16,10 @@ bool Q4GemmSupported();
 
 // Y[M, N] = A[M, K] · dequant(B)ᵀ, B uint8 [N, K/32, 16] (element 2j of a block in the low nibble of byte j),
 // scales [N, K/32]; A, scales and Y all float32 or all float16 (`io`, as MatMulNBits' type T).
-// `parallel(total, fn)` runs fn(i) for i in [0, total) on the caller's threads. Scratch for the quantized
+// The work runs through `parallel` (cpu_kernel_values.h). Scratch for the quantized
 // activations comes from `scratch` (size Q4GemmScratchBytes(M, K)).
 enum class Q4Io { Float32, Float16 };
 size_t Q4GemmScratchBytes(int64_t M, int64_t K);
-using ParallelFor = void (*)(void* ctx, size_t total, void (*fn)(void* arg, size_t i), void* arg);
 void Q4Gemm(Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, const void* scales, int64_t N, void* Y,
             void* scratch, ParallelFor parallel, void* parallelCtx);
 

@@ -71,17 +71,12 @@ struct Int4MatMulOp : Ort::CustomOpBase<Int4MatMulOp, Int4MatMulKernel> {
 
 bool Int4KernelSupported() { return Q4GemmSupported(); }
 
-void UseInt4Kernel(Ort::SessionOptions& so) {
-  // Sessions keep pointers to the domain and op: both live as long as the process.
+void AddInt4Ops(Ort::CustomOpDomain& domain) {
+  // Sessions keep pointers to the ops: they live as long as the process.
   static Int4MatMulOp fp32(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT);
   static Int4MatMulOp fp16(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16);
-  static Ort::CustomOpDomain* domain = [] {
-    auto* d = new Ort::CustomOpDomain("com.microsoft");
-    d->Add(&fp32);
-    d->Add(&fp16);
-    return d;
-  }();
-  so.Add(*domain);
+  domain.Add(&fp32);
+  domain.Add(&fp16);
 }
 
 }  // namespace quire

@@ -8,8 +8,9 @@ namespace quire {
 // Whether this CPU runs the kernel; where it does not, sessions keep onnxruntime's MatMulNBits.
 bool Int4KernelSupported();
 
-// For a CPU session of a model whose MatMulNBits nodes are 4-bit, block 32, symmetric, with fp32 or fp16
-// activations (what `quire convert --precision int4` writes). Throws Ort::Exception for a node it cannot run.
-void UseInt4Kernel(Ort::SessionOptions& so);
+// The op for fp32 and for fp16 activations, into a session's com.microsoft domain: for a model whose MatMulNBits
+// nodes are 4-bit, block 32, symmetric (what `quire convert --precision int4` writes). A session given it throws
+// Ort::Exception for a node it cannot run.
+void AddInt4Ops(Ort::CustomOpDomain& domain);
 
 }  // namespace quire

@@ -10,6 +10,8 @@
 #include <napi.h>
 #include <onnxruntime_cxx_api.h>
 
+#include "cpu_ops.h"
+#include "gqa_op.h"
 #include "q4_matmul_op.h"
 
 #include <algorithm>
@@ -423,8 +425,9 @@ class Session : public Napi::ObjectWrap<Session> {
         }
       }
       AppendProvider(so, providerOptions);
-      if (provider_ == "cpu" && options.Has("int4Kernel") && options.Get("int4Kernel").ToBoolean().Value() && quire::Int4KernelSupported()) {
-        quire::UseInt4Kernel(so);
+      if (provider_ == "cpu") {
+        auto wanted = [&](const char* name) { return options.Has(name) && options.Get(name).ToBoolean().Value(); };
+        quire::UseCpuOps(so, wanted("int4Kernel") && quire::Int4KernelSupported(), wanted("attentionKernel") && quire::AttentionKernelSupported());
       }
 #ifdef _WIN32
       std::wstring wpath(path.begin(), path.end());
@@ -1102,6 +1105,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
   exports.Set("int4Kernel", Napi::Boolean::New(env, quire::Int4KernelSupported()));
+  exports.Set("attentionKernel", Napi::Boolean::New(env, quire::AttentionKernelSupported()));
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   RegisterWeightCodecs(env, exports);
   return exports;

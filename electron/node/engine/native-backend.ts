@@ -6,22 +6,36 @@ import { noF16Advice } from './provider-check.ts';
 import { INTRA_OP_SPINNING, INTRA_OP_SPINNING_KEY, intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
 import type { NativeAddon, NativeSession, NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
-import { GRAPH_IO, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need, type ModelManifest } from '../../../models/model-spec.ts';
+import { GRAPH_IO, isQuantizedKv, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need, type ModelManifest } from '../../../models/model-spec.ts';
 
 // Memory names ORT's allocators answer to, per provider; the cache goes where attention runs.
 export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', webgpu: 'WebGPU_Buf', dml: 'DML' };
 
 export const INT4_KERNEL_ENV = 'QUIRE_INT4_KERNEL';
+export const ATTENTION_KERNEL_ENV = 'QUIRE_ATTENTION_KERNEL';
+
+// Whether an environment variable leaves one of Quire's CPU kernels on: quire (the default) or onnxruntime (its
+// built-in kernel, to compare the two).
+function kernelChosen(name: string, env: NodeJS.ProcessEnv): boolean {
+  const choice = env[name] ?? '';
+  if (choice !== '' && choice !== 'quire' && choice !== 'onnxruntime') {
+    throw new QuireError('INVALID_INPUT', `${name} wants quire or onnxruntime, got "${choice}"`);
+  }
+  return choice !== 'onnxruntime';
+}
 
 // Quire's int4 kernel reads a prompt ~2.8× faster than onnxruntime 1.30's MatMulNBits at block 32 on AVX-512
 // VNNI (bench/int4-kernel.ts); it runs the CPU path's 4-bit nodes, with fp32 or fp16 activations, which is what an
 // int4 conversion writes. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel (to compare them).
 export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  const choice = env[INT4_KERNEL_ENV] ?? '';
-  if (choice !== '' && choice !== 'quire' && choice !== 'onnxruntime') {
-    throw new QuireError('INVALID_INPUT', `${INT4_KERNEL_ENV} wants quire or onnxruntime, got "${choice}"`);
-  }
-  return choice !== 'onnxruntime' && provider === 'cpu' && manifest.precision === 'int4';
+  return kernelChosen(INT4_KERNEL_ENV, env) && provider === 'cpu' && manifest.precision === 'int4';
+}
+
+// Quire's decode attention (native/src/gqa_decode.cc) reads each kv head's cache once per token, where onnxruntime
+// 1.30 converts an fp16 cache to float32 once per query head (bench/attention-kernel.ts). It takes the CPU path's
+// float caches; a quantized cache keeps onnxruntime's kernel. QUIRE_ATTENTION_KERNEL=onnxruntime keeps it always.
+export function attentionKernelWanted(provider: string, manifest: Pick<ModelManifest, 'kvDtype'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return kernelChosen(ATTENTION_KERNEL_ENV, env) && provider === 'cpu' && !isQuantizedKv(manifest.kvDtype);
 }
 
 export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {
@@ -47,7 +61,7 @@ export class NativeBackend implements Backend {
     this.provider = options.provider;
     this.capacity = rope.dims[0];
     const m = model.manifest;
-    this.session = new addon.Session(model.modelPath, nativeSessionOptions({ int4Kernel: int4KernelWanted(options.provider, m), ...options }));
+    this.session = new addon.Session(model.modelPath, nativeSessionOptions({ int4Kernel: int4KernelWanted(options.provider, m), attentionKernel: attentionKernelWanted(options.provider, m), ...options }));
     this.f16Need = webgpuF16Need({ precision: m.precision, io: m.ioDtype, kv: m.kvDtype }) ?? 'fp16 activations';
     const { layers, kvHeads, headDim, kvDtype } = model.layout;
     const kvType = kvElementType(model.kv);

@@ -1,0 +1,11 @@
+// Quire's CPU kernels in a session: custom ops of onnxruntime's own names in com.microsoft, which onnxruntime
+// prefers to its built-in kernels, so a model file runs the same on every provider.
+#pragma once
+#include <onnxruntime_cxx_api.h>
+
+namespace quire {
+
+// int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h).
+void UseCpuOps(Ort::SessionOptions& so, bool int4, bool attention);
+
+}  // namespace quire
