@@ -112,13 +112,22 @@ export function isDamaged(db: Db): boolean {
 
 export function transaction<T>(db: Db, body: () => T): T {
   assertWritable(db);
+  try {
+    const result = atomically(db, body);
+    committed(db);
+    return result;
+  } catch (error) {
+    throw writeFailure(error);
+  }
+}
+
+// `body` between BEGIN IMMEDIATE and COMMIT, rolled back if it throws. It uses nothing from outside its body: the
+// document writer's thread runs its source on its own connection (store-writer.ts).
+export function atomically<T>(db: Db, body: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
     const result = body();
     db.exec('COMMIT');
-    const state = backedUp.get(db);
-    if (state) checkpointSoon(state.path);
-    if (state && ++state.writes >= BACKUP_EVERY_WRITES && Date.now() - state.last >= BACKUP_MIN_INTERVAL_MS) backUpNow(db);
     return result;
   } catch (error) {
     // SQLite rolls the transaction back by itself after SQLITE_FULL, I/O and memory errors; a ROLLBACK then
@@ -130,7 +139,20 @@ export function transaction<T>(db: Db, body: () => T): T {
         // The body's error is the one to report; SQLite undoes an unfinished transaction at the next open.
       }
     }
-    const full = diskFullReason(error);
-    throw full && !(error instanceof QuireError) ? new QuireError('DISK_FULL', full) : error;
+    throw error;
   }
+}
+
+// After a transaction committed on this database (on its connection, or on another one's, store-writer.ts): its
+// log is checkpointed and, after enough writes, the database backed up.
+export function committed(db: Db): void {
+  const state = backedUp.get(db);
+  if (state) checkpointSoon(state.path);
+  if (state && ++state.writes >= BACKUP_EVERY_WRITES && Date.now() - state.last >= BACKUP_MIN_INTERVAL_MS) backUpNow(db);
+}
+
+// A failed write as the app reports it: a full disk in one line (DISK_FULL), anything else as it came.
+export function writeFailure(error: unknown): unknown {
+  const full = diskFullReason(error);
+  return full && !(error instanceof QuireError) ? new QuireError('DISK_FULL', full) : error;
 }

@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import type { DocumentModel } from '../../common/document.ts';
+import { fromUtf8, toUtf8, type Utf8Document } from '../../common/utf8-document.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { checkSize, detectFormat, titleFromName } from './detect.ts';
 import { checkDocumentPath } from './document-path.ts';
@@ -131,7 +132,7 @@ export type WorkerMessage =
   | { type: 'progress'; done: number; total: number; phase?: 'ocr' }
   | { type: 'split'; numPages: number; ranges: PageRange[] }
   | { type: 'part'; part: PdfPart }
-  | { type: 'done'; model: DocumentModel }
+  | { type: 'done'; document: Utf8Document }
   | { type: 'error'; error: ErrorEnvelope };
 
 let running = 0;
@@ -151,8 +152,8 @@ export function useParserLauncher(launcher: ProcessLauncher): void {
 // Extraction in a process of its own with a heap cap, killed when it overruns the time limit: a hostile file
 // costs at most that time and memory, and never the caller's process; and when the parser ends, all the
 // memory a large book took goes back to the system (a worker thread's would stay with this process's
-// allocator). Parsers are queued, not piled up.
-export async function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+// allocator). Parsers are queued, not piled up. The text comes back as UTF-8 bytes (what the store keeps).
+export async function extractIsolatedUtf8(input: WorkerInput, options: ExtractOptions = {}): Promise<Utf8Document> {
   if (options.ocrLanguage) checkOcrLanguage(options.ocrLanguage);
   if (running >= EXTRACT_CONCURRENCY) await new Promise<void>((go) => waiting.push(go));
   running++;
@@ -164,6 +165,10 @@ export async function extractIsolated(input: WorkerInput, options: ExtractOption
   }
 }
 
+export async function extractIsolated(input: WorkerInput, options: ExtractOptions = {}): Promise<DocumentModel> {
+  return fromUtf8(await extractIsolatedUtf8(input, options));
+}
+
 // A parser killed for want of memory: V8 aborts the process at its heap cap, or when the operating system's cap
 // refuses it memory (SIGABRT, or SIGTRAP on some builds), which a utilityProcess reports as its exit code; an
 // allocation the cap refuses to a buffer is a RangeError, which extractBytes reads as LIMIT_EXCEEDED too.
@@ -171,7 +176,7 @@ const OUT_OF_MEMORY_EXITS = new Set(['SIGABRT', 'SIGTRAP', '134', '133']);
 
 // One document in parser processes: one, or for a long PDF one per page range (pdf-parts.ts), whose parts are
 // assembled here in page order. A failure of any ends them all.
-function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<DocumentModel> {
+function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<Utf8Document> {
   const timeoutMs = options.timeoutMs ?? EXTRACT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const parsers: ServiceProcess<WorkerInput, WorkerMessage>[] = [];
@@ -181,14 +186,14 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
     let ranges = 1;
     let pages = 0;
     let settled = false;
-    const settle = (error: QuireError | undefined, model?: DocumentModel) => {
+    const settle = (error: QuireError | undefined, document?: Utf8Document) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', cancel);
       for (const parser of parsers) parser.kill();
       if (error) reject(error);
-      else resolve(model!);
+      else resolve(document!);
     };
     const overrun = (ms: number) => settle(new QuireError('TIMEOUT', `parsing took longer than ${(ms / 1000).toFixed(ms < 1000 ? 3 : 0)} s`));
     let timer = setTimeout(() => overrun(timeoutMs), timeoutMs);
@@ -223,12 +228,12 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
           parts[index] = message.part;
           if (parts.filter(Boolean).length === ranges) {
             try {
-              settle(undefined, assemblePdf(parts as PdfPart[], options.ocrLanguage));
+              settle(undefined, toUtf8(assemblePdf(parts as PdfPart[], options.ocrLanguage)));
             } catch (error) {
               settle(error instanceof QuireError ? error : new QuireError('INTERNAL', String(error)));
             }
           }
-        } else if (message.type === 'done') settle(undefined, message.model);
+        } else if (message.type === 'done') settle(undefined, message.document);
         else settle(fromEnvelope(message.error));
       });
       parser.onExit((reason) => {
@@ -248,7 +253,7 @@ function extractInProcess(input: WorkerInput, options: ExtractOptions): Promise<
 
 // Checks what can be checked without parsing (existence, size cap for the detected format) before starting
 // a worker for the rest.
-export async function extractFile(path: string, options: ExtractOptions = {}): Promise<DocumentModel> {
+export async function extractFileUtf8(path: string, options: ExtractOptions = {}): Promise<Utf8Document> {
   await checkDocumentPath(path);
   const info = await stat(path).catch(() => {
     throw new QuireError('NOT_FOUND', `no such file: ${path}`);
@@ -262,5 +267,9 @@ export async function extractFile(path: string, options: ExtractOptions = {}): P
     await handle.close();
   }
   checkSize(detectFormat(path, head), info.size);
-  return extractIsolated({ path, name: path }, options);
+  return extractIsolatedUtf8({ path, name: path }, options);
+}
+
+export async function extractFile(path: string, options: ExtractOptions = {}): Promise<DocumentModel> {
+  return fromUtf8(await extractFileUtf8(path, options));
 }

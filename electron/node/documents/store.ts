@@ -4,11 +4,13 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { DocumentSummary } from '../../common/contract.ts';
 import type { Anchor, DocumentFormat, DocumentModel, DocumentOutline, ImportProgress } from '../../common/document.ts';
+import type { Utf8Document } from '../../common/utf8-document.ts';
 import { QuireError } from '../../common/errors.ts';
 import { aroundTheLoop } from '../event-loop.ts';
-import { assertWritable, isDamaged, migrate, transaction, type Db } from '../db.ts';
-import { extractFile, extractIsolated } from './extract.ts';
+import { assertWritable, committed, isDamaged, migrate, transaction, writeFailure, type Db } from '../db.ts';
+import { extractFileUtf8, extractIsolatedUtf8 } from './extract.ts';
 import { RecentTexts } from './recent-texts.ts';
+import { storeRows } from './store-writer.ts';
 import type { OcrLanguage } from '../../common/ocr-languages.ts';
 
 const MIGRATIONS = [
@@ -46,6 +48,11 @@ const MIGRATIONS = [
   `CREATE INDEX documents_summary ON documents (id, title, format, chars, pages, imported_at, warnings);`,
 ];
 
+const BY_HASH = 'SELECT id FROM documents WHERE hash = ?';
+const INSERT_DOCUMENT = `INSERT INTO documents (id, hash, name, format, title, text, chars, pages, bytes, warnings, imported_at)
+  VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?)`;
+const INSERT_ANCHOR = 'INSERT INTO document_anchors (doc_id, seq, kind, label, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?)';
+
 // Anchors are written in batches between progress reports.
 const STORE_PROGRESS_EVERY = 10_000;
 
@@ -65,7 +72,7 @@ export interface ImportOptions {
   password?: string;
   // Told once the document is stored (not for a duplicate), with what was parsed: what is derived from its text
   // (its count) starts without reading a book back from the database.
-  onStored?: (id: string, document: DocumentModel) => void;
+  onStored?: (id: string, document: Utf8Document) => void;
 }
 
 export type ImportResult = DocumentSummary & { duplicate: boolean };
@@ -135,9 +142,9 @@ export class DocumentStore {
     });
     const existing = this.#byHash(hash);
     if (existing) return { ...existing, duplicate: true };
-    const model = await extractFile(path, this.#extractOptions(options));
+    const document = await extractFileUtf8(path, this.#extractOptions(options));
     await aroundTheLoop();
-    return this.#store(hash, basename(path), (await stat(path)).size, model, options);
+    return this.#store(hash, basename(path), (await stat(path)).size, document, options);
   }
 
   async importBytes(name: string, bytes: Uint8Array, options: ImportOptions = {}): Promise<ImportResult> {
@@ -146,11 +153,14 @@ export class DocumentStore {
     options.onProgress?.({ phase: 'hash', done: bytes.length, total: bytes.length });
     const existing = this.#byHash(hash);
     if (existing) return { ...existing, duplicate: true };
-    const model = await extractIsolated({ name, bytes }, this.#extractOptions(options));
-    // A book's text arrived from the parser in one task (megabytes deserialized); storing it is the next one, so
-    // the event loop serves others in between.
+    // Hashing a book and starting its parser (a fork, sending it the file) are tens of milliseconds each under load:
+    // a turn of the event loop between them.
     await aroundTheLoop();
-    return this.#store(hash, basename(name), bytes.length, model, options);
+    const document = await extractIsolatedUtf8({ name, bytes }, this.#extractOptions(options));
+    // A book's text arrived from the parser in one task (megabytes copied); storing it is the next one, so the
+    // event loop serves others in between.
+    await aroundTheLoop();
+    return this.#store(hash, basename(name), bytes.length, document, options);
   }
 
   list(tokenizerId?: string): DocumentSummary[] {
@@ -239,52 +249,46 @@ export class DocumentStore {
   }
 
   #byHash(hash: string): DocumentSummary | undefined {
-    const row = this.#db.prepare('SELECT id FROM documents WHERE hash = ?').get(hash) as { id: string } | undefined;
+    const row = this.#db.prepare(BY_HASH).get(hash) as { id: string } | undefined;
     return row && this.summary(row.id);
   }
 
-  #store(hash: string, name: string, bytes: number, model: DocumentModel, options: ImportOptions): ImportResult {
+  // The rows are written by a thread of their own (store-writer.ts). The text is bound as its UTF-8 bytes and made
+  // TEXT by SQLite (the same bytes a JS string bound as text becomes), so no book-sized string is built here. The
+  // original is kept before the rows and removed if they are not written: a full disk leaves neither rows without
+  // their file nor a file without its rows.
+  async #store(hash: string, name: string, bytes: number, model: Utf8Document, options: ImportOptions): Promise<ImportResult> {
+    const id = randomUUID();
     const total = model.anchors.length;
-    let kept: string | undefined;
-    const stored = this.#inTransaction(() => {
-      // Another import of the same bytes may have finished while this one was parsing.
-      const raced = this.#db.prepare('SELECT id FROM documents WHERE hash = ?').get(hash) as { id: string } | undefined;
-      if (raced) return { id: raced.id, duplicate: true };
-      const id = randomUUID();
-      this.#db
-        .prepare(
-          `INSERT INTO documents (id, hash, name, format, title, text, chars, pages, bytes, warnings, imported_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, hash, name, model.format, model.title, model.text, model.chars, model.anchors.filter((a) => a.kind === 'page').length, bytes, JSON.stringify(model.warnings), Date.now());
-      const insert = this.#db.prepare(
-        'INSERT INTO document_anchors (doc_id, seq, kind, label, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?)',
-      );
-      options.onProgress?.({ phase: 'store', done: 0, total });
-      model.anchors.forEach((a, seq) => {
-        insert.run(id, seq, a.kind, a.label, a.start, a.end);
-        if ((seq + 1) % STORE_PROGRESS_EVERY === 0) options.onProgress?.({ phase: 'store', done: seq + 1, total });
-      });
-      options.onProgress?.({ phase: 'store', done: total, total });
+    const pages = model.anchors.filter((a) => a.kind === 'page').length;
+    options.onProgress?.({ phase: 'store', done: 0, total });
+    let stored: { id: string; duplicate: boolean };
+    let kept = false;
+    try {
       options.original?.keep(id, model.format);
-      kept = id;
-      return { id, duplicate: false };
-    }, () => kept !== undefined && options.original?.remove(kept));
-    if (!stored.duplicate) {
-      // The viewer opens a document just imported: its text is in hand.
-      this.#recentTexts.set(stored.id, hash, model.text);
-      options.onStored?.(stored.id, model);
+      kept = true;
+      stored = await storeRows(
+        this.#db,
+        {
+          hash,
+          id,
+          row: [id, hash, name, model.format, model.title, model.utf8, model.chars, pages, bytes, JSON.stringify(model.warnings), Date.now()],
+          anchors: model.anchors,
+          sql: { raced: BY_HASH, document: INSERT_DOCUMENT, anchor: INSERT_ANCHOR },
+          progressEvery: STORE_PROGRESS_EVERY,
+        },
+        (done) => options.onProgress?.({ phase: 'store', done, total }),
+      );
+    } catch (error) {
+      if (kept) options.original?.remove(id);
+      throw writeFailure(error);
     }
+    if (stored.duplicate) options.original?.remove(id);
+    else committed(this.#db);
+    options.onProgress?.({ phase: 'store', done: total, total });
+    // Its text is not kept as a string for the viewer: that string is built when a reader asks for it.
+    if (!stored.duplicate) options.onStored?.(stored.id, model);
     return { ...this.summary(stored.id)!, duplicate: stored.duplicate };
   }
 
-  // A transaction whose failure (a full disk at the COMMIT too) also undoes what it wrote outside the database.
-  #inTransaction<T>(body: () => T, undo: () => unknown): T {
-    try {
-      return transaction(this.#db, body);
-    } catch (error) {
-      undo();
-      throw error;
-    }
-  }
 }

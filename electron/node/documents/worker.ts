@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
+import { toUtf8 } from '../../common/utf8-document.ts';
 import { toEnvelope } from '../../common/errors.ts';
 import { extractBytes, extractShare, type WorkerInput, type WorkerMessage } from './extract.ts';
 import { parentChannel } from '../service-process.ts';
@@ -20,7 +21,7 @@ async function run(input: WorkerInput, post: (message: WorkerMessage) => void): 
     // The caller ends this process as soon as it has the result, before Node would write its compile cache
     // (bin/quire.mjs), so the modules this parser compiled are written now, for the next parser's start.
     nodeModule.flushCompileCache?.();
-    post('part' in result ? { type: 'part', part: result.part } : { type: 'done', model: result.model });
+    post('part' in result ? { type: 'part', part: result.part } : { type: 'done', document: toUtf8(result.model) });
   } catch (error) {
     post({ type: 'error', error: toEnvelope(error) });
   }

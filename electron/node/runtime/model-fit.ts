@@ -7,7 +7,7 @@ import type { DocumentFit, FitAdvice, FitPlan, InstalledModel, PlanningMemory, S
 import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES, type KvDtype } from '../../../models/model-spec.ts';
 import { isDiskFull } from '../../common/errors.ts';
 import type { DocumentPrompts } from './prompt-ids.ts';
-import type { PromptDocument } from './prompt.ts';
+import type { PromptDocument, PromptSource } from './prompt.ts';
 import { DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
 import { planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
@@ -53,7 +53,7 @@ export class ModelFit {
 
   // Token counts under the model's own tokenizer, cached per document and model in the database. `document`: its
   // text where the caller has it in hand (just imported), instead of reading it back from the database.
-  async tokenCount(documentId: string, model: InstalledModel, document?: PromptDocument): Promise<number | null> {
+  async tokenCount(documentId: string, model: InstalledModel, document?: PromptSource): Promise<number | null> {
     const known = this.#documents.getTokenCount(documentId, countKey(model));
     if (known !== undefined) return known;
     const key = `${model.id}\0${documentId}`;

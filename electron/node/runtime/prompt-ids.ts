@@ -14,7 +14,7 @@ import { aroundTheLoop } from '../event-loop.ts';
 import type { InstalledModel } from '../../common/contract.ts';
 import type { PromptIds } from './model-runtime.ts';
 import { prefixKey } from './prefix-store.ts';
-import type { PromptDocument, Turn } from './prompt.ts';
+import type { PromptSource, Turn } from './prompt.ts';
 import type { EncodedDocuments } from './prompt-encoding.ts';
 import type { TextService } from './text-service.ts';
 
@@ -26,7 +26,7 @@ const KEPT = 8;
 export interface DocumentRef {
   id: string;
   // The document's text, read only when its prefix has to be encoded.
-  load: () => PromptDocument;
+  load: () => PromptSource;
 }
 
 interface Header {

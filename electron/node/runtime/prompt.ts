@@ -1,5 +1,6 @@
 import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { PromptStyle } from '../../../models/model-spec.ts';
+import type { Utf8Document } from '../../common/utf8-document.ts';
 
 // Prompt layout: the documents come first, in the first user turn, and the conversation follows. Every
 // question of a conversation therefore starts with the same tokens — the documents — whose KV cache is
@@ -15,6 +16,14 @@ export interface PromptDocument {
   title: string;
   format: string;
   text: string;
+}
+
+// A document to encode: a document just imported comes as its UTF-8 bytes, decoded where it is tokenized (the
+// text worker), never on the app's main thread.
+export type PromptSource = PromptDocument | Pick<Utf8Document, 'title' | 'format' | 'utf8'>;
+
+export function promptDocument(source: PromptSource): PromptDocument {
+  return 'utf8' in source ? { title: source.title, format: source.format, text: new TextDecoder().decode(source.utf8) } : source;
 }
 
 export interface Turn {

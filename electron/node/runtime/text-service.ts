@@ -8,7 +8,7 @@ import type { ChatMessage } from '../../../models/chat-template.ts';
 import type { PromptStyle } from '../../../models/model-spec.ts';
 import { fromEnvelope, QuireError, type ErrorEnvelope } from '../../common/errors.ts';
 import { entryPoints } from '../entry-points.ts';
-import type { PromptDocument, Turn } from './prompt.ts';
+import type { PromptSource, Turn } from './prompt.ts';
 import type { EncodedDocuments, encodeTail } from './prompt-encoding.ts';
 import type { HaystackRequest } from './haystack.ts';
 
@@ -22,7 +22,7 @@ const HAYSTACK_BYTES_PER_TOKEN = 4;
 
 export type TextOp =
   // A document set's prompt prefix, encoded once to be stored (prompt-encoding.ts).
-  | { op: 'documents'; documents: PromptDocument[]; style: PromptStyle }
+  | { op: 'documents'; documents: PromptSource[]; style: PromptStyle }
   // A question's prompt after its documents' stored prefix.
   | { op: 'tail'; rest: string; turns: Turn[]; style: PromptStyle; stable: Uint32Array }
   | { op: 'encode'; messages: ChatMessage[]; addGenerationPrompt: boolean }
@@ -46,7 +46,7 @@ interface Pending {
 }
 
 function textBytes(op: TextOp): number {
-  if (op.op === 'documents') return op.documents.reduce((n, d) => n + d.text.length, 0);
+  if (op.op === 'documents') return op.documents.reduce((n, d) => n + ('utf8' in d ? d.utf8.length : d.text.length), 0);
   if (op.op === 'tokens') return op.text.length;
   if (op.op === 'decode') return op.tokens.length;
   if (op.op === 'encode') return op.messages.reduce((n, m) => n + m.content.length, 0);
@@ -77,7 +77,7 @@ export class TextService {
 
   // The prompt prefix of `documents` under the model's template and tokenizer (prompt-encoding.ts); `key`
   // names the document set, so that callers asking at the same time share one encode.
-  encodeDocuments(dir: string, key: string, documents: PromptDocument[], style: PromptStyle): Promise<EncodedDocuments> {
+  encodeDocuments(dir: string, key: string, documents: PromptSource[], style: PromptStyle): Promise<EncodedDocuments> {
     const id = JSON.stringify([dir, key, style]);
     let encoded = this.#encoding.get(id);
     if (!encoded) {

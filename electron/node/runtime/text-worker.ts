@@ -3,13 +3,14 @@ import { toEnvelope } from '../../common/errors.ts';
 import { loadModelText } from './model-text.ts';
 import { encodeDocuments, encodeTail } from './prompt-encoding.ts';
 import { haystackTokens } from './haystack.ts';
+import { promptDocument } from './prompt.ts';
 import type { TextReply, TextRequest } from './text-service.ts';
 
 // Entry of the text worker started by TextService: requests one at a time, in order, each answered once.
 async function handle(request: TextRequest): Promise<TextReply> {
   try {
     const text = await loadModelText(request.dir);
-    if (request.op === 'documents') return { id: request.id, ok: true, tokens: null, encoded: encodeDocuments(text, request.documents, request.style) };
+    if (request.op === 'documents') return { id: request.id, ok: true, tokens: null, encoded: encodeDocuments(text, request.documents.map(promptDocument), request.style) };
     if (request.op === 'tail') return { id: request.id, ok: true, tokens: null, tail: encodeTail(text, request.rest, request.turns, request.style, request.stable) };
     if (request.op === 'load') return { id: request.id, ok: true, tokens: null };
     if (request.op === 'decode') return { id: request.id, ok: true, tokens: null, text: text.tokenizer.decode(request.tokens) };

@@ -72,7 +72,7 @@ describe('PDF pages in parallel', () => {
     const progress: [number, number][] = [];
     try {
       const parallel = await extractIsolated({ name: 'keeper.pdf', bytes }, { pdfProcesses: 3, onProgress: (done, total) => progress.push([done, total]) });
-      expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
+      expect(parallel).toStrictEqual(serial);
     } finally {
       useParserLauncher(forkProcess);
     }
@@ -96,7 +96,7 @@ describe('PDF pages in parallel', () => {
     });
     try {
       const parallel = await extractIsolated({ name: 'scan.pdf', bytes }, { pdfProcesses: 2 });
-      expect(JSON.stringify(parallel)).toBe(JSON.stringify(serial));
+      expect(parallel).toStrictEqual(serial);
     } finally {
       useParserLauncher(forkProcess);
     }

@@ -1,11 +1,15 @@
 // Issue 21 point 2, the order of a drop: the model's tokenizer loads while the file is parsed, and the count starts
-// from the text the parser gave, not from the book read back out of the database.
+// from the text the parser gave, not from the book read back out of the database; and the app's main thread never
+// builds the book as a string meanwhile (each such string was copied and collected on the event loop).
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { ImportProgress } from '../../../electron/common/document.ts';
 import { createAppServices, type AppServices } from '../../../electron/node/app-services.ts';
+import { databasePath } from '../../../electron/node/paths.ts';
 import { installTinyModel } from '../../e2e/tiny-model.ts';
 import { callRouter } from '../router-call.ts';
 
@@ -46,5 +50,49 @@ describe('dropping a document', () => {
     // Another document set than the one counted above: its prefix is not remembered.
     const counting = services.prompts.count(model, { id: 'other', load: () => ({ title: 'x', format: 'txt', text: 'x' }) });
     await expect(counting).rejects.toMatchObject({ code: 'MODEL_CORRUPT', message: expect.stringContaining('tokenizer.json cannot be read') });
+  });
+});
+
+describe('importing a book', () => {
+  it('never allocates its text as one string on the main thread, from the import call to counted and fit-checked', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'quire-drop-heap-'));
+    await installTinyModel(root);
+    const app = createAppServices({ mode: 'cli', root });
+    try {
+      // 600K characters, two bytes each as a JS string (the dashes are not Latin-1): 1.2 MB.
+      const text = Array.from({ length: 12_000 }, (_, i) => `Entry ${i + 1} — the keeper logged the tide at dawn.`).join('\n');
+      const bytes = new TextEncoder().encode(text);
+      // Every allocation on this thread's heap is sampled, those collected since included: a string of the text
+      // would be one sample of its size. Typed arrays' bytes live outside the heap.
+      const session = new Session();
+      session.connect();
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      let id: string;
+      let largest: number;
+      try {
+        ({ id } = await callRouter(app, 'library.import', { name: 'log.txt', bytes }));
+        const listed = (await callRouter(app, 'library.list', {})).find((d) => d.id === id)!;
+        expect(listed.tokens).toBeGreaterThan(12_000);
+        expect((await callRouter(app, 'chat.fit', { documentIds: [id] })).documentTokens).toBe(listed.tokens);
+      } finally {
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        session.disconnect();
+        largest = Math.max(...profile.samples.map((sample) => sample.size));
+      }
+      expect(largest).toBeLessThan(text.length / 8);
+      // Stored as before: TEXT whose bytes are the text's UTF-8, its length in UTF-16 units.
+      const db = new DatabaseSync(databasePath(root), { readOnly: true });
+      try {
+        const row = db.prepare('SELECT typeof(text) AS type, CAST(text AS BLOB) AS raw, chars FROM documents WHERE id = ?').get(id) as { type: string; raw: Uint8Array; chars: number };
+        expect(row.type).toBe('text');
+        expect(Buffer.from(row.raw).equals(Buffer.from(bytes))).toBe(true);
+        expect(row.chars).toBe(text.length);
+      } finally {
+        db.close();
+      }
+      expect(app.documents.get(id)!.text).toBe(text);
+    } finally {
+      await app.close();
+    }
   });
 });
