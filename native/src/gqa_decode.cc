@@ -59,7 +59,9 @@ GQA_KERNEL_ISA void Rotate(const T* x, const T* cosRow, const T* sinRow, int64_t
 }
 
 // One kv head of one sequence: its G query heads against its keys 0…pos. CG chunks of 16 output lanes per head
-// are accumulated at once (G·CG registers), so the values of a block are read D/(16·CG) times from L1.
+// are accumulated at once (G·CG registers), so the values of a block are read D/(16·CG) times from L1. The loops
+// over G and CG are unrolled by pragma: left as loops (GCC's -O2), their accumulators live on the stack and each
+// multiply-add goes through memory (3× slower with an fp16 cache).
 template <typename T, int G, int CG>
 GQA_KERNEL_ISA void DecodeHead(const GqaDecodeArgs& a, int64_t task) {
   const int64_t b = task / a.kvHeads, g = task % a.kvHeads;
@@ -81,6 +83,7 @@ GQA_KERNEL_ISA void DecodeHead(const GqaDecodeArgs& a, int64_t task) {
   Rotate(row + (a.heads + g) * D, cosRow, sinRow, half, q);
   for (int64_t i = 0; i < D; i += kLanes) Store16(keys + pos * D + i, 0xFFFF, _mm512_loadu_ps(q + i));
   std::memcpy(values + pos * D, row + (a.heads + a.kvHeads + g) * D, static_cast<size_t>(D) * sizeof(T));
+  #pragma GCC unroll 8
   for (int h = 0; h < G; h++) {
     Rotate(row + (g * G + h) * D, cosRow, sinRow, half, q + h * D);
     for (int64_t i = 0; i < D; i++) q[h * D + i] *= a.scale;
@@ -95,14 +98,18 @@ GQA_KERNEL_ISA void DecodeHead(const GqaDecodeArgs& a, int64_t task) {
     for (int64_t t = 0; t < n; t++) {
       const T* k = keys + (t0 + t) * D;
       __m512 dot[G];
+      #pragma GCC unroll 8
       for (int h = 0; h < G; h++) dot[h] = _mm512_setzero_ps();
       for (int64_t c = 0; c < chunks; c++) {
         const __m512 kv = Load16(k + c * kLanes);
+        #pragma GCC unroll 8
         for (int h = 0; h < G; h++) dot[h] = _mm512_fmadd_ps(_mm512_load_ps(q + h * D + c * kLanes), kv, dot[h]);
       }
+      #pragma GCC unroll 8
       for (int h = 0; h < G; h++) p[h * kBlock + t] = _mm512_reduce_add_ps(dot[h]);
     }
     // The block's weights against the new running maximum; what was summed so far is rescaled to it.
+    #pragma GCC unroll 8
     for (int h = 0; h < G; h++) {
       float* s = p + h * kBlock;
       __m512 m = _mm512_set1_ps(max[h]);
@@ -123,24 +130,32 @@ GQA_KERNEL_ISA void DecodeHead(const GqaDecodeArgs& a, int64_t task) {
     }
     for (int64_t c0 = 0; c0 < chunks; c0 += CG) {
       __m512 acc[G][CG];
+      #pragma GCC unroll 8
       for (int h = 0; h < G; h++) {
+        #pragma GCC unroll 8
         for (int j = 0; j < CG; j++) acc[h][j] = _mm512_load_ps(out + h * D + (c0 + j) * kLanes);
       }
       for (int64_t t = 0; t < n; t++) {
         const T* v = values + (t0 + t) * D + c0 * kLanes;
         __m512 vv[CG];
+        #pragma GCC unroll 8
         for (int j = 0; j < CG; j++) vv[j] = Load16(v + j * kLanes);
+        #pragma GCC unroll 8
         for (int h = 0; h < G; h++) {
           const __m512 w = _mm512_set1_ps(p[h * kBlock + t]);
+          #pragma GCC unroll 8
           for (int j = 0; j < CG; j++) acc[h][j] = _mm512_fmadd_ps(w, vv[j], acc[h][j]);
         }
       }
+      #pragma GCC unroll 8
       for (int h = 0; h < G; h++) {
+        #pragma GCC unroll 8
         for (int j = 0; j < CG; j++) _mm512_store_ps(out + h * D + (c0 + j) * kLanes, acc[h][j]);
       }
     }
   }
   T* y = static_cast<T*>(a.output) + (b * a.heads + g * G) * D;
+  #pragma GCC unroll 8
   for (int h = 0; h < G; h++) {
     const __m512 inv = _mm512_set1_ps(1.f / sum[h]);
     for (int64_t i = 0; i < D; i += kLanes) Store16(y + h * D + i, 0xFFFF, _mm512_mul_ps(_mm512_load_ps(out + h * D + i), inv));
