@@ -75,11 +75,13 @@ describe('importing a book', () => {
         expect(listed.tokens).toBeGreaterThan(12_000);
         expect((await callRouter(app, 'chat.fit', { documentIds: [id] })).documentTokens).toBe(listed.tokens);
       } finally {
-        const { profile } = await session.post('HeapProfiler.stopSampling');
+        // Node ids and samples are in the protocol, not in @types/node's copy of it.
+        type ProfileNode = { id: number; callFrame: { url: string }; children: ProfileNode[] };
+        const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: ProfileNode; samples: { size: number; nodeId: number }[] } };
         session.disconnect();
         // Left out: what the profiler's own call allocated (the profile it hands back).
         const own = new Set<number>();
-        const mark = (node: typeof profile.head, inside: boolean) => {
+        const mark = (node: ProfileNode, inside: boolean) => {
           const here = inside || node.callFrame.url === 'node:inspector';
           if (here) own.add(node.id);
           for (const child of node.children) mark(child, here);
