@@ -14,8 +14,8 @@ import { INT4_KERNEL_ENV } from '../electron/node/engine/native-backend.ts';
 import { INT4_BLOCK } from '../models/int4.ts';
 import { ONNX_TYPE } from '../models/model-spec.ts';
 import { GraphBuilder } from '../models/onnx-writer.ts';
-import { measureFollowUp } from './quire-follow-up.ts';
-import { agreement, corePeaks, printTable } from './roofline.ts';
+import { compareKernelsOnModel } from './quire-follow-up.ts';
+import { corePeaks, printTable } from './roofline.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,28 +67,8 @@ async function time(path: string, int4Kernel: boolean, M: number, K: number): Pr
   return best;
 }
 
-// The whole model with each kernel, alternated, best of --rounds; the kernel is chosen when a session loads.
-async function wholeModel(model: string): Promise<void> {
-  const n = Number(values.tokens);
-  const document = Array.from({ length: n }, (_, i) => (i * 7919 + 1) % 500);
-  const question = Array.from({ length: 24 }, (_, i) => (i * 31 + 5) % 500);
-  const best: Record<string, { prefill: number; decode: number; logits: Float32Array }> = {};
-  for (let round = 0; round < Number(values.rounds); round++) {
-    for (const kernel of ['onnxruntime', 'quire']) {
-      process.env[INT4_KERNEL_ENV] = kernel;
-      const t = await measureFollowUp(model, { document, question, decodeSteps: 16, chunk: 512, snapshot: join(dir, `${kernel}.snapshot`), threads });
-      const prev = best[kernel];
-      best[kernel] = { prefill: Math.max(prev?.prefill ?? 0, n / t.prefillSeconds), decode: Math.max(prev?.decode ?? 0, t.decodeTps), logits: t.documentLogits };
-    }
-  }
-  const agree = agreement(best.onnxruntime.logits, best.quire.logits);
-  console.log(`${model}: ${n}-token document, ${threads} threads, best of ${values.rounds} alternated rounds`);
-  printTable(['kernel', 'prefill tok/s', 'decode tok/s'], Object.entries(best).map(([k, v]) => [k, v.prefill.toFixed(1), v.decode.toFixed(1)]));
-  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${agree.cosine.toFixed(6)}, top-1 ${agree.top1 ? 'same' : 'differs'}`);
-}
-
 if (values.model) {
-  await wholeModel(values.model);
+  await compareKernelsOnModel(values.model, INT4_KERNEL_ENV, { tokens: Number(values.tokens), rounds: Number(values.rounds), threads, dir });
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { EngineSession } from '../electron/node/engine/engine-session.ts';
-import { seconds } from './roofline.ts';
+import { agreement, printTable, seconds } from './roofline.ts';
 
 export interface FollowUpTiming {
   prefillSeconds: number;
@@ -49,4 +50,26 @@ export async function measureFollowUp(
   const ttftSnapshot = seconds(start);
   await b.release();
   return { prefillSeconds, prefillCores: (used.user + used.system) / 1e6 / prefillSeconds, documentLogits, ttftNone, ttftCache, ttftSnapshot, decodeTps };
+}
+
+// A converted model's prefill and decode with one of Quire's CPU kernels off (the environment variable `env` set
+// to onnxruntime) and on, alternated, best of `rounds`; the kernel is chosen when a session loads. Their
+// last-token logits are compared: the kernels compute the same thing.
+export async function compareKernelsOnModel(model: string, env: string, opts: { tokens: number; rounds: number; threads: number; dir: string }): Promise<void> {
+  const document = Array.from({ length: opts.tokens }, (_, i) => (i * 7919 + 1) % 500);
+  const question = Array.from({ length: 24 }, (_, i) => (i * 31 + 5) % 500);
+  const best: Record<string, { prefill: number; decode: number; logits: Float32Array }> = {};
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const kernel of ['onnxruntime', 'quire']) {
+      process.env[env] = kernel;
+      const t = await measureFollowUp(model, { document, question, decodeSteps: 16, chunk: 512, snapshot: join(opts.dir, `${kernel}.snapshot`), threads: opts.threads });
+      const prev = best[kernel];
+      best[kernel] = { prefill: Math.max(prev?.prefill ?? 0, opts.tokens / t.prefillSeconds), decode: Math.max(prev?.decode ?? 0, t.decodeTps), logits: t.documentLogits };
+    }
+  }
+  delete process.env[env];
+  const agree = agreement(best.onnxruntime.logits, best.quire.logits);
+  console.log(`${model}: ${opts.tokens}-token document, ${opts.threads} threads, ${env} onnxruntime against quire, best of ${opts.rounds} alternated rounds`);
+  printTable(['kernel', 'prefill tok/s', 'decode tok/s'], Object.entries(best).map(([k, v]) => [k, v.prefill.toFixed(1), v.decode.toFixed(1)]));
+  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${agree.cosine.toFixed(6)}, top-1 ${agree.top1 ? 'same' : 'differs'}`);
 }
