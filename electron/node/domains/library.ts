@@ -44,7 +44,8 @@ export function libraryHandlers({ bus, documents, originals, modelFit, currentMo
       if (model) modelFit.warm(model);
       try {
         const imported = await documents.importBytes(name, bytes, {
-          onStored: model && ((id, document) => void modelFit.tokenCount(id, model, document).catch(() => undefined)),
+          // Only what the tokenizer reads goes to its thread (a PDF's anchors are thousands).
+          onStored: model && ((id, { title, format, utf8 }) => void modelFit.tokenCount(id, model, { title, format, utf8 }).catch(() => undefined)),
           ocrLanguage,
           password,
           signal: abort.signal,
