@@ -4,7 +4,8 @@
 // conversion's rate beside a plain read of the same checkpoint files in the same run and the same page-cache
 // state (the issue's goal: ≥ 80% of the disk's read, ≤ 1 GB RSS): `warm` reads and converts from the page
 // cache, `cold` from the disk, the files evicted first (dd iflag=nocache) before the read and the conversion
-// alike. The data checksum column shows the output bytes are the same whatever the code path.
+// alike. CPU s/GB (all the conversion's threads, per GB of checkpoint read) is what bounds the rate on few
+// cores. The data checksum column shows the output bytes are the same whatever the code path.
 //   node bench/convert.ts [--layers 1,3] [--vocab 32000] [--dtype BF16] [--precision fp16,int4] [--cache warm,cold]
 //                         [--dir /tmp/quire-bench-convert]
 // --dtype is the checkpoint's (BF16 as Llama-3.1 ships; F32 doubles the bytes to read and hash).
@@ -79,11 +80,11 @@ for (const layers of values.layers.split(',').map(Number)) {
       settle(hf, cache);
       const result = JSON.parse(execFileSync(process.execPath, [process.argv[1], '--child', `${hf}|${out}|${precision}`], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { seconds: number; cpuSeconds: number; maxRssMB: number; data: string };
       const mbps = (sourceGB * 1000) / result.seconds;
-      rows.push([String(layers), sourceGB.toFixed(2), precision, cache, (folderBytes(out) / 1e9).toFixed(2), result.seconds.toFixed(1), result.cpuSeconds.toFixed(1), mbps.toFixed(0), readMBps.toFixed(0), `${((100 * mbps) / readMBps).toFixed(0)}%`, result.maxRssMB.toFixed(0), result.data.slice(0, 12)]);
+      rows.push([String(layers), sourceGB.toFixed(2), precision, cache, (folderBytes(out) / 1e9).toFixed(2), result.seconds.toFixed(1), result.cpuSeconds.toFixed(1), (result.cpuSeconds / sourceGB).toFixed(2), mbps.toFixed(0), readMBps.toFixed(0), `${((100 * mbps) / readMBps).toFixed(0)}%`, result.maxRssMB.toFixed(0), result.data.slice(0, 12)]);
       rmSync(out, { recursive: true, force: true });
     }
   }
 }
-const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data sha256'];
+const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'CPU s/GB', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data sha256'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));

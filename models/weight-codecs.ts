@@ -37,9 +37,13 @@ export const jsWeightCodecs: WeightCodecs = {
 // The codes native/src/weight_codecs.cc takes.
 const NATIVE_DTYPE: Record<SafeDtype, number> = { F32: 0, F16: 1, BF16: 2 };
 
+// The addon's code paths (native/src/weight_codecs.cc), widest first.
+export type CodecPath = 'avx512' | 'avx2' | 'portable';
+
 interface NativeCodecs {
-  quantizeInt4(raw: Uint8Array, dtype: number, rows: number, k: number, packed: Uint8Array, scales: Float32Array, portable?: boolean): void;
-  toFloat16(raw: Uint8Array, dtype: number, dst: Uint16Array, portable?: boolean): void;
+  quantizeInt4(raw: Uint8Array, dtype: number, rows: number, k: number, packed: Uint8Array, scales: Float32Array, path?: CodecPath): void;
+  toFloat16(raw: Uint8Array, dtype: number, dst: Uint16Array, path?: CodecPath): void;
+  codecPaths(): CodecPath[];
 }
 
 let addon: NativeCodecs | null | undefined;
@@ -49,22 +53,27 @@ function loadAddon(): NativeCodecs | null {
   addon = null;
   try {
     const loaded = createRequire(import.meta.url)(nativeAddonFile.path) as Partial<NativeCodecs>;
-    if (typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function') addon = loaded as NativeCodecs;
+    if (typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function' && typeof loaded.codecPaths === 'function') addon = loaded as NativeCodecs;
   } catch {
     // Not built (a source checkout before npm ci, or a platform without a compiler): JavaScript converts.
   }
   return addon;
 }
 
-// The addon's codecs, or null where it is not built or predates them. `portable` leaves out the AVX2 code, for
-// the test that holds both to the same bytes.
-export function nativeWeightCodecs(options: { portable?: boolean } = {}): WeightCodecs | null {
+// The paths this CPU runs, widest first (empty without the addon).
+export function nativeCodecPaths(): CodecPath[] {
+  return loadAddon()?.codecPaths() ?? [];
+}
+
+// The addon's codecs, or null where it is not built or predates them. Without `path` the widest this CPU runs;
+// naming one is for the test that holds every path to the same bytes.
+export function nativeWeightCodecs(options: { path?: CodecPath } = {}): WeightCodecs | null {
   const native = loadAddon();
   if (!native) return null;
-  const portable = options.portable === true;
+  const { path } = options;
   return {
-    quantizeInt4: (raw, dtype, rows, k, packed, scales) => native.quantizeInt4(raw, NATIVE_DTYPE[dtype], rows, k, packed, scales, portable),
-    toFloat16: (raw, dtype, dst) => native.toFloat16(raw, NATIVE_DTYPE[dtype], dst, portable),
+    quantizeInt4: (raw, dtype, rows, k, packed, scales) => native.quantizeInt4(raw, NATIVE_DTYPE[dtype], rows, k, packed, scales, path),
+    toFloat16: (raw, dtype, dst) => native.toFloat16(raw, NATIVE_DTYPE[dtype], dst, path),
   };
 }
 

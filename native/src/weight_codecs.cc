@@ -1,9 +1,9 @@
 // Checkpoint weights (F32, F16 or BF16 safetensors bytes) straight to what a converted model stores: int4
-// blocks with their scales (models/int4.ts) or IEEE half (models/float16.ts). Both give exactly the bytes of
-// the JavaScript code they stand in for, which stays as the path without the addon; test/unit/models/
-// weight-codecs.test.ts holds them (AVX2 and portable paths) to that. int4 of bf16 runs at ~620 million values
-// per CPU second on this machine's Xeon, against ~90 million for the JavaScript, which was the conversion's
-// bottleneck; half at ~3 billion.
+// blocks with their scales (models/int4.ts) or IEEE half (models/float16.ts). Each gives exactly the bytes of
+// the JavaScript code it stands in for, which stays as the path without the addon; test/unit/models/
+// weight-codecs.test.ts holds every path this CPU can run (AVX-512, AVX2, portable) to that. On this machine's
+// Xeon int4 of bf16 runs at ~1.1–1.5 billion values per CPU second with AVX-512, ~600 million with AVX2, against
+// ~90 million for the JavaScript; half at ~2.5 billion.
 #include <napi.h>
 
 #include <cmath>
@@ -11,9 +11,10 @@
 #include <cstring>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define QUIRE_CODECS_AVX2 1
+#define QUIRE_CODECS_X86 1
 #include <immintrin.h>
 #endif
+#include <string>
 
 namespace {
 
@@ -127,7 +128,7 @@ void ToFloat16Portable(const uint8_t* in, SourceType type, size_t values, uint16
   for (size_t i = 0; i < values; i++) out[i] = FloatToHalf(Load(in, type, i));
 }
 
-#if QUIRE_CODECS_AVX2
+#if QUIRE_CODECS_X86
 __attribute__((target("avx2"))) inline __m256 LoadBf16x8(const uint8_t* p) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
@@ -190,6 +191,62 @@ __attribute__((target("avx2"))) void QuantizeAvx2(const uint8_t* in, SourceType 
   }
 }
 
+// A block's 32 values as two vectors of 16 floats. A half's NaN payload survives vcvtph2ps, unlike HalfToFloat,
+// but every NaN quantizes alike.
+__attribute__((target("avx512f"))) inline void LoadBlock(const uint8_t* p, SourceType type, __m512 x[2]) {
+  for (int h = 0; h < 2; h++) {
+    if (type == kF32) {
+      x[h] = _mm512_loadu_ps(p + 64 * h);
+    } else {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * h));
+      x[h] = type == kBF16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16)) : _mm512_cvtph_ps(v);
+    }
+  }
+}
+
+// QuantizeAvx2's arithmetic on a whole block at once: the doubles eight to a vector, Nibble's rounding in two
+// instructions, and the nibbles packed as QuantizeAvx2 does with one narrowing move (vpmovqb) per 16 values.
+__attribute__((target("avx512f"))) void QuantizeAvx512(const uint8_t* in, SourceType type, size_t blocks, uint8_t* out, float* scales) {
+  constexpr int kDown = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+  const __m512d hi = _mm512_set1_pd(7), offset = _mm512_set1_pd(kZeroPoint + 0.5);
+  const __m512i signBit = _mm512_set1_epi32(static_cast<int>(0x80000000u));
+  const size_t blockBytes = kBlock * ElementBytes(type);
+  for (size_t b = 0; b < blocks; b++) {
+    __m512 x[2];
+    LoadBlock(in + b * blockBytes, type, x);
+    const __m512 a0 = _mm512_abs_ps(x[0]), a1 = _mm512_abs_ps(x[1]);
+    // max_ps hands back its second operand for a NaN: NaNs drop out as in BlockScale.
+    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(a1, _mm512_max_ps(a0, _mm512_setzero_ps())));
+    // BlockScale's first value of that magnitude: the magnitude with that value's sign.
+    float vmax = 0;
+    if (amax > 0) {
+      const __m512 m = _mm512_set1_ps(amax);
+      const uint32_t hits = _mm512_cmpeq_ps_mask(a0, m) | static_cast<uint32_t>(_mm512_cmpeq_ps_mask(a1, m)) << 16;
+      const uint32_t negative = _mm512_test_epi32_mask(_mm512_castps_si512(x[0]), signBit) |
+                                static_cast<uint32_t>(_mm512_test_epi32_mask(_mm512_castps_si512(x[1]), signBit)) << 16;
+      vmax = (negative >> __builtin_ctz(hits)) & 1 ? -amax : amax;
+    }
+    const float scale = static_cast<float>(static_cast<double>(vmax) / -kZeroPoint);
+    scales[b] = scale;
+    const __m512d scaleInv = _mm512_set1_pd(scale == 0 ? 0 : 1 / static_cast<double>(scale));
+    const __m256 eights[4] = {_mm512_castps512_ps256(x[0]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x[0]), 1)),
+                              _mm512_castps512_ps256(x[1]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x[1]), 1))};
+    __m256i q[4];
+    for (int j = 0; j < 4; j++) {
+      // Nibble's floor(y) + (y − floor(y) ≥ 0.5) + 8 is floor(y + 8.5), and y + 8.5 rounded down has that same
+      // floor (the integer at or below the exact sum is at or below its rounded-down value too). min_pd(hi, ·)
+      // keeps a NaN, which converts to INT_MIN as −∞ and anything far below −8 do; the max with 0 clamps them.
+      const __m512d y = _mm512_min_pd(hi, _mm512_mul_pd(_mm512_cvtps_pd(eights[j]), scaleInv));
+      q[j] = _mm512_cvt_roundpd_epi32(_mm512_add_round_pd(y, offset, kDown), kDown);
+    }
+    uint8_t* packed = out + b * (kBlock / 2);
+    for (int h = 0; h < 2; h++) {
+      const __m512i q16 = _mm512_max_epi32(_mm512_inserti64x4(_mm512_castsi256_si512(q[2 * h]), q[2 * h + 1], 1), _mm512_setzero_si512());
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(packed + 8 * h), _mm512_cvtepi64_epi8(_mm512_or_si512(q16, _mm512_srli_epi64(q16, 28))));
+    }
+  }
+}
+
 // F16C rounds to nearest even and overflows to ±inf as FloatToHalf does; a NaN is then set to FloatToHalf's
 // quiet NaN with its sign (F16C would keep payload bits). F16 sources go the portable way (they are rare).
 __attribute__((target("avx2,f16c"))) void ToFloat16Avx2(const uint8_t* in, SourceType type, size_t values, uint16_t* out) {
@@ -213,11 +270,37 @@ __attribute__((target("avx2,f16c"))) void ToFloat16Avx2(const uint8_t* in, Sourc
   ToFloat16Portable(in + i * ElementBytes(type), type, values - i, out + i);
 }
 
-bool UseAvx2(const Napi::CallbackInfo& info, size_t portableArg) {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  return has && !(info.Length() > portableArg && info[portableArg].ToBoolean());
-}
 #endif
+
+// The code paths, widest first; a path runs only where the CPU has what it needs.
+enum class Path { kAvx512, kAvx2, kPortable };
+constexpr const char* kPathNames[] = {"avx512", "avx2", "portable"};
+
+bool Supported(Path path) {
+#if QUIRE_CODECS_X86
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+  if (path == Path::kAvx512) return avx512;
+  if (path == Path::kAvx2) return avx2;
+#endif
+  return path == Path::kPortable;
+}
+
+// The widest path this CPU runs, or the one named by the optional argument at `i` (for the test that holds every
+// path to the same bytes).
+Path PathArg(const Napi::CallbackInfo& info, size_t i) {
+  if (info.Length() <= i || info[i].IsUndefined()) {
+    for (Path path : {Path::kAvx512, Path::kAvx2}) {
+      if (Supported(path)) return path;
+    }
+    return Path::kPortable;
+  }
+  const std::string name = info[i].As<Napi::String>().Utf8Value();
+  for (int p = 0; p < 3; p++) {
+    if (name == kPathNames[p] && Supported(static_cast<Path>(p))) return static_cast<Path>(p);
+  }
+  throw Napi::RangeError::New(info.Env(), "codec path " + name + " is not one this CPU runs");
+}
 
 SourceType TypeArg(const Napi::CallbackInfo& info, size_t i) {
   const uint32_t type = info[i].As<Napi::Number>().Uint32Value();
@@ -225,8 +308,7 @@ SourceType TypeArg(const Napi::CallbackInfo& info, size_t i) {
   return static_cast<SourceType>(type);
 }
 
-// quantizeInt4(src: Uint8Array, type, rows, k, packed: Uint8Array, scales: Float32Array, portable?: boolean)
-// `portable` skips the AVX2 code, for the test that holds both paths to the same bytes.
+// quantizeInt4(src: Uint8Array, type, rows, k, packed: Uint8Array, scales: Float32Array, path?: string)
 Napi::Value QuantizeInt4(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto src = info[0].As<Napi::Uint8Array>();
@@ -239,8 +321,13 @@ Napi::Value QuantizeInt4(const Napi::CallbackInfo& info) {
   if (k % kBlock != 0 || src.ByteLength() < values * ElementBytes(type) || packed.ByteLength() < values / 2 || scales.ElementLength() < values / kBlock) {
     throw Napi::RangeError::New(env, "quantizeInt4: buffers do not fit rows x k");
   }
-#if QUIRE_CODECS_AVX2
-  if (UseAvx2(info, 6)) {
+  const Path path = PathArg(info, 6);
+#if QUIRE_CODECS_X86
+  if (path == Path::kAvx512) {
+    QuantizeAvx512(src.Data(), type, values / kBlock, packed.Data(), scales.Data());
+    return env.Undefined();
+  }
+  if (path == Path::kAvx2) {
     QuantizeAvx2(src.Data(), type, values / kBlock, packed.Data(), scales.Data());
     return env.Undefined();
   }
@@ -249,7 +336,7 @@ Napi::Value QuantizeInt4(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// toFloat16(src: Uint8Array, type, dst: Uint16Array, portable?: boolean): float32ToHalf of the source's values.
+// toFloat16(src: Uint8Array, type, dst: Uint16Array, path?: string): float32ToHalf of the source's values.
 Napi::Value ToFloat16(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto src = info[0].As<Napi::Uint8Array>();
@@ -257,8 +344,10 @@ Napi::Value ToFloat16(const Napi::CallbackInfo& info) {
   auto dst = info[2].As<Napi::Uint16Array>();
   const size_t values = dst.ElementLength();
   if (src.ByteLength() < values * ElementBytes(type)) throw Napi::RangeError::New(env, "toFloat16: source shorter than destination");
-#if QUIRE_CODECS_AVX2
-  if (UseAvx2(info, 3)) {
+  // F16C's eight at a time already outruns the disk: the AVX-512 path converts half with the AVX2 code.
+  const Path path = PathArg(info, 3);
+#if QUIRE_CODECS_X86
+  if (path != Path::kPortable) {
     ToFloat16Avx2(src.Data(), type, values, dst.Data());
     return env.Undefined();
   }
@@ -272,4 +361,11 @@ Napi::Value ToFloat16(const Napi::CallbackInfo& info) {
 void RegisterWeightCodecs(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeInt4", Napi::Function::New(env, QuantizeInt4));
   exports.Set("toFloat16", Napi::Function::New(env, ToFloat16));
+  exports.Set("codecPaths", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+    Napi::Array paths = Napi::Array::New(info.Env());
+    for (int p = 0; p < 3; p++) {
+      if (Supported(static_cast<Path>(p))) paths.Set(paths.Length(), kPathNames[p]);
+    }
+    return paths;
+  }));
 }

@@ -1,12 +1,14 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../../electron/common/random.ts';
 import { float32ToBf16, float32ToHalf } from '../../../models/float16.ts';
 import { INT4_BLOCK } from '../../../models/int4.ts';
 import type { SafeDtype } from '../../../models/safetensors.ts';
-import { jsWeightCodecs, nativeWeightCodecs } from '../../../models/weight-codecs.ts';
+import { type CodecPath, jsWeightCodecs, nativeCodecPaths, nativeWeightCodecs } from '../../../models/weight-codecs.ts';
 
 const native = nativeWeightCodecs();
-const portable = nativeWeightCodecs({ portable: true });
+// Every path this CPU runs, each held to the JavaScript bytes on its own.
+const paths = nativeCodecPaths().map((path) => [path, nativeWeightCodecs({ path })!] as const);
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 const K = 4 * INT4_BLOCK;
 
@@ -17,7 +19,8 @@ function encode(values: Float32Array, dtype: SafeDtype): Uint8Array {
 
 // Blocks of K/INT4_BLOCK per row, each a case the rounding rules decide: halves with scale ±1 (ties round toward
 // +∞ in JavaScript), all-zero and signed-zero blocks, a negative extreme and its positive twin first, values just
-// beside the ties, denormals, infinities and NaN.
+// beside the ties, denormals, infinities and NaN; the largest magnitude in either half of a block (AVX-512 holds
+// a block in two vectors of 16), with its twin of the other sign before or after it.
 function edgeRows(): Float32Array {
   const blocks: number[][] = [];
   const ramp = (f: (j: number) => number) => Array.from({ length: INT4_BLOCK }, (_, j) => f(j));
@@ -37,6 +40,10 @@ function edgeRows(): Float32Array {
   blocks.push(ramp((j) => 65504 * (j % 2 ? -1 : 1) + j));
   blocks.push(ramp((j) => 1e30 * (j - 16)));
   blocks.push(ramp((j) => 2 ** -24 * (j - 16)));
+  blocks.push(ramp((j) => (j === 20 ? -3 : j === 27 ? 3 : (j - 16) / 8)));
+  blocks.push(ramp((j) => (j === 10 ? 3 : j === 26 ? -3 : (j - 16) / 8)));
+  blocks.push(ramp((j) => (j === 15 ? 5 : j === 16 ? -5 : 0)));
+  blocks.push(ramp((j) => (j === 31 ? -(2 ** -130) : j === 17 ? NaN : 0)));
   return Float32Array.from(blocks.flat());
 }
 
@@ -76,8 +83,7 @@ describe.skipIf(!native)('native weight codecs give the JavaScript bytes', () =>
       ];
       for (const [raw, n] of cases) {
         const expected = quantize(jsWeightCodecs, raw, dtype, n);
-        expect(quantize(native!, raw, dtype, n)).toEqual(expected);
-        expect(quantize(portable!, raw, dtype, n)).toEqual(expected);
+        for (const [path, codecs] of paths) expect(quantize(codecs, raw, dtype, n), path).toEqual(expected);
       }
     });
 
@@ -85,11 +91,19 @@ describe.skipIf(!native)('native weight codecs give the JavaScript bytes', () =>
       // 1 << 16 + 3 values: a tail shorter than the vector width.
       for (const [raw, n] of [[encode(edges, dtype), edges.length], [randomRaw(dtype, (1 << 16) + 3, 13), (1 << 16) + 3]] as const) {
         const expected = half(jsWeightCodecs, raw, dtype, n);
-        expect(half(native!, raw, dtype, n)).toEqual(expected);
-        expect(half(portable!, raw, dtype, n)).toEqual(expected);
+        for (const [path, codecs] of paths) expect(half(codecs, raw, dtype, n), path).toEqual(expected);
       }
     });
   }
+
+  it('runs the widest path this CPU has, and refuses one it lacks', () => {
+    const flags = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+    const want = / avx512f /.test(flags) ? 'avx512' : / avx2 /.test(flags) ? 'avx2' : null;
+    if (want && process.arch === 'x64') expect(nativeCodecPaths()[0]).toBe(want);
+    expect(nativeCodecPaths().at(-1)).toBe('portable');
+    const unknown = nativeWeightCodecs({ path: 'neon' as CodecPath })!;
+    expect(() => unknown.toFloat16(new Uint8Array(2), 'BF16', new Uint16Array(1))).toThrow(/codec path neon is not one this CPU runs/);
+  });
 
   it('refuses buffers that do not fit the rows', () => {
     expect(() => native!.quantizeInt4(new Uint8Array(10), 'BF16', 1, K, new Uint8Array(K / 2), new Float32Array(4))).toThrow(/do not fit/);
