@@ -1,4 +1,4 @@
-// What Quire's CPU kernels (q4_gemm.cc, gqa_decode.cc) share: the callback that runs their work on onnxruntime's
+// What Quire's CPU kernels (q4_gemm.cc, gqa_attention.cc) share: the callback that runs their work on onnxruntime's
 // threads, and the loads and stores that let one template serve fp32 and fp16 tensors (an --io fp16 model keeps
 // activations and cache in half precision; the arithmetic is float32 either way, as onnxruntime's CPU kernels do).
 #pragma once

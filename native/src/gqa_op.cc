@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gqa_decode.h"
+#include "gqa_attention.h"
 
 namespace quire {
 
@@ -33,8 +33,8 @@ struct AttentionKernel {
   ONNXTensorElementDataType type;
   int64_t heads = 0, kvHeads = 0;
   float scale = 0.f;
-  // Whether the node's attributes ask for nothing beyond what the decode kernel computes.
-  bool decodeAttrs = false;
+  // Whether the node's attributes ask for nothing beyond what Quire's kernels compute.
+  bool supportedAttrs = false;
   Ort::Op builtin{nullptr};
 
   AttentionKernel(const OrtKernelInfo* info, ONNXTensorElementDataType t) : type(t) {
@@ -52,7 +52,7 @@ struct AttentionKernel {
     kvHeads = ints[1];
     scale = floats[0];
     const bool doRotary = ints[3] == 1, interleaved = ints[4] == 1, window = ints[2] > 0, smooth = ints[5] != 0, qkOutput = ints[6] != 0;
-    decodeAttrs = doRotary && !interleaved && !window && !smooth && !qkOutput && floats[1] == 0.f;
+    supportedAttrs = doRotary && !interleaved && !window && !smooth && !qkOutput && floats[1] == 0.f;
     const char* names[] = {"T", "M"};
     const ONNXTensorElementDataType types[] = {type, ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32};
     builtin = Ort::Op::Create(info, "GroupQueryAttention", "com.microsoft", 1, names, types, 2, attrs.data(), attrs.size(), kInputs, 3);
@@ -76,8 +76,11 @@ struct AttentionKernel {
     Ort::UnownedValue output = ctx.GetOutput(0, {batch, length, heads * headDim});
     Ort::UnownedValue presentK = ctx.GetOutput(1, {batch, kvHeads, presentCapacity, headDim});
     Ort::UnownedValue presentV = ctx.GetOutput(2, {batch, kvHeads, presentCapacity, headDim});
-    if (length == 1 && packed && pastK && ctx.GetInput(kCos) && decodeAttrs && GqaDecodeShape(heads, kvHeads, headDim)) {
-      Decode(context, ctx, query, pastK, pastCapacity, presentK, presentV, presentCapacity, output, headDim);
+    // Decode steps, and an fp16 prompt's chunks: onnxruntime's fp16 path holds the scores of the chunk against the
+    // whole cache (gqa_attention.cc); its fp32 path works in tiles and stays.
+    const bool ours = length == 1 || type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    if (ours && packed && pastK && ctx.GetInput(kCos) && supportedAttrs && GqaShape(heads, kvHeads, headDim)) {
+      Run(context, ctx, query, pastK, pastCapacity, presentK, presentV, presentCapacity, output, headDim);
       return;
     }
     std::vector<const OrtValue*> inputs(kInputs);
@@ -89,34 +92,36 @@ struct AttentionKernel {
   static std::vector<int64_t> Shape(const Ort::ConstValue& v) { return v.GetTensorTypeAndShapeInfo().GetShape(); }
 
   // What onnxruntime's kernel checks before it reads or writes, for the inputs this path reads.
-  void Decode(OrtKernelContext* context, Ort::KernelContext& ctx, Ort::ConstValue& query, Ort::ConstValue& pastK, int64_t pastCapacity,
-              Ort::UnownedValue& presentK, Ort::UnownedValue& presentV, int64_t presentCapacity, Ort::UnownedValue& output, int64_t headDim) {
-    const int64_t batch = Shape(query)[0];
+  void Run(OrtKernelContext* context, Ort::KernelContext& ctx, Ort::ConstValue& query, Ort::ConstValue& pastK, int64_t pastCapacity,
+           Ort::UnownedValue& presentK, Ort::UnownedValue& presentV, int64_t presentCapacity, Ort::UnownedValue& output, int64_t headDim) {
+    const int64_t batch = Shape(query)[0], length = Shape(query)[1];
     const std::vector<int64_t> cache = {batch, kvHeads, pastCapacity, headDim}, table = Shape(ctx.GetInput(kCos));
     Ort::ConstValue seqlensK = ctx.GetInput(kSeqlensK), pastV = ctx.GetInput(kPastValue), sin = ctx.GetInput(kSin);
     if (Shape(query).size() != 3 || Shape(pastK) != cache || !pastV || Shape(pastV) != cache || !sin || Shape(sin) != table ||
         table.size() != 2 || table[1] * 2 != headDim || seqlensK.GetTensorTypeAndShapeInfo().GetElementCount() != static_cast<size_t>(batch)) {
-      throw Ort::Exception("GroupQueryAttention: the query, cache, rotary tables or seqlens_k do not have the shapes of a decode step", ORT_INVALID_ARGUMENT);
+      throw Ort::Exception("GroupQueryAttention: the query, cache, rotary tables or seqlens_k do not have the shapes they need", ORT_INVALID_ARGUMENT);
     }
     const int32_t* seqlens = seqlensK.GetTensorData<int32_t>();
     const bool shared = pastK.GetTensorRawData() == presentK.GetTensorRawData();
     for (int64_t b = 0; b < batch; b++) {
-      // The new token's row must exist in the cache and the tables, and a past copied into a new present must hold it.
-      if (seqlens[b] < 0 || seqlens[b] >= presentCapacity || seqlens[b] >= table[0] || (!shared && seqlens[b] > pastCapacity)) {
-        throw Ort::Exception("GroupQueryAttention: position " + std::to_string(seqlens[b]) + " is outside the cache (" +
+      // The new tokens' rows must exist in the cache and the tables, and a past copied into a new present must hold it.
+      const int64_t last = seqlens[b], past = last + 1 - length;
+      if (past < 0 || last >= presentCapacity || last >= table[0] || (!shared && past > pastCapacity)) {
+        const std::string where = length == 1 ? "position " + std::to_string(last) + " is" : "positions " + std::to_string(past) + "–" + std::to_string(last) + " are";
+        throw Ort::Exception("GroupQueryAttention: " + where + " outside the cache (" +
                                  std::to_string(presentCapacity) + " rows) or the rotary tables (" + std::to_string(table[0]) + ")",
                              ORT_INVALID_ARGUMENT);
       }
     }
-    GqaDecodeArgs args{type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? GqaType::Float16 : GqaType::Float32,
-                       batch, heads, kvHeads, headDim,
-                       query.GetTensorRawData(), seqlens,
-                       ctx.GetInput(kCos).GetTensorRawData(), sin.GetTensorRawData(),
-                       pastK.GetTensorRawData(), pastV.GetTensorRawData(), pastCapacity,
-                       presentK.GetTensorMutableRawData(), presentV.GetTensorMutableRawData(), presentCapacity,
-                       output.GetTensorMutableRawData(),
-                       scale == 0.f ? 1.f / std::sqrt(static_cast<float>(headDim)) : scale};
-    GqaDecode(args, Parallel, context);
+    GqaArgs args{type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? GqaType::Float16 : GqaType::Float32,
+                 batch, length, heads, kvHeads, headDim,
+                 query.GetTensorRawData(), seqlens,
+                 ctx.GetInput(kCos).GetTensorRawData(), sin.GetTensorRawData(),
+                 pastK.GetTensorRawData(), pastV.GetTensorRawData(), pastCapacity,
+                 presentK.GetTensorMutableRawData(), presentV.GetTensorMutableRawData(), presentCapacity,
+                 output.GetTensorMutableRawData(),
+                 scale == 0.f ? 1.f / std::sqrt(static_cast<float>(headDim)) : scale};
+    GqaAttention(args, Parallel, context);
   }
 };
 
@@ -141,7 +146,7 @@ struct AttentionOp : Ort::CustomOpBase<AttentionOp, AttentionKernel> {
 
 }  // namespace
 
-bool AttentionKernelSupported() { return GqaDecodeSupported(); }
+bool AttentionKernelSupported() { return GqaSupported(); }
 
 void AddAttentionOps(Ort::CustomOpDomain& domain) {
   // Sessions keep pointers to the ops: they live as long as the process.

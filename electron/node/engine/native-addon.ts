@@ -40,7 +40,7 @@ export interface NativeAddon {
   probeVulkan?(): VulkanProbe;
   // Whether this CPU runs Quire's own int4 kernel (native/src/q4_gemm.cc); absent from addons built before it.
   int4Kernel?: boolean;
-  // Whether this CPU runs Quire's decode attention (native/src/gqa_decode.cc); absent from addons built before it.
+  // Whether this CPU runs Quire's attention (native/src/gqa_attention.cc); absent from addons built before it.
   attentionKernel?: boolean;
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
@@ -52,7 +52,7 @@ export interface NativeSessionOptions {
   intraOpThreads?: number;
   // CPU sessions of int4 models: Quire's kernel in place of onnxruntime's MatMulNBits (int4KernelWanted).
   int4Kernel?: boolean;
-  // CPU sessions of a float cache: Quire's decode attention in place of onnxruntime's (attentionKernelWanted).
+  // CPU sessions of a float cache: Quire's attention in place of onnxruntime's (attentionKernelWanted).
   attentionKernel?: boolean;
 }
 

@@ -31,9 +31,11 @@ export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest,
   return kernelChosen(INT4_KERNEL_ENV, env) && provider === 'cpu' && manifest.precision === 'int4';
 }
 
-// Quire's decode attention (native/src/gqa_decode.cc) reads each kv head's cache once per token, where onnxruntime
-// 1.30 converts an fp16 cache to float32 once per query head (bench/attention-kernel.ts). It takes the CPU path's
-// float caches; a quantized cache keeps onnxruntime's kernel. QUIRE_ATTENTION_KERNEL=onnxruntime keeps it always.
+// Quire's attention (native/src/gqa_attention.cc) reads each kv head's cache once per decode step, where onnxruntime
+// 1.30 converts an fp16 cache to float32 once per query head, and reads an fp16 prompt in tiles, where onnxruntime
+// holds a chunk's scores against the whole cache (4.2 GB at 32K, 8B widths; bench/attention-kernel.ts). It takes the
+// CPU path's float caches; a quantized cache keeps onnxruntime's kernel. QUIRE_ATTENTION_KERNEL=onnxruntime keeps it
+// always.
 export function attentionKernelWanted(provider: string, manifest: Pick<ModelManifest, 'kvDtype'>, env: NodeJS.ProcessEnv = process.env): boolean {
   return kernelChosen(ATTENTION_KERNEL_ENV, env) && provider === 'cpu' && !isQuantizedKv(manifest.kvDtype);
 }

@@ -1,9 +1,10 @@
-// Quire's decode attention (native/src/gqa_decode.cc) in place of onnxruntime's GroupQueryAttention on the CPU:
-// one node run through a sequence of prompt chunks (onnxruntime's own kernel, which the op hands them to) and decode
-// steps (Quire's), on one cache bound as past and present as the engine binds it, must give onnxruntime's outputs
-// at every step — so the keys and values each decode step writes are the ones later steps and chunks read. The
-// shapes take each of the kernel's paths: 1, 2, 4 and 8 query heads per kv head, 1, 2 and 4 chunks of 16 lanes
-// accumulated at once, fp32 and fp16, contexts across blocks of 128 keys.
+// Quire's attention (native/src/gqa_attention.cc) in place of onnxruntime's GroupQueryAttention on the CPU: one
+// node run through a sequence of prompt chunks (Quire's kernel for an fp16 cache, onnxruntime's own for fp32, which
+// the op hands them to) and decode steps (Quire's), on one cache bound as past and present as the engine binds it,
+// must give onnxruntime's outputs at every step — so the keys and values each step writes are the ones later steps
+// and chunks read. The shapes take each of the kernels' paths: 1, 2, 4 and 8 query heads per kv head, 1, 2 and 4
+// chunks of 16 lanes accumulated at once, fp32 and fp16, contexts across blocks of 64 and 128 keys, a chunk's last tile
+// of query rows short of a group of 4 (the one-row path).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ async function runSteps(a: NativeAddon, s: GqaShape, kernel: boolean, steps: num
 // into the third block.
 const STEPS = [130, ...Array(6).fill(1), 9, ...Array(140).fill(1)];
 
-describe.skipIf(!addon)('Quire decode attention against onnxruntime GroupQueryAttention', () => {
+describe.skipIf(!addon)('Quire attention against onnxruntime GroupQueryAttention', () => {
   const shapes: GqaShape[] = [
     { heads: 8, kvHeads: 2, headDim: 64, io: 'fp16' }, // Llama's 4 per kv head, 4 chunks at once
     { heads: 8, kvHeads: 2, headDim: 128, io: 'fp32' },
@@ -77,13 +78,14 @@ describe.skipIf(!addon)('Quire decode attention against onnxruntime GroupQueryAt
     }, 60_000);
   }
 
-  it('refuses by name a decode step past the end of the rotary tables, where it would read outside them', async () => {
+  it('refuses by name a step past the end of the rotary tables, where it would read outside them', async () => {
     const s: GqaShape = { heads: 8, kvHeads: 2, headDim: 64, io: 'fp16' };
     await expect(runSteps(addon!, s, true, [POSITIONS, 1], POSITIONS + 8)).rejects.toThrow(/position 512 is outside the cache \(520 rows\) or the rotary tables \(512\)/);
+    await expect(runSteps(addon!, s, true, [POSITIONS - 4, 8], POSITIONS + 8)).rejects.toThrow(/positions 508–515 are outside the cache \(520 rows\) or the rotary tables \(512\)/);
   });
 });
 
-describe('when the CPU path takes Quire decode attention', () => {
+describe('when the CPU path takes Quire attention', () => {
   it('takes float caches on the cpu only, and QUIRE_ATTENTION_KERNEL=onnxruntime keeps onnxruntime\'s', () => {
     expect(attentionKernelWanted('cpu', { kvDtype: 'fp16' }, {})).toBe(true);
     expect(attentionKernelWanted('cpu', { kvDtype: 'fp32' }, {})).toBe(true);
