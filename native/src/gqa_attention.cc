@@ -123,6 +123,37 @@ GQA_KERNEL_ISA inline void SoftmaxBlock(float* s, int64_t n, int64_t valid, floa
   }
 }
 
+// out[RB rows] += weights · values for a block's n keys (v: n rows of D values, float32 or the cache's own type;
+// p: each row's n weights, `stride` apart), CG chunks of 16 lanes at a time: RB·CG accumulators and CG values in
+// registers.
+template <int RB, int CG, typename V>
+GQA_KERNEL_ISA void AccumulateRows(const float* p, int64_t stride, const V* v, float* out, int64_t n, int64_t D) {
+  for (int64_t c0 = 0; c0 < D / kLanes; c0 += CG) {
+    __m512 acc[RB][CG];
+    #pragma GCC unroll 8
+    for (int i = 0; i < RB; i++) {
+      #pragma GCC unroll 8
+      for (int j = 0; j < CG; j++) acc[i][j] = _mm512_loadu_ps(out + i * D + (c0 + j) * kLanes);
+    }
+    for (int64_t t = 0; t < n; t++) {
+      __m512 vv[CG];
+      #pragma GCC unroll 8
+      for (int j = 0; j < CG; j++) vv[j] = Load16(v + t * D + (c0 + j) * kLanes);
+      #pragma GCC unroll 8
+      for (int i = 0; i < RB; i++) {
+        const __m512 w = _mm512_set1_ps(p[i * stride + t]);
+        #pragma GCC unroll 8
+        for (int j = 0; j < CG; j++) acc[i][j] = _mm512_fmadd_ps(w, vv[j], acc[i][j]);
+      }
+    }
+    #pragma GCC unroll 8
+    for (int i = 0; i < RB; i++) {
+      #pragma GCC unroll 8
+      for (int j = 0; j < CG; j++) _mm512_storeu_ps(out + i * D + (c0 + j) * kLanes, acc[i][j]);
+    }
+  }
+}
+
 // One kv head of one sequence: its G query heads against its keys 0…pos. CG chunks of 16 output lanes per head
 // are accumulated at once (G·CG registers), so the values of a block are read D/(16·CG) times from L1. The loops
 // over G and CG are unrolled by pragma: left as loops (GCC's -O2), their accumulators live on the stack and each
@@ -163,31 +194,7 @@ GQA_KERNEL_ISA void DecodeHead(const GqaArgs& a, int64_t task) {
       for (int h = 0; h < G; h++) p[h * kBlock + t] = _mm512_reduce_add_ps(dot[h]);
     }
     for (int h = 0; h < G; h++) SoftmaxBlock(p + h * kBlock, n, n, max[h], sum[h], out + h * D, D);
-    for (int64_t c0 = 0; c0 < chunks; c0 += CG) {
-      __m512 acc[G][CG];
-      #pragma GCC unroll 8
-      for (int h = 0; h < G; h++) {
-        #pragma GCC unroll 8
-        for (int j = 0; j < CG; j++) acc[h][j] = _mm512_load_ps(out + h * D + (c0 + j) * kLanes);
-      }
-      for (int64_t t = 0; t < n; t++) {
-        const T* v = values + (t0 + t) * D + c0 * kLanes;
-        __m512 vv[CG];
-        #pragma GCC unroll 8
-        for (int j = 0; j < CG; j++) vv[j] = Load16(v + j * kLanes);
-        #pragma GCC unroll 8
-        for (int h = 0; h < G; h++) {
-          const __m512 w = _mm512_set1_ps(p[h * kBlock + t]);
-          #pragma GCC unroll 8
-          for (int j = 0; j < CG; j++) acc[h][j] = _mm512_fmadd_ps(w, vv[j], acc[h][j]);
-        }
-      }
-      #pragma GCC unroll 8
-      for (int h = 0; h < G; h++) {
-        #pragma GCC unroll 8
-        for (int j = 0; j < CG; j++) _mm512_store_ps(out + h * D + (c0 + j) * kLanes, acc[h][j]);
-      }
-    }
+    AccumulateRows<G, CG>(p, kBlock, values + t0 * D, out, n, D);
   }
   T* y = static_cast<T*>(a.output) + (b * a.heads + g * G) * D;
   #pragma GCC unroll 8
@@ -229,35 +236,6 @@ GQA_KERNEL_ISA void ScoreRows(const float* q, const float* kt, float* p, int64_t
   for (int i = 0; i < RB; i++) {
     #pragma GCC unroll 4
     for (int j = 0; j < 4; j++) _mm512_storeu_ps(p + i * kTileKeys + j * kLanes, acc[i][j]);
-  }
-}
-
-// out[RB rows] += weights · values for a block's n keys (v: [n][D] float32), CG chunks of 16 lanes at a time.
-template <int RB, int CG>
-GQA_KERNEL_ISA void AccumulateRows(const float* p, const float* v, float* out, int64_t n, int64_t D) {
-  for (int64_t c0 = 0; c0 < D / kLanes; c0 += CG) {
-    __m512 acc[RB][CG];
-    #pragma GCC unroll 8
-    for (int i = 0; i < RB; i++) {
-      #pragma GCC unroll 8
-      for (int j = 0; j < CG; j++) acc[i][j] = _mm512_loadu_ps(out + i * D + (c0 + j) * kLanes);
-    }
-    for (int64_t t = 0; t < n; t++) {
-      __m512 vv[CG];
-      #pragma GCC unroll 8
-      for (int j = 0; j < CG; j++) vv[j] = _mm512_loadu_ps(v + t * D + (c0 + j) * kLanes);
-      #pragma GCC unroll 8
-      for (int i = 0; i < RB; i++) {
-        const __m512 w = _mm512_set1_ps(p[i * kTileKeys + t]);
-        #pragma GCC unroll 8
-        for (int j = 0; j < CG; j++) acc[i][j] = _mm512_fmadd_ps(w, vv[j], acc[i][j]);
-      }
-    }
-    #pragma GCC unroll 8
-    for (int i = 0; i < RB; i++) {
-      #pragma GCC unroll 8
-      for (int j = 0; j < CG; j++) _mm512_storeu_ps(out + i * D + (c0 + j) * kLanes, acc[i][j]);
-    }
   }
 }
 
@@ -315,8 +293,8 @@ GQA_KERNEL_ISA void PrefillTile(const GqaArgs& a, int64_t task) {
       }
       SoftmaxBlock(s, n, valid, max[r], sum[r], out + r * D, D);
     }
-    for (r = 0; r + kRowGroup <= rows; r += kRowGroup) AccumulateRows<kRowGroup, CG>(p + r * kTileKeys, v, out + r * D, n, D);
-    for (; r < rows; r++) AccumulateRows<1, CG>(p + r * kTileKeys, v, out + r * D, n, D);
+    for (r = 0; r + kRowGroup <= rows; r += kRowGroup) AccumulateRows<kRowGroup, CG>(p + r * kTileKeys, kTileKeys, v, out + r * D, n, D);
+    for (; r < rows; r++) AccumulateRows<1, CG>(p + r * kTileKeys, kTileKeys, v, out + r * D, n, D);
   }
   for (int64_t r = 0; r < rows; r++) {
     const int64_t s = (r0 + r) / G, h = g * G + (r0 + r) % G;
