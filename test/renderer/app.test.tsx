@@ -189,6 +189,14 @@ describe('app shell', () => {
     expect(store.getState()).toMatchObject({ ready: true, view: 'chat' });
   });
 
+  it('keeps the Library when the user opens it while the app loads with no model (the screen it started on)', async () => {
+    const store = createAppStore(createClient(fakeBackend({ catalog: [catalogEntry] }).transport));
+    const loading = store.getState().init();
+    store.getState().setView('library');
+    await loading;
+    expect(store.getState()).toMatchObject({ ready: true, view: 'library' });
+  });
+
   it('lets notices expire on their own', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout'] });
     try {

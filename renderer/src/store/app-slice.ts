@@ -14,6 +14,8 @@ export interface AppSlice {
   info: AppInfo | null;
   ready: boolean;
   view: View;
+  // Whether the user has opened a screen: the first screen chosen at start (the catalog with no model) leaves it.
+  viewChosen: boolean;
   notices: Notice[];
   // The browser mode's link to its server; always 'open' in the desktop app.
   connection: ConnectionState;
@@ -31,9 +33,10 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   info: null,
   ready: false,
   view: 'library',
+  viewChosen: false,
   notices: [],
   connection: 'connecting',
-  setView: (view) => set({ view }),
+  setView: (view) => set({ view, viewChosen: true }),
   notify: (kind, text) => {
     // The same news twice (several calls refused for one reason, say) is shown once.
     if (get().notices.some((n) => n.kind === kind && n.text === text)) return;
@@ -44,7 +47,6 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
   },
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   async init() {
-    const viewAtStart = get().view;
     // Back after a loss: what changed meanwhile (an import finished, an answer completed) is loaded again.
     api.connection((state) => {
       const was = get().connection;
@@ -85,9 +87,9 @@ export const createAppSlice: SliceCreator<AppSlice> = (set, get, api) => ({
         else get().notify('error', event.reason ?? 'The engine could not be restarted.');
         void get().loadModels();
       });
-      // With no model installed the first thing a user needs is the catalog, not an empty library.
-      // A screen the user opened while this loaded stays open.
-      set({ ready: true, ...(get().view === viewAtStart ? { view: get().installed.length === 0 ? 'models' : 'library' } : {}) });
+      // With no model installed the first thing a user needs is the catalog, not an empty library. A screen the user
+      // opened while this loaded stays open, the one it started on (the Library) included.
+      set({ ready: true, ...(get().viewChosen ? {} : { view: get().installed.length === 0 ? 'models' : 'library' }) });
     } catch (error) {
       set({ ready: true });
       get().notify('error', (error as Error).message);
