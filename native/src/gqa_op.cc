@@ -66,6 +66,10 @@ struct AttentionKernel {
     Ort::KernelContext ctx(context);
     Ort::ConstValue query = ctx.GetInput(kQuery), pastK = ctx.GetInput(kPastKey);
     const std::vector<int64_t> q = query.GetTensorTypeAndShapeInfo().GetShape();
+    // The output shapes below are read from these before either kernel checks its inputs.
+    if (q.size() != 3 || (pastK && pastK.GetTensorTypeAndShapeInfo().GetShape().size() != 4)) {
+      throw Ort::Exception("GroupQueryAttention: the query must have 3 dimensions and the past cache 4", ORT_INVALID_ARGUMENT);
+    }
     const bool packed = !ctx.GetInput(kKey);
     const int64_t batch = q[0], length = q[1], headDim = q[2] / (packed ? heads + 2 * kvHeads : heads);
     const int64_t total = *ctx.GetInput(kTotalLength).GetTensorData<int32_t>();
