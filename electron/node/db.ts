@@ -35,8 +35,7 @@ export function openDatabase(path: string): Db {
   closeSync(openSync(path, 'a', 0o600));
   if (process.platform !== 'win32' && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   const db = configure(new DatabaseSync(path));
-  // Its log is checkpointed off the event loop (db-checkpoint.ts), not inside a COMMIT.
-  db.exec('PRAGMA wal_autocheckpoint = 0');
+  db.exec(FILE_PRAGMAS);
   watchLog(path);
   backedUp.set(db, { path, writes: 0, running: false, last: 0 });
   if (!recentBackup(path)) backUpNow(db);
@@ -56,11 +55,15 @@ function backUpNow(db: Db): void {
     .finally(() => (state.running = false));
 }
 
+// What every connection to the app's database runs with: the app's own, and those its worker threads open to the
+// same file (store-writer.ts, db-checkpoint.ts).
+export const CONNECTION_PRAGMAS = 'PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000';
+// And, for a database in a file, its log checkpointed off the event loop (db-checkpoint.ts), not inside a COMMIT.
+export const FILE_PRAGMAS = 'PRAGMA wal_autocheckpoint = 0';
+
 function configure(db: Db): Db {
   db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA foreign_keys = ON');
-  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec(CONNECTION_PRAGMAS);
   db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)');
   return db;
 }

@@ -5,7 +5,7 @@
 // (BEGIN IMMEDIATE, the busy timeout) puts them before or after the import's transaction, never inside it.
 import { Worker } from 'node:worker_threads';
 import type { DatabaseSync } from 'node:sqlite';
-import { atomically } from '../db.ts';
+import { atomically, CONNECTION_PRAGMAS, FILE_PRAGMAS } from '../db.ts';
 
 export interface RowsRequest {
   hash: string;
@@ -50,7 +50,7 @@ parentPort.on('message', ({ path, request }) => {
   let db;
   try {
     db = new DatabaseSync(path);
-    db.exec('PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0');
+    db.exec(${JSON.stringify(`${CONNECTION_PRAGMAS}; ${FILE_PRAGMAS}`)});
     parentPort.postMessage({ written: writeRows(db, request, (done) => parentPort.postMessage({ progress: done }), atomically) });
   } catch (error) {
     parentPort.postMessage({ error: { message: String(error && error.message), code: error && error.code, errcode: error && error.errcode } });
