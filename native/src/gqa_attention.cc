@@ -61,23 +61,27 @@ GQA_KERNEL_ISA void Rotate(const T* x, const T* cosRow, const T* sinRow, int64_t
   }
 }
 
-// The cache of kv head g of sequence b: its keys and values, and the past's when that is another buffer.
+// The cache of kv head g of sequence b: its keys and values.
 template <typename T>
 struct HeadCache {
   T* keys;
   T* values;
-  HeadCache(const GqaArgs& a, int64_t b, int64_t g, int64_t past) {
-    const int64_t D = a.headDim;
-    keys = static_cast<T*>(a.presentK) + (b * a.kvHeads + g) * a.presentCapacity * D;
-    values = static_cast<T*>(a.presentV) + (b * a.kvHeads + g) * a.presentCapacity * D;
-    const T* pastK = static_cast<const T*>(a.pastK) + (b * a.kvHeads + g) * a.pastCapacity * D;
-    const T* pastV = static_cast<const T*>(a.pastV) + (b * a.kvHeads + g) * a.pastCapacity * D;
-    if (pastK != keys) std::memcpy(keys, pastK, static_cast<size_t>(past * D) * sizeof(T));
-    if (pastV != values) std::memcpy(values, pastV, static_cast<size_t>(past * D) * sizeof(T));
-  }
+  HeadCache(const GqaArgs& a, int64_t b, int64_t g)
+      : keys(static_cast<T*>(a.presentK) + (b * a.kvHeads + g) * a.presentCapacity * a.headDim),
+        values(static_cast<T*>(a.presentV) + (b * a.kvHeads + g) * a.presentCapacity * a.headDim) {}
 };
 
-// Token s of sequence b: its packed projections, and its position.
+// The past's rows into the cache, when the past is another buffer (the engine binds one as both, so it seldom is).
+template <typename T>
+void CopyPast(const GqaArgs& a, int64_t b, int64_t g, int64_t past, const HeadCache<T>& cache) {
+  const int64_t D = a.headDim, offset = (b * a.kvHeads + g) * a.pastCapacity * D;
+  const T* pastK = static_cast<const T*>(a.pastK) + offset;
+  const T* pastV = static_cast<const T*>(a.pastV) + offset;
+  if (pastK != cache.keys) std::memcpy(cache.keys, pastK, static_cast<size_t>(past * D) * sizeof(T));
+  if (pastV != cache.values) std::memcpy(cache.values, pastV, static_cast<size_t>(past * D) * sizeof(T));
+}
+
+// Token s of sequence b's packed projections.
 template <typename T>
 const T* TokenRow(const GqaArgs& a, int64_t b, int64_t s) {
   return static_cast<const T*>(a.qkv) + (b * a.length + s) * (a.heads + 2 * a.kvHeads) * a.headDim;
@@ -164,10 +168,9 @@ GQA_KERNEL_ISA void DecodeHead(const GqaArgs& a, int64_t task) {
   const int64_t D = a.headDim, chunks = D / kLanes;
   const int64_t pos = a.seqlensK[b], total = pos + 1;
   const T* row = TokenRow<T>(a, b, 0);
-  const HeadCache<T> cache(a, b, g, pos);
+  const HeadCache<T> cache(a, b, g);
+  CopyPast(a, b, g, pos, cache);
   WriteNewRow(a, row, g, pos, cache);
-  const T* keys = cache.keys;
-  const T* values = cache.values;
 
   alignas(64) float q[kMaxGroup * kMaxHeadDim];
   alignas(64) float out[kMaxGroup * kMaxHeadDim];
@@ -181,7 +184,7 @@ GQA_KERNEL_ISA void DecodeHead(const GqaArgs& a, int64_t task) {
   for (int64_t t0 = 0; t0 < total; t0 += kBlock) {
     const int64_t n = std::min(kBlock, total - t0);
     for (int64_t t = 0; t < n; t++) {
-      const T* k = keys + (t0 + t) * D;
+      const T* k = cache.keys + (t0 + t) * D;
       __m512 dot[G];
       #pragma GCC unroll 8
       for (int h = 0; h < G; h++) dot[h] = _mm512_setzero_ps();
@@ -194,7 +197,7 @@ GQA_KERNEL_ISA void DecodeHead(const GqaArgs& a, int64_t task) {
       for (int h = 0; h < G; h++) p[h * kBlock + t] = _mm512_reduce_add_ps(dot[h]);
     }
     for (int h = 0; h < G; h++) SoftmaxBlock(p + h * kBlock, n, n, max[h], sum[h], out + h * D, D);
-    AccumulateRows<G, CG>(p, kBlock, values + t0 * D, out, n, D);
+    AccumulateRows<G, CG>(p, kBlock, cache.values + t0 * D, out, n, D);
   }
   T* y = static_cast<T*>(a.output) + (b * a.heads + g * G) * D;
   #pragma GCC unroll 8
@@ -246,7 +249,8 @@ template <typename T>
 GQA_KERNEL_ISA void PrefillRows(const GqaArgs& a, int64_t task) {
   const int64_t b = task / a.kvHeads, g = task % a.kvHeads;
   const int64_t past = a.seqlensK[b] + 1 - a.length;
-  const HeadCache<T> cache(a, b, g, past);
+  const HeadCache<T> cache(a, b, g);
+  CopyPast(a, b, g, past, cache);
   for (int64_t s = 0; s < a.length; s++) WriteNewRow(a, TokenRow<T>(a, b, s), g, past + s, cache);
 }
 
@@ -256,8 +260,7 @@ GQA_KERNEL_ISA void PrefillTile(const GqaArgs& a, int64_t task) {
   const int64_t b = task / (a.kvHeads * tiles), g = task / tiles % a.kvHeads, r0 = task % tiles * kTileRows;
   const int64_t rows = std::min(kTileRows, a.length * G - r0);
   const int64_t past = a.seqlensK[b] + 1 - a.length;
-  const T* keys = static_cast<const T*>(a.presentK) + (b * a.kvHeads + g) * a.presentCapacity * D;
-  const T* values = static_cast<const T*>(a.presentV) + (b * a.kvHeads + g) * a.presentCapacity * D;
+  const HeadCache<T> cache(a, b, g);
 
   thread_local std::vector<float> scratch;
   scratch.resize(static_cast<size_t>(2 * kTileRows * D + 2 * kTileKeys * D + kTileRows * kTileKeys));
@@ -276,9 +279,9 @@ GQA_KERNEL_ISA void PrefillTile(const GqaArgs& a, int64_t task) {
   for (int64_t t0 = 0; t0 <= last; t0 += kTileKeys) {
     const int64_t n = std::min(kTileKeys, last + 1 - t0);
     for (int64_t t = 0; t < n; t++) {
-      const T* k = keys + (t0 + t) * D;
+      const T* k = cache.keys + (t0 + t) * D;
       for (int64_t d = 0; d < D; d++) kt[d * kTileKeys + t] = ToFloat(k[d]);
-      for (int64_t c = 0; c < D; c += kLanes) _mm512_storeu_ps(v + t * D + c, Load16(values + (t0 + t) * D + c));
+      for (int64_t c = 0; c < D; c += kLanes) _mm512_storeu_ps(v + t * D + c, Load16(cache.values + (t0 + t) * D + c));
     }
     int64_t r = 0;
     for (; r + kRowGroup <= rows; r += kRowGroup) ScoreRows<kRowGroup>(q + r * D, kt, p + r * kTileKeys, D);
