@@ -27,7 +27,7 @@ import {
 } from './model-spec.ts';
 import { ExternalData } from './onnx-writer.ts';
 import { ropeFrequencies, ropeHash } from './rope.ts';
-import { Checkpoint, CONVERSION_THREADS_MIN_BYTES } from './safetensors.ts';
+import { Checkpoint, CONVERSION_THREADS_MIN_BYTES, SOURCE_TENSOR_HASH } from './safetensors.ts';
 import { loadTokenizer } from './tokenizer/tokenizer.ts';
 
 export const MODEL_FILE = 'model.onnx';
@@ -143,7 +143,7 @@ async function writeConverted(hfDir: string, outDir: string, options: ConvertOpt
     files: { model: MODEL_FILE, data: DATA_FILE, tokenizer },
     parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
     bytes: { model: modelBytes, data: statSync(join(outDir, DATA_FILE)).size },
-    source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype },
+    source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype, algorithm: SOURCE_TENSOR_HASH },
     checksums,
   } satisfies ModelManifest);
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

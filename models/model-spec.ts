@@ -395,7 +395,9 @@ export const ModelManifest = z
     files: z.object({ model: z.string().min(1), data: z.string().min(1), tokenizer: z.array(z.string()) }),
     parameters: z.number().int().nonnegative(),
     bytes: z.object({ model: z.number().int().nonnegative(), data: z.number().int().nonnegative() }),
-    source: z.object({ checksum: z.string(), dtype: z.string() }),
+    // `checksum`: sha256 over "name:digest" lines of every tensor the conversion read, each digest the hash
+    // `algorithm` names of the tensor's raw bytes (models/safetensors.ts). Absent: sha256, converted before BLAKE3.
+    source: z.object({ checksum: z.string(), dtype: z.string(), algorithm: z.enum(['sha256', 'blake3']).optional() }),
     // SHA-256 of every file the conversion wrote (model, data, tokenizer files), so a damaged folder is found
     // by a check (models/verify-model.ts) rather than by garbage answers. Absent: converted before checksums.
     checksums: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),

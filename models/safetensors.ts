@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
+import { blake3 } from './blake3.ts';
 import { readJsonFile } from './hf-config.ts';
 import { TensorPrefetch } from './tensor-prefetch.ts';
 import { toFloat32 } from './weight-codecs.ts';
@@ -84,6 +85,10 @@ function rowLayout(t: TensorInfo): { rowBytes: number; totalRows: number } {
   return { rowBytes: width * DTYPE_BYTES[t.dtype], totalRows };
 }
 
+// The per-tensor hash behind the source checksum: BLAKE3, since sha256 of every byte of the checkpoint was half
+// the converter's CPU time.
+export const SOURCE_TENSOR_HASH = 'blake3';
+
 export interface CheckpointOptions {
   // Read ahead and hash on threads of their own (tensor-prefetch.ts). Default: when the checkpoint holds at
   // least 64 MiB.
@@ -91,7 +96,7 @@ export interface CheckpointOptions {
 }
 
 // A checkpoint folder: model.safetensors or a sharded model.safetensors.index.json. Reading a tensor also feeds
-// its raw bytes into a per-tensor sha256, the material for the source checksum.
+// its raw bytes into a per-tensor BLAKE3 hash, the material for the source checksum.
 export class Checkpoint {
   readonly dir: string;
   readonly tensors = new Map<string, TensorInfo>();
@@ -165,7 +170,7 @@ export class Checkpoint {
   // The tensor's bytes in pieces on this thread, its digest recorded once all are read.
   private *readHashed(t: TensorInfo, piece: number): Generator<Uint8Array> {
     const raw = Buffer.allocUnsafeSlow(piece);
-    const hash = createHash('sha256');
+    const hash = blake3();
     const fd = this.fd(t.file);
     for (let done = 0; done < t.byteLength; ) {
       const bytes = Math.min(piece, t.byteLength - done);
@@ -179,7 +184,7 @@ export class Checkpoint {
       done += bytes;
       yield view;
     }
-    this.digests.set(t.name, hash.digest('hex'));
+    this.digests.set(t.name, hash.digest());
   }
 
   // Yields the tensor as float32 in chunks of whole rows, about `chunkBytes` of float32 at a time; the yielded
@@ -207,8 +212,9 @@ export class Checkpoint {
     return out;
   }
 
-  // sha256 over "name:sha256(raw bytes)" lines of every tensor read so far, in name order: independent of the
-  // order tensors were read and of how the checkpoint is sharded.
+  // sha256 over "name:blake3(raw bytes)" lines of every tensor read so far, in name order: independent of the
+  // order tensors were read and of how the checkpoint is sharded. quire.json records the per-tensor hash as
+  // source.algorithm (SOURCE_TENSOR_HASH).
   sourceChecksum(): string {
     this.collectDigests();
     const lines = [...this.digests.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, d]) => `${n}:${d}\n`);

@@ -1,9 +1,8 @@
 // Checkpoint bytes (F32, F16 or BF16) straight to what a converted model stores: int4 blocks and their scales,
 // half, or float32. The native addon (native/src/weight_codecs.cc) does the first two several times faster than
 // JavaScript and gives the same bytes; without it (not built, or QUIRE_CONVERT_NATIVE=0) the JavaScript path runs.
-import { createRequire } from 'node:module';
 import { bf16ToFloat32, float32ToHalf, halfToFloat32 } from './float16.ts';
-import { nativeAddonFile } from './native-addon-file.ts';
+import { converterAddon } from './native-addon-file.ts';
 import { quantizeInt4Rows } from './int4.ts';
 import type { SafeDtype } from './safetensors.ts';
 
@@ -46,18 +45,9 @@ interface NativeCodecs {
   codecPaths(): CodecPath[];
 }
 
-let addon: NativeCodecs | null | undefined;
-
 function loadAddon(): NativeCodecs | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  try {
-    const loaded = createRequire(import.meta.url)(nativeAddonFile.path) as Partial<NativeCodecs>;
-    if (typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function' && typeof loaded.codecPaths === 'function') addon = loaded as NativeCodecs;
-  } catch {
-    // Not built (a source checkout before npm ci, or a platform without a compiler): JavaScript converts.
-  }
-  return addon;
+  const loaded = converterAddon() as Partial<NativeCodecs> | null;
+  return loaded && typeof loaded.quantizeInt4 === 'function' && typeof loaded.toFloat16 === 'function' && typeof loaded.codecPaths === 'function' ? (loaded as NativeCodecs) : null;
 }
 
 // The paths this CPU runs, widest first (empty without the addon).

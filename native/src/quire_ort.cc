@@ -52,6 +52,8 @@
 Napi::Value ProbeVulkan(const Napi::CallbackInfo& info);
 // weight_codecs.cc: checkpoint weights to int4 blocks or half, for the converter (models/weight-codecs.ts).
 void RegisterWeightCodecs(Napi::Env env, Napi::Object exports);
+// blake3.cc: BLAKE3 hashing, for the converter's source checksum (models/blake3.ts).
+void RegisterBlake3(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -1108,6 +1110,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("attentionKernel", Napi::Boolean::New(env, quire::AttentionKernelSupported()));
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   RegisterWeightCodecs(env, exports);
+  RegisterBlake3(env, exports);
   return exports;
 }
 

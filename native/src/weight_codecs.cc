@@ -10,11 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
-#define QUIRE_CODECS_X86 1
-#include <immintrin.h>
-#endif
-#include <string>
+#include "simd_paths.h"
 
 namespace {
 
@@ -128,7 +124,7 @@ void ToFloat16Portable(const uint8_t* in, SourceType type, size_t values, uint16
   for (size_t i = 0; i < values; i++) out[i] = FloatToHalf(Load(in, type, i));
 }
 
-#if QUIRE_CODECS_X86
+#if QUIRE_SIMD_X86
 __attribute__((target("avx2"))) inline __m256 LoadBf16x8(const uint8_t* p) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
@@ -272,35 +268,9 @@ __attribute__((target("avx2,f16c"))) void ToFloat16Avx2(const uint8_t* in, Sourc
 
 #endif
 
-// The code paths, widest first; a path runs only where the CPU has what it needs.
-enum class Path { kAvx512, kAvx2, kPortable };
-constexpr const char* kPathNames[] = {"avx512", "avx2", "portable"};
+using Path = quire::SimdPath;
 
-bool Supported(Path path) {
-#if QUIRE_CODECS_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
-  if (path == Path::kAvx512) return avx512;
-  if (path == Path::kAvx2) return avx2;
-#endif
-  return path == Path::kPortable;
-}
-
-// The widest path this CPU runs, or the one named by the optional argument at `i` (for the test that holds every
-// path to the same bytes).
-Path PathArg(const Napi::CallbackInfo& info, size_t i) {
-  if (info.Length() <= i || info[i].IsUndefined()) {
-    for (Path path : {Path::kAvx512, Path::kAvx2}) {
-      if (Supported(path)) return path;
-    }
-    return Path::kPortable;
-  }
-  const std::string name = info[i].As<Napi::String>().Utf8Value();
-  for (int p = 0; p < 3; p++) {
-    if (name == kPathNames[p] && Supported(static_cast<Path>(p))) return static_cast<Path>(p);
-  }
-  throw Napi::RangeError::New(info.Env(), "codec path " + name + " is not one this CPU runs");
-}
+Path PathArg(const Napi::CallbackInfo& info, size_t i) { return quire::SimdPathArg(info, i, "codec"); }
 
 SourceType TypeArg(const Napi::CallbackInfo& info, size_t i) {
   const uint32_t type = info[i].As<Napi::Number>().Uint32Value();
@@ -322,7 +292,7 @@ Napi::Value QuantizeInt4(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "quantizeInt4: buffers do not fit rows x k");
   }
   const Path path = PathArg(info, 6);
-#if QUIRE_CODECS_X86
+#if QUIRE_SIMD_X86
   if (path == Path::kAvx512) {
     QuantizeAvx512(src.Data(), type, values / kBlock, packed.Data(), scales.Data());
     return env.Undefined();
@@ -346,7 +316,7 @@ Napi::Value ToFloat16(const Napi::CallbackInfo& info) {
   if (src.ByteLength() < values * ElementBytes(type)) throw Napi::RangeError::New(env, "toFloat16: source shorter than destination");
   // F16C's eight at a time already outruns the disk: the AVX-512 path converts half with the AVX2 code.
   const Path path = PathArg(info, 3);
-#if QUIRE_CODECS_X86
+#if QUIRE_SIMD_X86
   if (path != Path::kPortable) {
     ToFloat16Avx2(src.Data(), type, values, dst.Data());
     return env.Undefined();
@@ -361,11 +331,5 @@ Napi::Value ToFloat16(const Napi::CallbackInfo& info) {
 void RegisterWeightCodecs(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeInt4", Napi::Function::New(env, QuantizeInt4));
   exports.Set("toFloat16", Napi::Function::New(env, ToFloat16));
-  exports.Set("codecPaths", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-    Napi::Array paths = Napi::Array::New(info.Env());
-    for (int p = 0; p < 3; p++) {
-      if (Supported(static_cast<Path>(p))) paths.Set(paths.Length(), kPathNames[p]);
-    }
-    return paths;
-  }));
+  exports.Set("codecPaths", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return quire::SimdPaths(info.Env()); }));
 }

@@ -10,33 +10,34 @@ import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { nativeWeightCodecs } from '../../../models/weight-codecs.ts';
 
 // The converter's output, byte for byte, as it was before the native codecs and the reading threads: sha256s
-// of model.onnx (a demo checkpoint's has no path in it), model.onnx.data and the source checksum, taken with the
-// JavaScript quantizer of commit 8836473. Faster conversion must not change one byte.
+// of model.onnx (a demo checkpoint's has no path in it) and model.onnx.data, taken with the JavaScript quantizer
+// of commit 8836473. Faster conversion must not change one byte. The source checksums are those of per-tensor
+// BLAKE3 (they changed by design from per-tensor sha256), from the addon and the TypeScript BLAKE3 alike.
 const GOLDEN: Record<string, { model: string; data: string; source: string }> = {
   'BF16-int4': {
     model: '14363d4be85f7997c61a7e4f254d3493b1149989ba2aefd38bd878525c5bdfd3',
     data: '5875dc87c5c54d9a3797f42430924982fd51a7cd52ac6ae4ca4edf7e3e960d33',
-    source: '2ce6b9e740090a7e20786536672ea0c0fdbe1e8499d6b2d019e7839bdca111a2',
+    source: '8e8e864c7df4bd3ede5319294aec056df122aaabfa5f6835409b05484bf05c76',
   },
   'BF16-fp16': {
     model: '1b6a133107f134bf2bd92f03ad0c8bd7062d228f3e529b28e3010ff7ee837cd7',
     data: 'dc980834f1193da2c9af0e157d3a3fc581f1fb9d55268485b47c06bf45acaa99',
-    source: '2ce6b9e740090a7e20786536672ea0c0fdbe1e8499d6b2d019e7839bdca111a2',
+    source: '8e8e864c7df4bd3ede5319294aec056df122aaabfa5f6835409b05484bf05c76',
   },
   'F16-int4': {
     model: '14363d4be85f7997c61a7e4f254d3493b1149989ba2aefd38bd878525c5bdfd3',
     data: '5f804ac49be752d9416de113eb7016347d65eee80f959eb89f5cc4af35ed7a44',
-    source: 'd58832159a67f793a99da36c7703a7aa9ae78008d445cbff3b6f0a86ff5c9cfc',
+    source: 'f1a90561cd5b7f3c811bfcc11bb1cdbabedfcae16e209f64683f61d3b0be7fd2',
   },
   'F32-int4': {
     model: '14363d4be85f7997c61a7e4f254d3493b1149989ba2aefd38bd878525c5bdfd3',
     data: 'e53146629159caf9bdf902d7d8a4272655397bb0cd8bea715696f73586dde930',
-    source: '5701f5802516b808f818e18411442dce79ddc95ffcc000037fe5ce240ab239f7',
+    source: '74b1633cea02228fa28796c93a7de7a8f27e65a0ff54db167830b77b0f8c23b1',
   },
   'F32-fp16': {
     model: '1b6a133107f134bf2bd92f03ad0c8bd7062d228f3e529b28e3010ff7ee837cd7',
     data: '7ba2fe42c347e4404d8c6847fb40d4e0b8adab2f9e8e6aacf8cf6b04fe0c969a',
-    source: '5701f5802516b808f818e18411442dce79ddc95ffcc000037fe5ce240ab239f7',
+    source: '74b1633cea02228fa28796c93a7de7a8f27e65a0ff54db167830b77b0f8c23b1',
   },
 };
 
@@ -63,6 +64,7 @@ describe('conversion output bytes', () => {
         const m = await convertCheckpoint(hf, join(root, `out-${dtype}-${precision}-${path}`), { precision });
         const got = { model: m.checksums?.['model.onnx'], data: m.checksums?.['model.onnx.data'], source: m.source.checksum };
         expect(got).toEqual(GOLDEN[`${dtype}-${precision}`]);
+        expect(m.source.algorithm).toBe('blake3');
       } finally {
         if (before === undefined) delete process.env.QUIRE_CONVERT_NATIVE;
         else process.env.QUIRE_CONVERT_NATIVE = before;

@@ -1,0 +1,55 @@
+// The addon's x86 code paths, widest first, chosen at run time from what the CPU has (weight_codecs.cc,
+// blake3.cc). Each path's functions are compiled for its instructions with __attribute__((target(...))), so one
+// build runs everywhere; naming a path is for the tests that hold every path this CPU runs to the same results.
+#pragma once
+
+#include <napi.h>
+
+#include <string>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define QUIRE_SIMD_X86 1
+#include <immintrin.h>
+#endif
+
+namespace quire {
+
+enum class SimdPath { kAvx512, kAvx2, kPortable };
+constexpr const char* kSimdPathNames[] = {"avx512", "avx2", "portable"};
+
+inline bool SimdPathSupported(SimdPath path) {
+#if QUIRE_SIMD_X86
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+  if (path == SimdPath::kAvx512) return avx512;
+  if (path == SimdPath::kAvx2) return avx2;
+#endif
+  return path == SimdPath::kPortable;
+}
+
+// The widest path this CPU runs, or the one named by the optional argument at `i`; `what` names the caller in
+// the error for a path this CPU lacks.
+inline SimdPath SimdPathArg(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (info.Length() <= i || info[i].IsUndefined()) {
+    for (SimdPath path : {SimdPath::kAvx512, SimdPath::kAvx2}) {
+      if (SimdPathSupported(path)) return path;
+    }
+    return SimdPath::kPortable;
+  }
+  const std::string name = info[i].As<Napi::String>().Utf8Value();
+  for (int p = 0; p < 3; p++) {
+    if (name == kSimdPathNames[p] && SimdPathSupported(static_cast<SimdPath>(p))) return static_cast<SimdPath>(p);
+  }
+  throw Napi::RangeError::New(info.Env(), std::string(what) + " path " + name + " is not one this CPU runs");
+}
+
+// The paths this CPU runs, widest first.
+inline Napi::Array SimdPaths(Napi::Env env) {
+  Napi::Array paths = Napi::Array::New(env);
+  for (int p = 0; p < 3; p++) {
+    if (SimdPathSupported(static_cast<SimdPath>(p))) paths.Set(paths.Length(), kSimdPathNames[p]);
+  }
+  return paths;
+}
+
+}  // namespace quire
