@@ -7,28 +7,48 @@
 // Each slot's state is a set of bits: the reader sets READ once the piece is in it; the hasher adds HASHED and
 // the converter USED, and whichever of them comes second frees the slot for the reader. All three go round the
 // ring in the same order, so a range is the run of pieces up to the one flagged last.
+//
+// The reader takes a piece from the disk with O_DIRECT (Linux) unless the page cache holds it whole. A checkpoint
+// is read once, so caching it buys nothing, and a buffered read's kernel work (allocating and inserting page-cache
+// pages, copying them out) was ~0.9 of the ~2.3 CPU s per GB a cold int4 conversion cost on 2 vCPUs; with O_DIRECT
+// the disk writes into the slot. O_DIRECT wants address, file offset and length in whole blocks, so a piece lies in
+// its slot as far past a block boundary as it is in the file, the blocks around it read too, and the hasher and
+// the converter see the same bytes a buffered read gives, from that start (native/src/checkpoint_io.cc tells where
+// the slot's memory sits; JS cannot). The page-cache check is per piece (mincore, ~60 µs per 8 MiB; a file can be
+// half cached): a cached checkpoint (just downloaded or read) copies at ~5 GB/s for ~0.13 CPU s per GB here, where
+// O_DIRECT read it again from this VM's disk at 0.7–1.1 GB/s, below what the conversion can take. Probing with
+// preadv2(RWF_NOWAIT) instead was tried: each miss started the kernel's readahead, caching the file after all.
+// Buffered reads where O_DIRECT cannot serve, the same bytes: no addon, not Linux, QUIRE_CONVERT_DIRECT=0, a file
+// system that refuses it at open, and a piece that would start on an odd byte.
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { QuireError } from '../electron/common/errors.ts';
 import { blake3ForThread, type blake3Hashers } from './blake3.ts';
+import { nativeAddonFile } from './native-addon-file.ts';
 
 // Where things are in the shared control words, and the state bits: handed to the threads as data, since their
 // bodies cannot see this module.
 function layoutOf(slots: number) {
   return {
     slots,
-    // [0, slots): each slot's state; then each piece's length, then 1 on a range's last piece.
+    // [0, slots): each slot's state; then each piece's length, then 1 on a range's last piece, then where in
+    // the slot the piece starts (not 0 where it was read with O_DIRECT).
     lengthAt: slots,
     lastAt: 2 * slots,
-    // Ranges hashed so far, and a stop flag (a failure, or close()).
-    hashedRangesAt: 3 * slots,
-    stopAt: 3 * slots + 1,
-    words: 3 * slots + 2,
+    startAt: 3 * slots,
+    // Ranges hashed so far, a stop flag (a failure, or close()), and pieces read at least in part with O_DIRECT.
+    hashedRangesAt: 4 * slots,
+    stopAt: 4 * slots + 1,
+    directPiecesAt: 4 * slots + 2,
+    words: 4 * slots + 3,
     FREE: 0,
     READ: 1,
     HASHED: 2,
     USED: 4,
     // How long a wait sleeps before it looks again whether the pipeline has stopped.
     waitMs: 1000,
+    // O_DIRECT's alignment of memory address, file offset and length: the logical block size of the disks it
+    // meets is 512 or 4096.
+    block: 4096,
   };
 }
 type Layout = ReturnType<typeof layoutOf>;
@@ -38,6 +58,8 @@ interface ThreadData {
   buffers: SharedArrayBuffer[];
   layout: Layout;
   port: MessagePort;
+  // The native addon, for the reader's O_DIRECT reads; absent: buffered reads only.
+  addonPath?: string;
   // The hasher's BLAKE3.
   blake3?: ReturnType<typeof blake3ForThread>;
 }
@@ -58,20 +80,73 @@ type ReaderFailure = { error: string; code: 'CORRUPT' | 'IO' };
 function readerThread(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const fs = require('node:fs') as typeof import('node:fs');
-  const { ctl: ctlBuffer, buffers, layout: L, port } = workerData as ThreadData;
+  const { ctl: ctlBuffer, buffers, layout: L, port, addonPath } = workerData as ThreadData;
   const ctl = new Int32Array(ctlBuffer);
   const views = buffers.map((b) => new Uint8Array(b));
-  const fds = new Map<string, number>();
+  type Native = { addressModulo(view: Uint8Array, block: number): number; inPageCache(fd: number, position: number, length: number): boolean };
+  let native: Native | null = null;
+  if (addonPath && fs.constants.O_DIRECT !== undefined) {
+    try {
+      const addon = require(addonPath) as Partial<Native>;
+      if (typeof addon.addressModulo === 'function' && typeof addon.inPageCache === 'function') native = addon as Native;
+    } catch {
+      // Not built, or a platform without inPageCache: buffered reads.
+    }
+  }
+  // Bytes from each slot's start to its first block boundary.
+  const pads = views.map((v) => (native ? (L.block - native.addressModulo(v, L.block)) % L.block : 0));
+  // Each file's buffered descriptor, and one opened with O_DIRECT where the file system takes it.
+  const files = new Map<string, { fd: number; direct: number | null }>();
+  const open = (file: string) => {
+    let f = files.get(file);
+    if (f) return f;
+    let direct: number | null = null;
+    const fd = fs.openSync(file, 'r');
+    try {
+      if (native) direct = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_DIRECT);
+    } catch {
+      // EINVAL: a file system without O_DIRECT.
+    }
+    files.set(file, (f = { fd, direct }));
+    return f;
+  };
+  const endOfFile = (range: Range) => Object.assign(new Error(`${range.file}: unexpected end of file in ${range.name}`), { corrupt: true });
+
+  // Reads `bytes` bytes at `position` into the slot and returns where in it they start.
+  const readPiece = (range: Range, slot: number, position: number, bytes: number): number => {
+    const f = open(range.file);
+    const view = views[slot];
+    // As far past a block boundary of the slot as `position` is past one of the file. An odd start would break
+    // the 16-bit reads in place of safetensors.ts's chunks (possible only where a header's length is odd).
+    const begin = pads[slot] + (position % L.block);
+    if (f.direct === null || begin % 2 || native!.inPageCache(f.fd, position, bytes)) {
+      for (let got = 0; got < bytes; ) {
+        const n = fs.readSync(f.fd, view, got, bytes - got, position + got);
+        if (n === 0) throw endOfFile(range);
+        got += n;
+      }
+      return 0;
+    }
+    // Whole blocks from the one that holds the first byte still missing (a read may come back short).
+    Atomics.add(ctl, L.directPiecesAt, 1);
+    for (let got = 0; got < bytes; ) {
+      const back = (position + got) % L.block;
+      const at = begin + got - back;
+      const n = fs.readSync(f.direct, view, at, Math.ceil((begin + bytes - at) / L.block) * L.block, position + got - back);
+      if (n <= back) throw endOfFile(range);
+      got = Math.min(bytes, got - back + n);
+    }
+    return begin;
+  };
+
   let slot = 0;
   parentPort!.on('message', (range: Range | 'close') => {
     if (range === 'close') {
-      for (const fd of fds.values()) fs.closeSync(fd);
+      for (const f of files.values()) for (const fd of [f.fd, f.direct]) if (fd !== null) fs.closeSync(fd);
       parentPort!.close();
       return;
     }
     try {
-      let fd = fds.get(range.file);
-      if (fd === undefined) fds.set(range.file, (fd = fs.openSync(range.file, 'r')));
       let done = 0;
       do {
         const bytes = Math.min(range.piece, range.length - done);
@@ -79,11 +154,7 @@ function readerThread(): void {
           if (Atomics.load(ctl, L.stopAt)) return;
           Atomics.wait(ctl, slot, s, L.waitMs);
         }
-        for (let got = 0; got < bytes; ) {
-          const n = fs.readSync(fd, views[slot], got, bytes - got, range.start + done + got);
-          if (n === 0) throw Object.assign(new Error(`${range.file}: unexpected end of file in ${range.name}`), { corrupt: true });
-          got += n;
-        }
+        ctl[L.startAt + slot] = readPiece(range, slot, range.start + done, bytes);
         done += bytes;
         ctl[L.lengthAt + slot] = bytes;
         ctl[L.lastAt + slot] = done >= range.length ? 1 : 0;
@@ -120,7 +191,7 @@ function hasherThread(): void {
       if (Atomics.load(ctl, L.stopAt)) return;
       Atomics.wait(ctl, slot, s, L.waitMs);
     }
-    hash.update(views[slot].subarray(0, ctl[L.lengthAt + slot]));
+    hash.update(views[slot].subarray(ctl[L.startAt + slot], ctl[L.startAt + slot] + ctl[L.lengthAt + slot]));
     if (ctl[L.lastAt + slot]) {
       port.postMessage(hash.digest());
       hash = newHash();
@@ -143,6 +214,7 @@ function startThread(body: () => void, data: Omit<ThreadData, 'port'>): { worker
 
 export class TensorPrefetch {
   private readonly L: Layout;
+  private readonly pieceBytes: number;
   private readonly ctl: Int32Array;
   private readonly views: Uint8Array[];
   private readonly reader: ReturnType<typeof startThread>;
@@ -153,12 +225,16 @@ export class TensorPrefetch {
 
   // `pieceBytes`: the largest piece a read() will ask for.
   constructor(pieceBytes: number, slots = 4) {
+    this.pieceBytes = pieceBytes;
     this.L = layoutOf(slots);
     const ctl = new SharedArrayBuffer(4 * this.L.words);
-    const buffers = Array.from({ length: slots }, () => new SharedArrayBuffer(pieceBytes));
+    // Room for a piece read in whole blocks from a block boundary of the slot: up to a block short of one
+    // before it (the slot's own start), and at each end of the piece.
+    const buffers = Array.from({ length: slots }, () => new SharedArrayBuffer(pieceBytes + 3 * this.L.block));
     this.ctl = new Int32Array(ctl);
     this.views = buffers.map((b) => new Uint8Array(b));
-    this.reader = startThread(readerThread, { ctl, buffers, layout: this.L });
+    const addonPath = process.env.QUIRE_CONVERT_DIRECT === '0' ? undefined : nativeAddonFile.path;
+    this.reader = startThread(readerThread, { ctl, buffers, layout: this.L, addonPath });
     this.hasher = startThread(hasherThread, { ctl, buffers, layout: this.L, blake3: blake3ForThread() });
   }
 
@@ -166,7 +242,7 @@ export class TensorPrefetch {
   // is one empty piece). A piece is a view into the ring, valid until the next is asked for. One range at a time.
   *read(file: string, start: number, length: number, piece: number, name: string): Generator<Uint8Array> {
     if (this.reading) throw new QuireError('INTERNAL', 'TensorPrefetch.read: one range at a time');
-    if (piece > this.views[0].byteLength) throw new QuireError('INTERNAL', `TensorPrefetch.read: ${piece}-byte pieces do not fit the ring`);
+    if (piece > this.pieceBytes) throw new QuireError('INTERNAL', `TensorPrefetch.read: ${piece}-byte pieces do not fit the ring`);
     this.reading = true;
     this.reader.worker.postMessage({ file, start, length, piece: Math.max(1, piece), name } satisfies Range);
     this.ranges++;
@@ -176,7 +252,8 @@ export class TensorPrefetch {
         const slot = this.next();
         last = this.ctl[this.L.lastAt + slot] === 1;
         try {
-          yield this.views[slot].subarray(0, this.ctl[this.L.lengthAt + slot]);
+          const start = this.ctl[this.L.startAt + slot];
+          yield this.views[slot].subarray(start, start + this.ctl[this.L.lengthAt + slot]);
         } finally {
           this.used(slot);
         }
@@ -229,6 +306,12 @@ export class TensorPrefetch {
       Atomics.store(this.ctl, slot, FREE);
       Atomics.notify(this.ctl, slot);
     }
+  }
+
+  // How many pieces so far came at least in part from the disk with O_DIRECT rather than the page cache or
+  // buffered reads: what tells a test which path it held to the same bytes.
+  directPieces(): number {
+    return Atomics.load(this.ctl, this.L.directPiecesAt);
   }
 
   // After a reader's failure, or close().

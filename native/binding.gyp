@@ -5,7 +5,7 @@
   "targets": [
     {
       "target_name": "quire_ort",
-      "sources": ["src/quire_ort.cc", "src/gpu_probe.cc", "src/weight_codecs.cc", "src/blake3.cc", "src/q4_gemm.cc", "src/q4_matmul_op.cc", "src/gqa_attention.cc", "src/gqa_op.cc", "src/cpu_ops.cc"],
+      "sources": ["src/quire_ort.cc", "src/gpu_probe.cc", "src/weight_codecs.cc", "src/blake3.cc", "src/checkpoint_io.cc", "src/q4_gemm.cc", "src/q4_matmul_op.cc", "src/gqa_attention.cc", "src/gqa_op.cc", "src/cpu_ops.cc"],
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")", "<(ort_headers)"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "ORT_API_MANUAL_INIT"],
       "cflags_cc": ["-std=c++17", "-fexceptions", "-O2"],

@@ -54,6 +54,8 @@ Napi::Value ProbeVulkan(const Napi::CallbackInfo& info);
 void RegisterWeightCodecs(Napi::Env env, Napi::Object exports);
 // blake3.cc: BLAKE3 hashing, for the converter's source checksum (models/blake3.ts).
 void RegisterBlake3(Napi::Env env, Napi::Object exports);
+// checkpoint_io.cc: O_DIRECT checkpoint reads for the converter's reader thread (models/tensor-prefetch.ts).
+void RegisterCheckpointIo(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -1111,6 +1113,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   RegisterWeightCodecs(env, exports);
   RegisterBlake3(env, exports);
+  RegisterCheckpointIo(env, exports);
   return exports;
 }
 

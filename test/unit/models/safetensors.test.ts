@@ -1,17 +1,31 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { mulberry32 } from '../../../electron/common/random.ts';
 import { float32ToBf16, float32ToHalf } from '../../../models/float16.ts';
 import { parseLlamaConfig } from '../../../models/hf-config.ts';
 import { dequantizeInt4Rows, quantizeInt4Rows } from '../../../models/int4.ts';
+import { nativeAddonFile } from '../../../models/native-addon-file.ts';
 import { Checkpoint, writeSafetensors } from '../../../models/safetensors.ts';
+import { TensorPrefetch } from '../../../models/tensor-prefetch.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'quire-st-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const values = Float32Array.from({ length: 6 * 5 }, (_, i) => (i - 15) * 0.375);
 const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+// Drops a file from the page cache, so that the reader takes it from the disk with O_DIRECT.
+function evict(file: string): void {
+  if (process.platform !== 'linux') return;
+  const fd = openSync(file, 'r+');
+  fsyncSync(fd);
+  closeSync(fd);
+  execFileSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
+}
 
 describe('safetensors', () => {
   it('reads F32, F16 and BF16 in row chunks', () => {
@@ -42,6 +56,7 @@ describe('safetensors', () => {
       { name: 'norm', dtype: 'F16', shape: [5], chunks: () => [bytes(float32ToHalf(values.subarray(0, 5)))] },
     ]);
     const read = (prefetch: boolean) => {
+      evict(join(dir, 'model.safetensors'));
       const ckpt = new Checkpoint(dir, { prefetch });
       const seen: unknown[] = [];
       // Pieces of 1, 2 and 4 rows: seven tensors go round the four-slot ring several times.
@@ -69,6 +84,7 @@ describe('safetensors', () => {
     writeSafetensors(file, [{ name: 'w', dtype: 'F32', shape: [6, 5], chunks: () => [bytes(values)] }]);
     const ckpt = new Checkpoint(dir, { prefetch: true });
     truncateSync(file, statSync(file).size - 30);
+    evict(file);
     let error: unknown;
     try {
       for (const chunk of ckpt.chunks('w', 40)) expect(chunk.rows).toBe(2);
@@ -111,5 +127,98 @@ describe('safetensors', () => {
     expect(() => parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'dynamic', factor: 2 } })).toThrow(/rope_type "dynamic"/);
     expect(() => parseLlamaConfig({ ...base, rope_scaling: { rope_type: 'llama3', factor: 8 } })).toThrow(/needs "low_freq_factor"/);
     expect(parseLlamaConfig({ ...base, rope_parameters: { rope_type: 'yarn', rope_theta: 5e5, factor: 4, original_max_position_embeddings: 32 } }).rope).toMatchObject({ rope_type: 'yarn', rope_theta: 5e5, factor: 4 });
+  });
+});
+
+// O_DIRECT wants a disk: tmpfs takes it or not depending on the kernel, and serves from memory either way.
+const TMPFS_MAGIC = 0x01021994;
+const addon = (() => {
+  try {
+    return createRequire(import.meta.url)(nativeAddonFile.path) as { inPageCache?: unknown };
+  } catch {
+    return null;
+  }
+})();
+const directReads = process.platform === 'linux' && typeof addon?.inPageCache === 'function' && statfsSync(root).type !== TMPFS_MAGIC;
+
+describe('checkpoint reads with O_DIRECT', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  // Not a multiple of the 4096-byte block, so the file's last block is a partial one.
+  const size = 6 * 4096 + 1234;
+  const random = mulberry32(7);
+  const data = Uint8Array.from({ length: size }, () => Math.floor(random() * 256));
+  const file = join(root, 'direct.bin');
+  writeFileSync(file, data);
+  // [start, length, piece]: unaligned starts and lengths, pieces crossing block boundaries and not a multiple of
+  // one, tiny and empty ranges, the file's last bytes, an odd start (read buffered, to stay 16-bit aligned).
+  const ranges: [number, number, number][] = [
+    [0, size, 4096],
+    [2, 10_000, 3000],
+    [4094, 4, 2],
+    [2 * 4096 - 2, 8192 + 6, 8192],
+    [4096, 4096, 4096],
+    [6, 2, 2],
+    [100, 0, 1],
+    [size - 10, 10, 10],
+    [size - 5002, 5002, 4096],
+    [1, 9001, 4000],
+  ];
+
+  const readAll = (path: string) => {
+    const prefetch = new TensorPrefetch(16384);
+    try {
+      // Copied as they come: a piece is a view into the ring, valid until the next.
+      const pieces = ranges.map(([start, length, piece], i) => Array.from(prefetch.read(path, start, length, piece, `r${i}`), (p) => Array.from(p)));
+      return { pieces, digests: prefetch.digests(), direct: prefetch.directPieces() };
+    } finally {
+      prefetch.close();
+    }
+  };
+  const expected = ranges.map(([start, length, piece]) => {
+    const out: number[][] = [];
+    for (let done = 0; done < length || out.length === 0; done += piece) out.push(Array.from(data.subarray(start + done, start + Math.min(length, done + piece))));
+    return out;
+  });
+
+  it.skipIf(!directReads)('gives the bytes and digests of buffered reads, wherever the ranges start and end', () => {
+    evict(file);
+    const direct = readAll(file);
+    // Every piece from the disk (20) but the odd-start range's three and the empty range's one.
+    expect(direct.direct).toBe(20);
+    expect(direct.pieces).toEqual(expected);
+    vi.stubEnv('QUIRE_CONVERT_DIRECT', '0');
+    const buffered = readAll(file);
+    expect(buffered.direct).toBe(0);
+    expect(buffered).toEqual({ ...direct, direct: 0 });
+  });
+
+  it.skipIf(!directReads)('reads what the page cache holds from there', () => {
+    readAll(file);
+    expect(readAll(file).direct).toBe(0);
+    evict(file);
+    expect(readAll(file).direct).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!existsSync('/dev/shm'))('reads tmpfs (/dev/shm) buffered, the same bytes', () => {
+    const shm = mkdtempSync('/dev/shm/quire-st-');
+    try {
+      writeFileSync(join(shm, 'direct.bin'), data);
+      const read = readAll(join(shm, 'direct.bin'));
+      expect(read.direct).toBe(0);
+      expect(read.pieces).toEqual(expected);
+    } finally {
+      rmSync(shm, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!directReads)('a range past the end of the file is CORRUPT', () => {
+    evict(file);
+    const prefetch = new TensorPrefetch(16384);
+    try {
+      expect(() => [...prefetch.read(file, size - 4096 - 2, 4096 + 10, 4096, 'tail')]).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringMatching(/unexpected end of file in tail$/) }));
+      expect(prefetch.directPieces()).toBeGreaterThan(0);
+    } finally {
+      prefetch.close();
+    }
   });
 });
