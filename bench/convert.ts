@@ -87,6 +87,6 @@ for (const layers of values.layers.split(',').map(Number)) {
     }
   }
 }
-const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'CPU s/GB', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data sha256'];
+const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'CPU s/GB', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data checksum'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));

@@ -19,11 +19,18 @@ export interface NativeBlake3 {
   blake3Digest(hasher: unknown): Uint8Array;
 }
 
-// New hashers from the addon's functions where `native` has them, else from the TypeScript implementation
-// (which has no code paths to name). Self-contained, referring to nothing outside its body, so that
-// tensor-prefetch.ts's hasher thread can run it from its source text (blake3ForThread).
-// long-function: self-contained for that thread, so its parts cannot be functions of this module.
-export function blake3Hashers(native: Partial<NativeBlake3> | null): (path?: CodecPath) => Blake3Hasher {
+// New hashers from the addon's functions where `addon` has them, else from the TypeScript implementation
+// (which has no code paths to name). Self-contained, referring to nothing outside its body, so that a thread
+// running from source text (tensor-prefetch.ts's hasher, file-writer-thread.ts) can run it from its source
+// (blake3ForThread); there `addon` is the addon's path, required if it loads.
+// long-function: self-contained for those threads, so its parts cannot be functions of this module.
+export function blake3Hashers(addon: Partial<NativeBlake3> | string | null): (path?: CodecPath) => Blake3Hasher {
+  let native = typeof addon === 'string' ? null : addon;
+  try {
+    if (typeof addon === 'string') native = require(addon) as Partial<NativeBlake3>;
+  } catch {
+    // Not built: the TypeScript implementation hashes.
+  }
   const toHex = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
   if (native && typeof native.blake3Create === 'function' && typeof native.blake3Update === 'function' && typeof native.blake3Digest === 'function') {
     const { blake3Create, blake3Update, blake3Digest } = native as NativeBlake3;
@@ -179,9 +186,8 @@ export function blake3(): Blake3Hasher {
   return (useNative() && nativeBlake3()) || portableBlake3();
 }
 
-// What a thread running from source text needs to make the same hashers as blake3(): pass `source` through
-// `new Function('return ' + source)()` and call the result with the addon required from `addonPath` (null:
-// the TypeScript implementation).
+// What a thread running from source text needs to make the same hashers as blake3(): `new Function('return ' +
+// source)()` is blake3Hashers, to call with `addonPath` (null: the TypeScript implementation).
 export function blake3ForThread(): { source: string; addonPath: string | null } {
   return { source: blake3Hashers.toString(), addonPath: useNative() ? nativeAddonFile.path : null };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -6,6 +6,7 @@ import { QuireError } from '../electron/common/errors.ts';
 import { readJsonFile, parseLlamaConfig, type LlamaConfig } from './hf-config.ts';
 import { calibrateKvScales, calibrationIds, KV_SCALE_HEADROOM, KV_SCALE_METHOD, type KvCalibration } from './kv-calibration.ts';
 import { buildLlamaGraph, OPSETS, type GraphOptions } from './llama-graph.ts';
+import { CHECKSUM_ALGORITHM, checksumOf } from './file-checksum.ts';
 import { DEMO_CONFIG_KEY } from './manifest.ts';
 import { recordVerified, weightsIdentity } from './weights-identity.ts';
 import {
@@ -27,7 +28,7 @@ import {
 } from './model-spec.ts';
 import { ExternalData } from './onnx-writer.ts';
 import { ropeFrequencies, ropeHash } from './rope.ts';
-import { Checkpoint, CONVERSION_THREADS_MIN_BYTES, SOURCE_TENSOR_HASH } from './safetensors.ts';
+import { Checkpoint, CONVERSION_THREADS_MIN_BYTES } from './safetensors.ts';
 import { loadTokenizer } from './tokenizer/tokenizer.ts';
 
 export const MODEL_FILE = 'model.onnx';
@@ -118,7 +119,7 @@ async function writeConverted(hfDir: string, outDir: string, options: ConvertOpt
   for (const f of tokenizer) {
     const bytes = readFileSync(join(hfDir, f));
     writeFileSync(join(outDir, f), bytes);
-    checksums[f] = sha256(bytes);
+    checksums[f] = checksumOf(bytes);
   }
   const firstTensor = checkpoint.info('model.embed_tokens.weight');
   const generationConfig = existsSync(join(hfDir, 'generation_config.json')) ? readJsonFile(join(hfDir, 'generation_config.json')) : null;
@@ -143,8 +144,9 @@ async function writeConverted(hfDir: string, outDir: string, options: ConvertOpt
     files: { model: MODEL_FILE, data: DATA_FILE, tokenizer },
     parameters: [...used].reduce((sum, n) => sum + checkpoint.info(n).shape.reduce((a, b) => a * b, 1), 0),
     bytes: { model: modelBytes, data: statSync(join(outDir, DATA_FILE)).size },
-    source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype, algorithm: SOURCE_TENSOR_HASH },
+    source: { checksum: checkpoint.sourceChecksum(), dtype: firstTensor.dtype, algorithm: CHECKSUM_ALGORITHM },
     checksums,
+    checksumAlgorithm: CHECKSUM_ALGORITHM,
   } satisfies ModelManifest);
   writeFileSync(join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // The checksums were computed from the bytes written: the files as they stand are verified.
@@ -183,10 +185,6 @@ function writeModel(hfDir: string, cfg: LlamaConfig, outDir: string, graphOption
   }
   const model = graph.encode(OPSETS, { producer: 'quire', doc: demo ? DEMO_LABEL : `converted from ${hfDir}` });
   writeFileSync(join(outDir, MODEL_FILE), model);
-  const checksums: Record<string, string> = { [MODEL_FILE]: sha256(model), [DATA_FILE]: data.sha256() };
+  const checksums: Record<string, string> = { [MODEL_FILE]: checksumOf(model), [DATA_FILE]: data.checksum() };
   return { checkpoint, used, modelBytes: model.byteLength, checksums };
-}
-
-function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

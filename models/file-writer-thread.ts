@@ -1,8 +1,9 @@
 // Hashes and writes a file on a thread of its own, so the converter's thread only quantizes: it copies each piece
 // into a ring of shared buffers and goes on. Pieces are written in the order given, at the positions given, and
-// the sha256 covers each piece after `gap` zero bytes (the alignment gaps, which read back as zeros). Memory stays
+// the BLAKE3 hash covers each piece after `gap` zero bytes (the alignment gaps, which read back as zeros). Memory stays
 // at the ring. A write's failure (a full disk) comes back to the caller as the same error code at its next call.
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { blake3ForThread, type blake3Hashers } from './blake3.ts';
 
 // Handed to the thread as data, since its body cannot see this module.
 function layoutOf(slots: number) {
@@ -30,6 +31,7 @@ interface ThreadData {
   buffers: SharedArrayBuffer[];
   layout: Layout;
   port: MessagePort;
+  blake3: ReturnType<typeof blake3ForThread>;
 }
 
 type Outcome = { digest: string } | { error: string; code?: string };
@@ -37,12 +39,11 @@ type Outcome = { digest: string } | { error: string; code?: string };
 function writerThread(): void {
   const { workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const fs = require('node:fs') as typeof import('node:fs');
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const { path, ctl: ctlBuffer, positions: positionBuffer, buffers, layout: L, port } = workerData as ThreadData;
+  const { path, ctl: ctlBuffer, positions: positionBuffer, buffers, layout: L, port, blake3 } = workerData as ThreadData;
   const ctl = new Int32Array(ctlBuffer);
   const positions = new Float64Array(positionBuffer);
   const views = buffers.map((b) => new Uint8Array(b));
-  const hash = createHash('sha256');
+  const hash = (new Function(`return ${blake3.source}`)() as typeof blake3Hashers)(blake3.addonPath)();
   let fd: number | undefined;
   try {
     fd = fs.openSync(path, 'w');
@@ -58,7 +59,7 @@ function writerThread(): void {
     }
     fs.closeSync(fd);
     fd = undefined;
-    port.postMessage({ digest: hash.digest('hex') } satisfies Outcome);
+    port.postMessage({ digest: hash.digest() } satisfies Outcome);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (fd !== undefined) fs.closeSync(fd);
@@ -89,7 +90,7 @@ export class FileWriterThread {
     this.views = buffers.map((b) => new Uint8Array(b));
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: { path, ctl, positions, buffers, layout: this.L, port: port2 } satisfies ThreadData, transferList: [port2] });
+    this.worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: { path, ctl, positions, buffers, layout: this.L, port: port2, blake3: blake3ForThread() } satisfies ThreadData, transferList: [port2] });
     this.worker.unref();
   }
 
@@ -108,7 +109,7 @@ export class FileWriterThread {
     }
   }
 
-  // Waits for every write, closes the file and returns the sha256 of everything written (gaps included).
+  // Waits for every write, closes the file and returns the BLAKE3 digest of everything written (gaps included).
   finish(): string {
     if (!this.stopped()) {
       const slot = this.nextFree();

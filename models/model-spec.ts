@@ -367,6 +367,11 @@ export const LlamaConfigManifest = z.object({
   rope: RopeManifest.omit({ attention_factor: true, hash: true }),
 });
 
+// The hashes quire.json's checksums are taken with (models/file-checksum.ts): sha256 until BLAKE3 replaced it,
+// since hashing every byte was half the converter's CPU time.
+export const HashAlgorithm = z.enum(['sha256', 'blake3']);
+export type HashAlgorithm = z.infer<typeof HashAlgorithm>;
+
 export const ModelManifest = z
   .object({
     format: z.literal(MANIFEST_FORMAT),
@@ -397,10 +402,12 @@ export const ModelManifest = z
     bytes: z.object({ model: z.number().int().nonnegative(), data: z.number().int().nonnegative() }),
     // `checksum`: sha256 over "name:digest" lines of every tensor the conversion read, each digest the hash
     // `algorithm` names of the tensor's raw bytes (models/safetensors.ts). Absent: sha256, converted before BLAKE3.
-    source: z.object({ checksum: z.string(), dtype: z.string(), algorithm: z.enum(['sha256', 'blake3']).optional() }),
-    // SHA-256 of every file the conversion wrote (model, data, tokenizer files), so a damaged folder is found
+    source: z.object({ checksum: z.string(), dtype: z.string(), algorithm: HashAlgorithm.optional() }),
+    // The hash of every file the conversion wrote (model, data, tokenizer files), so a damaged folder is found
     // by a check (models/verify-model.ts) rather than by garbage answers. Absent: converted before checksums.
     checksums: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+    // The hash `checksums` were taken with. Absent: sha256, converted before BLAKE3.
+    checksumAlgorithm: HashAlgorithm.optional(),
   })
   .superRefine((m, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: 'custom', message });

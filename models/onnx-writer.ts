@@ -1,5 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { CHECKSUM_ALGORITHM, checksumHasher } from './file-checksum.ts';
 import { FileWriterThread } from './file-writer-thread.ts';
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
@@ -101,9 +101,9 @@ export class ExternalData {
   private readonly writer: FileWriterThread | null = null;
   private offset = 0;
   bytesWritten = 0;
-  // SHA-256 of the file as written, alignment gaps (which read back as zeros) included: the conversion records
-  // it without reading gigabytes back.
-  private readonly hash = createHash('sha256');
+  // The checksum of the file as written, alignment gaps (which read back as zeros) included: the conversion
+  // records it without reading gigabytes back.
+  private readonly hash = checksumHasher(CHECKSUM_ALGORITHM);
   private digest: string | undefined;
 
   constructor(path: string, location: string, options: { thread?: boolean } = {}) {
@@ -151,8 +151,8 @@ export class ExternalData {
     else closeSync(this.fd!);
   }
 
-  // Hex SHA-256 of everything added; call once, after close().
-  sha256(): string {
-    return this.digest ?? this.hash.digest('hex');
+  // The hex checksum (CHECKSUM_ALGORITHM) of everything added; call once, after close().
+  checksum(): string {
+    return this.digest ?? this.hash.digest();
   }
 }

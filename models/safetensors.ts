@@ -85,10 +85,6 @@ function rowLayout(t: TensorInfo): { rowBytes: number; totalRows: number } {
   return { rowBytes: width * DTYPE_BYTES[t.dtype], totalRows };
 }
 
-// The per-tensor hash behind the source checksum: BLAKE3, since sha256 of every byte of the checkpoint was half
-// the converter's CPU time.
-export const SOURCE_TENSOR_HASH = 'blake3';
-
 export interface CheckpointOptions {
   // Read ahead and hash on threads of their own (tensor-prefetch.ts). Default: when the checkpoint holds at
   // least 64 MiB.
@@ -214,7 +210,7 @@ export class Checkpoint {
 
   // sha256 over "name:blake3(raw bytes)" lines of every tensor read so far, in name order: independent of the
   // order tensors were read and of how the checkpoint is sharded. quire.json records the per-tensor hash as
-  // source.algorithm (SOURCE_TENSOR_HASH).
+  // source.algorithm (file-checksum.ts).
   sourceChecksum(): string {
     this.collectDigests();
     const lines = [...this.digests.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, d]) => `${n}:${d}\n`);

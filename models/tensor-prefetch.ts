@@ -177,13 +177,7 @@ function hasherThread(): void {
   const { ctl: ctlBuffer, buffers, layout: L, port, blake3 } = workerData as ThreadData;
   const ctl = new Int32Array(ctlBuffer);
   const views = buffers.map((b) => new Uint8Array(b));
-  let addon = null;
-  try {
-    addon = blake3!.addonPath ? require(blake3!.addonPath) : null;
-  } catch {
-    // Not built: the TypeScript BLAKE3 hashes.
-  }
-  const newHash = (new Function(`return ${blake3!.source}`)() as typeof blake3Hashers)(addon);
+  const newHash = (new Function(`return ${blake3!.source}`)() as typeof blake3Hashers)(blake3!.addonPath);
   let hash = newHash();
   for (let slot = 0; ; slot = (slot + 1) % L.slots) {
     // READ without HASHED: the slot may still hold the last round's piece, hashed but not yet used.

@@ -1,12 +1,14 @@
-// Checks a converted model folder against the SHA-256 of each file that the conversion recorded in quire.json.
+// Checks a converted model folder against the checksum of each file that the conversion recorded in quire.json
+// (BLAKE3, or sha256 in a manifest written before it: file-checksum.ts).
 // A damaged byte in the weights otherwise shows only as garbage answers; this finds it and says how to repair.
 // Streams each file (a 16 GB data file is never held in memory) and reports progress by bytes.
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { QuireError } from '../electron/common/errors.ts';
+import { checksumHasher } from './file-checksum.ts';
 import { readManifest } from './manifest.ts';
+import type { HashAlgorithm } from './model-spec.ts';
 
 export interface VerifyProgress {
   file: string;
@@ -33,13 +35,13 @@ export function throttledProgress(report: (p: VerifyProgress) => void, everyByte
   };
 }
 
-async function fileSha256(path: string, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
+async function fileChecksum(path: string, algorithm: HashAlgorithm, onBytes: (n: number) => void, signal?: AbortSignal): Promise<string> {
+  const hash = checksumHasher(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20, signal })) {
     hash.update(chunk as Buffer);
     onBytes((chunk as Buffer).length);
   }
-  return hash.digest('hex');
+  return hash.digest();
 }
 
 // Resolves when the folder is intact; throws MODEL_CORRUPT naming the first damaged or missing file and the
@@ -59,7 +61,7 @@ export async function verifyModel(dir: string, options: { onProgress?: (p: Verif
   const totalBytes = sizes.reduce((a, b) => a + b, 0);
   let doneBytes = 0;
   for (const file of files) {
-    const sum = await fileSha256(join(dir, file), (n) => {
+    const sum = await fileChecksum(join(dir, file), manifest.checksumAlgorithm ?? 'sha256', (n) => {
       doneBytes += n;
       options.onProgress?.({ file, doneBytes, totalBytes });
     }, options.signal).catch((error: Error) => {

@@ -1,6 +1,6 @@
 // Whether a converted model's files are still the ones that were verified, found cheaply at every load: each
 // file's size, modification time and a hash of SAMPLE_BLOCKS blocks spread over it (a few MB read, whatever the
-// model's size). The identity is recorded when the model is converted (its SHA-256 checksums are computed from
+// model's size). The identity is recorded when the model is converted (its checksums are computed from
 // the very bytes written) and again after every full verification; a file that differs from it is not used
 // until a full verification against quire.json's checksums passes. A write through the file system changes the
 // modification time; damage that keeps it (bit rot, a restored timestamp) is caught where a sample falls.

@@ -99,7 +99,7 @@ describe('BLAKE3', () => {
     const { source, addonPath } = blake3ForThread();
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
-       const make = new Function('return ' + workerData.source)()(workerData.addonPath ? require(workerData.addonPath) : null);
+       const make = new Function('return ' + workerData.source)()(workerData.addonPath);
        const h = make();
        h.update(workerData.input);
        parentPort.postMessage(h.digest());`,

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { portableBlake3 } from '../../../models/blake3.ts';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { ONNX_TYPE, type Precision } from '../../../models/model-spec.ts';
 import { ExternalData, GraphBuilder } from '../../../models/onnx-writer.ts';
@@ -12,7 +14,8 @@ import { nativeWeightCodecs } from '../../../models/weight-codecs.ts';
 // The converter's output, byte for byte, as it was before the native codecs and the reading threads: sha256s
 // of model.onnx (a demo checkpoint's has no path in it) and model.onnx.data, taken with the JavaScript quantizer
 // of commit 8836473. Faster conversion must not change one byte. The source checksums are those of per-tensor
-// BLAKE3 (they changed by design from per-tensor sha256), from the addon and the TypeScript BLAKE3 alike.
+// BLAKE3 (they changed by design from per-tensor sha256), from the addon and the TypeScript BLAKE3 alike. The
+// sha256s are taken here from the files: quire.json's checksums are BLAKE3 now, checked against the files too.
 const GOLDEN: Record<string, { model: string; data: string; source: string }> = {
   'BF16-int4': {
     model: '14363d4be85f7997c61a7e4f254d3493b1149989ba2aefd38bd878525c5bdfd3',
@@ -61,10 +64,19 @@ describe('conversion output bytes', () => {
       const before = process.env.QUIRE_CONVERT_NATIVE;
       process.env.QUIRE_CONVERT_NATIVE = path === 'native' ? '1' : '0';
       try {
-        const m = await convertCheckpoint(hf, join(root, `out-${dtype}-${precision}-${path}`), { precision });
-        const got = { model: m.checksums?.['model.onnx'], data: m.checksums?.['model.onnx.data'], source: m.source.checksum };
-        expect(got).toEqual(GOLDEN[`${dtype}-${precision}`]);
+        const out = join(root, `out-${dtype}-${precision}-${path}`);
+        const m = await convertCheckpoint(hf, out, { precision });
+        const files = { model: readFileSync(join(out, 'model.onnx')), data: readFileSync(join(out, 'model.onnx.data')) };
+        const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+        expect({ model: sha256(files.model), data: sha256(files.data), source: m.source.checksum }).toEqual(GOLDEN[`${dtype}-${precision}`]);
         expect(m.source.algorithm).toBe('blake3');
+        const blake3 = (bytes: Uint8Array) => {
+          const h = portableBlake3();
+          h.update(bytes);
+          return h.digest();
+        };
+        expect(m.checksumAlgorithm).toBe('blake3');
+        expect({ model: m.checksums?.['model.onnx'], data: m.checksums?.['model.onnx.data'] }).toEqual({ model: blake3(files.model), data: blake3(files.data) });
       } finally {
         if (before === undefined) delete process.env.QUIRE_CONVERT_NATIVE;
         else process.env.QUIRE_CONVERT_NATIVE = before;
@@ -81,7 +93,7 @@ describe('model.onnx.data written behind on a thread', () => {
     const g = new GraphBuilder();
     tensors.forEach((bytes, t) => data.add(g, `t${t}`, ONNX_TYPE.UINT8, [bytes.length], [bytes.subarray(0, 1), bytes.subarray(1)]));
     data.close();
-    return { sha: data.sha256(), initializers: JSON.stringify(g.initializers), file: readFileSync(path) };
+    return { sha: data.checksum(), initializers: JSON.stringify(g.initializers), file: readFileSync(path) };
   };
 
   it('gives the same file, offsets and checksum as writing on this thread', () => {

@@ -1,10 +1,12 @@
-// Converted weights carry the SHA-256 of every file the conversion wrote; a damaged file is found by a check
-// (MODEL_CORRUPT, naming it and the repair) instead of by garbage answers.
+// Converted weights carry the checksum of every file the conversion wrote (BLAKE3; sha256 in manifests written
+// before it); a damaged file is found by a check (MODEL_CORRUPT, naming it and the repair) instead of by garbage
+// answers.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { portableBlake3 } from '../../../models/blake3.ts';
 import { convertCheckpoint } from '../../../models/convert.ts';
 import { writeTinyCheckpoint } from '../../../models/tiny-checkpoint.ts';
 import { verifyModel } from '../../../models/verify-model.ts';
@@ -14,6 +16,11 @@ import { runCli } from '../run-cli.ts';
 
 let dir: string;
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const blake3 = (path: string) => {
+  const h = portableBlake3();
+  h.update(readFileSync(path));
+  return h.digest();
+};
 
 beforeAll(async () => {
   const root = mkdtempSync(join(tmpdir(), 'quire-verify-'));
@@ -39,7 +46,8 @@ describe('converted weights checksums', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'quire.json'), 'utf8'));
     expect(Object.keys(manifest.checksums).sort()).toEqual(['model.onnx', 'model.onnx.data', ...manifest.files.tokenizer].sort());
     // The data file's sum is taken while it streams out, alignment gaps included, and still matches the file.
-    for (const [file, sum] of Object.entries(manifest.checksums)) expect(sha256(join(dir, file)), file).toBe(sum);
+    expect(manifest.checksumAlgorithm).toBe('blake3');
+    for (const [file, sum] of Object.entries(manifest.checksums)) expect(blake3(join(dir, file)), file).toBe(sum);
     const progress: number[] = [];
     await expect(verifyModel(dir, { onProgress: (p) => progress.push(p.doneBytes) })).resolves.toMatchObject({ status: 'ok' });
     expect(progress.at(-1)).toBeGreaterThan(manifest.bytes.data);
@@ -73,6 +81,25 @@ describe('converted weights checksums', () => {
     } finally {
       writeFileSync(path, pristine);
     }
+  });
+
+  // A model converted before BLAKE3: sha256 checksums and no checksumAlgorithm. It verifies with sha256, damage
+  // is found, and sha256 sums read as BLAKE3 would not match.
+  it('verify a manifest written with sha256 as sha256', async () => {
+    const path = join(dir, 'quire.json');
+    const pristine = readFileSync(path, 'utf8');
+    const { checksumAlgorithm: _, ...manifest } = JSON.parse(pristine);
+    manifest.checksums = Object.fromEntries(Object.keys(manifest.checksums).map((file) => [file, sha256(join(dir, file))]));
+    try {
+      writeFileSync(path, JSON.stringify(manifest));
+      await expect(verifyModel(dir)).resolves.toMatchObject({ status: 'ok' });
+      await expectCorrupt('model.onnx.data', (b) => ((b[b.length >> 1] ^= 1), b), /^model\.onnx\.data in .+ does not match the checksum/);
+      writeFileSync(path, JSON.stringify({ ...manifest, checksumAlgorithm: 'blake3' }));
+      await expect(verifyModel(dir)).rejects.toMatchObject({ code: 'MODEL_CORRUPT' });
+    } finally {
+      writeFileSync(path, pristine);
+    }
+    await expect(verifyModel(dir)).resolves.toMatchObject({ status: 'ok' });
   });
 
   it('are checked by quire inspect model --verify, a damaged file failing in one line', async () => {
