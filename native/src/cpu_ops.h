@@ -3,9 +3,12 @@
 #pragma once
 #include <onnxruntime_cxx_api.h>
 
+#include "gqa_attention.h"
+
 namespace quire {
 
-// int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h).
-void UseCpuOps(Ort::SessionOptions& so, bool int4, bool attention);
+// int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h) on that path,
+// none for kNone.
+void UseCpuOps(Ort::SessionOptions& so, bool int4, GqaPath attention);
 
 }  // namespace quire

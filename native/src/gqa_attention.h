@@ -28,10 +28,14 @@ struct GqaArgs {
   float scale;                // of q·k
 };
 
-// Whether this CPU runs the kernels (AVX-512 F/BW/VL/DQ, F16C).
-bool GqaSupported();
+// The kernels are built for two instruction sets: AVX-512 (F/BW/VL/DQ) and AVX2 with FMA and F16C, which most
+// desktop CPUs without AVX-512 have. kNone: onnxruntime's own kernel runs.
+enum class GqaPath { kNone, kAvx512, kAvx2 };
+// Whether this CPU runs a path.
+bool GqaRuns(GqaPath path);
 // The shapes they take: head_dim a multiple of 16 up to 256, 1, 2, 4 or 8 query heads per kv head.
 bool GqaShape(int64_t heads, int64_t kvHeads, int64_t headDim);
-void GqaAttention(const GqaArgs& args, ParallelFor parallel, void* parallelCtx);
+// `path` must be one GqaRuns accepts.
+void GqaAttention(const GqaArgs& args, GqaPath path, ParallelFor parallel, void* parallelCtx);
 
 }  // namespace quire

@@ -31,13 +31,14 @@ bool TryAttr(const Ort::ConstKernelInfo& ki, const char* name, V& value) {
 
 struct AttentionKernel {
   ONNXTensorElementDataType type;
+  GqaPath path;
   int64_t heads = 0, kvHeads = 0;
   float scale = 0.f;
   // Whether the node's attributes ask for nothing beyond what Quire's kernels compute.
   bool supportedAttrs = false;
   Ort::Op builtin{nullptr};
 
-  AttentionKernel(const OrtKernelInfo* info, ONNXTensorElementDataType t) : type(t) {
+  AttentionKernel(const OrtKernelInfo* info, ONNXTensorElementDataType t, GqaPath p) : type(t), path(p) {
     Ort::ConstKernelInfo ki(info);
     std::vector<Ort::OpAttr> attrs;
     int64_t ints[std::size(kIntAttrs)] = {0, 0, -1, 0, 0, 0, 0};
@@ -125,13 +126,13 @@ struct AttentionKernel {
                  presentK.GetTensorMutableRawData(), presentV.GetTensorMutableRawData(), presentCapacity,
                  output.GetTensorMutableRawData(),
                  scale == 0.f ? 1.f / std::sqrt(static_cast<float>(headDim)) : scale};
-    GqaAttention(args, Parallel, context);
+    GqaAttention(args, path, Parallel, context);
   }
 };
 
 struct AttentionOp : Ort::CustomOpBase<AttentionOp, AttentionKernel> {
-  explicit AttentionOp(ONNXTensorElementDataType type) : type_(type) {}
-  void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const { return new AttentionKernel(info, type_); }
+  AttentionOp(ONNXTensorElementDataType type, GqaPath path) : type_(type), path_(path) {}
+  void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const { return new AttentionKernel(info, type_, path_); }
   const char* GetName() const { return "GroupQueryAttention"; }
   const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
   size_t GetInputTypeCount() const { return kInputs; }
@@ -146,18 +147,36 @@ struct AttentionOp : Ort::CustomOpBase<AttentionOp, AttentionKernel> {
 
  private:
   ONNXTensorElementDataType type_;
+  GqaPath path_;
 };
+
+constexpr struct {
+  GqaPath path;
+  const char* name;
+} kPaths[] = {{GqaPath::kAvx512, "avx512"}, {GqaPath::kAvx2, "avx2"}};
 
 }  // namespace
 
-bool AttentionKernelSupported() { return GqaSupported(); }
+std::vector<std::string> AttentionPaths() {
+  std::vector<std::string> names;
+  for (const auto& p : kPaths) {
+    if (GqaRuns(p.path)) names.emplace_back(p.name);
+  }
+  return names;
+}
 
-void AddAttentionOps(Ort::CustomOpDomain& domain) {
+GqaPath AttentionPath(const std::string& name) {
+  for (const auto& p : kPaths) {
+    if ((name == "widest" || name == p.name) && GqaRuns(p.path)) return p.path;
+  }
+  return GqaPath::kNone;
+}
+
+void AddAttentionOps(Ort::CustomOpDomain& domain, GqaPath path) {
   // Sessions keep pointers to the ops: they live as long as the process.
-  static AttentionOp fp32(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT);
-  static AttentionOp fp16(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16);
-  domain.Add(&fp32);
-  domain.Add(&fp16);
+  static AttentionOp avx512[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GqaPath::kAvx512}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GqaPath::kAvx512}};
+  static AttentionOp avx2[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GqaPath::kAvx2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GqaPath::kAvx2}};
+  for (AttentionOp& op : path == GqaPath::kAvx512 ? avx512 : avx2) domain.Add(&op);
 }
 
 }  // namespace quire

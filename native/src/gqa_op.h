@@ -4,12 +4,21 @@
 #pragma once
 #include <onnxruntime_cxx_api.h>
 
+#include <string>
+#include <vector>
+
+#include "gqa_attention.h"
+
 namespace quire {
 
-// Whether this CPU runs the kernels; where it does not, sessions keep onnxruntime's GroupQueryAttention.
-bool AttentionKernelSupported();
+// The names of the kernels' paths this CPU runs, widest first ("avx512", "avx2"); where it runs none, sessions keep
+// onnxruntime's GroupQueryAttention.
+std::vector<std::string> AttentionPaths();
+// The path named (one of AttentionPaths), or the widest for "widest"; kNone where this CPU does not run it.
+GqaPath AttentionPath(const std::string& name);
 
-// The op for fp32 and for fp16 nodes with 9 inputs (no quantized cache), into a session's com.microsoft domain.
-void AddAttentionOps(Ort::CustomOpDomain& domain);
+// The op for fp32 and for fp16 nodes with 9 inputs (no quantized cache), into a session's com.microsoft domain;
+// its kernels take `path`.
+void AddAttentionOps(Ort::CustomOpDomain& domain, GqaPath path);
 
 }  // namespace quire

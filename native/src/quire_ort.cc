@@ -431,7 +431,10 @@ class Session : public Napi::ObjectWrap<Session> {
       AppendProvider(so, providerOptions);
       if (provider_ == "cpu") {
         auto wanted = [&](const char* name) { return options.Has(name) && options.Get(name).ToBoolean().Value(); };
-        quire::UseCpuOps(so, wanted("int4Kernel") && quire::Int4KernelSupported(), wanted("attentionKernel") && quire::AttentionKernelSupported());
+        // attentionKernel: true for the widest path this CPU runs, or a path's name (to compare them).
+        const Napi::Value attention = options.Has("attentionKernel") ? options.Get("attentionKernel") : env.Undefined();
+        const std::string attentionPath = attention.IsString() ? attention.As<Napi::String>().Utf8Value() : attention.ToBoolean().Value() ? "widest" : "";
+        quire::UseCpuOps(so, wanted("int4Kernel") && quire::Int4KernelSupported(), quire::AttentionPath(attentionPath));
       }
 #ifdef _WIN32
       std::wstring wpath(path.begin(), path.end());
@@ -1109,7 +1112,11 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
   exports.Set("int4Kernel", Napi::Boolean::New(env, quire::Int4KernelSupported()));
-  exports.Set("attentionKernel", Napi::Boolean::New(env, quire::AttentionKernelSupported()));
+  const std::vector<std::string> attentionPaths = quire::AttentionPaths();
+  exports.Set("attentionKernel", Napi::Boolean::New(env, !attentionPaths.empty()));
+  Napi::Array paths = Napi::Array::New(env, attentionPaths.size());
+  for (size_t i = 0; i < attentionPaths.size(); i++) paths.Set(static_cast<uint32_t>(i), attentionPaths[i]);
+  exports.Set("attentionKernelPaths", paths);
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   RegisterWeightCodecs(env, exports);
   RegisterBlake3(env, exports);

@@ -73,9 +73,10 @@ export interface FitReport {
 // itself runs tiled (flash) so its scratch is per-tile, covered by the headroom: on the cpu too, where a
 // 512-token chunk at the end of a full 1M-token context measured no more than one at the start
 // (bench/engine-memory.ts; onnxruntime 1.30's fp32 GroupQueryAttention works in tiles, and an fp16 prompt runs
-// Quire's tiled kernel, native/src/gqa_attention.cc). Not counted: on a CPU without AVX-512, where that kernel does
-// not run, onnxruntime's fp16 path holds a chunk's scores against the whole cache (4.5 GB for one 8B layer's
-// 512-token chunk at 32K, bench/attention-kernel.ts).
+// Quire's tiled kernel, native/src/gqa_attention.cc, built for AVX-512 and for AVX2). Not counted: on an x86 CPU
+// without AVX2, FMA and F16C (before 2013) or an Arm one, where that kernel does not run, onnxruntime's fp16 path
+// holds a chunk's scores against the whole cache (4.5 GB for one 8B layer's 512-token chunk at 32K,
+// bench/attention-kernel.ts).
 export function activationBytes(model: ModelDims, chunk: number, elementBytes: number): number {
   const qkv = (model.heads + 2 * model.kvHeads) * model.headDim;
   const perToken = 3 * model.hiddenSize + qkv + 3 * model.intermediateSize;

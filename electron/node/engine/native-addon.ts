@@ -42,6 +42,8 @@ export interface NativeAddon {
   int4Kernel?: boolean;
   // Whether this CPU runs Quire's attention (native/src/gqa_attention.cc); absent from addons built before it.
   attentionKernel?: boolean;
+  // The attention's paths this CPU runs, widest first (ATTENTION_PATHS); absent from addons built before AVX2's.
+  attentionKernelPaths?: AttentionPath[];
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
 
@@ -52,9 +54,14 @@ export interface NativeSessionOptions {
   intraOpThreads?: number;
   // CPU sessions of int4 models: Quire's kernel in place of onnxruntime's MatMulNBits (int4KernelWanted).
   int4Kernel?: boolean;
-  // CPU sessions of a float cache: Quire's attention in place of onnxruntime's (attentionKernelWanted).
-  attentionKernel?: boolean;
+  // CPU sessions of a float cache: Quire's attention in place of onnxruntime's (attentionKernelWanted), on the
+  // widest path this CPU runs (true) or the one named.
+  attentionKernel?: boolean | AttentionPath;
 }
+
+// The instruction sets Quire's attention is built for (native/src/gqa_op.cc kPaths), widest first.
+export const ATTENTION_PATHS = ['avx512', 'avx2'] as const;
+export type AttentionPath = (typeof ATTENTION_PATHS)[number];
 
 export type NativeLoad = { ok: true; addon: NativeAddon; ortVersion: string } | { ok: false; reason: string };
 

@@ -4,13 +4,14 @@
 // must give onnxruntime's outputs at every step — so the keys and values each step writes are the ones later steps
 // and chunks read. The shapes take each of the kernels' paths: 1, 2, 4 and 8 query heads per kv head, 1, 2 and 4
 // chunks of 16 lanes accumulated at once, fp32 and fp16, contexts across blocks of 64 and 128 keys, a chunk's last tile
-// of query rows short of a group of 4 (the one-row path).
+// of query rows short of a group of 4 (the one-row path) — on each instruction set's path this CPU runs (an AVX-512
+// CPU runs the AVX2 one too, as a CPU without AVX-512 would).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
-import { loadNativeAddon, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
+import { loadNativeAddon, type AttentionPath, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import { attentionKernelWanted } from '../../../electron/node/engine/native-backend.ts';
 import { gqaNode, type GqaShape } from '../../fixtures/gqa-node.ts';
 
@@ -28,7 +29,7 @@ const POSITIONS = 512;
 
 // Runs `steps` (tokens per run: > 1 a prompt chunk, 1 a decode step) from position 0 on one cache of `capacity`
 // rows, with the same random projections whichever kernel runs, and returns each run's output.
-async function runSteps(a: NativeAddon, s: GqaShape, kernel: boolean, steps: number[], capacity = POSITIONS): Promise<Float32Array[]> {
+async function runSteps(a: NativeAddon, s: GqaShape, kernel: AttentionPath | boolean, steps: number[], capacity = POSITIONS): Promise<Float32Array[]> {
   const node = gqaNode(a, s, dir, { kernel, capacity, positions: POSITIONS, threads: 2 });
   const rnd = random(7);
   const width = (s.heads + 2 * s.kvHeads) * s.headDim;
@@ -57,10 +58,17 @@ describe.skipIf(!addon)('Quire attention against onnxruntime GroupQueryAttention
     { heads: 4, kvHeads: 2, headDim: 48, io: 'fp32' }, // 3 chunks: 1 at a time
     { heads: 2, kvHeads: 2, headDim: 32, io: 'fp16' }, // multi-head attention, 2 chunks
   ];
+  const paths = addon?.attentionKernelPaths ?? [];
+  it('runs the AVX2 path wherever it runs the AVX-512 one', () => {
+    expect(paths.length).toBeGreaterThan(0);
+    if (paths.includes('avx512')) expect(paths).toEqual(['avx512', 'avx2']);
+  });
+  const onnxruntime = new Map<GqaShape, Promise<Float32Array[]>>();
   for (const s of shapes) {
-    it(`${s.heads}/${s.kvHeads} heads of ${s.headDim}, ${s.io}: every step as onnxruntime's`, async () => {
-      const ours = await runSteps(addon!, s, true, STEPS);
-      const theirs = await runSteps(addon!, s, false, STEPS);
+    it.each(paths)(`${s.heads}/${s.kvHeads} heads of ${s.headDim}, ${s.io}, %s: every step as onnxruntime's`, async (path) => {
+      const ours = await runSteps(addon!, s, path, STEPS);
+      if (!onnxruntime.has(s)) onnxruntime.set(s, runSteps(addon!, s, false, STEPS));
+      const theirs = await onnxruntime.get(s)!;
       // fp16 outputs are rounded to half by both: a last-bit difference in float32 can round apart by one ulp.
       const tolerance = s.io === 'fp16' ? 2e-3 : 2e-5;
       let worst = 0;
@@ -86,12 +94,14 @@ describe.skipIf(!addon)('Quire attention against onnxruntime GroupQueryAttention
 });
 
 describe('when the CPU path takes Quire attention', () => {
-  it('takes float caches on the cpu only, and QUIRE_ATTENTION_KERNEL=onnxruntime keeps onnxruntime\'s', () => {
+  it('takes float caches on the cpu only; QUIRE_ATTENTION_KERNEL=onnxruntime keeps onnxruntime\'s, =avx2 picks a path', () => {
     expect(attentionKernelWanted('cpu', { kvDtype: 'fp16' }, {})).toBe(true);
     expect(attentionKernelWanted('cpu', { kvDtype: 'fp32' }, {})).toBe(true);
     expect(attentionKernelWanted('cpu', { kvDtype: 'int8' }, {})).toBe(false);
     expect(attentionKernelWanted('webgpu', { kvDtype: 'fp16' }, {})).toBe(false);
     expect(attentionKernelWanted('cpu', { kvDtype: 'fp16' }, { QUIRE_ATTENTION_KERNEL: 'onnxruntime' })).toBe(false);
+    expect(attentionKernelWanted('cpu', { kvDtype: 'fp16' }, { QUIRE_ATTENTION_KERNEL: 'avx2' })).toBe('avx2');
+    expect(attentionKernelWanted('cpu', { kvDtype: 'int8' }, { QUIRE_ATTENTION_KERNEL: 'avx2' })).toBe(false);
     expect(() => attentionKernelWanted('cpu', { kvDtype: 'fp16' }, { QUIRE_ATTENTION_KERNEL: 'fast' })).toThrow(QuireError);
   });
 });
