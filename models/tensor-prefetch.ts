@@ -77,6 +77,7 @@ type ReaderFailure = { error: string; code: 'CORRUPT' | 'IO' };
 
 // Both thread bodies run from their source text (a worker from a string, so the desktop bundle needs no entry
 // file for it): they may use only what they require themselves and what workerData brings.
+// long-function: run from its source text in a worker, so its parts cannot be functions of this module.
 function readerThread(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const fs = require('node:fs') as typeof import('node:fs');
