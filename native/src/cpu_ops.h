@@ -8,7 +8,7 @@
 namespace quire {
 
 // int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h) on that path,
-// none for kNone.
-void UseCpuOps(Ort::SessionOptions& so, bool int4, GqaPath attention);
+// onnxruntime's for kPortable.
+void UseCpuOps(Ort::SessionOptions& so, bool int4, SimdPath attention);
 
 }  // namespace quire

@@ -208,22 +208,14 @@ inline Vec Exp(Vec x) {
 
 #undef QUIRE_GQA_EXP_BODY
 
-bool GqaRuns(GqaPath path) {
-  __builtin_cpu_init();
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-  return path == GqaPath::kAvx512 ? avx512 : path == GqaPath::kAvx2 ? avx2 : false;
-}
-
 bool GqaShape(int64_t heads, int64_t kvHeads, int64_t headDim) {
   if (kvHeads <= 0 || heads % kvHeads != 0 || headDim % kHeadDimStep != 0 || headDim > kMaxHeadDim) return false;
   const int64_t group = heads / kvHeads;
   return group == 1 || group == 2 || group == 4 || group == kMaxGroup;
 }
 
-void GqaAttention(const GqaArgs& args, GqaPath path, ParallelFor parallel, void* parallelCtx) {
-  if (path == GqaPath::kAvx512) gqa_avx512::Run(args, parallel, parallelCtx);
+void GqaAttention(const GqaArgs& args, SimdPath path, ParallelFor parallel, void* parallelCtx) {
+  if (path == SimdPath::kAvx512) gqa_avx512::Run(args, parallel, parallelCtx);
   else gqa_avx2::Run(args, parallel, parallelCtx);
 }
 
@@ -232,9 +224,8 @@ void GqaAttention(const GqaArgs& args, GqaPath path, ParallelFor parallel, void*
 #else
 
 namespace quire {
-bool GqaRuns(GqaPath) { return false; }
 bool GqaShape(int64_t, int64_t, int64_t) { return false; }
-void GqaAttention(const GqaArgs&, GqaPath, ParallelFor, void*) {}
+void GqaAttention(const GqaArgs&, SimdPath, ParallelFor, void*) {}
 }  // namespace quire
 
 #endif

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "cpu_kernel_values.h"
+#include "simd_paths.h"
 
 namespace quire {
 
@@ -28,14 +29,11 @@ struct GqaArgs {
   float scale;                // of q·k
 };
 
-// The kernels are built for two instruction sets: AVX-512 (F/BW/VL/DQ) and AVX2 with FMA and F16C, which most
-// desktop CPUs without AVX-512 have. kNone: onnxruntime's own kernel runs.
-enum class GqaPath { kNone, kAvx512, kAvx2 };
-// Whether this CPU runs a path.
-bool GqaRuns(GqaPath path);
+// The kernels are built for the AVX-512 and the AVX2 path (simd_paths.h), so most desktop CPUs without AVX-512
+// take them too. There is no portable one: elsewhere onnxruntime's own kernel runs.
 // The shapes they take: head_dim a multiple of 16 up to 256, 1, 2, 4 or 8 query heads per kv head.
 bool GqaShape(int64_t heads, int64_t kvHeads, int64_t headDim);
-// `path` must be one GqaRuns accepts.
-void GqaAttention(const GqaArgs& args, GqaPath path, ParallelFor parallel, void* parallelCtx);
+// `path`: kAvx512 or kAvx2, one this CPU runs (SimdPathSupported).
+void GqaAttention(const GqaArgs& args, SimdPath path, ParallelFor parallel, void* parallelCtx);
 
 }  // namespace quire

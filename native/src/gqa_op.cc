@@ -31,14 +31,14 @@ bool TryAttr(const Ort::ConstKernelInfo& ki, const char* name, V& value) {
 
 struct AttentionKernel {
   ONNXTensorElementDataType type;
-  GqaPath path;
+  SimdPath path;
   int64_t heads = 0, kvHeads = 0;
   float scale = 0.f;
   // Whether the node's attributes ask for nothing beyond what Quire's kernels compute.
   bool supportedAttrs = false;
   Ort::Op builtin{nullptr};
 
-  AttentionKernel(const OrtKernelInfo* info, ONNXTensorElementDataType t, GqaPath p) : type(t), path(p) {
+  AttentionKernel(const OrtKernelInfo* info, ONNXTensorElementDataType t, SimdPath p) : type(t), path(p) {
     Ort::ConstKernelInfo ki(info);
     std::vector<Ort::OpAttr> attrs;
     int64_t ints[std::size(kIntAttrs)] = {0, 0, -1, 0, 0, 0, 0};
@@ -131,7 +131,7 @@ struct AttentionKernel {
 };
 
 struct AttentionOp : Ort::CustomOpBase<AttentionOp, AttentionKernel> {
-  AttentionOp(ONNXTensorElementDataType type, GqaPath path) : type_(type), path_(path) {}
+  AttentionOp(ONNXTensorElementDataType type, SimdPath path) : type_(type), path_(path) {}
   void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const { return new AttentionKernel(info, type_, path_); }
   const char* GetName() const { return "GroupQueryAttention"; }
   const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
@@ -147,36 +147,34 @@ struct AttentionOp : Ort::CustomOpBase<AttentionOp, AttentionKernel> {
 
  private:
   ONNXTensorElementDataType type_;
-  GqaPath path_;
+  SimdPath path_;
 };
 
-constexpr struct {
-  GqaPath path;
-  const char* name;
-} kPaths[] = {{GqaPath::kAvx512, "avx512"}, {GqaPath::kAvx2, "avx2"}};
+// The paths the kernels are built for, widest first.
+constexpr SimdPath kAttentionPaths[] = {SimdPath::kAvx512, SimdPath::kAvx2};
 
 }  // namespace
 
 std::vector<std::string> AttentionPaths() {
   std::vector<std::string> names;
-  for (const auto& p : kPaths) {
-    if (GqaRuns(p.path)) names.emplace_back(p.name);
+  for (SimdPath p : kAttentionPaths) {
+    if (SimdPathSupported(p)) names.emplace_back(kSimdPathNames[static_cast<int>(p)]);
   }
   return names;
 }
 
-GqaPath AttentionPath(const std::string& name) {
-  for (const auto& p : kPaths) {
-    if ((name == "widest" || name == p.name) && GqaRuns(p.path)) return p.path;
+SimdPath AttentionPath(const std::string& name) {
+  for (SimdPath p : kAttentionPaths) {
+    if ((name == "widest" || name == kSimdPathNames[static_cast<int>(p)]) && SimdPathSupported(p)) return p;
   }
-  return GqaPath::kNone;
+  return SimdPath::kPortable;
 }
 
-void AddAttentionOps(Ort::CustomOpDomain& domain, GqaPath path) {
+void AddAttentionOps(Ort::CustomOpDomain& domain, SimdPath path) {
   // Sessions keep pointers to the ops: they live as long as the process.
-  static AttentionOp avx512[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GqaPath::kAvx512}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GqaPath::kAvx512}};
-  static AttentionOp avx2[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, GqaPath::kAvx2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, GqaPath::kAvx2}};
-  for (AttentionOp& op : path == GqaPath::kAvx512 ? avx512 : avx2) domain.Add(&op);
+  static AttentionOp avx512[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, SimdPath::kAvx512}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, SimdPath::kAvx512}};
+  static AttentionOp avx2[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, SimdPath::kAvx2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, SimdPath::kAvx2}};
+  for (AttentionOp& op : path == SimdPath::kAvx512 ? avx512 : avx2) domain.Add(&op);
 }
 
 }  // namespace quire

@@ -14,11 +14,12 @@ namespace quire {
 // The names of the kernels' paths this CPU runs, widest first ("avx512", "avx2"); where it runs none, sessions keep
 // onnxruntime's GroupQueryAttention.
 std::vector<std::string> AttentionPaths();
-// The path named (one of AttentionPaths), or the widest for "widest"; kNone where this CPU does not run it.
-GqaPath AttentionPath(const std::string& name);
+// The path named (one of AttentionPaths), or the widest for "widest"; kPortable (onnxruntime's kernel) where this
+// CPU does not run it.
+SimdPath AttentionPath(const std::string& name);
 
 // The op for fp32 and for fp16 nodes with 9 inputs (no quantized cache), into a session's com.microsoft domain;
 // its kernels take `path`.
-void AddAttentionOps(Ort::CustomOpDomain& domain, GqaPath path);
+void AddAttentionOps(Ort::CustomOpDomain& domain, SimdPath path);
 
 }  // namespace quire

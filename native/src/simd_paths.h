@@ -1,6 +1,8 @@
 // The addon's x86 code paths, widest first, chosen at run time from what the CPU has (weight_codecs.cc,
-// blake3.cc). Each path's functions are compiled for its instructions with __attribute__((target(...))), so one
-// build runs everywhere; naming a path is for the tests that hold every path this CPU runs to the same results.
+// blake3.cc, gqa_attention.cc). Each path's functions are compiled for its instructions with
+// __attribute__((target(...))) or #pragma GCC target, so one build runs everywhere; naming a path is for the tests
+// that hold every path this CPU runs to the same results. A path is the whole set its users need: AVX-512 F, BW,
+// VL and DQ (every AVX-512 CPU but the Xeon Phi), AVX2 with FMA and F16C (every AVX2 CPU).
 #pragma once
 
 #include <napi.h>
@@ -19,8 +21,9 @@ constexpr const char* kSimdPathNames[] = {"avx512", "avx2", "portable"};
 
 inline bool SimdPathSupported(SimdPath path) {
 #if QUIRE_SIMD_X86
-  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f");
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+  static const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   if (path == SimdPath::kAvx512) return avx512;
   if (path == SimdPath::kAvx2) return avx2;
 #endif
