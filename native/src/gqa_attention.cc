@@ -93,17 +93,6 @@ void RunJob(void* arg, size_t i) {
   job->head(*job->args, static_cast<int64_t>(i));
 }
 
-// e^x for x ≤ 0 (scores less their running maximum) as 2^n · e^r, |r| ≤ ln2/2, e^r by its Taylor series to r⁷
-// (error under float's rounding). Written once for both sets: Round, Fnmadd and Pow2 are theirs.
-#define QUIRE_GQA_EXP_BODY                                                                                          \
-  const Vec n = Round(Mul(x, Set1(1.44269504088896341f)));                                                     \
-  /* ln 2 in two parts, the first exact in a float, so r keeps its low bits. */                               \
-  Vec r = Fnmadd(n, Set1(0.693359375f), x);                                                                    \
-  r = Fnmadd(n, Set1(-2.12194440e-4f), r);                                                                     \
-  Vec p = Set1(1.f / 5040);                                                                                    \
-  for (const float c : {1.f / 720, 1.f / 120, 1.f / 24, 1.f / 6, 0.5f, 1.f, 1.f}) p = Fmadd(p, r, Set1(c));    \
-  return Pow2(p, n);
-
 }  // namespace
 
 // ---- AVX-512: 16 floats a vector, 32 registers ------------------------------------------------------------------
@@ -134,13 +123,11 @@ inline Mask Tail(int64_t n) { return n >= kLanes ? 0xFFFF : static_cast<Mask>((1
 inline Vec MaskMax(Vec m, Mask k, Vec x) { return _mm512_mask_max_ps(m, k, m, x); }
 inline Vec MaskZero(Mask k, Vec x) { return _mm512_maskz_mov_ps(k, x); }
 inline void MaskStore(float* p, Mask k, Vec v) { _mm512_mask_storeu_ps(p, k, v); }
+inline Vec Max(Vec a, Vec b) { return _mm512_max_ps(a, b); }
 inline Vec Round(Vec x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 // scalef applies 2^n exactly and flushes to 0 far below the range.
 inline Vec Pow2(Vec p, Vec n) { return _mm512_scalef_ps(p, n); }
-inline Vec Exp(Vec x) {
-  x = _mm512_max_ps(x, Set1(-104.f));
-  QUIRE_GQA_EXP_BODY
-}
+constexpr float kExpFloor = -104.f;
 
 #include "gqa_kernels.inc"
 
@@ -189,24 +176,20 @@ inline Mask Tail(int64_t n) {
 inline Vec MaskMax(Vec m, Mask k, Vec x) { return _mm256_blendv_ps(m, _mm256_max_ps(m, x), k); }
 inline Vec MaskZero(Mask k, Vec x) { return _mm256_and_ps(k, x); }
 inline void MaskStore(float* p, Mask k, Vec v) { _mm256_maskstore_ps(p, _mm256_castps_si256(k), v); }
+inline Vec Max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
 inline Vec Round(Vec x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-// 2^n built in the exponent field: n ≥ −126 (Exp's clamp) keeps it a normal float. Below e^−87 a weight is
-// e^−87 instead of smaller; beside the block's maximum's weight of 1 that is under float's rounding.
+// 2^n built in the exponent field: n ≥ −126 (kExpFloor) keeps it a normal float. Below e^−87 a weight is e^−87
+// instead of smaller; beside the block's maximum's weight of 1 that is under float's rounding.
 inline Vec Pow2(Vec p, Vec n) {
   return Mul(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)));
 }
-inline Vec Exp(Vec x) {
-  x = _mm256_max_ps(x, Set1(-87.f));
-  QUIRE_GQA_EXP_BODY
-}
+constexpr float kExpFloor = -87.f;
 
 #include "gqa_kernels.inc"
 
 }  // namespace
 }  // namespace gqa_avx2
 #pragma GCC pop_options
-
-#undef QUIRE_GQA_EXP_BODY
 
 bool GqaShape(int64_t heads, int64_t kvHeads, int64_t headDim) {
   if (kvHeads <= 0 || heads % kvHeads != 0 || headDim % kHeadDimStep != 0 || headDim > kMaxHeadDim) return false;
