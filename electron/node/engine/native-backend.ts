@@ -19,7 +19,7 @@ export const ATTENTION_KERNEL_ENV = 'QUIRE_ATTENTION_KERNEL';
 function kernelChoice<T extends string>(name: string, env: NodeJS.ProcessEnv, more: readonly T[] = []): 'quire' | 'onnxruntime' | T {
   const choice = env[name] || 'quire';
   const choices: string[] = ['quire', 'onnxruntime', ...more];
-  if (!choices.includes(choice)) throw new QuireError('INVALID_INPUT', `${name} wants ${choices.join(', ')}, got "${choice}"`);
+  if (!choices.includes(choice)) throw new QuireError('INVALID_INPUT', `${name} wants ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${choice}"`);
   return choice as 'quire' | 'onnxruntime' | T;
 }
 
