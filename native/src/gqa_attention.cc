@@ -101,29 +101,13 @@ void RunJob(void* arg, size_t i) {
 namespace gqa_avx512 {
 namespace {
 
-using Vec = __m512;
-using Mask = __mmask16;
-constexpr int64_t kLanes = 16;
-constexpr int kRegisters = 32;
+#include "simd_vec_avx512.inc"
 
-inline Vec Zero() { return _mm512_setzero_ps(); }
-inline Vec Set1(float v) { return _mm512_set1_ps(v); }
-inline Vec Load(const float* p) { return _mm512_loadu_ps(p); }
-inline Vec Load(const Half* p) { return Load16(p); }
-inline void Store(float* p, Vec v) { _mm512_storeu_ps(p, v); }
-inline void Store(Half* p, Vec v) { Store16(p, 0xFFFF, v); }
-inline Vec Add(Vec a, Vec b) { return _mm512_add_ps(a, b); }
-inline Vec Sub(Vec a, Vec b) { return _mm512_sub_ps(a, b); }
-inline Vec Mul(Vec a, Vec b) { return _mm512_mul_ps(a, b); }
-inline Vec Fmadd(Vec a, Vec b, Vec c) { return _mm512_fmadd_ps(a, b, c); }
-inline Vec Fnmadd(Vec a, Vec b, Vec c) { return _mm512_fnmadd_ps(a, b, c); }
-inline float ReduceAdd(Vec v) { return _mm512_reduce_add_ps(v); }
-inline float ReduceMax(Vec v) { return _mm512_reduce_max_ps(v); }
+using Mask = __mmask16;
 inline Mask Tail(int64_t n) { return n >= kLanes ? 0xFFFF : static_cast<Mask>((1u << n) - 1); }
 inline Vec MaskMax(Vec m, Mask k, Vec x) { return _mm512_mask_max_ps(m, k, m, x); }
 inline Vec MaskZero(Mask k, Vec x) { return _mm512_maskz_mov_ps(k, x); }
 inline void MaskStore(float* p, Mask k, Vec v) { _mm512_mask_storeu_ps(p, k, v); }
-inline Vec Max(Vec a, Vec b) { return _mm512_max_ps(a, b); }
 inline Vec Round(Vec x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 // scalef applies 2^n exactly and flushes to 0 far below the range.
 inline Vec Pow2(Vec p, Vec n) { return _mm512_scalef_ps(p, n); }
@@ -141,34 +125,9 @@ constexpr float kExpFloor = -104.f;
 namespace gqa_avx2 {
 namespace {
 
-using Vec = __m256;
-using Mask = __m256;  // all ones in the lanes kept
-constexpr int64_t kLanes = 8;
-constexpr int kRegisters = 16;
+#include "simd_vec_avx2.inc"
 
-inline Vec Zero() { return _mm256_setzero_ps(); }
-inline Vec Set1(float v) { return _mm256_set1_ps(v); }
-inline Vec Load(const float* p) { return _mm256_loadu_ps(p); }
-inline Vec Load(const Half* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
-inline void Store(float* p, Vec v) { _mm256_storeu_ps(p, v); }
-inline void Store(Half* p, Vec v) {
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-}
-inline Vec Add(Vec a, Vec b) { return _mm256_add_ps(a, b); }
-inline Vec Sub(Vec a, Vec b) { return _mm256_sub_ps(a, b); }
-inline Vec Mul(Vec a, Vec b) { return _mm256_mul_ps(a, b); }
-inline Vec Fmadd(Vec a, Vec b, Vec c) { return _mm256_fmadd_ps(a, b, c); }
-inline Vec Fnmadd(Vec a, Vec b, Vec c) { return _mm256_fnmadd_ps(a, b, c); }
-inline float ReduceAdd(Vec v) {
-  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
-inline float ReduceMax(Vec v) {
-  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
-  return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
-}
+using Mask = __m256;  // all ones in the lanes kept
 inline Mask Tail(int64_t n) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::min<int64_t>(n, kLanes))), lane));
@@ -176,7 +135,6 @@ inline Mask Tail(int64_t n) {
 inline Vec MaskMax(Vec m, Mask k, Vec x) { return _mm256_blendv_ps(m, _mm256_max_ps(m, x), k); }
 inline Vec MaskZero(Mask k, Vec x) { return _mm256_and_ps(k, x); }
 inline void MaskStore(float* p, Mask k, Vec v) { _mm256_maskstore_ps(p, _mm256_castps_si256(k), v); }
-inline Vec Max(Vec a, Vec b) { return _mm256_max_ps(a, b); }
 inline Vec Round(Vec x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 // 2^n built in the exponent field: n ≥ −126 (kExpFloor) keeps it a normal float. Below e^−87 a weight is e^−87
 // instead of smaller; beside the block's maximum's weight of 1 that is under float's rounding.
