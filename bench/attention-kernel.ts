@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadNativeAddon, type AttentionPath } from '../electron/node/engine/native-addon.ts';
+import { loadNativeAddon, type KernelPath } from '../electron/node/engine/native-addon.ts';
 import { ATTENTION_KERNEL_ENV } from '../electron/node/engine/native-backend.ts';
 import { gqaNode, type GqaIo, type GqaShape } from '../test/fixtures/gqa-node.ts';
 import { compareKernelsOnModel } from './quire-follow-up.ts';
@@ -36,7 +36,7 @@ const native = loadNativeAddon();
 if (!native.ok) throw new Error(`the native addon is needed: ${native.reason}`);
 const addon = native.addon;
 const runs = addon.attentionKernelPaths ?? [];
-const paths = values.paths ? (values.paths.split(',') as AttentionPath[]).filter((p) => runs.includes(p)) : runs;
+const paths = values.paths ? (values.paths.split(',') as KernelPath[]).filter((p) => runs.includes(p)) : runs;
 if (paths.length === 0) console.log('none of the paths of Quire\'s attention runs on this CPU: only onnxruntime\'s kernel is measured');
 const dir = mkdtempSync(join(tmpdir(), 'quire-attention-kernel-'));
 const threads = Number(values.threads);
@@ -62,7 +62,7 @@ interface Timing {
 // The cache is first filled by a prompt in chunks of 512 (a cache left as allocated would be untouched zero pages,
 // which read from one physical page at cache speed); then decode steps at the last position of a cache of
 // `context` rows.
-async function measure(s: GqaShape, kernel: AttentionPath | false, context: number): Promise<Timing> {
+async function measure(s: GqaShape, kernel: KernelPath | false, context: number): Promise<Timing> {
   const node = gqaNode(addon, s, dir, { kernel, capacity: context, positions: context, threads });
   const width = (s.heads + 2 * s.kvHeads) * s.headDim;
   const peakBefore = process.resourceUsage().maxRSS;

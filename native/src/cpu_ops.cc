@@ -7,17 +7,18 @@
 
 namespace quire {
 
-void UseCpuOps(Ort::SessionOptions& so, bool int4, SimdPath attention) {
+void UseCpuOps(Ort::SessionOptions& so, SimdPath int4, SimdPath attention) {
   // A session takes one com.microsoft domain, so there is one per choice of ops; sessions keep pointers to them,
-  // so they live as long as the process.
+  // so they live as long as the process. kPortable (no op of Quire's) is the last of the 3 paths.
   static std::mutex mutex;
-  static Ort::CustomOpDomain* domains[6] = {};
-  const int choice = (int4 ? 1 : 0) + 2 * (attention == SimdPath::kAvx512 ? 1 : attention == SimdPath::kAvx2 ? 2 : 0);
+  static Ort::CustomOpDomain* domains[9] = {};
+  const int portable = static_cast<int>(SimdPath::kPortable);
+  const int choice = (portable - static_cast<int>(int4)) + 3 * (portable - static_cast<int>(attention));
   if (choice == 0) return;
   std::lock_guard<std::mutex> lock(mutex);
   if (!domains[choice]) {
     auto* domain = new Ort::CustomOpDomain("com.microsoft");
-    if (int4) AddInt4Ops(*domain);
+    if (int4 != SimdPath::kPortable) AddInt4Ops(*domain, int4);
     if (attention != SimdPath::kPortable) AddAttentionOps(*domain, attention);
     domains[choice] = domain;
   }

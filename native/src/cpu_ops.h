@@ -7,8 +7,8 @@
 
 namespace quire {
 
-// int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h) on that path,
-// onnxruntime's for kPortable.
-void UseCpuOps(Ort::SessionOptions& so, bool int4, SimdPath attention);
+// int4: MatMulNBits (q4_matmul_op.h); attention: GroupQueryAttention over a float cache (gqa_op.h); each on the
+// path given, onnxruntime's own kernel for kPortable.
+void UseCpuOps(Ort::SessionOptions& so, SimdPath int4, SimdPath attention);
 
 }  // namespace quire

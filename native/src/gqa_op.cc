@@ -155,20 +155,9 @@ constexpr SimdPath kAttentionPaths[] = {SimdPath::kAvx512, SimdPath::kAvx2};
 
 }  // namespace
 
-std::vector<std::string> AttentionPaths() {
-  std::vector<std::string> names;
-  for (SimdPath p : kAttentionPaths) {
-    if (SimdPathSupported(p)) names.emplace_back(kSimdPathNames[static_cast<int>(p)]);
-  }
-  return names;
-}
+std::vector<std::string> AttentionPaths() { return PathNames(kAttentionPaths, SimdPathSupported); }
 
-SimdPath AttentionPath(const std::string& name) {
-  for (SimdPath p : kAttentionPaths) {
-    if ((name == "widest" || name == kSimdPathNames[static_cast<int>(p)]) && SimdPathSupported(p)) return p;
-  }
-  return SimdPath::kPortable;
-}
+SimdPath AttentionPath(const std::string& name) { return NamedPath(kAttentionPaths, SimdPathSupported, name); }
 
 void AddAttentionOps(Ort::CustomOpDomain& domain, SimdPath path) {
   // Sessions keep pointers to the ops: they live as long as the process.

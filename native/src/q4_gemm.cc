@@ -1,9 +1,10 @@
 // Why a kernel of our own: on AVX-512 VNNI onnxruntime 1.30's MatMulNBits runs block-32 weights at about a third
 // of the int8 peak (210 GOP/s on 2 cores), and llama.cpp read a prompt 1.6× faster on the same Q4_0 weights
-// (docs/benchmarks.md, "Quire's own int4 kernel"). The product here keeps 16 weight rows in the 16 int32 lanes
-// of a register, so one VPDPBUSD does 64 multiply-adds with no horizontal sums and each block needs one
-// conversion to float per 16 outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from
-// the stored blocks, so the weights in memory stay the ones onnxruntime and GGUF read).
+// (docs/benchmarks.md, "Quire's own int4 kernel"). The product here keeps a weight row in each int32 lane of a
+// register, so one VPDPBUSD does 64 multiply-adds with no horizontal sums and each block needs one conversion to
+// float per 16 outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from the stored
+// blocks, so the weights in memory stay the ones onnxruntime and GGUF read). The kernel is written once
+// (q4_kernels.inc) and built for AVX-512 VNNI and for AVX2, so CPUs without AVX-512 — most desktop ones — take it too.
 #include "q4_gemm.h"
 #include "cpu_kernel_values.h"
 
@@ -23,95 +24,65 @@ namespace quire {
 
 namespace {
 
-// The instruction sets every function here may use; Q4GemmSupported checks the CPU has them before any runs.
-#define Q4_KERNEL_ISA __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")))
-
-constexpr int64_t kGroup = 16;          // weight rows per register (16 int32 lanes)
-constexpr int64_t kQuads = kQ4Block / 4;  // 4-value groups per block, one VPDPBUSD each
 constexpr int kZeroPoint = 8;
 // Below this many activation rows the product reads each weight once (decode): no repacking.
 constexpr int64_t kRepackRows = 4;
 
-struct Quantized {
-  int8_t* q;       // [M, K]
-  float* d;        // [M, K/32] scale of each block
-  int32_t* corr;   // [M, K/32] −8·Σq: the zero point taken out of the unsigned weights' dot product
-  // Decode only (M < kRepackRows): each pair of blocks as DirectRow's unpacking orders the weights — the even
-  // values of both blocks, then the odd ones — with each lane's scale and share of the correction.
-  int8_t* pairs;     // [M, K]
-  float* pairD;      // [M, K/4]
-  int32_t* pairCorr; // [M, K/4]
-};
+}  // namespace
 
-bool Direct(int64_t M, int64_t K) { return M < kRepackRows && (K / kQ4Block) % 2 == 0; }
+// ---- AVX-512 VNNI: 16 int32 lanes, one VPDPBUSD per 4-value quad of 16 weight rows ---------------------------------
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni,fma,avx2,f16c")
+namespace q4_avx512 {
+namespace {
 
-// Two consecutive scales in lanes 0 and 1.
-Q4_KERNEL_ISA inline __m128 LoadPair(const float* p) {
-  return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+#include "simd_vec_avx512.inc"
+
+using IVec = __m512i;
+inline Vec Abs(Vec v) { return _mm512_abs_ps(v); }
+inline IVec ZeroI() { return _mm512_setzero_si512(); }
+inline IVec Set1I(int32_t v) { return _mm512_set1_epi32(v); }
+inline IVec LoadI(const void* p) { return _mm512_loadu_si512(p); }
+inline IVec AddI(IVec a, IVec b) { return _mm512_add_epi32(a, b); }
+inline int32_t ReduceAddI(IVec v) { return _mm512_reduce_add_epi32(v); }
+inline IVec RoundToInt(Vec v) { return _mm512_cvtps_epi32(v); }
+inline Vec ToFloats(IVec v) { return _mm512_cvtepi32_ps(v); }
+// The lanes' values (within ±127 here) as kLanes bytes.
+inline void StoreInt8(int8_t* p, IVec v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm512_cvtsepi32_epi8(v)); }
+// A block's dot products (q4_kernels.inc's Dot): VPDPBUSD adds each lane's 4 products of unsigned bytes of `u` by
+// signed bytes of `s` straight into the int32 sums.
+inline IVec DotBegin(IVec acc) { return acc; }
+inline IVec DotAdd(IVec part, IVec u, IVec s) { return _mm512_dpbusd_epi32(part, u, s); }
+inline IVec DotEnd(IVec, IVec part) { return part; }
+template <typename T>
+inline void StoreRows(T* p, int64_t rows, Vec v) {
+  Store16(p, rows == kLanes ? 0xFFFF : static_cast<__mmask16>((1u << rows) - 1), v);
 }
-Q4_KERNEL_ISA inline __m128 LoadPair(const Half* p) {
+
+// Two blocks (32 bytes) as [low nibbles of both | high nibbles of both].
+inline IVec Nibbles(const uint8_t* src) {
+  const __m256i low = _mm256_set1_epi8(15);
+  const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+  const __m256i lo = _mm256_and_si256(bytes, low), hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low);
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+// Two consecutive scales in lanes 0 and 1.
+inline __m128 LoadPair(const float* p) { return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p))); }
+inline __m128 LoadPair(const Half* p) {
   int32_t bits;
   std::memcpy(&bits, p, 4);
   return _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
 }
-
-Quantized Layout(void* scratch, int64_t M, int64_t K) {
-  auto* at = static_cast<uint8_t*>(scratch);
-  const int64_t blocks = M * (K / kQ4Block);
-  Quantized a{};
-  a.d = reinterpret_cast<float*>(at);
-  a.corr = reinterpret_cast<int32_t*>(at += blocks * sizeof(float));
-  a.q = reinterpret_cast<int8_t*>(at += blocks * sizeof(int32_t));
-  if (!Direct(M, K)) return a;
-  a.pairD = reinterpret_cast<float*>(at += M * K);
-  a.pairCorr = reinterpret_cast<int32_t*>(at += M * K);
-  a.pairs = reinterpret_cast<int8_t*>(at += M * K);
-  return a;
-}
-
-// DirectRow's order of a row (see Quantized::pairs).
-void PairRow(const int8_t* q, const float* d, const int32_t* corr, int64_t K, int8_t* pairs, float* pairD, int32_t* pairCorr) {
-  for (int64_t b = 0; b < K / kQ4Block; b += 2) {
-    int8_t* out = pairs + b * kQ4Block;
-    for (int odd = 0; odd < 2; odd++)
-      for (int blk = 0; blk < 2; blk++)
-        for (int j = 0; j < 16; j++) out[(odd * 2 + blk) * 16 + j] = q[(b + blk) * kQ4Block + 2 * j + odd];
-    for (int lane = 0; lane < 16; lane++) {
-      const int64_t blk = b + (lane / 4) % 2;
-      pairD[b * 8 + lane] = d[blk];
-      pairCorr[b * 8 + lane] = corr[blk] / 8;
-    }
-  }
-}
-
+// Nibbles' lanes' blocks' scales: the first block's in lanes 0–3 and 8–11, the second's in 4–7 and 12–15.
 template <typename T>
-Q4_KERNEL_ISA
-void QuantizeRow(const T* x, int64_t K, int8_t* q, float* d, int32_t* corr) {
-  for (int64_t b = 0; b < K / kQ4Block; b++) {
-    const __m512 lo = Load16(x + b * kQ4Block);
-    const __m512 hi = Load16(x + b * kQ4Block + 16);
-    const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
-    const float scale = amax / 127.0f;
-    const __m512 inv = _mm512_set1_ps(amax > 0 ? 127.0f / amax : 0.0f);
-    const __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, inv));
-    const __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, inv));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + b * kQ4Block), _mm512_cvtsepi32_epi8(qlo));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + b * kQ4Block + 16), _mm512_cvtsepi32_epi8(qhi));
-    d[b] = scale;
-    corr[b] = -kZeroPoint * _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
-  }
+inline Vec BlockScales(const T* ws) {
+  const __m512i pairScale = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
+  return _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(LoadPair(ws)));
 }
-
-// One group's weights as VPDPBUSD wants them: per block and 4-value quad, 16 rows × 4 unsigned bytes.
-struct Panel {
-  std::vector<uint8_t> w;  // [K/32][8][16 rows][4]
-  std::vector<float> s;    // [K/32][16]
-};
 
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
 // of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
 // word's two bytes spread to four nibbles.
-Q4_KERNEL_ISA
 void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
   const int64_t blocks = K / kQ4Block;
   const int64_t stride = K / 2;
@@ -151,174 +122,121 @@ void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
         // low nibble, odd bytes take the high one.
         const __m512i bytes = _mm512_shuffle_epi8(_mm512_cvtepu16_epi32(w16), spread);
         const __m512i nib = _mm512_and_si512(_mm512_mask_blend_epi8(0xAAAAAAAAAAAAAAAAull, bytes, _mm512_srli_epi16(bytes, 4)), low);
-        _mm512_storeu_si512(out + ((b * kQuads + pair * 2 + half) * kGroup) * 4, nib);
+        _mm512_storeu_si512(out + ((b * 8 + pair * 2 + half) * kLanes) * 4, nib);
       }
     }
   }
 }
 
-template <typename T>
-void Repack(const uint8_t* B, const T* scales, int64_t K, int64_t n0, int64_t rows, Panel& p) {
-  const int64_t blocks = K / kQ4Block;
-  p.w.resize(static_cast<size_t>(blocks * kQuads * kGroup * 4));
-  p.s.assign(static_cast<size_t>(blocks * kGroup), 0.0f);
-  for (int64_t r = 0; r < rows; r++)
-    for (int64_t b = 0; b < blocks; b++) p.s[b * kGroup + r] = ToFloat(scales[(n0 + r) * blocks + b]);
-  if (rows == kGroup) return RepackFull(B, K, n0, p.w.data());
-  std::fill(p.w.begin(), p.w.end(), 0);
-  for (int64_t r = 0; r < rows; r++) {
-    const uint8_t* src = B + (n0 + r) * (K / 2);
-    for (int64_t b = 0; b < blocks; b++) {
-      for (int64_t g = 0; g < kQuads; g++) {
-        const uint8_t b0 = src[b * 16 + 2 * g], b1 = src[b * 16 + 2 * g + 1];
-        uint8_t* dst = &p.w[((b * kQuads + g) * kGroup + r) * 4];
-        dst[0] = b0 & 15;
-        dst[1] = b0 >> 4;
-        dst[2] = b1 & 15;
-        dst[3] = b1 >> 4;
-      }
-    }
-  }
-}
-
-template <int RM, typename T>
-Q4_KERNEL_ISA
-void PanelRows(const Panel& p, const Quantized& a, int64_t i0, int64_t K, int64_t N, int64_t n0, int64_t rows, T* Y) {
-  const int64_t blocks = K / kQ4Block;
-  const __m512i* w = reinterpret_cast<const __m512i*>(p.w.data());
-  const int8_t* q[RM];
-  const float* d[RM];
-  const int32_t* corr[RM];
-  __m512 acc[RM];
-#pragma GCC unroll 8
-  for (int r = 0; r < RM; r++) {
-    q[r] = a.q + (i0 + r) * K;
-    d[r] = a.d + (i0 + r) * blocks;
-    corr[r] = a.corr + (i0 + r) * blocks;
-    acc[r] = _mm512_setzero_ps();
-  }
-  for (int64_t b = 0; b < blocks; b++) {
-    __m512i dot[RM];
-#pragma GCC unroll 8
-    for (int r = 0; r < RM; r++) dot[r] = _mm512_set1_epi32(corr[r][b]);
-#pragma GCC unroll 8
-    for (int64_t g = 0; g < kQuads; g++) {
-      const __m512i wg = _mm512_loadu_si512(w + b * kQuads + g);
-#pragma GCC unroll 8
-      for (int r = 0; r < RM; r++) {
-        int32_t quad;
-        std::memcpy(&quad, q[r] + b * kQ4Block + 4 * g, 4);
-        dot[r] = _mm512_dpbusd_epi32(dot[r], wg, _mm512_set1_epi32(quad));
-      }
-    }
-    const __m512 ws = _mm512_loadu_ps(p.s.data() + b * kGroup);
-#pragma GCC unroll 8
-    for (int r = 0; r < RM; r++) acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot[r]), _mm512_mul_ps(ws, _mm512_set1_ps(d[r][b])), acc[r]);
-  }
-  const __mmask16 mask = rows == kGroup ? 0xFFFF : static_cast<__mmask16>((1u << rows) - 1);
-#pragma GCC unroll 8
-  for (int r = 0; r < RM; r++) Store16(Y + (i0 + r) * N + n0, mask, acc[r]);
-}
-
-// Decode: each weight block is unpacked once and used by the few activation rows there are, two blocks per
-// register: the low nibbles of both (their even values), then the high ones (odd values). The activations were
-// stored in that order (Quantized::pairs), so the weights need no shuffle: lanes 0–3 and 8–11 hold the first
-// block, 4–7 and 12–15 the second.
-template <int MR, typename T>
-Q4_KERNEL_ISA
-void DirectRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
-  const int64_t blocks = K / kQ4Block;
-  const uint8_t* src = B + n * (K / 2);
-  const T* ws = scales + n * blocks;
-  const __m256i low = _mm256_set1_epi8(15);
-  const __m512i pairScale = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
-  // Two sums per row, alternating pairs, so consecutive multiply-adds do not wait on each other.
-  __m512 acc[MR][2];
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-  for (int64_t b = 0; b < blocks; b += 4) {
-#pragma GCC unroll 2
-    for (int h = 0; h < 2; h++) {
-      const int64_t pb = b + 2 * h;
-      if (pb >= blocks) break;
-      const __m256i bytes = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + pb * 16));
-      const __m256i lo = _mm256_and_si256(bytes, low), hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low);
-      const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-      const __m512 s = _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(LoadPair(ws + pb)));
-#pragma GCC unroll 4
-      for (int r = 0; r < MR; r++) {
-        const int64_t at = r * K + pb * kQ4Block;  // 64 quantized values, 16 lane-constants each of d and corr
-        const __m512i dot = _mm512_dpbusd_epi32(_mm512_loadu_si512(a.pairCorr + at / 4), w, _mm512_loadu_si512(a.pairs + at));
-        acc[r][h] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_mul_ps(s, _mm512_loadu_ps(a.pairD + at / 4)), acc[r][h]);
-      }
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) Store1(Y + r * N + n, _mm512_reduce_add_ps(_mm512_add_ps(acc[r][0], acc[r][1])));
-}
-
-template <typename T>
-struct Job {
-  const T* A;
-  const uint8_t* B;
-  const T* scales;
-  T* Y;
-  int64_t M, K, N;
-  Quantized a;
-};
-
-template <typename T>
-void QuantizeJob(void* arg, size_t i) {
-  auto* j = static_cast<Job<T>*>(arg);
-  const int64_t blocks = j->K / kQ4Block;
-  const Quantized& a = j->a;
-  QuantizeRow(j->A + i * j->K, j->K, a.q + i * j->K, a.d + i * blocks, a.corr + i * blocks);
-  if (a.pairs) PairRow(a.q + i * j->K, a.d + i * blocks, a.corr + i * blocks, j->K, a.pairs + i * j->K, a.pairD + i * j->K / 4, a.pairCorr + i * j->K / 4);
-}
-
-template <typename T>
-void GroupJob(void* arg, size_t group) {
-  auto* j = static_cast<Job<T>*>(arg);
-  const int64_t n0 = static_cast<int64_t>(group) * kGroup;
-  const int64_t rows = std::min(kGroup, j->N - n0);
-  if (j->a.pairs) {
-    const auto row = j->M == 1 ? DirectRow<1, T> : j->M == 2 ? DirectRow<2, T> : DirectRow<3, T>;
-    for (int64_t n = n0; n < n0 + rows; n++) row(j->B, j->scales, j->a, j->K, j->N, n, j->Y);
-    return;
-  }
-  thread_local Panel panel;
-  Repack(j->B, j->scales, j->K, n0, rows, panel);
-  int64_t i = 0;
-  for (; i + 8 <= j->M; i += 8) PanelRows<8>(panel, j->a, i, j->K, j->N, n0, rows, j->Y);
-  for (; i < j->M; i++) PanelRows<1>(panel, j->a, i, j->K, j->N, n0, rows, j->Y);
-}
-
-template <typename T>
-void Run(const T* A, int64_t M, int64_t K, const uint8_t* B, const T* scales, int64_t N, T* Y, void* scratch, ParallelFor parallel, void* parallelCtx) {
-  Job<T> job{A, B, scales, Y, M, K, N, Layout(scratch, M, K)};
-  parallel(parallelCtx, static_cast<size_t>(M), QuantizeJob<T>, &job);
-  parallel(parallelCtx, static_cast<size_t>((N + kGroup - 1) / kGroup), GroupJob<T>, &job);
-}
+#include "q4_kernels.inc"
 
 }  // namespace
+}  // namespace q4_avx512
+#pragma GCC pop_options
 
-bool Q4GemmSupported() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-         __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("f16c");
+// ---- AVX2 (with FMA and F16C): 8 int32 lanes; VPMADDUBSW then VPMADDWD stand for VPDPBUSD -----------------------
+#pragma GCC push_options
+#pragma GCC target("fma,avx2,f16c")
+namespace q4_avx2 {
+namespace {
+
+#include "simd_vec_avx2.inc"
+
+using IVec = __m256i;
+inline Vec Abs(Vec v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+inline IVec ZeroI() { return _mm256_setzero_si256(); }
+inline IVec Set1I(int32_t v) { return _mm256_set1_epi32(v); }
+inline IVec LoadI(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+inline IVec AddI(IVec a, IVec b) { return _mm256_add_epi32(a, b); }
+inline int32_t ReduceAddI(IVec v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  return _mm_cvtsi128_si32(_mm_add_epi32(s, _mm_shuffle_epi32(s, 1)));
+}
+inline IVec RoundToInt(Vec v) { return _mm256_cvtps_epi32(v); }
+inline Vec ToFloats(IVec v) { return _mm256_cvtepi32_ps(v); }
+// The lanes' values (within ±127 here) as kLanes bytes, saturating as AVX-512's VPMOVSDB does.
+inline void StoreInt8(int8_t* p, IVec v) {
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_packs_epi16(words, words));
+}
+// A block's dot products (q4_kernels.inc's Dot): VPMADDUBSW multiplies unsigned bytes of `u` by signed bytes of `s`
+// and adds pairs into int16, which DotAdd sums over the block's quads; DotEnd widens each lane's pairs to int32
+// with one VPMADDWD per block instead of one per quad, which halves the multiplies. Neither saturates: weights are
+// nibbles (0–15) and activations within ±127, so a pair is at most 2·15·127 = 3810 and a block's 8 at most 30,480.
+static_assert(kQ4Block / 4 * 2 * 15 * 127 <= INT16_MAX, "a block's int16 sums cannot saturate");
+inline IVec DotBegin(IVec) { return _mm256_setzero_si256(); }
+inline IVec DotAdd(IVec part, IVec u, IVec s) { return _mm256_add_epi16(part, _mm256_maddubs_epi16(u, s)); }
+inline IVec DotEnd(IVec acc, IVec part) { return _mm256_add_epi32(acc, _mm256_madd_epi16(part, _mm256_set1_epi16(1))); }
+inline void StoreRows(float* p, int64_t rows, Vec v) {
+  if (rows == kLanes) return _mm256_storeu_ps(p, v);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  _mm256_maskstore_ps(p, _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(rows)), lane), v);
+}
+inline void StoreRows(Half* p, int64_t rows, Vec v) {
+  const __m128i h = _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  if (rows == kLanes) return _mm_storeu_si128(reinterpret_cast<__m128i*>(p), h);
+  alignas(16) Half all[kLanes];
+  _mm_store_si128(reinterpret_cast<__m128i*>(all), h);
+  std::memcpy(p, all, static_cast<size_t>(rows) * sizeof(Half));
+}
+
+// One block (16 bytes) as [low nibbles | high nibbles].
+inline IVec Nibbles(const uint8_t* src) {
+  const __m128i low = _mm_set1_epi8(15);
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+  return _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(bytes, 4), low), _mm_and_si128(bytes, low));
+}
+// Nibbles' one block's scale in every lane.
+template <typename T>
+inline Vec BlockScales(const T* ws) { return Set1(ToFloat(*ws)); }
+
+// 8 full rows, a block at a time: rows r and r+4 share a register (one per 128-bit half), whose block's nibbles
+// interleaved give its 32 values in order, quads 0–3 in one register and 4–7 in another; a 4×4 transpose of 32-bit
+// quads within each half then leaves quad g of rows 0–3 | 4–7 together, which is the panel's layout.
+void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
+  const int64_t blocks = K / kQ4Block;
+  const int64_t stride = K / 2;
+  const __m256i low = _mm256_set1_epi8(15);
+  for (int64_t b = 0; b < blocks; b++) {
+    __m256i quads[2][4];  // [quads 0–3 | 4–7][rows r and r+4]
+    for (int r = 0; r < 4; r++) {
+      const uint8_t* row = B + (n0 + r) * stride + b * 16;
+      const __m256i bytes = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(row + 4 * stride), reinterpret_cast<const __m128i*>(row));
+      const __m256i lo = _mm256_and_si256(bytes, low), hi = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), low);
+      quads[0][r] = _mm256_unpacklo_epi8(lo, hi);
+      quads[1][r] = _mm256_unpackhi_epi8(lo, hi);
+    }
+    for (int h = 0; h < 2; h++) {
+      const __m256i* q = quads[h];
+      const __m256i t0 = _mm256_unpacklo_epi32(q[0], q[1]), t1 = _mm256_unpackhi_epi32(q[0], q[1]);
+      const __m256i t2 = _mm256_unpacklo_epi32(q[2], q[3]), t3 = _mm256_unpackhi_epi32(q[2], q[3]);
+      const __m256i g[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2), _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+      for (int k = 0; k < 4; k++) _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + ((b * 8 + h * 4 + k) * kLanes) * 4), g[k]);
+    }
+  }
+}
+
+#include "q4_kernels.inc"
+
+}  // namespace
+}  // namespace q4_avx2
+#pragma GCC pop_options
+
+bool Q4GemmSupported(SimdPath path) {
+  if (path == SimdPath::kAvx512) return SimdPathSupported(path) && __builtin_cpu_supports("avx512vnni");
+  return path == SimdPath::kAvx2 && SimdPathSupported(path);
 }
 
 size_t Q4GemmScratchBytes(int64_t M, int64_t K) {
-  return static_cast<size_t>(M * (K / kQ4Block) * (sizeof(float) + sizeof(int32_t)) + M * K + (Direct(M, K) ? 3 * M * K : 0));
+  // The decode layout (Quantized::pairs) whenever either path might take it.
+  return static_cast<size_t>(M * (K / kQ4Block) * (sizeof(float) + sizeof(int32_t)) + M * K + (M < kRepackRows ? 3 * M * K : 0));
 }
 
-void Q4Gemm(Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, const void* scales, int64_t N, void* Y,
-            void* scratch, ParallelFor parallel, void* parallelCtx) {
-  if (io == Q4Io::Float16) {
-    Run(static_cast<const Half*>(A), M, K, B, static_cast<const Half*>(scales), N, static_cast<Half*>(Y), scratch, parallel, parallelCtx);
-  } else {
-    Run(static_cast<const float*>(A), M, K, B, static_cast<const float*>(scales), N, static_cast<float*>(Y), scratch, parallel, parallelCtx);
-  }
+void Q4Gemm(SimdPath path, Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, const void* scales, int64_t N,
+            void* Y, void* scratch, ParallelFor parallel, void* parallelCtx) {
+  if (path == SimdPath::kAvx512) q4_avx512::Run(io, A, M, K, B, scales, N, Y, scratch, parallel, parallelCtx);
+  else q4_avx2::Run(io, A, M, K, B, scales, N, Y, scratch, parallel, parallelCtx);
 }
 
 }  // namespace quire
@@ -326,9 +244,9 @@ void Q4Gemm(Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, cons
 #else
 
 namespace quire {
-bool Q4GemmSupported() { return false; }
+bool Q4GemmSupported(SimdPath) { return false; }
 size_t Q4GemmScratchBytes(int64_t, int64_t) { return 0; }
-void Q4Gemm(Q4Io, const void*, int64_t, int64_t, const uint8_t*, const void*, int64_t, void*, void*, ParallelFor, void*) {}
+void Q4Gemm(SimdPath, Q4Io, const void*, int64_t, int64_t, const uint8_t*, const void*, int64_t, void*, void*, ParallelFor, void*) {}
 }  // namespace quire
 
 #endif

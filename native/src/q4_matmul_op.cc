@@ -12,10 +12,11 @@ namespace {
 
 struct Int4MatMulKernel {
   Q4Io io;
+  SimdPath path;
   int64_t K;
   int64_t N;
 
-  Int4MatMulKernel(const OrtKernelInfo* info, Q4Io type) : io(type) {
+  Int4MatMulKernel(const OrtKernelInfo* info, Q4Io type, SimdPath p) : io(type), path(p) {
     Ort::ConstKernelInfo ki(info);
     K = ki.GetAttribute<int64_t>("K");
     N = ki.GetAttribute<int64_t>("N");
@@ -45,16 +46,16 @@ struct Int4MatMulKernel {
     // down_proj), instead of that much per node.
     thread_local std::vector<uint8_t> scratch;
     scratch.resize(std::max(scratch.size(), Q4GemmScratchBytes(M, K)));
-    Q4Gemm(io, a.GetTensorRawData(), M, K, ctx.GetInput(1).GetTensorData<uint8_t>(), ctx.GetInput(2).GetTensorRawData(), N,
+    Q4Gemm(path, io, a.GetTensorRawData(), M, K, ctx.GetInput(1).GetTensorData<uint8_t>(), ctx.GetInput(2).GetTensorRawData(), N,
            y.GetTensorMutableRawData(), scratch.data(), Parallel, context);
   }
 };
 
 // One op per activation type (an --io fp32 or --io fp16 conversion); onnxruntime picks by the node's types.
 struct Int4MatMulOp : Ort::CustomOpBase<Int4MatMulOp, Int4MatMulKernel> {
-  explicit Int4MatMulOp(ONNXTensorElementDataType type) : type_(type) {}
+  Int4MatMulOp(ONNXTensorElementDataType type, SimdPath path) : type_(type), path_(path) {}
   void* CreateKernel(const OrtApi&, const OrtKernelInfo* info) const {
-    return new Int4MatMulKernel(info, type_ == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? Q4Io::Float16 : Q4Io::Float32);
+    return new Int4MatMulKernel(info, type_ == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 ? Q4Io::Float16 : Q4Io::Float32, path_);
   }
   const char* GetName() const { return "MatMulNBits"; }
   const char* GetExecutionProviderType() const { return "CPUExecutionProvider"; }
@@ -65,18 +66,23 @@ struct Int4MatMulOp : Ort::CustomOpBase<Int4MatMulOp, Int4MatMulKernel> {
 
  private:
   ONNXTensorElementDataType type_;
+  SimdPath path_;
 };
+
+// The paths the kernel is built for, widest first.
+constexpr SimdPath kInt4Paths[] = {SimdPath::kAvx512, SimdPath::kAvx2};
 
 }  // namespace
 
-bool Int4KernelSupported() { return Q4GemmSupported(); }
+std::vector<std::string> Int4Paths() { return PathNames(kInt4Paths, Q4GemmSupported); }
 
-void AddInt4Ops(Ort::CustomOpDomain& domain) {
+SimdPath Int4Path(const std::string& name) { return NamedPath(kInt4Paths, Q4GemmSupported, name); }
+
+void AddInt4Ops(Ort::CustomOpDomain& domain, SimdPath path) {
   // Sessions keep pointers to the ops: they live as long as the process.
-  static Int4MatMulOp fp32(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT);
-  static Int4MatMulOp fp16(ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16);
-  domain.Add(&fp32);
-  domain.Add(&fp16);
+  static Int4MatMulOp avx512[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, SimdPath::kAvx512}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, SimdPath::kAvx512}};
+  static Int4MatMulOp avx2[] = {{ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT, SimdPath::kAvx2}, {ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16, SimdPath::kAvx2}};
+  for (Int4MatMulOp& op : path == SimdPath::kAvx512 ? avx512 : avx2) domain.Add(&op);
 }
 
 }  // namespace quire

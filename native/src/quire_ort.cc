@@ -430,11 +430,12 @@ class Session : public Napi::ObjectWrap<Session> {
       }
       AppendProvider(so, providerOptions);
       if (provider_ == "cpu") {
-        auto wanted = [&](const char* name) { return options.Has(name) && options.Get(name).ToBoolean().Value(); };
-        // attentionKernel: true for the widest path this CPU runs, or a path's name (to compare them).
-        const Napi::Value attention = options.Has("attentionKernel") ? options.Get("attentionKernel") : env.Undefined();
-        const std::string attentionPath = attention.IsString() ? attention.As<Napi::String>().Utf8Value() : attention.ToBoolean().Value() ? "widest" : "";
-        quire::UseCpuOps(so, wanted("int4Kernel") && quire::Int4KernelSupported(), quire::AttentionPath(attentionPath));
+        // int4Kernel, attentionKernel: true for the widest path this CPU runs, or a path's name (to compare them).
+        auto path = [&](const char* name) -> std::string {
+          const Napi::Value v = options.Has(name) ? options.Get(name) : env.Undefined();
+          return v.IsString() ? v.As<Napi::String>().Utf8Value() : v.ToBoolean().Value() ? "widest" : "";
+        };
+        quire::UseCpuOps(so, quire::Int4Path(path("int4Kernel")), quire::AttentionPath(path("attentionKernel")));
       }
 #ifdef _WIN32
       std::wstring wpath(path.begin(), path.end());
@@ -1111,12 +1112,15 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
   exports.Set("Session", Session::Define(env));
   exports.Set("apiVersion", Napi::Number::New(env, ORT_API_VERSION));
-  exports.Set("int4Kernel", Napi::Boolean::New(env, quire::Int4KernelSupported()));
-  const std::vector<std::string> attentionPaths = quire::AttentionPaths();
-  exports.Set("attentionKernel", Napi::Boolean::New(env, !attentionPaths.empty()));
-  Napi::Array paths = Napi::Array::New(env, attentionPaths.size());
-  for (size_t i = 0; i < attentionPaths.size(); i++) paths.Set(static_cast<uint32_t>(i), attentionPaths[i]);
-  exports.Set("attentionKernelPaths", paths);
+  // int4Kernel, attentionKernel: whether this CPU runs the kernel; …Paths: the paths it runs, widest first.
+  auto kernel = [&](const std::string& name, const std::vector<std::string>& names) {
+    exports.Set(name, Napi::Boolean::New(env, !names.empty()));
+    Napi::Array paths = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); i++) paths.Set(static_cast<uint32_t>(i), names[i]);
+    exports.Set(name + "Paths", paths);
+  };
+  kernel("int4Kernel", quire::Int4Paths());
+  kernel("attentionKernel", quire::AttentionPaths());
   exports.Set("probeVulkan", Napi::Function::New(env, ProbeVulkan));  // gpu_probe.cc
   RegisterWeightCodecs(env, exports);
   RegisterBlake3(env, exports);

@@ -8,6 +8,7 @@
 #include <napi.h>
 
 #include <string>
+#include <vector>
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #define QUIRE_SIMD_X86 1
@@ -44,6 +45,27 @@ inline SimdPath SimdPathArg(const Napi::CallbackInfo& info, size_t i, const char
     if (name == kSimdPathNames[p] && SimdPathSupported(static_cast<SimdPath>(p))) return static_cast<SimdPath>(p);
   }
   throw Napi::RangeError::New(info.Env(), std::string(what) + " path " + name + " is not one this CPU runs");
+}
+
+// The names of a kernel's `paths` (widest first) that this CPU runs (`runs`: its own test, as a kernel may want more
+// than the path's set).
+template <size_t N>
+std::vector<std::string> PathNames(const SimdPath (&paths)[N], bool (*runs)(SimdPath)) {
+  std::vector<std::string> names;
+  for (SimdPath p : paths) {
+    if (runs(p)) names.emplace_back(kSimdPathNames[static_cast<int>(p)]);
+  }
+  return names;
+}
+
+// The path named (one of PathNames), or the widest for "widest"; kPortable, which leaves onnxruntime's kernel in
+// place, where this CPU runs none of that name.
+template <size_t N>
+SimdPath NamedPath(const SimdPath (&paths)[N], bool (*runs)(SimdPath), const std::string& name) {
+  for (SimdPath p : paths) {
+    if ((name == "widest" || name == kSimdPathNames[static_cast<int>(p)]) && runs(p)) return p;
+  }
+  return SimdPath::kPortable;
 }
 
 // The paths this CPU runs, widest first.

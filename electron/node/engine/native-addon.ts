@@ -40,10 +40,13 @@ export interface NativeAddon {
   probeVulkan?(): VulkanProbe;
   // Whether this CPU runs Quire's own int4 kernel (native/src/q4_gemm.cc); absent from addons built before it.
   int4Kernel?: boolean;
+  // The int4 kernel's paths this CPU runs, widest first (KERNEL_PATHS; avx512 wants VNNI too); absent from addons
+  // built before AVX2's.
+  int4KernelPaths?: KernelPath[];
   // Whether this CPU runs Quire's attention (native/src/gqa_attention.cc); absent from addons built before it.
   attentionKernel?: boolean;
-  // The attention's paths this CPU runs, widest first (ATTENTION_PATHS); absent from addons built before AVX2's.
-  attentionKernelPaths?: AttentionPath[];
+  // The attention's paths this CPU runs, widest first (KERNEL_PATHS); absent from addons built before AVX2's.
+  attentionKernelPaths?: KernelPath[];
   Session: new (modelPath: string, options: NativeSessionOptions) => NativeSession;
 }
 
@@ -52,16 +55,18 @@ export interface NativeSessionOptions {
   providerOptions?: Record<string, string>;
   sessionConfig?: Record<string, string>;
   intraOpThreads?: number;
-  // CPU sessions of int4 models: Quire's kernel in place of onnxruntime's MatMulNBits (int4KernelWanted).
-  int4Kernel?: boolean;
+  // CPU sessions of int4 models: Quire's kernel in place of onnxruntime's MatMulNBits (int4KernelWanted), on the
+  // widest path this CPU runs (true) or the one named.
+  int4Kernel?: boolean | KernelPath;
   // CPU sessions of a float cache: Quire's attention in place of onnxruntime's (attentionKernelWanted), on the
   // widest path this CPU runs (true) or the one named.
-  attentionKernel?: boolean | AttentionPath;
+  attentionKernel?: boolean | KernelPath;
 }
 
-// The instruction sets Quire's attention is built for (native/src/gqa_op.cc kPaths), widest first.
-export const ATTENTION_PATHS = ['avx512', 'avx2'] as const;
-export type AttentionPath = (typeof ATTENTION_PATHS)[number];
+// The instruction sets Quire's CPU kernels are built for (native/src/simd_paths.h; kInt4Paths in q4_matmul_op.cc,
+// kAttentionPaths in gqa_op.cc), widest first.
+export const KERNEL_PATHS = ['avx512', 'avx2'] as const;
+export type KernelPath = (typeof KERNEL_PATHS)[number];
 
 export type NativeLoad = { ok: true; addon: NativeAddon; ortVersion: string } | { ok: false; reason: string };
 

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { QuireError } from '../../common/errors.ts';
 import { noF16Advice } from './provider-check.ts';
 import { INTRA_OP_SPINNING, INTRA_OP_SPINNING_KEY, intraOpThreads, stepLengths, type Backend, type SnapshotSupport, type StepResult } from './backend.ts';
-import { ATTENTION_PATHS, type AttentionPath, type NativeAddon, type NativeSession, type NativeSessionOptions } from './native-addon.ts';
+import { KERNEL_PATHS, type KernelPath, type NativeAddon, type NativeSession, type NativeSessionOptions } from './native-addon.ts';
 import type { ModelFolder, RopeInputs } from './model-folder.ts';
 import { GRAPH_IO, isQuantizedKv, kvElementType, kvRowElements, ONNX_TYPE, webgpuF16Need, type ModelManifest } from '../../../models/model-spec.ts';
 
@@ -14,20 +14,24 @@ export const KV_MEMORY: Record<string, string> = { cpu: 'Cpu', cuda: 'Cuda', web
 export const INT4_KERNEL_ENV = 'QUIRE_INT4_KERNEL';
 export const ATTENTION_KERNEL_ENV = 'QUIRE_ATTENTION_KERNEL';
 
-// Which kernel an environment variable chooses: quire (the default), onnxruntime (its built-in kernel, to compare
-// the two), or one of `more` (a path of Quire's kernel).
-function kernelChoice<T extends string>(name: string, env: NodeJS.ProcessEnv, more: readonly T[] = []): 'quire' | 'onnxruntime' | T {
+// Which kernel an environment variable chooses where Quire's applies: quire (the default: true, its widest path
+// this CPU runs), onnxruntime (false: its built-in kernel, to compare the two), or a path of Quire's kernel (to
+// compare them on a CPU with both; where the CPU lacks it, onnxruntime's kernel runs). A value it does not know is
+// refused wherever it is read.
+function kernelWanted(name: string, env: NodeJS.ProcessEnv, applies: boolean): boolean | KernelPath {
   const choice = env[name] || 'quire';
-  const choices: string[] = ['quire', 'onnxruntime', ...more];
+  const choices: string[] = ['quire', 'onnxruntime', ...KERNEL_PATHS];
   if (!choices.includes(choice)) throw new QuireError('INVALID_INPUT', `${name} wants ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}, got "${choice}"`);
-  return choice as 'quire' | 'onnxruntime' | T;
+  if (choice === 'onnxruntime' || !applies) return false;
+  return choice === 'quire' ? true : (choice as KernelPath);
 }
 
 // Quire's int4 kernel reads a prompt ~2.8× faster than onnxruntime 1.30's MatMulNBits at block 32 on AVX-512
 // VNNI (bench/int4-kernel.ts); it runs the CPU path's 4-bit nodes, with fp32 or fp16 activations, which is what an
-// int4 conversion writes. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel (to compare them).
-export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision'>, env: NodeJS.ProcessEnv = process.env): boolean {
-  return kernelChoice(INT4_KERNEL_ENV, env) !== 'onnxruntime' && provider === 'cpu' && manifest.precision === 'int4';
+// int4 conversion writes, on AVX-512 VNNI or AVX2. QUIRE_INT4_KERNEL=onnxruntime keeps onnxruntime's kernel;
+// =avx2 (or =avx512) takes that path of Quire's.
+export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest, 'precision'>, env: NodeJS.ProcessEnv = process.env): boolean | KernelPath {
+  return kernelWanted(INT4_KERNEL_ENV, env, provider === 'cpu' && manifest.precision === 'int4');
 }
 
 // Quire's attention (native/src/gqa_attention.cc) reads each kv head's cache once per decode step, where onnxruntime
@@ -35,10 +39,8 @@ export function int4KernelWanted(provider: string, manifest: Pick<ModelManifest,
 // holds a chunk's scores against the whole cache (4.2 GB at 32K, 8B widths; bench/attention-kernel.ts). It takes the
 // CPU path's float caches; a quantized cache keeps onnxruntime's kernel. QUIRE_ATTENTION_KERNEL=onnxruntime keeps it
 // always; =avx2 (or =avx512) takes that path of Quire's, where the CPU runs it (to compare them on a CPU with both).
-export function attentionKernelWanted(provider: string, manifest: Pick<ModelManifest, 'kvDtype'>, env: NodeJS.ProcessEnv = process.env): boolean | AttentionPath {
-  const choice = kernelChoice(ATTENTION_KERNEL_ENV, env, ATTENTION_PATHS);
-  if (choice === 'onnxruntime' || provider !== 'cpu' || isQuantizedKv(manifest.kvDtype)) return false;
-  return choice === 'quire' ? true : choice;
+export function attentionKernelWanted(provider: string, manifest: Pick<ModelManifest, 'kvDtype'>, env: NodeJS.ProcessEnv = process.env): boolean | KernelPath {
+  return kernelWanted(ATTENTION_KERNEL_ENV, env, provider === 'cpu' && !isQuantizedKv(manifest.kvDtype));
 }
 
 export function nativeSessionOptions(options: NativeSessionOptions): NativeSessionOptions {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
-import { loadNativeAddon, type AttentionPath, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
+import { loadNativeAddon, type KernelPath, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import { attentionKernelWanted } from '../../../electron/node/engine/native-backend.ts';
 import { gqaNode, type GqaShape } from '../../fixtures/gqa-node.ts';
 
@@ -29,7 +29,7 @@ const POSITIONS = 512;
 
 // Runs `steps` (tokens per run: > 1 a prompt chunk, 1 a decode step) from position 0 on one cache of `capacity`
 // rows, with the same random projections whichever kernel runs, and returns each run's output.
-async function runSteps(a: NativeAddon, s: GqaShape, kernel: AttentionPath | boolean, steps: number[], capacity = POSITIONS): Promise<Float32Array[]> {
+async function runSteps(a: NativeAddon, s: GqaShape, kernel: KernelPath | boolean, steps: number[], capacity = POSITIONS): Promise<Float32Array[]> {
   const node = gqaNode(a, s, dir, { kernel, capacity, positions: POSITIONS, threads: 2 });
   const rnd = random(7);
   const width = (s.heads + 2 * s.kvHeads) * s.headDim;

@@ -1,14 +1,15 @@
 // Quire's int4 kernel (native/src/q4_gemm.cc) in place of onnxruntime's MatMulNBits: the same products as an
 // exact reference of the same arithmetic (activations rounded to int8 per block of 32), on the shapes that take
 // each of its paths — decode (1–3 rows), the 16-row panels with 8 rows at a time and the rows left over, a
-// weight row count that is not a multiple of 16, an odd number of blocks — with fp32 and fp16 activations, and
-// close to onnxruntime's own kernel.
+// weight row count that is not a multiple of 16 (or of AVX2's 8), an odd number of blocks — with fp32 and fp16
+// activations, and close to onnxruntime's own kernel; on every path of it this CPU runs (AVX-512 VNNI and AVX2 on an
+// AVX-512 VNNI CPU).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { QuireError } from '../../../electron/common/errors.ts';
-import { loadNativeAddon, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
+import { loadNativeAddon, type KernelPath, type NativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import { int4KernelWanted } from '../../../electron/node/engine/native-backend.ts';
 import { float32ToHalf, halfToFloat32 } from '../../../models/float16.ts';
 import { INT4_BLOCK, quantizeInt4Rows } from '../../../models/int4.ts';
@@ -50,7 +51,7 @@ function model(K: number, N: number, io: Io = 'fp32', block = INT4_BLOCK): { pat
   return { path, packed, scales: half ? toHalf(scales) : scales };
 }
 
-async function run(a: NativeAddon, path: string, int4Kernel: boolean, input: Float32Array, M: number, K: number): Promise<Float32Array> {
+async function run(a: NativeAddon, path: string, int4Kernel: boolean | KernelPath, input: Float32Array, M: number, K: number): Promise<Float32Array> {
   const session = new a.Session(path, { provider: 'cpu', int4Kernel, intraOpThreads: 2 });
   try {
     session.setInput('a', input, [M, K], ONNX_TYPE.FLOAT);
@@ -101,19 +102,25 @@ function relativeRms(got: ArrayLike<number>, want: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'skipped: addon not built or no AVX-512 VNNI'})`, () => {
-  // K 256: 8 blocks (decode takes them in pairs); K 96: 3 blocks, so decode goes through the panels too.
-  // N 72: four 16-row panels and one of 8. M: decode 1–3, then 8 at a time and the rest one by one.
+describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'skipped: addon not built or neither AVX2 nor AVX-512 VNNI'})`, () => {
+  const paths = addon?.int4KernelPaths ?? [];
+  it('runs the AVX2 path wherever it runs the AVX-512 one', () => {
+    expect(paths.length).toBeGreaterThan(0);
+    if (paths.includes('avx512')) expect(paths).toEqual(['avx512', 'avx2']);
+  });
+  // K 256: 8 blocks (AVX-512's decode takes them in pairs); K 96: 3 blocks, so AVX-512's decode goes through the
+  // panels too. N 72: four 16-row panels and one of 8 (AVX-512), nine 8-row panels (AVX2); N 44: AVX2's last panel
+  // 4 rows. M: decode 1–3, then 8 (AVX-512) or 4 (AVX2) at a time and the rest one by one.
   const cases = [
-    [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 40], [9, 96, 40],
+    [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 44], [9, 96, 44],
   ] as const;
   for (const io of ['fp32', 'fp16'] as const) {
     for (const [M, K, N] of cases) {
-      it(`${io}, M ${M}, K ${K}, N ${N}: the reference's products, and onnxruntime's within int8 rounding`, async () => {
+      it.each(paths)(`${io}, M ${M}, K ${K}, N ${N}, %s: the reference's products, and onnxruntime's within int8 rounding`, async (kernel) => {
         const { path, packed, scales } = model(K, N, io);
         const rnd = random(M * 7 + K);
         const input = Float32Array.from({ length: M * K }, () => rnd() * 3);
-        const ours = await run(addon!, path, true, input, M, K);
+        const ours = await run(addon!, path, kernel, input, M, K);
         const ort = await run(addon!, path, false, input, M, K);
         expect(ours.length).toBe(M * N);
         // fp16: the kernel reads the activations as fp16 and rounds its products to fp16 (2⁻¹¹ relative).
@@ -124,26 +131,29 @@ describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'sk
     }
   }
 
-  it('refuses a node it cannot run, by name, instead of computing something else', () => {
+  it.each(paths)('%s: refuses a node it cannot run, by name, instead of computing something else', (kernel) => {
     for (const io of ['fp32', 'fp16'] as const) {
       const { path } = model(256, 16, io, 64);
-      expect(() => new addon!.Session(path, { provider: 'cpu', int4Kernel: true })).toThrow(/Quire's int4 kernel runs 4-bit, block 32.*block 64/);
+      expect(() => new addon!.Session(path, { provider: 'cpu', int4Kernel: kernel })).toThrow(/Quire's int4 kernel runs 4-bit, block 32.*block 64/);
     }
   });
 });
 
 describe('which sessions get the int4 kernel', () => {
   const int4 = { precision: 'int4' } as const;
-  it('CPU sessions of int4 models, unless QUIRE_INT4_KERNEL=onnxruntime', () => {
+  it('CPU sessions of int4 models, unless QUIRE_INT4_KERNEL=onnxruntime; =avx2 picks a path', () => {
     expect(int4KernelWanted('cpu', int4, {})).toBe(true);
     expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'quire' })).toBe(true);
     expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'onnxruntime' })).toBe(false);
+    expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'avx2' })).toBe('avx2');
+    expect(int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'avx512' })).toBe('avx512');
+    expect(int4KernelWanted('webgpu', int4, { QUIRE_INT4_KERNEL: 'avx2' })).toBe(false);
     expect(int4KernelWanted('webgpu', int4, {})).toBe(false);
     expect(int4KernelWanted('cpu', { precision: 'fp16' }, {})).toBe(false);
     expect(int4KernelWanted('cpu', { precision: 'fp32' }, {})).toBe(false);
   });
   it('a QUIRE_INT4_KERNEL it does not know is refused in one line', () => {
     expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(QuireError);
-    expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(/QUIRE_INT4_KERNEL wants quire or onnxruntime, got "fast"/);
+    expect(() => int4KernelWanted('cpu', int4, { QUIRE_INT4_KERNEL: 'fast' })).toThrow(/QUIRE_INT4_KERNEL wants quire, onnxruntime, avx512 or avx2, got "fast"/);
   });
 });
