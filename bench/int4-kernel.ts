@@ -4,9 +4,10 @@
 // VNNI and AVX2 on an AVX-512 VNNI CPU; --paths picks), GOP/s beside its nominal int8 peak (roofline.ts: VNNI's
 // for avx512, VPMADDUBSW's for avx2). The kernels' runs alternate (onnxruntime, each path, again), so a change of
 // load touches all alike; the load average is printed before and after. With --model, a converted int4 model
-// instead: a document's prefill and decode with each kernel in turn and their last-token logits compared.
+// instead: a document's prefill and decode with onnxruntime's kernel and each path in turn, their last-token logits
+// compared.
 //   node bench/int4-kernel.ts [--rows 1,512] [--paths avx512,avx2] [--threads N] [--runs 6]
-//   node bench/int4-kernel.ts --model <int4 model dir> [--tokens 2048] [--rounds 2]
+//   node bench/int4-kernel.ts --model <int4 model dir> [--paths avx512,avx2] [--tokens 2048] [--rounds 2]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +79,7 @@ async function time(path: string, kernels: (false | KernelPath)[], M: number, K:
 }
 
 if (values.model) {
-  await compareKernelsOnModel(values.model, INT4_KERNEL_ENV, { tokens: Number(values.tokens), rounds: Number(values.rounds), threads, dir });
+  await compareKernelsOnModel(values.model, INT4_KERNEL_ENV, { tokens: Number(values.tokens), rounds: Number(values.rounds), threads, dir, paths });
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }

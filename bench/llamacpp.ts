@@ -9,21 +9,27 @@
 // own (peak RSS is its own), the engines alternate, and the best of --rounds is kept: on cores shared with
 // other work single runs are noise. Installs node-llama-cpp into bench/.peers when missing.
 //   node bench/llamacpp.ts [--shapes 1b,8b] [--layers 2] [--contexts 2048] [--kv fp32] [--rounds 2]
-//                          [--decode 16] [--chunk 512] [--threads N] [--reprocess on|off] [--dir /tmp/quire-bench-llamacpp]
+//                          [--decode 16] [--chunk 512] [--threads N] [--reprocess on|off] [--isa widest|avx2]
+//                          [--dir /tmp/quire-bench-llamacpp]
 // --reprocess off leaves out llama.cpp's follow-up after a restart (the document read again: as long as its prefill,
 // which at 32K on a 1B shape is a quarter of an hour): its column then reads "not measured".
+// --isa avx2 measures both engines as on a CPU without AVX-512 (most desktop ones): Quire's int4 and attention
+// kernels on their AVX2 paths, llama.cpp on its AVX2 CPU backend (haswell: AVX2, FMA, F16C) instead of the best
+// this CPU runs. onnxruntime's own remaining operators still take what the CPU has.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QuireError } from '../electron/common/errors.ts';
+import { loadNativeAddon } from '../electron/node/engine/native-addon.ts';
+import { ATTENTION_KERNEL_ENV, INT4_KERNEL_ENV } from '../electron/node/engine/native-backend.ts';
 import { convertCheckpoint } from '../models/convert.ts';
 import { exportGguf } from '../models/gguf.ts';
 import { readManifest } from '../models/manifest.ts';
 import type { KvDtype } from '../models/model-spec.ts';
 import { writeTinyCheckpoint, type TinyCheckpointOptions } from '../models/tiny-checkpoint.ts';
-import { installNodeLlamaCpp, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
+import { installNodeLlamaCpp, loadedCpuVariant, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
 import { agreement, copyBandwidth, corePeaks, prefillFlops, printTable, seconds } from './roofline.ts';
 
@@ -42,6 +48,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: String(availableParallelism()) },
     flash: { type: 'string', default: 'on' },
     reprocess: { type: 'string', default: 'on' },
+    isa: { type: 'string', default: 'widest' },
     dir: { type: 'string', default: join(tmpdir(), 'quire-bench-llamacpp') },
     child: { type: 'string' },
   },
@@ -66,6 +73,7 @@ interface Side {
   ttftFollowUp: number; // Quire: from the snapshot in a fresh session; llama.cpp: document and question re-processed
   ttftLive: number; // the document still in this process's cache
   peakRssMB: number;
+  cpuBackend?: string; // llama.cpp: the CPU backend library ggml loaded
 }
 
 interface ChildJob {
@@ -102,8 +110,9 @@ async function runQuire(job: ChildJob): Promise<Omit<Side, 'peakRssMB'>> {
 }
 
 async function runLlamaCpp(job: ChildJob): Promise<Omit<Side, 'peakRssMB'>> {
-  const llama = await loadLlamaCpp();
+  const llama = await loadLlamaCpp(values.isa === 'avx2' ? 'haswell' : undefined);
   const model = await llama.loadModel({ modelPath: job.model, gpuLayers: 0 });
+  const cpuBackend = loadedCpuVariant();
   const kv = LLAMA_KV[job.kv]!;
   const context = await model.createContext({
     contextSize: job.n + QUESTION + decodeSteps + 1,
@@ -137,7 +146,7 @@ async function runLlamaCpp(job: ChildJob): Promise<Omit<Side, 'peakRssMB'>> {
   await context.dispose();
   await model.dispose();
   await llama.dispose();
-  return { prefillTps: job.n / prefill.seconds, prefillCores: prefill.cores, decodeTps, ttftFollowUp: again.seconds, ttftLive: live.seconds };
+  return { prefillTps: job.n / prefill.seconds, prefillCores: prefill.cores, decodeTps, ttftFollowUp: again.seconds, ttftLive: live.seconds, cpuBackend };
 }
 
 if (values.child) {
@@ -185,10 +194,14 @@ const best = (runs: Side[]): Side => ({
   ttftFollowUp: Math.min(...runs.map((r) => r.ttftFollowUp)), // NaN where not measured (--reprocess off)
   ttftLive: Math.min(...runs.map((r) => r.ttftLive)),
   peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)),
+  cpuBackend: runs[0].cpuBackend,
 });
 
 if (!Number.isInteger(threads) || threads < 1) throw new QuireError('USAGE', `--threads wants a positive integer, got ${values.threads}`);
 if (values.reprocess !== 'on' && values.reprocess !== 'off') throw new QuireError('USAGE', `--reprocess wants on or off, got ${values.reprocess}`);
+if (values.isa !== 'widest' && values.isa !== 'avx2') throw new QuireError('USAGE', `--isa wants widest or avx2, got ${values.isa}`);
+// Quire's children take their kernels' paths from the environment they inherit.
+if (values.isa === 'avx2') process.env[INT4_KERNEL_ENV] = process.env[ATTENTION_KERNEL_ENV] = 'avx2';
 const kvs = values.kv.split(',') as KvDtype[];
 for (const kv of kvs) if (!LLAMA_KV[kv]) throw new QuireError('USAGE', `--kv wants fp32, fp16 or int8 (against llama.cpp's F32, F16, Q8_0), got ${kv}`);
 const shapes = values.shapes.split(',');
@@ -200,6 +213,19 @@ installNodeLlamaCpp();
 const bandwidth = copyBandwidth();
 const peaks = corePeaks();
 const loadBefore = loadavg()[0];
+// The path each of Quire's CPU kernels takes in its children: the one the environment names, else the widest this
+// CPU runs (an int8 cache's attention is onnxruntime's whatever is named).
+function quireKernels(): string {
+  const native = loadNativeAddon();
+  if (!native.ok) return `onnxruntime's kernels (${native.reason})`;
+  const path = (env: string, paths: readonly string[] = []) => {
+    const named = process.env[env];
+    if (named === 'onnxruntime') return "onnxruntime's";
+    return named && named !== 'quire' ? (paths.includes(named) ? named : "onnxruntime's") : (paths[0] ?? "onnxruntime's");
+  };
+  return `int4 kernel ${path(INT4_KERNEL_ENV, native.addon.int4KernelPaths)}, attention ${path(ATTENTION_KERNEL_ENV, native.addon.attentionKernelPaths)} (float caches)`;
+}
+const cpuBackends = new Set<string>();
 const header = ['shape', 'kv', 'context', 'engine', 'prefill tok/s', 'cores', 'GFLOP/s', '% int8 peak', 'decode tok/s', 'decode floor', 'TTFT follow-up s', 'TTFT live s', 'peak RSS MB'];
 const table: string[][] = [];
 const ratios: string[] = [];
@@ -224,6 +250,7 @@ for (const shape of shapes) {
         process.stderr.write(`${shape} kv ${kv} ${n}: round ${round + 1} done (load ${loadavg()[0].toFixed(1)})\n`);
       }
       const sides = { quire: best(runs.quire), 'llama.cpp': best(runs['llama.cpp']) };
+      cpuBackends.add(sides['llama.cpp'].cpuBackend ?? 'unknown');
       for (const engine of ['quire', 'llama.cpp'] as const) {
         const s = sides[engine];
         const flops = prefillFlops({ layers: c.numLayers, heads: c.numHeads, headDim: c.headDim }, layerParams, n) / (n / s.prefillTps);
@@ -246,7 +273,7 @@ for (const shape of shapes) {
 }
 
 console.log(`llama.cpp bench: ${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()}, load ${loadBefore.toFixed(1)} → ${loadavg()[0].toFixed(1)}, ${threads} threads each, best of ${values.rounds} alternated runs`);
-console.log(`llama.cpp: node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, flash attention ${values.flash}, batch ${chunk}; Quire: int4 MatMulNBits (accuracy_level 4), chunk ${chunk}; same Q4_0 weights (quire export gguf)`);
+console.log(`llama.cpp: node-llama-cpp ${NODE_LLAMA_CPP_VERSION}, CPU backend ${[...cpuBackends].join(', ')}, flash attention ${values.flash}, batch ${chunk}; Quire: ${quireKernels()}, chunk ${chunk}; same Q4_0 weights (quire export gguf)`);
 console.log(`roofline: ${peaks.described}; decode floor = copy ${(bandwidth / 1e9).toFixed(1)} GB/s / (weights read per token + N·KV bytes)`);
 printTable(header, table);
 for (const line of [...ratios, ...notes]) console.log(line);

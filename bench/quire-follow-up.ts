@@ -53,14 +53,16 @@ export async function measureFollowUp(
 }
 
 // A converted model's prefill and decode with one of Quire's CPU kernels off (the environment variable `env` set
-// to onnxruntime) and on, alternated, best of `rounds`; the kernel is chosen when a session loads. Their
-// last-token logits are compared: the kernels compute the same thing.
-export async function compareKernelsOnModel(model: string, env: string, opts: { tokens: number; rounds: number; threads: number; dir: string }): Promise<void> {
+// to onnxruntime) and on — on its widest path (quire), or on each path named in `paths` — alternated, best of
+// `rounds`; the kernel is chosen when a session loads. Each one's last-token logits are compared with onnxruntime's:
+// the kernels compute the same thing.
+export async function compareKernelsOnModel(model: string, env: string, opts: { tokens: number; rounds: number; threads: number; dir: string; paths?: string[] }): Promise<void> {
   const document = Array.from({ length: opts.tokens }, (_, i) => (i * 7919 + 1) % 500);
   const question = Array.from({ length: 24 }, (_, i) => (i * 31 + 5) % 500);
+  const kernels = ['onnxruntime', ...(opts.paths?.length ? opts.paths : ['quire'])];
   const best: Record<string, { prefill: number; decode: number; logits: Float32Array }> = {};
   for (let round = 0; round < opts.rounds; round++) {
-    for (const kernel of ['onnxruntime', 'quire']) {
+    for (const kernel of kernels) {
       process.env[env] = kernel;
       const t = await measureFollowUp(model, { document, question, decodeSteps: 16, chunk: 512, snapshot: join(opts.dir, `${kernel}.snapshot`), threads: opts.threads });
       const prev = best[kernel];
@@ -68,8 +70,15 @@ export async function compareKernelsOnModel(model: string, env: string, opts: { 
     }
   }
   delete process.env[env];
-  const agree = agreement(best.onnxruntime.logits, best.quire.logits);
-  console.log(`${model}: ${opts.tokens}-token document, ${opts.threads} threads, ${env} onnxruntime against quire, best of ${opts.rounds} alternated rounds`);
-  printTable(['kernel', 'prefill tok/s', 'decode tok/s'], Object.entries(best).map(([k, v]) => [k, v.prefill.toFixed(1), v.decode.toFixed(1)]));
-  console.log(`prefill ${(best.quire.prefill / best.onnxruntime.prefill).toFixed(2)}×, decode ${(best.quire.decode / best.onnxruntime.decode).toFixed(2)}×; last-token logits cosine ${agree.cosine.toFixed(6)}, top-1 ${agree.top1 ? 'same' : 'differs'}`);
+  const ort = best.onnxruntime;
+  console.log(`${model}: ${opts.tokens}-token document, ${opts.threads} threads, ${env} ${kernels.join(', ')} in turn, best of ${opts.rounds} rounds`);
+  printTable(
+    ['kernel', 'prefill tok/s', 'decode tok/s', 'prefill ×', 'decode ×', 'logits cosine, top-1 (against onnxruntime)'],
+    kernels.map((k) => {
+      const v = best[k];
+      if (k === 'onnxruntime') return [k, v.prefill.toFixed(1), v.decode.toFixed(1), '', '', ''];
+      const agree = agreement(ort.logits, v.logits);
+      return [k, v.prefill.toFixed(1), v.decode.toFixed(1), `${(v.prefill / ort.prefill).toFixed(2)}×`, `${(v.decode / ort.decode).toFixed(2)}×`, `${agree.cosine.toFixed(6)}, ${agree.top1 ? 'same' : 'differs'}`];
+    }),
+  );
 }
