@@ -79,6 +79,11 @@ inline Vec BlockScales(const T* ws) {
   const __m512i pairScale = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
   return _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(LoadPair(ws)));
 }
+// The same for two blocks' int32s.
+inline IVec BlockInts(const int32_t* p) {
+  const __m512i pairLane = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
+  return _mm512_permutexvar_epi32(pairLane, _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+}
 
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
 // of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
@@ -196,6 +201,7 @@ inline IVec Nibbles(const uint8_t* src) {
 // Nibbles' one block's scale in every lane.
 template <typename T>
 inline Vec BlockScales(const T* ws) { return Set1(ToFloat(*ws)); }
+inline IVec BlockInts(const int32_t* p) { return Set1I(*p); }
 
 // 8 full rows, a block at a time: rows r and r+4 share a register (one per 128-bit half), whose block's nibbles
 // interleaved give its 32 values in order, quads 0–3 in one register and 4–7 in another; a 4×4 transpose of 32-bit
@@ -235,8 +241,9 @@ bool Q4GemmSupported(SimdPath path) {
 }
 
 size_t Q4GemmScratchBytes(int64_t M, int64_t K) {
-  // The decode layout (Quantized::pairs) whenever either path might take it.
-  return static_cast<size_t>(M * (K / kQ4Block) * (sizeof(float) + sizeof(int32_t)) + M * K + (M < kRepackRows ? 3 * M * K : 0));
+  // The decode layout (Quantized::pairs, corr8) whenever either path might take it.
+  const int64_t blocks = M * (K / kQ4Block);
+  return static_cast<size_t>(blocks * (sizeof(float) + sizeof(int32_t)) + M * K + (M < kRepackRows ? M * K + blocks * sizeof(int32_t) : 0));
 }
 
 void Q4Gemm(SimdPath path, Q4Io io, const void* A, int64_t M, int64_t K, const uint8_t* B, const void* scales, int64_t N,
