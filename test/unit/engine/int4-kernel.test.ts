@@ -110,9 +110,11 @@ describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'sk
   });
   // K 256: 8 blocks (AVX-512's decode takes them in pairs); K 96: 3 blocks, so AVX-512's decode goes through the
   // panels too. N 72: four 16-row panels and one of 8 (AVX-512), nine 8-row panels (AVX2); N 44: AVX2's last panel
-  // 4 rows. M: decode 1–3, then 8 (AVX-512) or 4 (AVX2) at a time and the rest one by one.
+  // 4 rows; N 45: a last panel of 13 (AVX-512) or 5 (AVX2) rows. M: decode 1–3, then 8 (AVX-512) or
+  // 4 (AVX2) at a time and the rest one by one.
   const cases = [
     [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 44], [9, 96, 44],
+    [1, 256, 45], [3, 256, 45],
   ] as const;
   for (const io of ['fp32', 'fp16'] as const) {
     for (const [M, K, N] of cases) {
