@@ -22,8 +22,8 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { QuireError } from '../electron/common/errors.ts';
-import { loadNativeAddon } from '../electron/node/engine/native-addon.ts';
-import { ATTENTION_KERNEL_ENV, INT4_KERNEL_ENV } from '../electron/node/engine/native-backend.ts';
+import { loadNativeAddon, type KernelPath } from '../electron/node/engine/native-addon.ts';
+import { ATTENTION_KERNEL_ENV, attentionKernelWanted, INT4_KERNEL_ENV, int4KernelWanted } from '../electron/node/engine/native-backend.ts';
 import { convertCheckpoint } from '../models/convert.ts';
 import { exportGguf } from '../models/gguf.ts';
 import { readManifest } from '../models/manifest.ts';
@@ -213,17 +213,18 @@ installNodeLlamaCpp();
 const bandwidth = copyBandwidth();
 const peaks = corePeaks();
 const loadBefore = loadavg()[0];
-// The path each of Quire's CPU kernels takes in its children: the one the environment names, else the widest this
-// CPU runs (an int8 cache's attention is onnxruntime's whatever is named).
+// The path each of Quire's CPU kernels takes in its children: what the engine's own choice (int4KernelWanted,
+// attentionKernelWanted) asks for, as this CPU runs it (an int8 cache's attention is onnxruntime's whatever is named).
 function quireKernels(): string {
   const native = loadNativeAddon();
   if (!native.ok) return `onnxruntime's kernels (${native.reason})`;
-  const path = (env: string, paths: readonly string[] = []) => {
-    const named = process.env[env];
-    if (named === 'onnxruntime') return "onnxruntime's";
-    return named && named !== 'quire' ? (paths.includes(named) ? named : "onnxruntime's") : (paths[0] ?? "onnxruntime's");
+  const path = (wanted: boolean | KernelPath, paths: readonly KernelPath[] = []) => {
+    const taken = wanted === true ? paths[0] : wanted === false ? undefined : paths.find((p) => p === wanted);
+    return taken ?? "onnxruntime's";
   };
-  return `int4 kernel ${path(INT4_KERNEL_ENV, native.addon.int4KernelPaths)}, attention ${path(ATTENTION_KERNEL_ENV, native.addon.attentionKernelPaths)} (float caches)`;
+  const int4 = path(int4KernelWanted('cpu', { precision: 'int4' }), native.addon.int4KernelPaths);
+  const attention = path(attentionKernelWanted('cpu', { kvDtype: 'fp16' }), native.addon.attentionKernelPaths);
+  return `int4 kernel ${int4}, attention ${attention} (float caches)`;
 }
 const cpuBackends = new Set<string>();
 const header = ['shape', 'kv', 'context', 'engine', 'prefill tok/s', 'cores', 'GFLOP/s', '% int8 peak', 'decode tok/s', 'decode floor', 'TTFT follow-up s', 'TTFT live s', 'peak RSS MB'];

@@ -2,7 +2,7 @@
 // of the int8 peak (210 GOP/s on 2 cores), and llama.cpp read a prompt 1.6× faster on the same Q4_0 weights
 // (docs/benchmarks.md, "Quire's own int4 kernel"). The product here keeps a weight row in each int32 lane of a
 // register, so one VPDPBUSD does 64 multiply-adds with no horizontal sums and each block needs one conversion to
-// float per 16 outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from the stored
+// float per register of outputs (the layout ik_llama.cpp's repacked quants use, built here on the fly from the stored
 // blocks, so the weights in memory stay the ones onnxruntime and GGUF read). The kernel is written once
 // (q4_kernels.inc) and built for AVX-512 VNNI and for AVX2, so CPUs without AVX-512 — most desktop ones — take it too.
 #include "q4_gemm.h"
@@ -73,16 +73,14 @@ inline __m128 LoadPair(const Half* p) {
   std::memcpy(&bits, p, 4);
   return _mm_cvtph_ps(_mm_cvtsi32_si128(bits));
 }
-// Nibbles' lanes' blocks' scales: the first block's in lanes 0–3 and 8–11, the second's in 4–7 and 12–15.
+// Which of Nibbles' two blocks each lane holds: the first in lanes 0–3 and 8–11, the second in 4–7 and 12–15.
+inline __m512i BlockOfLane() { return _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0); }
+// Each lane's block's scale, from the two blocks' scales.
 template <typename T>
-inline Vec BlockScales(const T* ws) {
-  const __m512i pairScale = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
-  return _mm512_permutexvar_ps(pairScale, _mm512_castps128_ps512(LoadPair(ws)));
-}
+inline Vec BlockScales(const T* ws) { return _mm512_permutexvar_ps(BlockOfLane(), _mm512_castps128_ps512(LoadPair(ws))); }
 // The same for two blocks' int32s.
 inline IVec BlockInts(const int32_t* p) {
-  const __m512i pairLane = _mm512_set_epi32(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0);
-  return _mm512_permutexvar_epi32(pairLane, _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  return _mm512_permutexvar_epi32(BlockOfLane(), _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
