@@ -28,10 +28,11 @@ export function apiTinyModel(): Promise<string> {
   return tinyModel({ originalContext: 2048, factor: 8, layers: 2, hiddenSize: 128, intermediateSize: 256, heads: 4, kvHeads: 2, seed: 11, mutedTokens: [...TINY_EOS_IDS] });
 }
 
-export async function startApi(modelDir: string, dataDir = mkdtempSync(join(tmpdir(), 'quire-api-')), args: string[] = []): Promise<ApiProcess> {
+// `env`: more of the server's environment (QUIRE_TEST_STEP_DELAY_MS, which its engine inherits).
+export async function startApi(modelDir: string, dataDir = mkdtempSync(join(tmpdir(), 'quire-api-')), args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ApiProcess> {
   const child = spawn(process.execPath, ['bin/quire.mjs', 'serve', '--api', '--model', modelDir, ...args], {
     cwd: REPO,
-    env: { ...process.env, QUIRE_DATA_DIR: dataDir, QUIRE_PROVIDER: 'cpu' },
+    env: { ...process.env, ...env, QUIRE_DATA_DIR: dataDir, QUIRE_PROVIDER: 'cpu' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

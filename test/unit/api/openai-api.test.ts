@@ -24,11 +24,11 @@ beforeAll(async () => {
 });
 afterAll(() => api?.stop());
 
-const auth = () => ({ Authorization: `Bearer ${api.key}`, 'Content-Type': 'application/json' });
-const root = () => api.baseUrl.slice(0, -'/v1'.length);
+const auth = (server = api) => ({ Authorization: `Bearer ${server.key}`, 'Content-Type': 'application/json' });
+const root = (server = api) => server.baseUrl.slice(0, -'/v1'.length);
 
-async function post(path: string, body: unknown, init: RequestInit = {}): Promise<{ status: number; json: any }> {
-  const response = await fetch(root() + path, { method: 'POST', headers: auth(), body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+async function post(path: string, body: unknown, init: RequestInit = {}, server = api): Promise<{ status: number; json: any }> {
+  const response = await fetch(root(server) + path, { method: 'POST', headers: auth(server), body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
   return { status: response.status, json: await response.json() };
 }
 
@@ -242,21 +242,28 @@ describe('quire serve --api', () => {
   });
 
   it('answers 429 when the queue is full, and serves again once it drains', async () => {
-    const controllers = Array.from({ length: API_QUEUE_LIMIT + 1 }, () => new AbortController());
-    const running = controllers.map((c, i) =>
-      post('/v1/completions', { prompt: `request ${i}`, max_tokens: 12_000, temperature: 0 }, { signal: c.signal }).catch((error: Error) => error),
-    );
-    // Time for all of them to be tokenized and queued (the first runs for many seconds).
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const refused = await post('/v1/completions', { prompt: 'one more', max_tokens: 2 });
-    expect(refused.status).toBe(429);
-    expect(refused.json.error).toMatchObject({ type: 'rate_limit_error', code: 'BUSY' });
-    for (const c of controllers) c.abort();
-    for (const r of await Promise.all(running)) expect(r).toBeInstanceOf(Error);
-    const t = performance.now();
-    const after = await post('/v1/completions', { prompt: 'drained', max_tokens: 2 });
-    expect(after.status).toBe(200);
-    expect(performance.now() - t).toBeLessThan(3000);
+    // A server whose engine pauses 5 ms a token: this model decodes 12,000 tokens in about a second otherwise, so
+    // the first requests could end before the last is queued.
+    const slow = await startApi(model, undefined, [], { QUIRE_TEST_STEP_DELAY_MS: '5' });
+    try {
+      const controllers = Array.from({ length: API_QUEUE_LIMIT + 1 }, () => new AbortController());
+      const running = controllers.map((c, i) =>
+        post('/v1/completions', { prompt: `request ${i}`, max_tokens: 12_000, temperature: 0 }, { signal: c.signal }, slow).catch((error: Error) => error),
+      );
+      // Time for all of them to be tokenized and queued (each runs for a minute).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const refused = await post('/v1/completions', { prompt: 'one more', max_tokens: 2 }, {}, slow);
+      expect(refused.status).toBe(429);
+      expect(refused.json.error).toMatchObject({ type: 'rate_limit_error', code: 'BUSY' });
+      for (const c of controllers) c.abort();
+      for (const r of await Promise.all(running)) expect(r).toBeInstanceOf(Error);
+      const t = performance.now();
+      const after = await post('/v1/completions', { prompt: 'drained', max_tokens: 2 }, {}, slow);
+      expect(after.status).toBe(200);
+      expect(performance.now() - t).toBeLessThan(3000);
+    } finally {
+      await slow.stop();
+    }
   });
 });
 
