@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,10 +27,16 @@ describe('the minimum Node version', () => {
     expect(launch('22.18.0').status).toBe(0);
   });
 
-  it('npx quire starts without an npm warning (no unknown .npmrc key, no engines check against the Node running npm)', () => {
+  // npx installs the checkout as a package, which runs its prepare script (native/prepare.mjs): an addon that is up
+  // to date is left alone, not rebuilt (deleted first) under an app or a test that is using it.
+  it('npx quire starts without an npm warning (no unknown .npmrc key, no engines check against the Node running npm) and rebuilds no up-to-date addon', () => {
+    const addon = join(REPO, 'native/build/Release/quire_ort.node');
+    const fresh = spawnSync(process.execPath, ['native/prepare.mjs', '--check'], { cwd: REPO }).status === 0;
+    const built = fresh ? statSync(addon).mtimeMs : 0;
     const result = spawnSync('npx', ['quire', '--help'], { cwd: REPO, encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(0);
     expect(result.stderr.split('\n').filter((line) => line.startsWith('npm warn'))).toEqual([]);
+    if (fresh) expect(statSync(addon).mtimeMs).toBe(built);
   });
 
   it('is stated nowhere else in package.json', () => {

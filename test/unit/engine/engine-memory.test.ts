@@ -19,7 +19,9 @@ beforeAll(async () => {
 describe.runIf(process.platform === 'linux')('memory planner vs an engine process (cpu)', () => {
   for (const [context, fill] of [[2048, 'prefill'], [8192, 'prefill'], [65536, 'snapshot']] as const) {
     it(`predicts the peak at ${context} tokens (${fill}) within 10%`, { timeout: 300_000 }, async () => {
-      const { peakBytes, predictedBytes } = await enginePeak(dir, context, fill);
+      const { peakBytes, predictedBytes, engine } = await enginePeak(dir, context, fill);
+      // onnxruntime-node's path holds 12-15% more (a rebuild of the addon under a running suite once sent it there).
+      expect(engine).toMatch(/^native /);
       expect(predictedBytes / peakBytes).toBeGreaterThan(0.9);
       expect(predictedBytes / peakBytes).toBeLessThan(1.1);
     });

@@ -15,6 +15,8 @@ export interface EnginePeak {
   loadSeconds: number;
   peakBytes: number;
   plan: FitReport;
+  // The engine's path and why (the planner's runtime term is the native addon's).
+  engine: string;
   // The plan's total for this run: a restored cache computes no RoPE rows but the last chunk's, where the plan
   // counts every row a prefill of the whole context writes.
   predictedBytes: number;
@@ -43,7 +45,7 @@ export async function enginePeak(dir: string, context: number, fill: 'prefill' |
   const host = new EngineHost();
   try {
     const started = performance.now();
-    await host.call('load', { dir, options: { context, provider: 'cpu', prefillChunk: chunk } });
+    const report = await host.call('load', { dir, options: { context, provider: 'cpu', prefillChunk: chunk } });
     const loadSeconds = (performance.now() - started) / 1000;
     const ids = Array.from({ length: context }, (_, i) => (i * 7919 + 13) % Math.min(folder.dims.vocabSize, 1000));
     if (fill === 'prefill') {
@@ -59,7 +61,7 @@ export async function enginePeak(dir: string, context: number, fill: 'prefill' |
       if ((await host.call('state', {})).prefilledTokens !== chunk) throw new Error('the synthetic snapshot was not restored');
     }
     const unreached = fill === 'snapshot' ? plan.bytes.ropeTables * (1 - chunk / context) : 0;
-    return { loadSeconds, peakBytes: childrenPeak(), plan, predictedBytes: plan.bytes.total - unreached };
+    return { loadSeconds, peakBytes: childrenPeak(), plan, engine: `${report.path} (${report.reason})`, predictedBytes: plan.bytes.total - unreached };
   } finally {
     host.kill();
   }
