@@ -133,9 +133,51 @@ void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
 
 #include "q4_kernels.inc"
 
+// Decode takes 16 blocks at a time here, as AVX2's DecodeRow takes 8 (see there): a register holds two blocks
+// (Nibbles: [A | B | A | B] by 128 bits), so pairs of registers are first folded to one block a 128-bit lane,
+// then four such registers transposed and added to one block an int32 lane (in an order blockOrder undoes).
+constexpr int64_t kDecodeBlocks = kLanes;
+
 template <int MR, typename T>
 void DecodeRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
-  DirectRow<MR, T>(B, scales, a, K, N, n, Y);
+  const int64_t blocks = K / kQ4Block;
+  if (blocks % kDecodeBlocks != 0) return DirectRow<MR, T>(B, scales, a, K, N, n, Y);
+  const uint8_t* src = B + n * (K / 2);
+  const T* ws = scales + n * blocks;
+  // The transposes leave block 4m + k in lane 4k + m; lane i takes it back from lane 4(i mod 4) + i/4.
+  const __m512i blockOrder = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  // Two blocks' int32 lanes of activation row r (lanes 0–3 and 8–11 block A, 4–7 and 12–15 block B).
+  const auto dot = [&](const __m512i w, int r, int64_t block) {
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, LoadI(a.pairs + (r * blocks + block) * kQ4Block));
+  };
+  Vec acc[MR];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) acc[r] = Zero();
+  for (int64_t b = 0; b < blocks; b += kDecodeBlocks) {
+    // quads[r][m]: blocks b + 4m .. b + 4m + 3, one a 128-bit lane.
+    __m512i quads[MR][4];
+#pragma GCC unroll 4
+    for (int m = 0; m < 4; m++) {
+      const int64_t block = b + 4 * m;
+      const __m512i w0 = Nibbles(src + block * 16), w1 = Nibbles(src + (block + 2) * 16);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) {
+        const __m512i d0 = dot(w0, r, block), d1 = dot(w1, r, block + 2);
+        quads[r][m] = _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
+      }
+    }
+    const Vec s = Load(ws + b);
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) {
+      const __m512i* q = quads[r];
+      const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[0], q[1]), _mm512_unpackhi_epi32(q[0], q[1]));
+      const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[2], q[3]), _mm512_unpackhi_epi32(q[2], q[3]));
+      const __m512i sums = _mm512_permutexvar_epi32(blockOrder, _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)));
+      acc[r] = Fmadd(ToFloats(_mm512_add_epi32(sums, LoadI(a.corr + r * blocks + b))), Mul(s, Load(a.d + r * blocks + b)), acc[r]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) Store1(Y + r * N + n, ReduceAdd(acc[r]));
 }
 }  // namespace
 }  // namespace q4_avx512

@@ -108,13 +108,14 @@ describe.skipIf(!addon)(`Quire's int4 kernel (${addon ? 'this CPU runs it' : 'sk
     expect(paths.length).toBeGreaterThan(0);
     if (paths.includes('avx512')) expect(paths).toEqual(['avx512', 'avx2']);
   });
-  // K 256: 8 blocks (AVX-512's decode takes them in pairs); K 96: 3 blocks, so AVX-512's decode goes through the
-  // panels too. N 72: four 16-row panels and one of 8 (AVX-512), nine 8-row panels (AVX2); N 44: AVX2's last panel
-  // 4 rows; N 45: a last panel of 13 (AVX-512) or 5 (AVX2) rows. M: decode 1–3, then 8 (AVX-512) or
-  // 4 (AVX2) at a time and the rest one by one.
+  // K 256: 8 blocks (AVX2's decode takes them 8 at a time, AVX-512's in pairs); K 512: 16 (AVX-512's decode takes
+  // them 16 at a time); K 96: 3 blocks, so AVX-512's decode goes through the panels and AVX2's block by block. N 72:
+  // four 16-row panels and one of 8 (AVX-512), nine 8-row panels (AVX2); N 44: AVX2's last panel 4 rows; N 45: a last
+  // panel of 13 (AVX-512) or 5 (AVX2) rows. M: decode 1–3, then 8 (AVX-512) or 4 (AVX2) at a time and the rest one
+  // by one.
   const cases = [
     [1, 256, 72], [2, 256, 72], [3, 256, 72], [4, 256, 72], [13, 256, 72], [37, 256, 72], [1, 96, 44], [9, 96, 44],
-    [1, 256, 45], [3, 256, 45],
+    [1, 256, 45], [3, 256, 45], [1, 512, 72], [2, 512, 45], [3, 512, 44],
   ] as const;
   for (const io of ['fp32', 'fp16'] as const) {
     for (const [M, K, N] of cases) {
