@@ -83,6 +83,37 @@ inline IVec BlockInts(const int32_t* p) {
   return _mm512_permutexvar_epi32(BlockOfLane(), _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
+// Decode's dot products of 16 blocks (q4_kernels.inc's DecodeRow): a register holds two blocks (Nibbles:
+// [A | B | A | B] by 128 bits), so pairs of registers are first folded to one block a 128-bit lane, then four such
+// registers transposed and added to one block an int32 lane.
+template <int MR>
+inline void BlockDots(const uint8_t* src, const int8_t* pairs, int64_t blocks, int64_t b, IVec sums[MR]) {
+  // The transposes leave block 4m + k in lane 4k + m; lane i takes it back from lane 4(i mod 4) + i/4.
+  const __m512i blockOrder = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+  // Two blocks' int32 lanes of activation row r (lanes 0–3 and 8–11 block A, 4–7 and 12–15 block B).
+  const auto dot = [&](const __m512i w, int r, int64_t block) {
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, LoadI(pairs + (r * blocks + block) * kQ4Block));
+  };
+  // quads[r][m]: blocks b + 4m .. b + 4m + 3, one a 128-bit lane.
+  __m512i quads[MR][4];
+#pragma GCC unroll 4
+  for (int m = 0; m < 4; m++) {
+    const int64_t block = b + 4 * m;
+    const __m512i w0 = Nibbles(src + block * 16), w1 = Nibbles(src + (block + 2) * 16);
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) {
+      const __m512i d0 = dot(w0, r, block), d1 = dot(w1, r, block + 2);
+      quads[r][m] = _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) {
+    const __m512i* q = quads[r];
+    const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[0], q[1]), _mm512_unpackhi_epi32(q[0], q[1]));
+    const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[2], q[3]), _mm512_unpackhi_epi32(q[2], q[3]));
+    sums[r] = _mm512_permutexvar_epi32(blockOrder, _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)));
+  }
+}
 // 16 full rows at a time in registers: each row's 16-byte block is 8 16-bit words, word g holding the values
 // of quad g; the words g of all 16 rows are gathered (two rows' words g and g+1 per permute pair) and each
 // word's two bytes spread to four nibbles.
@@ -133,52 +164,6 @@ void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
 
 #include "q4_kernels.inc"
 
-// Decode takes 16 blocks at a time here, as AVX2's DecodeRow takes 8 (see there): a register holds two blocks
-// (Nibbles: [A | B | A | B] by 128 bits), so pairs of registers are first folded to one block a 128-bit lane,
-// then four such registers transposed and added to one block an int32 lane (in an order blockOrder undoes).
-constexpr int64_t kDecodeBlocks = kLanes;
-
-template <int MR, typename T>
-void DecodeRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
-  const int64_t blocks = K / kQ4Block;
-  if (blocks % kDecodeBlocks != 0) return DirectRow<MR, T>(B, scales, a, K, N, n, Y);
-  const uint8_t* src = B + n * (K / 2);
-  const T* ws = scales + n * blocks;
-  // The transposes leave block 4m + k in lane 4k + m; lane i takes it back from lane 4(i mod 4) + i/4.
-  const __m512i blockOrder = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-  // Two blocks' int32 lanes of activation row r (lanes 0–3 and 8–11 block A, 4–7 and 12–15 block B).
-  const auto dot = [&](const __m512i w, int r, int64_t block) {
-    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), w, LoadI(a.pairs + (r * blocks + block) * kQ4Block));
-  };
-  Vec acc[MR];
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) acc[r] = Zero();
-  for (int64_t b = 0; b < blocks; b += kDecodeBlocks) {
-    // quads[r][m]: blocks b + 4m .. b + 4m + 3, one a 128-bit lane.
-    __m512i quads[MR][4];
-#pragma GCC unroll 4
-    for (int m = 0; m < 4; m++) {
-      const int64_t block = b + 4 * m;
-      const __m512i w0 = Nibbles(src + block * 16), w1 = Nibbles(src + (block + 2) * 16);
-#pragma GCC unroll 4
-      for (int r = 0; r < MR; r++) {
-        const __m512i d0 = dot(w0, r, block), d1 = dot(w1, r, block + 2);
-        quads[r][m] = _mm512_add_epi32(_mm512_shuffle_i32x4(d0, d1, 0x44), _mm512_shuffle_i32x4(d0, d1, 0xEE));
-      }
-    }
-    const Vec s = Load(ws + b);
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; r++) {
-      const __m512i* q = quads[r];
-      const __m512i s01 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[0], q[1]), _mm512_unpackhi_epi32(q[0], q[1]));
-      const __m512i s23 = _mm512_add_epi32(_mm512_unpacklo_epi32(q[2], q[3]), _mm512_unpackhi_epi32(q[2], q[3]));
-      const __m512i sums = _mm512_permutexvar_epi32(blockOrder, _mm512_add_epi32(_mm512_unpacklo_epi64(s01, s23), _mm512_unpackhi_epi64(s01, s23)));
-      acc[r] = Fmadd(ToFloats(_mm512_add_epi32(sums, LoadI(a.corr + r * blocks + b))), Mul(s, Load(a.d + r * blocks + b)), acc[r]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) Store1(Y + r * N + n, ReduceAdd(acc[r]));
-}
 }  // namespace
 }  // namespace q4_avx512
 #pragma GCC pop_options
@@ -247,6 +232,34 @@ template <typename T>
 inline Vec BlockScales(const T* ws) { return Set1(ToFloat(*ws)); }
 inline IVec BlockInts(const int32_t* p) { return Set1I(*p); }
 
+// Decode's dot products of 8 blocks (q4_kernels.inc's DecodeRow): a block fills a register (32 values, 4 a lane), and
+// 8 blocks' lanes are summed across with horizontal adds as they come.
+template <int MR>
+inline void BlockDots(const uint8_t* src, const int8_t* pairs, int64_t blocks, int64_t b, IVec sums[MR]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  // A block's 8 int32 lanes of activation row r: each 4 products.
+  const auto dot = [&](const __m256i w, int r, int64_t block) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, LoadI(pairs + (r * blocks + block) * kQ4Block)), ones);
+  };
+  // quads[r][h]: per 128-bit half, that half's share of blocks b + 4h .. b + 4h + 3, one a lane.
+  __m256i quads[MR][2];
+#pragma GCC unroll 2
+  for (int h = 0; h < 2; h++) {
+    __m256i twos[MR][2];
+#pragma GCC unroll 2
+    for (int p = 0; p < 2; p++) {
+      const int64_t block = b + 4 * h + 2 * p;
+      const __m256i w0 = Nibbles(src + block * 16), w1 = Nibbles(src + (block + 1) * 16);
+#pragma GCC unroll 4
+      for (int r = 0; r < MR; r++) twos[r][p] = _mm256_hadd_epi32(dot(w0, r, block), dot(w1, r, block + 1));
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) quads[r][h] = _mm256_hadd_epi32(twos[r][0], twos[r][1]);
+  }
+  // The two halves' shares added.
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; r++) sums[r] = _mm256_add_epi32(_mm256_permute2x128_si256(quads[r][0], quads[r][1], 0x20), _mm256_permute2x128_si256(quads[r][0], quads[r][1], 0x31));
+}
 // 8 full rows, a block at a time: rows r and r+4 share a register (one per 128-bit half), whose block's nibbles
 // interleaved give its 32 values in order, quads 0–3 in one register and 4–7 in another; a 4×4 transpose of 32-bit
 // quads within each half then leaves quad g of rows 0–3 | 4–7 together, which is the panel's layout.
@@ -275,54 +288,6 @@ void RepackFull(const uint8_t* B, int64_t K, int64_t n0, uint8_t* out) {
 
 #include "q4_kernels.inc"
 
-// Decode takes 8 blocks at a time here. A block fills a register (32 values, 4 a lane), and DirectRow spends a
-// conversion to float, two scale broadcasts, a multiply and an FMA on each; instead the int32 lanes of 8 blocks are
-// summed across with horizontal adds as they come (lane i of the result: block i's dot product), so the 8
-// corrections, the 8 weight and activation scales (side by side in memory) and the conversion cost one instruction
-// each per 8 blocks.
-constexpr int64_t kDecodeBlocks = kLanes;
-
-template <int MR, typename T>
-void DecodeRow(const uint8_t* B, const T* scales, const Quantized& a, int64_t K, int64_t N, int64_t n, T* Y) {
-  const int64_t blocks = K / kQ4Block;
-  if (blocks % kDecodeBlocks != 0) return DirectRow<MR, T>(B, scales, a, K, N, n, Y);
-  const uint8_t* src = B + n * (K / 2);
-  const T* ws = scales + n * blocks;
-  const __m256i ones = _mm256_set1_epi16(1);
-  // A block's 8 int32 lanes of activation row r: each 4 products.
-  const auto dot = [&](const __m256i w, int r, int64_t block) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, LoadI(a.pairs + (r * blocks + block) * kQ4Block)), ones);
-  };
-  Vec acc[MR];
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) acc[r] = Zero();
-  for (int64_t b = 0; b < blocks; b += kDecodeBlocks) {
-    // quads[r][h]: per 128-bit half, that half's share of blocks 4h..4h+3, one a lane.
-    __m256i quads[MR][2];
-#pragma GCC unroll 2
-    for (int h = 0; h < 2; h++) {
-      __m256i pairs[MR][2];
-#pragma GCC unroll 2
-      for (int p = 0; p < 2; p++) {
-        const int64_t block = b + 4 * h + 2 * p;
-        const __m256i w0 = Nibbles(src + block * 16), w1 = Nibbles(src + (block + 1) * 16);
-#pragma GCC unroll 4
-        for (int r = 0; r < MR; r++) pairs[r][p] = _mm256_hadd_epi32(dot(w0, r, block), dot(w1, r, block + 1));
-      }
-#pragma GCC unroll 4
-      for (int r = 0; r < MR; r++) quads[r][h] = _mm256_hadd_epi32(pairs[r][0], pairs[r][1]);
-    }
-    const Vec s = Load(ws + b);
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; r++) {
-      // The two halves' shares added: lane i, block b + i's dot product; then its correction.
-      const __m256i sums = _mm256_add_epi32(_mm256_permute2x128_si256(quads[r][0], quads[r][1], 0x20), _mm256_permute2x128_si256(quads[r][0], quads[r][1], 0x31));
-      acc[r] = Fmadd(ToFloats(_mm256_add_epi32(sums, LoadI(a.corr + r * blocks + b))), Mul(s, Load(a.d + r * blocks + b)), acc[r]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; r++) Store1(Y + r * N + n, ReduceAdd(acc[r]));
-}
 }  // namespace
 }  // namespace q4_avx2
 #pragma GCC pop_options
