@@ -191,6 +191,24 @@ describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
   });
 });
 
+describe('the onnxruntime-node path', () => {
+  it("frees the binding's copies of the cache at every step", async () => {
+    const context = 32768;
+    const s = await EngineSession.load(await tinyModel({ originalContext: 128, factor: 256 }), { path: 'onnxruntime-node', context });
+    try {
+      const cacheBytes = s.report.kvBytesPerToken * context;
+      expect(cacheBytes).toBeGreaterThan(8e6);
+      await s.prefill(prompt(8));
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 4; i++) await s.prefill([i + 1]);
+      // Kept until V8's next full collection, four steps' copies would hold four caches' worth.
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(cacheBytes / 2);
+    } finally {
+      s.release();
+    }
+  });
+});
+
 describe('documents', () => {
   it('restore from a snapshot, extend a shorter one, and replace a foreign one', async () => {
     const s = await EngineSession.load(dir, { context: CONTEXT });
