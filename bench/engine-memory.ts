@@ -30,7 +30,7 @@ for (const context of values.contexts.split(',').map(Number)) {
   const { loadSeconds, peakBytes, plan, predictedBytes } = await enginePeak(dir, context, fill);
   loads.set(context, loadSeconds);
   const b = plan.bytes;
-  const terms = `weights ${(b.weights / MB).toFixed(0)} + KV ${(b.kv / MB).toFixed(0)} + RoPE ${(b.ropeTables / MB).toFixed(0)} + runtime ${(b.runtime / MB).toFixed(0)} + activations/logits ${((b.activations + b.logits) / MB).toFixed(0)}`;
+  const terms = `weights ${(b.weights / MB).toFixed(0)} + KV ${(b.kv / MB).toFixed(0)}${b.kvCopy ? ` + its copy ${(b.kvCopy / MB).toFixed(0)}` : ''} + RoPE ${(b.ropeTables / MB).toFixed(0)} + runtime ${(b.runtime / MB).toFixed(0)} + activations/logits ${((b.activations + b.logits) / MB).toFixed(0)}`;
   rows.push(`| ${context / 1024}K | ${fill} | ${loadSeconds.toFixed(2)} s | ${(peakBytes / MB).toFixed(0)} MB | ${(b.total / MB).toFixed(0)} MB (${terms}) | ${(predictedBytes / MB).toFixed(0)} MB | ${(predictedBytes / peakBytes).toFixed(3)} |`);
   console.log(rows.at(-1));
 }

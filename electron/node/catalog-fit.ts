@@ -37,8 +37,9 @@ export function catalogFit(
   memory: PlanningMemory,
   target: ConversionTarget,
   // The engine's prefill chunk (engine-session.ts DEFAULT_PREFILL_CHUNK), which bounds the activations planned.
+  // Whether the engine's path copies the cache out of every step on this target (engine-session.ts cacheCopiedOn).
   // The speed of this computer's last download where one was measured (download-speed.ts).
-  { prefillChunk, measuredDownloadSpeed = null }: { prefillChunk: number; measuredDownloadSpeed?: number | null },
+  { prefillChunk, cacheCopied = false, measuredDownloadSpeed = null }: { prefillChunk: number; cacheCopied?: boolean; measuredDownloadSpeed?: number | null },
 ): CatalogFitReport {
   const downloadBytesPerSecond = measuredDownloadSpeed ?? ASSUMED_DOWNLOAD_BYTES_PER_SECOND;
   const models = catalog.map((model) => {
@@ -52,7 +53,7 @@ export function catalogFit(
       const choice = resolveConversion({ precision, kv }, target);
       const weightBytes = convertedWeightBytes(arch, choice.precision);
       const dims: ModelDims = { ...arch, weightBytes, ioDtype: choice.io };
-      const plan = planFit(dims, choice.kv, { availableBytes: memory.availableBytes, context: model.nativeContext, prefillChunk, onHost: target.provider === 'cpu' });
+      const plan = planFit(dims, choice.kv, { availableBytes: memory.availableBytes, context: model.nativeContext, prefillChunk, onHost: target.provider === 'cpu', cacheCopied });
       // The download and the converted folder are on the disk together until the conversion swaps in.
       return [{ precision: choice.precision, kv: choice.kv, weightBytes, maxTokens: Math.min(model.nativeContext, plan.maxContext), diskBytes: model.downloadBytes + weightBytes }];
     });

@@ -168,9 +168,16 @@ function checkFit(model: ModelFolder, context: number, candidate: Candidate, opt
   const memory = options.availableBytes !== undefined ? null : deviceMemory(candidate);
   const availableBytes = options.availableBytes ?? memory?.availableBytes;
   if (availableBytes === undefined) return null;
-  const plan = planFit(model.dims, model.kv, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK, onHost: candidate.provider === 'cpu' });
+  const onHost = candidate.provider === 'cpu';
+  const plan = planFit(model.dims, model.kv, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK, onHost, cacheCopied: cacheCopiedOn(candidate.provider, options.path) });
   if (!plan.fits) throw new QuireError('DOES_NOT_FIT', memory && candidate.provider !== 'cpu' ? `${plan.reason} (${memory.device})` : plan.reason);
   return plan;
+}
+
+// Whether openPath puts a provider's session on onnxruntime-node, whose binding copies the whole cache out of
+// every step (memory-planner.ts counts the copy): asked for, or the cpu where the native addon does not load.
+export function cacheCopiedOn(provider: string | undefined, path: LoadOptions['path'] = 'auto'): boolean {
+  return path === 'onnxruntime-node' || (path !== 'native' && provider === 'cpu' && !loadNativeAddon().ok);
 }
 
 async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {

@@ -1,7 +1,8 @@
 // Says, before any work, whether a context of N tokens fits on a provider at each KV dtype, and why not.
 // Accounting is explicit (llama.cpp style): weights + KV cache + quantization scales + prefill-chunk
-// activations + logits + the RoPE tables, and on the host the engine process's own runtime, against the memory the
-// provider reports free, less a headroom for fragmentation and the OS.
+// activations + logits + the RoPE tables, on the host the engine process's own runtime, and a second cache where the
+// engine's path copies it out of every step (onnxruntime-node's), against the memory the provider reports free, less
+// a headroom for fragmentation and the OS.
 
 import { formatBytes } from '../../common/format.ts';
 import { IO_TYPE, kvBytesPerToken, kvScaleBytes, ONNX_TYPE_BYTES, type IoDtype, type KvDtype, type KvFormat } from '../../../models/model-spec.ts';
@@ -32,6 +33,9 @@ export interface PlanOptions {
   allLogits?: boolean;
   // The cache lives in host memory (the cpu provider), beside the engine process's own runtime: its base counts.
   onHost?: boolean;
+  // The engine's path copies the whole cache out of every step (onnxruntime-node's binding hands back a copy of
+  // each output, the caches written in place included: ort-node-backend.ts), so a step ends holding two.
+  cacheCopied?: boolean;
 }
 
 export const DEFAULT_HEADROOM_FRACTION = 0.1;
@@ -53,6 +57,8 @@ export interface MemoryBreakdown {
   ropeTables: number;
   // RUNTIME_BASE_BYTES where the cache shares host memory with the engine process (onHost), else 0.
   runtime: number;
+  // The cache's copy at the end of each step where the path makes one (cacheCopied), else 0.
+  kvCopy: number;
   total: number;
 }
 
@@ -93,7 +99,8 @@ function breakdown(model: ModelDims, dtype: KvDtype | KvFormat, context: number,
   const logits = (options.allLogits ? chunk : 1) * model.vocabSize * 4;
   const ropeTables = context * model.headDim * ioBytes;
   const runtime = options.onHost ? RUNTIME_BASE_BYTES : 0;
-  return { weights, kv, kvScales, activations, logits, ropeTables, runtime, total: weights + kv + kvScales + activations + logits + ropeTables + runtime };
+  const kvCopy = options.cacheCopied ? kv : 0;
+  return { weights, kv, kvScales, activations, logits, ropeTables, runtime, kvCopy, total: weights + kv + kvScales + activations + logits + ropeTables + runtime + kvCopy };
 }
 
 // A device-resident cache is saved and restored through one host buffer the size of one layer's K (or V) at
@@ -109,9 +116,9 @@ export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanO
   const budget = Math.floor(options.availableBytes * (1 - (options.headroomFraction ?? DEFAULT_HEADROOM_FRACTION)));
   const bytes = breakdown(model, kv, options.context, options);
   const perToken = kvBytesPerToken(model, kv);
-  // What grows with the context: its cache and its RoPE rows.
-  const growing = perToken + bytes.ropeTables / options.context;
-  const fixed = bytes.total - bytes.kv - bytes.ropeTables;
+  // What grows with the context: its cache (twice where the path copies it) and its RoPE rows.
+  const growing = perToken * (options.cacheCopied ? 2 : 1) + bytes.ropeTables / options.context;
+  const fixed = bytes.total - bytes.kv - bytes.kvCopy - bytes.ropeTables;
   const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / growing);
   const fits = bytes.total <= budget;
   let reason: string;
@@ -122,7 +129,7 @@ export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanO
   } else {
     reason =
       `${options.context} tokens at ${dtype} need ${formatBytes(bytes.total)} ` +
-      `(weights ${formatBytes(bytes.weights)} + KV ${formatBytes(bytes.kv)} + activations ${formatBytes(bytes.activations + bytes.logits)}) ` +
+      `(weights ${formatBytes(bytes.weights)} + KV ${formatBytes(bytes.kv)}${bytes.kvCopy ? ` + its copy ${formatBytes(bytes.kvCopy)}` : ''} + activations ${formatBytes(bytes.activations + bytes.logits)}) ` +
       `but only ${formatBytes(budget)} is usable; at most ${maxContext} tokens fit`;
   }
   return { kvDtype: dtype, context: options.context, fits, kvBytesPerToken: perToken, bytes, budget, maxContext, reason };

@@ -9,13 +9,14 @@ import { EngineHost } from '../../../electron/node/runtime/engine-host.ts';
 import { makeHeader, writeCacheBody, writeSnapshot } from '../../../electron/node/engine/kv-snapshot.ts';
 import { openModelFolder } from '../../../electron/node/engine/model-folder.ts';
 import { planFit, type FitReport } from '../../../electron/node/engine/memory-planner.ts';
-import { DEFAULT_PREFILL_CHUNK } from '../../../electron/node/engine/engine-session.ts';
+import { cacheCopiedOn, DEFAULT_PREFILL_CHUNK } from '../../../electron/node/engine/engine-session.ts';
+import type { EnginePath } from '../../../electron/node/engine/backend.ts';
 
 export interface EnginePeak {
   loadSeconds: number;
   peakBytes: number;
   plan: FitReport;
-  // The engine's path and why (the planner's runtime term is the native addon's).
+  // The engine's path and why (the plan is that path's: onnxruntime-node's copies the cache every step).
   engine: string;
   // The plan's total for this run: a restored cache computes no RoPE rows but the last chunk's, where the plan
   // counts every row a prefill of the whole context writes.
@@ -39,14 +40,15 @@ function childrenPeak(): number {
 
 // `fill`: 'prefill' reads the whole context (every RoPE row computed), 'snapshot' restores a synthetic cache of
 // zeros for all but the last chunk (1M tokens cannot be read on a few cores) and prefills that chunk.
-export async function enginePeak(dir: string, context: number, fill: 'prefill' | 'snapshot', chunk = DEFAULT_PREFILL_CHUNK): Promise<EnginePeak> {
+// `path`: the engine path to load on (the engine's own choice without one).
+export async function enginePeak(dir: string, context: number, fill: 'prefill' | 'snapshot', { chunk = DEFAULT_PREFILL_CHUNK, path }: { chunk?: number; path?: EnginePath } = {}): Promise<EnginePeak> {
   const folder = openModelFolder(dir);
-  const plan = planFit(folder.dims, folder.kv, { availableBytes: Number.MAX_SAFE_INTEGER, context, prefillChunk: chunk, onHost: true });
   const host = new EngineHost();
   try {
     const started = performance.now();
-    const report = await host.call('load', { dir, options: { context, provider: 'cpu', prefillChunk: chunk } });
+    const report = await host.call('load', { dir, options: { context, provider: 'cpu', prefillChunk: chunk, ...(path ? { path } : {}) } });
     const loadSeconds = (performance.now() - started) / 1000;
+    const plan = planFit(folder.dims, folder.kv, { availableBytes: Number.MAX_SAFE_INTEGER, context, prefillChunk: chunk, onHost: true, cacheCopied: cacheCopiedOn('cpu', report.path) });
     const ids = Array.from({ length: context }, (_, i) => (i * 7919 + 13) % Math.min(folder.dims.vocabSize, 1000));
     if (fill === 'prefill') {
       await host.call('sync', { tokens: ids, chunk });

@@ -62,7 +62,7 @@ describe('memory planner', () => {
     expect(int8.bytes.logits).toBe(128256 * 4);
     expect(planFit(llama8b, 'int8', { ...base, allLogits: true }).bytes.logits).toBe(512 * 128256 * 4);
     const b = int8.bytes;
-    expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits + b.ropeTables + b.runtime);
+    expect(b.total).toBe(b.weights + b.kv + b.kvScales + b.activations + b.logits + b.ropeTables + b.runtime + b.kvCopy);
   });
 
   it('counts the RoPE tables of the whole context, and the engine process’s runtime where the cache is in host memory', () => {
@@ -79,6 +79,20 @@ describe('memory planner', () => {
     const plan = planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', tight);
     expect(planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', { ...tight, context: plan.maxContext }).fits).toBe(true);
     expect(planFit({ ...llama8b, weightBytes: 4.5e9 }, 'int4', { ...tight, context: plan.maxContext + 1 }).fits).toBe(false);
+  });
+
+  it('counts a second cache where the engine path copies it out of every step, and fits less context', () => {
+    const options = { availableBytes: 40 * GiB, context: 131072, prefillChunk: 512, onHost: true };
+    const model = { ...llama8b, weightBytes: 4.5e9 };
+    const native = planFit(model, 'fp16', options);
+    const copied = planFit(model, 'fp16', { ...options, cacheCopied: true });
+    expect(native.bytes.kvCopy).toBe(0);
+    expect(copied.bytes.kvCopy).toBe(copied.bytes.kv);
+    expect(copied.bytes.total - native.bytes.total).toBe(native.bytes.kv);
+    expect(copied.maxContext).toBeLessThan(native.maxContext);
+    expect(planFit(model, 'fp16', { ...options, cacheCopied: true, context: copied.maxContext }).fits).toBe(true);
+    expect(planFit(model, 'fp16', { ...options, cacheCopied: true, context: copied.maxContext + 1 }).fits).toBe(false);
+    expect(planFit(model, 'fp16', { ...options, cacheCopied: true, context: native.maxContext }).reason).toMatch(/its copy/);
   });
 
   it('sizes the host staging buffer of a device snapshot as one layer’s K at the full context', () => {
