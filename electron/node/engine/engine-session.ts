@@ -168,8 +168,13 @@ function checkFit(model: ModelFolder, context: number, candidate: Candidate, opt
   const memory = options.availableBytes !== undefined ? null : deviceMemory(candidate);
   const availableBytes = options.availableBytes ?? memory?.availableBytes;
   if (availableBytes === undefined) return null;
-  const onHost = candidate.provider === 'cpu';
-  const plan = planFit(model.dims, model.kv, { availableBytes, context, prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK, onHost, cacheCopied: cacheCopiedOn(candidate.provider, options.path) });
+  const plan = planFit(model.dims, model.kv, {
+    availableBytes,
+    context,
+    prefillChunk: options.prefillChunk ?? DEFAULT_PREFILL_CHUNK,
+    onHost: candidate.provider === 'cpu',
+    cacheCopied: cacheCopiedOn(candidate.provider, options.path),
+  });
   if (!plan.fits) throw new QuireError('DOES_NOT_FIT', memory && candidate.provider !== 'cpu' ? `${plan.reason} (${memory.device})` : plan.reason);
   return plan;
 }
