@@ -37,7 +37,7 @@ export function catalogFit(
   memory: PlanningMemory,
   target: ConversionTarget,
   // The engine's prefill chunk (engine-session.ts DEFAULT_PREFILL_CHUNK), which bounds the activations planned.
-  // Whether the engine's path copies the cache out of every step on this target (engine-session.ts cacheCopiedOn).
+  // Whether the engine's path copies the cache out of every step on this target (engine-session.ts plannedCacheCopy).
   // The speed of this computer's last download where one was measured (download-speed.ts).
   { prefillChunk, cacheCopied = false, measuredDownloadSpeed = null }: { prefillChunk: number; cacheCopied?: boolean; measuredDownloadSpeed?: number | null },
 ): CatalogFitReport {

@@ -5,7 +5,7 @@ import { loadCatalog } from '../../../models/catalog.ts';
 import { conversionChoices } from '../../../models/model-spec.ts';
 import { throttledProgress, verifyModel } from '../../../models/verify-model.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
-import { cacheCopiedOn, DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
+import { DEFAULT_PREFILL_CHUNK, plannedCacheCopy } from '../engine/engine-session.ts';
 import { readGpusFor } from '../engine/provider-choice.ts';
 import { catalogFit } from '../catalog-fit.ts';
 import { measuredDownloadSpeed } from '../download-speed.ts';
@@ -23,7 +23,7 @@ export function modelsHandlers({ root, bus, settings, runtime, installer, engine
       const { provider } = engineSettings();
       await readGpusFor(provider);
       const target = conversionTarget(provider);
-      return catalogFit(loadCatalog(), planningMemory(provider), target, { prefillChunk: DEFAULT_PREFILL_CHUNK, cacheCopied: cacheCopiedOn(target.provider), measuredDownloadSpeed: measuredDownloadSpeed(root) });
+      return catalogFit(loadCatalog(), planningMemory(provider), target, { prefillChunk: DEFAULT_PREFILL_CHUNK, cacheCopied: plannedCacheCopy(target.provider), measuredDownloadSpeed: measuredDownloadSpeed(root) });
     },
     'models.pausedDownloads': () => installer.pausedDownloads(),
     'models.choices': async () => {

@@ -26,7 +26,7 @@ import { dataDir } from '../paths.ts';
 import { PrefillEta, PrefillRateBook } from './prefill-eta.ts';
 import { commonLength, TokenLog, type TokenIds } from './token-log.ts';
 import { deviceMemory } from './device-memory.ts';
-import { loadNativeAddon } from './native-addon.ts';
+import { loadNativeAddon, nativeAddonFile } from './native-addon.ts';
 import { NativeBackend } from './native-backend.ts';
 import { OrtNodeBackend } from './ort-node-backend.ts';
 import { Sampler, type SamplingOptions } from './sampler.ts';
@@ -181,8 +181,15 @@ function checkFit(model: ModelFolder, context: number, candidate: Candidate, opt
 
 // Whether openPath puts a provider's session on onnxruntime-node, whose binding copies the whole cache out of
 // every step (memory-planner.ts counts the copy): asked for, or the cpu where the native addon does not load.
-export function cacheCopiedOn(provider: string | undefined, path: LoadOptions['path'] = 'auto'): boolean {
-  return path === 'onnxruntime-node' || (path !== 'native' && provider === 'cpu' && !loadNativeAddon().ok);
+// `addonLoads` opens it, as the engine's process does anyway.
+export function cacheCopiedOn(provider: string | undefined, path: LoadOptions['path'] = 'auto', addonLoads = () => loadNativeAddon().ok): boolean {
+  return path === 'onnxruntime-node' || (path !== 'native' && provider === 'cpu' && !addonLoads());
+}
+
+// cacheCopiedOn as the app plans on its event loop, which must not open the addon (its GPU probe reads it in a
+// worker): whether the addon's file is there.
+export function plannedCacheCopy(provider: string | undefined): boolean {
+  return cacheCopiedOn(provider, 'auto', () => nativeAddonFile().ok);
 }
 
 async function openPath(model: ModelFolder, rope: RopeInputs, provider: Provider, options: LoadOptions): Promise<{ backend: Backend; reason: string }> {

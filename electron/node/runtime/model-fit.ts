@@ -8,7 +8,7 @@ import { answerRoom, CONTEXT_CHOICES, engineContext, KV_STORAGE, USER_KV_DTYPES,
 import { isDiskFull } from '../../common/errors.ts';
 import type { DocumentPrompts } from './prompt-ids.ts';
 import type { PromptDocument, PromptSource } from './prompt.ts';
-import { cacheCopiedOn, DEFAULT_PREFILL_CHUNK } from '../engine/engine-session.ts';
+import { DEFAULT_PREFILL_CHUNK, plannedCacheCopy } from '../engine/engine-session.ts';
 import { planFit, type FitReport, type ModelDims } from '../engine/memory-planner.ts';
 import { openModelFolder } from '../engine/model-folder.ts';
 import { conversionTarget, planningMemory } from '../engine/device-memory.ts';
@@ -104,7 +104,7 @@ export class ModelFit {
     const holds = (c: number) => documentTokens + answerRoom(c, settings.answerTokens) <= c;
     const { provider } = conversionTarget(settings.provider);
     const onHost = provider === 'cpu';
-    const cacheCopied = cacheCopiedOn(provider);
+    const cacheCopied = plannedCacheCopy(provider);
     const inMemory = (kv: KvDtype, c: number) => planFit(dims, kv, { availableBytes: memory.availableBytes, context: c, prefillChunk: DEFAULT_PREFILL_CHUNK, onHost, cacheCopied });
     const own = inMemory(model.kvDtype, context);
     const fitsContext = holds(context);

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineSession } from '../../../electron/node/engine/engine-session.ts';
+import { cacheCopiedOn, EngineSession, plannedCacheCopy } from '../../../electron/node/engine/engine-session.ts';
 import { loadNativeAddon } from '../../../electron/node/engine/native-addon.ts';
 import type { EnginePath } from '../../../electron/node/engine/backend.ts';
 import { tinyModel } from './tiny-model.ts';
@@ -33,6 +33,8 @@ describe.each(PATHS)('engine session on the %s path', (path) => {
     expect(s.report.path).toBe(path);
     expect(s.report.context).toBe(CONTEXT);
     expect(s.report.plan).toMatchObject({ fits: true, kvDtype: 'fp32', kvBytesPerToken: s.report.kvBytesPerToken });
+    // onnxruntime-node's binding copies the cache out of every step: that path's plan holds a second one.
+    expect(s.report.plan!.bytes.kvCopy).toBe(path === 'onnxruntime-node' ? s.report.plan!.bytes.kv : 0);
   });
 
   it('refuses a context that does not fit before allocating it', async () => {
@@ -192,6 +194,22 @@ describe.runIf(native.ok)('native and onnxruntime-node paths', () => {
 });
 
 describe('the onnxruntime-node path', () => {
+  it('is planned for wherever a session would run on it', () => {
+    expect(cacheCopiedOn('cpu', 'onnxruntime-node')).toBe(true);
+    expect(cacheCopiedOn('cpu', 'native', () => false)).toBe(false);
+    expect(cacheCopiedOn('cpu', 'auto', () => false)).toBe(true);
+    expect(cacheCopiedOn('webgpu', 'auto', () => false)).toBe(false);
+    expect(plannedCacheCopy('cpu')).toBe(!native.ok);
+    const before = process.env.QUIRE_ENGINE_PATH;
+    process.env.QUIRE_ENGINE_PATH = 'onnxruntime-node';
+    try {
+      expect(plannedCacheCopy('cpu')).toBe(true);
+    } finally {
+      if (before === undefined) delete process.env.QUIRE_ENGINE_PATH;
+      else process.env.QUIRE_ENGINE_PATH = before;
+    }
+  });
+
   it("frees the binding's copies of the cache at every step", async () => {
     const context = 32768;
     const s = await EngineSession.load(await tinyModel({ originalContext: 128, factor: 256 }), { path: 'onnxruntime-node', context });
