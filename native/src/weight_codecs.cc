@@ -3,7 +3,8 @@
 // the JavaScript code it stands in for, which stays as the path without the addon; test/unit/models/
 // weight-codecs.test.ts holds every path this CPU can run (AVX-512, AVX2, portable) to that. On this machine's
 // Xeon int4 of bf16 runs at ~1.1–1.5 billion values per CPU second with AVX-512, ~600 million with AVX2, against
-// ~90 million for the JavaScript; half at ~2.5 billion.
+// ~90 million for the JavaScript; half at ~2.5 billion. On an AMD EPYC (Zen 4), 32 MiB of bf16 from memory: 1.9 and
+// 0.98 billion (AVX2 0.90 before its nibbles were packed by vector instead of a byte at a time).
 #include <napi.h>
 
 #include <cmath>
@@ -129,11 +130,12 @@ __attribute__((target("avx2"))) inline __m256 LoadBf16x8(const uint8_t* p) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
 
-// The portable arithmetic four doubles at a time: x·inv in double as JavaScript computes it, clamped (max_pd
-// hands back its second operand for a NaN, so a NaN becomes −8), floor, and the half compared as in Nibble.
+// The portable arithmetic four doubles at a time: x·inv in double as JavaScript computes it, clamped to 7
+// (min_pd(hi, ·) keeps a NaN), floor, and the half compared as in Nibble. Nothing clamps at −8: below it, and a NaN
+// (which converts to INT_MIN), give q ≤ 0, which the unsigned narrowing to bytes makes 0.
 __attribute__((target("avx2"))) void QuantizeAvx2(const uint8_t* in, SourceType type, size_t blocks, uint8_t* out, float* scales) {
   const __m256 absMask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-  const __m256d lo = _mm256_set1_pd(-8), hi = _mm256_set1_pd(7), one = _mm256_set1_pd(1), half = _mm256_set1_pd(0.5), zeroPoint = _mm256_set1_pd(kZeroPoint);
+  const __m256d hi = _mm256_set1_pd(7), one = _mm256_set1_pd(1), half = _mm256_set1_pd(0.5), zeroPoint = _mm256_set1_pd(kZeroPoint);
   alignas(32) float v[kBlock];
   for (size_t b = 0; b < blocks; b++) {
     const size_t first = b * kBlock;
@@ -165,25 +167,26 @@ __attribute__((target("avx2"))) void QuantizeAvx2(const uint8_t* in, SourceType 
     const float scale = static_cast<float>(static_cast<double>(vmax) / -kZeroPoint);
     scales[b] = scale;
     const __m256d scaleInv = _mm256_set1_pd(scale == 0 ? 0 : 1 / static_cast<double>(scale));
-    // Two nibbles a byte: q of the even element in the low half of each 64-bit pair, the odd one shifted down
-    // 28 bits beside it, then every pair's low byte gathered.
-    __m256i pairs[4];
+    __m256i q8[4];
     for (int j = 0; j < 4; j++) {
       __m128i q[2];
       for (int h = 0; h < 2; h++) {
         const __m256d d = _mm256_mul_pd(_mm256_cvtps_pd(h ? _mm256_extractf128_ps(x[j], 1) : _mm256_castps256_ps128(x[j])), scaleInv);
-        const __m256d y = _mm256_min_pd(_mm256_max_pd(d, lo), hi);
+        const __m256d y = _mm256_min_pd(hi, d);
         const __m256d floor = _mm256_round_pd(y, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
         const __m256d up = _mm256_and_pd(_mm256_cmp_pd(_mm256_sub_pd(y, floor), half, _CMP_GE_OQ), one);
         q[h] = _mm256_cvttpd_epi32(_mm256_add_pd(_mm256_add_pd(floor, up), zeroPoint));
       }
-      const __m256i q8 = _mm256_set_m128i(q[1], q[0]);
-      pairs[j] = _mm256_or_si256(q8, _mm256_srli_epi64(q8, 28));
+      q8[j] = _mm256_set_m128i(q[1], q[0]);
     }
-    alignas(32) uint64_t words[16];
-    for (int j = 0; j < 4; j++) _mm256_store_si256(reinterpret_cast<__m256i*>(words + 4 * j), pairs[j]);
-    uint8_t* packed = out + b * (kBlock / 2);
-    for (int j = 0; j < kBlock / 2; j++) packed[j] = static_cast<uint8_t>(words[j]);
+    // Two nibbles a byte. The 32 q (at most 15) narrowed to bytes, negatives to 0, which the packs leave in 4-byte runs interleaved
+    // across the 128-bit halves (put back in order by one dword permute); then each even q plus 16 times the
+    // odd one beside it (maddubs) and narrowed again.
+    const __m256i bytes = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(_mm256_packs_epi32(q8[0], q8[1]), _mm256_packs_epi32(q8[2], q8[3])),
+                                                      _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    const __m256i pairs = _mm256_maddubs_epi16(bytes, _mm256_set1_epi16(0x1001));
+    const __m256i narrowed = _mm256_permute4x64_epi64(_mm256_packus_epi16(pairs, pairs), 0x08);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + b * (kBlock / 2)), _mm256_castsi256_si128(narrowed));
   }
 }
 
