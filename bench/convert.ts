@@ -18,6 +18,7 @@ import { convertCheckpoint } from '../models/convert.ts';
 import type { Precision } from '../models/model-spec.ts';
 import type { SafeDtype } from '../models/safetensors.ts';
 import { writeTinyCheckpoint } from '../models/tiny-checkpoint.ts';
+import { endChild } from './child-exit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +31,18 @@ const { values } = parseArgs({
     child: { type: 'string' },
   },
 });
+
+if (values.child) {
+  const [hf, out, precision] = values.child.split('|');
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const manifest = await convertCheckpoint(hf, out, { precision: precision as Precision });
+  const seconds = (performance.now() - started) / 1000;
+  // All threads of the process: what the conversion costs whatever else the cores are doing.
+  const cpu = process.cpuUsage(cpuBefore);
+  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, data: manifest.checksums?.['model.onnx.data'] ?? '' }));
+  await endChild();
+}
 
 const safetensors = (dir: string) => readdirSync(dir).filter((name) => name.endsWith('.safetensors'));
 
@@ -55,45 +68,26 @@ function plainReadMBps(dir: string): number {
 }
 
 const folderBytes = (dir: string) => readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
-// Each checkpoint size, page-cache state and precision: a conversion in a child beside a plain read.
-async function compare(): Promise<void> {
-  const rows: string[][] = [];
-  for (const layers of values.layers.split(',').map(Number)) {
-    const hf = join(values.dir, `hf-${layers}-${values.dtype}`);
-    if (!existsSync(join(hf, 'config.json'))) {
-      await writeTinyCheckpoint(hf, { hiddenSize: 4096, intermediateSize: 14336, heads: 32, kvHeads: 8, layers, vocabSize: Number(values.vocab), originalContext: 8192, factor: 128, ropeTheta: 500000, shards: 2, dtype: values.dtype as SafeDtype });
-    }
-    const sourceGB = folderBytes(hf) / 1e9;
-    for (const cache of values.cache.split(',')) {
+const rows: string[][] = [];
+for (const layers of values.layers.split(',').map(Number)) {
+  const hf = join(values.dir, `hf-${layers}-${values.dtype}`);
+  if (!existsSync(join(hf, 'config.json'))) {
+    await writeTinyCheckpoint(hf, { hiddenSize: 4096, intermediateSize: 14336, heads: 32, kvHeads: 8, layers, vocabSize: Number(values.vocab), originalContext: 8192, factor: 128, ropeTheta: 500000, shards: 2, dtype: values.dtype as SafeDtype });
+  }
+  const sourceGB = folderBytes(hf) / 1e9;
+  for (const cache of values.cache.split(',')) {
+    settle(hf, cache);
+    const readMBps = plainReadMBps(hf);
+    for (const precision of values.precision.split(',')) {
+      const out = join(values.dir, `out-${layers}-${precision}`);
       settle(hf, cache);
-      const readMBps = plainReadMBps(hf);
-      for (const precision of values.precision.split(',')) {
-        const out = join(values.dir, `out-${layers}-${precision}`);
-        settle(hf, cache);
-        const result = JSON.parse(execFileSync(process.execPath, [process.argv[1], '--child', `${hf}|${out}|${precision}`], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { seconds: number; cpuSeconds: number; maxRssMB: number; data: string };
-        const mbps = (sourceGB * 1000) / result.seconds;
-        rows.push([String(layers), sourceGB.toFixed(2), precision, cache, (folderBytes(out) / 1e9).toFixed(2), result.seconds.toFixed(1), result.cpuSeconds.toFixed(1), (result.cpuSeconds / sourceGB).toFixed(2), mbps.toFixed(0), readMBps.toFixed(0), `${((100 * mbps) / readMBps).toFixed(0)}%`, result.maxRssMB.toFixed(0), result.data.slice(0, 12)]);
-        rmSync(out, { recursive: true, force: true });
-      }
+      const result = JSON.parse(execFileSync(process.execPath, [process.argv[1], '--child', `${hf}|${out}|${precision}`], { encoding: 'utf8', maxBuffer: 1 << 20 })) as { seconds: number; cpuSeconds: number; maxRssMB: number; data: string };
+      const mbps = (sourceGB * 1000) / result.seconds;
+      rows.push([String(layers), sourceGB.toFixed(2), precision, cache, (folderBytes(out) / 1e9).toFixed(2), result.seconds.toFixed(1), result.cpuSeconds.toFixed(1), (result.cpuSeconds / sourceGB).toFixed(2), mbps.toFixed(0), readMBps.toFixed(0), `${((100 * mbps) / readMBps).toFixed(0)}%`, result.maxRssMB.toFixed(0), result.data.slice(0, 12)]);
+      rmSync(out, { recursive: true, force: true });
     }
   }
-  const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'CPU s/GB', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data checksum'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));
 }
-
-if (values.child) {
-  const [hf, out, precision] = values.child.split('|');
-  const started = performance.now();
-  const cpuBefore = process.cpuUsage();
-  const manifest = await convertCheckpoint(hf, out, { precision: precision as Precision });
-  const seconds = (performance.now() - started) / 1000;
-  // All threads of the process: what the conversion costs whatever else the cores are doing.
-  const cpu = process.cpuUsage(cpuBefore);
-  process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMB: process.resourceUsage().maxRSS / 1024, data: manifest.checksums?.['model.onnx.data'] ?? '' }));
-  // The child ends by running out of work, not process.exit(): Node 24's exit can deadlock joining a V8 compile
-  // thread that waits for a garbage collection the exiting main thread never runs (nodejs/node#54918); it hung
-  // one conversion child in ~30 here. The CLI ends the same way (bin/quire.mjs sets process.exitCode).
-} else {
-  await compare();
-}
+const header = ['layers', 'source GB', 'precision', 'page cache', 'output GB', 'seconds', 'CPU s', 'CPU s/GB', 'MB/s (source)', 'plain read MB/s', 'of read', 'peak RSS MB', 'data checksum'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padStart(widths[i])).join('  '));

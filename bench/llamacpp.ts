@@ -32,6 +32,7 @@ import { writeTinyCheckpoint, type TinyCheckpointOptions } from '../models/tiny-
 import { installNodeLlamaCpp, loadedCpuVariant, loadLlamaCpp, NODE_LLAMA_CPP_VERSION, type KvType } from './node-llama-cpp.ts';
 import { measureFollowUp } from './quire-follow-up.ts';
 import { agreement, copyBandwidth, corePeaks, prefillFlops, printTable, seconds } from './roofline.ts';
+import { endChild } from './child-exit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -153,7 +154,7 @@ if (values.child) {
   const job = JSON.parse(values.child) as ChildJob;
   const side = job.engine === 'quire' ? await runQuire(job) : await runLlamaCpp(job);
   process.stdout.write(JSON.stringify({ ...side, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
-  process.exit(0);
+  await endChild();
 }
 
 function runChild(job: ChildJob): Side {

@@ -14,6 +14,7 @@ import { OCR_DPI } from '../electron/node/documents/limits.ts';
 import { renderPage } from '../electron/node/documents/ocr.ts';
 import { generateEnglish } from '../models/tokenizer/tiny.ts';
 import { makeScannedPdf, wordRecall } from '../test/unit/documents/scan-fixtures.ts';
+import { endChild } from './child-exit.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +37,7 @@ if (values.child) {
   const doc = await extractFile(values.child, { timeoutMs: 600_000, pdfProcesses: Number(values.processes) });
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(JSON.stringify({ seconds, text: doc.text, warnings: doc.warnings, maxRssMb: (process.resourceUsage().maxRSS * 1024) / MB }));
-  process.exit(0);
+  await endChild();
 }
 
 const PAGES = Number(values.pages);
