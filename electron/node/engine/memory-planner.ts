@@ -116,9 +116,10 @@ export function planFit(model: ModelDims, kv: KvDtype | KvFormat, options: PlanO
   const budget = Math.floor(options.availableBytes * (1 - (options.headroomFraction ?? DEFAULT_HEADROOM_FRACTION)));
   const bytes = breakdown(model, kv, options.context, options);
   const perToken = kvBytesPerToken(model, kv);
-  // What grows with the context: its cache (twice where the path copies it) and its RoPE rows.
-  const growing = perToken * (options.cacheCopied ? 2 : 1) + bytes.ropeTables / options.context;
-  const fixed = bytes.total - bytes.kv - bytes.kvCopy - bytes.ropeTables;
+  // What grows with the context: its cache (and the cache's copy) and its RoPE rows.
+  const grown = bytes.kv + bytes.kvCopy + bytes.ropeTables;
+  const growing = grown / options.context;
+  const fixed = bytes.total - grown;
   const maxContext = fixed >= budget ? 0 : Math.floor((budget - fixed) / growing);
   const fits = bytes.total <= budget;
   let reason: string;
